@@ -1,0 +1,63 @@
+/** Shared domain types. Times are seconds from the start of the recording. */
+
+export interface Word {
+  start: number;
+  end: number;
+  text: string;
+  confidence?: number;
+  speaker?: string;
+}
+
+/** One timed piece of transcript as it came from a file or an ASR engine: a cue, a segment, a turn. */
+export interface Cue {
+  start: number;
+  end: number;
+  text: string;
+  speaker?: string;
+  words?: Word[];
+}
+
+export interface RecordingMeta {
+  id: string;
+  title: string;
+  /** ISO date YYYY-MM-DD, or null when the recording is undated. */
+  recordedAt: string | null;
+  collection: string | null;
+  language: string | null;
+  source: string | null;
+}
+
+export type RecordingStatus = 'pending' | 'processing' | 'ready' | 'failed';
+
+export interface Recording extends RecordingMeta {
+  durationS: number | null;
+  checksum: string | null;
+  status: RecordingStatus;
+  createdAt: string;
+  updatedAt: string;
+  momentCount?: number;
+  speakers?: string[];
+}
+
+/** The unit of retrieval: a passage of one or a few speaker turns. */
+export interface Moment {
+  /** `<recordingId>#<seq>`, stable for a given transcript and moment settings. */
+  id: string;
+  recordingId: string;
+  seq: number;
+  start: number;
+  end: number;
+  speakers: string[];
+  text: string;
+}
+
+/** Filters shared by every retrieval leg. Dates are inclusive ISO dates. */
+export interface SearchFilters {
+  recordingId?: string;
+  collection?: string;
+  speaker?: string;
+  from?: string;
+  to?: string;
+}
+
+export type SearchMode = 'hybrid' | 'bm25' | 'vector';

@@ -1,0 +1,52 @@
+/** Typed errors with stable codes; the HTTP layer maps `status`, the CLI prints `message`. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'invalid_transcript'
+  | 'invalid_manifest'
+  | 'unsupported_format'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'embedding_model_mismatch'
+  | 'engine_unavailable'
+  | 'upstream_error'
+  | 'internal';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  invalid_transcript: 422,
+  invalid_manifest: 422,
+  unsupported_format: 415,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  embedding_model_mismatch: 409,
+  engine_unavailable: 503,
+  upstream_error: 502,
+  internal: 500,
+};
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = STATUS[code];
+  }
+}
+
+/** A transcript that cannot be parsed; the message names the file and, where known, the line. */
+export class TranscriptError extends AppError {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    reason: string,
+  ) {
+    super('invalid_transcript', `${file}${line !== undefined ? `:${line}` : ''}: ${reason}`, { file, line });
+    this.name = 'TranscriptError';
+  }
+}
