@@ -1,0 +1,17 @@
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { migrate } from './migrate.js';
+import { openPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+import type { Db } from './port.js';
+
+export type { Db, Queryable } from './port.js';
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openDatabase(cfg: Pick<Config, 'DATABASE_URL' | 'dataDir'>, opts: { inMemory?: boolean } = {}): Promise<Db> {
+  const db = cfg.DATABASE_URL
+    ? await openPostgres(cfg.DATABASE_URL)
+    : await openPglite(opts.inMemory ? undefined : path.join(cfg.dataDir, 'pg'));
+  await migrate(db);
+  return db;
+}

@@ -1,0 +1,219 @@
+import type { Cue, Moment, Recording, RecordingMeta, RecordingStatus } from '../domain.js';
+import type { Db, Queryable } from '../db/port.js';
+
+interface RecordingRow {
+  id: string;
+  title: string;
+  recorded_at: string | null;
+  collection: string | null;
+  language: string | null;
+  source: string | null;
+  duration_s: number | null;
+  checksum: string | null;
+  content_hash: string | null;
+  status: RecordingStatus;
+  error: string | null;
+  created_at: string | Date;
+  updated_at: string | Date;
+  moment_count?: number;
+  speakers?: string[] | null;
+}
+
+export interface MomentWithRecording extends Moment {
+  recordingTitle: string;
+  recordedAt: string | null;
+  collection: string | null;
+}
+
+export interface StoredRecording extends Recording {
+  contentHash: string | null;
+  error: string | null;
+}
+
+const iso = (v: string | Date) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString());
+
+function toRecording(r: RecordingRow): StoredRecording {
+  return {
+    id: r.id,
+    title: r.title,
+    recordedAt: r.recorded_at,
+    collection: r.collection,
+    language: r.language,
+    source: r.source,
+    durationS: r.duration_s === null ? null : Number(r.duration_s),
+    checksum: r.checksum,
+    contentHash: r.content_hash,
+    status: r.status,
+    error: r.error,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    ...(r.moment_count !== undefined ? { momentCount: Number(r.moment_count) } : {}),
+    ...(r.speakers !== undefined ? { speakers: r.speakers ?? [] } : {}),
+  };
+}
+
+/** Recordings, their segments, moments and speakers, as Postgres rows. */
+export class ArchiveStore {
+  constructor(readonly db: Db) {}
+
+  async get(id: string): Promise<StoredRecording | null> {
+    const [row] = await this.db.query<RecordingRow>(
+      `SELECT r.*, (SELECT count(*)::int FROM moments m WHERE m.recording_id = r.id) AS moment_count,
+              (SELECT array_agg(s.label ORDER BY s.seconds DESC) FROM speakers s WHERE s.recording_id = r.id) AS speakers
+       FROM recordings r WHERE r.id = $1`,
+      [id],
+    );
+    return row ? toRecording(row) : null;
+  }
+
+  async list(opts: { limit: number; offset: number; collection?: string; q?: string }): Promise<{ total: number; items: StoredRecording[] }> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (opts.collection) where.push(`collection = $${params.push(opts.collection)}`);
+    if (opts.q) where.push(`(title ILIKE $${params.push(`%${opts.q}%`)} OR id ILIKE $${params.length})`);
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [{ n }] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM recordings ${w}`, params);
+    const rows = await this.db.query<RecordingRow>(
+      `SELECT r.*, (SELECT count(*)::int FROM moments m WHERE m.recording_id = r.id) AS moment_count
+       FROM recordings r ${w} ORDER BY recorded_at NULLS LAST, id LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
+      params,
+    );
+    return { total: Number(n), items: rows.map(toRecording) };
+  }
+
+  /** Creates or updates the recording row; content stays as it is. */
+  async upsert(meta: RecordingMeta, fields: { status: RecordingStatus; checksum?: string | null; durationS?: number | null }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO recordings (id, title, recorded_at, collection, language, source, checksum, duration_s, status)
+       VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO UPDATE SET title = excluded.title, recorded_at = excluded.recorded_at,
+         collection = excluded.collection, language = excluded.language, source = excluded.source,
+         checksum = coalesce(excluded.checksum, recordings.checksum),
+         duration_s = coalesce(excluded.duration_s, recordings.duration_s),
+         status = excluded.status, error = NULL, updated_at = now()`,
+      [meta.id, meta.title, meta.recordedAt, meta.collection, meta.language, meta.source, fields.checksum ?? null, fields.durationS ?? null, fields.status],
+    );
+  }
+
+  async setStatus(id: string, status: RecordingStatus, error: string | null = null): Promise<void> {
+    await this.db.query('UPDATE recordings SET status = $2, error = $3, updated_at = now() WHERE id = $1', [id, status, error]);
+  }
+
+  /** Replaces segments, moments and speakers in one transaction. */
+  async replaceContent(id: string, content: { cues: Cue[]; moments: Moment[]; durationS: number }): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM segments WHERE recording_id = $1', [id]);
+      await tx.query('DELETE FROM moments WHERE recording_id = $1', [id]);
+      await tx.query('DELETE FROM speakers WHERE recording_id = $1', [id]);
+      await insertJson(
+        tx,
+        `INSERT INTO segments (recording_id, seq, start_s, end_s, speaker, text, words)
+         SELECT $2, seq, start_s, end_s, speaker, text, words
+         FROM jsonb_to_recordset($1::jsonb) AS x(seq int, start_s float8, end_s float8, speaker text, text text, words jsonb)`,
+        content.cues.map((c, seq) => ({ seq, start_s: c.start, end_s: c.end, speaker: c.speaker ?? null, text: c.text, words: c.words ?? null })),
+        id,
+      );
+      await insertJson(
+        tx,
+        `INSERT INTO moments (id, recording_id, seq, start_s, end_s, speakers, text)
+         SELECT id, $2, seq, start_s, end_s, coalesce(speakers, '{}'), text
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, seq int, start_s float8, end_s float8, speakers text[], text text)`,
+        content.moments.map((m) => ({ id: m.id, seq: m.seq, start_s: m.start, end_s: m.end, speakers: m.speakers, text: m.text })),
+        id,
+      );
+      await tx.query(
+        `INSERT INTO speakers (recording_id, label, seconds, turns)
+         SELECT recording_id, speaker, sum(end_s - start_s), count(*) FROM segments
+         WHERE recording_id = $1 AND speaker IS NOT NULL GROUP BY recording_id, speaker`,
+        [id],
+      );
+      // The hash is cleared until every index holds the new content (markReady), so a crash in between
+      // makes the next run re-index instead of calling it unchanged.
+      await tx.query(
+        `UPDATE recordings SET content_hash = NULL, duration_s = greatest(coalesce(duration_s, 0), $2), updated_at = now()
+         WHERE id = $1`,
+        [id, content.durationS],
+      );
+    });
+  }
+
+  async markReady(id: string, contentHash: string): Promise<void> {
+    await this.db.query(
+      "UPDATE recordings SET content_hash = $2, status = 'ready', error = NULL, updated_at = now() WHERE id = $1",
+      [id, contentHash],
+    );
+  }
+
+  async segments(id: string): Promise<Cue[]> {
+    const rows = await this.db.query<{ start_s: number; end_s: number; speaker: string | null; text: string; words: Cue['words'] | null }>(
+      'SELECT start_s, end_s, speaker, text, words FROM segments WHERE recording_id = $1 ORDER BY seq',
+      [id],
+    );
+    return rows.map((r) => ({
+      start: Number(r.start_s),
+      end: Number(r.end_s),
+      text: r.text,
+      ...(r.speaker ? { speaker: r.speaker } : {}),
+      ...(r.words ? { words: r.words } : {}),
+    }));
+  }
+
+  async moments(id: string): Promise<Moment[]> {
+    const rows = await this.db.query<MomentRow>('SELECT * FROM moments WHERE recording_id = $1 ORDER BY seq', [id]);
+    return rows.map(toMoment);
+  }
+
+  async momentsByIds(ids: string[]): Promise<Map<string, MomentWithRecording>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<MomentRow & { title: string; recorded_at: string | null; collection: string | null }>(
+      `SELECT m.*, r.title, r.recorded_at, r.collection FROM moments m JOIN recordings r ON r.id = m.recording_id
+       WHERE m.id = ANY($1::text[])`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [r.id, { ...toMoment(r), recordingTitle: r.title, recordedAt: r.recorded_at, collection: r.collection }]),
+    );
+  }
+
+  /** Every moment of the archive, a recording at a time (re-embedding, re-indexing). */
+  async *allRecordingIds(): AsyncGenerator<string> {
+    const rows = await this.db.query<{ id: string }>("SELECT id FROM recordings WHERE status = 'ready' ORDER BY id");
+    for (const r of rows) yield r.id;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const rows = await this.db.query<{ id: string }>('DELETE FROM recordings WHERE id = $1 RETURNING id', [id]);
+    return rows.length > 0;
+  }
+
+  async speakerLabels(): Promise<string[]> {
+    const rows = await this.db.query<{ label: string }>('SELECT DISTINCT label FROM speakers ORDER BY label');
+    return rows.map((r) => r.label);
+  }
+
+  async counts(): Promise<{ recordings: number; moments: number }> {
+    const [r] = await this.db.query<{ recordings: number; moments: number }>(
+      'SELECT (SELECT count(*)::int FROM recordings) AS recordings, (SELECT count(*)::int FROM moments) AS moments',
+    );
+    return { recordings: Number(r.recordings), moments: Number(r.moments) };
+  }
+}
+
+interface MomentRow {
+  id: string;
+  recording_id: string;
+  seq: number;
+  start_s: number;
+  end_s: number;
+  speakers: string[];
+  text: string;
+}
+
+function toMoment(r: MomentRow): Moment {
+  return { id: r.id, recordingId: r.recording_id, seq: r.seq, start: Number(r.start_s), end: Number(r.end_s), speakers: r.speakers ?? [], text: r.text };
+}
+
+async function insertJson(tx: Queryable, sql: string, rows: unknown[], id: string): Promise<void> {
+  // Chunks keep a single statement's JSON payload small on big recordings.
+  for (let i = 0; i < rows.length; i += 2000) await tx.query(sql, [JSON.stringify(rows.slice(i, i + 2000)), id]);
+}

@@ -1,0 +1,133 @@
+import type { SearchFilters } from '../../domain.js';
+import type { Db, Queryable } from '../../db/port.js';
+import type { LexicalDoc, LexicalHit, LexicalIndex } from './port.js';
+
+/**
+ * Okapi BM25 computed in SQL over Postgres' English Snowball analyser:
+ *   score(d, q) = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl)),  idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
+ * (Lucene's variant, so scores are comparable with the Elasticsearch adapter). N, Σ|d| and df are kept
+ * incrementally in the same transaction as the postings, so a query touches only its own terms' postings.
+ */
+export class PostgresLexicalIndex implements LexicalIndex {
+  readonly engine = 'postgres' as const;
+
+  constructor(
+    private readonly db: Db,
+    private readonly params: { k1: number; b: number } = { k1: 1.2, b: 0.75 },
+  ) {}
+
+  async init(): Promise<void> {
+    // Tables come from migrations/002_bm25.sql; nothing to create at run time.
+  }
+
+  async replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await removeRecording(tx, recordingId);
+      if (docs.length === 0) return;
+      const ids = docs.map((d) => d.momentId);
+      const payload = JSON.stringify(
+        docs.map((d) => ({
+          moment_id: d.momentId,
+          recording_id: d.recordingId,
+          recorded_at: d.recordedAt,
+          collection: d.collection,
+          speakers: d.speakers,
+          text: d.text,
+        })),
+      );
+      await tx.query(
+        `INSERT INTO lex_postings (term, moment_id, tf, len)
+         SELECT term, moment_id, tf, sum(tf) OVER (PARTITION BY moment_id)
+         FROM (
+           SELECT t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf
+           FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, text text),
+                unnest(to_tsvector('english', x.text)) AS t
+         ) terms
+         ORDER BY term`,
+        [payload],
+      );
+      await tx.query(
+        `INSERT INTO lex_docs (moment_id, recording_id, recorded_at, collection, speakers, len)
+         SELECT x.moment_id, x.recording_id, x.recorded_at, x.collection, coalesce(x.speakers, '{}'),
+                coalesce((SELECT max(p.len) FROM lex_postings p WHERE p.moment_id = x.moment_id), 0)
+         FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[])`,
+        [payload],
+      );
+      // Sorted upserts keep concurrent writers on a server from deadlocking on lex_terms rows.
+      await tx.query(
+        `INSERT INTO lex_terms (term, df)
+         SELECT term, count(*) FROM lex_postings WHERE moment_id = ANY($1::text[]) GROUP BY term ORDER BY term
+         ON CONFLICT (term) DO UPDATE SET df = lex_terms.df + excluded.df`,
+        [ids],
+      );
+      await tx.query(
+        `UPDATE lex_stats SET n = lex_stats.n + s.cnt, total_len = lex_stats.total_len + s.total
+         FROM (SELECT count(*) AS cnt, coalesce(sum(len), 0) AS total FROM lex_docs WHERE moment_id = ANY($1::text[])) s
+         WHERE id = 1`,
+        [ids],
+      );
+    });
+  }
+
+  async deleteRecording(recordingId: string): Promise<void> {
+    await this.db.transaction((tx) => removeRecording(tx, recordingId));
+  }
+
+  async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
+    if (!query.trim()) return [];
+    const params: unknown[] = [query, this.params.k1, this.params.b, limit];
+    const where: string[] = [];
+    if (filters.recordingId) where.push(`d.recording_id = $${params.push(filters.recordingId)}`);
+    if (filters.collection) where.push(`d.collection = $${params.push(filters.collection)}`);
+    if (filters.speaker)
+      where.push(`EXISTS (SELECT 1 FROM unnest(d.speakers) s WHERE lower(s) = lower($${params.push(filters.speaker)}))`);
+    if (filters.from) where.push(`d.recorded_at >= $${params.push(filters.from)}::date`);
+    if (filters.to) where.push(`d.recorded_at <= $${params.push(filters.to)}::date`);
+    const join = where.length ? `JOIN lex_docs d ON d.moment_id = p.moment_id WHERE ${where.join(' AND ')}` : '';
+    const rows = await this.db.query<{ moment_id: string; score: number }>(
+      `WITH q AS (SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', $1))),
+            s AS (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
+            t AS (SELECT q.term, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) AS idf
+                  FROM q JOIN lex_terms lt ON lt.term = q.term CROSS JOIN s WHERE lt.df > 0)
+       SELECT p.moment_id,
+              sum(t.idf * p.tf * ($2::float8 + 1) / (p.tf + $2::float8 * (1 - $3::float8 + $3::float8 * p.len / s.avgdl))) AS score
+       FROM t JOIN lex_postings p ON p.term = t.term CROSS JOIN s
+       ${join}
+       GROUP BY p.moment_id
+       ORDER BY score DESC, p.moment_id
+       LIMIT $4`,
+      params,
+    );
+    return rows.map((r) => ({ momentId: r.moment_id, score: Number(r.score) }));
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>('SELECT n FROM lex_stats WHERE id = 1');
+    return Number(row?.n ?? 0);
+  }
+
+  async close(): Promise<void> {
+    // The database belongs to the caller.
+  }
+}
+
+async function removeRecording(tx: Queryable, recordingId: string): Promise<void> {
+  await tx.query(
+    `UPDATE lex_terms t SET df = t.df - c.cnt
+     FROM (SELECT p.term, count(*) AS cnt FROM lex_postings p JOIN lex_docs d ON d.moment_id = p.moment_id
+           WHERE d.recording_id = $1 GROUP BY p.term) c
+     WHERE t.term = c.term`,
+    [recordingId],
+  );
+  await tx.query(
+    `UPDATE lex_stats SET n = lex_stats.n - s.cnt, total_len = lex_stats.total_len - s.total
+     FROM (SELECT count(*) AS cnt, coalesce(sum(len), 0) AS total FROM lex_docs WHERE recording_id = $1) s
+     WHERE id = 1`,
+    [recordingId],
+  );
+  await tx.query(
+    'DELETE FROM lex_postings WHERE moment_id IN (SELECT moment_id FROM lex_docs WHERE recording_id = $1)',
+    [recordingId],
+  );
+  await tx.query('DELETE FROM lex_docs WHERE recording_id = $1', [recordingId]);
+}

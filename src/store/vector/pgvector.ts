@@ -1,0 +1,197 @@
+import { AppError } from '../../errors.js';
+import type { SearchFilters } from '../../domain.js';
+import type { Db, Queryable } from '../../db/port.js';
+import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from './port.js';
+
+const MODEL_KEY = 'embedding_model';
+
+/**
+ * Moment embeddings in pgvector, range-partitioned by recording date: one partition per decade, created
+ * on demand, and a DEFAULT partition for undated recordings. A date-range filter lets the planner prune
+ * to the decades that can hold it. The column is `halfvec(dim)` (half the memory of `vector`) with an
+ * HNSW cosine index on every partition. The table is created here, not in a migration, because its
+ * dimension is the embedding model's.
+ */
+export class PgVectorIndex implements VectorIndex {
+  private dim = 0;
+  private readonly knownPartitions = new Set<string>();
+
+  constructor(private readonly db: Db) {}
+
+  async init(model: EmbeddingModelInfo): Promise<void> {
+    try {
+      await this.db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+    } catch (err) {
+      throw new AppError(
+        'engine_unavailable',
+        `pgvector is not installed in this Postgres (${(err as Error).message}); install pgvector or set EMBEDDINGS=none`,
+      );
+    }
+    const [row] = await this.db.query<{ value: EmbeddingModelInfo }>('SELECT value FROM archive_meta WHERE key = $1', [MODEL_KEY]);
+    const stored = row?.value;
+    if (stored && (stored.model !== model.model || stored.dim !== model.dim)) {
+      throw new AppError(
+        'embedding_model_mismatch',
+        `The archive's vectors were made with ${stored.model} (${stored.dim}-d) but the configured embedder is ${model.model} (${model.dim}-d). ` +
+          'Run `npm run cli -- reembed` to re-embed every moment with the new model, or configure the old one again.',
+        { stored, configured: model },
+      );
+    }
+    this.dim = model.dim;
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS embeddings (
+           moment_id text NOT NULL,
+           recording_id text NOT NULL,
+           recorded_at date,
+           collection text,
+           speakers text[] NOT NULL DEFAULT '{}',
+           embedding halfvec(${model.dim}) NOT NULL
+         ) PARTITION BY RANGE (recorded_at)`,
+      );
+      await tx.query('CREATE TABLE IF NOT EXISTS embeddings_undated PARTITION OF embeddings DEFAULT');
+      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_recording ON embeddings (recording_id)');
+      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw (embedding halfvec_cosine_ops)');
+      await tx.query(
+        'INSERT INTO archive_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING',
+        [MODEL_KEY, JSON.stringify(model)],
+      );
+    });
+    const parts = await this.db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = 'embeddings'::regclass`,
+    );
+    for (const p of parts) this.knownPartitions.add(p.name);
+  }
+
+  async replaceRecording(recordingId: string, items: VectorItem[]): Promise<void> {
+    this.assertReady();
+    for (const item of items) {
+      if (item.vector.length !== this.dim)
+        throw new AppError('embedding_model_mismatch', `vector of ${item.vector.length} dims for a ${this.dim}-d index`);
+    }
+    const decades = new Set(items.map((i) => decadeOf(i.recordedAt)));
+    for (const d of decades) await this.ensurePartition(d);
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM embeddings WHERE recording_id = $1', [recordingId]);
+      // Rows go in small batches: one statement per vector would be slow, one per recording could be huge.
+      for (let i = 0; i < items.length; i += 200) await insertBatch(tx, items.slice(i, i + 200));
+    });
+  }
+
+  async deleteRecording(recordingId: string): Promise<void> {
+    if (!this.dim) return;
+    await this.db.query('DELETE FROM embeddings WHERE recording_id = $1', [recordingId]);
+  }
+
+  async search(vector: Float32Array, filters: SearchFilters, limit: number): Promise<VectorHit[]> {
+    this.assertReady();
+    const { where, params } = vectorFilters(filters, [toLiteral(vector), limit]);
+    const sql = `SELECT moment_id, 1 - (embedding <=> $1::halfvec) AS score FROM embeddings
+                 ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY embedding <=> $1::halfvec LIMIT $2`;
+    const rows = await this.db.transaction(async (tx) => {
+      // Filtered HNSW scans keep going until enough rows pass the filter (pgvector ≥ 0.8).
+      await tx.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, limit * 2))}`);
+      if (where.length) await tx.query("SET LOCAL hnsw.iterative_scan = 'relaxed_order'");
+      return tx.query<{ moment_id: string; score: number }>(sql, params);
+    });
+    return rows
+      .map((r) => ({ momentId: r.moment_id, score: Number(r.score) }))
+      .sort((a, b) => b.score - a.score);
+  }
+
+  async reset(): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('DROP TABLE IF EXISTS embeddings CASCADE');
+      await tx.query('DELETE FROM archive_meta WHERE key = $1', [MODEL_KEY]);
+    });
+    this.knownPartitions.clear();
+    this.dim = 0;
+  }
+
+  async count(): Promise<number> {
+    if (!this.dim) return 0;
+    const [row] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM embeddings');
+    return Number(row?.n ?? 0);
+  }
+
+  /** The partitions a query with these filters may touch, as the planner sees it (for tests and EXPLAIN). */
+  async explain(vector: Float32Array, filters: SearchFilters, limit: number): Promise<string> {
+    const { where, params } = vectorFilters(filters, [toLiteral(vector), limit]);
+    const rows = await this.db.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN SELECT moment_id FROM embeddings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY embedding <=> $1::halfvec LIMIT $2`,
+      params,
+    );
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  private async ensurePartition(decade: string): Promise<void> {
+    if (decade === 'undated') return;
+    const name = `embeddings_${decade}`;
+    if (this.knownPartitions.has(name)) return;
+    const { from, to } = decadeBounds(decade);
+    try {
+      await this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF embeddings FOR VALUES FROM ('${from}') TO ('${to}')`,
+      );
+    } catch (err) {
+      // Another process may have created it between our check and CREATE; only a real failure matters.
+      if (!/already exists/.test((err as Error).message)) throw err;
+    }
+    this.knownPartitions.add(name);
+  }
+
+  private assertReady(): void {
+    if (!this.dim) throw new AppError('internal', 'vector index used before init()');
+  }
+}
+
+function vectorFilters(filters: SearchFilters, params: unknown[]): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  if (filters.recordingId) where.push(`recording_id = $${params.push(filters.recordingId)}`);
+  if (filters.collection) where.push(`collection = $${params.push(filters.collection)}`);
+  if (filters.speaker)
+    where.push(`EXISTS (SELECT 1 FROM unnest(speakers) s WHERE lower(s) = lower($${params.push(filters.speaker)}))`);
+  // Literal-typed date bounds let the planner prune partitions at plan time.
+  if (filters.from) where.push(`recorded_at >= $${params.push(filters.from)}::date`);
+  if (filters.to) where.push(`recorded_at <= $${params.push(filters.to)}::date`);
+  return { where, params };
+}
+
+async function insertBatch(tx: Queryable, items: VectorItem[]): Promise<void> {
+  const payload = JSON.stringify(
+    items.map((i) => ({
+      moment_id: i.momentId,
+      recording_id: i.recordingId,
+      recorded_at: i.recordedAt,
+      collection: i.collection,
+      speakers: i.speakers,
+      embedding: toLiteral(i.vector),
+    })),
+  );
+  await tx.query(
+    `INSERT INTO embeddings (moment_id, recording_id, recorded_at, collection, speakers, embedding)
+     SELECT moment_id, recording_id, recorded_at, collection, coalesce(speakers, '{}'), embedding::halfvec
+     FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], embedding text)`,
+    [payload],
+  );
+}
+
+function toLiteral(v: Float32Array): string {
+  let s = '[';
+  for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + (Number.isFinite(v[i]) ? v[i].toFixed(6) : '0');
+  return s + ']';
+}
+
+/** '1980s' for 1987-05-01, 'undated' for null. */
+function decadeOf(date: string | null): string {
+  if (!date) return 'undated';
+  return `${Math.floor(Number(date.slice(0, 4)) / 10) * 10}s`;
+}
+
+function decadeBounds(decade: string): { from: string; to: string } {
+  const start = Number(decade.slice(0, -1));
+  return { from: `${start}-01-01`, to: `${start + 10}-01-01` };
+}

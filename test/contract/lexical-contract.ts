@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LexicalDoc, LexicalIndex } from '../../src/store/lexical/port.js';
+
+/**
+ * The behaviour every lexical adapter must share. Run against the embedded Postgres BM25 (PGlite and a
+ * Postgres server) and, when ES_URL is set, a real Elasticsearch cluster.
+ */
+export function describeLexicalContract(name: string, make: () => Promise<LexicalIndex>, cleanup?: () => Promise<void>) {
+  describe(`lexical index contract: ${name}`, () => {
+    let index: LexicalIndex;
+
+    const doc = (recordingId: string, seq: number, text: string, extra: Partial<LexicalDoc> = {}): LexicalDoc => ({
+      momentId: `${recordingId}#${seq}`,
+      recordingId,
+      recordedAt: '1987-05-01',
+      collection: 'council',
+      speakers: ['Chair'],
+      start: seq * 60,
+      end: seq * 60 + 60,
+      text,
+      ...extra,
+    });
+
+    beforeAll(async () => {
+      index = await make();
+      await index.init();
+      await index.replaceRecording('rec-a', [
+        doc('rec-a', 0, 'The committee discussed housing for older residents and the new houses on the hill.'),
+        doc('rec-a', 1, 'We talked about the budget, the budget deficit and taxes.', { speakers: ['Treasurer'] }),
+        doc('rec-a', 2, 'Remote control design: the remote should have a large button for the volume.', { speakers: ['Marketing', 'Designer'] }),
+      ]);
+      await index.replaceRecording('rec-b', [
+        doc('rec-b', 0, 'Housing housing housing. The housing shortage dominated.', { recordedAt: '1972-03-03', collection: 'radio', speakers: ['Host'] }),
+        doc('rec-b', 1, 'A long digression about the weather, the weather in spring, rain, snow, wind and clouds, and then briefly housing at the end of a very long passage with many other words in it that dilute the term.', { recordedAt: '1972-03-03', collection: 'radio', speakers: ['Guest'] }),
+      ]);
+      await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Undated tape about housing cooperatives.', { recordedAt: null, collection: null, speakers: [] })]);
+    });
+
+    afterAll(async () => {
+      await cleanup?.();
+      await index?.close();
+    });
+
+    it('matches stemmed forms and ranks by BM25 term frequency and length', async () => {
+      const hits = await index.search('houses', {}, 10);
+      const ids = hits.map((h) => h.momentId);
+      expect(ids).toContain('rec-a#0');
+      expect(ids).toContain('rec-c#0');
+      // rec-b#0 repeats the term in a short passage; rec-b#1 mentions it once in a long one.
+      expect(ids[0]).toBe('rec-b#0');
+      expect(ids.indexOf('rec-b#1')).toBeGreaterThan(ids.indexOf('rec-c#0'));
+      for (let i = 1; i < hits.length; i++) expect(hits[i - 1].score).toBeGreaterThanOrEqual(hits[i].score);
+    });
+
+    it('weights a rare term above a common one (IDF)', async () => {
+      const hits = await index.search('housing deficit', {}, 10);
+      expect(hits[0].momentId).toBe('rec-a#1');
+    });
+
+    it('returns nothing for stop words only or an empty query', async () => {
+      expect(await index.search('the and of', {}, 10)).toEqual([]);
+      expect(await index.search('   ', {}, 10)).toEqual([]);
+    });
+
+    it('treats query syntax characters as text', async () => {
+      const hits = await index.search('budget" OR 1=1; -- (taxes) AND * ~ ^ :', {}, 10);
+      expect(hits[0]?.momentId).toBe('rec-a#1');
+    });
+
+    it('filters by recording, collection, speaker and date range', async () => {
+      expect((await index.search('housing', { recordingId: 'rec-a' }, 10)).map((h) => h.momentId)).toEqual(['rec-a#0']);
+      expect((await index.search('housing', { collection: 'radio' }, 10)).every((h) => h.momentId.startsWith('rec-b'))).toBe(true);
+      expect((await index.search('remote', { speaker: 'Designer' }, 10)).map((h) => h.momentId)).toEqual(['rec-a#2']);
+      expect(await index.search('remote', { speaker: 'Host' }, 10)).toEqual([]);
+      const seventies = await index.search('housing', { from: '1970-01-01', to: '1979-12-31' }, 10);
+      expect(seventies.map((h) => h.momentId).sort()).toEqual(['rec-b#0', 'rec-b#1']);
+      const since80 = await index.search('housing', { from: '1980-01-01' }, 10);
+      expect(since80.map((h) => h.momentId)).toEqual(['rec-a#0']);
+    });
+
+    it('respects the limit', async () => {
+      expect(await index.search('housing', {}, 2)).toHaveLength(2);
+    });
+
+    it('replaces and deletes a recording without touching the others', async () => {
+      await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
+      expect((await index.search('cooperatives', {}, 10))).toEqual([]);
+      expect((await index.search('fisheries', {}, 10)).map((h) => h.momentId)).toEqual(['rec-c#0']);
+      const before = await index.count();
+      await index.deleteRecording('rec-c');
+      expect(await index.search('fisheries', {}, 10)).toEqual([]);
+      expect(await index.count()).toBe(before - 1);
+      expect((await index.search('budget', {}, 10)).length).toBeGreaterThan(0);
+    });
+  });
+}

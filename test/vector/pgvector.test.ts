@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/db/pglite.js';
+import { migrate } from '../../src/db/migrate.js';
+import type { Db } from '../../src/db/port.js';
+import { PgVectorIndex } from '../../src/store/vector/pgvector.js';
+import type { VectorItem } from '../../src/store/vector/port.js';
+
+const DIM = 8;
+function vec(...xs: number[]): Float32Array {
+  const v = new Float32Array(DIM);
+  xs.forEach((x, i) => (v[i] = x));
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+const item = (recordingId: string, seq: number, recordedAt: string | null, v: Float32Array, extra: Partial<VectorItem> = {}): VectorItem => ({
+  momentId: `${recordingId}#${seq}`,
+  recordingId,
+  recordedAt,
+  collection: 'c1',
+  speakers: ['Chair'],
+  vector: v,
+  ...extra,
+});
+
+describe('pgvector index on PGlite (partitioned by decade)', () => {
+  let db: Db;
+  let index: PgVectorIndex;
+
+  beforeAll(async () => {
+    db = await openPglite();
+    await migrate(db);
+    index = new PgVectorIndex(db);
+    await index.init({ model: 'test-8', dim: DIM });
+    await index.replaceRecording('r1987', [item('r1987', 0, '1987-05-01', vec(1, 0)), item('r1987', 1, '1987-05-01', vec(0, 1))]);
+    await index.replaceRecording('r1972', [item('r1972', 0, '1972-01-01', vec(1, 0.1), { collection: 'c2', speakers: ['Host'] })]);
+    await index.replaceRecording('rnull', [item('rnull', 0, null, vec(1, 0.2))]);
+  });
+  afterAll(async () => db.close());
+
+  it('returns nearest moments by cosine similarity', async () => {
+    const hits = await index.search(vec(1, 0), {}, 10);
+    expect(hits.map((h) => h.momentId)).toEqual(['r1987#0', 'r1972#0', 'rnull#0', 'r1987#1']);
+    expect(hits[0].score).toBeCloseTo(1, 2);
+  });
+
+  it('filters by date range, collection, speaker and recording', async () => {
+    expect((await index.search(vec(1, 0), { from: '1970-01-01', to: '1979-12-31' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
+    expect((await index.search(vec(1, 0), { collection: 'c2' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
+    expect((await index.search(vec(1, 0), { speaker: 'host' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
+    expect((await index.search(vec(0, 1), { recordingId: 'r1987' }, 1)).map((h) => h.momentId)).toEqual(['r1987#1']);
+  });
+
+  it('creates a partition per decade plus the undated default, and prunes to one decade for a range', async () => {
+    const parts = await db.query<{ relname: string }>(
+      "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'embeddings'::regclass ORDER BY 1",
+    );
+    expect(parts.map((p) => p.relname)).toEqual(['embeddings_1970s', 'embeddings_1980s', 'embeddings_undated']);
+    const routed = await index.explain(vec(1, 0), { from: '1987-01-01', to: '1987-12-31' }, 10);
+    expect(routed).toContain('embeddings_1980s');
+    expect(routed).not.toContain('embeddings_1970s');
+    expect(routed).not.toContain('embeddings_undated');
+    const unrouted = await index.explain(vec(1, 0), {}, 10);
+    expect(unrouted).toContain('embeddings_1970s');
+    expect(unrouted).toContain('embeddings_undated');
+  });
+
+  it('replaces a recording and refuses a different model', async () => {
+    await index.replaceRecording('r1987', [item('r1987', 0, '1987-05-01', vec(0, 0, 1))]);
+    expect(await index.count()).toBe(3);
+    const other = new PgVectorIndex(db);
+    await expect(other.init({ model: 'other-16', dim: 16 })).rejects.toMatchObject({ code: 'embedding_model_mismatch' });
+    await expect(other.init({ model: 'other-16', dim: 16 })).rejects.toThrow(/reembed/);
+  });
+});
