@@ -140,8 +140,8 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
   }
 
   async deleteRecording(recordingId: string): Promise<void> {
-    const res = await this.call(`delete_by_query (recording ${recordingId})`, () =>
-      this.client.deleteByQuery({
+    const f = await this.call(`delete_by_query (recording ${recordingId})`, async () => {
+      const res = await this.client.deleteByQuery({
         index: this.alias,
         query: { term: { recording_id: recordingId } },
         // Refresh so the deletion is visible to the next search, as the port promises read-after-write.
@@ -149,15 +149,13 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
         // Before the first write the alias does not exist yet: nothing to delete is not an error.
         ignore_unavailable: true,
         allow_no_indices: true,
-      }),
-    );
-    const f = res.failures ?? [];
+      });
+      return res.failures ?? [];
+    }, []);
     if (f.length > 0) {
       const why = `${f[0].cause?.type ?? ''}: ${f[0].cause?.reason ?? ''}`;
-      throw new AppError('upstream_error', `Elasticsearch delete_by_query (recording ${recordingId}) failed for ${f.length} document(s); first ${why}`, {
-        engine: 'elasticsearch',
-        operation: 'delete_by_query',
-      });
+      const msg = `Elasticsearch delete_by_query (recording ${recordingId}) failed for ${f.length} document(s); first ${why}`;
+      throw new AppError('upstream_error', msg, { engine: 'elasticsearch', operation: 'delete_by_query' });
     }
   }
 
@@ -182,8 +180,8 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
       filter.push({ range: { recorded_at: range } });
     }
 
-    const res = await this.call('search', () =>
-      this.client.search({
+    return this.call('search', async () => {
+      const res = await this.client.search({
         index,
         size,
         _source: false,
@@ -201,16 +199,14 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
             filter,
           },
         },
-      }),
-    );
-    return res.hits.hits.map((h) => ({ momentId: h._id ?? '', score: h._score ?? 0 }));
+      });
+      return res.hits.hits.map((h) => ({ momentId: h._id ?? '', score: h._score ?? 0 }));
+    }, []);
   }
 
   async count(): Promise<number> {
-    const res = await this.call('count', () =>
-      this.client.count({ index: this.alias, ignore_unavailable: true, allow_no_indices: true }),
-    );
-    return res.count;
+    const count = async () => (await this.client.count({ index: this.alias, ignore_unavailable: true, allow_no_indices: true })).count;
+    return this.call('count', count, 0);
   }
 
   async close(): Promise<void> {
@@ -298,11 +294,16 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     }
   }
 
-  /** Runs one client call and turns whatever it throws into an upstream_error naming the operation. */
-  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one client call and turns whatever it throws into an upstream_error naming the operation. Reads
+   * pass `ifMissing`: ignore_unavailable already makes a missing alias (before the first write) an empty
+   * result; should a cluster answer index_not_found_exception anyway, that still means "no documents".
+   */
+  private async call<T>(operation: string, fn: () => Promise<T>, ifMissing?: T): Promise<T> {
     try {
       return await fn();
     } catch (err) {
+      if (ifMissing !== undefined && esError(err)?.type === 'index_not_found_exception') return ifMissing;
       throw upstream(operation, err);
     }
   }
