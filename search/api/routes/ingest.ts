@@ -1,0 +1,124 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { ingestManifest } from '../../../ingest/bulk.js';
+import { confine, isoDate, RECORDING_ID } from '../../../ingest/manifest.js';
+import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
+import { AppError } from '../../../src/errors.js';
+import type { Services } from '../../../src/services.js';
+import type { AppEnv, Runtime } from '../app.js';
+import { ErrorBody, JobSchema, RecordingSchema } from '../schemas.js';
+
+const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const Meta = z.object({
+  id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
+  title: z.preprocess(blank, z.string().trim().max(500).optional()),
+  recorded_at: z.preprocess(blank, isoDate.optional()),
+  collection: z.preprocess(blank, z.string().trim().max(200).optional()),
+  language: z.preprocess(blank, z.string().trim().max(35).optional()),
+});
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/ingest',
+  summary: 'Ingest a transcript (VTT, SRT, Whisper JSON) with metadata, or a manifest with its transcripts',
+  description:
+    'multipart/form-data. Either `file` (one transcript) with optional fields id, title, recorded_at, collection, language — ' +
+    'answered 201 with the recording once indexed — or `manifest` (JSONL/CSV) plus the transcript files it names (each ' +
+    'part\'s filename is its path relative to the manifest) — answered 202 with a job to follow at /v1/jobs/{id}.',
+  request: {
+    body: {
+      content: {
+        'multipart/form-data': {
+          schema: Meta.extend({ file: z.any().optional(), manifest: z.any().optional(), files: z.any().optional() }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: {
+      content: { 'application/json': { schema: z.object({ status: z.enum(['ingested', 'unchanged']), moments: z.number(), recording: RecordingSchema }) } },
+      description: 'The transcript was indexed (or was already, unchanged)',
+    },
+    202: { content: { 'application/json': { schema: z.object({ job: JobSchema }) } }, description: 'The manifest is being ingested' },
+    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad request' },
+    422: { content: { 'application/json': { schema: ErrorBody } }, description: 'The transcript or manifest cannot be read' },
+  },
+});
+
+export function registerIngest(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime): void {
+  // The body is parsed here, not by the route validator: multipart parts are files, checked one by one below.
+  app.post('/v1/ingest', async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    if (!type.startsWith('multipart/form-data')) {
+      throw new AppError('unsupported_format', 'send multipart/form-data with a `file` (transcript) or a `manifest` part');
+    }
+    const body = await c.req.parseBody({ all: true });
+    const fields = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+    if (fields.manifest instanceof File) {
+      const files = Object.values(body).flat().filter((v): v is File => v instanceof File && v !== fields.manifest);
+      const job = await startManifestJob(s, rt, fields.manifest, files);
+      return c.json({ job }, 202);
+    }
+    const file = fields.file;
+    if (!(file instanceof File)) throw new AppError('bad_request', 'missing `file` part (a transcript) or `manifest` part');
+    const meta = Meta.safeParse(Object.fromEntries(Object.entries(fields).filter(([, v]) => typeof v === 'string')));
+    if (!meta.success) throw new AppError('bad_request', meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const content = await readText(file);
+    const base = file.name.replace(/\.[^.]+$/, '');
+    const id = meta.data.id ?? slugId(meta.data.title ?? base, content);
+    const out = await ingestTranscript(s, {
+      meta: {
+        id,
+        title: meta.data.title ?? base,
+        recordedAt: meta.data.recorded_at ?? null,
+        collection: meta.data.collection ?? null,
+        language: meta.data.language ?? null,
+        source: file.name,
+      },
+      fileName: file.name,
+      content,
+    });
+    return c.json({ status: out.status, moments: out.moments, recording: (await s.archive.get(id))! }, 201);
+  });
+  app.openAPIRegistry.registerPath(route);
+}
+
+async function readText(file: File): Promise<string> {
+  const buf = Buffer.from(await file.arrayBuffer());
+  if (buf.includes(0)) throw new AppError('unsupported_format', `${file.name}: binary data, not a text transcript`);
+  return buf.toString('utf8');
+}
+
+async function startManifestJob(s: Services, rt: Runtime, manifest: File, files: File[]) {
+  const dir = path.join(s.cfg.dataDir, 'uploads', randomUUID());
+  await fs.mkdir(dir, { recursive: true });
+  const manifestName = /\.csv$/i.test(manifest.name) ? 'manifest.csv' : 'manifest.jsonl';
+  const manifestPath = path.join(dir, manifestName);
+  await fs.writeFile(manifestPath, Buffer.from(await manifest.arrayBuffer()));
+  for (const f of files) {
+    let target: string;
+    try {
+      target = confine(dir, f.name);
+    } catch (err) {
+      throw new AppError('bad_request', `file part "${f.name}": ${(err as Error).message}`);
+    }
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, Buffer.from(await f.arrayBuffer()));
+  }
+  const job = await rt.jobs.create('ingest-manifest', { manifest: manifest.name, files: files.length });
+  rt.runner.enqueue(job.id, async (ctx) => {
+    const summary = await ingestManifest(s, manifestPath, {
+      onEvent: (e) => {
+        if (e.type === 'row') void ctx.progress('ingest', e.done / Math.max(1, e.total));
+      },
+    });
+    await fs.rm(dir, { recursive: true, force: true });
+    if (summary.failed > 0 && summary.ingested + summary.unchanged === 0) {
+      throw new Error(`every row failed: ${summary.failures.map((f) => `line ${f.line}: ${f.error}`).join('; ')}`);
+    }
+    return summary;
+  });
+  return job;
+}

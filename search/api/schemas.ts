@@ -1,0 +1,90 @@
+import { z } from '@hono/zod-openapi';
+import { isoDate, RECORDING_ID } from '../../ingest/manifest.js';
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
+  .openapi('Error');
+
+const optionalText = (max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
+
+export const SearchQuery = z.object({
+  q: z.string().trim().min(1, 'q (the query) is required').max(1000, 'q is longer than 1000 characters').openapi({ example: 'remote control price' }),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  mode: z.enum(['hybrid', 'bm25', 'vector']).default('hybrid'),
+  recording: optionalText(128),
+  collection: optionalText(200),
+  speaker: optionalText(200),
+  from: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1980-01-01' }),
+  to: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1989-12-31' }),
+});
+
+export const SearchResultSchema = z
+  .object({
+    recording_id: z.string(),
+    recording_title: z.string(),
+    recorded_at: z.string().nullable(),
+    collection: z.string().nullable(),
+    start: z.number(),
+    end: z.number(),
+    speaker: z.string().nullable(),
+    speakers: z.array(z.string()),
+    text: z.string(),
+    highlight: z.string().openapi({ description: 'HTML-escaped text with <mark> around matched terms' }),
+    score: z.number(),
+    scores: z.object({ bm25: z.number().nullable(), vector: z.number().nullable() }),
+    url: z.string().openapi({ description: 'Deep link that opens the recording at the moment: /r/<id>?t=<seconds>' }),
+    moment_ids: z.array(z.string()),
+  })
+  .openapi('SearchResult');
+
+export const SearchResponse = z
+  .object({
+    query: z.string(),
+    took_ms: z.number(),
+    mode: z.enum(['hybrid', 'bm25', 'vector']),
+    degraded: z.boolean(),
+    warnings: z.array(z.string()),
+    cached: z.boolean(),
+    results: z.array(SearchResultSchema),
+  })
+  .openapi('SearchResponse');
+
+export const RecordingSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    recordedAt: z.string().nullable(),
+    collection: z.string().nullable(),
+    language: z.string().nullable(),
+    source: z.string().nullable(),
+    durationS: z.number().nullable(),
+    checksum: z.string().nullable(),
+    status: z.string(),
+    error: z.string().nullable().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    momentCount: z.number().optional(),
+    speakers: z.array(z.string()).optional(),
+  })
+  .openapi('Recording');
+
+export const RecordingId = z.object({
+  id: z.string().regex(RECORDING_ID, 'not a recording id').openapi({ param: { name: 'id', in: 'path' }, example: 'Bdb001' }),
+});
+
+export const JobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    recordingId: z.string().nullable(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    stage: z.string().nullable(),
+    progress: z.number(),
+    attempts: z.number(),
+    error: z.string().nullable(),
+    result: z.unknown(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Job');

@@ -1,0 +1,58 @@
+/** Reciprocal rank fusion: each leg contributes 1/(k + rank); k damps the weight of the very top ranks. */
+export function reciprocalRankFusion(legs: { ids: string[] }[], k: number): Map<string, number> {
+  const fused = new Map<string, number>();
+  for (const leg of legs) {
+    leg.ids.forEach((id, i) => fused.set(id, (fused.get(id) ?? 0) + 1 / (k + i + 1)));
+  }
+  return fused;
+}
+
+export interface Span {
+  recordingId: string;
+  start: number;
+  end: number;
+  score: number;
+  text: string;
+}
+
+/**
+ * Merges hits of one recording that overlap or touch (within `gapS`) into one span, so a passage is
+ * listed once. The merged span keeps the best score, and its text is the union without the words the
+ * overlapping windows share.
+ */
+export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (into: T, from: T) => void): T[] {
+  const byRecording = new Map<string, T[]>();
+  for (const h of hits) byRecording.set(h.recordingId, [...(byRecording.get(h.recordingId) ?? []), h]);
+  const out: T[] = [];
+  for (const group of byRecording.values()) {
+    group.sort((a, b) => a.start - b.start);
+    let cur = { ...group[0] };
+    for (const h of group.slice(1)) {
+      if (h.start <= cur.end + gapS) {
+        if (h.end > cur.end) {
+          cur.text = joinOverlapping(cur.text, h.text);
+          cur.end = h.end;
+        }
+        combine(cur, h);
+        cur.score = Math.max(cur.score, h.score);
+      } else {
+        out.push(cur);
+        cur = { ...h };
+      }
+    }
+    out.push(cur);
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+/** Appends `b` to `a`, dropping the longest prefix of `b` that `a` already ends with. */
+export function joinOverlapping(a: string, b: string): string {
+  const aw = a.split(/\s+/);
+  const bw = b.split(/\s+/);
+  for (let n = Math.min(aw.length, bw.length); n > 0; n--) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = aw[aw.length - n + i] === bw[i];
+    if (same) return [...aw, ...bw.slice(n)].join(' ');
+  }
+  return `${a} ${b}`;
+}

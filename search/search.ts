@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import type { SearchFilters, SearchMode } from '../src/domain.js';
+import { AppError } from '../src/errors.js';
+import { QEMB_NAMESPACE } from '../src/cache/index.js';
+import type { Services } from '../src/services.js';
+import { mergeSpans, reciprocalRankFusion, type Span } from './fusion.js';
+
+export interface SearchParams {
+  q: string;
+  limit: number;
+  mode: SearchMode;
+  filters: SearchFilters;
+}
+
+export interface SearchResult {
+  recording_id: string;
+  recording_title: string;
+  recorded_at: string | null;
+  collection: string | null;
+  start: number;
+  end: number;
+  speaker: string | null;
+  speakers: string[];
+  text: string;
+  highlight: string;
+  score: number;
+  scores: { bm25: number | null; vector: number | null };
+  url: string;
+  moment_ids: string[];
+}
+
+export interface SearchOutcome {
+  mode: SearchMode;
+  results: SearchResult[];
+  /** True when a leg failed and the results come from the other one alone. */
+  degraded: boolean;
+  warnings: string[];
+}
+
+// Hits of one recording this close are one passage to a listener.
+const MERGE_GAP_S = 2;
+
+export function deepLink(recordingId: string, start: number): string {
+  return `/r/${encodeURIComponent(recordingId)}?t=${Math.floor(start)}`;
+}
+
+/** Hybrid retrieval: BM25 and vector legs, fused by reciprocal rank, then merged into passages. */
+export async function searchMoments(s: Services, p: SearchParams): Promise<SearchOutcome> {
+  const warnings: string[] = [];
+  let mode = p.mode;
+  if (mode !== 'bm25' && !s.embedder) {
+    if (mode === 'vector') throw new AppError('bad_request', 'vector search is off: this archive runs with EMBEDDINGS=none');
+    mode = 'bm25';
+    warnings.push('vector search is off (EMBEDDINGS=none); results are BM25 only');
+  }
+  const depth = Math.max(50, p.limit * 5);
+  const [bm25, vector] = await Promise.all([
+    mode === 'vector' ? null : settle(s.lexical.search(p.q, p.filters, depth)),
+    mode === 'bm25' ? null : settle(queryVector(s, p.q).then((v) => s.vectors!.search(v, p.filters, depth))),
+  ]);
+  let degraded = false;
+  for (const [name, leg] of [['lexical', bm25], ['vector', vector]] as const) {
+    if (leg && 'error' in leg) {
+      const other = name === 'lexical' ? vector : bm25;
+      if (!other || 'error' in other) throw leg.error;
+      s.log.warn({ err: leg.error }, `${name} leg failed; answering from the other leg`);
+      warnings.push(`the ${name} index is unavailable; results come from the other leg only`);
+      degraded = true;
+    }
+  }
+  const bm25Hits = bm25 && 'value' in bm25 ? bm25.value : [];
+  const vectorHits = vector && 'value' in vector ? vector.value : [];
+  const legs = [bm25Hits, vectorHits].filter((l) => l.length > 0).map((l) => ({ ids: l.map((h) => h.momentId) }));
+  const fused = reciprocalRankFusion(legs, s.cfg.RRF_K);
+  const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
+  const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
+  const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, Math.max(p.limit * 3, 30));
+  const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
+
+  type Hit = Span & { ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null };
+  const hits: Hit[] = [];
+  for (const [id, score] of ranked) {
+    const m = moments.get(id);
+    if (!m) continue; // indexed but since deleted
+    hits.push({
+      recordingId: m.recordingId, start: m.start, end: m.end, score, text: m.text, ids: [id],
+      speakerTime: new Map(m.speakers.map((sp) => [sp, m.end - m.start])),
+      bm25: bm25Score.get(id) ?? null, vector: vecScore.get(id) ?? null,
+      title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection,
+    });
+  }
+  const merged = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
+    into.ids = [...into.ids, ...from.ids];
+    for (const [sp, t] of from.speakerTime) into.speakerTime.set(sp, (into.speakerTime.get(sp) ?? 0) + t);
+    into.bm25 = maxOrNull(into.bm25, from.bm25);
+    into.vector = maxOrNull(into.vector, from.vector);
+  }).slice(0, p.limit);
+  const highlights = await highlight(s, p.q, merged.map((h) => h.text));
+  return {
+    mode,
+    degraded,
+    warnings,
+    results: merged.map((h, i) => {
+      const speakers = [...h.speakerTime.entries()].sort((a, b) => b[1] - a[1]).map(([sp]) => sp);
+      return {
+        recording_id: h.recordingId,
+        recording_title: h.title,
+        recorded_at: h.recordedAt,
+        collection: h.collection,
+        start: h.start,
+        end: h.end,
+        speaker: speakers[0] ?? null,
+        speakers,
+        text: h.text,
+        highlight: highlights[i],
+        score: round(h.score, 6),
+        scores: { bm25: h.bm25 === null ? null : round(h.bm25, 4), vector: h.vector === null ? null : round(h.vector, 4) },
+        url: deepLink(h.recordingId, h.start),
+        moment_ids: h.ids,
+      };
+    }),
+  };
+}
+
+/** The query's embedding, cached by model and text (it does not change when the archive does). */
+export async function queryVector(s: Services, q: string): Promise<Float32Array> {
+  const key = createHash('sha1').update(`${s.embedder!.model}\n${q}`).digest('hex');
+  const hit = await s.cache.getBinary(QEMB_NAMESPACE, key);
+  if (hit) return hit;
+  const [v] = await s.embedder!.embed([q]);
+  await s.cache.setBinary(QEMB_NAMESPACE, key, v, 24 * 3600);
+  return v;
+}
+
+/** Postgres' own highlighter, on HTML-escaped text so the <mark> tags are the only markup. */
+async function highlight(s: Services, q: string, texts: string[]): Promise<string[]> {
+  if (texts.length === 0) return [];
+  const rows = await s.db.query<{ i: number; h: string }>(
+    `SELECT x.i::int AS i, ts_headline('english', x.t, plainto_tsquery('english', $1),
+              'StartSel=<mark>, StopSel=</mark>, MaxWords=45, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "') AS h
+     FROM unnest($2::text[]) WITH ORDINALITY AS x(t, i)`,
+    [q, texts.map(escapeHtml)],
+  );
+  const out = new Array<string>(texts.length).fill('');
+  for (const r of rows) out[r.i - 1] = r.h;
+  return out;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+async function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await p };
+  } catch (error) {
+    return { error };
+  }
+}
+
+const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve as serveHttp } from '@hono/node-server';
+import type { Config } from '../src/config.js';
+import { openServices } from '../src/services.js';
+import { ingestManifest } from '../ingest/bulk.js';
+import { createApp } from './api/app.js';
+
+export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sample/manifest.jsonl');
+
+/** Starts the API; on an empty archive it first loads the sample archive shipped in the repository. */
+export async function serve(cfg: Config): Promise<void> {
+  const s = await openServices(cfg);
+  if (cfg.SAMPLE_ARCHIVE === 'on' && (await s.archive.counts()).recordings === 0 && fs.existsSync(SAMPLE_MANIFEST)) {
+    s.log.info('empty archive: loading the sample archive');
+    const summary = await ingestManifest(s, SAMPLE_MANIFEST);
+    s.log.info({ ingested: summary.ingested, failed: summary.failed }, 'sample archive loaded');
+  }
+  const { app } = createApp(s);
+  const server = serveHttp({ fetch: app.fetch, port: cfg.PORT, hostname: cfg.HOST }, (info) => {
+    s.log.info(`listening on http://${cfg.HOST}:${info.port}`);
+    console.log(`Speech archive listening on http://${cfg.HOST === '0.0.0.0' ? 'localhost' : cfg.HOST}:${info.port}  (try /v1/search?q=...)`);
+  });
+  const stop = async () => {
+    server.close();
+    await s.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

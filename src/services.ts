@@ -1,0 +1,85 @@
+import type { Config } from './config.js';
+import { openDatabase, type Db } from './db/index.js';
+import { createEmbedder } from './embed/index.js';
+import type { Embedder } from './embed/port.js';
+import { createCache, offCache, type Cache } from './cache/index.js';
+import { createLogger, type Logger } from './log.js';
+import { ArchiveStore } from './store/archive.js';
+import { ElasticsearchLexicalIndex } from './store/lexical/elasticsearch.js';
+import type { LexicalIndex } from './store/lexical/port.js';
+import { PostgresLexicalIndex } from './store/lexical/postgres.js';
+import { PgVectorIndex } from './store/vector/pgvector.js';
+import type { VectorIndex } from './store/vector/port.js';
+
+/** Everything a request or an ingest needs, wired from config. One per process. */
+export interface Services {
+  cfg: Config;
+  log: Logger;
+  db: Db;
+  archive: ArchiveStore;
+  lexical: LexicalIndex;
+  /** null when EMBEDDINGS=none: search runs BM25 only. */
+  embedder: Embedder | null;
+  vectors: VectorIndex | null;
+  cache: Cache;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  logger?: Logger;
+  /** In-memory PGlite (tests). */
+  inMemoryDb?: boolean;
+  /** Replace the configured embedder (tests, scale benchmarks). */
+  embedder?: Embedder | null;
+  /** Where computed vectors are kept for reuse; null disables it. Default `${DATA_DIR}/embed-cache`. */
+  embedCacheDir?: string | null;
+  /** Skip binding the vector index to the model (the `reembed` command does it itself). */
+  skipVectorInit?: boolean;
+  cache?: Cache | 'off';
+}
+
+export async function openServices(cfg: Config, opts: ServiceOptions = {}): Promise<Services> {
+  const log = opts.logger ?? createLogger(cfg.LOG_LEVEL);
+  const db = await openDatabase(cfg, { inMemory: opts.inMemoryDb });
+  const lexical: LexicalIndex =
+    cfg.LEXICAL_ENGINE === 'elasticsearch'
+      ? new ElasticsearchLexicalIndex({
+          node: cfg.ES_URL!,
+          indexPrefix: cfg.ES_INDEX_PREFIX,
+          auth: cfg.ES_API_KEY
+            ? { apiKey: cfg.ES_API_KEY }
+            : cfg.ES_USERNAME
+              ? { username: cfg.ES_USERNAME, password: cfg.ES_PASSWORD ?? '' }
+              : undefined,
+          k1: cfg.BM25_K1,
+          b: cfg.BM25_B,
+          logger: log,
+        })
+      : new PostgresLexicalIndex(db, { k1: cfg.BM25_K1, b: cfg.BM25_B });
+  await lexical.init();
+  const embedder =
+    opts.embedder !== undefined ? opts.embedder : createEmbedder(cfg, { cacheDir: opts.embedCacheDir });
+  let vectors: VectorIndex | null = null;
+  if (embedder) {
+    await embedder.init();
+    vectors = new PgVectorIndex(db);
+    if (!opts.skipVectorInit) await vectors.init({ model: embedder.model, dim: embedder.dim });
+  }
+  const cache = opts.cache === 'off' ? offCache() : (opts.cache ?? createCache(cfg, log));
+  return {
+    cfg,
+    log,
+    db,
+    archive: new ArchiveStore(db),
+    lexical,
+    embedder,
+    vectors,
+    cache,
+    async close() {
+      await cache.close();
+      await embedder?.close();
+      await lexical.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
+
+describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loopback HTTP)', () => {
+  let t: TestServer;
+  const get = async (p: string) => {
+    const res = await fetch(t.url + p);
+    return { status: res.status, type: res.headers.get('content-type') ?? '', body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+  };
+  const post = async (form: FormData) => {
+    const res = await fetch(`${t.url}/v1/ingest`, { method: 'POST', body: form });
+    return { status: res.status, body: await res.json() };
+  };
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    const a = await post(transcriptForm('ES2005a.vtt', devTranscript('ES2005a'), { id: 'ES2005a', title: 'Remote control kick-off', recorded_at: '1992-01-11', collection: 'qmsum' }));
+    expect(a.status).toBe(201);
+    const b = await post(transcriptForm('IS1004a.vtt', devTranscript('IS1004a'), { id: 'IS1004a', title: 'Design meeting', recorded_at: '2021-06-03', collection: 'other' }));
+    expect(b.status).toBe(201);
+  });
+  afterAll(async () => t?.close());
+
+  it('returns moments with every documented field and a deep link inside the moment', async () => {
+    const { status, body } = await get('/v1/search?q=remote%20control%20features%20gimmick%20whistle&limit=5');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ query: 'remote control features gimmick whistle', mode: 'hybrid' });
+    expect(typeof body.took_ms).toBe('number');
+    expect(body.results.length).toBeGreaterThan(0);
+    const r = body.results[0];
+    for (const k of ['recording_id', 'recording_title', 'recorded_at', 'start', 'end', 'speaker', 'text', 'highlight', 'score', 'scores', 'url'])
+      expect(r).toHaveProperty(k);
+    expect(r.scores).toHaveProperty('bm25');
+    expect(r.scores).toHaveProperty('vector');
+    expect(r.url).toMatch(/^\/r\/[^?]+\?t=\d+$/);
+    const t0 = Number(new URL(r.url, t.url).searchParams.get('t'));
+    expect(t0).toBeGreaterThanOrEqual(Math.floor(r.start));
+    expect(t0).toBeLessThan(r.end);
+    expect(r.highlight).toContain('<mark>');
+    expect(r.recorded_at).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('never lists overlapping passages of one recording twice', async () => {
+    const { body } = await get('/v1/search?q=remote%20control&limit=20');
+    const byRec = new Map<string, { start: number; end: number }[]>();
+    for (const r of body.results) byRec.set(r.recording_id, [...(byRec.get(r.recording_id) ?? []), r]);
+    for (const spans of byRec.values()) {
+      spans.sort((a, b) => a.start - b.start);
+      for (let i = 1; i < spans.length; i++) expect(spans[i].start).toBeGreaterThan(spans[i - 1].end);
+    }
+  });
+
+  it('runs each mode and reports the leg scores it used', async () => {
+    const bm25 = await get('/v1/search?q=remote%20control&mode=bm25');
+    expect(bm25.body.mode).toBe('bm25');
+    expect(bm25.body.results.every((r: { scores: { vector: unknown } }) => r.scores.vector === null)).toBe(true);
+    const vec = await get('/v1/search?q=what%20should%20the%20new%20remote%20look%20like&mode=vector');
+    expect(vec.body.results.length).toBeGreaterThan(0);
+    expect(vec.body.results.every((r: { scores: { bm25: unknown } }) => r.scores.bm25 === null)).toBe(true);
+  });
+
+  it('applies recording, collection, speaker and date filters', async () => {
+    const rec = await get('/v1/search?q=remote&recording=IS1004a');
+    expect(rec.body.results.length).toBeGreaterThan(0);
+    expect(rec.body.results.every((r: { recording_id: string }) => r.recording_id === 'IS1004a')).toBe(true);
+    const coll = await get('/v1/search?q=remote&collection=qmsum');
+    expect(coll.body.results.every((r: { recording_id: string }) => r.recording_id === 'ES2005a')).toBe(true);
+    const dated = await get('/v1/search?q=remote&from=2000-01-01&to=2029-12-31');
+    expect(dated.body.results.every((r: { recorded_at: string }) => r.recorded_at >= '2000-01-01')).toBe(true);
+    const spk = await get('/v1/search?q=remote&speaker=Marketing&recording=ES2005a&mode=bm25');
+    expect(spk.body.results.length).toBeGreaterThan(0);
+    for (const r of spk.body.results) expect(r.speakers).toContain('Marketing');
+  });
+
+  it('answers bad parameters with a 400 JSON error naming the parameter', async () => {
+    for (const q of ['', '?q=', '?q=x&limit=0', '?q=x&limit=1000', '?q=x&mode=magic', '?q=x&from=1987-13-45', `?q=${'a'.repeat(1001)}`]) {
+      const { status, body } = await get(`/v1/search${q}`);
+      expect(status, q).toBe(400);
+      expect(body.error.code).toBe('bad_request');
+      expect(body.error.message).toMatch(/q|limit|mode|from/);
+    }
+    const nf = await get('/v1/nothing');
+    expect(nf.status).toBe(404);
+    expect(nf.body.error.code).toBe('not_found');
+  });
+
+  it('is idempotent and keeps a stored recording when a bad transcript is uploaded for it', async () => {
+    const again = await post(transcriptForm('ES2005a.vtt', devTranscript('ES2005a'), { id: 'ES2005a', title: 'Remote control kick-off', recorded_at: '1992-01-11', collection: 'qmsum' }));
+    expect(again.body.status).toBe('unchanged');
+    const bad = await post(transcriptForm('ES2005a.vtt', 'WEBVTT\n\n00:00:01.000 --> 00:00:xx\n<v A>broken\n', { id: 'ES2005a' }));
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe('invalid_transcript');
+    expect(bad.body.error.message).toMatch(/ES2005a\.vtt:3/);
+    const rec = await get('/v1/recordings/ES2005a');
+    expect(rec.body.status).toBe('ready');
+    expect(rec.body.momentCount).toBeGreaterThan(3);
+    const badDate = await post(transcriptForm('x.vtt', devTranscript('ES2005a'), { recorded_at: '1987-02-30' }));
+    expect(badDate.status).toBe(400);
+    const json = await fetch(`${t.url}/v1/ingest`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(json.status).toBe(415);
+  });
+
+  it('lists recordings and exports transcripts with speakers', async () => {
+    const list = await get('/v1/recordings');
+    expect(list.body.total).toBe(2);
+    const one = await get('/v1/recordings/ES2005a');
+    expect(one.body).toMatchObject({ id: 'ES2005a', title: 'Remote control kick-off', recordedAt: '1992-01-11', status: 'ready' });
+    expect(one.body.speakers).toContain('Project Manager');
+    expect((await get('/v1/recordings/nope')).status).toBe(404);
+    const vtt = await get('/v1/recordings/ES2005a/transcript?format=vtt');
+    expect(vtt.type).toContain('text/vtt');
+    expect(vtt.body).toContain('<v Project Manager>');
+    const srt = await get('/v1/recordings/ES2005a/transcript?format=srt');
+    expect(srt.body).toMatch(/^1\r?\n00:00:00,000 --> /);
+    const txt = await get('/v1/recordings/ES2005a/transcript?format=txt');
+    expect(txt.body).toContain('Project Manager:');
+    expect((await get('/v1/recordings/ES2005a/transcript?format=doc')).status).toBe(400);
+  });
+
+  it('ingests a manifest with its transcripts as a job', async () => {
+    const form = new FormData();
+    form.set('manifest', new File([
+      '{"id":"TS3010a","title":"Manifest upload","recorded_at":"2017-05-24","transcript":"recordings/TS3010a.vtt"}\n' +
+      '{"id":"broken row","transcript":"recordings/x.vtt"}\n',
+    ], 'manifest.jsonl'));
+    form.append('files', new File([devTranscript('TS3010a')], 'recordings/TS3010a.vtt'));
+    const res = await post(form);
+    expect(res.status).toBe(202);
+    let job = res.body.job;
+    for (let i = 0; i < 200 && job.status !== 'succeeded' && job.status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await get(`/v1/jobs/${job.id}`)).body;
+    }
+    expect(job.status).toBe('succeeded');
+    expect(job.result).toMatchObject({ ingested: 1, failed: 1 });
+    expect(job.result.failures[0]).toMatchObject({ line: 2 });
+    expect((await get('/v1/recordings/TS3010a')).body.title).toBe('Manifest upload');
+  });
+
+  it('publishes an OpenAPI document and a health check', async () => {
+    const doc = await get('/openapi.json');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/search', '/v1/recordings', '/v1/recordings/{id}', '/v1/ingest', '/v1/jobs/{id}']));
+    const h = await get('/healthz');
+    expect(h.body).toMatchObject({ status: 'ok', db: 'pglite', lexical: 'postgres', embedder: 'use-lite-512' });
+  });
+});

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { openServices, type ServiceOptions, type Services } from '../../src/services.js';
+import { createApp, type Runtime } from '../../search/api/app.js';
+
+export const DEV = path.resolve(__dirname, '../../../shared/eval/dev');
+export const devTranscript = (id: string) => fs.readFileSync(path.join(DEV, 'recordings', `${id}.vtt`), 'utf8');
+
+export interface TestServer {
+  url: string;
+  services: Services;
+  runtime: Runtime;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** The real app on a real loopback port, over in-memory PGlite. */
+export async function startTestServer(env: Record<string, string> = {}, opts: ServiceOptions = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-test-'));
+  const cfg = loadConfig({ LOG_LEVEL: 'silent', ...env, DATA_DIR: dataDir });
+  const services = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedCacheDir: null, ...opts });
+  const { app, runtime } = createApp(services);
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    services,
+    runtime,
+    dataDir,
+    async close() {
+      await new Promise((r) => server.close(r));
+      await runtime.runner.idle();
+      await services.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function transcriptForm(name: string, content: string, fields: Record<string, string> = {}): FormData {
+  const form = new FormData();
+  form.set('file', new File([content], name, { type: 'text/vtt' }));
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  return form;
+}
