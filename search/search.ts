@@ -3,13 +3,26 @@ import type { SearchFilters, SearchMode } from '../src/domain.js';
 import { AppError } from '../src/errors.js';
 import { QEMB_NAMESPACE } from '../src/cache/index.js';
 import type { Services } from '../src/services.js';
+import { parseTemporal } from '../src/query/temporal.js';
 import { mergeSpans, reciprocalRankFusion, type Span } from './fusion.js';
+import { detectSpeaker, type SpeakerMatch } from './speakers.js';
 
 export interface SearchParams {
   q: string;
   limit: number;
   mode: SearchMode;
   filters: SearchFilters;
+  /** 'auto' reads a time range and a speaker from the question; 'off' matches the words as they are. */
+  temporal?: 'auto' | 'off';
+  speakers?: 'auto' | 'off';
+}
+
+/** How the question was read: the date range applied and where it came from. */
+export interface Routing {
+  from: string | null;
+  to: string | null;
+  source: 'question' | 'params';
+  matched?: string[];
 }
 
 export interface SearchResult {
@@ -31,6 +44,11 @@ export interface SearchResult {
 
 export interface SearchOutcome {
   mode: SearchMode;
+  routing: Routing | null;
+  /** The speaker filter read from the question, when one was applied. */
+  speaker_filter: { label: string; matched: string } | null;
+  /** The text the indexes were asked for (the question without its time expressions). */
+  matched_text: string;
   results: SearchResult[];
   /** True when a leg failed and the results come from the other one alone. */
   degraded: boolean;
@@ -45,7 +63,46 @@ export function deepLink(recordingId: string, start: number): string {
 }
 
 /** Hybrid retrieval: BM25 and vector legs, fused by reciprocal rank, then merged into passages. */
-export async function searchMoments(s: Services, p: SearchParams): Promise<SearchOutcome> {
+export async function searchMoments(s: Services, params: SearchParams): Promise<SearchOutcome> {
+  const { p, routing, speaker } = await understand(s, params);
+  const out = await retrieve(s, p);
+  return { ...out, routing, speaker_filter: speaker, matched_text: p.q };
+}
+
+/** Reads a date range and a speaker out of the question, unless the caller gave them or switched it off. */
+async function understand(s: Services, params: SearchParams) {
+  let p = params;
+  let routing: Routing | null = null;
+  if (params.temporal !== 'off') {
+    const t = parseTemporal(params.q);
+    if (t.range && !params.filters.from && !params.filters.to) {
+      routing = { from: t.range.from, to: t.range.to, source: 'question', matched: t.matched };
+      p = { ...p, filters: { ...p.filters, from: t.range.from ?? undefined, to: t.range.to ?? undefined } };
+    }
+    // A question that is nothing but a date ("1987") still needs words to match.
+    if (t.range && t.text.replace(/[^\p{L}\p{N}]/gu, '')) p = { ...p, q: t.text };
+  }
+  if (!routing && (params.filters.from || params.filters.to)) {
+    routing = { from: params.filters.from ?? null, to: params.filters.to ?? null, source: 'params' };
+  }
+  let speaker: SpeakerMatch | null = null;
+  if (params.speakers !== 'off' && !params.filters.speaker) {
+    speaker = detectSpeaker(p.q, await speakerLabels(s));
+    if (speaker) p = { ...p, filters: { ...p.filters, speaker: speaker.label } };
+  }
+  return { p, routing, speaker };
+}
+
+const labelMemo = new WeakMap<Services, { at: number; labels: Promise<string[]> }>();
+function speakerLabels(s: Services): Promise<string[]> {
+  const m = labelMemo.get(s);
+  if (m && Date.now() - m.at < 10_000) return m.labels;
+  const labels = s.archive.speakerLabels();
+  labelMemo.set(s, { at: Date.now(), labels });
+  return labels;
+}
+
+async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text'>> {
   const warnings: string[] = [];
   let mode = p.mode;
   if (mode !== 'bm25' && !s.embedder) {

@@ -17,7 +17,19 @@ export const SearchQuery = z.object({
   speaker: optionalText(200),
   from: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1980-01-01' }),
   to: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1989-12-31' }),
+  temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range from the question ("in the early seventies")' }),
+  speakers: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: apply a speaker filter when the question names a known speaker' }),
 });
+
+export const Routing = z
+  .object({
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    source: z.enum(['question', 'params']),
+    matched: z.array(z.string()).optional(),
+  })
+  .nullable()
+  .openapi('Routing');
 
 export const SearchResultSchema = z
   .object({
@@ -46,6 +58,9 @@ export const SearchResponse = z
     degraded: z.boolean(),
     warnings: z.array(z.string()),
     cached: z.boolean(),
+    routing: Routing,
+    speaker_filter: z.object({ label: z.string(), matched: z.string() }).nullable(),
+    matched_text: z.string(),
     results: z.array(SearchResultSchema),
   })
   .openapi('SearchResponse');

@@ -72,6 +72,26 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     for (const r of spk.body.results) expect(r.speakers).toContain('Marketing');
   });
 
+  it('reads a date range from the question, routes by it, and can be told not to', async () => {
+    const routed = await get('/v1/search?q=' + encodeURIComponent('In 1992, what was said about the remote control?'));
+    expect(routed.body.routing).toMatchObject({ from: '1992-01-01', to: '1992-12-31', source: 'question' });
+    expect(routed.body.matched_text).toBe('what was said about the remote control?');
+    expect(routed.body.results.length).toBeGreaterThan(0);
+    expect(routed.body.results.every((r: { recorded_at: string }) => r.recorded_at.startsWith('1992'))).toBe(true);
+    const off = await get('/v1/search?temporal=off&q=' + encodeURIComponent('In 1992, what was said about the remote control?'));
+    expect(off.body.routing).toBeNull();
+    const params = await get('/v1/search?q=remote&from=2020-01-01');
+    expect(params.body.routing).toMatchObject({ from: '2020-01-01', to: null, source: 'params' });
+  });
+
+  it('applies a speaker filter when the question names a known speaker', async () => {
+    const { body } = await get('/v1/search?q=' + encodeURIComponent('what did marketing say about the price?'));
+    expect(body.speaker_filter).toMatchObject({ label: 'Marketing' });
+    for (const r of body.results) expect(r.speakers).toContain('Marketing');
+    const topic = await get('/v1/search?q=' + encodeURIComponent('marketing budget'));
+    expect(topic.body.speaker_filter).toBeNull();
+  });
+
   it('answers bad parameters with a 400 JSON error naming the parameter', async () => {
     for (const q of ['', '?q=', '?q=x&limit=0', '?q=x&limit=1000', '?q=x&mode=magic', '?q=x&from=1987-13-45', `?q=${'a'.repeat(1001)}`]) {
       const { status, body } = await get(`/v1/search${q}`);

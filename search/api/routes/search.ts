@@ -25,6 +25,8 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
       limit: q.limit,
       mode: q.mode,
       filters: { recordingId: q.recording, collection: q.collection, speaker: q.speaker, from: q.from, to: q.to },
+      temporal: q.temporal,
+      speakers: q.speakers,
     };
     const { value, cached: hit } = await cached(s.cache, 'search', [params], s.cfg.CACHE_TTL_S, () => searchMoments(s, params));
     return c.json(
@@ -35,6 +37,9 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
         degraded: value.degraded,
         warnings: value.warnings,
         cached: hit,
+        routing: value.routing,
+        speaker_filter: value.speaker_filter,
+        matched_text: value.matched_text,
         results: value.results,
       },
       200,
