@@ -6,6 +6,7 @@ import type { Services } from '../src/services.js';
 import { parseTemporal } from '../src/query/temporal.js';
 import { mergeSpans, reciprocalRankFusion, type Span } from './fusion.js';
 import { detectSpeaker, type SpeakerMatch } from './speakers.js';
+import { lexicalQuery } from './question.js';
 
 export interface SearchParams {
   q: string;
@@ -112,7 +113,7 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
   }
   const depth = Math.max(50, p.limit * 5);
   const [bm25, vector] = await Promise.all([
-    mode === 'vector' ? null : settle(s.lexical.search(p.q, p.filters, depth)),
+    mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(p.q), p.filters, depth)),
     mode === 'bm25' ? null : settle(queryVector(s, p.q).then((v) => s.vectors!.search(v, p.filters, depth))),
   ]);
   let degraded = false;

@@ -1,0 +1,70 @@
+/** Small formatting helpers shared by the pages. Everything here returns plain text; JSX escapes it. */
+
+/** 75.4 → "1:15", 3725 → "1:02:05". */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor(s / 60) % 60;
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export function clockRange(start: number, end: number): string {
+  return `${clock(start)}–${clock(end)}`;
+}
+
+/** "1992-01-11" → "11 Jan 1992"; null → "undated". */
+export function longDate(iso: string | null | undefined): string {
+  if (!iso) return 'undated';
+  const d = new Date(`${iso.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
+
+export interface RoutingInfo {
+  from: string | null;
+  to: string | null;
+  source: 'question' | 'params';
+  matched?: string[];
+}
+
+/** "Searching 1980-01-01 – 1989-12-31 (from the question)". */
+export function routingText(r: RoutingInfo): string {
+  const where = r.source === 'question' ? 'from the question' : 'from the filters';
+  if (r.from && r.to) return `Searching ${r.from} – ${r.to} (${where})`;
+  if (r.from) return `Searching from ${r.from} on (${where})`;
+  if (r.to) return `Searching up to ${r.to} (${where})`;
+  return `Searching all dates (${where})`;
+}
+
+/**
+ * The link to a moment: the recording page at the moment's exact start (the API's own url rounds down to
+ * whole seconds, which can land on the turn before), carrying the query so the page can show its hits.
+ */
+export function momentHref(recordingId: string, start: number, q?: string): string {
+  const params = new URLSearchParams({ t: String(Math.round(start * 1000) / 1000) });
+  if (q) params.set('q', q);
+  return `/r/${encodeURIComponent(recordingId)}?${params}`;
+}
+
+/** The API's highlight is HTML-escaped text with <mark>; anything else that looks like a tag is escaped again. */
+export function safeHighlight(html: string): string {
+  return html.replace(/<(?!\/?mark>)/g, '&lt;');
+}
+
+export const SPEAKER_COLOURS = 8;
+
+/** A stable colour slot per speaker, in order of first appearance. */
+export function speakerSlots(labels: Iterable<string | null | undefined>): Map<string, number> {
+  const slots = new Map<string, number>();
+  for (const l of labels) if (l && !slots.has(l)) slots.set(l, slots.size % SPEAKER_COLOURS);
+  return slots;
+}
+
+/** Builds a query string from the non-empty entries. */
+export function qs(params: Record<string, string | number | undefined | null>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}

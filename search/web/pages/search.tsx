@@ -1,0 +1,226 @@
+import type { Context } from 'hono';
+import type { Services } from '../../../src/services.js';
+import type { Api, Hit, Recording, Search } from '../api.js';
+import { clockRange, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
+import { Field, Layout, sendPage } from '../layout.js';
+
+const MODES = ['hybrid', 'bm25', 'vector'] as const;
+const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
+const KEYS = ['q', ...FILTERS, 'mode', 'group', 'limit', 'temporal', 'speakers'] as const;
+type Params = Partial<Record<(typeof KEYS)[number], string>>;
+
+export async function searchPage(c: Context, api: Api, s: Services): Promise<Response> {
+  const p: Params = {};
+  for (const k of KEYS) {
+    const v = c.req.query(k)?.trim();
+    if (v) p[k] = v;
+  }
+  const [recordings, speakers, stats] = await Promise.all([api.recordings(), s.archive.speakerLabels(), s.archive.counts()]);
+  let search: Search | null = null;
+  let error: string | null = null;
+  if (p.q) {
+    const { group: _g, ...apiParams } = p;
+    const r = await api.search({ limit: '20', ...apiParams } as Record<string, string>);
+    if (r.ok) search = r.data;
+    else error = r.message;
+  }
+  const title = p.q ? `“${p.q}”` : 'Speech archive';
+  return sendPage(
+    c,
+    <Layout title={title} page="search" script="search.js">
+      <h1 class={p.q ? 'visually-hidden' : undefined}>Search the archive</h1>
+      <SearchForm p={p} recordings={recordings} speakers={speakers} />
+      {error ? (
+        <p class="notice error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {search ? <Results p={p} search={search} /> : null}
+      {!p.q ? <Intro recordings={stats.recordings} moments={stats.moments} /> : null}
+    </Layout>,
+    error ? 400 : 200,
+  );
+}
+
+function SearchForm({ p, recordings, speakers }: { p: Params; recordings: Recording[]; speakers: string[] }) {
+  const collections = [...new Set(recordings.map((r) => r.collection).filter((x): x is string => !!x))].sort();
+  const filtered = FILTERS.some((k) => p[k]) || (p.mode && p.mode !== 'hybrid');
+  return (
+    <form class="search" action="/" method="get" role="search">
+      <div class="searchbar">
+        <label for="q" class="visually-hidden">
+          Search the archive
+        </label>
+        <input id="q" name="q" type="search" value={p.q ?? ''} placeholder="What was said about…" autocomplete="off" required />
+        <button type="submit">Search</button>
+      </div>
+      {p.group ? <input type="hidden" name="group" value={p.group} /> : null}
+      {p.temporal === 'off' ? <input type="hidden" name="temporal" value="off" /> : null}
+      {p.speakers === 'off' ? <input type="hidden" name="speakers" value="off" /> : null}
+      <details class="filters" open={filtered || undefined}>
+        <summary>Filters</summary>
+        <div class="grid">
+          <Field name="from" label="From date" type="date" value={p.from} />
+          <Field name="to" label="To date" type="date" value={p.to} />
+          <Field name="collection" label="Collection" value={p.collection} list="collections" />
+          <Field name="speaker" label="Speaker" value={p.speaker} list="speakers" />
+          <Field name="recording" label="Recording" value={p.recording} list="recordings" placeholder="recording id" />
+          <div class="field">
+            <label for="f-mode">Mode</label>
+            <select id="f-mode" name="mode">
+              {MODES.map((m) => (
+                <option value={m} selected={(p.mode ?? 'hybrid') === m}>
+                  {m === 'hybrid' ? 'Hybrid (words + meaning)' : m === 'bm25' ? 'Words (BM25)' : 'Meaning (vector)'}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <datalist id="collections">{collections.map((x) => <option value={x} />)}</datalist>
+        <datalist id="speakers">{speakers.map((x) => <option value={x} />)}</datalist>
+        <datalist id="recordings">{recordings.map((r) => <option value={r.id} label={`${r.title} (${longDate(r.recordedAt)})`} />)}</datalist>
+        {filtered ? (
+          <p>
+            <a href={`/${qs({ q: p.q, group: p.group })}`}>Clear filters</a>
+          </p>
+        ) : null}
+      </details>
+    </form>
+  );
+}
+
+function Results({ p, search }: { p: Params; search: Search }) {
+  const grouped = p.group === 'recording';
+  const link = (extra: Params) => `/${qs({ ...p, ...extra })}`;
+  const n = search.results.length;
+  return (
+    <section class="results" aria-labelledby="results-heading">
+      <div class="results-head">
+        <h2 id="results-heading">
+          {n === 0 ? 'No moments found' : `${n} moment${n === 1 ? '' : 's'}`} <span class="muted">for “{search.query}”</span>
+        </h2>
+        <p class="muted small">
+          {search.mode} · {Math.round(search.took_ms)} ms{search.cached ? ' · cached' : ''}
+        </p>
+      </div>
+      <div class="understood" aria-live="polite">
+        {search.routing ? (
+          <p class="chip routing">
+            {routingText(search.routing)}
+            {search.routing.source === 'question' ? (
+              <>
+                {' '}
+                · <a href={link({ temporal: 'off' })}>search all dates</a>
+              </>
+            ) : null}
+          </p>
+        ) : null}
+        {search.speaker_filter ? (
+          <p class="chip speaker-filter">
+            Speaker: <strong>{search.speaker_filter.label}</strong> (named in the question as “{search.speaker_filter.matched}”) ·{' '}
+            <a href={link({ speakers: 'off' })}>every speaker</a>
+          </p>
+        ) : null}
+        {search.matched_text && search.matched_text !== search.query ? <p class="muted small">Matched words: “{search.matched_text}”</p> : null}
+        {search.warnings.map((w) => (
+          <p class="notice warn">{w}</p>
+        ))}
+      </div>
+      {n > 0 ? (
+        <div class="view-toggle" role="group" aria-label="Show results">
+          <a href={link({ group: undefined })} aria-current={grouped ? undefined : 'true'}>
+            Moments
+          </a>
+          <a href={link({ group: 'recording' })} aria-current={grouped ? 'true' : undefined}>
+            By recording
+          </a>
+        </div>
+      ) : (
+        <p>Try other words, fewer filters{search.routing?.source === 'question' ? ', or all dates' : ''}.</p>
+      )}
+      {grouped ? <Grouped hits={search.results} q={search.query} /> : <HitList hits={search.results} q={search.query} showTitle />}
+      {n > 0 && n >= Number(p.limit ?? 20) && Number(p.limit ?? 20) < 100 ? (
+        <p class="more">
+          <a href={link({ limit: String(Math.min(100, Number(p.limit ?? 20) + 20)) })}>More results</a>
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: boolean }) {
+  return (
+    <ol class="hits">
+      {hits.map((h) => (
+        <li class="hit" data-recording={h.recording_id} data-start={h.start} data-end={h.end}>
+          {showTitle ? (
+            <h3>
+              <a class="moment" href={momentHref(h.recording_id, h.start, q)}>
+                {h.recording_title}
+              </a>
+            </h3>
+          ) : null}
+          <p class="meta">
+            {showTitle ? (
+              <>
+                <time datetime={h.recorded_at ?? undefined}>{longDate(h.recorded_at)}</time>
+                {h.collection ? <span> · {h.collection}</span> : null}
+                <span> · </span>
+              </>
+            ) : null}
+            <span class="speaker">{h.speaker ?? (h.speakers.join(', ') || 'Unknown speaker')}</span>
+            <span> · </span>
+            <a class={showTitle ? 'time' : 'time moment'} href={momentHref(h.recording_id, h.start, q)} aria-label={`Play from ${clockRange(h.start, h.end)}`}>
+              {clockRange(h.start, h.end)}
+            </a>
+          </p>
+          <p class="text" dangerouslySetInnerHTML={{ __html: safeHighlight(h.highlight) }} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Grouped({ hits, q }: { hits: Hit[]; q: string }) {
+  const groups = new Map<string, Hit[]>();
+  for (const h of hits) groups.set(h.recording_id, [...(groups.get(h.recording_id) ?? []), h]);
+  return (
+    <div class="groups">
+      {[...groups.values()].map((g) => (
+        <section class="group">
+          <h3>
+            <a href={`/r/${encodeURIComponent(g[0].recording_id)}${qs({ q })}`}>{g[0].recording_title}</a>
+          </h3>
+          <p class="meta">
+            <time datetime={g[0].recorded_at ?? undefined}>{longDate(g[0].recorded_at)}</time>
+            {g[0].collection ? ` · ${g[0].collection}` : ''} · {g.length} moment{g.length === 1 ? '' : 's'}
+          </p>
+          <HitList hits={[...g].sort((a, b) => a.start - b.start)} q={q} />
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function Intro({ recordings, moments }: { recordings: number; moments: number }) {
+  const examples = ['remote control price', 'what did marketing say about the design?', 'in the 1990s, budget concerns'];
+  return (
+    <section class="intro">
+      <p>
+        Find the moments in {recordings} recording{recordings === 1 ? '' : 's'} ({moments} passages) where something was said. Questions can name a
+        time (“in the early seventies”) or a speaker (“what did marketing say…”); the search reads them and tells you how.
+      </p>
+      <p>Try:</p>
+      <ul class="examples">
+        {examples.map((e) => (
+          <li>
+            <a href={`/${qs({ q: e })}`}>{e}</a>
+          </li>
+        ))}
+      </ul>
+      <p>
+        Or <a href="/ask">ask a question</a> and get an answer with citations, or <a href="/ingest">add recordings</a>.
+      </p>
+    </section>
+  );
+}
