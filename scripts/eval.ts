@@ -30,24 +30,26 @@ const program = new Command('eval')
   .option('--url <base>', 'evaluate a running server through GET /v1/search instead of in-process')
   .option('--embed-cache <dir>', 'where computed vectors are kept between runs', path.resolve('.tmp/embed-cache'))
   .option('--json <file>', 'also write the figures as JSON')
+  .option('--year-questions', 'also ask each question as "In <year of its recording>, <question>" (temporal routing)')
   .parse();
 
-const opts = program.opts<{ dataDir?: string; modes: string; scopes: string; maxQueries?: number; url?: string; embedCache: string; json?: string }>();
+const opts = program.opts<{ dataDir?: string; modes: string; scopes: string; maxQueries?: number; url?: string; embedCache: string; json?: string; yearQuestions?: boolean }>();
 const dir = path.resolve(program.args[0]);
 const queries = readQueries(path.join(dir, 'queries.jsonl')).slice(0, opts.maxQueries);
 const modes = opts.modes.split(',') as SearchMode[];
 const scopes = opts.scopes.split(',') as ('archive' | 'recording')[];
 
 let services: Services | null = null;
-let search: (q: string, mode: SearchMode, recording?: string) => Promise<Returned[]>;
+type Hit = Returned & { recordedAt: string | null };
+let search: (q: string, mode: SearchMode, recording?: string) => Promise<Hit[]>;
 if (opts.url) {
   search = async (q, mode, recording) => {
     const u = new URL('/v1/search', opts.url);
     u.search = new URLSearchParams({ q, mode, limit: '10', ...(recording ? { recording } : {}) }).toString();
     const res = await fetch(u);
     if (!res.ok) throw new Error(`${u}: HTTP ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { results: { recording_id: string; start: number; end: number }[] };
-    return body.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end }));
+    const body = (await res.json()) as { results: { recording_id: string; start: number; end: number; recorded_at: string | null }[] };
+    return body.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end, recordedAt: r.recorded_at }));
   };
 } else {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'speech-eval-'));
@@ -62,21 +64,31 @@ if (opts.url) {
   const s = services;
   search = async (q, mode, recording) => {
     const out = await searchMoments(s, { q, mode, limit: 10, filters: recording ? { recordingId: recording } : {} });
-    return out.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end }));
+    return out.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end, recordedAt: r.recorded_at }));
   };
 }
 
-const table: { scope: string; mode: string; ndcg: number; mrr: number; recall: number; p50_ms: number; queries: number }[] = [];
-for (const scope of scopes) {
+const table: { scope: string; mode: string; ndcg: number; mrr: number; recall: number; p50_ms: number; queries: number; in_year?: number }[] = [];
+const yearOf = readYears(path.join(dir, 'manifest.jsonl'));
+const allScopes: string[] = [...scopes, ...(opts.yearQuestions ? ['year-q'] : [])];
+for (const scope of allScopes) {
   for (const mode of modes) {
     const scores: QueryScores[] = [];
     const ms: number[] = [];
+    let inYear = 0;
+    let returned = 0;
     const bar = new cliProgress.SingleBar({ format: `${scope}/${mode} {bar} {value}/{total}` }, cliProgress.Presets.shades_classic);
     bar.start(queries.length, 0);
     for (const q of queries) {
       const t0 = performance.now();
-      const results = await search(q.query, mode, scope === 'recording' ? q.recording_id : undefined);
+      const year = yearOf.get(q.recording_id);
+      const text = scope === 'year-q' && year ? `In ${year}, ${q.query}` : q.query;
+      const results = await search(text, mode, scope === 'recording' ? q.recording_id : undefined);
       ms.push(performance.now() - t0);
+      if (scope === 'year-q' && year) {
+        returned += results.length;
+        inYear += results.filter((r) => r.recordedAt?.startsWith(year)).length;
+      }
       scores.push(scoreQuery(results, { recordingId: q.recording_id, spans: q.gold }));
       bar.increment();
     }
@@ -90,19 +102,30 @@ for (const scope of scopes) {
       recall: mean(scores.map((x) => x.recall)),
       p50_ms: ms[Math.floor(ms.length / 2)] ?? 0,
       queries: queries.length,
+      ...(scope === 'year-q' ? { in_year: returned ? inYear / returned : 0 } : {}),
     });
   }
 }
 
 console.log(`\n${queries.length} questions from ${dir}`);
-console.log('scope      mode     nDCG@10  MRR     Recall@10  p50 ms');
+console.log('scope      mode     nDCG@10  MRR     Recall@10  p50 ms  top-10 from the year');
 for (const r of table) {
   console.log(
-    `${r.scope.padEnd(10)} ${r.mode.padEnd(8)} ${r.ndcg.toFixed(4)}   ${r.mrr.toFixed(4)}  ${r.recall.toFixed(4)}     ${r.p50_ms.toFixed(1)}`,
+    `${r.scope.padEnd(10)} ${r.mode.padEnd(8)} ${r.ndcg.toFixed(4)}   ${r.mrr.toFixed(4)}  ${r.recall.toFixed(4)}     ${r.p50_ms.toFixed(1).padEnd(7)} ${r.in_year === undefined ? '' : `${(r.in_year * 100).toFixed(1)} %`}`,
   );
 }
 if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ dir, questions: queries.length, results: table }, null, 2));
 await services?.close();
+
+function readYears(file: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const l of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!l.trim()) continue;
+    const r = JSON.parse(l) as { id?: string; recorded_at?: string };
+    if (r.id && r.recorded_at) out.set(r.id, r.recorded_at.slice(0, 4));
+  }
+  return out;
+}
 
 function readQueries(file: string): Query[] {
   return fs
