@@ -7,10 +7,12 @@ import { InProcessRunner } from '../../src/jobs/inprocess.js';
 import { JobStore } from '../../src/jobs/store.js';
 import type { Logger } from '../../src/log.js';
 import type { Services } from '../../src/services.js';
+import { registerAsk } from './routes/ask.js';
 import { registerIngest } from './routes/ingest.js';
 import { registerJobs } from './routes/jobs.js';
 import { registerRecordings } from './routes/recordings.js';
 import { registerSearch } from './routes/search.js';
+import { registerWeb } from '../web/index.js';
 
 export type AppEnv = { Variables: { requestId: string; log: Logger } };
 
@@ -61,12 +63,14 @@ export function createApp(s: Services): { app: OpenAPIHono<AppEnv>; runtime: Run
   registerRecordings(app, s);
   registerIngest(app, s, runtime);
   registerJobs(app, runtime);
+  registerAsk(app, s);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Speech archive API', version: '0.1.0', description: 'Find timestamped moments in recorded speech.' },
   });
 
+  registerWeb(app, s, runtime);
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
     if (err instanceof AppError) {

@@ -8,6 +8,7 @@ import type { JobSchema, RecordingSchema, SearchResponse } from '../api/schemas.
  */
 export interface Fetcher {
   request(input: string, init?: RequestInit): Response | Promise<Response>;
+  routes?: { method: string; path: string }[];
 }
 
 export type Search = z.infer<typeof SearchResponse>;
@@ -49,6 +50,11 @@ export class Api {
     if (res.ok) return { ok: true, status: res.status, data: body as T };
     const message = (body as { error?: { message?: string } } | null)?.error?.message ?? `${res.status} ${res.statusText || 'error'}`;
     return { ok: false, status: res.status, message };
+  }
+
+  /** Whether the app has a route (for optional ones other parts of the system add). */
+  has(method: string, path: string): boolean {
+    return (this.app.routes ?? []).some((r) => r.path === path && (r.method === method || r.method === 'ALL'));
   }
 
   search(params: Record<string, string>): Promise<Result<Search>> {

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
 import type { Services } from '../../../src/services.js';
 import type { Api, Hit, Recording, Search } from '../api.js';
@@ -168,7 +169,7 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
                 <span> · </span>
               </>
             ) : null}
-            <span class="speaker">{h.speaker ?? (h.speakers.join(', ') || 'Unknown speaker')}</span>
+            <Speakers h={h} />
             <span> · </span>
             <a class={showTitle ? 'time' : 'time moment'} href={momentHref(h.recording_id, h.start, q)} aria-label={`Play from ${clockRange(h.start, h.end)}`}>
               {clockRange(h.start, h.end)}
@@ -178,6 +179,18 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
         </li>
       ))}
     </ol>
+  );
+}
+
+/** The passage's first speaker, and how many others speak in it. */
+function Speakers({ h }: { h: Hit }) {
+  const main = h.speaker ?? h.speakers[0] ?? 'Unknown speaker';
+  const others = h.speakers.filter((x) => x !== main);
+  return (
+    <span class="speaker" title={h.speakers.length > 1 ? h.speakers.join(', ') : undefined}>
+      {main}
+      {others.length ? <span class="others"> +{others.length} other{others.length === 1 ? '' : 's'}</span> : null}
+    </span>
   );
 }
 

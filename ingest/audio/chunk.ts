@@ -1,0 +1,115 @@
+/**
+ * Chunk planning: which time ranges of a recording go to the ASR engine, one call each.
+ *
+ * Every chunk has a core [coreStart, coreEnd) (the part whose words it is trusted for) and a decoded range
+ * [start, end) that extends `overlapS` into each contiguous neighbour, so a word cut at a chunk edge is heard
+ * whole by at least one of the two chunks (stitch.ts keeps one copy). Cuts between cores are moved into the
+ * nearest VAD pause within `snapS` before the ideal cut, so they rarely fall inside a word at all; they only
+ * move earlier, so a core is never longer than `chunkS` (Whisper-style engines have a hard 30 s window).
+ * Silences longer than `skipGapS` end a chunk: nothing is sent to the engine for them.
+ */
+import type { Region } from './vad.js';
+
+export interface ChunkPlanOptions {
+  /** Target core length. Default 30 s. */
+  chunkS?: number;
+  /** Extra audio decoded on each side that touches a neighbouring chunk. Default 3 s. */
+  overlapS?: number;
+  /** How far before the ideal cut a pause is looked for. Default 3 s (capped at chunkS / 3). */
+  snapS?: number;
+  /** A pause at least this long is skipped rather than transcribed. Default 2 s. */
+  skipGapS?: number;
+  /** Shortest pause that counts as a cut point. Default 0.15 s. */
+  minPauseS?: number;
+}
+
+export interface Chunk {
+  index: number;
+  /** Decoded range, seconds from the recording start. */
+  start: number;
+  end: number;
+  /** The part this chunk's words are taken from; neighbouring cores touch when chunks are contiguous. */
+  coreStart: number;
+  coreEnd: number;
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Groups speech regions into runs separated by long silences; each run is chunked independently. */
+function runs(regions: readonly Region[], skipGapS: number): Region[][] {
+  const out: Region[][] = [];
+  for (const r of regions) {
+    if (r.end <= r.start) continue;
+    const cur = out[out.length - 1];
+    if (cur && r.start - cur[cur.length - 1].end < skipGapS) cur.push(r);
+    else out.push([r]);
+  }
+  return out;
+}
+
+export function planChunks(regions: readonly Region[], durationS: number, o: ChunkPlanOptions = {}): Chunk[] {
+  const chunkS = o.chunkS ?? 30;
+  const overlapS = Math.max(0, o.overlapS ?? 3);
+  const snapS = Math.min(o.snapS ?? 3, chunkS / 3);
+  const skipGapS = o.skipGapS ?? 2;
+  const minPauseS = o.minPauseS ?? 0.15;
+  if (!(chunkS > 0)) throw new RangeError('chunkS must be positive');
+
+  const chunks: Chunk[] = [];
+  for (const run of runs(regions, skipGapS)) {
+    const runStart = run[0].start;
+    const runEnd = Math.min(durationS, run[run.length - 1].end);
+    // Pauses inside this run, as [start, end] of silence.
+    const gaps: Region[] = [];
+    for (let i = 1; i < run.length; i++) if (run[i].start - run[i - 1].end >= minPauseS) gaps.push({ start: run[i - 1].end, end: run[i].start });
+
+    // The pause closest to `ideal` among those in [ideal - snapS, ideal] (and past `from`); cut in its middle.
+    const snap = (from: number, ideal: number): number => {
+      let cut = ideal;
+      let best = Infinity;
+      for (const g of gaps) {
+        const mid = (g.start + g.end) / 2;
+        if (mid <= from + 1 || mid > ideal || mid < ideal - snapS) continue;
+        if (ideal - mid < best) {
+          best = ideal - mid;
+          cut = mid;
+        }
+      }
+      return cut;
+    };
+
+    const cores: [number, number][] = [];
+    let cur = runStart;
+    while (runEnd - cur > chunkS) {
+      const cut = snap(cur, cur + chunkS);
+      cores.push([cur, cut]);
+      cur = cut;
+    }
+    // A tail much shorter than a chunk gives the engine too little context: split the last two evenly instead.
+    if (cores.length > 0 && runEnd - cur < chunkS / 4) {
+      const [from] = cores.pop()!;
+      const cut = snap(from, from + (runEnd - from) / 2);
+      cores.push([from, cut]);
+      cur = cut;
+    }
+    cores.push([cur, runEnd]);
+
+    for (let i = 0; i < cores.length; i++) {
+      const [cs, ce] = cores[i];
+      chunks.push({
+        index: chunks.length,
+        coreStart: r3(cs),
+        coreEnd: r3(ce),
+        // Overlap only towards a contiguous neighbour; at a run edge the core already ends in silence.
+        start: r3(i > 0 ? Math.max(runStart, cs - overlapS) : cs),
+        end: r3(i < cores.length - 1 ? Math.min(runEnd, ce + overlapS) : ce),
+      });
+    }
+  }
+  return chunks;
+}
+
+/** Evenly spaced chunks over the whole duration, ignoring VAD (a fallback when VAD is unavailable). */
+export function planFixedChunks(durationS: number, o: ChunkPlanOptions = {}): Chunk[] {
+  return planChunks(durationS > 0 ? [{ start: 0, end: durationS }] : [], durationS, { ...o, skipGapS: Infinity });
+}

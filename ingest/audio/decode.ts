@@ -1,0 +1,258 @@
+/**
+ * Media decoding: ffprobe to look at a file, ffmpeg to turn its first audio track into 16 kHz mono PCM.
+ *
+ * PCM is streamed in fixed-size frames (an async iterator), so a 4-hour recording never sits in memory:
+ * at 16 kHz it would be ~920 MB as Float32. Callers that need one piece (an ASR chunk) use decodeRange,
+ * which seeks with -ss/-t instead of decoding from the start.
+ *
+ * The binaries come from npm (@ffmpeg-installer/linux-x64, @ffprobe-installer/ffprobe) so nothing has to be
+ * installed on the machine; FFMPEG_PATH / FFPROBE_PATH override them (e.g. a distro ffmpeg with more codecs).
+ */
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { AppError } from '../../src/errors.js';
+
+export const SAMPLE_RATE = 16_000;
+
+const require = createRequire(import.meta.url);
+
+export function ffmpegPath(): string {
+  if (process.env.FFMPEG_PATH) return process.env.FFMPEG_PATH;
+  // The platform package directly: @ffmpeg-installer/ffmpeg only adds a platform switch we don't need.
+  return path.join(path.dirname(require.resolve('@ffmpeg-installer/linux-x64/package.json')), 'ffmpeg');
+}
+
+export function ffprobePath(): string {
+  if (process.env.FFPROBE_PATH) return process.env.FFPROBE_PATH;
+  return (require('@ffprobe-installer/ffprobe') as { path: string }).path;
+}
+
+export type DecodeFailure = 'missing' | 'empty' | 'no_audio' | 'corrupt';
+
+/** One error type for every way a file can be unusable; `details.reason` is stable for callers and tests. */
+export function mediaError(file: string, reason: DecodeFailure, message: string): AppError {
+  const code = reason === 'missing' ? 'not_found' : 'unsupported_format';
+  return new AppError(code, `${path.basename(file)}: ${message}`, { file, reason });
+}
+
+export interface AudioStreamInfo {
+  index: number;
+  codec: string;
+  sampleRate: number;
+  channels: number;
+  durationS: number | null;
+}
+
+export interface MediaInfo {
+  file: string;
+  format: string;
+  /** Container duration, falling back to the first audio stream's. */
+  durationS: number;
+  audio: AudioStreamInfo[];
+  hasVideo: boolean;
+}
+
+/** The last few meaningful lines of ffmpeg/ffprobe stderr, without the file path noise. */
+export function summariseStderr(stderr: string, file?: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(ffmpeg|ffprobe) version|^built with|^configuration:|^lib\w+\s/.test(l));
+  // Decoders repeat the same complaint per packet: keep the last few distinct lines and say how many there were.
+  const distinct = [...new Set(lines)];
+  const text = distinct.slice(-3).join('; ') + (lines.length > 3 ? ` (${lines.length} error lines)` : '');
+  const cleaned = file ? text.split(file).join(path.basename(file)) : text;
+  return cleaned.length > 300 ? cleaned.slice(0, 300) + '…' : cleaned || 'no diagnostic from ffmpeg';
+}
+
+async function checkFile(file: string): Promise<void> {
+  let size: number;
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw mediaError(file, 'missing', 'not a regular file');
+    size = s.size;
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw mediaError(file, 'missing', 'file not found');
+  }
+  if (size === 0) throw mediaError(file, 'empty', 'file is empty (0 bytes)');
+}
+
+function run(bin: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Probes a file: duration and streams. Throws a clear AppError for missing, empty, non-media or corrupt files. */
+export async function probeMedia(file: string): Promise<MediaInfo> {
+  await checkFile(file);
+  const r = await run(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
+  if (r.code !== 0) {
+    const why = summariseStderr(r.stderr, file);
+    // "Invalid data found when processing input" is ffprobe's word for "this is not a media file I know".
+    const reason: DecodeFailure = /Invalid data found/i.test(why) ? 'no_audio' : 'corrupt';
+    throw mediaError(file, reason, reason === 'no_audio' ? `not a media file, no audio stream (${why})` : `corrupt media: ${why}`);
+  }
+  const j = JSON.parse(r.stdout || '{}') as {
+    format?: { format_name?: string; duration?: string };
+    streams?: { index: number; codec_type?: string; codec_name?: string; sample_rate?: string; channels?: number; duration?: string }[];
+  };
+  const streams = j.streams ?? [];
+  const num = (v: string | undefined) => (v !== undefined && Number.isFinite(Number(v)) ? Number(v) : null);
+  const audio = streams
+    .filter((s) => s.codec_type === 'audio')
+    .map((s) => ({ index: s.index, codec: s.codec_name ?? '?', sampleRate: Number(s.sample_rate ?? 0), channels: s.channels ?? 0, durationS: num(s.duration) }));
+  if (audio.length === 0) throw mediaError(file, 'no_audio', 'no audio stream in file');
+  const durationS = num(j.format?.duration) ?? audio[0].durationS ?? 0;
+  return { file, format: j.format?.format_name ?? '?', durationS, audio, hasVideo: streams.some((s) => s.codec_type === 'video') };
+}
+
+export interface DecodeOptions {
+  /** Samples per yielded frame (the last one may be shorter). Default 16000 (1 s). */
+  frameSamples?: number;
+  startS?: number;
+  /** Length to decode from startS; default to the end. */
+  durationS?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Decodes the first audio track to 16 kHz mono and yields Int16 frames. The read loop pulls from ffmpeg's
+ * stdout only as fast as the consumer iterates, so pipe back-pressure bounds memory. Breaking out of the loop
+ * (or aborting) kills ffmpeg.
+ */
+export async function* decodeStreamS16(file: string, opts: DecodeOptions = {}): AsyncGenerator<Int16Array> {
+  await checkFile(file);
+  opts.signal?.throwIfAborted();
+  const frame = opts.frameSamples ?? SAMPLE_RATE;
+  const args = ['-nostdin', '-hide_banner', '-v', 'error'];
+  // -ss before -i seeks in the demuxer (fast) and ffmpeg then decodes accurately from there.
+  if (opts.startS && opts.startS > 0) args.push('-ss', opts.startS.toFixed(3));
+  args.push('-i', file);
+  if (opts.durationS !== undefined && Number.isFinite(opts.durationS)) args.push('-t', Math.max(0, opts.durationS).toFixed(3));
+  // Fail (exit 69) when over 10% of packets do not decode: a glitch is tolerated, garbage is not. A file cut
+  // short is not an error here: what is there gets transcribed.
+  args.push('-max_error_rate', '0.1');
+  args.push('-map', '0:a:0', '-vn', '-sn', '-dn', '-ac', '1', '-ar', String(SAMPLE_RATE), '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1');
+
+  const p = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    p.on('error', reject);
+    p.on('close', (code) => resolve(code));
+  });
+  const onAbort = () => p.kill('SIGKILL');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let buf = new Int16Array(frame);
+  let fill = 0;
+  let carry: Buffer | null = null; // an odd trailing byte between pipe reads
+  let total = 0;
+  let finished = false;
+  try {
+    for await (const raw of p.stdout as AsyncIterable<Buffer>) {
+      let data: Buffer = carry ? Buffer.concat([carry, raw]) : raw;
+      carry = null;
+      if (data.length % 2) {
+        carry = data.subarray(data.length - 1);
+        data = data.subarray(0, data.length - 1);
+      }
+      let off = 0;
+      const n = data.length / 2;
+      while (off < n) {
+        const take = Math.min(frame - fill, n - off);
+        for (let i = 0; i < take; i++) buf[fill + i] = data.readInt16LE((off + i) * 2);
+        fill += take;
+        off += take;
+        if (fill === frame) {
+          total += fill;
+          yield buf;
+          buf = new Int16Array(frame);
+          fill = 0;
+        }
+      }
+    }
+    opts.signal?.throwIfAborted();
+    const code = await exited;
+    if (code !== 0) {
+      const why = summariseStderr(stderr, file);
+      if (/matches no streams|does not contain any stream|Output file #0 does not contain/i.test(why)) throw mediaError(file, 'no_audio', 'no audio stream in file');
+      // "x: Invalid data found" on opening = not media; "Error while decoding stream" = media with bad packets.
+      if (/Invalid data found/i.test(why) && !/Error while decoding/i.test(why)) throw mediaError(file, 'no_audio', `not a media file, no audio stream (${why})`);
+      throw mediaError(file, 'corrupt', `corrupt media, ffmpeg failed: ${why}`);
+    }
+    if (fill > 0) {
+      total += fill;
+      yield buf.subarray(0, fill);
+    }
+    // A file that "decodes" to nothing from its start is as unusable as a corrupt one; a seek past the end is not.
+    if (total === 0 && !opts.startS) throw mediaError(file, 'corrupt', `no decodable audio${stderr ? `: ${summariseStderr(stderr, file)}` : ''}`);
+    finished = true;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (!finished && p.exitCode === null) p.kill('SIGKILL');
+  }
+}
+
+export function s16ToF32(x: Int16Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] / 32768;
+  return out;
+}
+
+/** Same as decodeStreamS16, as Float32 in [-1, 1) (what VAD, features and ASR engines take). */
+export async function* decodeStream(file: string, opts: DecodeOptions = {}): AsyncGenerator<Float32Array> {
+  for await (const f of decodeStreamS16(file, opts)) yield s16ToF32(f);
+}
+
+/** Decodes [startS, endS) into one array: for one ASR chunk, never for a whole long file. */
+export async function decodeRange(file: string, startS: number, endS: number, signal?: AbortSignal): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  let n = 0;
+  const durationS = Number.isFinite(endS) ? Math.max(0, endS - startS) : undefined;
+  for await (const f of decodeStream(file, { startS, durationS, signal, frameSamples: SAMPLE_RATE * 5 })) {
+    parts.push(f);
+    n += f.length;
+  }
+  const out = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** A canonical 44-byte-header PCM WAV (16-bit mono), the format every CLI engine and HTTP API accepts. */
+export function encodeWav(pcm: Float32Array, sampleRate = SAMPLE_RATE): Buffer {
+  const data = Buffer.alloc(pcm.length * 2);
+  for (let i = 0; i < pcm.length; i++) {
+    const v = Math.max(-1, Math.min(1, pcm[i]));
+    data.writeInt16LE(Math.round(v < 0 ? v * 32768 : v * 32767), i * 2);
+  }
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8, 'ascii');
+  h.write('fmt ', 12, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(1, 22); // mono
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}

@@ -1,0 +1,210 @@
+/**
+ * Media file → timestamped, speaker-labelled words and cues.
+ *
+ *   probe ─► analyse (one streaming decode: VAD + diarization features) ─► plan chunks
+ *        ─► ASR per chunk (decodeRange + engine, `concurrency` workers)  ∥  diarization
+ *        ─► stitch ─► assign speakers ─► cues
+ *
+ * Memory stays bounded for long files: the analysis pass streams 1 s frames and keeps only VAD regions and
+ * compact MFCCs (~14 MB per hour); each ASR worker holds one chunk of PCM (≈2 MB for 36 s). Only the
+ * sherpa diarizer needs the whole recording (see diarize/sherpa.ts).
+ *
+ * Failures are contained where a partial transcript is still worth having: a failed chunk becomes a gap
+ * marker (stitch.ts), failed diarization gives 'Unknown speaker'. A file that cannot be decoded, an engine
+ * that cannot be created, an abort, or every chunk failing are errors.
+ */
+import os from 'node:os';
+import pLimit from 'p-limit';
+import type { Cue } from '../../src/domain.js';
+import { AppError } from '../../src/errors.js';
+import { createAsrEngine } from './asr/index.js';
+import type { AsrEngine, AsrEngineName } from './asr/port.js';
+import { type Chunk, type ChunkPlanOptions, planChunks } from './chunk.js';
+import { decodeRange, decodeStream, probeMedia } from './decode.js';
+import { type Turn, UNKNOWN_SPEAKER, assignSpeakers } from './diarize/assign.js';
+import { BasicDiarizer, type BasicDiarizeOptions } from './diarize/basic.js';
+import { SherpaDiarizer } from './diarize/sherpa.js';
+import { type SentenceOptions, wordsToCues } from './sentences.js';
+import { type ChunkOutcome, type Gap, type StitchedWord, stitch } from './stitch.js';
+import { type Region, StreamingVad, type VadOptions } from './vad.js';
+
+export type Stage = 'probe' | 'analyse' | 'asr' | 'diarize' | 'stitch';
+export type DiarizationEngine = 'basic' | 'sherpa' | 'none';
+
+export interface TranscribeMediaOptions {
+  /** An engine instance (left open), or a name; default ASR_ENGINE, else pocketsphinx. */
+  engine?: AsrEngine | AsrEngineName;
+  /** Chunk core length, default 30 s (lowered to fit the engine's window with both overlaps). */
+  chunkS?: number;
+  /** Audio shared with each neighbouring chunk, default 3 s. */
+  overlapS?: number;
+  /** Other chunk planning settings (pause snapping, silence skipping): see chunk.ts. */
+  plan?: Omit<ChunkPlanOptions, 'chunkS' | 'overlapS'>;
+  /** Parallel ASR chunks, default the number of cores. */
+  concurrency?: number;
+  /** Default DIARIZATION, else basic. */
+  diarization?: DiarizationEngine;
+  numSpeakers?: number;
+  basic?: BasicDiarizeOptions;
+  language?: string;
+  vad?: VadOptions;
+  /** Confidence under which runs of words are flagged. Default 0.3. */
+  lowConfidence?: number;
+  sentences?: SentenceOptions;
+  onProgress?: (stage: Stage, fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface TranscribeMediaResult {
+  cues: Cue[];
+  words: StitchedWord[];
+  durationS: number;
+  speakers: string[];
+  regions: Region[];
+  turns: Turn[];
+  chunks: Chunk[];
+  gaps: Gap[];
+  lowConfidence: Region[];
+  /** Engine and model id, e.g. `pocketsphinx:en-us`. */
+  model: string;
+  stats: {
+    /** Wall-clock seconds; asr and diarize overlap in time. */
+    secondsPerStage: Record<Stage, number>;
+    /** Total wall-clock time / recording duration. */
+    rtf: number;
+    chunks: number;
+    failedChunks: number;
+    diarization: DiarizationEngine | 'failed';
+    diarizationError?: string;
+  };
+}
+
+export async function transcribeMedia(file: string, opts: TranscribeMediaOptions = {}): Promise<TranscribeMediaResult> {
+  const t0 = performance.now();
+  const secondsPerStage: Record<Stage, number> = { probe: 0, analyse: 0, asr: 0, diarize: 0, stitch: 0 };
+  const timed = async <T>(stage: Stage, f: () => Promise<T> | T): Promise<T> => {
+    const s = performance.now();
+    try {
+      return await f();
+    } finally {
+      secondsPerStage[stage] += (performance.now() - s) / 1000;
+    }
+  };
+  const progress = (stage: Stage, f: number) => opts.onProgress?.(stage, Math.min(1, Math.max(0, f)));
+  const { signal } = opts;
+
+  const info = await timed('probe', () => probeMedia(file));
+  progress('probe', 1);
+  signal?.throwIfAborted();
+
+  const ownEngine = typeof opts.engine !== 'object';
+  const engine = typeof opts.engine === 'object' ? opts.engine : await createAsrEngine(opts.engine ?? process.env.ASR_ENGINE);
+  try {
+    const diarization = (opts.diarization ?? process.env.DIARIZATION ?? 'basic') as DiarizationEngine;
+    if (!['basic', 'sherpa', 'none'].includes(diarization)) throw new AppError('bad_request', `DIARIZATION=${diarization} is not one of basic, sherpa, none`);
+    // Sherpa's model load fails fast on missing files; its failure only costs the speaker labels.
+    let diarError: unknown;
+    const sherpa = diarization === 'sherpa' ? await SherpaDiarizer.load({ numSpeakers: opts.numSpeakers }).catch((e) => ((diarError = e), null)) : null;
+
+    // One streaming pass: VAD and the basic diarizer's features see every frame; nothing else is kept.
+    const basic = diarization === 'basic' ? new BasicDiarizer({ numSpeakers: opts.numSpeakers, ...opts.basic }) : null;
+    const { regions, durationS } = await timed('analyse', async () => {
+      const vad = await StreamingVad.create(opts.vad);
+      for await (const frame of decodeStream(file, { signal })) {
+        basic?.push(frame);
+        await vad.push(frame);
+        progress('analyse', info.durationS > 0 ? vad.durationS / info.durationS : 0);
+      }
+      return { regions: await vad.finish(), durationS: vad.durationS };
+    });
+    progress('analyse', 1);
+
+    const overlapS = opts.overlapS ?? 3;
+    const chunkS = Math.max(1, Math.min(opts.chunkS ?? 30, engine.maxChunkS - 2 * overlapS));
+    const chunks = planChunks(regions, durationS, { ...opts.plan, chunkS, overlapS });
+
+    // ASR workers start first; diarization runs while they are busy (pocketsphinx works in child processes).
+    const limit = pLimit(Math.max(1, opts.concurrency ?? os.availableParallelism()));
+    let done = 0;
+    const asr = timed('asr', () =>
+      Promise.all(
+        chunks.map((chunk) =>
+          limit(async (): Promise<ChunkOutcome> => {
+            signal?.throwIfAborted();
+            try {
+              const pcm = await decodeRange(file, chunk.start, chunk.end, signal);
+              const result = await engine.transcribe(pcm, { language: opts.language, signal });
+              return { chunk, result };
+            } catch (error) {
+              if (signal?.aborted) throw signal.reason;
+              return { chunk, error };
+            } finally {
+              progress('asr', ++done / chunks.length);
+            }
+          }),
+        ),
+      ),
+    );
+    const diar = timed('diarize', async (): Promise<Turn[] | null> => {
+      await new Promise((r) => setImmediate(r));
+      try {
+        if (basic) return basic.finish(regions);
+        if (sherpa) return sherpa.diarize(await decodeRange(file, 0, Infinity, signal));
+        return null;
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        diarError = e;
+        return null;
+      } finally {
+        progress('diarize', 1);
+      }
+    });
+    const [outcomes, turns] = await Promise.all([asr, diar]);
+    signal?.throwIfAborted();
+
+    const failed = outcomes.filter((o) => o.error !== undefined);
+    if (chunks.length > 0 && failed.length === chunks.length) {
+      const first = failed[0].error;
+      if (first instanceof AppError) throw first;
+      throw new AppError('internal', `ASR failed on every chunk (${chunks.length}): ${first instanceof Error ? first.message : String(first)}`);
+    }
+
+    const out = await timed('stitch', () => {
+      const st = stitch(outcomes, { lowConfidence: opts.lowConfidence });
+      // Gap markers are not speech: they keep the 'Unknown speaker' label rather than borrowing a turn's.
+      const speech = assignSpeakers(
+        st.words.filter((w) => !w.gap),
+        turns,
+      );
+      const words = [...speech, ...st.words.filter((w) => w.gap).map((w) => ({ ...w, speaker: UNKNOWN_SPEAKER }))].sort((a, b) => a.start - b.start);
+      const cues = wordsToCues(words, { punctuated: engine.punctuated, ...opts.sentences });
+      return { ...st, words, cues };
+    });
+    progress('stitch', 1);
+
+    const totalS = (performance.now() - t0) / 1000;
+    const speakers = [...new Set(out.words.filter((w) => !w.gap).map((w) => w.speaker!))].sort();
+    return {
+      cues: out.cues,
+      words: out.words,
+      durationS,
+      speakers,
+      regions,
+      turns: turns ?? [],
+      chunks,
+      gaps: out.gaps,
+      lowConfidence: out.lowConfidence,
+      model: engine.model,
+      stats: {
+        secondsPerStage,
+        rtf: durationS > 0 ? totalS / durationS : 0,
+        chunks: chunks.length,
+        failedChunks: failed.length,
+        diarization: turns ? diarization : diarization === 'none' ? 'none' : 'failed',
+        ...(diarError !== undefined ? { diarizationError: diarError instanceof Error ? diarError.message : String(diarError) } : {}),
+      },
+    };
+  } finally {
+    if (ownEngine) await engine.close?.();
+  }
+}

@@ -1,0 +1,152 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { cached } from '../../../src/cache/index.js';
+import { AppError } from '../../../src/errors.js';
+import type { Services } from '../../../src/services.js';
+import { createLlm } from '../../../src/answer/llm/index.js';
+import { ask, type AskRequest, type AskResult } from '../../../src/answer/service.js';
+import { isoDate } from '../../../ingest/manifest.js';
+import type { AppEnv } from '../app.js';
+import { ErrorBody, Routing } from '../schemas.js';
+
+const optionalText = (max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
+
+const AskBody = z
+  .object({
+    question: z.string().trim().min(1, 'question is required').max(1000, 'question is longer than 1000 characters').openapi({ example: 'What price did the team set for the remote control?' }),
+    limit: z.number().int().min(1).max(20).default(8).openapi({ description: 'How many excerpts the answer is written from' }),
+    recording: optionalText(128),
+    collection: optionalText(200),
+    speaker: optionalText(200),
+    from: isoDate.optional().openapi({ type: 'string', example: '1990-01-01' }),
+    to: isoDate.optional().openapi({ type: 'string', example: '1999-12-31' }),
+    temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range and a speaker from the question' }),
+  })
+  .openapi('AskRequest');
+
+const CitationSchema = z
+  .object({
+    n: z.number().int().openapi({ description: 'The number used as [n] in the answer text' }),
+    recording_id: z.string(),
+    recording_title: z.string(),
+    recorded_at: z.string().nullable(),
+    start: z.number(),
+    end: z.number(),
+    speaker: z.string().nullable(),
+    text: z.string().openapi({ description: 'The cited transcript passage, verbatim' }),
+    url: z.string().openapi({ description: 'Deep link /r/<id>?t=<seconds>, t within [start, end]' }),
+    moment_ids: z.array(z.string()),
+  })
+  .openapi('Citation');
+
+const AskResponse = z
+  .object({
+    answer: z.string().openapi({ description: 'Verified answer: every [n] names a citation; unsupported sentences and invented citations are removed' }),
+    kind: z.enum(['generative', 'extractive', 'no_answer']).openapi({
+      description: 'generative: written by the configured model; extractive: quoted transcript (no model configured); no_answer: nothing relevant in the archive, no model was asked',
+    }),
+    citations: z.array(CitationSchema),
+    unsupported: z
+      .array(
+        z.object({
+          sentence: z.string(),
+          reason: z.enum(['not_supported', 'uncited', 'invented_citation']),
+          citations: z.array(z.number()),
+          lexical: z.number().optional(),
+          semantic: z.number().nullable().optional(),
+          missing_numbers: z.array(z.string()).optional(),
+        }),
+      )
+      .openapi({ description: 'Sentences of the model output that were dropped, and why' }),
+    removed_citations: z.array(z.number()).openapi({ description: 'Citation numbers the model invented (no such excerpt), removed from the answer' }),
+    routing: Routing,
+    truncated: z.boolean().openapi({ description: 'The model output stopped early; the answer is what arrived, verified' }),
+    model: z.string().nullable(),
+    warnings: z.array(z.string()),
+    cached: z.boolean(),
+    took_ms: z.number(),
+  })
+  .openapi('AskResponse');
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/ask',
+  summary: 'Answer a question from the archive, citing verified moments',
+  description:
+    'Retrieves moments (hybrid search), answers from them with the configured model (or by quoting them when none is ' +
+    'configured) and verifies every citation before responding. With `Accept: text/event-stream` the response is SSE: ' +
+    '`token` events carry the raw model output ({"text"}) as it arrives, UNVERIFIED (it may contain citations that are ' +
+    'later removed); then one `done` event carries the AskResponse JSON, which is authoritative; or one `error` event ' +
+    '({"error":{"code","message"}}).',
+  request: { body: { content: { 'application/json': { schema: AskBody } }, required: true } },
+  responses: {
+    200: {
+      content: {
+        'application/json': { schema: AskResponse },
+        'text/event-stream': { schema: z.string().openapi({ description: 'event: token | done | error' }) },
+      },
+      description: 'The verified answer',
+    },
+    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad request body' },
+    502: { content: { 'application/json': { schema: ErrorBody } }, description: 'The model endpoint failed before answering' },
+    503: { content: { 'application/json': { schema: ErrorBody } }, description: 'The local model cannot load' },
+  },
+});
+
+/** Carries a result out of cached() without storing it: an incomplete answer must not be served again. */
+class Uncacheable extends Error {
+  constructor(readonly result: AskResult) {
+    super('uncacheable answer');
+  }
+}
+
+export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
+  const llm = createLlm(s.cfg);
+
+  app.openapi(route, async (c) => {
+    const t0 = performance.now();
+    const body = c.req.valid('json');
+    const req: AskRequest = {
+      question: body.question,
+      limit: body.limit,
+      filters: { recording: body.recording, collection: body.collection, speaker: body.speaker, from: body.from, to: body.to },
+      temporal: body.temporal,
+    };
+    const took = () => Math.round((performance.now() - t0) * 100) / 100;
+
+    if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
+      const ctrl = new AbortController();
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(() => ctrl.abort());
+        try {
+          const result = await ask(s, llm, req, {
+            stream: true,
+            signal: ctrl.signal,
+            onToken: (text) => stream.writeSSE({ event: 'token', data: JSON.stringify({ text }) }),
+          });
+          await stream.writeSSE({ event: 'done', data: JSON.stringify({ ...result, cached: false, took_ms: took() }) });
+        } catch (err) {
+          if (ctrl.signal.aborted) return;
+          const e = err instanceof AppError ? err : new AppError('internal', 'internal error; see the server log');
+          if (!(err instanceof AppError)) c.get('log').error({ err }, 'ask stream failed');
+          await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { code: e.code, message: e.message } }) });
+        }
+      });
+    }
+
+    let value: AskResult;
+    let hit = false;
+    try {
+      ({ value, cached: hit } = await cached(s.cache, 'answer', [req, llm?.name ?? 'extractive'], s.cfg.CACHE_TTL_S, async () => {
+        const result = await ask(s, llm, req, { signal: c.req.raw.signal });
+        if (result.truncated) throw new Uncacheable(result);
+        return result;
+      }));
+    } catch (err) {
+      if (!(err instanceof Uncacheable)) throw err;
+      value = err.result;
+    }
+    return c.json({ ...value, cached: hit, took_ms: took() }, 200);
+  });
+}

@@ -1,0 +1,87 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import type { Context } from 'hono';
+import type { Api } from '../api.js';
+import { type Answer, AnswerView } from '../answer.js';
+import { Field, Layout, sendPage } from '../layout.js';
+
+const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
+type Form = { question?: string } & Partial<Record<(typeof FILTERS)[number], string>>;
+
+/** The JSON body for POST /v1/ask: the question and the filters that are set. */
+export function askBody(f: Form): Record<string, string> {
+  const body: Record<string, string> = { question: f.question ?? '' };
+  for (const k of FILTERS) if (f[k]) body[k] = f[k]!;
+  return body;
+}
+
+function readForm(src: Record<string, unknown>): Form {
+  const f: Form = {};
+  for (const k of ['question', ...FILTERS] as const) {
+    const v = src[k];
+    if (typeof v === 'string' && v.trim()) f[k] = v.trim();
+  }
+  return f;
+}
+
+/** GET /ask shows the form; POST /ask (the form without JS) asks in-process and renders the answer. */
+export async function askPage(c: Context, api: Api): Promise<Response> {
+  const f = readForm(c.req.method === 'POST' ? await c.req.parseBody() : c.req.query());
+  let answer: Answer | null = null;
+  let error: string | null = null;
+  if (c.req.method === 'POST' && f.question) {
+    const r = await api.call<Answer>('/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(askBody(f)) });
+    if (r.ok) answer = r.data;
+    else error = r.status === 404 ? 'Answering is not available on this server.' : r.message;
+  }
+  return sendPage(
+    c,
+    <Layout title={f.question ? `Ask: ${f.question}` : 'Ask the archive'} page="ask" script="ask.js">
+      <h1>Ask the archive</h1>
+      <p class="muted">The answer is written from the passages the search finds, and every sentence is checked against the passages it cites.</p>
+      <form class="ask" id="ask-form" action="/ask" method="post">
+        <div class="field">
+          <label for="question">Question</label>
+          <textarea id="question" name="question" rows={3} required maxlength={1000} placeholder="What did the team decide about the remote control's price?">
+            {f.question ?? ''}
+          </textarea>
+        </div>
+        <details class="filters" open={FILTERS.some((k) => f[k]) || undefined}>
+          <summary>Filters</summary>
+          <div class="grid">
+            <Field name="from" label="From date" type="date" value={f.from} id="a-from" />
+            <Field name="to" label="To date" type="date" value={f.to} id="a-to" />
+            <Field name="collection" label="Collection" value={f.collection} id="a-collection" />
+            <Field name="speaker" label="Speaker" value={f.speaker} id="a-speaker" />
+            <Field name="recording" label="Recording" value={f.recording} id="a-recording" placeholder="recording id" />
+          </div>
+        </details>
+        <div class="actions">
+          <button type="submit" id="ask-submit">
+            Ask
+          </button>
+          <button type="button" id="ask-stop" class="secondary" hidden>
+            Stop
+          </button>
+        </div>
+      </form>
+      <section id="answer" class="answer" aria-live="polite" aria-label="Answer">
+        {error ? (
+          <p class="notice error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        {answer ? <AnswerView a={answer} question={f.question} /> : null}
+      </section>
+    </Layout>,
+    error ? 502 : 200,
+  );
+}
+
+/** POST /ask/render: the final answer from the stream's `done` event as an HTML fragment, rendered like the page. */
+export async function renderAnswer(c: Context): Promise<Response> {
+  const body = (await c.req.json().catch(() => null)) as { answer?: Answer; question?: string } | null;
+  const a = body?.answer;
+  if (!a || typeof a.answer !== 'string' || !Array.isArray(a.citations)) return c.json({ error: { code: 'bad_request', message: 'expected {answer, question}' } }, 400);
+  const safe: Answer = { ...a, unsupported: Array.isArray(a.unsupported) ? a.unsupported : [], routing: a.routing ?? null };
+  return c.html(String(await (<AnswerView a={safe} question={typeof body.question === 'string' ? body.question : undefined} />)));
+}

@@ -1,0 +1,190 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import type { Context } from 'hono';
+import { type Api, type Chapter, type Hit, mediaUrl, type Segment } from '../api.js';
+import { clock, clockRange, longDate, qs, speakerSlots } from '../format.js';
+import { ErrorPage, Layout, sendPage } from '../layout.js';
+import { Timeline } from './timeline.js';
+
+/** "75", "75.5", "1:15" or "1:01:15" → seconds. */
+export function parseTime(v: string | undefined): number | null {
+  if (!v) return null;
+  const parts = v.trim().split(':');
+  if (parts.length > 3 || parts.some((x) => !/^\d+(\.\d+)?$/.test(x))) return null;
+  return parts.reduce((acc, x) => acc * 60 + Number(x), 0);
+}
+
+/** The line that holds t; in a pause between turns, the turn that follows it. */
+export function activeIndex(segments: Segment[], t: number | null): number {
+  if (t === null || segments.length === 0) return -1;
+  const inside = segments.findIndex((s) => s.start <= t && t < s.end);
+  if (inside >= 0) return inside;
+  const next = segments.findIndex((s) => s.start > t);
+  return next >= 0 ? next : segments.length - 1;
+}
+
+export async function recordingPage(c: Context, api: Api): Promise<Response> {
+  const id = c.req.param('id') ?? '';
+  const q = c.req.query('q')?.trim() || undefined;
+  const rec = await api.recording(id);
+  if (!rec.ok) {
+    if (rec.status === 404 || rec.status === 400) {
+      return sendPage(c, <ErrorPage status={404} title="Recording not found" message={`There is no recording “${id}” in the archive.`} />, 404);
+    }
+    throw new Error(`recording ${id}: ${rec.message}`);
+  }
+  const r = rec.data;
+  const [segments, chapters, hits] = await Promise.all([
+    api.segments(id),
+    api.chapters(id),
+    q ? api.search({ q, recording: id, limit: '50' }).then((x) => (x.ok ? x.data.results.filter((h) => h.recording_id === id) : [])) : Promise.resolve([] as Hit[]),
+  ]);
+  const t = parseTime(c.req.query('t'));
+  const active = activeIndex(segments, t);
+  const media = mediaUrl(r);
+  const slots = speakerSlots([...segments.map((s) => s.speaker), ...(r.speakers ?? [])]);
+  const duration = Math.max(r.durationS ?? 0, segments.at(-1)?.end ?? 0, chapters.at(-1)?.end ?? 0, 1);
+  const at = (s: number) => `/r/${encodeURIComponent(id)}${qs({ t: Math.round(s * 1000) / 1000, q })}`;
+
+  return sendPage(
+    c,
+    <Layout title={r.title} page="recording" script="recording.js">
+      <article class="recording" data-id={r.id} data-t={t ?? undefined} data-q={q}>
+        <header class="rec-head">
+          <h1>{r.title}</h1>
+          <dl class="facts">
+            <div>
+              <dt>Recorded</dt>
+              <dd>
+                <time datetime={r.recordedAt ?? undefined}>{longDate(r.recordedAt)}</time>
+              </dd>
+            </div>
+            <div>
+              <dt>Collection</dt>
+              <dd>{r.collection ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>Length</dt>
+              <dd>{clock(duration)}</dd>
+            </div>
+            <div>
+              <dt>Speakers</dt>
+              <dd>
+                <ul class="legend">
+                  {[...slots.entries()].map(([label, n]) => (
+                    <li>
+                      <span class={`swatch spk-${n}`} aria-hidden="true"></span>
+                      {label}
+                    </li>
+                  ))}
+                  {slots.size === 0 ? <li>unknown</li> : null}
+                </ul>
+              </dd>
+            </div>
+          </dl>
+          {media ? null : <p class="muted small no-media">No audio for this recording yet: the transcript is shown on its own.</p>}
+          {r.status !== 'ready' ? (
+            <p class="notice warn">
+              This recording is {r.status}
+              {r.error ? `: ${r.error}` : ''}.
+            </p>
+          ) : null}
+        </header>
+
+        <section class="player-area" aria-label="Playback">
+          <p class="sticky-title" aria-hidden="true">
+            {r.title} · {longDate(r.recordedAt)}
+          </p>
+          {media ? (
+            <audio id="player" controls preload="metadata" src={t !== null ? `${media}#t=${t}` : media} data-start={t ?? 0}>
+              <a href={media}>Download the recording</a>
+            </audio>
+          ) : null}
+          <Timeline duration={duration} segments={segments} chapters={chapters} hits={hits} slots={slots} t={t} q={q} href={at} />
+          {q ? (
+            <p class="small">
+              {hits.length} hit{hits.length === 1 ? '' : 's'} for “{q}” in this recording · <a href={`/${qs({ q })}`}>back to the results</a>
+            </p>
+          ) : null}
+        </section>
+
+        {chapters.length ? (
+          <nav class="chapters" aria-label="Chapters">
+            <h2>Chapters</h2>
+            <ol>
+              {chapters.map((ch, i) => (
+                <li>
+                  <a href={`#ch-${i}`} data-seek={ch.start}>
+                    <span class="time">{clock(ch.start)}</span> {ch.title}
+                  </a>
+                </li>
+              ))}
+            </ol>
+          </nav>
+        ) : null}
+
+        <section class="transcript-area" aria-labelledby="transcript-heading">
+          <div class="transcript-head">
+            <h2 id="transcript-heading">Transcript</h2>
+            {active >= 0 ? (
+              <a class="jump" href={`#s-${active}`}>
+                Jump to {clock(segments[active].start)}
+              </a>
+            ) : null}
+            {media ? (
+              <label class="follow">
+                <input type="checkbox" id="follow" checked /> Follow playback
+              </label>
+            ) : null}
+            <span class="downloads small">
+              Download: {(['vtt', 'srt', 'txt', 'json'] as const).map((f, i) => (
+                <>
+                  {i ? ' · ' : ''}
+                  <a href={`/v1/recordings/${encodeURIComponent(id)}/transcript?format=${f}`}>{f.toUpperCase()}</a>
+                </>
+              ))}
+            </span>
+          </div>
+          {segments.length === 0 ? <p>No transcript.</p> : <Transcript segments={segments} chapters={chapters} hits={hits} slots={slots} active={active} href={at} />}
+        </section>
+      </article>
+    </Layout>,
+  );
+}
+
+function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit[]; slots: Map<string, number>; active: number; href: (s: number) => string }) {
+  const { segments, chapters, hits, slots, active, href } = props;
+  let nextChapter = 0;
+  return (
+    <div class="transcript" id="transcript">
+      {segments.map((s, i) => {
+        const heads: Chapter[] = [];
+        while (nextChapter < chapters.length && chapters[nextChapter].start < s.end) heads.push(chapters[nextChapter++]);
+        const inHit = hits.some((h) => h.start < s.end && s.start < h.end);
+        const n = s.speaker ? slots.get(s.speaker) : undefined;
+        const same = i > 0 && segments[i - 1].speaker === s.speaker && heads.length === 0;
+        return (
+          <>
+            {heads.map((ch) => (
+              <h3 class="chapter" id={`ch-${chapters.indexOf(ch)}`} data-start={ch.start}>
+                <span class="time">{clock(ch.start)}</span> {ch.title}
+              </h3>
+            ))}
+            <p
+              class={`line${n !== undefined ? ` spk-${n}` : ''}${inHit ? ' in-hit' : ''}${same ? ' same' : ''}${i === active ? ' current' : ''}`}
+              id={`s-${i}`}
+              data-start={s.start}
+              data-end={s.end}
+              aria-current={i === active ? 'true' : undefined}
+            >
+              <a class="ts" href={href(s.start)} title={inHit ? 'Part of a search hit' : undefined} aria-label={`${clockRange(s.start, s.end)}${s.speaker ? `, ${s.speaker}` : ''}`}>
+                {clock(s.start)}
+              </a>
+              <span class="who">{s.speaker ?? ''}</span>
+              <span class="said">{s.text}</span>
+            </p>
+          </>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import type { Cue } from '../domain.js';
+import type { Excerpt } from './retrieve.js';
+import { contentStems, transcriptSentences, words } from './text.js';
+
+// Quotes come from the best excerpts only: lower ones are there to give a model context, not to be quoted.
+const FROM_EXCERPTS = 3;
+const MAX_QUOTES = 3;
+const MAX_PER_EXCERPT = 2;
+// Backchannels ("Yeah, okay.") match nothing worth quoting; very long run-ons read badly as quotes.
+const MIN_WORDS = 5;
+const MAX_WORDS = 60;
+const WEAKEST_QUOTE = 0.5;
+
+interface Candidate {
+  n: number;
+  pos: number;
+  text: string;
+  score: number;
+  hits: number;
+  recordingId: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The answer without a model: the 2–3 transcript sentences of the top excerpts that share the most content
+ * words with the question, best first, quoted verbatim with their excerpt's citation and, where the
+ * transcript says, who said them. `cues` holds the recordings' speaker turns.
+ */
+export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>): string | null {
+  const q = contentStems(question, { question: true });
+  if (q.size === 0) return null;
+  const candidates: Candidate[] = [];
+  excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
+    transcriptSentences(e.text).forEach((text, pos) => {
+      const n = words(text).length;
+      if (n < MIN_WORDS || n > MAX_WORDS) return;
+      const stems = contentStems(text);
+      let hits = 0;
+      for (const s of q) if (stems.has(s)) hits++;
+      if (hits === 0) return;
+      // Share of the question matched, then a light preference for higher-ranked excerpts and denser sentences.
+      const score = hits / q.size + 0.05 * (FROM_EXCERPTS - rank) + 0.02 * (hits / Math.max(1, stems.size));
+      candidates.push({ n: e.n, pos, text, score, hits, recordingId: e.recording_id, start: e.start, end: e.end });
+    });
+  });
+  // One shared word of a longer question is chance ("remote" in a remote-control meeting), unless nothing shares more.
+  const most = Math.max(0, ...candidates.map((c) => c.hits));
+  const usable = candidates.filter((c) => c.hits >= Math.min(2, most)).sort((a, b) => b.score - a.score);
+  const picked: Candidate[] = [];
+  const perExcerpt = new Map<number, number>();
+  for (const c of usable) {
+    if (picked.length === MAX_QUOTES) break;
+    if ((perExcerpt.get(c.n) ?? 0) >= MAX_PER_EXCERPT || picked.some((p) => p.text === c.text)) continue;
+    // Quotes far below the best one are filler: one strong quote beats one plus two weak ones.
+    if (picked.length > 0 && c.score < picked[0].score * WEAKEST_QUOTE) break;
+    picked.push(c);
+    perExcerpt.set(c.n, (perExcerpt.get(c.n) ?? 0) + 1);
+  }
+  if (picked.length === 0) return null;
+  return picked
+    .map((p) => {
+      const speaker = speakerOf(p, cues.get(p.recordingId) ?? []);
+      return `${speaker ? `${speaker}: ` : ''}"${p.text}" [${p.n}]`;
+    })
+    .join('\n');
+}
+
+/** The speaker whose turn, inside the excerpt's time span, contains the quoted words. */
+function speakerOf(p: Candidate, cues: Cue[]): string | null {
+  const key = words(p.text).slice(0, 8).join(' ');
+  for (const c of cues) {
+    if (c.end < p.start || c.start > p.end || !c.speaker) continue;
+    if (words(c.text).join(' ').includes(key)) return c.speaker;
+  }
+  return null;
+}

@@ -1,0 +1,191 @@
+import type { Cue, SearchFilters } from '../domain.js';
+import type { Services } from '../services.js';
+import { joinOverlapping, reciprocalRankFusion } from '../../search/fusion.js';
+import { queryVector, searchMoments, type Routing, type SearchResult } from '../../search/search.js';
+import type { MomentWithRecording } from '../store/archive.js';
+import { contentStems, coverage, subjectText } from './text.js';
+
+/** A retrieved passage as the model sees it, numbered [n] in the prompt. */
+export interface Excerpt {
+  n: number;
+  recording_id: string;
+  recording_title: string;
+  recorded_at: string | null;
+  start: number;
+  end: number;
+  speaker: string | null;
+  speakers: string[];
+  text: string;
+  url: string;
+  moment_ids: string[];
+  /** Query–passage cosine from the vector leg (null when it did not find this passage). */
+  vector: number | null;
+}
+
+export interface Retrieval {
+  excerpts: Excerpt[];
+  routing: Routing | null;
+  /** The question without its time expressions: what the excerpts were matched against. */
+  matched_text: string;
+  warnings: string[];
+  /** False when nothing retrieved is close enough to the question to answer from. */
+  relevant: boolean;
+  /** What the gate decided on (logged, and printed by the calibration). */
+  gate: { union_coverage: number; vector: number | null };
+  /** Speaker turns of the excerpts' recordings (who said a quoted sentence). */
+  cues: Map<string, Cue[]>;
+}
+
+export interface AskFilters {
+  recording?: string;
+  collection?: string;
+  speaker?: string;
+  from?: string;
+  to?: string;
+}
+
+/**
+ * The relevance gate: the archive is taken to hold an answer when the excerpts contain most of the
+ * question's subject words (UNION_GATE) AND something in the archive is close to it in meaning (VECTOR_GATE,
+ * on the better of the full question and its subject words alone, "capital australia": USE scores the
+ * shape of a question as much as its subject, so the full question alone is close to any meeting).
+ * Without embeddings the words alone decide. Calibrated by test/answer/calibrate.ts on 9 dev recordings:
+ * with both, 95% of dev questions and 26/28 short questions about them pass; 16% of questions about
+ * other meetings in the same register, 15% of short off-archive questions and 0/15 general-knowledge
+ * questions do (those go to the model, told to say when the excerpts hold no answer). Words alone:
+ * 98% / 28/28 pass, 22–30% / 26% / 2/15 of the others.
+ */
+export const UNION_GATE = 0.6;
+export const VECTOR_GATE = 0.35;
+
+/** Deep link that opens inside the passage: the first whole second at or after its start. */
+export function citationLink(recordingId: string, start: number, end: number): string {
+  const t = Math.ceil(start) < end ? Math.ceil(start) : Math.floor(start);
+  return `/r/${encodeURIComponent(recordingId)}?t=${t}`;
+}
+
+// A passage the model reads and a listener checks: neighbouring moments join up to this length.
+const MAX_EXCERPT_S = 150;
+const LEG_DEPTH = 100;
+
+/**
+ * Excerpts for an answer. searchMoments reads the question (dates, speaker) and finds the passages; it merges
+ * overlapping hits of a recording into one passage, which in a small archive can be a whole meeting. An
+ * answer needs short passages to cite, so the passages are cut back to their best moments, ranked by the
+ * same two legs (the query vector is cached, so this costs two index lookups).
+ */
+export async function retrieveExcerpts(
+  s: Services,
+  question: string,
+  opts: { limit: number; filters: AskFilters; temporal: 'auto' | 'off' },
+): Promise<Retrieval> {
+  const filters: SearchFilters = {
+    recordingId: opts.filters.recording,
+    collection: opts.filters.collection,
+    speaker: opts.filters.speaker,
+    from: opts.filters.from,
+    to: opts.filters.to,
+  };
+  const out = await searchMoments(s, { q: question, limit: opts.limit, mode: 'hybrid', filters, temporal: opts.temporal });
+  const effective: SearchFilters = {
+    ...filters,
+    from: out.routing?.from ?? undefined,
+    to: out.routing?.to ?? undefined,
+    speaker: out.speaker_filter?.label ?? filters.speaker,
+  };
+  const excerpts = await momentExcerpts(s, out.matched_text, out.results, effective, opts.limit);
+  const ids = [...new Set(excerpts.map((e) => e.recording_id))];
+  const cues = new Map(await Promise.all(ids.map(async (id) => [id, await s.archive.segments(id)] as const)));
+  for (const e of excerpts) e.speaker = mainSpeaker(cues.get(e.recording_id) ?? [], e.start, e.end) ?? e.speaker;
+  const gate = await gateSignals(s, out.matched_text, excerpts, effective);
+  return {
+    cues,
+    excerpts,
+    routing: out.routing,
+    matched_text: out.matched_text,
+    warnings: out.warnings,
+    relevant: isRelevant(excerpts.length, gate),
+    gate,
+  };
+}
+
+async function momentExcerpts(s: Services, q: string, results: SearchResult[], filters: SearchFilters, limit: number): Promise<Excerpt[]> {
+  const candidates = results.flatMap((r) => r.moment_ids);
+  if (candidates.length === 0) return [];
+  const [lex, vec] = await Promise.all([
+    s.lexical.search(q, filters, LEG_DEPTH).catch(() => []),
+    s.embedder && s.vectors ? queryVector(s, q).then((v) => s.vectors!.search(v, filters, LEG_DEPTH)).catch(() => []) : [],
+  ]);
+  const fused = reciprocalRankFusion([lex, vec].filter((l) => l.length).map((l) => ({ ids: l.map((h) => h.momentId) })), s.cfg.RRF_K);
+  const cosine = new Map(vec.map((h) => [h.momentId, h.score]));
+  // Search order breaks ties (and ranks moments a failed leg left unscored).
+  const order = new Map(candidates.map((id, i) => [id, i]));
+  const ranked = [...new Set(candidates)].sort((a, b) => (fused.get(b) ?? 0) - (fused.get(a) ?? 0) || order.get(a)! - order.get(b)!);
+  const moments = await s.archive.momentsByIds(ranked);
+
+  const picks: MomentWithRecording[][] = [];
+  const touches = (p: MomentWithRecording[], m: MomentWithRecording) =>
+    p[0].recordingId === m.recordingId && p.some((x) => m.start <= x.end + 2 && m.end >= x.start - 2);
+  for (const id of ranked) {
+    const m = moments.get(id);
+    if (!m) continue;
+    const near = picks.filter((p) => touches(p, m));
+    // A neighbour joins its passage while that stays short; otherwise it stands alone (overlap and all).
+    if (near.length === 1 && spanOf([...near[0], m]) <= MAX_EXCERPT_S) near[0].push(m);
+    else if (picks.length < limit) picks.push([m]);
+  }
+  return picks.map((p, i) => {
+    const ms = [...p].sort((a, b) => a.start - b.start);
+    const [first] = ms;
+    const start = first.start;
+    const end = Math.max(...ms.map((m) => m.end));
+    const speakers = [...new Set(ms.flatMap((m) => m.speakers))];
+    const vectors = ms.map((m) => cosine.get(m.id)).filter((x): x is number => x !== undefined);
+    return {
+      n: i + 1,
+      recording_id: first.recordingId,
+      recording_title: first.recordingTitle,
+      recorded_at: first.recordedAt,
+      start,
+      end,
+      speaker: speakers[0] ?? null,
+      speakers,
+      text: ms.slice(1).reduce((t, m) => joinOverlapping(t, m.text), first.text),
+      url: citationLink(first.recordingId, start, end),
+      moment_ids: ms.map((m) => m.id),
+      vector: vectors.length ? Math.max(...vectors) : null,
+    };
+  });
+}
+
+/** Who speaks longest inside [start, end]: the passage's speaker as a listener would name it. */
+export function mainSpeaker(cues: Cue[], start: number, end: number): string | null {
+  const time = new Map<string, number>();
+  for (const c of cues) {
+    const t = Math.min(c.end, end) - Math.max(c.start, start);
+    if (t > 0 && c.speaker) time.set(c.speaker, (time.get(c.speaker) ?? 0) + t);
+  }
+  return [...time.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+}
+
+const spanOf = (ms: MomentWithRecording[]) => Math.max(...ms.map((m) => m.end)) - Math.min(...ms.map((m) => m.start));
+
+async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], filters: SearchFilters) {
+  if (excerpts.length === 0) return { union_coverage: 0, vector: null };
+  const subject = subjectText(matched);
+  // Speaker labels and titles count as found: "what did the project manager say" names a speaker, not words.
+  const found = contentStems(excerpts.map((e) => `${e.text} ${e.speakers.join(' ')} ${e.recording_title}`).join(' '));
+  const union_coverage = subject ? coverage(contentStems(subject), found) : 1;
+  if (!s.embedder || !s.vectors) return { union_coverage, vector: null };
+  let vector = Math.max(0, ...excerpts.map((e) => e.vector ?? 0));
+  if (subject && subject !== matched.trim().toLowerCase()) {
+    const hits = await s.vectors.search(await queryVector(s, subject), filters, 4);
+    vector = Math.max(vector, ...hits.map((h) => h.score));
+  }
+  return { union_coverage, vector };
+}
+
+export function isRelevant(count: number, gate: { union_coverage: number; vector: number | null }): boolean {
+  if (count === 0) return false;
+  return gate.union_coverage >= UNION_GATE && (gate.vector === null || gate.vector >= VECTOR_GATE);
+}

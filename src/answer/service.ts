@@ -1,0 +1,85 @@
+import { AppError } from '../errors.js';
+import type { Services } from '../services.js';
+import type { Routing } from '../../search/search.js';
+import { extractiveAnswer } from './extractive.js';
+import type { Llm } from './llm/port.js';
+import { buildMessages } from './prompt.js';
+import { retrieveExcerpts, type AskFilters } from './retrieve.js';
+import { verifyAnswer, type Citation, type Unsupported } from './verify.js';
+
+export const NO_ANSWER = 'The archive does not contain an answer to this question.';
+export const NO_SUPPORTED_ANSWER = 'The archive excerpts do not support an answer to this question.';
+
+export interface AskRequest {
+  question: string;
+  limit: number;
+  filters: AskFilters;
+  temporal: 'auto' | 'off';
+}
+
+export interface AskResult {
+  answer: string;
+  /** generative: written by the model; extractive: quoted transcript (no model configured); no_answer: nothing relevant retrieved. */
+  kind: 'generative' | 'extractive' | 'no_answer';
+  citations: Citation[];
+  unsupported: Unsupported[];
+  removed_citations: number[];
+  routing: Routing | null;
+  /** The model's output stopped early (stream cut, token limit): the answer is what arrived, verified. */
+  truncated: boolean;
+  model: string | null;
+  warnings: string[];
+}
+
+export interface AskHooks {
+  /** Each delta of the model's raw output, before verification (the SSE path forwards them). */
+  onToken?: (text: string) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Ask the model for a stream (true on the SSE path; a plain request otherwise). */
+  stream?: boolean;
+}
+
+const MAX_TOKENS = 700;
+
+/** Retrieve, gate, answer (model or extractive), verify. Nothing unverified is in the result. */
+export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: AskHooks = {}): Promise<AskResult> {
+  const r = await retrieveExcerpts(s, req.question, { limit: req.limit, filters: req.filters, temporal: req.temporal });
+  const base = { routing: r.routing, model: llm?.name ?? null, warnings: [...r.warnings], truncated: false };
+  if (!r.relevant) {
+    s.log.debug({ gate: r.gate, excerpts: r.excerpts.length }, 'ask: nothing relevant retrieved; not answering');
+    return { ...base, answer: NO_ANSWER, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
+  }
+
+  if (!llm) {
+    const text = extractiveAnswer(r.matched_text, r.excerpts, r.cues);
+    if (!text) return { ...base, answer: NO_ANSWER, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
+    const v = await verifyAnswer(text, r.excerpts, s.embedder);
+    return { ...base, ...v, answer: v.answer || NO_ANSWER, kind: 'extractive' };
+  }
+
+  let raw = '';
+  let truncated = false;
+  try {
+    for await (const delta of llm.complete(buildMessages(req.question, r.excerpts), {
+      signal: hooks.signal,
+      maxTokens: MAX_TOKENS,
+      stream: hooks.stream ?? false,
+    })) {
+      raw += delta;
+      await hooks.onToken?.(delta);
+    }
+  } catch (err) {
+    // What arrived before a break is still the model's answer to these excerpts: verify and return it.
+    if (!raw.trim()) throw err instanceof AppError ? err : new AppError('upstream_error', `the model failed: ${(err as Error).message}`);
+    truncated = true;
+    base.warnings.push(`the model's answer is incomplete: ${(err as Error).message}`);
+    s.log.warn({ err, chars: raw.length }, 'ask: model output cut; answering with what arrived');
+  }
+  // The asker left: a partial answer must not be returned as complete (or cached).
+  hooks.signal?.throwIfAborted();
+  const v = await verifyAnswer(raw, r.excerpts, s.embedder);
+  if (v.removed_citations.length || v.unsupported.length) {
+    s.log.info({ removed: v.removed_citations, unsupported: v.unsupported.length }, 'ask: verification changed the answer');
+  }
+  return { ...base, ...v, answer: v.answer || NO_SUPPORTED_ANSWER, kind: 'generative', truncated };
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { Excerpt } from '../../src/answer/retrieve.js';
+import { citationLink } from '../../src/answer/retrieve.js';
+import { isClaim, verifyAnswer } from '../../src/answer/verify.js';
+import { splitSentences } from '../../src/answer/text.js';
+import { extractiveAnswer } from '../../src/answer/extractive.js';
+import { buildMessages } from '../../src/answer/prompt.js';
+
+const excerpt = (n: number, text: string, extra: Partial<Excerpt> = {}): Excerpt => ({
+  n,
+  recording_id: `rec${n}`,
+  recording_title: `Meeting ${n}`,
+  recorded_at: '1992-01-11',
+  start: 10.4 * n,
+  end: 10.4 * n + 60,
+  speaker: 'Project Manager',
+  speakers: ['Project Manager', 'Marketing'],
+  text,
+  url: citationLink(`rec${n}`, 10.4 * n, 10.4 * n + 60),
+  moment_ids: [`rec${n}#0`],
+  vector: 0.6,
+  ...extra,
+});
+
+const EXCERPTS = [
+  excerpt(1, "Uh , making a profit of fifty million Euros . So we need to sell it for twenty five Euros , that's the selling price we are aiming for ."),
+  excerpt(2, "I think it should be slim and it should have a little gimmick , like you whistle and it beeps so you can find it when it's lost under the sofa ."),
+  excerpt(3, 'The batteries could be double A or triple A , and we have to decide which before the next meeting .'),
+];
+
+describe('citation verification (lexical only: no embedder)', () => {
+  it('removes invented citation numbers from the text and lists them', async () => {
+    const v = await verifyAnswer(
+      'The selling price is twenty five Euros [1][7]. The remote should be slim with a whistle gimmick [2, 9]. It will be made of solid gold [12].',
+      EXCERPTS,
+      null,
+    );
+    expect(v.removed_citations).toEqual([7, 9, 12]);
+    expect(v.answer).not.toMatch(/\[(7|9|12)\]/);
+    expect(v.answer).toContain('twenty five Euros [1].');
+    expect(v.answer).toContain('whistle gimmick [2].');
+    // Its only citation was invented: the sentence is now an uncited claim, and it goes.
+    expect(v.answer).not.toContain('gold');
+    expect(v.unsupported).toEqual([expect.objectContaining({ reason: 'invented_citation', sentence: 'It will be made of solid gold.' })]);
+    expect(v.citations.map((c) => c.n)).toEqual([1, 2]);
+  });
+
+  it('flags a cited sentence its excerpt does not support, and keeps supported ones', async () => {
+    const v = await verifyAnswer(
+      'They aim for a profit of fifty million Euros [1]. The team decided to launch a chocolate submarine in Antarctica [2]. The batteries could be double A or triple A [3].',
+      EXCERPTS,
+      null,
+    );
+    expect(v.unsupported).toHaveLength(1);
+    expect(v.unsupported[0]).toMatchObject({ reason: 'not_supported', citations: [2], sentence: 'The team decided to launch a chocolate submarine in Antarctica [2].' });
+    expect(v.unsupported[0].lexical).toBeLessThan(0.5);
+    expect(v.answer).toBe('They aim for a profit of fifty million Euros [1]. The batteries could be double A or triple A [3].');
+    expect(v.citations.map((c) => c.n)).toEqual([1, 3]);
+  });
+
+  it('flags uncited claims but keeps statements about the excerpts themselves', async () => {
+    const v = await verifyAnswer(
+      'The selling price is twenty five Euros [1]. The board later cut the marketing budget in half. The excerpts do not say who chose the colour.',
+      EXCERPTS,
+      null,
+    );
+    expect(v.unsupported).toEqual([expect.objectContaining({ reason: 'uncited', sentence: 'The board later cut the marketing budget in half.', citations: [] })]);
+    expect(v.answer).toBe('The selling price is twenty five Euros [1]. The excerpts do not say who chose the colour.');
+    expect(isClaim('Yes.')).toBe(false);
+    expect(isClaim('In short:')).toBe(false);
+  });
+
+  it('reads digits as the spoken numbers of transcripts, and rejects numbers the excerpt never says', async () => {
+    const v = await verifyAnswer('The target profit is 50 million Euros [1]. The selling price is 30 Euros [1].', EXCERPTS, null);
+    expect(v.answer).toBe('The target profit is 50 million Euros [1].');
+    expect(v.unsupported[0]).toMatchObject({ reason: 'not_supported', missing_numbers: ['thirty'] });
+  });
+
+  it('counts what the excerpt header told the model (title, date) as backed', async () => {
+    const v = await verifyAnswer('In the January 1992 meeting 1, a profit of fifty million Euros was the target [1].', EXCERPTS, null);
+    expect(v.unsupported).toEqual([]);
+  });
+
+  it('accepts citation lists and ranges, writes them as [n][m], and keeps line breaks', async () => {
+    const v = await verifyAnswer('- Profit of fifty million Euros, selling price twenty five Euros [1-2]\n- Batteries: double A or triple A [Excerpt 3, 1]', EXCERPTS, null);
+    expect(v.answer).toBe('- Profit of fifty million Euros, selling price twenty five Euros [1][2]\n- Batteries: double A or triple A [3][1]');
+    expect(v.citations.map((c) => c.n)).toEqual([1, 2, 3]);
+    expect(v.citations[0]).toEqual({
+      n: 1, recording_id: 'rec1', recording_title: 'Meeting 1', recorded_at: '1992-01-11', start: 10.4, end: 70.4,
+      speaker: 'Project Manager', text: EXCERPTS[0].text, url: '/r/rec1?t=11', moment_ids: ['rec1#0'],
+    });
+  });
+
+  it('splits sentences with citations after the full stop and abbreviations inside', () => {
+    expect(splitSentences('Dr. Smith spoke first. [1] Then the price, 25.5 Euros, was set [2]. Done!').map((s) => s.text)).toEqual([
+      'Dr. Smith spoke first. [1]',
+      'Then the price, 25.5 Euros, was set [2].',
+      'Done!',
+    ]);
+  });
+
+  it('builds deep links that open inside the cited passage', () => {
+    expect(citationLink('a b', 12.2, 40)).toBe('/r/a%20b?t=13');
+    expect(citationLink('x', 12, 40)).toBe('/r/x?t=12');
+    expect(citationLink('x', 12.2, 12.9)).toBe('/r/x?t=12');
+  });
+});
+
+describe('extractive answers and the prompt', () => {
+  it('quotes the sentences closest to the question, best first, with their citations and speakers', async () => {
+    const cues = new Map([['rec1', [{ start: 11, end: 30, speaker: 'Marketing', text: 'Uh, making a profit of fifty million Euros.' }]]]);
+    const text = extractiveAnswer('What profit and selling price in Euros did they aim for?', EXCERPTS, cues);
+    expect(text).toBe(
+      '"So we need to sell it for twenty five Euros, that\'s the selling price we are aiming for." [1]\n' +
+        'Marketing: "Uh, making a profit of fifty million Euros." [1]',
+    );
+    const v = await verifyAnswer(text!, EXCERPTS, null);
+    expect(v.unsupported).toEqual([]);
+    expect(v.answer).toBe(text);
+    expect(extractiveAnswer('What about elephants and giraffes?', EXCERPTS, new Map())).toBeNull();
+  });
+
+  it('numbers excerpts with title, date, time range and speakers', () => {
+    const [system, user] = buildMessages('What price?', EXCERPTS.slice(0, 2));
+    expect(system.content).toMatch(/only.*numbered/i);
+    expect(system.content).toMatch(/\[2\]/);
+    expect(system.content).toMatch(/do not contain an answer/);
+    expect(user.content).toContain('[1] "Meeting 1" · 1992-01-11 · 0:00:10–0:01:10 · speakers: Project Manager, Marketing');
+    expect(user.content).toContain('[2] "Meeting 2"');
+    expect(user.content.trim().endsWith('Question: What price?')).toBe(true);
+  });
+});

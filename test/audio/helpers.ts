@@ -1,0 +1,63 @@
+/** Shared paths and generated audio for the audio tests. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const SHARED = path.resolve(import.meta.dirname, '../../../shared/audio');
+export const JFK_WAV = path.join(SHARED, 'jfk.wav');
+export const JFK_MP3 = path.join(SHARED, 'jfk.mp3');
+export const DIAR = path.join(SHARED, 'diarization');
+
+export const tmpDir = (prefix = 'audio-test-') => mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** Runs a CLI the tests need (flite, sox) with a message naming the Debian package when it is missing. */
+export function tool(bin: string, args: string[], pkg = bin): string {
+  try {
+    return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${bin} not found: apt-get install -y ${pkg}`);
+    throw e;
+  }
+}
+
+export interface Spoken {
+  file: string;
+  /** Where each sentence's speech starts in `file`, seconds. */
+  starts: number[];
+  durationS: number;
+}
+
+/**
+ * Speaks sentences with flite's `slt` voice, trims each one's silence with sox, and joins them with the
+ * given pauses (plus 0.5 s at both ends) into one 16 kHz mono WAV, so every sentence's start is known.
+ */
+export function speak(sentences: string[], pauses: number[], dir = tmpDir('flite-')): Spoken {
+  const parts: string[] = [];
+  const starts: number[] = [];
+  const silence = (s: number, i: string) => {
+    const f = path.join(dir, `z${i}.wav`);
+    tool('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', f, 'trim', '0', s.toFixed(3)], 'sox');
+    return f;
+  };
+  let t = 0.5;
+  parts.push(silence(0.5, 'lead'));
+  sentences.forEach((text, i) => {
+    const raw = path.join(dir, `raw${i}.wav`);
+    const trimmed = path.join(dir, `s${i}.wav`);
+    tool('flite', ['-voice', 'slt', '-t', text, '-o', raw], 'flite');
+    // silence 1 … trims leading quiet; reverse/repeat/reverse trims the trailing end the same way.
+    tool('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', trimmed, 'silence', '1', '0.02', '1%', 'reverse', 'silence', '1', '0.02', '1%', 'reverse'], 'sox');
+    starts.push(t);
+    t += Number(tool('soxi', ['-D', trimmed], 'sox'));
+    parts.push(trimmed);
+    if (i < sentences.length - 1) {
+      parts.push(silence(pauses[i], String(i)));
+      t += pauses[i];
+    }
+  });
+  parts.push(silence(0.5, 'tail'));
+  const file = path.join(dir, 'spoken.wav');
+  tool('sox', [...parts, file], 'sox');
+  return { file, starts, durationS: t + 0.5 };
+}
