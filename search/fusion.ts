@@ -1,8 +1,12 @@
-/** Reciprocal rank fusion: each leg contributes 1/(k + rank); k damps the weight of the very top ranks. */
-export function reciprocalRankFusion(legs: { ids: string[] }[], k: number): Map<string, number> {
+/**
+ * Weighted reciprocal rank fusion: each leg contributes weight/(k + rank); k damps the weight of the very
+ * top ranks, the weight says how far a leg is trusted (measured per embedding model, see BENCHMARKS.md).
+ */
+export function reciprocalRankFusion(legs: { ids: string[]; weight?: number }[], k: number): Map<string, number> {
   const fused = new Map<string, number>();
   for (const leg of legs) {
-    leg.ids.forEach((id, i) => fused.set(id, (fused.get(id) ?? 0) + 1 / (k + i + 1)));
+    const w = leg.weight ?? 1;
+    leg.ids.forEach((id, i) => fused.set(id, (fused.get(id) ?? 0) + w / (k + i + 1)));
   }
   return fused;
 }

@@ -128,7 +128,10 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
   }
   const bm25Hits = bm25 && 'value' in bm25 ? bm25.value : [];
   const vectorHits = vector && 'value' in vector ? vector.value : [];
-  const legs = [bm25Hits, vectorHits].filter((l) => l.length > 0).map((l) => ({ ids: l.map((h) => h.momentId) }));
+  const legs = [
+    { ids: bm25Hits.map((h) => h.momentId), weight: 1 },
+    { ids: vectorHits.map((h) => h.momentId), weight: s.cfg.RRF_VECTOR_WEIGHT },
+  ].filter((l) => l.ids.length > 0);
   const fused = reciprocalRankFusion(legs, s.cfg.RRF_K);
   const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
   const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));

@@ -12,6 +12,7 @@ import { isoDate } from '../ingest/manifest.js';
 import { searchMoments } from '../search/search.js';
 import { serve } from '../search/server.js';
 import { reembedArchive } from '../ingest/reembed.js';
+import { ingestMedia, MEDIA_EXTENSIONS } from '../ingest/media.js';
 
 const program = new Command('speech-archive').description('Search and answer service over archives of recorded speech');
 
@@ -71,12 +72,22 @@ async function ingestManifestWithProgress(s: Services, file: string, concurrency
 }
 
 async function ingestOne(s: Services, file: string, o: Record<string, string | undefined>) {
-  if (/\.(mp3|wav|m4a|aac|flac|ogg|opus|mp4|mkv|mov|webm)$/i.test(file)) {
-    throw new AppError('unsupported_format', `${file}: audio/video ingestion is not available in this build; ingest a transcript (VTT, SRT, Whisper JSON)`);
-  }
   const recordedAt = o.recordedAt ? isoDate.parse(o.recordedAt) : null;
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+  if (MEDIA_EXTENSIONS.test(file)) {
+    const bar = new cliProgress.SingleBar({ format: '{stage} {bar} {percentage}%', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, cliProgress.Presets.shades_classic);
+    bar.start(100, 0, { stage: 'probe'.padEnd(8) });
+    const out = await ingestMedia(
+      s,
+      file,
+      { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
+      (stage, f) => bar.update(Math.round(f * 100), { stage: stage.padEnd(8) }),
+    );
+    bar.stop();
+    console.log(`${out.status} ${out.id}: ${out.moments} moments${out.speakers ? `, speakers ${out.speakers.join(', ')}` : ''}${out.rtf ? `, real-time factor ${out.rtf.toFixed(2)}` : ''}`);
+    return;
+  }
   const out = await ingestTranscript(s, {
     meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
     fileName: file,
