@@ -34,7 +34,7 @@ const schema = z.object({
   EMBED_WORKERS: int(2, 1),
   EMBED_BATCH: int(16, 1),
   RRF_K: num(60, 1),
-  RRF_VECTOR_WEIGHT: num(0.5, 0),
+  RRF_VECTOR_WEIGHT: num(1, 0),
   MOMENT_TARGET_S: num(120, 1),
   MOMENT_MAX_S: num(150, 1),
   MOMENT_OVERLAP_S: num(30, 0),
