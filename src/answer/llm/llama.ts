@@ -3,13 +3,17 @@ import path from 'node:path';
 import { AppError } from '../../errors.js';
 import type { ChatMessage, CompleteOptions, Llm } from './port.js';
 
-type NodeLlamaCpp = typeof import('node-llama-cpp');
+// node-llama-cpp is an optional install (its lock entries are platform-specific), so it is typed loosely
+// and imported by a variable name that the type checker does not resolve.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NodeLlamaCpp = any;
 type Loaded = {
   mod: NodeLlamaCpp;
-  llama: Awaited<ReturnType<NodeLlamaCpp['getLlama']>>;
+  llama: NodeLlamaCpp;
   model: { dispose(): Promise<void> };
-  context: Awaited<ReturnType<Awaited<ReturnType<Awaited<ReturnType<NodeLlamaCpp['getLlama']>>['loadModel']>>['createContext']>>;
+  context: NodeLlamaCpp;
 };
+const LLAMA_PACKAGE = 'node-llama-cpp';
 
 export interface LlamaLlmOptions {
   /** LLM_MODEL_PATH: a GGUF file. */
@@ -46,7 +50,7 @@ export class LlamaLlm implements Llm {
     }
     let mod: NodeLlamaCpp;
     try {
-      mod = await import('node-llama-cpp');
+      mod = await import(LLAMA_PACKAGE);
     } catch (err) {
       throw new AppError(
         'engine_unavailable',
@@ -93,7 +97,7 @@ export class LlamaLlm implements Llm {
           temperature: this.opts.temperature ?? 0.1,
           signal: opts.signal,
           stopOnAbortSignal: true,
-          onTextChunk: (text) => {
+          onTextChunk: (text: string) => {
             chunks.push(text);
             notify();
           },
