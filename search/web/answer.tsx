@@ -2,17 +2,8 @@
 import { clockRange, longDate, routingText, type RoutingInfo } from './format.js';
 
 /** The `POST /v1/ask` answer (also the data of the stream's `done` event). */
-export interface Citation {
-  n: number;
-  recording_id: string;
-  recording_title: string;
-  recorded_at: string | null;
-  start: number;
-  end: number;
-  speaker: string | null;
-  text: string;
-  url: string;
-}
+export type { Citation } from '../../src/answer/verify.js';
+import type { Citation } from '../../src/answer/verify.js';
 export interface Unsupported {
   sentence: string;
   reason: string;

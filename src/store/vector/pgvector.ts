@@ -1,6 +1,7 @@
 import { AppError } from '../../errors.js';
 import type { SearchFilters } from '../../domain.js';
 import type { Db, Queryable } from '../../db/port.js';
+import { decadeOf, UNDATED } from '../lexical/decades.js';
 import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from './port.js';
 
 const MODEL_KEY = 'embedding_model';
@@ -128,7 +129,7 @@ export class PgVectorIndex implements VectorIndex {
   }
 
   private async ensurePartition(decade: string): Promise<void> {
-    if (decade === 'undated') return;
+    if (decade === UNDATED) return;
     const name = `embeddings_${decade}`;
     if (this.knownPartitions.has(name)) return;
     const { from, to } = decadeBounds(decade);
@@ -185,11 +186,6 @@ function toLiteral(v: Float32Array): string {
   return s + ']';
 }
 
-/** '1980s' for 1987-05-01, 'undated' for null. */
-function decadeOf(date: string | null): string {
-  if (!date) return 'undated';
-  return `${Math.floor(Number(date.slice(0, 4)) / 10) * 10}s`;
-}
 
 function decadeBounds(decade: string): { from: string; to: string } {
   const start = Number(decade.slice(0, -1));
