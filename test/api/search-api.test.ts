@@ -157,6 +157,23 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     expect((await get('/v1/recordings/TS3010a')).body.title).toBe('Manifest upload');
   });
 
+  it('answers a repeated search from cache, and misses after an ingest adds material', async () => {
+    const q = '/v1/search?q=budget%20cost%20of%20the%20components&limit=10';
+    const first = await get(q);
+    expect(first.body.cached).toBe(false);
+    const again = await get(q);
+    expect(again.body.cached).toBe(true);
+    expect(again.body.results).toEqual(first.body.results);
+    const stats = (await get('/v1/stats')).body.cache;
+    expect(stats.hits).toBeGreaterThan(0);
+
+    const added = await post(transcriptForm('ES2008a.vtt', devTranscript('ES2008a'), { id: 'ES2008a', title: 'Cache test', recorded_at: '1995-02-02' }));
+    expect(added.status).toBe(201);
+    const after = await get(q);
+    expect(after.body.cached).toBe(false);
+    expect(after.body.results.some((r: { recording_id: string }) => r.recording_id === 'ES2008a')).toBe(true);
+  });
+
   it('publishes an OpenAPI document and a health check', async () => {
     const doc = await get('/openapi.json');
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/search', '/v1/recordings', '/v1/recordings/{id}', '/v1/ingest', '/v1/jobs/{id}']));
