@@ -2,18 +2,8 @@ import type { Embedder } from '../embed/port.js';
 import type { Excerpt } from './retrieve.js';
 import { contentStems, cosine, coverage, splitSentences, transcriptSentences, words } from './text.js';
 
-export interface Citation {
-  n: number;
-  recording_id: string;
-  recording_title: string;
-  recorded_at: string | null;
-  start: number;
-  end: number;
-  speaker: string | null;
-  text: string;
-  url: string;
-  moment_ids: string[];
-}
+/** What the client gets for each `[n]` it may follow: the excerpt without the retrieval internals. */
+export type Citation = Omit<Excerpt, 'speakers' | 'vector'>;
 
 export interface Unsupported {
   sentence: string;
