@@ -7,6 +7,16 @@
  * nearest VAD pause within `snapS` before the ideal cut, so they rarely fall inside a word at all; they only
  * move earlier, so a core is never longer than `chunkS` (Whisper-style engines have a hard 30 s window).
  * Silences longer than `skipGapS` end a chunk: nothing is sent to the engine for them.
+ *
+ * At a run edge (next to such a silence, or the file's start or end) the decoded range still reaches
+ * `edgePadS` into the silence. VAD onsets are late on soft starts (a nasal "m", a breathy "h" or "f":
+ * Silero's probability can stay under the threshold for the first 0.3–0.5 s of a sentence), and audio
+ * that starts at the VAD onset loses that word's beginning: the engine drops or mistimes it. The pad is
+ * short on purpose: pocketsphinx, given a chunk that opens with a second or more of near-silence, closes
+ * a silence-only utterance first and the normalisation it learns from it garbles the speech after (seen on
+ * flite speech: 0.8 s of lead-in decoded fine, 1 s did not). It is also capped at `overlapS` (so a chunk
+ * never spans more than core + 2·overlapS, which the engine-window check relies on) and at half the
+ * silence, so neighbouring runs never share audio.
  */
 import type { Region } from './vad.js';
 
@@ -21,6 +31,8 @@ export interface ChunkPlanOptions {
   skipGapS?: number;
   /** Shortest pause that counts as a cut point. Default 0.15 s. */
   minPauseS?: number;
+  /** Silence decoded before a run's first chunk and after its last one (capped at overlapS). Default 0.5 s. */
+  edgePadS?: number;
 }
 
 export interface Chunk {
@@ -53,12 +65,19 @@ export function planChunks(regions: readonly Region[], durationS: number, o: Chu
   const snapS = Math.min(o.snapS ?? 3, chunkS / 3);
   const skipGapS = o.skipGapS ?? 2;
   const minPauseS = o.minPauseS ?? 0.15;
+  const edgePadS = Math.max(0, Math.min(o.edgePadS ?? 0.5, overlapS));
   if (!(chunkS > 0)) throw new RangeError('chunkS must be positive');
 
   const chunks: Chunk[] = [];
-  for (const run of runs(regions, skipGapS)) {
+  const allRuns = runs(regions, skipGapS);
+  allRuns.forEach((run, k) => {
     const runStart = run[0].start;
     const runEnd = Math.min(durationS, run[run.length - 1].end);
+    // How far the decoded range may reach into the silence on each side of the run.
+    const prevEnd = k > 0 ? allRuns[k - 1][allRuns[k - 1].length - 1].end : 0;
+    const nextStart = k < allRuns.length - 1 ? allRuns[k + 1][0].start : durationS;
+    const padBefore = Math.max(0, Math.min(edgePadS, k > 0 ? (runStart - prevEnd) / 2 : runStart));
+    const padAfter = Math.max(0, Math.min(edgePadS, k < allRuns.length - 1 ? (nextStart - runEnd) / 2 : durationS - runEnd));
     // Pauses inside this run, as [start, end] of silence.
     const gaps: Region[] = [];
     for (let i = 1; i < run.length; i++) if (run[i].start - run[i - 1].end >= minPauseS) gaps.push({ start: run[i - 1].end, end: run[i].start });
@@ -100,12 +119,12 @@ export function planChunks(regions: readonly Region[], durationS: number, o: Chu
         index: chunks.length,
         coreStart: r3(cs),
         coreEnd: r3(ce),
-        // Overlap only towards a contiguous neighbour; at a run edge the core already ends in silence.
-        start: r3(i > 0 ? Math.max(runStart, cs - overlapS) : cs),
-        end: r3(i < cores.length - 1 ? Math.min(runEnd, ce + overlapS) : ce),
+        // Overlap towards a contiguous neighbour; at a run edge, a little of the silence (see edgePadS).
+        start: r3(i > 0 ? Math.max(runStart, cs - overlapS) : cs - padBefore),
+        end: r3(i < cores.length - 1 ? Math.min(runEnd, ce + overlapS) : ce + padAfter),
       });
     }
-  }
+  });
   return chunks;
 }
 

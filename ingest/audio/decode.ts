@@ -9,7 +9,7 @@
  * installed on the machine; FFMPEG_PATH / FFPROBE_PATH override them (e.g. a distro ffmpeg with more codecs).
  */
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from '../../src/errors.js';
@@ -29,9 +29,19 @@ export function ffprobePath(): string {
   return (require('@ffprobe-installer/ffprobe') as { path: string }).path;
 }
 
-export type DecodeFailure = 'missing' | 'empty' | 'no_audio' | 'corrupt';
+/**
+ * Why a file cannot be transcribed, stable for callers and tests (`details.reason` of the AppError):
+ *  - missing: no such file (code not_found)
+ *  - empty: 0 bytes, or a valid header with no audio samples after it
+ *  - not_media: not an audio or video file at all (text, random bytes, an image…)
+ *  - no_audio: a media file without an audio track (e.g. a video with no sound)
+ *  - corrupt: a media file that is damaged beyond use (a broken header, mostly undecodable packets)
+ * All but `missing` are AppError code `unsupported_format` (HTTP 415). A file cut short is not an error: what
+ * is there decodes and is transcribed.
+ */
+export type DecodeFailure = 'missing' | 'empty' | 'not_media' | 'no_audio' | 'corrupt';
 
-/** One error type for every way a file can be unusable; `details.reason` is stable for callers and tests. */
+/** One error type for every way a file can be unusable; the message starts with the file's name. */
 export function mediaError(file: string, reason: DecodeFailure, message: string): AppError {
   const code = reason === 'missing' ? 'not_found' : 'unsupported_format';
   return new AppError(code, `${path.basename(file)}: ${message}`, { file, reason });
@@ -58,7 +68,8 @@ export interface MediaInfo {
 export function summariseStderr(stderr: string, file?: string): string {
   const lines = stderr
     .split('\n')
-    .map((l) => l.trim())
+    // "[mp3 @ 0x55d1c2a0] Header missing" → "mp3: Header missing": the pointer is noise and differs per run.
+    .map((l) => l.trim().replace(/\[([\w:-]+) @ 0x[0-9a-f]+\]\s*/gi, '$1: '))
     .filter((l) => l && !/^(ffmpeg|ffprobe) version|^built with|^configuration:|^lib\w+\s/.test(l));
   // Decoders repeat the same complaint per packet: keep the last few distinct lines and say how many there were.
   const distinct = [...new Set(lines)];
@@ -80,6 +91,44 @@ async function checkFile(file: string): Promise<void> {
   if (size === 0) throw mediaError(file, 'empty', 'file is empty (0 bytes)');
 }
 
+/**
+ * Whether the first bytes look like a media container or stream ffmpeg could read. Used only to word an
+ * ffmpeg failure: a recognised signature means a damaged media file ('corrupt'), anything else is 'not_media'.
+ */
+export function looksLikeMedia(head: Buffer): boolean {
+  const at = (off: number, sig: string) => head.length >= off + sig.length && head.toString('latin1', off, off + sig.length) === sig;
+  if (at(0, 'RIFF') || at(0, 'RF64')) return at(8, 'WAVE') || at(8, 'AVI ') || at(8, 'RMP3');
+  if (at(0, 'FORM')) return at(8, 'AIFF') || at(8, 'AIFC');
+  if (['OggS', 'fLaC', 'ID3', 'caff', '.snd', 'FLV', '#!AMR', 'wvpk', 'MAC ', 'DSD '].some((sig) => at(0, sig))) return true;
+  if (at(4, 'ftyp') || at(4, 'moov') || at(4, 'mdat') || at(4, 'free') || at(4, 'wide')) return true; // MP4, M4A, MOV, 3GP
+  const b = head;
+  if (b.length >= 4 && b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) return true; // Matroska / WebM
+  if (b.length >= 4 && b[0] === 0x30 && b[1] === 0x26 && b[2] === 0xb2 && b[3] === 0x75) return true; // ASF (WMA, WMV)
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 1 && (b[3] === 0xba || b[3] === 0xb3)) return true; // MPEG-PS
+  if (b.length >= 189 && b[0] === 0x47 && b[188] === 0x47) return true; // MPEG-TS
+  if (b.length >= 2 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0) return true; // MPEG audio / ADTS AAC frame sync
+  return false;
+}
+
+async function readHead(file: string, n = 256): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** ffmpeg/ffprobe could not open the file at all: a damaged media file or no media at all, by its first bytes. */
+async function unreadable(file: string, why: string): Promise<AppError> {
+  const head = await readHead(file).catch(() => Buffer.alloc(0));
+  return looksLikeMedia(head)
+    ? mediaError(file, 'corrupt', `corrupt media, damaged or truncated (${why})`)
+    : mediaError(file, 'not_media', `not an audio or video file (${why})`);
+}
+
 function run(bin: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,16 +141,13 @@ function run(bin: string, args: string[]): Promise<{ code: number | null; stdout
   });
 }
 
+const TEXT_OR_IMAGE_CODECS = new Set(['ansi', 'bintext', 'xbin', 'idf', 'png', 'apng', 'bmp', 'gif', 'webp', 'tiff', 'jpeg2000', 'jpegls', 'pam', 'pbm', 'pgm', 'ppm', 'svg', 'psd']);
+
 /** Probes a file: duration and streams. Throws a clear AppError for missing, empty, non-media or corrupt files. */
 export async function probeMedia(file: string): Promise<MediaInfo> {
   await checkFile(file);
   const r = await run(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
-  if (r.code !== 0) {
-    const why = summariseStderr(r.stderr, file);
-    // "Invalid data found when processing input" is ffprobe's word for "this is not a media file I know".
-    const reason: DecodeFailure = /Invalid data found/i.test(why) ? 'no_audio' : 'corrupt';
-    throw mediaError(file, reason, reason === 'no_audio' ? `not a media file, no audio stream (${why})` : `corrupt media: ${why}`);
-  }
+  if (r.code !== 0) throw await unreadable(file, summariseStderr(r.stderr, file));
   const j = JSON.parse(r.stdout || '{}') as {
     format?: { format_name?: string; duration?: string };
     streams?: { index: number; codec_type?: string; codec_name?: string; sample_rate?: string; channels?: number; duration?: string }[];
@@ -111,9 +157,18 @@ export async function probeMedia(file: string): Promise<MediaInfo> {
   const audio = streams
     .filter((s) => s.codec_type === 'audio')
     .map((s) => ({ index: s.index, codec: s.codec_name ?? '?', sampleRate: Number(s.sample_rate ?? 0), channels: s.channels ?? 0, durationS: num(s.duration) }));
-  if (audio.length === 0) throw mediaError(file, 'no_audio', 'no audio stream in file');
+  const hasVideo = streams.some((s) => s.codec_type === 'video');
+  const format = j.format?.format_name ?? '?';
+  if (audio.length === 0) {
+    // ffmpeg "plays" text files (tty demuxer: ANSI art) and images as one-frame video: not a recording at all.
+    const video = streams.filter((s) => s.codec_type === 'video').map((s) => s.codec_name ?? '');
+    if (/^(tty|image2|image2pipe|\w+_pipe)$/.test(format) || (video.length > 0 && video.every((c) => TEXT_OR_IMAGE_CODECS.has(c)))) {
+      throw mediaError(file, 'not_media', `not an audio or video file (ffmpeg reads it as ${format === 'tty' ? 'text' : 'an image'})`);
+    }
+    throw mediaError(file, 'no_audio', hasVideo ? 'no audio stream in file (video only, nothing to transcribe)' : 'no audio stream in file');
+  }
   const durationS = num(j.format?.duration) ?? audio[0].durationS ?? 0;
-  return { file, format: j.format?.format_name ?? '?', durationS, audio, hasVideo: streams.some((s) => s.codec_type === 'video') };
+  return { file, format, durationS, audio, hasVideo };
 }
 
 export interface DecodeOptions {
@@ -186,17 +241,22 @@ export async function* decodeStreamS16(file: string, opts: DecodeOptions = {}): 
     const code = await exited;
     if (code !== 0) {
       const why = summariseStderr(stderr, file);
-      if (/matches no streams|does not contain any stream|Output file #0 does not contain/i.test(why)) throw mediaError(file, 'no_audio', 'no audio stream in file');
-      // "x: Invalid data found" on opening = not media; "Error while decoding stream" = media with bad packets.
-      if (/Invalid data found/i.test(why) && !/Error while decoding/i.test(why)) throw mediaError(file, 'no_audio', `not a media file, no audio stream (${why})`);
+      if (/matches no streams|does not contain any stream|Output file #0 does not contain/i.test(why)) {
+        // Without a probe, the first bytes tell a video without sound from a text file ffmpeg opened as video.
+        const media = looksLikeMedia(await readHead(file).catch(() => Buffer.alloc(0)));
+        throw media ? mediaError(file, 'no_audio', 'no audio stream in file') : mediaError(file, 'not_media', 'not an audio or video file (no audio stream)');
+      }
+      // "x: Invalid data found" on opening = not readable at all; "Error while decoding stream" = media with bad packets.
+      if (/Invalid data found|Invalid argument/i.test(why) && !/Error while decoding/i.test(why)) throw await unreadable(file, why);
       throw mediaError(file, 'corrupt', `corrupt media, ffmpeg failed: ${why}`);
     }
     if (fill > 0) {
       total += fill;
       yield buf.subarray(0, fill);
     }
-    // A file that "decodes" to nothing from its start is as unusable as a corrupt one; a seek past the end is not.
-    if (total === 0 && !opts.startS) throw mediaError(file, 'corrupt', `no decodable audio${stderr ? `: ${summariseStderr(stderr, file)}` : ''}`);
+    // A file that decodes to nothing from its start (a WAV header and no samples) has nothing to transcribe; a
+    // seek past the end is not an error.
+    if (total === 0 && !opts.startS) throw mediaError(file, 'empty', `no audio samples in file${stderr ? ` (${summariseStderr(stderr, file)})` : ''}`);
     finished = true;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

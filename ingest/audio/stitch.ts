@@ -5,10 +5,15 @@
  * the earlier chunk keeps words whose midpoint is before `t`, the later one the rest. `t` starts at the
  * overlap's midpoint — the point equally far inside both chunks, so each word is taken from the chunk whose
  * centre is nearer to it (the midpoint rule) — and is moved to the nearest instant inside no word of either
- * chunk when there is one close by, so no word is split. Two guards catch what the partition can still get
- * wrong when speech is continuous: a word straddling `t` that the partition dropped from both sides is put
- * back, and words from different chunks that match in text and time (or contradict each other on the same
- * audio) are reduced to the copy from the chunk whose centre is nearer.
+ * chunk when there is one close by, so no word is split. When the engine reports word confidences, `t` may
+ * then move anywhere in the overlap to keep the clearly more confident reading (confidentBoundary): a chunk
+ * that starts inside continuous speech can be poor for its first seconds (pocketsphinx normalises features
+ * by what it has heard so far, so its first utterance in a chunk can come out as a low-confidence jumble
+ * over words the earlier chunk heard well), and the midpoint rule alone would keep the jumble. Two guards
+ * catch what the partition can still get wrong when speech is continuous: a word straddling `t` that the
+ * partition dropped from both sides is put back unless the other side's words cover most of it, and words
+ * from different chunks that match in text and time (or contradict each other on the same audio) are
+ * reduced to the copy from the chunk whose centre is nearer.
  *
  * A chunk whose ASR failed becomes a visible gap word `[inaudible: ASR failed]` over the time no neighbour
  * covers, instead of failing the recording. Runs of low-confidence words are flagged.
@@ -78,6 +83,31 @@ export function freeBoundary(a: Word[], b: Word[], target: number, lo: number, h
   return best;
 }
 
+/** Confidence × duration of the part of a word inside [lo, hi]. */
+const weight = (w: Word, lo: number, hi: number) => (w.confidence ?? 0) * Math.max(0, Math.min(hi, w.end) - Math.max(lo, w.start));
+
+/**
+ * The boundary in the overlap [lo, hi] of chunks a (earlier) and b that keeps the most confident speech:
+ * a's words with their midpoint before it and b's from it on, scored by confidence × duration. It replaces
+ * `fallback` (the midpoint rule's choice) only when that gains at least `minGain` confidence-seconds plus
+ * 10 % of the overlap's length, so two readings that agree keep the midpoint rule. Candidates are the word
+ * edges of either chunk and the ends of the overlap; among near-equal ones an instant inside no word is
+ * preferred, then the one nearest `fallback`. Without a confidence on every word in the overlap, `fallback`.
+ */
+export function confidentBoundary(a: Word[], b: Word[], lo: number, hi: number, fallback: number, minGain = 0.3): number {
+  const inA = a.filter((w) => w.end > lo && w.start < hi);
+  const inB = b.filter((w) => w.end > lo && w.start < hi);
+  if ([...inA, ...inB].some((w) => w.confidence === undefined)) return fallback;
+  const score = (t: number) => inA.reduce((s, w) => (mid(w) < t ? s + weight(w, lo, hi) : s), 0) + inB.reduce((s, w) => (mid(w) >= t ? s + weight(w, lo, hi) : s), 0);
+  const isFree = (t: number) => ![...inA, ...inB].some((w) => w.start + 1e-3 < t && t < w.end - 1e-3);
+  const candidates = [fallback, lo, hi, ...[...inA, ...inB].flatMap((w) => [w.start, w.end])].filter((t) => t >= lo && t <= hi);
+  const best = Math.max(...candidates.map(score));
+  if (best - score(fallback) < minGain + 0.1 * (hi - lo)) return fallback;
+  const near = candidates.filter((t) => score(t) >= best - 0.05);
+  near.sort((x, y) => Number(isFree(y)) - Number(isFree(x)) || Math.abs(x - fallback) - Math.abs(y - fallback));
+  return near[0];
+}
+
 export function stitch(outcomes: ChunkOutcome[], o: StitchOptions = {}): StitchResult {
   const list = [...outcomes].sort((x, y) => x.chunk.coreStart - y.chunk.coreStart);
   const ok = (i: number) => list[i]?.result !== undefined && list[i].error === undefined;
@@ -95,7 +125,7 @@ export function stitch(outcomes: ChunkOutcome[], o: StitchOptions = {}): StitchR
     const hi = c.chunk.end;
     const target = (lo + hi) / 2;
     const slack = (hi - lo) * 0.3;
-    return freeBoundary(abs[i], abs[i + 1], target, target - slack, target + slack);
+    return confidentBoundary(abs[i], abs[i + 1], lo, hi, freeBoundary(abs[i], abs[i + 1], target, target - slack, target + slack));
   });
 
   const words: StitchedWord[] = [];
@@ -117,8 +147,11 @@ export function stitch(outcomes: ChunkOutcome[], o: StitchOptions = {}): StitchR
     ] as const) {
       for (const w of abs[from]) {
         if (kept[from].includes(w) || !(w.start < t && t < w.end)) continue;
-        // Covered when the other side kept the same word here, or a different one over most of it.
-        const covered = kept[other].some((k) => (normText(k.text) === normText(w.text) ? overlapLen(k, w) > 0 : overlapLen(k, w) >= 0.5 * (w.end - w.start)));
+        // Covered when the other side kept the same word here, or other words over most of it (one long word
+        // of a poor reading can span several of the other's).
+        const covered =
+          kept[other].some((k) => normText(k.text) === normText(w.text) && overlapLen(k, w) > 0) ||
+          kept[other].reduce((sum, k) => sum + overlapLen(k, w), 0) >= 0.5 * (w.end - w.start);
         if (!covered) kept[from].push(w);
       }
     }

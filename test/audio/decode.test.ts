@@ -97,9 +97,10 @@ describe('decode', () => {
     it('not media', async () => {
       const e = await failure(probeMedia(file('notes.txt', 'These are meeting notes, not audio.\n'.repeat(20))));
       expect(e.code).toBe('unsupported_format');
-      expect(e.message).toMatch(/no audio stream/);
+      expect(e.message).toMatch(/notes\.txt: not an audio or video file/);
+      expect((e.details as { reason: string }).reason).toBe('not_media');
       const e2 = await failure(decodeRange(path.join(dir, 'notes.txt'), 0, 1));
-      expect((e2.details as { reason: string }).reason).toBe('no_audio');
+      expect((e2.details as { reason: string }).reason).toBe('not_media');
     });
 
     it('video without an audio track', async () => {

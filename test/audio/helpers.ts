@@ -25,19 +25,23 @@ export interface Spoken {
   file: string;
   /** Where each sentence's speech starts in `file`, seconds. */
   starts: number[];
+  /** Where each sentence's speech ends. */
+  ends: number[];
   durationS: number;
 }
 
 /**
- * Speaks sentences with flite's `slt` voice, trims each one's silence with sox, and joins them with the
- * given pauses (plus 0.5 s at both ends) into one 16 kHz mono WAV, so every sentence's start is known.
+ * Speaks sentences with flite (sentence i in `voices[i % voices.length]`, default `slt`), trims each one's
+ * silence with sox, and joins them with the given pauses (plus 0.5 s at both ends) into one 16 kHz mono WAV,
+ * so every sentence's start is known.
  */
-export function speak(sentences: string[], pauses: number[], dir = tmpDir('flite-')): Spoken {
+export function speak(sentences: string[], pauses: number[], dir = tmpDir('flite-'), voices: readonly string[] = ['slt']): Spoken {
   const parts: string[] = [];
   const starts: number[] = [];
+  const ends: number[] = [];
   const silence = (s: number, i: string) => {
     const f = path.join(dir, `z${i}.wav`);
-    tool('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', f, 'trim', '0', s.toFixed(3)], 'sox');
+    tool('sox', ['-R', '-n', '-r', '16000', '-c', '1', '-b', '16', f, 'trim', '0', s.toFixed(3)], 'sox');
     return f;
   };
   let t = 0.5;
@@ -45,11 +49,13 @@ export function speak(sentences: string[], pauses: number[], dir = tmpDir('flite
   sentences.forEach((text, i) => {
     const raw = path.join(dir, `raw${i}.wav`);
     const trimmed = path.join(dir, `s${i}.wav`);
-    tool('flite', ['-voice', 'slt', '-t', text, '-o', raw], 'flite');
+    tool('flite', ['-voice', voices[i % voices.length], '-t', text, '-o', raw], 'flite');
     // silence 1 … trims leading quiet; reverse/repeat/reverse trims the trailing end the same way.
-    tool('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', trimmed, 'silence', '1', '0.02', '1%', 'reverse', 'silence', '1', '0.02', '1%', 'reverse'], 'sox');
+    // -R: the same dither on every run (sox seeds it randomly otherwise), so the file and its transcripts repeat.
+    tool('sox', ['-R', raw, '-r', '16000', '-c', '1', '-b', '16', trimmed, 'silence', '1', '0.02', '1%', 'reverse', 'silence', '1', '0.02', '1%', 'reverse'], 'sox');
     starts.push(t);
     t += Number(tool('soxi', ['-D', trimmed], 'sox'));
+    ends.push(t);
     parts.push(trimmed);
     if (i < sentences.length - 1) {
       parts.push(silence(pauses[i], String(i)));
@@ -58,6 +64,6 @@ export function speak(sentences: string[], pauses: number[], dir = tmpDir('flite
   });
   parts.push(silence(0.5, 'tail'));
   const file = path.join(dir, 'spoken.wav');
-  tool('sox', [...parts, file], 'sox');
-  return { file, starts, durationS: t + 0.5 };
+  tool('sox', ['-R', ...parts, file], 'sox');
+  return { file, starts, ends, durationS: t + 0.5 };
 }

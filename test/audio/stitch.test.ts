@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AsrResult } from '../../ingest/audio/asr/port.js';
 import { type Chunk, planChunks } from '../../ingest/audio/chunk.js';
-import { GAP_TEXT, type ChunkOutcome, stitch } from '../../ingest/audio/stitch.js';
+import { GAP_TEXT, type ChunkOutcome, confidentBoundary, stitch } from '../../ingest/audio/stitch.js';
 import type { Word } from '../../src/domain.js';
 
 /** A ground-truth word stream: continuous speech, words of 0.2–0.5 s with short gaps, numbered text. */
@@ -97,6 +97,43 @@ describe('stitch', () => {
       { chunk: B, result: continuous(-0.1, B) },
     ]);
     expect(out.words.map((w) => w.text)).toEqual(Array.from({ length: 15 }, (_, k) => `w${k}`));
+  });
+
+  it('keeps the earlier chunk across the overlap when the later one starts with a low-confidence jumble', () => {
+    // From pocketsphinx on flite speech (10 s cores, 1.5 s overlap, cut forced at 40.508 s): the later chunk
+    // starts inside speech and reads "the quick brown fox jumped" as "why u"; the midpoint rule kept the jumble
+    // and lost "the" (nothing else covered it) and four well-heard words.
+    const a: Chunk = { index: 3, start: 29.008, end: 42.008, coreStart: 30.508, coreEnd: 40.508 };
+    const b: Chunk = { index: 4, start: 39.008, end: 43.768, coreStart: 40.508, coreEnd: 43.268 };
+    const rel = (c: Chunk, ws: [string, number, number, number][]): AsrResult => ({
+      text: '',
+      words: ws.map(([text, start, end, confidence]) => ({ text, start: start - c.start, end: end - c.start, confidence })),
+    });
+    const ra = rel(a, [
+      ['seashore', 38.01, 38.77, 0.87],
+      ['the', 40.62, 40.71, 0.89],
+      ['quick', 40.71, 41.03, 0.8],
+      ['brown', 41.03, 41.35, 1],
+      ['fox', 41.35, 41.69, 1],
+      ['jumped', 41.69, 42.0, 1],
+    ]);
+    const rb = rel(b, [
+      ['why', 40.83, 42.46, 0.09],
+      ['u', 42.46, 42.8, 0.01],
+      ['dog', 42.8, 43.13, 0.06],
+    ]);
+    const out = stitch([
+      { chunk: a, result: ra },
+      { chunk: b, result: rb },
+    ]);
+    expect(out.words.map((w) => w.text)).toEqual(['seashore', 'the', 'quick', 'brown', 'fox', 'jumped', 'u', 'dog']);
+    // Readings of equal confidence keep the midpoint rule: here, the same words from both chunks.
+    const same = stitch([
+      { chunk: a, result: ra },
+      { chunk: b, result: rel(b, [['the', 40.63, 40.71, 0.9], ['quick', 40.71, 41.02, 0.8], ['brown', 41.02, 41.35, 0.9], ['fox', 41.35, 41.7, 1], ['jumped', 41.7, 42.03, 1], ['over', 42.03, 42.2, 1]]) },
+    ]);
+    expect(same.words.map((w) => `${w.text}#${w.chunk}`)).toEqual(['seashore#3', 'the#4', 'quick#4', 'brown#4', 'fox#4', 'jumped#4', 'over#4']);
+    expect(confidentBoundary(ra.words, [], 0, 1, 0.5)).toBe(0.5); // (times relative to different chunks: no overlap, no change)
   });
 
   it('turns a failed chunk into a visible gap and keeps its neighbours whole', () => {
