@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { Cue } from '../../src/domain.js';
+import { segmentChapters, type PassageVector } from '../../ingest/chapters/segment.js';
+import { isTransition, STOPWORDS } from '../../ingest/chapters/text.js';
+
+/** A small deterministic generator (mulberry32). */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BAKING = 'bread dough flour yeast oven loaf sourdough starter knead crust bake proof rye butter'.split(' ');
+const ASTRONOMY = 'telescope planet orbit galaxy nebula comet asteroid eclipse jupiter saturn moon observatory'.split(' ');
+const FILLER = 'um uh yeah so I think the and you know it is really like okay well we just a of to'.split(' ');
+const SPEAKERS = ['Ana', 'Ben', 'Chloé'];
+
+/** Talk about `topics[i]` for `seconds[i]` seconds each, in ~8 s turns of alternating speakers. */
+function transcript(topics: string[][], seconds: number[], seed = 7): Cue[] {
+  const r = rng(seed);
+  const cues: Cue[] = [];
+  let t = 0;
+  topics.forEach((vocab, k) => {
+    const until = t + seconds[k];
+    while (t < until) {
+      const n = 10 + Math.floor(r() * 12);
+      const words = Array.from({ length: n }, () => (r() < 0.45 ? vocab[Math.floor(r() * vocab.length)] : FILLER[Math.floor(r() * FILLER.length)]));
+      const dur = n * 0.4;
+      cues.push({ start: round(t), end: round(t + dur), speaker: SPEAKERS[Math.floor(r() * SPEAKERS.length)], text: words.join(' ') + '.' });
+      t += dur + 0.25;
+    }
+  });
+  return cues;
+}
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+describe('segmentChapters', () => {
+  const cues = transcript([BAKING, ASTRONOMY], [900, 900]);
+  const shift = cues.find((c) => c.start >= 900)!.start;
+
+  it('finds the boundary near the topic shift, snapped to the start of a turn, with chapters covering the talk', () => {
+    const chapters = segmentChapters(cues);
+    expect(chapters).toHaveLength(2);
+    expect(Math.abs(chapters[1].start - shift)).toBeLessThanOrEqual(30);
+    expect(cues.some((c) => c.start === chapters[1].start)).toBe(true);
+    expect(chapters[0].start).toBe(cues[0].start);
+    expect(chapters[0].end).toBe(chapters[1].start);
+    expect(chapters[1].end).toBe(cues.at(-1)!.end);
+  });
+
+  it('titles each chapter with 2–4 of its own topical words, title-cased, and no stopwords or fillers', () => {
+    const [a, b] = segmentChapters(cues);
+    for (const [ch, vocab, other] of [[a, BAKING, ASTRONOMY], [b, ASTRONOMY, BAKING]] as const) {
+      expect(ch.keywords.length).toBeGreaterThanOrEqual(2);
+      expect(ch.keywords.length).toBeLessThanOrEqual(4);
+      for (const k of ch.keywords) for (const w of k.split(' ')) {
+        expect(vocab).toContain(w);
+        expect(other).not.toContain(w);
+        expect(STOPWORDS.has(w)).toBe(false);
+      }
+      const words = ch.title.split(/,\s*|\s+/);
+      expect(words.length).toBeGreaterThanOrEqual(2);
+      for (const w of words) expect(w).toMatch(/^[A-Z][a-z]+$/);
+      expect(words.map((w) => w.toLowerCase()).filter((w) => FILLER.includes(w) || STOPWORDS.has(w))).toEqual([]);
+    }
+  });
+
+  it('finds several shifts and keeps every chapter at least minChapterS long', () => {
+    const three = transcript([BAKING, ASTRONOMY, BAKING.slice(0, 6).concat(['harvest', 'tractor', 'wheat', 'barley', 'field', 'farmer'])], [700, 700, 700], 3);
+    const chapters = segmentChapters(three, { params: { minChapterS: 300 } });
+    expect(chapters).toHaveLength(3);
+    expect(Math.abs(chapters[1].start - 700)).toBeLessThanOrEqual(40);
+    expect(Math.abs(chapters[2].start - 1400)).toBeLessThanOrEqual(40);
+    for (const ch of chapters) expect(ch.end - ch.start).toBeGreaterThanOrEqual(300);
+  });
+
+  it('uses passage vectors when given: they can carry a shift the words do not show', () => {
+    // The same words throughout; only the vectors of the passages change at 900 s.
+    const same = transcript([BAKING.concat(ASTRONOMY)], [1800], 11);
+    const vectors: PassageVector[] = [];
+    for (let t = 0; t < 1800; t += 60) vectors.push({ start: t, end: t + 90, vector: t + 45 < 900 ? [1, 0.1, 0] : [0.1, 1, 0] });
+    const withVectors = segmentChapters(same, { vectors, params: { embedWeight: 0.9 } });
+    expect(withVectors.length).toBeGreaterThanOrEqual(2);
+    expect(withVectors.slice(1).some((ch) => Math.abs(ch.start - 900) <= 60)).toBe(true);
+  });
+
+  it('gives one chapter to a short recording and none to an empty one', () => {
+    const short = transcript([BAKING, ASTRONOMY], [120, 120]);
+    const chapters = segmentChapters(short);
+    expect(chapters).toHaveLength(1);
+    expect(chapters[0]).toMatchObject({ start: short[0].start, end: short.at(-1)!.end });
+    expect(chapters[0].title).not.toBe('');
+    expect(segmentChapters([])).toEqual([]);
+    expect(segmentChapters([{ start: 0, end: 2, text: '  ' }])).toEqual([]);
+  });
+
+  it('is deterministic', () => {
+    expect(segmentChapters(cues)).toEqual(segmentChapters(cues));
+  });
+});
+
+describe('transition phrases', () => {
+  it('recognises lines that announce a new topic, and not ordinary talk', () => {
+    expect(isTransition("Okay, thank you. We're going to move on now to some questions on examinations.")).toBe(true);
+    expect(isTransition('So the next item on the agenda is the budget.')).toBe(true);
+    expect(isTransition("Let's talk about the interface.")).toBe(true);
+    expect(isTransition("Okay , let 's move on to the budget .")).toBe(true);
+    expect(isTransition('I think the battery should be rechargeable.')).toBe(false);
+  });
+});
