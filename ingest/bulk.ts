@@ -1,6 +1,12 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Services } from '../src/services.js';
+import { copyBlob, mediaKey } from '../src/storage/index.js';
+import type { BlobStore } from '../src/storage/port.js';
+import { probeMedia } from './audio/decode.js';
+import { ingestMedia, MEDIA_EXTENSIONS } from './media.js';
 import { readManifest, type ManifestProblem, type ManifestRow } from './manifest.js';
 import { ingestTranscript } from './transcript.js';
 
@@ -60,9 +66,8 @@ type RowOutcome = { status: 'ingested' | 'unchanged'; moments: number } | { stat
 
 async function ingestRow(s: Services, row: ManifestRow): Promise<RowOutcome> {
   try {
-    if (!row.transcriptPath) {
-      return { status: 'failed', error: 'this row has media but no transcript; audio ingestion is not available in this build' };
-    }
+    if (row.mediaPath) return await ingestMediaRow(s, row, row.mediaPath);
+    if (!row.transcriptPath) return { status: 'failed', error: 'a row needs a transcript (or media) path' };
     const content = await fs.readFile(row.transcriptPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new Error(`cannot read transcript ${row.meta.source}: ${err.code ?? err.message}`);
     });
@@ -72,4 +77,61 @@ async function ingestRow(s: Services, row: ManifestRow): Promise<RowOutcome> {
     s.log.debug({ err, line: row.line, id: row.meta.id }, 'manifest row failed');
     return { status: 'failed', error: (err as Error).message };
   }
+}
+
+/**
+ * A row with `media`: a file beside the manifest, or `s3://bucket/key` in the configured bucket (STORAGE=s3).
+ * The file is checked (ffprobe), stored once under `media/<sha256>.<ext>` (so the recording page can play it)
+ * and becomes the recording's `source` and `checksum`. With a `transcript` too, the transcript is indexed as it
+ * is; without one, the media is transcribed (ingestMedia). Re-running the manifest stores and indexes nothing
+ * new: the blob is already there and the content hash is unchanged.
+ */
+async function ingestMediaRow(s: Services, row: ManifestRow, media: string): Promise<RowOutcome> {
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(media);
+  let local: { path: string; release(): Promise<void> };
+  let fromKey: string | null = null;
+  if (s3) {
+    if (s.blobs.kind !== 's3') throw new Error(`media ${media}: s3:// media needs STORAGE=s3 (this archive stores files under DATA_DIR)`);
+    const bucket = (s.blobs as BlobStore & { bucket?: string }).bucket;
+    if (bucket && s3[1] !== bucket) throw new Error(`media ${media}: the object is in bucket "${s3[1]}" but S3_BUCKET is "${bucket}"`);
+    fromKey = s3[2];
+    if (!(await s.blobs.stat(fromKey))) throw new Error(`media ${media}: no such object`);
+    local = await s.blobs.localFile(fromKey);
+  } else {
+    await fs.stat(media).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read media ${row.meta.source}: ${err.code ?? err.message}`);
+    });
+    local = { path: media, release: async () => {} };
+  }
+  try {
+    await probeMedia(local.path).catch((err: Error) => {
+      throw fromKey ? new Error(`media ${media}: ${err.message.replace(/^[^:]*: /, '')}`) : err;
+    });
+    const sha256 = await sha256File(local.path);
+    const key = mediaKey(sha256, MEDIA_EXTENSIONS.exec(media)?.[1] ?? 'bin');
+    if (!(await s.blobs.stat(key))) {
+      if (fromKey) await copyBlob(s.blobs, fromKey, key);
+      else await s.blobs.put(key, createReadStream(local.path));
+    }
+    const meta = { ...row.meta, source: key };
+    if (!row.transcriptPath) {
+      const out = await ingestMedia(s, local.path, meta);
+      return { status: out.status, moments: out.moments };
+    }
+    const content = await fs.readFile(row.transcriptPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read transcript ${row.transcriptPath}: ${err.code ?? err.message}`);
+    });
+    const out = await ingestTranscript(s, { meta, fileName: row.transcriptPath, content });
+    // The transcript path does not know the media: record its sha256 (one recording per file).
+    await s.db.query('UPDATE recordings SET checksum = $2 WHERE id = $1 AND checksum IS DISTINCT FROM $2', [meta.id, sha256]);
+    return { status: out.status, moments: out.moments };
+  } finally {
+    await local.release();
+  }
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
 }

@@ -87,6 +87,9 @@ export function parseManifest(text: string, name: string, baseDir: string): Pars
     const r = parsed.data;
     try {
       const transcriptPath = r.transcript ? confine(baseDir, r.transcript) : undefined;
+      if (r.media?.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\0]+$/.test(r.media)) {
+        throw new Error(`media must be a path relative to the manifest or s3://bucket/key: "${r.media}"`);
+      }
       const mediaPath = r.media && !r.media.startsWith('s3://') ? confine(baseDir, r.media) : r.media;
       const base = r.id ?? path.basename(r.transcript ?? r.media ?? 'recording').replace(/\.[^.]+$/, '');
       const id = r.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);

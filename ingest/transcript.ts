@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Cue, Moment, RecordingMeta } from '../src/domain.js';
 import { parseTranscript } from '../src/transcript/index.js';
 import type { Services } from '../src/services.js';
+import { storeChapters } from './chapters/index.js';
 import { buildMoments, type MomentSettings } from './moments.js';
 
 // Bump when moment building or indexing changes, so unchanged transcripts are re-indexed once.
-const PIPELINE_VERSION = 1;
+// 2: chapters.
+const PIPELINE_VERSION = 2;
 
 export interface TranscriptInput {
   meta: RecordingMeta;
@@ -81,6 +83,8 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
         })),
       );
     }
+    // Chapters reuse the moments' vectors; a failure there is logged and leaves the recording without chapters.
+    await storeChapters(s, meta.id, cues, moments, vectors);
     await s.archive.markReady(meta.id, contentHash);
   } catch (err) {
     await s.archive.setStatus(meta.id, 'failed', (err as Error).message).catch(() => {});

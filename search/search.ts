@@ -71,7 +71,7 @@ export async function searchMoments(s: Services, params: SearchParams): Promise<
 }
 
 /** Reads a date range and a speaker out of the question, unless the caller gave them or switched it off. */
-async function understand(s: Services, params: SearchParams) {
+export async function understand(s: Services, params: SearchParams) {
   let p = params;
   let routing: Routing | null = null;
   if (params.temporal !== 'off') {

@@ -6,6 +6,8 @@ import type { Config } from '../src/config.js';
 import { openServices } from '../src/services.js';
 import { ingestManifest } from '../ingest/bulk.js';
 import { createApp } from './api/app.js';
+import { createJobRuntime } from '../ingest/pipeline/runtime.js';
+import { onShutdown } from '../src/shutdown.js';
 
 export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sample/manifest.jsonl');
 
@@ -17,16 +19,19 @@ export async function serve(cfg: Config): Promise<void> {
     const summary = await ingestManifest(s, SAMPLE_MANIFEST);
     s.log.info({ ingested: summary.ingested, failed: summary.failed }, 'sample archive loaded');
   }
-  const { app } = createApp(s);
+  // In-process queue: jobs run here. BullMQ: this process only enqueues (workers run `npm run worker`),
+  // unless WORKERS_IN_API=on. Unfinished jobs found in Postgres are resumed by whoever runs handlers.
+  const runtime = createJobRuntime(s);
+  await runtime.start();
+  s.log.info({ queue: runtime.queue.kind, handlers: runtime.consume }, 'job runtime started');
+  const { app } = createApp(s, runtime);
   const server = serveHttp({ fetch: app.fetch, port: cfg.PORT, hostname: cfg.HOST }, (info) => {
     s.log.info(`listening on http://${cfg.HOST}:${info.port}`);
     console.log(`Speech archive listening on http://${cfg.HOST === '0.0.0.0' ? 'localhost' : cfg.HOST}:${info.port}  (try /v1/search?q=...)`);
   });
-  const stop = async () => {
-    server.close();
+  onShutdown(async () => {
+    await new Promise((r) => server.close(r));
+    await runtime.close();
     await s.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  }, s.log);
 }

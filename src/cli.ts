@@ -12,7 +12,9 @@ import { isoDate } from '../ingest/manifest.js';
 import { searchMoments } from '../search/search.js';
 import { serve } from '../search/server.js';
 import { reembedArchive } from '../ingest/reembed.js';
-import { ingestMedia, MEDIA_EXTENSIONS } from '../ingest/media.js';
+import { MEDIA_EXTENSIONS } from '../ingest/media.js';
+import { describeMediaJob, ingestMediaWithProgress } from '../ingest/pipeline/cli.js';
+import { keyCommands } from './auth/cli.js';
 
 const program = new Command('speech-archive').description('Search and answer service over archives of recorded speech');
 
@@ -76,16 +78,12 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
   if (MEDIA_EXTENSIONS.test(file)) {
-    const bar = new cliProgress.SingleBar({ format: '{stage} {bar} {percentage}%', hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, cliProgress.Presets.shades_classic);
-    bar.start(100, 0, { stage: 'probe'.padEnd(8) });
-    const out = await ingestMedia(
-      s,
-      file,
-      { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
-      (stage, f) => bar.update(Math.round(f * 100), { stage: stage.padEnd(8) }),
-    );
-    bar.stop();
-    console.log(`${out.status} ${out.id}: ${out.moments} moments${out.speakers ? `, speakers ${out.speakers.join(', ')}` : ''}${out.rtf ? `, real-time factor ${out.rtf.toFixed(2)}` : ''}`);
+    // Through the job graph (decode → chunk → asr ∥ diarize → stitch → sentences → embed → index), in process.
+    const job = await ingestMediaWithProgress(s, file, {
+      id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file),
+    });
+    for (const line of describeMediaJob(job)) console.log(line);
+    if (job.status === 'failed') process.exitCode = 1;
     return;
   }
   const out = await ingestTranscript(s, {
@@ -154,6 +152,8 @@ function fmt(t: number): string {
   const s = Math.floor(t);
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
+
+for (const c of keyCommands()) program.addCommand(c);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof Error ? err.message : String(err);

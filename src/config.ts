@@ -47,6 +47,35 @@ const schema = z.object({
   LLM_API_KEY: optionalString,
   LLM_MODEL_PATH: optionalString,
   MAX_UPLOAD_MB: num(200, 1),
+  // Jobs: the queue that runs ingestion stages (see README "Jobs and workers").
+  JOB_QUEUE: z.enum(['inprocess', 'bullmq']).default('inprocess'),
+  /** Redis key prefix of the BullMQ queues (tests use a unique one each). */
+  JOB_QUEUE_PREFIX: z.string().trim().min(1).default('sa'),
+  JOB_ATTEMPTS: int(3, 1),
+  /** First retry delay; each further retry doubles it (exponential backoff). */
+  JOB_BACKOFF_MS: int(2000, 0),
+  /** Jobs one process runs at once; default the number of cores. */
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+  /** BullMQ lock on a running job; a worker that dies holding it is detected as stalled after about this long. */
+  JOB_LOCK_MS: int(30000, 1000),
+  /** With JOB_QUEUE=bullmq the API only enqueues unless this is on (then it also runs handlers). */
+  WORKERS_IN_API: z.enum(['on', 'off']).default('off'),
+  /** Called with POST {job, recording_id, status, error} when a job succeeds or fails. */
+  WEBHOOK_URL: optionalString.pipe(z.string().url().optional()),
+  // Media storage (see README "Uploading audio"): files under DATA_DIR/blobs, or an S3 bucket.
+  STORAGE: z.enum(['fs', 's3']).default('fs'),
+  S3_BUCKET: optionalString,
+  S3_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
+  /** A non-AWS endpoint (MinIO, R2, s3rver); unset = AWS. */
+  S3_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+  /** Unset: the AWS SDK's default credential chain. */
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  /** Path-style URLs (endpoint/bucket/key), which MinIO needs. */
+  S3_FORCE_PATH_STYLE: z
+    .enum(['on', 'off', 'true', 'false', '1', '0'])
+    .default('off')
+    .transform((v) => v === 'on' || v === 'true' || v === '1'),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };
@@ -59,8 +88,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const cfg = parsed.data;
+  if (cfg.JOB_QUEUE === 'bullmq' && !cfg.REDIS_URL) {
+    throw new Error('Invalid configuration: JOB_QUEUE=bullmq needs REDIS_URL');
+  }
   if (cfg.LEXICAL_ENGINE === 'elasticsearch' && !cfg.ES_URL) {
     throw new Error('Invalid configuration: LEXICAL_ENGINE=elasticsearch needs ES_URL');
+  }
+  if (cfg.STORAGE === 's3' && !cfg.S3_BUCKET) {
+    throw new Error('Invalid configuration: STORAGE=s3 needs S3_BUCKET');
+  }
+  if (!cfg.S3_ACCESS_KEY_ID !== !cfg.S3_SECRET_ACCESS_KEY) {
+    throw new Error('Invalid configuration: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
   }
   return { ...cfg, dataDir: path.resolve(cfg.DATA_DIR) };
 }

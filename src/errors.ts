@@ -4,6 +4,9 @@ export type ErrorCode =
   | 'invalid_transcript'
   | 'invalid_manifest'
   | 'unsupported_format'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
@@ -17,6 +20,9 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_transcript: 422,
   invalid_manifest: 422,
   unsupported_format: 415,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

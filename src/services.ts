@@ -9,6 +9,8 @@ import { ElasticsearchLexicalIndex } from './store/lexical/elasticsearch.js';
 import type { LexicalIndex } from './store/lexical/port.js';
 import { PostgresLexicalIndex } from './store/lexical/postgres.js';
 import { PgVectorIndex } from './store/vector/pgvector.js';
+import { closeBlobStore, createBlobStore } from './storage/index.js';
+import type { BlobStore } from './storage/port.js';
 import type { VectorIndex } from './store/vector/port.js';
 
 /** Everything a request or an ingest needs, wired from config. One per process. */
@@ -22,6 +24,8 @@ export interface Services {
   embedder: Embedder | null;
   vectors: VectorIndex | null;
   cache: Cache;
+  /** Media files and pipeline artefacts (STORAGE: DATA_DIR/blobs or S3). */
+  blobs: BlobStore;
   close(): Promise<void>;
 }
 
@@ -36,6 +40,8 @@ export interface ServiceOptions {
   /** Skip binding the vector index to the model (the `reembed` command does it itself). */
   skipVectorInit?: boolean;
   cache?: Cache | 'off';
+  /** Replace the configured blob store (tests: a temporary folder, a loopback S3 server). */
+  blobs?: BlobStore;
 }
 
 export async function openServices(cfg: Config, opts: ServiceOptions = {}): Promise<Services> {
@@ -66,6 +72,7 @@ export async function openServices(cfg: Config, opts: ServiceOptions = {}): Prom
     if (!opts.skipVectorInit) await vectors.init({ model: embedder.model, dim: embedder.dim });
   }
   const cache = opts.cache === 'off' ? offCache() : (opts.cache ?? createCache(cfg, log));
+  const blobs = opts.blobs ?? createBlobStore(cfg);
   return {
     cfg,
     log,
@@ -75,11 +82,13 @@ export async function openServices(cfg: Config, opts: ServiceOptions = {}): Prom
     embedder,
     vectors,
     cache,
+    blobs,
     async close() {
       await cache.close();
       await embedder?.close();
       await lexical.close();
       await db.close();
+      if (!opts.blobs) closeBlobStore(blobs);
     },
   };
 }

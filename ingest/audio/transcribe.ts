@@ -12,20 +12,23 @@
  * Failures are contained where a partial transcript is still worth having: a failed chunk becomes a gap
  * marker (stitch.ts), failed diarization gives 'Unknown speaker'. A file that cannot be decoded, an engine
  * that cannot be created, an abort, or every chunk failing are errors.
+ *
+ * Each step is also exported on its own (analyseMedia, planMediaChunks, transcribeChunk, diarizeMedia,
+ * stitchTranscript) so the job pipeline (ingest/pipeline/) can run them as separate, resumable jobs.
  */
 import os from 'node:os';
 import pLimit from 'p-limit';
 import type { Cue } from '../../src/domain.js';
 import { AppError } from '../../src/errors.js';
 import { createAsrEngine } from './asr/index.js';
-import type { AsrEngine, AsrEngineName } from './asr/port.js';
+import type { AsrEngine, AsrEngineName, AsrResult } from './asr/port.js';
 import { type Chunk, type ChunkPlanOptions, planChunks } from './chunk.js';
-import { decodeRange, decodeStream, probeMedia } from './decode.js';
+import { decodeRange, decodeStream, probeMedia, type MediaInfo } from './decode.js';
 import { type Turn, UNKNOWN_SPEAKER, assignSpeakers } from './diarize/assign.js';
 import { BasicDiarizer, type BasicDiarizeOptions } from './diarize/basic.js';
 import { SherpaDiarizer } from './diarize/sherpa.js';
 import { type SentenceOptions, wordsToCues } from './sentences.js';
-import { type ChunkOutcome, type Gap, type StitchedWord, stitch } from './stitch.js';
+import { type ChunkOutcome, type Gap, type StitchResult, type StitchedWord, stitch } from './stitch.js';
 import { type Region, StreamingVad, type VadOptions } from './vad.js';
 
 export type Stage = 'probe' | 'analyse' | 'asr' | 'diarize' | 'stitch';
@@ -79,6 +82,106 @@ export interface TranscribeMediaResult {
   };
 }
 
+export interface AnalyseResult {
+  info: MediaInfo;
+  /** Speech regions found by the VAD. */
+  regions: Region[];
+  /** Decoded duration (more exact than the container's). */
+  durationS: number;
+}
+
+/**
+ * Probe, then one streaming decode through the VAD. `onFrame` sees every 1 s frame as well (the basic
+ * diarizer's features, when diarization runs in the same pass). Progress is the fraction decoded.
+ */
+export async function analyseMedia(
+  file: string,
+  o: { vad?: VadOptions; signal?: AbortSignal; onProgress?: (fraction: number) => void; onFrame?: (frame: Float32Array) => void } = {},
+): Promise<AnalyseResult> {
+  const info = await probeMedia(file);
+  o.signal?.throwIfAborted();
+  const vad = await StreamingVad.create(o.vad);
+  for await (const frame of decodeStream(file, { signal: o.signal })) {
+    o.onFrame?.(frame);
+    await vad.push(frame);
+    o.onProgress?.(info.durationS > 0 ? Math.min(1, vad.durationS / info.durationS) : 0);
+  }
+  return { info, regions: await vad.finish(), durationS: vad.durationS };
+}
+
+/** Chunk plan for an engine: the core length is lowered so core + both overlaps fit the engine's window. */
+export function planMediaChunks(
+  regions: readonly Region[],
+  durationS: number,
+  maxChunkS: number,
+  o: { chunkS?: number; overlapS?: number; plan?: Omit<ChunkPlanOptions, 'chunkS' | 'overlapS'> } = {},
+): Chunk[] {
+  const overlapS = o.overlapS ?? 3;
+  const chunkS = Math.max(1, Math.min(o.chunkS ?? 30, maxChunkS - 2 * overlapS));
+  return planChunks(regions, durationS, { ...o.plan, chunkS, overlapS });
+}
+
+/** ASR on one chunk: decode its range (seeking, not from the start) and transcribe it. Throws on failure. */
+export async function transcribeChunk(file: string, chunk: Chunk, engine: AsrEngine, o: { language?: string; signal?: AbortSignal } = {}): Promise<AsrResult> {
+  o.signal?.throwIfAborted();
+  const pcm = await decodeRange(file, chunk.start, chunk.end, o.signal);
+  return engine.transcribe(pcm, { language: o.language, signal: o.signal });
+}
+
+export function diarizationEngine(value: string | undefined = process.env.DIARIZATION): DiarizationEngine {
+  const d = (value ?? 'basic') as DiarizationEngine;
+  if (!['basic', 'sherpa', 'none'].includes(d)) throw new AppError('bad_request', `DIARIZATION=${d} is not one of basic, sherpa, none`);
+  return d;
+}
+
+/**
+ * Diarization on its own (the pipeline's diarize job, beside the ASR jobs): basic decodes the file again in a
+ * stream for its features; sherpa needs the whole recording. Null for 'none'. Throws on failure (the caller
+ * degrades to 'Unknown speaker').
+ */
+export async function diarizeMedia(
+  file: string,
+  regions: readonly Region[],
+  o: { diarization?: DiarizationEngine; numSpeakers?: number; basic?: BasicDiarizeOptions; signal?: AbortSignal } = {},
+): Promise<Turn[] | null> {
+  const diarization = o.diarization ?? diarizationEngine();
+  if (diarization === 'none') return null;
+  if (diarization === 'sherpa') {
+    const sherpa = await SherpaDiarizer.load({ numSpeakers: o.numSpeakers });
+    return sherpa.diarize(await decodeRange(file, 0, Infinity, o.signal));
+  }
+  const basic = new BasicDiarizer({ numSpeakers: o.numSpeakers, ...o.basic });
+  for await (const frame of decodeStream(file, { signal: o.signal })) basic.push(frame);
+  return basic.finish(regions);
+}
+
+/** An error when every chunk failed (nothing to stitch); otherwise nothing. */
+export function checkChunkOutcomes(outcomes: readonly ChunkOutcome[]): void {
+  const failed = outcomes.filter((o) => o.error !== undefined);
+  if (outcomes.length > 0 && failed.length === outcomes.length) {
+    const first = failed[0].error;
+    if (first instanceof AppError) throw first;
+    throw new AppError('internal', `ASR failed on every chunk (${outcomes.length}): ${first instanceof Error ? first.message : String(first)}`);
+  }
+}
+
+/**
+ * Per-chunk outcomes + speaker turns → one word stream in recording time, each word with its speaker. Gap
+ * markers are not speech: they keep the 'Unknown speaker' label rather than borrowing a turn's.
+ */
+export function stitchTranscript(outcomes: ChunkOutcome[], turns: readonly Turn[] | null, o: { lowConfidence?: number } = {}): StitchResult {
+  const st = stitch(outcomes, { lowConfidence: o.lowConfidence });
+  const speech = assignSpeakers(
+    st.words.filter((w) => !w.gap),
+    turns,
+  );
+  const words = [...speech, ...st.words.filter((w) => w.gap).map((w) => ({ ...w, speaker: UNKNOWN_SPEAKER }))].sort((a, b) => a.start - b.start);
+  return { ...st, words };
+}
+
+/** Distinct speaker labels of the speech words. */
+export const speakersOf = (words: readonly StitchedWord[]) => [...new Set(words.filter((w) => !w.gap).map((w) => w.speaker!))].sort();
+
 export async function transcribeMedia(file: string, opts: TranscribeMediaOptions = {}): Promise<TranscribeMediaResult> {
   const t0 = performance.now();
   const secondsPerStage: Record<Stage, number> = { probe: 0, analyse: 0, asr: 0, diarize: 0, stitch: 0 };
@@ -100,8 +203,7 @@ export async function transcribeMedia(file: string, opts: TranscribeMediaOptions
   const ownEngine = typeof opts.engine !== 'object';
   const engine = typeof opts.engine === 'object' ? opts.engine : await createAsrEngine(opts.engine ?? process.env.ASR_ENGINE);
   try {
-    const diarization = (opts.diarization ?? process.env.DIARIZATION ?? 'basic') as DiarizationEngine;
-    if (!['basic', 'sherpa', 'none'].includes(diarization)) throw new AppError('bad_request', `DIARIZATION=${diarization} is not one of basic, sherpa, none`);
+    const diarization = diarizationEngine(opts.diarization);
     // Sherpa's model load fails fast on missing files; its failure only costs the speaker labels.
     let diarError: unknown;
     const sherpa = diarization === 'sherpa' ? await SherpaDiarizer.load({ numSpeakers: opts.numSpeakers }).catch((e) => ((diarError = e), null)) : null;
@@ -119,9 +221,7 @@ export async function transcribeMedia(file: string, opts: TranscribeMediaOptions
     });
     progress('analyse', 1);
 
-    const overlapS = opts.overlapS ?? 3;
-    const chunkS = Math.max(1, Math.min(opts.chunkS ?? 30, engine.maxChunkS - 2 * overlapS));
-    const chunks = planChunks(regions, durationS, { ...opts.plan, chunkS, overlapS });
+    const chunks = planMediaChunks(regions, durationS, engine.maxChunkS, { chunkS: opts.chunkS, overlapS: opts.overlapS, plan: opts.plan });
 
     // ASR workers start first; diarization runs while they are busy (pocketsphinx works in child processes).
     const limit = pLimit(Math.max(1, opts.concurrency ?? os.availableParallelism()));
@@ -132,9 +232,7 @@ export async function transcribeMedia(file: string, opts: TranscribeMediaOptions
           limit(async (): Promise<ChunkOutcome> => {
             signal?.throwIfAborted();
             try {
-              const pcm = await decodeRange(file, chunk.start, chunk.end, signal);
-              const result = await engine.transcribe(pcm, { language: opts.language, signal });
-              return { chunk, result };
+              return { chunk, result: await transcribeChunk(file, chunk, engine, { language: opts.language, signal }) };
             } catch (error) {
               if (signal?.aborted) throw signal.reason;
               return { chunk, error };
@@ -162,33 +260,22 @@ export async function transcribeMedia(file: string, opts: TranscribeMediaOptions
     const [outcomes, turns] = await Promise.all([asr, diar]);
     signal?.throwIfAborted();
 
+    checkChunkOutcomes(outcomes);
     const failed = outcomes.filter((o) => o.error !== undefined);
-    if (chunks.length > 0 && failed.length === chunks.length) {
-      const first = failed[0].error;
-      if (first instanceof AppError) throw first;
-      throw new AppError('internal', `ASR failed on every chunk (${chunks.length}): ${first instanceof Error ? first.message : String(first)}`);
-    }
 
     const out = await timed('stitch', () => {
-      const st = stitch(outcomes, { lowConfidence: opts.lowConfidence });
-      // Gap markers are not speech: they keep the 'Unknown speaker' label rather than borrowing a turn's.
-      const speech = assignSpeakers(
-        st.words.filter((w) => !w.gap),
-        turns,
-      );
-      const words = [...speech, ...st.words.filter((w) => w.gap).map((w) => ({ ...w, speaker: UNKNOWN_SPEAKER }))].sort((a, b) => a.start - b.start);
-      const cues = wordsToCues(words, { punctuated: engine.punctuated, ...opts.sentences });
-      return { ...st, words, cues };
+      const st = stitchTranscript(outcomes, turns, { lowConfidence: opts.lowConfidence });
+      const cues = wordsToCues(st.words, { punctuated: engine.punctuated, ...opts.sentences });
+      return { ...st, cues };
     });
     progress('stitch', 1);
 
     const totalS = (performance.now() - t0) / 1000;
-    const speakers = [...new Set(out.words.filter((w) => !w.gap).map((w) => w.speaker!))].sort();
     return {
       cues: out.cues,
       words: out.words,
       durationS,
-      speakers,
+      speakers: speakersOf(out.words),
       regions,
       turns: turns ?? [],
       chunks,

@@ -3,27 +3,33 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../src/errors.js';
-import { InProcessRunner } from '../../src/jobs/inprocess.js';
-import { JobStore } from '../../src/jobs/store.js';
+import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
 import type { Logger } from '../../src/log.js';
 import type { Services } from '../../src/services.js';
 import { registerAsk } from './routes/ask.js';
+import { registerChapters } from './routes/chapters.js';
 import { registerIngest } from './routes/ingest.js';
 import { registerJobs } from './routes/jobs.js';
+import { registerMedia } from './routes/media.js';
 import { registerRecordings } from './routes/recordings.js';
 import { registerSearch } from './routes/search.js';
 import { registerWeb } from '../web/index.js';
 
 export type AppEnv = { Variables: { requestId: string; log: Logger } };
 
-/** What the routes share beyond the stores: the job table and the runner that works it. */
-export interface Runtime {
-  jobs: JobStore;
-  runner: InProcessRunner;
-}
+/**
+ * What the routes share beyond the stores: the job table, the queue (in-process, or BullMQ with workers
+ * elsewhere) and the ingest pipeline that feeds it. See ingest/pipeline/runtime.ts.
+ */
+export type Runtime = JobRuntime;
 
-export function createApp(s: Services): { app: OpenAPIHono<AppEnv>; runtime: Runtime } {
-  const runtime: Runtime = { jobs: new JobStore(s.db), runner: new InProcessRunner(new JobStore(s.db), s.log) };
+/**
+ * The app. Without a runtime one is made from config and started (in-process by default: the tests and the
+ * embedded setup); `serve` passes its own, started before the port opens and closed on shutdown.
+ */
+export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppEnv>; runtime: Runtime } {
+  const runtime: Runtime = given ?? createJobRuntime(s);
+  if (!given) runtime.start().catch((err: unknown) => s.log.error({ err }, 'job runtime failed to start'));
   const app = new OpenAPIHono<AppEnv>({
     // Validation failures get the same JSON error shape as everything else.
     defaultHook: (result, c) => {
@@ -42,13 +48,12 @@ export function createApp(s: Services): { app: OpenAPIHono<AppEnv>; runtime: Run
     await next();
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) }, 'request');
   });
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: s.cfg.MAX_UPLOAD_MB * 1024 * 1024,
-      onError: (c) => c.json({ error: { code: 'payload_too_large', message: `request body over ${s.cfg.MAX_UPLOAD_MB} MB` } }, 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: s.cfg.MAX_UPLOAD_MB * 1024 * 1024,
+    onError: (c) => c.json({ error: { code: 'payload_too_large', message: `request body over ${s.cfg.MAX_UPLOAD_MB} MB` } }, 413),
+  });
+  // POST /v1/recordings streams its body to storage and enforces the limit itself (bodyLimit buffers a chunked body).
+  app.use('/v1/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/v1/recordings' ? next() : limitBody(c, next)));
 
   app.get('/healthz', async (c) => {
     const counts = await s.archive.counts();
@@ -61,8 +66,10 @@ export function createApp(s: Services): { app: OpenAPIHono<AppEnv>; runtime: Run
 
   registerSearch(app, s);
   registerRecordings(app, s);
+  registerChapters(app, s);
+  registerMedia(app, s, runtime);
   registerIngest(app, s, runtime);
-  registerJobs(app, runtime);
+  registerJobs(app, s, runtime);
   registerAsk(app, s);
 
   app.doc31('/openapi.json', {

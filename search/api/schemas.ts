@@ -81,6 +81,11 @@ export const RecordingSchema = z
     updatedAt: z.string(),
     momentCount: z.number().optional(),
     speakers: z.array(z.string()).optional(),
+    media_url: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Where to play the audio (GET, HTTP Range; on S3 a redirect to a presigned URL); null when the recording has no media' }),
   })
   .openapi('Recording');
 
@@ -101,5 +106,25 @@ export const JobSchema = z
     result: z.unknown(),
     createdAt: z.string(),
     updatedAt: z.string(),
+    /** Media ingest jobs: each stage of the job graph (asr summed over its chunks). */
+    stages: z
+      .array(
+        z.object({
+          stage: z.string(),
+          status: z.enum(['pending', 'running', 'done', 'failed', 'partial']),
+          parts: z.number(),
+          done: z.number(),
+          failed: z.number(),
+          progress: z.number(),
+          attempts: z.number(),
+          seconds: z.number(),
+          error: z.string().nullable(),
+        }),
+      )
+      .optional(),
+    /** Media ingest jobs: seconds per stage, wall-clock seconds and the real-time factor so far. */
+    timings: z
+      .object({ secondsPerStage: z.record(z.string(), z.number()), wallSeconds: z.number(), rtf: z.number().nullable() })
+      .optional(),
   })
   .openapi('Job');

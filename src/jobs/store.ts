@@ -63,8 +63,15 @@ export class JobStore {
     );
   }
 
-  async list(limit = 50): Promise<Job[]> {
-    const rows = await this.db.query<JobRow>('SELECT * FROM jobs ORDER BY created_at DESC LIMIT $1', [limit]);
+  /** Newest first, optionally by status and kind. */
+  async list(opts: { status?: JobStatus | JobStatus[]; kind?: string; limit?: number } | number = {}): Promise<Job[]> {
+    const o = typeof opts === 'number' ? { limit: opts } : opts;
+    const statuses = o.status === undefined ? null : Array.isArray(o.status) ? o.status : [o.status];
+    const rows = await this.db.query<JobRow>(
+      `SELECT * FROM jobs WHERE ($1::text[] IS NULL OR status = ANY($1::text[])) AND ($2::text IS NULL OR kind = $2)
+       ORDER BY created_at DESC LIMIT $3`,
+      [statuses, o.kind ?? null, o.limit ?? 50],
+    );
     return rows.map(toJob);
   }
 }

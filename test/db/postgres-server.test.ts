@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
@@ -17,7 +18,9 @@ describe('migrations on the local Postgres server', () => {
   it('applies each migration once even when several processes start together (advisory lock)', async () => {
     const dbs = await Promise.all([0, 1, 2].map(() => openPostgres(scratch.url, { max: 2 })));
     const applied = await Promise.all(dbs.map((db) => migrate(db)));
-    expect(applied.flat().sort()).toEqual(['001_archive.sql', '002_bm25.sql']);
+    const files = readdirSync(new URL('../../migrations/', import.meta.url)).filter((f) => f.endsWith('.sql')).sort();
+    expect(files.length).toBeGreaterThan(1);
+    expect(applied.flat().sort()).toEqual(files);
     expect(await migrate(dbs[0])).toEqual([]);
     await Promise.all(dbs.map((d) => d.close()));
   });

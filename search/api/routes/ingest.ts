@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ingestManifest } from '../../../ingest/bulk.js';
+import { enqueueManifestJob, MANIFEST_JOB_KIND } from '../../../ingest/pipeline/manifest.js';
 import { confine, isoDate, RECORDING_ID } from '../../../ingest/manifest.js';
 import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
 import { AppError } from '../../../src/errors.js';
@@ -107,18 +107,9 @@ async function startManifestJob(s: Services, rt: Runtime, manifest: File, files:
     await fs.mkdir(path.dirname(target), { recursive: true });
     await fs.writeFile(target, Buffer.from(await f.arrayBuffer()));
   }
-  const job = await rt.jobs.create('ingest-manifest', { manifest: manifest.name, files: files.length });
-  rt.runner.enqueue(job.id, async (ctx) => {
-    const summary = await ingestManifest(s, manifestPath, {
-      onEvent: (e) => {
-        if (e.type === 'row') void ctx.progress('ingest', e.done / Math.max(1, e.total));
-      },
-    });
-    await fs.rm(dir, { recursive: true, force: true });
-    if (summary.failed > 0 && summary.ingested + summary.unchanged === 0) {
-      throw new Error(`every row failed: ${summary.failures.map((f) => `line ${f.line}: ${f.error}`).join('; ')}`);
-    }
-    return summary;
-  });
-  return job;
+  // The job's payload says where the files are, so a restarted process (or a worker sharing DATA_DIR) can resume it.
+  const job = await rt.jobs.create(MANIFEST_JOB_KIND, { manifest: manifest.name, files: files.length, manifestPath, dir });
+  await enqueueManifestJob(rt.queue, { jobId: job.id, manifestPath, dir });
+  const { payload: _payload, ...shown } = job;
+  return shown;
 }

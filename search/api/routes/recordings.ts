@@ -4,6 +4,7 @@ import type { Services } from '../../../src/services.js';
 import { contentTypeFor, exportTranscript } from '../../../src/transcript/export.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId, RecordingSchema } from '../schemas.js';
+import { withMediaUrl } from './media.js';
 
 const notFound = { content: { 'application/json': { schema: ErrorBody } }, description: 'No such recording' };
 
@@ -46,13 +47,14 @@ const transcript = createRoute({
 export function registerRecordings(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(list, async (c) => {
     const q = c.req.valid('query');
-    return c.json(await s.archive.list(q), 200);
+    const page = await s.archive.list(q);
+    return c.json({ ...page, items: page.items.map(withMediaUrl) }, 200);
   });
 
   app.openapi(get, async (c) => {
     const rec = await s.archive.get(c.req.valid('param').id);
     if (!rec) throw new AppError('not_found', `no recording "${c.req.valid('param').id}"`);
-    return c.json(rec, 200);
+    return c.json(withMediaUrl(rec), 200);
   });
 
   app.openapi(transcript, async (c) => {

@@ -43,6 +43,17 @@ function setCurrent(i, scroll) {
 
 function movePlayhead(t) {
   if (playhead) playhead.style.left = `${Math.min(100, Math.max(0, (t / duration) * 100))}%`;
+  markChapter(t);
+}
+
+// Chapters: the list entry and the timeline block of the chapter that holds t carry aria-current.
+const chapterLinks = [...document.querySelectorAll('nav.chapters a[data-seek], .chapters-track a[data-seek]')];
+function markChapter(t) {
+  for (const a of chapterLinks) {
+    const inside = Number(a.dataset.seek) <= t && t < Number(a.dataset.end);
+    if (inside) a.setAttribute('aria-current', 'true');
+    else a.removeAttribute('aria-current');
+  }
 }
 
 function remember(t) {

@@ -35,7 +35,8 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
   const r = rec.data;
   const [segments, chapters, hits] = await Promise.all([
     api.segments(id),
-    api.chapters(id),
+    // A single chapter spanning the whole recording says nothing the title does not: chapters show from two on.
+    api.chapters(id).then((list) => (list.length > 1 ? list : [])),
     q ? api.search({ q, recording: id, limit: '50' }).then((x) => (x.ok ? x.data.results.filter((h) => h.recording_id === id) : [])) : Promise.resolve([] as Hit[]),
   ]);
   const t = parseTime(c.req.query('t'));
@@ -44,6 +45,8 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
   const slots = speakerSlots([...segments.map((s) => s.speaker), ...(r.speakers ?? [])]);
   const duration = Math.max(r.durationS ?? 0, segments.at(-1)?.end ?? 0, chapters.at(-1)?.end ?? 0, 1);
   const at = (s: number) => `/r/${encodeURIComponent(id)}${qs({ t: Math.round(s * 1000) / 1000, q })}`;
+  // The chapter that holds t (the list marks it; recording.js keeps the mark on playback).
+  const chapterAt = t === null ? -1 : chapters.reduce((found, ch, i) => (ch.start <= t ? i : found), -1);
 
   return sendPage(
     c,
@@ -113,7 +116,7 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
             <ol>
               {chapters.map((ch, i) => (
                 <li>
-                  <a href={`#ch-${i}`} data-seek={ch.start}>
+                  <a href={at(ch.start)} data-seek={ch.start} data-end={ch.end} title={clockRange(ch.start, ch.end)} aria-current={i === chapterAt ? 'true' : undefined}>
                     <span class="time">{clock(ch.start)}</span> {ch.title}
                   </a>
                 </li>
@@ -166,7 +169,10 @@ function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit
           <>
             {heads.map((ch) => (
               <h3 class="chapter" id={`ch-${chapters.indexOf(ch)}`} data-start={ch.start}>
-                <span class="time">{clock(ch.start)}</span> {ch.title}
+                <a class="time" href={href(ch.start)} data-seek={ch.start}>
+                  {clock(ch.start)}
+                </a>{' '}
+                {ch.title}
               </h3>
             ))}
             <p

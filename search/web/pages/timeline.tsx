@@ -43,7 +43,16 @@ export function Timeline({ duration, segments, chapters, hits, slots, t, q, href
       {chapters.length ? (
         <div class="track chapters-track" role="list" aria-label="Chapters on the timeline">
           {chapters.map((ch, i) => (
-            <a role="listitem" class={`chap chap-${i % 2}`} style={pos(ch.start, ch.end)} href={href(ch.start)} data-seek={ch.start} title={`${clockRange(ch.start, ch.end)} ${ch.title}`}>
+            <a
+              role="listitem"
+              class={`chap chap-${i % 2}`}
+              style={pos(ch.start, ch.end)}
+              href={href(ch.start)}
+              data-seek={ch.start}
+              data-end={ch.end}
+              aria-current={t !== null && ch.start <= t && t < ch.end ? 'true' : undefined}
+              title={`${clockRange(ch.start, ch.end)} ${ch.title}`}
+            >
               <span>{ch.title}</span>
             </a>
           ))}

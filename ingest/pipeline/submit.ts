@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { RecordingMeta } from '../../src/domain.js';
+import type { Job, JobStore } from '../../src/jobs/store.js';
+import type { Services } from '../../src/services.js';
+import { diarizationEngine } from '../audio/transcribe.js';
+import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
+import { STAGES } from './store.js';
+
+/** What submitting needs from the runtime (search/api/app.ts Runtime has it). */
+export interface SubmitRuntime {
+  jobs: JobStore;
+  pipeline: MediaPipeline;
+}
+
+export interface MediaIngestRequest {
+  /** Where the media is in the blob store (`s.blobs`). */
+  blobKey: string;
+  /** The recording it becomes (the row may exist already, e.g. 'pending' after an upload). */
+  meta: RecordingMeta;
+  /** sha256 of the media, as computed while it was stored. */
+  sha256: string;
+}
+
+const num = (v: string | undefined, def: number) => (v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : def);
+
+/** Pipeline settings from the environment (ASR_ENGINE, ASR_CHUNK_S, ASR_OVERLAP_S, DIARIZATION). */
+export function pipelineSettings(meta: RecordingMeta, overrides: Partial<PipelineSettings> = {}): PipelineSettings {
+  return {
+    asrEngine: process.env.ASR_ENGINE?.trim() || 'pocketsphinx',
+    chunkS: num(process.env.ASR_CHUNK_S, 30),
+    overlapS: num(process.env.ASR_OVERLAP_S, 3),
+    diarization: diarizationEngine(process.env.DIARIZATION?.trim() || undefined),
+    language: meta.language,
+    ...overrides,
+  };
+}
+
+/**
+ * Starts (or finds) the ingest job of one media file stored in the blob store under `blobKey`: the job graph
+ * of ingest/pipeline/pipeline.ts. Returns the parent job at once, to follow at GET /v1/jobs/:id (or its SSE
+ * events); the recording becomes `ready` (or `failed` with the reason) when the graph finishes.
+ */
+export async function submitMediaIngest(s: Services, rt: SubmitRuntime, input: MediaIngestRequest): Promise<Job> {
+  return submitMedia(s, rt, { source: { blobKey: input.blobKey }, meta: input.meta, sha256: input.sha256 });
+}
+
+/**
+ * The same for any media source (a local file: the CLI). Idempotent: the same media with the same metadata
+ * and settings that is already indexed gives a job that succeeded at once ('unchanged'); one that is being
+ * ingested gives that job back (resumed, in case its queue entries were lost). A different upload for the
+ * same recording id supersedes a job still running.
+ */
+export async function submitMedia(
+  s: Services,
+  rt: SubmitRuntime,
+  input: { source: MediaSource; meta: RecordingMeta; sha256: string; settings?: Partial<PipelineSettings> },
+): Promise<Job> {
+  const settings = pipelineSettings(input.meta, input.settings);
+  const contentHash = mediaContentHash(s, input.meta, input.sha256, settings.asrEngine);
+  const payload: MediaJobPayload = { source: input.source, meta: input.meta, sha256: input.sha256, contentHash, settings };
+
+  const existing = await s.archive.get(input.meta.id);
+  if (existing?.status === 'ready' && existing.contentHash === contentHash) {
+    const job = await rt.jobs.create(MEDIA_JOB_KIND, payload, input.meta.id);
+    await rt.jobs.update(job.id, {
+      status: 'succeeded',
+      stage: 'index',
+      progress: 1,
+      result: { recording_id: input.meta.id, status: 'unchanged', moments: existing.momentCount ?? 0 },
+    });
+    return (await rt.jobs.get(job.id))!;
+  }
+
+  const open = await s.db.query<{ id: string; hash: string | null }>(
+    `SELECT id, payload->>'contentHash' AS hash FROM jobs
+     WHERE kind = $1 AND recording_id = $2 AND status IN ('queued', 'running') ORDER BY created_at`,
+    [MEDIA_JOB_KIND, input.meta.id],
+  );
+  for (const j of open) {
+    if (j.hash === contentHash) {
+      await rt.pipeline.resume({ jobId: j.id });
+      return (await rt.jobs.get(j.id))!;
+    }
+    await rt.pipeline.fail(j.id, 'superseded by a newer ingest of the same recording');
+  }
+
+  const job = await rt.jobs.create(MEDIA_JOB_KIND, payload, input.meta.id);
+  await rt.pipeline.stages.createJobStages(job.id, STAGES.filter((st) => st !== 'asr'));
+  // A new (or pending) recording is listed as processing from now on; a ready one keeps serving its current
+  // content until the index stage replaces it.
+  if (existing?.status !== 'ready') await s.archive.upsert(input.meta, { status: 'processing', checksum: input.sha256 });
+  await rt.pipeline.advance(job.id);
+  return (await rt.jobs.get(job.id))!;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}

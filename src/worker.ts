@@ -1,0 +1,33 @@
+/**
+ * `npm run worker`: runs job handlers only (no HTTP), taking jobs from the BullMQ queue on REDIS_URL that the
+ * API enqueues to. Start as many as the machine (or cluster) has room for; they share the work. On start, and
+ * every minute, unfinished stages recorded in Postgres are re-enqueued, so work survives a killed worker or a
+ * lost Redis. SIGTERM stops taking jobs and lets running ones finish.
+ */
+import { loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { openServices } from './services.js';
+import { onShutdown } from './shutdown.js';
+import { createJobRuntime } from '../ingest/pipeline/runtime.js';
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  const log = createLogger(cfg.LOG_LEVEL);
+  if (cfg.JOB_QUEUE !== 'bullmq') {
+    throw new Error('npm run worker needs JOB_QUEUE=bullmq and REDIS_URL: with the in-process queue (the default) the API runs jobs itself');
+  }
+  const s = await openServices(cfg, { logger: log });
+  const sweep = Number(process.env.JOB_SWEEP_MS);
+  const runtime = createJobRuntime(s, { consume: true, sweepIntervalMs: Number.isFinite(sweep) && sweep > 0 ? sweep : undefined });
+  await runtime.start();
+  log.info({ queue: runtime.queue.kind, prefix: cfg.JOB_QUEUE_PREFIX, pid: process.pid }, 'worker started');
+  onShutdown(async () => {
+    await runtime.close();
+    await s.close();
+  }, log, Number(process.env.WORKER_GRACE_MS) || 60_000);
+}
+
+main().catch((err: unknown) => {
+  console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
