@@ -1,0 +1,38 @@
+import { audit } from '../auth/keys.js';
+import { AppError } from '../errors.js';
+import type { Services } from '../services.js';
+
+export interface PurgeReport {
+  id: string;
+  moments: number;
+  media: string[];
+}
+
+/**
+ * Removes a recording from every store: the indexes first (so it stops being found at once), then its
+ * media and artefacts, then the rows; the cache generation is bumped so no cached answer still cites it.
+ * Each step tolerates "already gone", so a purge interrupted half-way can simply be run again.
+ */
+export async function purgeRecording(s: Services, id: string, actor: string): Promise<PurgeReport> {
+  const rec = await s.archive.get(id);
+  if (!rec) throw new AppError('not_found', `no recording "${id}"`);
+  await s.lexical.deleteRecording(id);
+  await s.vectors?.deleteRecording(id);
+  const media: string[] = [];
+  const blobs = (s as Partial<Pick<Services, 'blobs' & keyof Services>> & { blobs?: { delete(k: string): Promise<void>; deletePrefix(p: string): Promise<void> } }).blobs;
+  if (blobs) {
+    // Media is shared by checksum: keep the file while another recording still points at it.
+    if (rec.source && !/^[a-z]+:\/\//i.test(rec.source)) {
+      const [{ n }] = await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE source = $1 AND id <> $2', [rec.source, id]);
+      if (n === 0) {
+        await blobs.delete(rec.source);
+        media.push(rec.source);
+      }
+    }
+    await blobs.deletePrefix(`artefacts/${id}/`);
+  }
+  await s.archive.delete(id);
+  await s.cache.bumpGeneration();
+  await audit(s.db, actor, 'recording.delete', id, { title: rec.title, moments: rec.momentCount ?? null, media });
+  return { id, moments: rec.momentCount ?? 0, media };
+}
