@@ -24,13 +24,14 @@ export async function serve(cfg: Config): Promise<void> {
   const runtime = createJobRuntime(s);
   await runtime.start();
   s.log.info({ queue: runtime.queue.kind, handlers: runtime.consume }, 'job runtime started');
-  const { app } = createApp(s, runtime);
+  const { app, close: closeApp } = createApp(s, runtime);
   const server = serveHttp({ fetch: app.fetch, port: cfg.PORT, hostname: cfg.HOST }, (info) => {
     s.log.info(`listening on http://${cfg.HOST}:${info.port}`);
     console.log(`Speech archive listening on http://${cfg.HOST === '0.0.0.0' ? 'localhost' : cfg.HOST}:${info.port}  (try /v1/search?q=...)`);
   });
   onShutdown(async () => {
     await new Promise((r) => server.close(r));
+    await closeApp();
     await runtime.close();
     await s.close();
   }, s.log);

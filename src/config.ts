@@ -10,6 +10,12 @@ const optionalString = z
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const num = (def: number, min = 0) => z.coerce.number().min(min).default(def);
 
+const onOff = (def: 'on' | 'off') =>
+  z
+    .enum(['on', 'off', 'true', 'false', '1', '0'])
+    .default(def)
+    .transform((v) => v === 'on' || v === 'true' || v === '1');
+
 const schema = z.object({
   DATA_DIR: z.string().default('./data'),
   PORT: int(3000, 0),
@@ -47,6 +53,15 @@ const schema = z.object({
   LLM_API_KEY: optionalString,
   LLM_MODEL_PATH: optionalString,
   MAX_UPLOAD_MB: num(200, 1),
+  // Access control and limits (see README "Access control").
+  /** Search, ask and browse without an API key. */
+  AUTH_PUBLIC_READ: onOff('on'),
+  /** Ingest without an API key: only for a private single-user machine; never the default. */
+  AUTH_PUBLIC_WRITE: onOff('off'),
+  /** Requests per minute per API key (or per address without one); 0 = no limit. Counted in Redis when REDIS_URL is set. */
+  RATE_LIMIT_PER_MIN: int(600, 0),
+  /** JSON request bodies (questions); file uploads are bounded by MAX_UPLOAD_MB. */
+  MAX_JSON_KB: int(256, 1),
   // Jobs: the queue that runs ingestion stages (see README "Jobs and workers").
   JOB_QUEUE: z.enum(['inprocess', 'bullmq']).default('inprocess'),
   /** Redis key prefix of the BullMQ queues (tests use a unique one each). */
@@ -72,10 +87,7 @@ const schema = z.object({
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   /** Path-style URLs (endpoint/bucket/key), which MinIO needs. */
-  S3_FORCE_PATH_STYLE: z
-    .enum(['on', 'off', 'true', 'false', '1', '0'])
-    .default('off')
-    .transform((v) => v === 'on' || v === 'true' || v === '1'),
+  S3_FORCE_PATH_STYLE: onOff('off'),
 });
 
 export type Config = z.infer<typeof schema> & { dataDir: string };

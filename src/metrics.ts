@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { Queryable } from './db/port.js';
 
 /**
  * Prometheus metrics for one process. A registry of its own (not the global one), so tests and several
@@ -27,6 +28,9 @@ export class Metrics {
     buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 4],
     registers: [this.registry],
   });
+
+  /** Stages finished after this instant are still to be observed (see observeFinishedStages). */
+  private stagesSeen = new Date();
 
   constructor(collect: { cache?: () => { hits: number; misses: number }; queueDepth?: () => Promise<Record<string, number>> } = {}) {
     client.collectDefaultMetrics({ register: this.registry });
@@ -60,6 +64,32 @@ export class Metrics {
         for (const status of ['queued', 'running', 'failed', 'succeeded']) this.set({ status }, depth[status] ?? 0);
       },
     });
+  }
+
+  /**
+   * Stage durations and real-time factors come from the job tables, not from the process that ran the stage:
+   * workers may be other processes (BullMQ), and Postgres is where their work is recorded. Each scrape
+   * observes what finished since the previous one.
+   */
+  async observeFinishedStages(db: Queryable, asrEngine: string): Promise<void> {
+    const since = this.stagesSeen;
+    const now = new Date();
+    const stages = await db.query<{ stage: string; seconds: number }>(
+      `SELECT stage, sum(seconds)::float8 AS seconds FROM pipeline_stages
+        WHERE status = 'done' AND finished_at > $1 AND finished_at <= $2 GROUP BY job_id, stage`,
+      [since.toISOString(), now.toISOString()],
+    );
+    for (const r of stages) this.jobStageSeconds.observe({ stage: r.stage }, Number(r.seconds));
+    // A recording's ASR real-time factor: ASR seconds (all chunks) over audio seconds, once its index stage is done.
+    // The audio duration is the decode stage's output, which outlives a deleted recording.
+    const rtf = await db.query<{ rtf: number }>(
+      `SELECT (SELECT sum(a.seconds) FROM pipeline_stages a WHERE a.job_id = p.job_id AND a.stage = 'asr') / (d.output->>'durationS')::float8 AS rtf
+         FROM pipeline_stages p JOIN pipeline_stages d ON d.job_id = p.job_id AND d.stage = 'decode' AND d.status = 'done'
+        WHERE p.stage = 'index' AND p.status = 'done' AND p.finished_at > $1 AND p.finished_at <= $2 AND (d.output->>'durationS')::float8 > 0`,
+      [since.toISOString(), now.toISOString()],
+    );
+    for (const r of rtf) if (r.rtf !== null) this.asrRtf.observe({ engine: asrEngine }, Number(r.rtf));
+    this.stagesSeen = now;
   }
 
   async render(): Promise<{ body: string; contentType: string }> {

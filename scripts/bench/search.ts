@@ -21,7 +21,7 @@ const opts = new Command('bench-search')
   .parse()
   .opts<{ dataDir: string; queries: string; n: number; concurrency: string; mode: string }>();
 
-const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir, SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn' });
+const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir, SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MIN: '0' });
 const s = await openServices(cfg, { logger: createLogger('warn') });
 const { app } = createApp(s);
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });

@@ -1,8 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { KeyStore, type ApiKey } from '../../src/auth/keys.js';
 import { AppError } from '../../src/errors.js';
+import { Metrics } from '../../src/metrics.js';
+import { asrEngineName } from '../../ingest/audio/asr/index.js';
+import { authenticate } from './auth.js';
+import { createRateLimit } from './limits.js';
+import { registerAdmin } from './routes/admin.js';
 import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
 import type { Logger } from '../../src/log.js';
 import type { Services } from '../../src/services.js';
@@ -15,7 +22,7 @@ import { registerRecordings } from './routes/recordings.js';
 import { registerSearch } from './routes/search.js';
 import { registerWeb } from '../web/index.js';
 
-export type AppEnv = { Variables: { requestId: string; log: Logger } };
+export type AppEnv = { Variables: { requestId: string; log: Logger; apiKey: ApiKey | null } };
 
 /**
  * What the routes share beyond the stores: the job table, the queue (in-process, or BullMQ with workers
@@ -27,8 +34,17 @@ export type Runtime = JobRuntime;
  * The app. Without a runtime one is made from config and started (in-process by default: the tests and the
  * embedded setup); `serve` passes its own, started before the port opens and closed on shutdown.
  */
-export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppEnv>; runtime: Runtime } {
+export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppEnv>; runtime: Runtime; close(): Promise<void> } {
   const runtime: Runtime = given ?? createJobRuntime(s);
+  const keys = new KeyStore(s.db);
+  const metrics = new Metrics({
+    cache: () => s.cache.stats(),
+    queueDepth: async () => {
+      const rows = await s.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM jobs GROUP BY status');
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+  });
+  const rateLimit = createRateLimit({ perMinute: s.cfg.RATE_LIMIT_PER_MIN, redisUrl: s.cfg.REDIS_URL, log: s.log });
   if (!given) runtime.start().catch((err: unknown) => s.log.error({ err }, 'job runtime failed to start'));
   const app = new OpenAPIHono<AppEnv>({
     // Validation failures get the same JSON error shape as everything else.
@@ -46,14 +62,35 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     c.set('log', log);
     const t0 = performance.now();
     await next();
-    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - t0) }, 'request');
+    const ms = performance.now() - t0;
+    // The matched route pattern, not the path: one series per route, not per recording id.
+    const route = c.res.status === 404 && routePath(c) === '/*' ? 'unmatched' : routePath(c);
+    metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, ms / 1000);
+    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms), key: c.get('apiKey')?.id }, 'request');
   });
   const limitBody = bodyLimit({
     maxSize: s.cfg.MAX_UPLOAD_MB * 1024 * 1024,
     onError: (c) => c.json({ error: { code: 'payload_too_large', message: `request body over ${s.cfg.MAX_UPLOAD_MB} MB` } }, 413),
   });
+  const limitJson = bodyLimit({
+    maxSize: s.cfg.MAX_JSON_KB * 1024,
+    onError: (c) => c.json({ error: { code: 'payload_too_large', message: `JSON body over ${s.cfg.MAX_JSON_KB} KB (MAX_JSON_KB)` } }, 413),
+  });
   // POST /v1/recordings streams its body to storage and enforces the limit itself (bodyLimit buffers a chunked body).
-  app.use('/v1/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/v1/recordings' ? next() : limitBody(c, next)));
+  app.use('/v1/*', (c, next) => {
+    if (c.req.method === 'POST' && c.req.path === '/v1/recordings') return next();
+    return /json/i.test(c.req.header('content-type') ?? '') ? limitJson(c, next) : limitBody(c, next);
+  });
+  // Who may do what (API keys and roles, src/auth), then how often: the rate limit counts per key.
+  const auth = authenticate(keys, { publicRead: s.cfg.AUTH_PUBLIC_READ, publicWrite: s.cfg.AUTH_PUBLIC_WRITE });
+  app.use('/v1/*', auth);
+  app.use('/metrics', auth);
+  app.use('/v1/*', rateLimit.middleware);
+  app.get('/metrics', async (c) => {
+    await metrics.observeFinishedStages(s.db, asrEngineName()).catch((err: unknown) => c.get('log').warn({ err }, 'stage metrics unavailable'));
+    const { body, contentType } = await metrics.render();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
 
   app.get('/healthz', async (c) => {
     const counts = await s.archive.counts();
@@ -71,12 +108,19 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
   registerIngest(app, s, runtime);
   registerJobs(app, s, runtime);
   registerAsk(app, s);
+  registerAdmin(app, s);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
+    security: [{ apiKey: [] }],
     info: { title: 'Speech archive API', version: '0.1.0', description: 'Find timestamped moments in recorded speech.' },
   });
 
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key from `npm run cli -- keys create --role reader|archivist|admin`, sent as `Authorization: Bearer <key>` (or `X-API-Key`).',
+  });
   registerWeb(app, s, runtime);
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
@@ -90,5 +134,5 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     (c.get('log') ?? s.log).error({ err }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'internal error; see the server log for the request id' } }, 500);
   });
-  return { app, runtime };
+  return { app, runtime, close: () => rateLimit.close() };
 }

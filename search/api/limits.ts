@@ -48,9 +48,11 @@ function redisClient(url: string) {
   // Fail fast instead of queueing commands while Redis is away, so the fallback takes over at once.
   const r = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   r.on('error', () => {});
-  r.connect().catch(() => {});
+  // The first requests wait (at most a second) for the connection instead of being counted in memory.
+  const ready = Promise.race([r.connect().catch(() => {}), new Promise<void>((res) => setTimeout(res, 1000).unref())]);
   return {
     client: r,
+    ready,
     adapter: {
       scriptLoad: (script: string) => r.script('LOAD', script) as Promise<string>,
       evalsha: <TArgs extends unknown[], TData = unknown>(sha: string, keys: string[], args: TArgs) =>
@@ -87,8 +89,9 @@ export function createRateLimit(o: RateLimitOptions): { middleware: MiddlewareHa
     handler: (c) =>
       c.json({ error: { code: 'rate_limited', message: `more than ${o.perMinute} requests a minute; retry after the time in the Retry-After header` } }, 429),
   });
+  const limit = middleware as unknown as MiddlewareHandler;
   return {
-    middleware: middleware as unknown as MiddlewareHandler,
+    middleware: redis ? async (c, next) => (await redis.ready, limit(c, next)) : limit,
     close: async () => {
       redis?.client.disconnect();
     },

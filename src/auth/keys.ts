@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Db, Queryable } from '../db/port.js';
 import { AppError } from '../errors.js';
 
@@ -40,7 +41,18 @@ function toKey(r: KeyRow): ApiKey {
 
 /** API keys, stored hashed; and the audit log of what was done with them. */
 export class KeyStore {
-  constructor(private readonly db: Db) {}
+  /**
+   * Verified keys for a few seconds, so a busy client costs no database round trip per request. A revocation
+   * made by another process (the CLI) takes effect within `verifyTtlMs`.
+   */
+  private readonly verified: LRUCache<string, { key: ApiKey | false }>;
+
+  constructor(
+    private readonly db: Db,
+    verifyTtlMs = 10_000,
+  ) {
+    this.verified = new LRUCache({ max: 1000, ttl: Math.max(1, verifyTtlMs) });
+  }
 
   /** Creates a key and returns it with its secret, which is not stored and cannot be shown again. */
   async create(name: string, role: Role): Promise<{ key: string; record: ApiKey }> {
@@ -61,6 +73,7 @@ export class KeyStore {
       [id],
     );
     if (rows.length) await audit(this.db, actor, 'key.revoke', id, null);
+    this.verified.clear();
     return rows.length > 0;
   }
 
@@ -72,6 +85,15 @@ export class KeyStore {
   async verify(presented: string): Promise<ApiKey | null> {
     const m = KEY_FORMAT.exec(presented.trim());
     if (!m) return null;
+    const hit = this.verified.get(presented.trim());
+    if (hit) return hit.key || null;
+    const key = await this.lookup(m[1], m[2]);
+    this.verified.set(presented.trim(), { key: key ?? false });
+    return key;
+  }
+
+  private async lookup(id: string, secret: string): Promise<ApiKey | null> {
+    const m = [null, id, secret] as const;
     const [row] = await this.db.query<KeyRow>('SELECT * FROM api_keys WHERE id = $1', [m[1]]);
     if (!row || row.revoked_at) return null;
     const a = Buffer.from(row.secret_hash, 'hex');

@@ -1,6 +1,7 @@
 import { audit } from '../auth/keys.js';
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
+import { mediaKeyOf } from '../storage/keys.js';
 
 export interface PurgeReport {
   id: string;
@@ -19,18 +20,17 @@ export async function purgeRecording(s: Services, id: string, actor: string): Pr
   await s.lexical.deleteRecording(id);
   await s.vectors?.deleteRecording(id);
   const media: string[] = [];
-  const blobs = (s as Partial<Pick<Services, 'blobs' & keyof Services>> & { blobs?: { delete(k: string): Promise<void>; deletePrefix(p: string): Promise<void> } }).blobs;
-  if (blobs) {
+  // Only media the archive stored itself (media/<sha256>.<ext>): a manifest's own file or s3:// key is the archivist's.
+  const key = mediaKeyOf(rec);
+  if (key) {
     // Media is shared by checksum: keep the file while another recording still points at it.
-    if (rec.source && !/^[a-z]+:\/\//i.test(rec.source)) {
-      const [{ n }] = await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE source = $1 AND id <> $2', [rec.source, id]);
-      if (n === 0) {
-        await blobs.delete(rec.source);
-        media.push(rec.source);
-      }
+    const [{ n }] = await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE source = $1 AND id <> $2', [key, id]);
+    if (n === 0) {
+      await s.blobs.delete(key);
+      media.push(key);
     }
-    await blobs.deletePrefix(`artefacts/${id}/`);
   }
+  await s.blobs.deletePrefix(`artefacts/${id}/`);
   await s.archive.delete(id);
   await s.cache.bumpGeneration();
   await audit(s.db, actor, 'recording.delete', id, { title: rec.title, moments: rec.momentCount ?? null, media });

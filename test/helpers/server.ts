@@ -19,12 +19,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real app on a real loopback port, over in-memory PGlite. */
+/**
+ * The real app on a real loopback port, over in-memory PGlite. Writes are open (AUTH_PUBLIC_WRITE=on) and
+ * unlimited unless a test says otherwise: the access-control and rate-limit tests set their own.
+ */
 export async function startTestServer(env: Record<string, string> = {}, opts: ServiceOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-test-'));
-  const cfg = loadConfig({ LOG_LEVEL: 'silent', ...env, DATA_DIR: dataDir });
+  const cfg = loadConfig({ LOG_LEVEL: 'silent', AUTH_PUBLIC_WRITE: 'on', RATE_LIMIT_PER_MIN: '0', ...env, DATA_DIR: dataDir });
   const services = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedCacheDir: null, ...opts });
-  const { app, runtime } = createApp(services);
+  const { app, runtime, close: closeApp } = createApp(services);
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -35,6 +38,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: Se
     dataDir,
     async close() {
       await new Promise((r) => server.close(r));
+      await closeApp();
       await runtime.runner.idle();
       await services.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
