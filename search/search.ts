@@ -53,8 +53,12 @@ export interface SearchOutcome {
   results: SearchResult[];
   /** True when a leg failed and the results come from the other one alone. */
   degraded: boolean;
+  /** The legs that failed (empty unless degraded): 'bm25' is the lexical engine, 'vector' the vector index or embedder. */
+  degraded_legs: Leg[];
   warnings: string[];
 }
+
+export type Leg = 'bm25' | 'vector';
 
 // Hits of one recording this close are one passage to a listener.
 const MERGE_GAP_S = 2;
@@ -100,6 +104,10 @@ function speakerLabels(s: Services): Promise<string[]> {
   if (m && Date.now() - m.at < 10_000) return m.labels;
   const labels = s.archive.speakerLabels();
   labelMemo.set(s, { at: Date.now(), labels });
+  // A failure (database down) must not be remembered: the next search asks again.
+  labels.catch(() => {
+    if (labelMemo.get(s)?.labels === labels) labelMemo.delete(s);
+  });
   return labels;
 }
 
@@ -116,16 +124,17 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
     mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(p.q), p.filters, depth)),
     mode === 'bm25' ? null : settle(queryVector(s, p.q).then((v) => s.vectors!.search(v, p.filters, depth))),
   ]);
-  let degraded = false;
-  for (const [name, leg] of [['lexical', bm25], ['vector', vector]] as const) {
-    if (leg && 'error' in leg) {
-      const other = name === 'lexical' ? vector : bm25;
-      if (!other || 'error' in other) throw leg.error;
-      s.log.warn({ err: leg.error }, `${name} leg failed; answering from the other leg`);
-      warnings.push(`the ${name} index is unavailable; results come from the other leg only`);
-      degraded = true;
-    }
+  // A leg that fails (engine down, query error) leaves the other one to answer, flagged as degraded. A bad
+  // request is not an outage and is answered as such; with no leg left the search is a 503.
+  const failed = ([['bm25', bm25], ['vector', vector]] as const).flatMap(([name, leg]) => (leg && 'error' in leg ? [{ name, error: leg.error }] : []));
+  for (const f of failed) if (f.error instanceof AppError && f.error.status < 500) throw f.error;
+  if (failed.length > 0 && failed.length === [bm25, vector].filter(Boolean).length) throw legsUnavailable(failed, s);
+  const degradedLegs: Leg[] = failed.map((f) => f.name);
+  for (const f of failed) {
+    s.log.warn({ err: f.error, leg: f.name }, `${f.name} leg failed; answering from the other leg`);
+    warnings.push(`${legName(f.name, s)} is unavailable; results come from the ${f.name === 'bm25' ? 'vector' : 'bm25'} leg only`);
   }
+  const degraded = degradedLegs.length > 0;
   const bm25Hits = bm25 && 'value' in bm25 ? bm25.value : [];
   const vectorHits = vector && 'value' in vector ? vector.value : [];
   const legs = [
@@ -160,6 +169,7 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
   return {
     mode,
     degraded,
+    degraded_legs: degradedLegs,
     warnings,
     results: merged.map((h, i) => {
       const speakers = [...h.speakerTime.entries()].sort((a, b) => b[1] - a[1]).map(([sp]) => sp);
@@ -209,6 +219,15 @@ async function highlight(s: Services, q: string, texts: string[]): Promise<strin
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const legName = (leg: Leg, s: Services) => (leg === 'bm25' ? `the lexical index (${s.lexical.engine})` : 'the vector index');
+
+/** The 503 for a search no leg could answer: names the legs, and keeps an AppError's own (client-safe) message. */
+function legsUnavailable(failed: Array<{ name: Leg; error: unknown }>, s: Services): AppError {
+  for (const f of failed) if (!(f.error instanceof AppError)) s.log.error({ err: f.error, leg: f.name }, `${f.name} leg failed`);
+  const reasons = failed.map((f) => `${legName(f.name, s)} is unavailable${f.error instanceof AppError ? ` (${f.error.message})` : ''}`);
+  return new AppError('engine_unavailable', `search is unavailable: ${reasons.join('; ')}`, { legs: failed.map((f) => f.name) });
 }
 
 async function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> {

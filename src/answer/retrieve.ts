@@ -1,7 +1,7 @@
 import type { Cue, SearchFilters } from '../domain.js';
 import type { Services } from '../services.js';
 import { joinOverlapping, reciprocalRankFusion } from '../../search/fusion.js';
-import { queryVector, searchMoments, type Routing, type SearchResult } from '../../search/search.js';
+import { queryVector, searchMoments, type Leg, type Routing, type SearchResult } from '../../search/search.js';
 import type { MomentWithRecording } from '../store/archive.js';
 import { contentStems, coverage, subjectText } from './text.js';
 
@@ -28,6 +28,8 @@ export interface Retrieval {
   /** The question without its time expressions: what the excerpts were matched against. */
   matched_text: string;
   warnings: string[];
+  /** The retrieval legs that failed (the excerpts come from the other one): see SearchOutcome.degraded_legs. */
+  degraded_legs: Leg[];
   /** False when nothing retrieved is close enough to the question to answer from. */
   relevant: boolean;
   /** What the gate decided on (logged, and printed by the calibration). */
@@ -97,13 +99,14 @@ export async function retrieveExcerpts(
   const ids = [...new Set(excerpts.map((e) => e.recording_id))];
   const cues = new Map(await Promise.all(ids.map(async (id) => [id, await s.archive.segments(id)] as const)));
   for (const e of excerpts) e.speaker = mainSpeaker(cues.get(e.recording_id) ?? [], e.start, e.end) ?? e.speaker;
-  const gate = await gateSignals(s, out.matched_text, excerpts, effective);
+  const gate = await gateSignals(s, out.matched_text, excerpts, effective, out.degraded_legs.includes('vector'));
   return {
     cues,
     excerpts,
     routing: out.routing,
     matched_text: out.matched_text,
     warnings: out.warnings,
+    degraded_legs: out.degraded_legs,
     relevant: isRelevant(excerpts.length, gate),
     gate,
   };
@@ -170,13 +173,14 @@ export function mainSpeaker(cues: Cue[], start: number, end: number): string | n
 
 const spanOf = (ms: MomentWithRecording[]) => Math.max(...ms.map((m) => m.end)) - Math.min(...ms.map((m) => m.start));
 
-async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], filters: SearchFilters) {
+async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], filters: SearchFilters, vectorDown = false) {
   if (excerpts.length === 0) return { union_coverage: 0, vector: null };
   const subject = subjectText(matched);
   // Speaker labels and titles count as found: "what did the project manager say" names a speaker, not words.
   const found = contentStems(excerpts.map((e) => `${e.text} ${e.speakers.join(' ')} ${e.recording_title}`).join(' '));
   const union_coverage = subject ? coverage(contentStems(subject), found) : 1;
-  if (!s.embedder || !s.vectors) return { union_coverage, vector: null };
+  // With the vector leg down the words alone decide, as without embeddings.
+  if (!s.embedder || !s.vectors || vectorDown) return { union_coverage, vector: null };
   let vector = Math.max(0, ...excerpts.map((e) => e.vector ?? 0));
   if (subject && subject !== matched.trim().toLowerCase()) {
     const hits = await s.vectors.search(await queryVector(s, subject), filters, 4);

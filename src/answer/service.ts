@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
-import type { Routing } from '../../search/search.js';
+import type { Leg, Routing } from '../../search/search.js';
 import { extractiveAnswer } from './extractive.js';
 import type { Llm } from './llm/port.js';
 import { buildMessages } from './prompt.js';
@@ -29,6 +29,9 @@ export interface AskResult {
   truncated: boolean;
   model: string | null;
   warnings: string[];
+  /** True when a retrieval leg failed and the excerpts come from the other one alone (see degraded_legs). */
+  degraded: boolean;
+  degraded_legs: Leg[];
 }
 
 export interface AskHooks {
@@ -44,7 +47,16 @@ const MAX_TOKENS = 700;
 /** Retrieve, gate, answer (model or extractive), verify. Nothing unverified is in the result. */
 export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: AskHooks = {}): Promise<AskResult> {
   const r = await retrieveExcerpts(s, req.question, { limit: req.limit, filters: req.filters, temporal: req.temporal });
-  const base = { routing: r.routing, model: llm?.name ?? null, warnings: [...r.warnings], truncated: false };
+  const base = {
+    routing: r.routing,
+    model: llm?.name ?? null,
+    warnings: [...r.warnings],
+    truncated: false,
+    degraded: r.degraded_legs.length > 0,
+    degraded_legs: r.degraded_legs,
+  };
+  // With the vector leg down (often the embedder itself), citations are checked on their words alone.
+  const verifier = r.degraded_legs.includes('vector') ? null : s.embedder;
   if (!r.relevant) {
     s.log.debug({ gate: r.gate, excerpts: r.excerpts.length }, 'ask: nothing relevant retrieved; not answering');
     return { ...base, answer: NO_ANSWER, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
@@ -53,7 +65,7 @@ export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: 
   if (!llm) {
     const text = extractiveAnswer(r.matched_text, r.excerpts, r.cues);
     if (!text) return { ...base, answer: NO_ANSWER, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
-    const v = await verifyAnswer(text, r.excerpts, s.embedder);
+    const v = await verifyAnswer(text, r.excerpts, verifier);
     return { ...base, ...v, answer: v.answer || NO_ANSWER, kind: 'extractive' };
   }
 
@@ -77,7 +89,7 @@ export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: 
   }
   // The asker left: a partial answer must not be returned as complete (or cached).
   hooks.signal?.throwIfAborted();
-  const v = await verifyAnswer(raw, r.excerpts, s.embedder);
+  const v = await verifyAnswer(raw, r.excerpts, verifier);
   if (v.removed_citations.length || v.unsupported.length) {
     s.log.info({ removed: v.removed_citations, unsupported: v.unsupported.length }, 'ask: verification changed the answer');
   }

@@ -5,16 +5,16 @@ import { AppError } from '../../../src/errors.js';
 import type { Services } from '../../../src/services.js';
 import { createLlm } from '../../../src/answer/llm/index.js';
 import { ask, type AskRequest, type AskResult } from '../../../src/answer/service.js';
-import { isoDate } from '../../../ingest/manifest.js';
+import { isoDate, noNul } from '../../../ingest/manifest.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, Routing } from '../schemas.js';
 
 const optionalText = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(...noNul).optional());
 
 const AskBody = z
   .object({
-    question: z.string().trim().min(1, 'question is required').max(1000, 'question is longer than 1000 characters').openapi({ example: 'What price did the team set for the remote control?' }),
+    question: z.string().trim().min(1, 'question is required').max(1000, 'question is longer than 1000 characters').refine(...noNul).openapi({ example: 'What price did the team set for the remote control?' }),
     limit: z.number().int().min(1).max(20).default(8).openapi({ description: 'How many excerpts the answer is written from' }),
     recording: optionalText(128),
     collection: optionalText(200),
@@ -64,6 +64,8 @@ const AskResponse = z
     truncated: z.boolean().openapi({ description: 'The model output stopped early; the answer is what arrived, verified' }),
     model: z.string().nullable(),
     warnings: z.array(z.string()),
+    degraded: z.boolean().openapi({ description: 'True when a retrieval leg failed and the excerpts come from the other alone (never cached)' }),
+    degraded_legs: z.array(z.enum(['bm25', 'vector'])).openapi({ description: 'The retrieval legs that failed; empty unless degraded' }),
     cached: z.boolean(),
     took_ms: z.number(),
   })
@@ -89,12 +91,14 @@ const route = createRoute({
       description: 'The verified answer',
     },
     400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad request body' },
+    413: { content: { 'application/json': { schema: ErrorBody } }, description: 'Body over MAX_JSON_KB' },
+    415: { content: { 'application/json': { schema: ErrorBody } }, description: 'The body is not sent as application/json' },
     502: { content: { 'application/json': { schema: ErrorBody } }, description: 'The model endpoint failed before answering' },
-    503: { content: { 'application/json': { schema: ErrorBody } }, description: 'The local model cannot load' },
+    503: { content: { 'application/json': { schema: ErrorBody } }, description: 'The local model cannot load, or no index can answer (engine_unavailable)' },
   },
 });
 
-/** Carries a result out of cached() without storing it: an incomplete answer must not be served again. */
+/** Carries a result out of cached() without storing it: an incomplete or degraded answer must not be served again. */
 class Uncacheable extends Error {
   constructor(readonly result: AskResult) {
     super('uncacheable answer');
@@ -103,6 +107,15 @@ class Uncacheable extends Error {
 
 export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
   const llm = createLlm(s.cfg);
+
+  // The body validator would otherwise see no JSON at all: say what to send instead.
+  app.use('/v1/ask', async (c, next) => {
+    const type = c.req.header('content-type') ?? '';
+    if (c.req.method === 'POST' && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+      throw new AppError('unsupported_format', `send the question as JSON with Content-Type: application/json (got ${type ? `"${type}"` : 'no Content-Type'})`);
+    }
+    await next();
+  });
 
   app.openapi(route, async (c) => {
     const t0 = performance.now();
@@ -140,7 +153,7 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
     try {
       ({ value, cached: hit } = await cached(s.cache, 'answer', [req, llm?.name ?? 'extractive'], s.cfg.CACHE_TTL_S, async () => {
         const result = await ask(s, llm, req, { signal: c.req.raw.signal });
-        if (result.truncated) throw new Uncacheable(result);
+        if (result.truncated || result.degraded) throw new Uncacheable(result);
         return result;
       }));
     } catch (err) {

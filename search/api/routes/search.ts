@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { cached } from '../../../src/cache/index.js';
 import type { Services } from '../../../src/services.js';
-import { searchMoments } from '../../search.js';
+import { searchMoments, type SearchOutcome } from '../../search.js';
 import { ErrorBody, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 
@@ -13,8 +13,19 @@ const route = createRoute({
   responses: {
     200: { content: { 'application/json': { schema: SearchResponse } }, description: 'Moments, best first, with deep links' },
     400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad parameters' },
+    503: {
+      content: { 'application/json': { schema: ErrorBody } },
+      description: 'engine_unavailable: no index can answer (the one leg of mode=bm25 or mode=vector, or both legs of hybrid, or the database is down)',
+    },
   },
 });
+
+/** Carries a degraded outcome out of cached() without storing it. */
+class Uncacheable extends Error {
+  constructor(readonly outcome: SearchOutcome) {
+    super('uncacheable search');
+  }
+}
 
 export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(route, async (c) => {
@@ -28,13 +39,26 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
       temporal: q.temporal,
       speakers: q.speakers,
     };
-    const { value, cached: hit } = await cached(s.cache, 'search', [params], s.cfg.CACHE_TTL_S, () => searchMoments(s, params));
+    // Degraded results (a leg down) are not cached: they would outlive the outage by CACHE_TTL_S.
+    let value: SearchOutcome;
+    let hit = false;
+    try {
+      ({ value, cached: hit } = await cached(s.cache, 'search', [params], s.cfg.CACHE_TTL_S, async () => {
+        const out = await searchMoments(s, params);
+        if (out.degraded) throw new Uncacheable(out);
+        return out;
+      }));
+    } catch (err) {
+      if (!(err instanceof Uncacheable)) throw err;
+      value = err.outcome;
+    }
     return c.json(
       {
         query: q.q,
         took_ms: Math.round((performance.now() - t0) * 100) / 100,
         mode: value.mode,
         degraded: value.degraded,
+        degraded_legs: value.degraded_legs,
         warnings: value.warnings,
         cached: hit,
         routing: value.routing,

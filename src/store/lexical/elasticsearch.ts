@@ -19,6 +19,8 @@ export interface ElasticsearchLexicalOptions {
   /** Rounds of re-sending documents the cluster rejected with 429, and the first delay (doubled each round). */
   bulkRetries?: number;
   bulkRetryWaitMs?: number;
+  /** Longest a search waits on the cluster (one retry, no backoff) before the lexical leg counts as failed. Default 5000. */
+  searchTimeoutMs?: number;
 }
 
 /** The stored shape of a moment. Snake case because that is what anyone querying the index by hand expects. */
@@ -54,6 +56,12 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
   private readonly log?: ElasticsearchLexicalOptions['logger'];
   private readonly retries: number;
   private readonly retryWaitMs: number;
+  /**
+   * Transport options of a search. The client's defaults (3 retries with 1-4 s of backoff each, no timeout)
+   * hold a search for 5-10 s when the cluster is unreachable and for ever when it hangs; a search has the
+   * vector leg to fall back on, so it fails fast instead.
+   */
+  private readonly searchOpts: { maxRetries: number; requestTimeout: number; retryBackoff: () => number };
   /** Creations done or under way in this process, so each decade index costs one request at most. */
   private readonly ensured = new Map<string, Promise<void>>();
 
@@ -70,6 +78,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     this.log = opts.logger;
     this.retries = opts.bulkRetries ?? 4;
     this.retryWaitMs = opts.bulkRetryWaitMs ?? 500;
+    this.searchOpts = { maxRetries: 1, requestTimeout: opts.searchTimeoutMs ?? 5000, retryBackoff: () => 0 };
   }
 
   /** ES_URL, ES_INDEX_PREFIX, ES_API_KEY (preferred) or ES_USERNAME/ES_PASSWORD, BM25_K1, BM25_B. */
@@ -181,25 +190,28 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     }
 
     return this.call('search', async () => {
-      const res = await this.client.search({
-        index,
-        size,
-        _source: false,
-        track_total_hits: false,
-        // Each decade is its own index with its own term statistics; DFS gathers them first so that IDF and
-        // average length are global and a moment's score does not depend on which decade holds it.
-        search_type: 'dfs_query_then_fetch',
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        query: {
-          bool: {
-            // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
-            // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
-            must: [{ match: { text: { query, operator: 'or', zero_terms_query: 'none' } } }],
-            filter,
+      const res = await this.client.search(
+        {
+          index,
+          size,
+          _source: false,
+          track_total_hits: false,
+          // Each decade is its own index with its own term statistics; DFS gathers them first so that IDF and
+          // average length are global and a moment's score does not depend on which decade holds it.
+          search_type: 'dfs_query_then_fetch',
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: {
+            bool: {
+              // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
+              // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
+              must: [{ match: { text: { query, operator: 'or', zero_terms_query: 'none' } } }],
+              filter,
+            },
           },
         },
-      });
+        this.searchOpts,
+      );
       return res.hits.hits.map((h) => ({ momentId: h._id ?? '', score: h._score ?? 0 }));
     }, []);
   }
