@@ -539,6 +539,50 @@ export class MediaPipeline {
     this.o.webhooks.deliver({ job: jobId, kind: MEDIA_JOB_KIND, recording_id: job.recordingId, status: 'failed', error });
   }
 
+  /**
+   * Runs a failed job again from where it stopped: its failed (or interrupted) stages go back to pending, the
+   * finished ones stay finished, the job is queued again, the recording shows as processing (unless an earlier
+   * version of it is served) and the ready stages are enqueued. Idempotent: only the call that moves the job
+   * out of 'failed' does anything ('not_failed' for the others, and for jobs that never failed). A job that a
+   * newer ingest of the same recording superseded stays failed ('superseded').
+   */
+  async retry(jobId: string): Promise<'retried' | 'not_failed' | 'superseded'> {
+    const job = await this.jobs.get(jobId);
+    if (!job || job.kind !== MEDIA_JOB_KIND || job.status !== 'failed') return 'not_failed';
+    if (job.recordingId) {
+      const [newer] = await this.s.db.query<{ id: string }>(
+        'SELECT id FROM jobs WHERE kind = $1 AND recording_id = $2 AND created_at > $3 AND id <> $4 LIMIT 1',
+        [MEDIA_JOB_KIND, job.recordingId, job.createdAt, jobId],
+      );
+      if (newer) return 'superseded';
+    }
+    // The compare-and-set that makes a retry happen once, however many requests ask for it at the same time.
+    const [won] = await this.s.db.query<{ id: string }>(
+      "UPDATE jobs SET status = 'queued', error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING id",
+      [jobId],
+    );
+    if (!won) return 'not_failed';
+    // A failed ASR chunk whose gap is already stitched in stays a gap: re-running it would change nothing.
+    const stitched = (await this.stages.get(jobId, 'stitch'))?.status === 'done';
+    await this.s.db.query(
+      `UPDATE pipeline_stages SET status = 'pending', progress = 0, error = NULL, finished_at = NULL, updated_at = now()
+       WHERE job_id = $1 AND status IN ('failed', 'running') AND NOT ($2::boolean AND stage = 'asr')`,
+      [jobId, stitched],
+    );
+    if (job.recordingId) {
+      const rec = await this.s.archive.get(job.recordingId);
+      if (rec && rec.status !== 'ready') await this.s.archive.setStatus(job.recordingId, 'processing');
+    }
+    await this.refresh(jobId);
+    if ((await this.advance(jobId)) === 0) {
+      // The failed stage's queue entry can still hold its key for a moment after the job was marked failed
+      // (the dead-letter handler runs first): enqueue again once it is gone.
+      setTimeout(() => void this.advance(jobId).catch((err: unknown) => this.s.log.warn({ job: jobId, err: errorMessage(err) }, 'retry: enqueue failed')), 1000).unref();
+    }
+    this.s.log.info({ job: jobId, recording: job.recordingId }, 'failed job retried');
+    return 'retried';
+  }
+
   private engine(name: string): Promise<AsrEngine> {
     let e = this.engines.get(name);
     if (!e) {

@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import { clockRange, longDate, routingText, type RoutingInfo } from './format.js';
+import { clockRange, longDate, momentHref, routingText, type RoutingInfo } from './format.js';
 
 /** The `POST /v1/ask` answer (also the data of the stream's `done` event). */
 export type { Citation } from '../../src/answer/verify.js';
@@ -81,9 +81,12 @@ export function expandCitation(inner: string): number[] {
   return out.filter((n) => Number.isInteger(n));
 }
 
+/**
+ * The link of a citation: the recording at the cited passage's exact start. (The API's `url` rounds down to whole
+ * seconds, which opens the player before the passage, on the turn before it.)
+ */
 export function citeHref(c: Citation, question?: string): string {
-  if (!question) return c.url;
-  return `${c.url}${c.url.includes('?') ? '&' : '?'}q=${encodeURIComponent(question)}`;
+  return momentHref(c.recording_id, c.start, question);
 }
 
 export function AnswerView({ a, question }: { a: Answer; question?: string }) {

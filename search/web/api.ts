@@ -25,20 +25,28 @@ export interface Chapter {
   start: number;
   end: number;
   title: string;
+  keywords: string[];
 }
 
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; message: string };
 
 export class Api {
+  /**
+   * `authorization`: the page request's own Authorization header, passed on so that a script that sends its API
+   * key to a page (the ingest page does) acts with that key; pages opened by navigation send none and read as
+   * the public.
+   */
   constructor(
     private readonly app: Fetcher,
     private readonly requestId?: string,
+    private readonly authorization?: string,
   ) {}
 
   async call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
     const headers = new Headers(init.headers);
     if (this.requestId) headers.set('X-Request-Id', this.requestId);
     if (!headers.has('Accept')) headers.set('Accept', 'application/json');
+    if (this.authorization && !headers.has('Authorization')) headers.set('Authorization', this.authorization);
     const res = await this.app.request(path, { ...init, headers });
     const text = await res.text();
     let body: unknown = null;
@@ -77,7 +85,7 @@ export class Api {
     const list = Array.isArray(r.data) ? r.data : (r.data.chapters ?? []);
     return list
       .filter((ch) => typeof ch.start === 'number' && typeof ch.end === 'number')
-      .map((ch) => ({ start: ch.start, end: ch.end, title: String(ch.title ?? '') }))
+      .map((ch) => ({ start: ch.start, end: ch.end, title: String(ch.title ?? ''), keywords: Array.isArray(ch.keywords) ? ch.keywords.map(String) : [] }))
       .sort((a, b) => a.start - b.start);
   }
 

@@ -8,7 +8,7 @@ import { Api } from './api.js';
 import { getAsset } from './assets.js';
 import { ErrorPage, sendPage } from './layout.js';
 import { askPage, renderAnswer } from './pages/ask.js';
-import { ingestPage, ingestPost, jobPage } from './pages/ingest.js';
+import { ingestPage, ingestPost, jobPage, renderResult, retryJobPost } from './pages/ingest.js';
 import { recordingPage } from './pages/recording.js';
 import { searchPage } from './pages/search.js';
 
@@ -17,7 +17,7 @@ import { searchPage } from './pages/search.js';
  * small scripts that enhance the pages when JavaScript runs. Nothing is loaded from elsewhere.
  */
 export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime): void {
-  const api = (c: Context<AppEnv>) => new Api(app, c.get('requestId'));
+  const api = (c: Context<AppEnv>) => new Api(app, c.get('requestId'), c.req.header('authorization'));
   const page = (handler: (c: Context<AppEnv>) => Promise<Response>) => async (c: Context<AppEnv>) => {
     try {
       return await handler(c);
@@ -51,5 +51,7 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime)
   app.post('/ask/render', limit, (c) => renderAnswer(c));
   app.get('/ingest', page((c) => ingestPage(c)));
   app.post('/ingest', limit, page((c) => ingestPost(c, api(c))));
+  app.post('/ingest/render', limit, (c) => renderResult(c, api(c)));
   app.get('/ingest/jobs/:id', page((c) => jobPage(c, api(c))));
+  app.post('/ingest/jobs/:id/retry', page((c) => retryJobPost(c, api(c))));
 }

@@ -3,13 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import type { Context } from 'hono';
-import { createApp } from '../../search/api/app.js';
+import { createApp, type Runtime } from '../../search/api/app.js';
+import { KeyStore } from '../../src/auth/keys.js';
 import type { Services } from '../../src/services.js';
+import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 export const AUDIO = path.resolve(__dirname, '../../../shared/audio/jfk.wav');
+/** The same speech as an MP3: another file (another sha256), so another recording, for the upload test. */
+export const AUDIO_MP3 = path.resolve(__dirname, '../../../shared/audio/jfk.mp3');
 
 /** A transcript that no dev recording shares words with, for the upload test. */
 export const LIGHTHOUSE_VTT = `WEBVTT
@@ -23,23 +26,6 @@ export const LIGHTHOUSE_VTT = `WEBVTT
 00:00:15.500 --> 00:00:24.000
 <v Keeper>In the great gale the fog signal ran for three days and the lantern never went dark.
 `;
-
-/** The speech in jfk.wav, cue by cue. */
-export const JFK_VTT = `WEBVTT
-
-00:00:00.300 --> 00:00:03.200
-<v Kennedy>And so my fellow Americans,
-
-00:00:03.600 --> 00:00:07.400
-<v Kennedy>ask not what your country can do for you,
-
-00:00:07.800 --> 00:00:10.900
-<v Kennedy>ask what you can do for your country.
-`;
-export const JFK_CHAPTERS = [
-  { start: 0, end: 3.4, title: 'Address' },
-  { start: 3.4, end: 11, title: 'Ask not' },
-];
 
 export interface Closable {
   url: string;
@@ -88,44 +74,112 @@ export async function scriptedLlm(): Promise<Closable & { requests: number }> {
   });
 }
 
-/** Serves a file with HTTP Range, as media servers do (the player seeks with ranges). */
-function rangeFile(c: Context, file: string, type: string): Response {
-  const buf = fs.readFileSync(file);
-  const m = /^bytes=(\d*)-(\d*)$/.exec(c.req.header('range') ?? '');
-  if (!m) return new Response(buf, { headers: { 'content-type': type, 'accept-ranges': 'bytes', 'content-length': String(buf.length) } });
-  const start = m[1] ? Number(m[1]) : Math.max(0, buf.length - Number(m[2]));
-  const end = m[1] && m[2] ? Math.min(Number(m[2]), buf.length - 1) : buf.length - 1;
-  return new Response(buf.subarray(start, end + 1), {
-    status: 206,
-    headers: { 'content-type': type, 'accept-ranges': 'bytes', 'content-range': `bytes ${start}-${end}/${buf.length}`, 'content-length': String(end - start + 1) },
-  });
+/** The real app over the same services and job runtime with no language model configured: /v1/ask answers extractively. */
+export function appWithoutLlm(s: Services, rt: Runtime): Promise<Closable> {
+  const cfg = { ...s.cfg, LLM_BASE_URL: undefined, LLM_MODEL: undefined, LLM_API_KEY: undefined, LLM_MODEL_PATH: undefined };
+  return listen(createApp({ ...s, cfg }, rt).app.fetch);
 }
+
+/** The real app over the same services and job runtime, configured to take writes without a key (AUTH_PUBLIC_WRITE=on). */
+export function appWithPublicWrite(s: Services, rt: Runtime): Promise<Closable> {
+  return listen(createApp({ ...s, cfg: { ...s.cfg, AUTH_PUBLIC_WRITE: true } }, rt).app.fetch);
+}
+
+/** A job, polled until it ends. */
+export async function waitForJob(url: string, id: string, timeoutMs = 180_000): Promise<{ status: string; error: string | null; recordingId: string | null; attempts: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    // A poll may meet a kept-alive socket the server just closed (ECONNRESET) on a busy machine: poll again.
+    const job = await fetch(`${url}/v1/jobs/${id}`).then((r) => r.json()).catch(() => null);
+    if (job?.status === 'succeeded' || job?.status === 'failed') return job;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`job ${id} still ${job?.status} (${job?.stage}) after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export interface Archive {
+  t: TestServer;
+  llm: Closable & { requests: number };
+  /** The same archive with no language model (extractive answers). */
+  extractive: Closable;
+  /** The same archive taking writes without a key. */
+  open: Closable;
+  keys: { archivist: string; reader: string };
+  /** jfk.wav, uploaded through POST /v1/recordings and transcribed by the real pipeline (resolves when the job is done). */
+  jfk: Promise<{ id: string; title: string }>;
+  close(): Promise<void>;
+}
+
+export const JFK_TITLE = 'Inaugural address (excerpt)';
 
 /**
- * A second instance of the real app over the same services, for the parts the audio pipeline will add later:
- * its in-process API answers `media_url` and chapters for one recording (and a media_url that 404s for another),
- * and the media is served with Range.
- * Everything else is the app as it is.
+ * The archive the browser tests share: the real app on loopback (PGlite, USE embeddings, scripted LLM) with
+ * writes that need a key (AUTH_PUBLIC_WRITE=off, the default), three real dev transcripts (ES2002a is long
+ * enough for real chapters) and jfk.wav uploaded as audio, transcribed by pocketsphinx and served with Range.
+ * The audio job runs while the transcripts are ingested and the first tests run; `jfk` resolves when it is done.
  */
-export async function appWithMediaAndChapters(s: Services, id: string, brokenMediaId: string): Promise<Closable> {
-  const { app } = createApp(s);
-  app.get('/test-media/jfk.wav', (c) => rangeFile(c, AUDIO, 'audio/wav'));
-  const request = app.request.bind(app);
-  app.request = (async (input: string, init?: RequestInit) => {
-    const url = String(input);
-    if (url === `/v1/recordings/${id}/chapters`) return Response.json(JFK_CHAPTERS);
-    const res = await request(input, init);
-    if (url === `/v1/recordings/${id}` && res.ok) return Response.json({ ...(await res.json()), media_url: '/test-media/jfk.wav' });
-    if (url === `/v1/recordings/${brokenMediaId}` && res.ok) return Response.json({ ...(await res.json()), media_url: '/test-media/gone.wav' });
-    return res;
-  }) as typeof app.request;
-  return listen(app.fetch);
+export async function startArchive(): Promise<Archive> {
+  const llm = await scriptedLlm();
+  const t = await startTestServer({ LLM_BASE_URL: llm.url, LLM_MODEL: 'scripted', AUTH_PUBLIC_WRITE: 'off', SAMPLE_ARCHIVE: 'off' });
+  const store = new KeyStore(t.services.db);
+  const keys = { archivist: (await store.create('browser-test', 'archivist')).key, reader: (await store.create('browser-test-reader', 'reader')).key };
+  const auth = { Authorization: `Bearer ${keys.archivist}` };
+
+  const form = new FormData();
+  form.set('title', JFK_TITLE);
+  form.set('recorded_at', '1961-01-20');
+  form.set('collection', 'speeches');
+  form.set('file', new File([fs.readFileSync(AUDIO)], 'jfk.wav', { type: 'audio/wav' }));
+  const up = await fetch(`${t.url}/v1/recordings`, { method: 'POST', body: form, headers: auth });
+  if (up.status !== 202) throw new Error(`jfk.wav upload: ${up.status} ${await up.text()}`);
+  const accepted = (await up.json()) as { recording: { id: string }; job: { id: string } };
+  const jfk = waitForJob(t.url, accepted.job.id).then((job) => {
+    if (job.status !== 'succeeded') throw new Error(`jfk.wav job ${job.status}: ${job.error}`);
+    return { id: accepted.recording.id, title: JFK_TITLE };
+  });
+  jfk.catch(() => {}); // awaited by the tests that need it
+
+  const add = async (id: string, fields: Record<string, string>) => {
+    const res = await fetch(`${t.url}/v1/ingest`, { method: 'POST', body: transcriptForm(`${id}.vtt`, devTranscript(id), { id, ...fields }), headers: auth });
+    if (res.status !== 201) throw new Error(`ingest ${id}: ${res.status} ${await res.text()}`);
+  };
+  await add('ES2005a', { title: 'Remote control kick-off', recorded_at: '1992-01-11', collection: 'qmsum' });
+  await add('IS1004a', { title: 'Design meeting', recorded_at: '2021-06-03', collection: 'other' });
+  await add('ES2002a', { title: 'Product launch meeting', recorded_at: '2005-03-14', collection: 'qmsum' });
+  const extractive = await appWithoutLlm(t.services, t.runtime);
+  const open = await appWithPublicWrite(t.services, t.runtime);
+  return {
+    t,
+    llm,
+    extractive,
+    open,
+    keys,
+    jfk,
+    async close() {
+      await extractive.close();
+      await open.close();
+      await t.close();
+      await llm.close();
+    },
+  };
 }
 
-/** The real app over the same services with no language model configured: /v1/ask answers extractively. */
-export function appWithoutLlm(s: Services): Promise<Closable> {
-  const cfg = { ...s.cfg, LLM_BASE_URL: undefined, LLM_MODEL: undefined, LLM_API_KEY: undefined, LLM_MODEL_PATH: undefined };
-  return listen(createApp({ ...s, cfg }).app.fetch);
+/** A WAV header that promises samples and holds none: ffprobe accepts it, the pipeline's decode stage fails. */
+export function wavWithoutSamples(): Buffer {
+  const b = Buffer.alloc(44);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(1, 22); // mono
+  b.writeUInt32LE(16_000, 24);
+  b.writeUInt32LE(32_000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(0, 40);
+  return b;
 }
 
 async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<Closable> {

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { MEDIA_JOB_KIND, summarise, timings, type StageSummary, type Timings } from '../../../ingest/pipeline/pipeline.js';
+import { noNul } from '../../../ingest/manifest.js';
 import { AppError } from '../../../src/errors.js';
 import type { Job } from '../../../src/jobs/store.js';
 import type { Services } from '../../../src/services.js';
@@ -28,7 +29,7 @@ const list = createRoute({
   request: {
     query: z.object({
       status: z.enum(STATUSES).optional(),
-      kind: z.string().max(64).optional(),
+      kind: z.string().max(64).refine(...noNul).optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
     }),
   },
@@ -46,6 +47,23 @@ const events = createRoute({
   responses: {
     200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'An event stream' },
     404: { content: { 'application/json': { schema: ErrorBody } }, description: 'No such job' },
+  },
+});
+
+const retry = createRoute({
+  method: 'post',
+  path: '/v1/jobs/{id}/retry',
+  summary: 'Run a failed media job again from the stage that failed (archivist role)',
+  description:
+    'Failed stages go back to pending, finished ones are kept, and the job is queued again: 202 with the job. Idempotent: ' +
+    'a job already queued or running again is answered 200 as it is, with nothing enqueued twice. 409 for a job that ' +
+    'succeeded, one a newer upload of the same recording superseded, and manifest jobs (their files are gone: upload again).',
+  request: { params: IdParam },
+  responses: {
+    202: { content: { 'application/json': { schema: JobSchema } }, description: 'Queued again' },
+    200: { content: { 'application/json': { schema: JobSchema } }, description: 'Already queued or running: nothing to do' },
+    404: { content: { 'application/json': { schema: ErrorBody } }, description: 'No such job' },
+    409: { content: { 'application/json': { schema: ErrorBody } }, description: 'Nothing to retry' },
   },
 });
 
@@ -74,6 +92,17 @@ export function registerJobs(app: OpenAPIHono<AppEnv>, _s: Services, rt: Runtime
     const q = c.req.valid('query');
     const jobs = await rt.jobs.list({ status: q.status, kind: q.kind, limit: q.limit });
     return c.json({ items: (await Promise.all(jobs.map((j) => view(rt, j, false)))) as z.infer<typeof JobSchema>[] }, 200);
+  });
+
+  app.openapi(retry, async (c) => {
+    const job = await load(c.req.valid('param').id);
+    if (job.status === 'queued' || job.status === 'running') return c.json((await view(rt, job, true)) as z.infer<typeof JobSchema>, 200);
+    if (job.status === 'succeeded') throw new AppError('conflict', `job "${job.id}" succeeded: nothing to retry`);
+    if (job.kind !== MEDIA_JOB_KIND) throw new AppError('conflict', `a failed ${job.kind} job keeps none of its uploaded files: upload them again`);
+    const out = await rt.pipeline.retry(job.id);
+    if (out === 'superseded') throw new AppError('conflict', `job "${job.id}" was superseded by a newer upload of recording "${job.recordingId}"`);
+    const now = (await rt.jobs.get(job.id))!;
+    return c.json((await view(rt, now, true)) as z.infer<typeof JobSchema>, out === 'retried' ? 202 : 200);
   });
 
   // Job state lives in Postgres, whichever process runs the job: the stream polls it and sends what changed.

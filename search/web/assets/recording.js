@@ -90,7 +90,7 @@ if (player) {
   document.body.classList.add('has-media');
   const t0 = Number(player.dataset.start) || 0;
   const start = () => {
-    if (t0 > 0 && Math.abs(player.currentTime - t0) > 0.5) player.currentTime = t0;
+    if (t0 > 0 && Math.abs(player.currentTime - t0) > 0.01) player.currentTime = t0;
   };
   if (player.readyState >= 1) start();
   else player.addEventListener('loadedmetadata', start, { once: true });

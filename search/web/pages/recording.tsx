@@ -119,6 +119,18 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
                   <a href={at(ch.start)} data-seek={ch.start} data-end={ch.end} title={clockRange(ch.start, ch.end)} aria-current={i === chapterAt ? 'true' : undefined}>
                     <span class="time">{clock(ch.start)}</span> {ch.title}
                   </a>
+                  {ch.keywords.length ? (
+                    // Each keyword opens the chapter with that keyword's hits in this recording on the timeline.
+                    <ul class="keywords" aria-label={`Keywords of “${ch.title}”`}>
+                      {ch.keywords.map((k) => (
+                        <li>
+                          <a href={`/r/${encodeURIComponent(id)}${qs({ t: Math.round(ch.start * 1000) / 1000, q: k })}`} data-keyword={k}>
+                            {k}
+                          </a>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : null}
                 </li>
               ))}
             </ol>
