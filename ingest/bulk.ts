@@ -34,7 +34,7 @@ export async function ingestManifest(
   opts: { concurrency?: number; onEvent?: (e: BulkEvent) => void } = {},
 ): Promise<BulkSummary> {
   const t0 = performance.now();
-  const { rows, problems } = readManifest(manifestPath);
+  const { rows, problems } = readManifest(manifestPath, { roots: s.cfg.MEDIA_ROOTS ?? [] });
   const total = rows.length + problems.length;
   const summary: BulkSummary = { total, ingested: 0, unchanged: 0, failed: problems.length, moments: 0, failures: [...problems], seconds: 0 };
   let done = problems.length;

@@ -13,25 +13,31 @@ export const isoDate = z
   .trim()
   .transform((v, ctx) => {
     const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(v);
-    const d = m ? new Date(Date.UTC(+m[1], +(m[2] ?? 1) - 1, +(m[3] ?? 1))) : null;
-    if (!m || !d || d.getUTCMonth() !== +(m[2] ?? 1) - 1 || d.getUTCDate() !== +(m[3] ?? 1)) {
+    const [y, mo, day] = m ? [+m[1], +(m[2] ?? 1), +(m[3] ?? 1)] : [0, 0, 0];
+    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999 ('0050-06-01' would become 1950).
+    const d = new Date(0);
+    d.setUTCFullYear(y, mo - 1, day);
+    if (!m || y < 1 || d.getUTCFullYear() !== y || d.getUTCMonth() !== mo - 1 || d.getUTCDate() !== day) {
       ctx.addIssue({ code: 'custom', message: `not a date (YYYY-MM-DD): "${v}"` });
       return z.NEVER;
     }
     return d.toISOString().slice(0, 10);
   });
 
+/** Postgres text cannot hold NUL: refuse it where input arrives instead of failing in the database. */
+export const noNul = [(v: string) => !v.includes('\u0000'), { message: 'must not contain NUL (\\u0000) characters' }] as const;
+
 const blankToUndefined = (v: unknown) => (v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v);
 
 const rowSchema = z
   .object({
     id: z.preprocess(blankToUndefined, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
-    title: z.preprocess(blankToUndefined, z.string().trim().max(500).optional()),
+    title: z.preprocess(blankToUndefined, z.string().trim().max(500).refine(...noNul).optional()),
     recorded_at: z.preprocess(blankToUndefined, isoDate.optional()),
-    collection: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()),
-    language: z.preprocess(blankToUndefined, z.string().trim().max(35).optional()),
-    transcript: z.preprocess(blankToUndefined, z.string().trim().optional()),
-    media: z.preprocess(blankToUndefined, z.string().trim().optional()),
+    collection: z.preprocess(blankToUndefined, z.string().trim().max(200).refine(...noNul).optional()),
+    language: z.preprocess(blankToUndefined, z.string().trim().max(35).refine(...noNul).optional()),
+    transcript: z.preprocess(blankToUndefined, z.string().trim().max(4096).refine(...noNul).optional()),
+    media: z.preprocess(blankToUndefined, z.string().trim().max(4096).refine(...noNul).optional()),
   })
   .refine((r) => r.transcript || r.media, { message: 'a row needs a transcript (or media) path' });
 
@@ -53,22 +59,28 @@ export interface ParsedManifest {
   problems: ManifestProblem[];
 }
 
+export interface ManifestOptions {
+  /** Absolute folders paths may also point into (MEDIA_ROOTS); the manifest's own folder always counts. */
+  roots?: readonly string[];
+}
+
 /**
  * Reads a JSONL or CSV manifest. Each row is checked on its own: a bad row becomes a problem with its
  * line number and the other rows still go through. Paths are relative to the manifest and may not
- * leave its folder.
+ * leave its folder, unless they land under one of `roots` (symlinks resolved).
  */
-export function readManifest(manifestPath: string): ParsedManifest {
+export function readManifest(manifestPath: string, opts: ManifestOptions = {}): ParsedManifest {
   let text: string;
   try {
     text = fs.readFileSync(manifestPath, 'utf8');
   } catch (err) {
     throw new AppError('invalid_manifest', `cannot read manifest ${manifestPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseManifest(text, manifestPath, path.dirname(path.resolve(manifestPath)));
+  return parseManifest(text, manifestPath, path.dirname(path.resolve(manifestPath)), opts);
 }
 
-export function parseManifest(text: string, name: string, baseDir: string): ParsedManifest {
+export function parseManifest(text: string, name: string, baseDir: string, opts: ManifestOptions = {}): ParsedManifest {
+  const roots = opts.roots ?? [];
   const records = /\.csv$/i.test(name) || (!/\.jsonl?$/i.test(name) && !text.trimStart().startsWith('{')) ? csvRecords(text, name) : jsonlRecords(text);
   const rows: ManifestRow[] = [];
   const problems: ManifestProblem[] = [];
@@ -86,11 +98,11 @@ export function parseManifest(text: string, name: string, baseDir: string): Pars
     }
     const r = parsed.data;
     try {
-      const transcriptPath = r.transcript ? confine(baseDir, r.transcript) : undefined;
+      const transcriptPath = r.transcript ? confine(baseDir, r.transcript, roots) : undefined;
       if (r.media?.startsWith('s3://') && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\0]+$/.test(r.media)) {
         throw new Error(`media must be a path relative to the manifest or s3://bucket/key: "${r.media}"`);
       }
-      const mediaPath = r.media && !r.media.startsWith('s3://') ? confine(baseDir, r.media) : r.media;
+      const mediaPath = r.media && !r.media.startsWith('s3://') ? confine(baseDir, r.media, roots) : r.media;
       const base = r.id ?? path.basename(r.transcript ?? r.media ?? 'recording').replace(/\.[^.]+$/, '');
       const id = r.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
       if (seen.has(id)) throw new Error(`duplicate id "${id}" (first on line ${seen.get(id)})`);
@@ -108,13 +120,36 @@ export function parseManifest(text: string, name: string, baseDir: string): Pars
   return { rows, problems };
 }
 
-/** Resolves a manifest path, refusing absolute paths and anything that climbs out of the manifest's folder. */
-export function confine(baseDir: string, rel: string): string {
-  if (path.isAbsolute(rel) || /^[a-z]+:\/\//i.test(rel)) throw new Error(`path must be relative to the manifest: "${rel}"`);
+/**
+ * Resolves a manifest path to a real path (symlinks followed) inside the manifest's folder or one of `roots`
+ * (MEDIA_ROOTS). Without roots, absolute paths are refused; anything that climbs out, by `..` or by a link, is too.
+ */
+export function confine(baseDir: string, rel: string, roots: readonly string[] = []): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rel)) throw new Error(`path must be a file path, not a URL: "${rel}"`);
+  if (path.isAbsolute(rel) && roots.length === 0) throw new Error(`path must be relative to the manifest (or under MEDIA_ROOTS): "${rel}"`);
   const full = path.resolve(baseDir, rel);
-  const within = path.relative(baseDir, full);
-  if (within.startsWith('..') || path.isAbsolute(within)) throw new Error(`path leaves the manifest's folder: "${rel}"`);
-  return full;
+  const real = realPath(full);
+  const allowed = [baseDir, ...roots].map((d) => path.resolve(d));
+  if (allowed.some((d) => isWithin(realPath(d), real))) return real;
+  const where = roots.length ? "the manifest's folder and MEDIA_ROOTS" : "the manifest's folder";
+  if (allowed.some((d) => isWithin(d, full))) throw new Error(`path leads out of ${where} through a symbolic link: "${rel}"`);
+  if (path.isAbsolute(rel)) throw new Error(`path is outside ${where}: "${rel}"`);
+  throw new Error(`path leaves ${where}: "${rel}"`);
+}
+
+function isWithin(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** realpath of what exists of `p` (its deepest existing ancestor), with the rest appended: a missing file is checked too. */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realPath(parent), path.basename(p));
+  }
 }
 
 type RawRecord = { line: number; value: unknown } | { line: number; error: string };

@@ -62,6 +62,17 @@ const schema = z.object({
   RATE_LIMIT_PER_MIN: int(600, 0),
   /** JSON request bodies (questions); file uploads are bounded by MAX_UPLOAD_MB. */
   MAX_JSON_KB: int(256, 1),
+  /**
+   * Folders a manifest's `transcript` / `media` paths may point into besides the manifest's own folder (comma-separated
+   * absolute paths; symlinks are resolved before the check). Empty: only the manifest's folder (for an uploaded
+   * manifest, only the files uploaded with it).
+   */
+  MEDIA_ROOTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine((p) => path.isAbsolute(p), { message: 'each entry must be an absolute directory path' })))
+    .transform((roots) => roots.map((p) => path.resolve(p))),
   // Jobs: the queue that runs ingestion stages (see README "Jobs and workers").
   JOB_QUEUE: z.enum(['inprocess', 'bullmq']).default('inprocess'),
   /** Redis key prefix of the BullMQ queues (tests use a unique one each). */

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -130,6 +131,13 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     // Malformed multipart or JSON bodies surface as errors from the body parser.
     if (/multipart|boundary|form data|JSON/i.test(err.message) && !(err instanceof TypeError && /fetch/.test(err.message))) {
       return c.json({ error: { code: 'bad_request', message: `cannot read the request body: ${err.message}` } }, 400);
+    }
+    // Other client errors raised by middleware (e.g. a body of the wrong media type) keep their 4xx status.
+    if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
+      const code = err.status === 415 ? 'unsupported_format' : err.status === 413 ? 'payload_too_large' : 'bad_request';
+      const type = c.req.header('content-type');
+      const message = err.status === 415 ? `${c.req.method} ${c.req.path} does not take ${type ? `Content-Type "${type}"` : 'a body without a Content-Type'}` : err.message;
+      return c.json({ error: { code, message } }, err.status as ContentfulStatusCode);
     }
     (c.get('log') ?? s.log).error({ err }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'internal error; see the server log for the request id' } }, 500);

@@ -1,15 +1,15 @@
 import { z } from '@hono/zod-openapi';
-import { isoDate, RECORDING_ID } from '../../ingest/manifest.js';
+import { isoDate, noNul, RECORDING_ID } from '../../ingest/manifest.js';
 
 export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
   .openapi('Error');
 
 const optionalText = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).optional());
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(...noNul).optional());
 
 export const SearchQuery = z.object({
-  q: z.string().trim().min(1, 'q (the query) is required').max(1000, 'q is longer than 1000 characters').openapi({ example: 'remote control price' }),
+  q: z.string().trim().min(1, 'q (the query) is required').max(1000, 'q is longer than 1000 characters').refine(...noNul).openapi({ example: 'remote control price' }),
   limit: z.coerce.number().int().min(1).max(100).default(10),
   mode: z.enum(['hybrid', 'bm25', 'vector']).default('hybrid'),
   recording: optionalText(128),
@@ -55,7 +55,10 @@ export const SearchResponse = z
     query: z.string(),
     took_ms: z.number(),
     mode: z.enum(['hybrid', 'bm25', 'vector']),
-    degraded: z.boolean(),
+    degraded: z.boolean().openapi({ description: 'True when one retrieval leg failed and the results come from the other alone (never cached)' }),
+    degraded_legs: z
+      .array(z.enum(['bm25', 'vector']))
+      .openapi({ description: 'The legs that failed: bm25 (the lexical engine, Postgres or Elasticsearch) or vector; empty unless degraded' }),
     warnings: z.array(z.string()),
     cached: z.boolean(),
     routing: Routing,

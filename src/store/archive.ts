@@ -70,7 +70,8 @@ export class ArchiveStore {
     const params: unknown[] = [];
     const where: string[] = [];
     if (opts.collection) where.push(`collection = $${params.push(opts.collection)}`);
-    if (opts.q) where.push(`(title ILIKE $${params.push(`%${opts.q}%`)} OR id ILIKE $${params.length})`);
+    // The words as typed: %, _ and \ are LIKE wildcards (and its escape), matched literally here.
+    if (opts.q) where.push(`(title ILIKE $${params.push(`%${opts.q.replace(/[\\%_]/g, '\\$&')}%`)} OR id ILIKE $${params.length})`);
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ n }] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM recordings ${w}`, params);
     const rows = await this.db.query<RecordingRow>(

@@ -78,7 +78,13 @@ const SYNTAX: Record<string, string> = {
 /** JSON.parse is the authority on validity; jsonc-parser is only asked where the problem is, since V8 does not always say. */
 function syntaxError(file: string, content: string, cause: Error): TranscriptError {
   const errors: ParseError[] = [];
-  parseTree(content, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  // jsonc-parser recurses per nesting level: a hostile file nested deeply enough overflows the stack.
+  try {
+    parseTree(content, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    errors.length = 0;
+  }
   const first = errors[0];
   const offset = first?.offset ?? Number(/position (\d+)/.exec(cause.message)?.[1] ?? 0);
   const truncated = content.slice(offset).trim() === '';
@@ -91,8 +97,18 @@ function syntaxError(file: string, content: string, cause: Error): TranscriptErr
 const jsonPath = (path: PropertyKey[]): string =>
   `$${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
 
+/** The parse tree, or undefined when the document is nested too deeply to walk (RangeError: call stack). */
+function tree(parse: () => JsonNode | undefined): JsonNode | undefined {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
+}
+
 function shapeError(file: string, content: string, rawPath: PropertyKey[], message: string): TranscriptError {
-  const root = parseTree(content);
+  const root = tree(() => parseTree(content));
   const path = rawPath.filter((p): p is string | number => typeof p !== 'symbol');
   // A missing property has no node of its own: point at the nearest enclosing value.
   let node: JsonNode | undefined;

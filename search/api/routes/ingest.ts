@@ -3,20 +3,23 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { enqueueManifestJob, MANIFEST_JOB_KIND } from '../../../ingest/pipeline/manifest.js';
-import { confine, isoDate, RECORDING_ID } from '../../../ingest/manifest.js';
+import { confine, isoDate, noNul, readManifest, RECORDING_ID } from '../../../ingest/manifest.js';
 import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
 import { AppError } from '../../../src/errors.js';
 import type { Services } from '../../../src/services.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { ErrorBody, JobSchema, RecordingSchema } from '../schemas.js';
 
+/** Longest a manifest upload waits for the job queue before answering 202 with the job still to be queued. */
+const ENQUEUE_WAIT_MS = 2000;
+
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const Meta = z.object({
   id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
-  title: z.preprocess(blank, z.string().trim().max(500).optional()),
+  title: z.preprocess(blank, z.string().trim().max(500).refine(...noNul).optional()),
   recorded_at: z.preprocess(blank, isoDate.optional()),
-  collection: z.preprocess(blank, z.string().trim().max(200).optional()),
-  language: z.preprocess(blank, z.string().trim().max(35).optional()),
+  collection: z.preprocess(blank, z.string().trim().max(200).refine(...noNul).optional()),
+  language: z.preprocess(blank, z.string().trim().max(35).refine(...noNul).optional()),
 });
 
 const route = createRoute({
@@ -54,7 +57,12 @@ export function registerIngest(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtim
     if (!type.startsWith('multipart/form-data')) {
       throw new AppError('unsupported_format', 'send multipart/form-data with a `file` (transcript) or a `manifest` part');
     }
-    const body = await c.req.parseBody({ all: true });
+    let body: Record<string, unknown>;
+    try {
+      body = await c.req.parseBody({ all: true });
+    } catch (err) {
+      throw new AppError('bad_request', `cannot read the multipart body: ${(err as Error).message}`);
+    }
     const fields = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
     if (fields.manifest instanceof File) {
       const files = Object.values(body).flat().filter((v): v is File => v instanceof File && v !== fields.manifest);
@@ -65,6 +73,7 @@ export function registerIngest(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtim
     if (!(file instanceof File)) throw new AppError('bad_request', 'missing `file` part (a transcript) or `manifest` part');
     const meta = Meta.safeParse(Object.fromEntries(Object.entries(fields).filter(([, v]) => typeof v === 'string')));
     if (!meta.success) throw new AppError('bad_request', meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (file.name.includes('\u0000') || file.name.length > 255) throw new AppError('bad_request', 'the file name must be at most 255 characters, without NUL');
     const content = await readText(file);
     const base = file.name.replace(/\.[^.]+$/, '');
     const id = meta.data.id ?? slugId(meta.data.title ?? base, content);
@@ -91,25 +100,66 @@ async function readText(file: File): Promise<string> {
   return buf.toString('utf8');
 }
 
+/**
+ * Writes the manifest and its files to a folder of their own and checks every row before a job exists: relative
+ * paths name the uploaded files (nothing else on the server), absolute ones must be under MEDIA_ROOTS. A manifest
+ * with no row that can be ingested is refused (422) and leaves nothing behind; otherwise bad rows are reported by
+ * line in the job's result and the others are ingested.
+ */
 async function startManifestJob(s: Services, rt: Runtime, manifest: File, files: File[]) {
   const dir = path.join(s.cfg.dataDir, 'uploads', randomUUID());
-  await fs.mkdir(dir, { recursive: true });
   const manifestName = /\.csv$/i.test(manifest.name) ? 'manifest.csv' : 'manifest.jsonl';
   const manifestPath = path.join(dir, manifestName);
-  await fs.writeFile(manifestPath, Buffer.from(await manifest.arrayBuffer()));
-  for (const f of files) {
-    let target: string;
-    try {
-      target = confine(dir, f.name);
-    } catch (err) {
-      throw new AppError('bad_request', `file part "${f.name}": ${(err as Error).message}`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(manifestPath, Buffer.from(await manifest.arrayBuffer()));
+    const realDir = await fs.realpath(dir);
+    for (const f of files) {
+      let target: string;
+      try {
+        target = confine(dir, f.name);
+        if (target === realDir || target === path.join(realDir, manifestName)) throw new Error('not a file name beside the manifest');
+      } catch (err) {
+        throw new AppError('bad_request', `file part "${f.name}": ${(err as Error).message}`);
+      }
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, Buffer.from(await f.arrayBuffer()));
     }
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(target, Buffer.from(await f.arrayBuffer()));
+    const { rows, problems } = readManifest(manifestPath, { roots: s.cfg.MEDIA_ROOTS });
+    const absent = async (kind: string, p: string | undefined): Promise<string | null> => {
+      if (p === undefined || p.startsWith('s3://') || (await fs.stat(p).then((st) => st.isFile(), () => false))) return null;
+      const uploaded = p.startsWith(realDir + path.sep);
+      return `${kind} "${uploaded ? path.relative(realDir, p) : p}" ${uploaded ? 'was not uploaded with the manifest' : 'is not a file'}`;
+    };
+    let usable = 0;
+    for (const row of rows) {
+      const error = (await absent('transcript', row.transcriptPath)) ?? (await absent('media', row.mediaPath));
+      if (error) problems.push({ line: row.line, id: row.meta.id, error });
+      else usable++;
+    }
+    if (usable === 0) {
+      problems.sort((a, b) => a.line - b.line);
+      const listed = problems.slice(0, 5).map((p) => `line ${p.line}: ${p.error}`).join('; ');
+      const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
+      throw new AppError('invalid_manifest', `${manifest.name}: ${problems.length ? `no row can be ingested: ${listed}${more}` : 'no rows'}`, { problems });
+    }
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+    if (err instanceof AppError) throw err;
+    throw new AppError('bad_request', `cannot store the manifest upload: ${(err as Error).message}`);
   }
   // The job's payload says where the files are, so a restarted process (or a worker sharing DATA_DIR) can resume it.
   const job = await rt.jobs.create(MANIFEST_JOB_KIND, { manifest: manifest.name, files: files.length, manifestPath, dir });
-  await enqueueManifestJob(rt.queue, { jobId: job.id, manifestPath, dir });
+  // With BullMQ and Redis away the enqueue waits (ioredis holds the commands until it reconnects). The job is
+  // recorded in Postgres as queued, so answer after a short wait and let it reach the queue when Redis returns
+  // (a process restarted meanwhile re-enqueues it from Postgres at start).
+  const enqueued = enqueueManifestJob(rt.queue, { jobId: job.id, manifestPath, dir });
+  enqueued.catch((err: unknown) => s.log.error({ err, job: job.id }, 'manifest job could not be enqueued'));
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'waiting'>((resolve) => (timer = setTimeout(() => resolve('waiting'), ENQUEUE_WAIT_MS)));
+  if ((await Promise.race([enqueued, waited]).finally(() => clearTimeout(timer))) === 'waiting') {
+    s.log.warn({ job: job.id }, 'job queue unavailable; the job is recorded and will be queued when it returns');
+  }
   const { payload: _payload, ...shown } = job;
   return shown;
 }

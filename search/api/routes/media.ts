@@ -7,7 +7,7 @@ import busboy from 'busboy';
 import type { Context } from 'hono';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { probeMedia, type MediaInfo } from '../../../ingest/audio/decode.js';
-import { isoDate, RECORDING_ID } from '../../../ingest/manifest.js';
+import { isoDate, noNul, RECORDING_ID } from '../../../ingest/manifest.js';
 import { MEDIA_EXTENSIONS } from '../../../ingest/media.js';
 import { submitMediaIngest } from '../../../ingest/pipeline/submit.js';
 import { slugId } from '../../../ingest/transcript.js';
@@ -41,10 +41,10 @@ const PRESIGN_GET_S = 3600;
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const Meta = z.object({
   id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
-  title: z.preprocess(blank, z.string().trim().max(500).optional()),
+  title: z.preprocess(blank, z.string().trim().max(500).refine(...noNul).optional()),
   recorded_at: z.preprocess(blank, isoDate.optional()),
-  collection: z.preprocess(blank, z.string().trim().max(200).optional()),
-  language: z.preprocess(blank, z.string().trim().max(35).optional()),
+  collection: z.preprocess(blank, z.string().trim().max(200).refine(...noNul).optional()),
+  language: z.preprocess(blank, z.string().trim().max(35).refine(...noNul).optional()),
 });
 type MetaInput = z.infer<typeof Meta>;
 

@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { noNul } from '../../../ingest/manifest.js';
 import { AppError } from '../../../src/errors.js';
 import type { Services } from '../../../src/services.js';
 import { contentTypeFor, exportTranscript } from '../../../src/transcript/export.js';
@@ -16,8 +17,8 @@ const list = createRoute({
     query: z.object({
       limit: z.coerce.number().int().min(1).max(500).default(50),
       offset: z.coerce.number().int().min(0).default(0),
-      collection: z.string().max(200).optional(),
-      q: z.string().max(200).optional(),
+      collection: z.string().max(200).refine(...noNul).optional(),
+      q: z.string().max(200).refine(...noNul).optional(),
     }),
   },
   responses: {

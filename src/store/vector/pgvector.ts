@@ -80,6 +80,28 @@ export class PgVectorIndex implements VectorIndex {
     });
   }
 
+  /**
+   * For bulk loads: drops the HNSW index so rows go in as plain heap inserts; buildAnnIndex() then builds the
+   * graph on every partition, several times faster than inserting into it vector by vector (PGlite, 512-d
+   * halfvec: ~8 ms a vector against ~32 ms). Searches still answer in between, by exact scan. A process that
+   * stops in between gets the index back from init() at its next start.
+   */
+  async dropAnnIndex(): Promise<void> {
+    this.assertReady();
+    await this.db.exec('DROP INDEX IF EXISTS embeddings_hnsw');
+  }
+
+  /** Builds the HNSW index (a no-op when it exists); `maintenanceWorkMem` (e.g. '256MB') keeps the graph in memory. */
+  async buildAnnIndex(opts: { maintenanceWorkMem?: string } = {}): Promise<void> {
+    this.assertReady();
+    const mem = opts.maintenanceWorkMem;
+    if (mem !== undefined && !/^\d+\s*(kB|MB|GB)$/.test(mem)) throw new AppError('bad_request', `maintenance_work_mem: ${mem}`);
+    await this.db.transaction(async (tx) => {
+      if (mem) await tx.query(`SET LOCAL maintenance_work_mem = '${mem}'`);
+      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw (embedding halfvec_cosine_ops)');
+    });
+  }
+
   async deleteRecording(recordingId: string): Promise<void> {
     if (!this.dim) return;
     await this.db.query('DELETE FROM embeddings WHERE recording_id = $1', [recordingId]);
@@ -189,5 +211,7 @@ function toLiteral(v: Float32Array): string {
 
 function decadeBounds(decade: string): { from: string; to: string } {
   const start = Number(decade.slice(0, -1));
-  return { from: `${start}-01-01`, to: `${start + 10}-01-01` };
+  // Four-digit years: Postgres would read '50-01-01' as 2050.
+  const year = (y: number) => String(y).padStart(4, '0');
+  return { from: `${year(start)}-01-01`, to: `${year(start + 10)}-01-01` };
 }
