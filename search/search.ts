@@ -4,7 +4,7 @@ import { AppError } from '../src/errors.js';
 import { QEMB_NAMESPACE } from '../src/cache/index.js';
 import type { Services } from '../src/services.js';
 import { parseTemporal } from '../src/query/temporal.js';
-import { mergeSpans, reciprocalRankFusion, type Span } from './fusion.js';
+import { mergeSpans, reciprocalRankFusion, scoreFusion, type Span } from './fusion.js';
 import { detectSpeaker, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 
@@ -67,7 +67,7 @@ export function deepLink(recordingId: string, start: number): string {
   return `/r/${encodeURIComponent(recordingId)}?t=${Math.floor(start)}`;
 }
 
-/** Hybrid retrieval: BM25 and vector legs, fused by reciprocal rank, then merged into passages. */
+/** Hybrid retrieval: BM25 and vector legs, fused (score or rank fusion, FUSION), then merged into passages. */
 export async function searchMoments(s: Services, params: SearchParams): Promise<SearchOutcome> {
   const { p, routing, speaker } = await understand(s, params);
   const out = await retrieve(s, p);
@@ -120,9 +120,11 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
     warnings.push('vector search is off (EMBEDDINGS=none); results are BM25 only');
   }
   const depth = Math.max(50, p.limit * 5);
+  const qv = mode === 'bm25' ? null : queryVector(s, p.q);
+  qv?.catch(() => {}); // its failure is the vector leg's, reported below
   const [bm25, vector] = await Promise.all([
     mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(p.q), p.filters, depth)),
-    mode === 'bm25' ? null : settle(queryVector(s, p.q).then((v) => s.vectors!.search(v, p.filters, depth))),
+    qv === null ? null : settle(qv.then((v) => s.vectors!.search(v, p.filters, depth))),
   ]);
   // A leg that fails (engine down, query error) leaves the other one to answer, flagged as degraded. A bad
   // request is not an outage and is answered as such; with no leg left the search is a 503.
@@ -137,13 +139,9 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
   const degraded = degradedLegs.length > 0;
   const bm25Hits = bm25 && 'value' in bm25 ? bm25.value : [];
   const vectorHits = vector && 'value' in vector ? vector.value : [];
-  const legs = [
-    { ids: bm25Hits.map((h) => h.momentId), weight: 1 },
-    { ids: vectorHits.map((h) => h.momentId), weight: s.cfg.RRF_VECTOR_WEIGHT },
-  ].filter((l) => l.ids.length > 0);
-  const fused = reciprocalRankFusion(legs, s.cfg.RRF_K);
   const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
   const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
+  const fused = await fuse(s, bm25Hits, vectorHits, qv, vecScore);
   const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, Math.max(p.limit * 3, 30));
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
 
@@ -191,6 +189,35 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
       };
     }),
   };
+}
+
+/**
+ * One ranking from the legs' hits. With one leg (a mode, or a failed leg) that leg's order; with both, the
+ * configured fusion. Score fusion needs the cosine of every lexical candidate, so those the vector leg did
+ * not return are looked up by id (added to `cosine`, which the response reports as the vector score).
+ */
+async function fuse(
+  s: Services,
+  bm25Hits: { momentId: string; score: number }[],
+  vectorHits: { momentId: string; score: number }[],
+  qv: Promise<Float32Array> | null,
+  cosine: Map<string, number>,
+): Promise<Map<string, number>> {
+  if (s.cfg.FUSION === 'rrf' || bm25Hits.length === 0 || vectorHits.length === 0 || qv === null) {
+    const legs = [
+      { ids: bm25Hits.map((h) => h.momentId), weight: 1 },
+      { ids: vectorHits.map((h) => h.momentId), weight: s.cfg.RRF_VECTOR_WEIGHT },
+    ].filter((l) => l.ids.length > 0);
+    return reciprocalRankFusion(legs, s.cfg.RRF_K);
+  }
+  const missing = bm25Hits.map((h) => h.momentId).filter((id) => !cosine.has(id));
+  try {
+    for (const [id, c] of await s.vectors!.similarities(await qv, missing)) cosine.set(id, c);
+  } catch (err) {
+    // Without those cosines the lexical candidates would be judged on partial evidence: use the vector hits only.
+    s.log.warn({ err }, 'cosine lookup for lexical candidates failed');
+  }
+  return scoreFusion(bm25Hits.map((h) => ({ id: h.momentId, score: h.score })), cosine, s.cfg.FUSION_VECTOR_WEIGHT);
 }
 
 /** The query's embedding, cached by model and text (it does not change when the archive does). */

@@ -39,6 +39,10 @@ const schema = z.object({
   EMBEDDING_MODEL_DIR: optionalString,
   EMBED_WORKERS: int(2, 1),
   EMBED_BATCH: int(16, 1),
+  /** How the hybrid mode combines its legs: `score` (measured best with USE, see BENCHMARKS.md) or `rrf`. */
+  FUSION: z.enum(['score', 'rrf']).default('score'),
+  /** Weight of the z-scored cosine against BM25 normalised to the query's best (FUSION=score). */
+  FUSION_VECTOR_WEIGHT: num(0.02, 0),
   RRF_K: num(60, 1),
   RRF_VECTOR_WEIGHT: num(1, 0),
   MOMENT_TARGET_S: num(120, 1),

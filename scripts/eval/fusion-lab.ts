@@ -74,6 +74,9 @@ if (fs.existsSync(cacheFile)) {
   await s.close();
 }
 
+// LAB_SPLIT=0|1: score only the even or odd questions, to see whether a difference holds on both halves.
+if (process.env.LAB_SPLIT === '0' || process.env.LAB_SPLIT === '1') data = data.filter((_, i) => i % 2 === Number(process.env.LAB_SPLIT));
+
 type Scorer = (c: Cand[], q: Gathered) => Map<string, number>;
 function evaluate(name: string, scorer: Scorer) {
   const nd: number[] = [];
@@ -129,3 +132,69 @@ for (const b of [0.3, 0.5, 1]) {
     return new Map(cs.map((c) => [c.id, rrf(c.bm25Rank, 60) + 0.3 * rrf(c.vecRank, 60) + (b * rec.get(c.rec)!) / mx / 60]));
   });
 }
+// The vector leg cut to its top N: only its confident candidates get a vote.
+for (const n of [5, 10, 20, 50]) for (const w of [0.3, 0.5, 1]) {
+  evaluate(`rrf k60, vector top${n} only, w${w}`, (cs) => new Map(cs.map((c) => [c.id, rrf(c.bm25Rank, 60) + (c.vecRank !== null && c.vecRank < n ? w * rrf(c.vecRank, 60) : 0)])));
+}
+// Agreement: a lexical candidate that the vector leg also ranks highly is boosted; nothing is added otherwise.
+for (const n of [10, 20, 50, 100]) for (const b of [0.1, 0.2, 0.4]) {
+  evaluate(`bm25 rrf × (1+${b}) when vector top${n}`, (cs) =>
+    new Map(cs.filter((c) => c.bm25Rank !== null).map((c) => [c.id, rrf(c.bm25Rank, 60) * (c.vecRank !== null && c.vecRank < n ? 1 + b : 1)])));
+}
+// Small cosine weights on normalised BM25 scores (lexical candidates only).
+for (const a of [0.01, 0.02, 0.05, 0.1]) {
+  evaluate(`lexical only: bm25/max + ${a}*z(cos)`, (cs) => {
+    const pool = cs.filter((c) => c.bm25 !== null && c.cos !== null);
+    if (pool.length === 0) return new Map();
+    const mx = Math.max(...pool.map((c) => c.bm25!), 1e-9);
+    const m = mean(pool.map((c) => c.cos!));
+    const sd = Math.sqrt(mean(pool.map((c) => (c.cos! - m) ** 2))) || 1;
+    return new Map(pool.map((c) => [c.id, c.bm25! / mx + a * ((c.cos! - m) / sd)]));
+  });
+}
+// Different k per leg: a small k makes the top of a list count more.
+for (const [kb, kv, w] of [[60, 10, 0.3], [60, 10, 0.1], [20, 60, 0.2], [10, 60, 0.2], [30, 30, 0.2]] as const) {
+  evaluate(`rrf kb${kb} kv${kv} w${w}`, (cs) => new Map(cs.map((c) => [c.id, rrf(c.bm25Rank, kb) + w * rrf(c.vecRank, kv)])));
+}
+// The vector leg votes only inside the recordings that BM25 ranks best: archive-wide it confuses similar
+// meetings (its recording-scope figures are good, its archive-wide ones poor), so it reorders, it does not pick.
+const topRecordings = (cs: Cand[], r: number) => {
+  const best = new Map<string, number>();
+  for (const c of cs) if (c.bm25Rank !== null) best.set(c.rec, Math.min(best.get(c.rec) ?? Infinity, c.bm25Rank));
+  return new Set([...best.entries()].sort((a, b) => a[1] - b[1]).slice(0, r).map(([rec]) => rec));
+};
+for (const r of [1, 2, 3, 5, 10]) for (const w of [0.3, 0.5, 1]) {
+  evaluate(`rrf, vector votes in BM25's top ${r} recordings, w${w}`, (cs) => {
+    const recs = topRecordings(cs, r);
+    return new Map(cs.filter((c) => c.bm25Rank !== null || recs.has(c.rec)).map((c) => [c.id, rrf(c.bm25Rank, 60) + (recs.has(c.rec) ? w * rrf(c.vecRank, 60) : 0)]));
+  });
+}
+for (const r of [1, 2, 3, 5]) for (const w of [0.5, 1]) {
+  evaluate(`rrf, cosine rank within BM25's top ${r} recordings, w${w}`, (cs) => {
+    const recs = topRecordings(cs, r);
+    const pool = cs.filter((c) => recs.has(c.rec) && c.cos !== null).sort((a, b) => b.cos! - a.cos!);
+    const cr = new Map(pool.map((c, i) => [c.id, i]));
+    return new Map(cs.filter((c) => c.bm25Rank !== null || cr.has(c.id)).map((c) => [c.id, rrf(c.bm25Rank, 60) + (cr.has(c.id) ? w * rrf(cr.get(c.id)!, 60) : 0)]));
+  });
+}
+// Score fusion over both legs' candidates (a vector-only candidate has BM25 0), small cosine weights.
+for (const a of [0.01, 0.02, 0.03, 0.05]) {
+  evaluate(`union: bm25/max + ${a}*z(cos)`, (cs) => {
+    const pool = cs.filter((c) => c.cos !== null);
+    const mx = Math.max(...pool.map((c) => c.bm25 ?? 0), 1e-9);
+    const m = mean(pool.map((c) => c.cos!));
+    const sd = Math.sqrt(mean(pool.map((c) => (c.cos! - m) ** 2))) || 1;
+    return new Map(pool.map((c) => [c.id, (c.bm25 ?? 0) / mx + a * ((c.cos! - m) / sd)]));
+  });
+}
+// As the service runs it: each leg's top 50 (depth = max(50, 5 × limit)), cosine looked up for lexical-only candidates.
+for (const a of [0.01, 0.02, 0.03]) {
+  evaluate(`depth50 union: bm25/max + ${a}*z(cos)`, (cs) => {
+    const pool = cs.filter((c) => c.cos !== null && ((c.bm25Rank !== null && c.bm25Rank < 50) || (c.vecRank !== null && c.vecRank < 50)));
+    const mx = Math.max(...pool.map((c) => (c.bm25Rank !== null && c.bm25Rank < 50 ? c.bm25! : 0)), 1e-9);
+    const m = mean(pool.map((c) => c.cos!));
+    const sd = Math.sqrt(mean(pool.map((c) => (c.cos! - m) ** 2))) || 1;
+    return new Map(pool.map((c) => [c.id, (c.bm25Rank !== null && c.bm25Rank < 50 ? c.bm25! : 0) / mx + a * ((c.cos! - m) / sd)]));
+  });
+}
+evaluate('depth50 bm25', (cs) => new Map(cs.filter((c) => c.bm25Rank !== null && c.bm25Rank < 50).map((c) => [c.id, -c.bm25Rank!])));

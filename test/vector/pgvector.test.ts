@@ -43,6 +43,14 @@ describe('pgvector index on PGlite (partitioned by decade)', () => {
     expect(hits[0].score).toBeCloseTo(1, 2);
   });
 
+  it('gives the cosine of named moments across partitions, leaving out unknown ids', async () => {
+    const sims = await index.similarities(vec(1, 0), ['r1987#1', 'rnull#0', 'r1972#0', 'nope#9']);
+    expect([...sims.keys()].sort()).toEqual(['r1972#0', 'r1987#1', 'rnull#0']);
+    expect(sims.get('r1987#1')).toBeCloseTo(0, 2);
+    expect(sims.get('r1972#0')).toBeCloseTo(1 / Math.hypot(1, 0.1), 2);
+    expect(await index.similarities(vec(1, 0), [])).toEqual(new Map());
+  });
+
   it('filters by date range, collection, speaker and recording', async () => {
     expect((await index.search(vec(1, 0), { from: '1970-01-01', to: '1979-12-31' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
     expect((await index.search(vec(1, 0), { collection: 'c2' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);

@@ -52,6 +52,8 @@ export class PgVectorIndex implements VectorIndex {
       );
       await tx.query('CREATE TABLE IF NOT EXISTS embeddings_undated PARTITION OF embeddings DEFAULT');
       await tx.query('CREATE INDEX IF NOT EXISTS embeddings_recording ON embeddings (recording_id)');
+      // Score fusion looks up the cosine of lexical candidates by moment id.
+      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_moment ON embeddings (moment_id)');
       await tx.query('CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw (embedding halfvec_cosine_ops)');
       await tx.query(
         'INSERT INTO archive_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING',
@@ -122,6 +124,16 @@ export class PgVectorIndex implements VectorIndex {
     return rows
       .map((r) => ({ momentId: r.moment_id, score: Number(r.score) }))
       .sort((a, b) => b.score - a.score);
+  }
+
+  async similarities(vector: Float32Array, momentIds: string[]): Promise<Map<string, number>> {
+    this.assertReady();
+    if (momentIds.length === 0) return new Map();
+    const rows = await this.db.query<{ moment_id: string; score: number }>(
+      'SELECT moment_id, 1 - (embedding <=> $1::halfvec) AS score FROM embeddings WHERE moment_id = ANY($2::text[])',
+      [toLiteral(vector), momentIds],
+    );
+    return new Map(rows.map((r) => [r.moment_id, Number(r.score)]));
   }
 
   async reset(): Promise<void> {

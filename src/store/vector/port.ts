@@ -27,6 +27,8 @@ export interface VectorIndex {
   replaceRecording(recordingId: string, items: VectorItem[]): Promise<void>;
   deleteRecording(recordingId: string): Promise<void>;
   search(vector: Float32Array, filters: SearchFilters, limit: number): Promise<VectorHit[]>;
+  /** Cosine similarity of the given moments to the vector (moments without an embedding are left out). */
+  similarities(vector: Float32Array, momentIds: string[]): Promise<Map<string, number>>;
   /** Drops every vector and forgets the model, so another model can be bound (re-embedding). */
   reset(): Promise<void>;
   count(): Promise<number>;

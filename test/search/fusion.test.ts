@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { reciprocalRankFusion, scoreFusion } from '../../search/fusion.js';
+
+const order = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+
+describe('score fusion (BM25 normalised + weighted z-scored cosine)', () => {
+  const bm25 = [
+    { id: 'a', score: 10 },
+    { id: 'b', score: 9.9 },
+    { id: 'c', score: 5 },
+  ];
+  const cosine = new Map([
+    ['a', 0.1],
+    ['b', 0.5],
+    ['c', 0.9],
+    ['v', 0.95],
+  ]);
+
+  it('with weight 0 keeps the BM25 order and puts vector-only candidates last', () => {
+    expect(order(scoreFusion(bm25, cosine, 0))).toEqual(['a', 'b', 'c', 'v']);
+  });
+
+  it('lets the cosine reorder near-tied lexical candidates without overturning a clear BM25 lead', () => {
+    const fused = order(scoreFusion(bm25, cosine, 0.02));
+    expect(fused.slice(0, 2)).toEqual(['b', 'a']);
+    expect(fused.indexOf('c')).toBe(2);
+  });
+
+  it('includes candidates only the vector leg found, so a paraphrase still has answers', () => {
+    const fused = scoreFusion([], cosine, 0.02);
+    expect(order(fused)).toEqual(['v', 'c', 'b', 'a']);
+  });
+
+  it('scores a lexical candidate without a known cosine on BM25 alone', () => {
+    const fused = scoreFusion([...bm25, { id: 'x', score: 10 }], cosine, 0.02);
+    expect(fused.get('x')).toBeCloseTo(1, 6);
+  });
+});
+
+describe('weighted reciprocal rank fusion', () => {
+  it('adds weight/(k + rank) per leg', () => {
+    const fused = reciprocalRankFusion([{ ids: ['a', 'b'] }, { ids: ['b', 'c'], weight: 0.5 }], 60);
+    expect(fused.get('a')).toBeCloseTo(1 / 61, 9);
+    expect(fused.get('b')).toBeCloseTo(1 / 62 + 0.5 / 61, 9);
+    expect(order(fused)).toEqual(['b', 'a', 'c']);
+  });
+});
