@@ -1,0 +1,136 @@
+/**
+ * Pieces shared by the search benchmarks (bench:search, bench:scale): the real app on a loopback port, a
+ * small concurrent HTTP client with percentiles, the dev questions, and the search measurement suite.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Services } from '../../src/services.js';
+import { createApp } from '../../search/api/app.js';
+
+export interface Measurement {
+  label: string;
+  concurrency: number;
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  rps: number;
+  /** Requests retried after the connection was reset before they reached the app. */
+  resets: number;
+}
+
+/** Serves the real Hono app on 127.0.0.1 (an ephemeral port) over these services. */
+export async function startApp(s: Services): Promise<{ base: string; close(): Promise<void> }> {
+  const { app } = createApp(s);
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  // Requests can queue for seconds behind a busy single-connection database: keep idle sockets open well past
+  // that, or the server closes one just as the client reuses it (ECONNRESET).
+  Object.assign(server, { keepAliveTimeout: 120_000, headersTimeout: 121_000 });
+  await new Promise<void>((r) => server.once('listening', r));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** Requests every URL once, `concurrency` at a time; latency is request start to the body's last byte. */
+export async function measure(base: string, label: string, urls: string[], concurrency: number, print = true): Promise<Measurement> {
+  const times: number[] = [];
+  let i = 0;
+  let resets = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < urls.length) {
+        const u = urls[i++];
+        const t = performance.now();
+        let res: Response;
+        try {
+          res = await fetch(base + u);
+        } catch (err) {
+          // A kept-alive socket closed under us: the request never reached the app. Retry once, on the same clock.
+          if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
+          resets++;
+          res = await fetch(base + u);
+        }
+        if (!res.ok) throw new Error(`${u}: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+        times.push(performance.now() - t);
+      }
+    }),
+  );
+  const wall = (performance.now() - t0) / 1000;
+  times.sort((a, b) => a - b);
+  const p = (q: number) => round1(times[Math.min(times.length - 1, Math.floor(q * times.length))]);
+  const m: Measurement = { label, concurrency, n: times.length, p50: p(0.5), p95: p(0.95), p99: p(0.99), rps: round1(times.length / wall), resets };
+  if (print)
+    console.log(`${label.padEnd(40)} c=${String(concurrency).padEnd(3)} n=${m.n}  p50 ${m.p50.toFixed(1)} ms  p95 ${m.p95.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${m.rps.toFixed(1)} req/s${resets ? `  (${resets} connection resets retried)` : ''}`);
+  return m;
+}
+
+export interface Question {
+  query: string;
+  recording_id: string;
+  /** The year used for "In <year>, …" questions. */
+  year: string;
+}
+
+/** The first `n` questions (distinct texts) whose recording has a year, from a queries.jsonl. */
+export function loadQuestions(file: string, n: number, yearOf: (recordingId: string) => string | undefined): Question[] {
+  const seen = new Set<string>();
+  const out: Question[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const q = JSON.parse(line) as { query: string; recording_id: string };
+    const year = yearOf(q.recording_id);
+    if (!year || seen.has(q.query)) continue;
+    seen.add(q.query);
+    out.push({ query: q.query, recording_id: q.recording_id, year });
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+export const searchUrl = (mode: string, text: string, extra = '') =>
+  `/v1/search?q=${encodeURIComponent(text)}&mode=${mode}&limit=10${extra}`;
+
+export const SUITE_LABELS = {
+  cold: 'uncached, new query embedding',
+  uncached: 'uncached',
+  cached: 'cached (same requests again)',
+  routed: 'year question, routed',
+  unrouted: 'year question, unrouted (temporal=off)',
+} as const;
+
+/**
+ * At each concurrency: distinct questions with the result cache emptied (first with query embeddings never
+ * seen, then again with them cached, which is what "uncached" reports), the same requests answered from the
+ * cache, and "In <year>, <question>" routed by its year (temporal=auto) against the same text unrouted
+ * (temporal=off).
+ */
+export async function searchSuite(s: Services, base: string, questions: Question[], opts: { mode: string; concurrency: number[] }): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  const q = (text: string, extra = '') => searchUrl(opts.mode, text, extra);
+  for (const c of opts.concurrency) {
+    // A new index generation makes every earlier cached answer unreachable, so the next pass is uncached.
+    const plain = questions.map((x) => q(x.query, '&temporal=off'));
+    await s.cache.bumpGeneration();
+    // Only the first concurrency's first pass embeds the questions for the first time; later ones are warm-ups.
+    out.push(await measure(base, out.length === 0 ? SUITE_LABELS.cold : '(warm-up)', plain, c));
+    await s.cache.bumpGeneration();
+    out.push(await measure(base, SUITE_LABELS.uncached, plain, c));
+    out.push(await measure(base, SUITE_LABELS.cached, plain, c));
+    const routed = questions.map((x) => q(`In ${x.year}, ${x.query}`));
+    const unrouted = questions.map((x) => q(`In ${x.year}, ${x.query}`, '&temporal=off'));
+    // Query embeddings are cached apart from results (they survive a generation bump): warm them for both
+    // sides, so the comparison measures retrieval, not the embedder.
+    await measure(base, '(warm-up)', [...routed, ...unrouted], c);
+    await s.cache.bumpGeneration();
+    out.push(await measure(base, SUITE_LABELS.routed, routed, c));
+    out.push(await measure(base, SUITE_LABELS.unrouted, unrouted, c));
+  }
+  return out.filter((m) => m.label !== '(warm-up)');
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
