@@ -36,11 +36,11 @@ export class PostgresLexicalIndex implements LexicalIndex {
         })),
       );
       await tx.query(
-        `INSERT INTO lex_postings (term, moment_id, tf, len)
-         SELECT term, moment_id, tf, sum(tf) OVER (PARTITION BY moment_id)
+        `INSERT INTO lex_postings (term, moment_id, tf, len, recorded_at)
+         SELECT term, moment_id, tf, sum(tf) OVER (PARTITION BY moment_id), recorded_at
          FROM (
-           SELECT t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf
-           FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, text text),
+           SELECT t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf, x.recorded_at
+           FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, text text, recorded_at date),
                 unnest(to_tsvector('english', x.text)) AS t
          ) terms
          ORDER BY term`,
@@ -77,13 +77,16 @@ export class PostgresLexicalIndex implements LexicalIndex {
     if (!query.trim()) return [];
     const params: unknown[] = [query, this.params.k1, this.params.b, limit];
     const where: string[] = [];
+    // Dates are on the postings themselves (migrations/007): a dated question reads only its range's postings.
+    const dates: string[] = [];
+    if (filters.from) dates.push(`p.recorded_at >= $${params.push(filters.from)}::date`);
+    if (filters.to) dates.push(`p.recorded_at <= $${params.push(filters.to)}::date`);
     if (filters.recordingId) where.push(`d.recording_id = $${params.push(filters.recordingId)}`);
     if (filters.collection) where.push(`d.collection = $${params.push(filters.collection)}`);
     if (filters.speaker)
       where.push(`EXISTS (SELECT 1 FROM unnest(d.speakers) s WHERE lower(s) = lower($${params.push(filters.speaker)}))`);
-    if (filters.from) where.push(`d.recorded_at >= $${params.push(filters.from)}::date`);
-    if (filters.to) where.push(`d.recorded_at <= $${params.push(filters.to)}::date`);
-    const join = where.length ? `JOIN lex_docs d ON d.moment_id = p.moment_id WHERE ${where.join(' AND ')}` : '';
+    const join = where.length ? `JOIN lex_docs d ON d.moment_id = p.moment_id` : '';
+    const conditions = [...dates, ...where];
     const rows = await this.db.query<{ moment_id: string; score: number }>(
       `WITH q AS (SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', $1))),
             s AS (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
@@ -93,6 +96,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
               sum(t.idf * p.tf * ($2::float8 + 1) / (p.tf + $2::float8 * (1 - $3::float8 + $3::float8 * p.len / s.avgdl))) AS score
        FROM t JOIN lex_postings p ON p.term = t.term CROSS JOIN s
        ${join}
+       ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
        GROUP BY p.moment_id
        ORDER BY score DESC, p.moment_id
        LIMIT $4`,

@@ -129,10 +129,15 @@ export class PgVectorIndex implements VectorIndex {
   async similarities(vector: Float32Array, momentIds: string[]): Promise<Map<string, number>> {
     this.assertReady();
     if (momentIds.length === 0) return new Map();
-    const rows = await this.db.query<{ moment_id: string; score: number }>(
-      'SELECT moment_id, 1 - (embedding <=> $1::halfvec) AS score FROM embeddings WHERE moment_id = ANY($2::text[])',
-      [toLiteral(vector), momentIds],
-    );
+    const rows = await this.db.transaction(async (tx) => {
+      // A few dozen ids: always the moment_id index. Without statistics (PGlite runs no autovacuum, so
+      // tables are never analysed) the planner guesses a large share of rows and scans every partition.
+      await tx.query('SET LOCAL enable_seqscan = off');
+      return tx.query<{ moment_id: string; score: number }>(
+        'SELECT moment_id, 1 - (embedding <=> $1::halfvec) AS score FROM embeddings WHERE moment_id = ANY($2::text[])',
+        [toLiteral(vector), momentIds],
+      );
+    });
     return new Map(rows.map((r) => [r.moment_id, Number(r.score)]));
   }
 
