@@ -151,9 +151,10 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     expect(moved.end).toBeGreaterThan(api.at(-1)!.start);
     // A keyword opens the chapter with that keyword's hits on the timeline.
     const kw = items.first().locator('.keywords a').first();
-    await Promise.all([page.waitForURL(/[?&]q=/), kw.click()]);
+    // The page renders a search for the keyword on the server: on a loaded CI machine that can take a while.
+    await Promise.all([page.waitForURL(/[?&]q=/, { waitUntil: 'domcontentloaded', timeout: 90_000 }), kw.click()]);
     expect(await page.locator('.hits-track .hitmark').count()).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it('shows how the question was read (dates, speaker), groups by recording, and works without JavaScript', async () => {
     await page.goto(`${url}/?q=${encodeURIComponent('In 1992, what was said about the remote control?')}`);
