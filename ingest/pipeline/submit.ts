@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/jobs/wait.js';
 import fs from 'node:fs';
 import type { RecordingMeta } from '../../src/domain.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';
@@ -90,7 +91,10 @@ export async function submitMedia(
   // A new (or pending) recording is listed as processing from now on; a ready one keeps serving its current
   // content until the index stage replaces it.
   if (existing?.status !== 'ready') await s.archive.upsert(input.meta, { status: 'processing', checksum: input.sha256 });
-  await rt.pipeline.advance(job.id);
+  const onError = (err: unknown) => s.log.error({ err, job: job.id }, 'media job could not be enqueued');
+  if (!(await enqueuedWithin(rt.pipeline.advance(job.id), ENQUEUE_WAIT_MS, onError))) {
+    s.log.warn({ job: job.id }, 'job queue unavailable; the job is recorded and will be queued when it returns');
+  }
   return (await rt.jobs.get(job.id))!;
 }
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase } from '../helpers/postgres.js';
@@ -11,6 +13,7 @@ import { captureLogger, getJson, OwnRedis, sleep, waitFor } from './helpers.js';
  * deferred generation bump); this file proves what a client of the HTTP API sees, and the job queue.
  */
 
+const JFK = path.resolve(__dirname, '../../../shared/audio/jfk.wav');
 const UNAVAILABLE = 'redis cache unavailable; caching is off until it returns';
 const BACK = 'redis cache is back; caching is on';
 
@@ -106,4 +109,22 @@ describe('Redis stops under a running API (cache, rate limits, BullMQ jobs)', ()
     const found = await getJson(`${t.url}/v1/search?q=${encodeURIComponent('remote control')}&recording=IS1004a`);
     expect(found.body.results.length).toBeGreaterThan(0);
   });
+
+  it('a media upload while Redis is down is accepted, waits, and is transcribed when Redis returns', async () => {
+    await redis.kill('SIGKILL');
+    const form = new FormData();
+    form.set('title', 'Inaugural address');
+    form.set('file', new File([new Uint8Array(fs.readFileSync(JFK))], 'jfk.wav', { type: 'audio/wav' }));
+    const submitted = await getJson(`${t.url}/v1/recordings`, { method: 'POST', body: form });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    expect(submitted.ms).toBeLessThan(5000);
+    const id = submitted.body.job.id as string;
+    await sleep(1500);
+    expect((await getJson(`${t.url}/v1/jobs/${id}`)).body.status).toBe('queued');
+
+    await redis.up();
+    await waitFor(async () => (await getJson(`${t.url}/v1/jobs/${id}`)).body.status === 'succeeded', 90_000, 'the media job to run');
+    const found = await getJson(`${t.url}/v1/search?q=country&mode=bm25&recording=${encodeURIComponent(submitted.body.recording.id)}`);
+    expect(found.body.results.length).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../src/jobs/wait.js';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
@@ -11,7 +12,6 @@ import type { AppEnv, Runtime } from '../app.js';
 import { ErrorBody, JobSchema, RecordingSchema } from '../schemas.js';
 
 /** Longest a manifest upload waits for the job queue before answering 202 with the job still to be queued. */
-const ENQUEUE_WAIT_MS = 2000;
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const Meta = z.object({
@@ -150,14 +150,9 @@ async function startManifestJob(s: Services, rt: Runtime, manifest: File, files:
   }
   // The job's payload says where the files are, so a restarted process (or a worker sharing DATA_DIR) can resume it.
   const job = await rt.jobs.create(MANIFEST_JOB_KIND, { manifest: manifest.name, files: files.length, manifestPath, dir });
-  // With BullMQ and Redis away the enqueue waits (ioredis holds the commands until it reconnects). The job is
-  // recorded in Postgres as queued, so answer after a short wait and let it reach the queue when Redis returns
-  // (a process restarted meanwhile re-enqueues it from Postgres at start).
   const enqueued = enqueueManifestJob(rt.queue, { jobId: job.id, manifestPath, dir });
-  enqueued.catch((err: unknown) => s.log.error({ err, job: job.id }, 'manifest job could not be enqueued'));
-  let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<'waiting'>((resolve) => (timer = setTimeout(() => resolve('waiting'), ENQUEUE_WAIT_MS)));
-  if ((await Promise.race([enqueued, waited]).finally(() => clearTimeout(timer))) === 'waiting') {
+  const onError = (err: unknown) => s.log.error({ err, job: job.id }, 'manifest job could not be enqueued');
+  if (!(await enqueuedWithin(enqueued, ENQUEUE_WAIT_MS, onError))) {
     s.log.warn({ job: job.id }, 'job queue unavailable; the job is recorded and will be queued when it returns');
   }
   const { payload: _payload, ...shown } = job;
