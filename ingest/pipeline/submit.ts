@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/jobs/wait.js';
 import fs from 'node:fs';
 import type { RecordingMeta } from '../../src/domain.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/jobs/wait.js';
 import type { Services } from '../../src/services.js';
 import { diarizationEngine } from '../audio/transcribe.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';

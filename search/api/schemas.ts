@@ -5,8 +5,18 @@ export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
   .openapi('Error');
 
-const optionalText = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(...noNul).optional());
+/** Form fields left empty mean "not given". */
+export const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max).refine(...noNul).optional());
+
+/** Recording metadata sent as form fields beside an upload (transcript, media or manifest). */
+export const RecordingMetaFields = z.object({
+  id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
+  title: optionalText(500),
+  recorded_at: z.preprocess(blank, isoDate.optional()),
+  collection: optionalText(200),
+  language: optionalText(35),
+});
 
 export const SearchQuery = z.object({
   q: z.string().trim().min(1, 'q (the query) is required').max(1000, 'q is longer than 1000 characters').refine(...noNul).openapi({ example: 'remote control price' }),

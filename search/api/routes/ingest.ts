@@ -1,26 +1,16 @@
 import fs from 'node:fs/promises';
-import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../src/jobs/wait.js';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { enqueueManifestJob, MANIFEST_JOB_KIND } from '../../../ingest/pipeline/manifest.js';
-import { confine, isoDate, noNul, readManifest, RECORDING_ID } from '../../../ingest/manifest.js';
+import { confine, readManifest } from '../../../ingest/manifest.js';
 import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
 import { AppError } from '../../../src/errors.js';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../src/jobs/wait.js';
 import type { Services } from '../../../src/services.js';
 import type { AppEnv, Runtime } from '../app.js';
-import { ErrorBody, JobSchema, RecordingSchema } from '../schemas.js';
+import { ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
 
-/** Longest a manifest upload waits for the job queue before answering 202 with the job still to be queued. */
-
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const Meta = z.object({
-  id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
-  title: z.preprocess(blank, z.string().trim().max(500).refine(...noNul).optional()),
-  recorded_at: z.preprocess(blank, isoDate.optional()),
-  collection: z.preprocess(blank, z.string().trim().max(200).refine(...noNul).optional()),
-  language: z.preprocess(blank, z.string().trim().max(35).refine(...noNul).optional()),
-});
 
 const route = createRoute({
   method: 'post',
@@ -34,7 +24,7 @@ const route = createRoute({
     body: {
       content: {
         'multipart/form-data': {
-          schema: Meta.extend({ file: z.any().optional(), manifest: z.any().optional(), files: z.any().optional() }),
+          schema: RecordingMetaFields.extend({ file: z.any().optional(), manifest: z.any().optional(), files: z.any().optional() }),
         },
       },
     },
@@ -71,7 +61,7 @@ export function registerIngest(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtim
     }
     const file = fields.file;
     if (!(file instanceof File)) throw new AppError('bad_request', 'missing `file` part (a transcript) or `manifest` part');
-    const meta = Meta.safeParse(Object.fromEntries(Object.entries(fields).filter(([, v]) => typeof v === 'string')));
+    const meta = RecordingMetaFields.safeParse(Object.fromEntries(Object.entries(fields).filter(([, v]) => typeof v === 'string')));
     if (!meta.success) throw new AppError('bad_request', meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     if (file.name.includes('\u0000') || file.name.length > 255) throw new AppError('bad_request', 'the file name must be at most 255 characters, without NUL');
     const content = await readText(file);

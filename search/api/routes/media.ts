@@ -7,7 +7,7 @@ import busboy from 'busboy';
 import type { Context } from 'hono';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { probeMedia, type MediaInfo } from '../../../ingest/audio/decode.js';
-import { isoDate, noNul, RECORDING_ID } from '../../../ingest/manifest.js';
+import { RECORDING_ID } from '../../../ingest/manifest.js';
 import { MEDIA_EXTENSIONS } from '../../../ingest/media.js';
 import { submitMediaIngest } from '../../../ingest/pipeline/submit.js';
 import { slugId } from '../../../ingest/transcript.js';
@@ -18,7 +18,7 @@ import type { Services } from '../../../src/services.js';
 import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../src/storage/index.js';
 import type { StoredRecording } from '../../../src/store/archive.js';
 import type { AppEnv, Runtime } from '../app.js';
-import { ErrorBody, JobSchema, RecordingSchema } from '../schemas.js';
+import { blank, ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
 
 /*
  * Media intake and serving:
@@ -38,17 +38,9 @@ const MiB = 1024 * 1024;
 const PRESIGN_PUT_S = 3600;
 const PRESIGN_GET_S = 3600;
 
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const Meta = z.object({
-  id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
-  title: z.preprocess(blank, z.string().trim().max(500).refine(...noNul).optional()),
-  recorded_at: z.preprocess(blank, isoDate.optional()),
-  collection: z.preprocess(blank, z.string().trim().max(200).refine(...noNul).optional()),
-  language: z.preprocess(blank, z.string().trim().max(35).refine(...noNul).optional()),
-});
-type MetaInput = z.infer<typeof Meta>;
+type MetaInput = z.infer<typeof RecordingMetaFields>;
 
-const UploadRequest = Meta.extend({
+const UploadRequest = RecordingMetaFields.extend({
   filename: z.string().trim().min(1, 'filename is required').max(255),
   content_type: z.preprocess(blank, z.string().trim().max(100).optional()),
   size: z.number().int().positive('size must be the file size in bytes'),
@@ -242,7 +234,7 @@ async function receiveMultipart(s: Services, req: Request): Promise<{ fields: Re
 }
 
 function parseMeta(fields: Record<string, unknown>): MetaInput {
-  const meta = Meta.safeParse(fields);
+  const meta = RecordingMetaFields.safeParse(fields);
   if (!meta.success) throw new AppError('bad_request', issues(meta.error));
   return meta.data;
 }
@@ -369,7 +361,7 @@ export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime
       const h = createHash('sha256');
       for await (const chunk of await s.blobs.get(row.blob_key)) h.update(chunk as Buffer);
       const sha256 = h.digest('hex');
-      const meta = Meta.safeParse(row.meta ?? {});
+      const meta = RecordingMetaFields.safeParse(row.meta ?? {});
       const out = await acceptMedia(s, rt, {
         tmpKey: row.blob_key,
         sha256,
@@ -440,7 +432,7 @@ export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime
       'multipart/form-data with `file` (audio or video, up to MAX_UPLOAD_MB) and optional id, title, recorded_at, collection, ' +
       'language. The file is streamed to storage and checked with ffprobe. 202 with the recording (status pending) and the ' +
       'job that transcribes it; 200 with the existing recording when the same file (by sha256) is already in the archive.',
-    request: { body: { content: { 'multipart/form-data': { schema: Meta.extend({ file: z.any() }) } } } },
+    request: { body: { content: { 'multipart/form-data': { schema: RecordingMetaFields.extend({ file: z.any() }) } } } },
     responses: {
       202: { content: { 'application/json': { schema: AcceptedBody } }, description: 'Stored; the job transcribes and indexes it' },
       200: { content: { 'application/json': { schema: AcceptedBody } }, description: 'The same file is already in the archive' },
