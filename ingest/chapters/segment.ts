@@ -1,5 +1,6 @@
 import type { Cue } from '../../src/domain.js';
 import { contentTokens, GENERIC, isTransition, titleWord } from './text.js';
+import { cosine } from '../../src/math.js';
 
 /**
  * Chapters from topic shifts, TextTiling-style (Hearst 1997), over time instead of sentences:
@@ -415,18 +416,6 @@ function mean(xs: number[]): number {
 
 function add(acc: Float64Array, v: ArrayLike<number>): void {
   for (let i = 0; i < acc.length; i++) acc[i] += v[i];
-}
-
-function cosine(a: Float64Array, b: Float64Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 function nearest(xs: number[], i: number): number {

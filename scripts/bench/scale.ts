@@ -40,6 +40,7 @@ import { readManifest } from '../../ingest/manifest.js';
 import { buildMoments } from '../../ingest/moments.js';
 import { indexedText, ingestTranscript } from '../../ingest/transcript.js';
 import { loadQuestions, searchSuite, startApp, SUITE_LABELS, type Measurement } from './lib.js';
+import { rng } from '../../src/math.js';
 
 const SELF = fileURLToPath(import.meta.url);
 type Kind = 'lexical' | 'vector';
@@ -99,18 +100,6 @@ function loadSources(cfg: Config): Source[] {
       const moments = buildMoments(r.meta.id, parseTranscript(r.transcriptPath!, content), settings);
       return { meta: r.meta, file: r.transcriptPath!, content, texts: moments.map(indexedText) };
     });
-}
-
-/** mulberry32: small, seedable, good enough for shuffles and dates. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const DATE_FROM = Date.UTC(1950, 0, 1);

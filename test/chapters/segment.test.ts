@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cue } from '../../src/domain.js';
 import { segmentChapters, type PassageVector } from '../../ingest/chapters/segment.js';
 import { isTransition, STOPWORDS } from '../../ingest/chapters/text.js';
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../src/math.js';
 
 const BAKING = 'bread dough flour yeast oven loaf sourdough starter knead crust bake proof rye butter'.split(' ');
 const ASTRONOMY = 'telescope planet orbit galaxy nebula comet asteroid eclipse jupiter saturn moon observatory'.split(' ');

@@ -5,6 +5,7 @@
  * raw MFCC means over 1.5 s mostly measure which phonemes were said, while each component's shift measures
  * how this voice says the same sound (the classic GMM-supervector idea, without a trained UBM or i-vectors).
  */
+import { rng } from '../../../src/math.js';
 
 export interface Gmm {
   mu: Float64Array[];
@@ -14,17 +15,6 @@ export interface Gmm {
   c: Float64Array;
 }
 
-/** Deterministic PRNG (mulberry32) so a recording always diarizes the same way. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function constants(g: Omit<Gmm, 'c'>): Gmm {
   const c = Float64Array.from(g.mu, (_, k) => {
