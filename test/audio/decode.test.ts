@@ -3,8 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeRange, decodeStream, encodeWav, ffmpegPath, probeMedia } from '../../ingest/audio/decode.js';
-import { AppError } from '../../src/errors.js';
-import { JFK_MP3, JFK_WAV, tmpDir } from './helpers.js';
+import { failure, JFK_MP3, JFK_WAV, tmpDir } from './helpers.js';
 
 async function decodeAll(file: string, frameSamples?: number) {
   const frames: number[] = [];
@@ -16,14 +15,6 @@ async function decodeAll(file: string, frameSamples?: number) {
   return { frames, total };
 }
 
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(AppError);
-  return e as AppError;
-}
 
 describe('decode', () => {
   it('probes and streams jfk.mp3 as ~11 s of 16 kHz mono in fixed-size frames', async () => {

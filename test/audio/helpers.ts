@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
+import { AppError } from '../../src/errors.js';
 
 export const SHARED = path.resolve(import.meta.dirname, '../../../shared/audio');
 export const JFK_WAV = path.join(SHARED, 'jfk.wav');
@@ -66,4 +68,14 @@ export function speak(sentences: string[], pauses: number[], dir = tmpDir('flite
   const file = path.join(dir, 'spoken.wav');
   tool('sox', ['-R', ...parts, file], 'sox');
   return { file, starts, ends, durationS: t + 0.5 };
+}
+
+/** The AppError a promise rejects with; fails the test when it resolves or rejects with something else. */
+export async function failure(p: Promise<unknown>): Promise<AppError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(AppError);
+  return e as AppError;
 }

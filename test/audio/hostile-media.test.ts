@@ -15,7 +15,7 @@ import { PocketsphinxEngine } from '../../ingest/audio/asr/pocketsphinx.js';
 import { type DecodeFailure, decodeRange, encodeWav, ffmpegPath, looksLikeMedia, probeMedia } from '../../ingest/audio/decode.js';
 import { transcribeMedia } from '../../ingest/audio/transcribe.js';
 import { AppError, type ErrorCode } from '../../src/errors.js';
-import { JFK_MP3, JFK_WAV, tmpDir } from './helpers.js';
+import { failure, JFK_MP3, JFK_WAV, tmpDir } from './helpers.js';
 
 const dir = tmpDir('hostile-');
 const put = (name: string, data: Buffer | string) => {
@@ -29,14 +29,6 @@ const ffmpeg = (args: string[], name: string) => {
   return out;
 };
 
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(AppError);
-  return e as AppError;
-}
 
 /** A clear error: the stable code and reason, the file named first, one short line without ffmpeg internals. */
 function expectClear(e: AppError, file: string, code: ErrorCode, reason: DecodeFailure, words: RegExp) {

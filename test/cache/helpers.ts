@@ -72,7 +72,8 @@ export async function startRedis(port: number): Promise<ChildProcess> {
   return child;
 }
 
-async function pingOnce(port: number): Promise<boolean> {
+/** True when a Redis on this loopback port answers PING now (no retries). */
+export async function pingOnce(port: number): Promise<boolean> {
   const r = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   r.on('error', () => {});
   try {

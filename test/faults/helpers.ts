@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Embedder } from '../../src/embed/port.js';
-import { freePort, waitFor } from '../cache/helpers.js';
+import { freePort, pingOnce, waitFor } from '../cache/helpers.js';
 
 export { captureLogger, freePort, sleep, waitFor } from '../cache/helpers.js';
 
@@ -78,7 +78,7 @@ export class OwnRedis {
     child.once('exit', () => {
       if (this.child === child) this.child = null;
     });
-    await waitFor(() => portAnswers(this.port), 5000, `redis-server on port ${this.port}`);
+    await waitFor(() => pingOnce(this.port), 5000, `redis-server on port ${this.port}`);
   }
 
   /** SIGKILL by default: the server vanishes mid-run without a goodbye. */
@@ -94,20 +94,6 @@ export class OwnRedis {
   async destroy(): Promise<void> {
     await this.kill('SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function portAnswers(port: number): Promise<boolean> {
-  const { Redis } = await import('ioredis');
-  const r = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
   }
 }
 
