@@ -69,9 +69,22 @@ export function deepLink(recordingId: string, start: number): string {
 
 /** Hybrid retrieval: BM25 and vector legs, fused (score or rank fusion, FUSION), then merged into passages. */
 export async function searchMoments(s: Services, params: SearchParams): Promise<SearchOutcome> {
+  return (await searchMomentsScored(s, params)).outcome;
+}
+
+/** A search and the scores behind it, per moment: what an answer needs to cut passages to their best moments. */
+export interface ScoredSearch {
+  outcome: SearchOutcome;
+  /** The fused score of every moment the search ranked. */
+  fused: Map<string, number>;
+  /** Query–moment cosine where known (vector hits, and lexical candidates under score fusion). */
+  cosine: Map<string, number>;
+}
+
+export async function searchMomentsScored(s: Services, params: SearchParams): Promise<ScoredSearch> {
   const { p, routing, speaker } = await understand(s, params);
-  const out = await retrieve(s, p);
-  return { ...out, routing, speaker_filter: speaker, matched_text: p.q };
+  const { outcome, fused, cosine } = await retrieve(s, p);
+  return { outcome: { ...outcome, routing, speaker_filter: speaker, matched_text: p.q }, fused, cosine };
 }
 
 /** Reads a date range and a speaker out of the question, unless the caller gave them or switched it off. */
@@ -111,7 +124,10 @@ function speakerLabels(s: Services): Promise<string[]> {
   return labels;
 }
 
-async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text'>> {
+async function retrieve(
+  s: Services,
+  p: SearchParams,
+): Promise<{ outcome: Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text'>; fused: Map<string, number>; cosine: Map<string, number> }> {
   const warnings: string[] = [];
   let mode = p.mode;
   if (mode !== 'bm25' && !s.embedder) {
@@ -164,7 +180,7 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
     into.vector = maxOrNull(into.vector, from.vector);
   }).slice(0, p.limit);
   const highlights = await highlight(s, p.q, merged.map((h) => h.text));
-  return {
+  const outcome = {
     mode,
     degraded,
     degraded_legs: degradedLegs,
@@ -189,6 +205,7 @@ async function retrieve(s: Services, p: SearchParams): Promise<Omit<SearchOutcom
       };
     }),
   };
+  return { outcome, fused, cosine: vecScore };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Cue, SearchFilters } from '../domain.js';
 import type { Services } from '../services.js';
-import { joinOverlapping, reciprocalRankFusion } from '../../search/fusion.js';
-import { queryVector, searchMoments, type Leg, type Routing, type SearchResult } from '../../search/search.js';
+import { joinOverlapping } from '../../search/fusion.js';
+import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../../search/search.js';
 import type { MomentWithRecording } from '../store/archive.js';
 import { contentStems, coverage, subjectText } from './text.js';
 
@@ -68,13 +68,12 @@ export function citationLink(recordingId: string, start: number, end: number): s
 
 // A passage the model reads and a listener checks: neighbouring moments join up to this length.
 const MAX_EXCERPT_S = 150;
-const LEG_DEPTH = 100;
 
 /**
  * Excerpts for an answer. searchMoments reads the question (dates, speaker) and finds the passages; it merges
  * overlapping hits of a recording into one passage, which in a small archive can be a whole meeting. An
  * answer needs short passages to cite, so the passages are cut back to their best moments, ranked by the
- * same two legs (the query vector is cached, so this costs two index lookups).
+ * scores the search itself fused (no second retrieval).
  */
 export async function retrieveExcerpts(
   s: Services,
@@ -88,14 +87,14 @@ export async function retrieveExcerpts(
     from: opts.filters.from,
     to: opts.filters.to,
   };
-  const out = await searchMoments(s, { q: question, limit: opts.limit, mode: 'hybrid', filters, temporal: opts.temporal });
+  const { outcome: out, fused, cosine } = await searchMomentsScored(s, { q: question, limit: opts.limit, mode: 'hybrid', filters, temporal: opts.temporal });
   const effective: SearchFilters = {
     ...filters,
     from: out.routing?.from ?? undefined,
     to: out.routing?.to ?? undefined,
     speaker: out.speaker_filter?.label ?? filters.speaker,
   };
-  const excerpts = await momentExcerpts(s, out.matched_text, out.results, effective, opts.limit);
+  const excerpts = await momentExcerpts(s, out.results, { fused, cosine }, opts.limit);
   const ids = [...new Set(excerpts.map((e) => e.recording_id))];
   const cues = new Map(await Promise.all(ids.map(async (id) => [id, await s.archive.segments(id)] as const)));
   for (const e of excerpts) e.speaker = mainSpeaker(cues.get(e.recording_id) ?? [], e.start, e.end) ?? e.speaker;
@@ -112,16 +111,16 @@ export async function retrieveExcerpts(
   };
 }
 
-async function momentExcerpts(s: Services, q: string, results: SearchResult[], filters: SearchFilters, limit: number): Promise<Excerpt[]> {
+/** The search's passages cut back to their best moments, ranked by the search's own fused scores. */
+async function momentExcerpts(
+  s: Services,
+  results: SearchResult[],
+  { fused, cosine }: { fused: Map<string, number>; cosine: Map<string, number> },
+  limit: number,
+): Promise<Excerpt[]> {
   const candidates = results.flatMap((r) => r.moment_ids);
   if (candidates.length === 0) return [];
-  const [lex, vec] = await Promise.all([
-    s.lexical.search(q, filters, LEG_DEPTH).catch(() => []),
-    s.embedder && s.vectors ? queryVector(s, q).then((v) => s.vectors!.search(v, filters, LEG_DEPTH)).catch(() => []) : [],
-  ]);
-  const fused = reciprocalRankFusion([lex, vec].filter((l) => l.length).map((l) => ({ ids: l.map((h) => h.momentId) })), s.cfg.RRF_K);
-  const cosine = new Map(vec.map((h) => [h.momentId, h.score]));
-  // Search order breaks ties (and ranks moments a failed leg left unscored).
+  // Search order breaks ties.
   const order = new Map(candidates.map((id, i) => [id, i]));
   const ranked = [...new Set(candidates)].sort((a, b) => (fused.get(b) ?? 0) - (fused.get(a) ?? 0) || order.get(a)! - order.get(b)!);
   const moments = await s.archive.momentsByIds(ranked);

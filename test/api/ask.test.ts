@@ -124,6 +124,26 @@ describe('POST /v1/ask (real app, USE embeddings, scripted OpenAI-compatible mod
     expect(llm.requests.length).toBe(before);
   });
 
+  it('retrieves once: each leg is searched once for the question (the excerpts reuse the search scores)', async () => {
+    llm.set({ reply: good });
+    const s = t.services;
+    const calls = { lexical: 0, vector: 0 };
+    const lexical = s.lexical.search.bind(s.lexical);
+    const vector = s.vectors!.search.bind(s.vectors);
+    s.lexical.search = (...a) => (calls.lexical++, lexical(...a));
+    s.vectors!.search = (...a) => (calls.vector++, vector(...a));
+    try {
+      // Only subject words: the relevance gate then needs no second vector lookup for them.
+      const { status, body } = await ask({ question: 'remote control selling price profit target' });
+      expect(status).toBe(200);
+      expect(body.citations.length).toBeGreaterThan(0);
+    } finally {
+      s.lexical.search = lexical;
+      s.vectors!.search = vector;
+    }
+    expect(calls).toEqual({ lexical: 1, vector: 1 });
+  });
+
   it('removes invented citation numbers, in JSON and in the final SSE event', async () => {
     llm.set({ reply: (ex) => `The budget was approved by the board [7]. They said "${quote(ex.get(3)!)}" [3][7]. ${good(ex)}` });
     const q = { question: 'What was said about the price of the remote control?', limit: 5 };
