@@ -170,6 +170,8 @@ export class FakeElasticsearch {
   private server: http.Server | null = null;
   readonly docs = new Map<string, string>();
   requests = 0;
+  /** `METHOD /path` of every request served. */
+  readonly paths: string[] = [];
   private constructor(readonly port: number) {}
 
   static async start(): Promise<FakeElasticsearch> {
@@ -194,6 +196,7 @@ export class FakeElasticsearch {
           res.end(JSON.stringify(json));
         };
         const p = new URL(req.url ?? '/', this.url).pathname;
+        this.paths.push(`${req.method} ${p}`);
         if (req.method === 'GET' && p === '/') return send(200, { name: 'fake', cluster_name: 'fake', version: { number: '8.13.0' }, tagline: 'You Know, for Search' });
         if (p.startsWith('/_index_template/')) return send(200, { acknowledged: true });
         if (p.endsWith('/_delete_by_query')) return send(200, { took: 1, deleted: 0, total: 0, failures: [] });

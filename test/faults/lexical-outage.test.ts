@@ -124,3 +124,46 @@ describe('a retrieval leg fails (loopback HTTP, PGlite, Elasticsearch adapter)',
     expect((await search(t, 'remote control fifty million euros profit')).body.cached).toBe(true);
   });
 });
+
+describe('Elasticsearch is down when the service starts (loopback HTTP, PGlite, Elasticsearch adapter)', () => {
+  const embedder = new HashEmbedder();
+  let es: FakeElasticsearch;
+  let t: TestServer;
+
+  beforeAll(async () => {
+    es = await FakeElasticsearch.start();
+    await es.down();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await es?.down();
+  });
+
+  it('starts anyway, answers degraded, refuses the lexical write without storing half of it, and heals once ES answers', async () => {
+    const t0 = performance.now();
+    t = await startTestServer({ LEXICAL_ENGINE: 'elasticsearch', ES_URL: es.url, SAMPLE_ARCHIVE: 'off' }, { embedder });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect((await getJson(`${t.url}/healthz`)).status).toBe(200);
+
+    // Nothing indexed yet: a degraded, empty answer rather than a 500.
+    const empty = await search(t, Q);
+    expect(empty.status, JSON.stringify(empty.body)).toBe(200);
+    expect(empty.body).toMatchObject({ degraded: true, degraded_legs: ['bm25'] });
+
+    const refused = await ingest(t, 'ES2005a', 'Remote control kick-off', '1992-01-11');
+    expect(refused.status, JSON.stringify(refused.body)).toBeGreaterThanOrEqual(500);
+    expect(refused.body.error.message).toMatch(/Elasticsearch/);
+    // The recording is kept as failed, with the reason, for the archivist to send again (not half-ready).
+    const failed = await getJson(`${t.url}/v1/recordings/ES2005a`);
+    expect(failed.body).toMatchObject({ status: 'failed' });
+    expect(JSON.stringify(failed.body)).toMatch(/Elasticsearch/);
+
+    await es.up();
+    expect((await ingest(t, 'ES2005a', 'Remote control kick-off', '1992-01-11')).status).toBe(201);
+    expect(es.paths).toContain('PUT /_index_template/moments-decades');
+    expect((await getJson(`${t.url}/v1/recordings/ES2005a`)).body).toMatchObject({ status: 'ready' });
+    const whole = await search(t, Q);
+    expect(whole.body).toMatchObject({ degraded: false, degraded_legs: [] });
+    expect(whole.body.results.some((r: { scores: { bm25: number | null } }) => r.scores.bm25 !== null)).toBe(true);
+  });
+});

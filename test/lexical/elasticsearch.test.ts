@@ -283,11 +283,33 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     expect(err.details).toMatchObject({ engine: 'elasticsearch', operation: 'search', status: 500 });
   });
 
-  it('maps a connection error (mocked, then a real refused port) to upstream_error', async () => {
-    const { on, index } = setup();
-    on('GET', '/', () => new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200'));
-    const err = await upstreamError(index.init());
+  it('starts with the cluster unreachable, and installs the template before the first write once it answers', async () => {
+    const { on, index, requests } = setup();
+    let up = false;
+    on('GET', '/', () => (up ? { name: 'n', cluster_name: 'c', version: { number: '8.13.0' }, tagline: 'You Know, for Search' } : new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200')));
+    on('PUT', '/_index_template/:name', () => ({ acknowledged: true }));
+    acceptWrites(on);
+    await index.init(); // degraded, not fatal
+    const err = await upstreamError(index.replaceRecording('rec-a', [doc(0, '1987-05-01')]));
     expect(err.message).toBe('Elasticsearch connect failed: cannot reach the cluster (connect ECONNREFUSED 127.0.0.1:9200)');
+    expect(new Set(requests.map((r) => `${r.method} ${r.path}`))).toEqual(new Set(['GET /'])); // nothing deleted or written
+    const before = requests.length;
+    up = true;
+    await index.replaceRecording('rec-a', [doc(0, '1987-05-01')]);
+    expect(requests.map((r) => `${r.method} ${r.path}`).slice(before, before + 2)).toEqual(['GET /', 'PUT /_index_template/p-decades']);
+    expect(requests.at(-1)!.path).toBe('/_bulk');
+    await index.replaceRecording('rec-a', [doc(1, '1987-05-01')]);
+    expect(requests.filter((r) => r.path.startsWith('/_index_template')).length).toBe(1); // once per process
+  });
+
+  it('refuses to start when the cluster answers with an error (bad credentials)', async () => {
+    const { on, index } = setup();
+    on('GET', '/', () => responseError(401, 'security_exception', 'unable to authenticate user'));
+    const err = await upstreamError(index.init());
+    expect(err.message).toBe('Elasticsearch connect failed: HTTP 401 security_exception: unable to authenticate user');
+  });
+
+  it('maps a connection error (mocked, then a real refused port) to upstream_error', async () => {
 
     // Port 1 on loopback: nothing listens there, so the real HTTP connection gets a genuine ECONNREFUSED.
     // (maxRetries 0 only to skip the transport's back-off between attempts.)

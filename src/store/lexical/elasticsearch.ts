@@ -62,6 +62,10 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
    * vector leg to fall back on, so it fails fast instead.
    */
   private readonly searchOpts: { maxRetries: number; requestTimeout: number; retryBackoff: () => number };
+  /** Connection check and index template: done, under way, or null (not yet, or the last attempt failed). */
+  private setup: Promise<void> | null = null;
+  /** init() met an unreachable cluster: the next write sets up first. */
+  private setupPending = false;
   /** Creations done or under way in this process, so each decade index costs one request at most. */
   private readonly ensured = new Map<string, Promise<void>>();
 
@@ -120,7 +124,33 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
    * No index is created here: decade indices appear when their first document arrives.
    */
   async init(): Promise<void> {
-    const info = await this.call('connect', () => this.client.info());
+    try {
+      await this.ready();
+    } catch (err) {
+      // A cluster that is down (or still starting) must not keep the service down: searches answer from the
+      // vector leg, flagged degraded, and the first write after it comes back installs the template. A cluster
+      // that answers with an error (bad credentials, a rejected template) is a configuration fault: stop.
+      if (!(err instanceof AppError && (err.details as { unreachable?: boolean } | undefined)?.unreachable)) throw err;
+      this.log?.warn({ engine: 'elasticsearch', err: err.message }, 'Elasticsearch unreachable at start-up; the lexical leg is degraded until it answers');
+      this.setupPending = true;
+    }
+  }
+
+  /** The template is in place: set up once per process, again after a failed attempt. */
+  private ready(): Promise<void> {
+    if (!this.setup) {
+      const p = this.installTemplate().then(() => void (this.setupPending = false));
+      this.setup = p;
+      p.catch(() => {
+        if (this.setup === p) this.setup = null;
+      });
+    }
+    return this.setup;
+  }
+
+  private async installTemplate(): Promise<void> {
+    // Fail fast on an unreachable cluster (the client's default is 3 retries with seconds of backoff each).
+    const info = await this.call('connect', () => this.client.info(undefined, this.searchOpts));
     this.log?.info({ engine: 'elasticsearch', version: info.version?.number, alias: this.alias }, 'Elasticsearch lexical index ready');
     await this.call('put index template', () =>
       this.client.indices.putIndexTemplate({
@@ -142,6 +172,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     const esDocs = docs.map(toEsDoc);
     const indices = [...new Set(esDocs.map((d) => this.indexName(decadeOf(d.recorded_at))))];
     // Delete through the alias: the recording's date may have changed, moving it to another decade.
+    if (this.setupPending) await this.ready();
     await this.deleteRecording(recordingId);
     if (esDocs.length === 0) return;
     await Promise.all(indices.map((i) => this.ensureIndex(i)));
@@ -360,6 +391,7 @@ function upstream(operation: string, err: unknown): AppError {
   } else {
     reason = e ? e.message : String(err);
   }
-  const details = { engine: 'elasticsearch', operation, status: e?.status, type: e?.type };
+  const unreachable = e?.name === 'ConnectionError' || e?.name === 'NoLivingConnectionsError' || e?.name === 'TimeoutError';
+  const details = { engine: 'elasticsearch', operation, status: e?.status, type: e?.type, unreachable };
   return new AppError('upstream_error', `Elasticsearch ${operation} failed: ${reason}`, details);
 }
