@@ -87,14 +87,19 @@ export class PostgresLexicalIndex implements LexicalIndex {
       where.push(`EXISTS (SELECT 1 FROM unnest(d.speakers) s WHERE lower(s) = lower($${params.push(filters.speaker)}))`);
     const join = where.length ? `JOIN lex_docs d ON d.moment_id = p.moment_id` : '';
     const conditions = [...dates, ...where];
+    // Per-term constants are computed once (MATERIALIZED) in float8. Inlined into the aggregate, idf was
+    // recomputed for every posting in numeric arithmetic, which cost more than reading the postings (at 100K
+    // moments p50 41 → 26 ms, p95 149 → 86 ms; BENCHMARKS.md, "Scale").
     const rows = await this.db.query<{ moment_id: string; score: number }>(
-      `WITH q AS (SELECT DISTINCT lexeme AS term FROM unnest(to_tsvector('english', $1))),
-            s AS (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
-            t AS (SELECT q.term, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) AS idf
-                  FROM q JOIN lex_terms lt ON lt.term = q.term CROSS JOIN s WHERE lt.df > 0)
-       SELECT p.moment_id,
-              sum(t.idf * p.tf * ($2::float8 + 1) / (p.tf + $2::float8 * (1 - $3::float8 + $3::float8 * p.len / s.avgdl))) AS score
-       FROM t JOIN lex_postings p ON p.term = t.term CROSS JOIN s
+      `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
+            t AS MATERIALIZED (
+              SELECT lt.term, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
+                     $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
+              FROM lex_terms lt CROSS JOIN s
+              WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0)
+       -- w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
+       SELECT p.moment_id, sum(t.w * p.tf / (p.tf + t.c0 + t.c1 * p.len)) AS score
+       FROM t JOIN lex_postings p ON p.term = t.term
        ${join}
        ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
        GROUP BY p.moment_id
