@@ -83,10 +83,10 @@ export class PostgresLexicalIndex implements LexicalIndex {
     if (filters.to) dates.push(`p.recorded_at <= $${params.push(filters.to)}::date`);
     if (filters.recordingId) where.push(`d.recording_id = $${params.push(filters.recordingId)}`);
     if (filters.collection) where.push(`d.collection = $${params.push(filters.collection)}`);
-    if (filters.speaker)
-      where.push(`EXISTS (SELECT 1 FROM unnest(d.speakers) s WHERE lower(s) = lower($${params.push(filters.speaker)}))`);
-    const join = where.length ? `JOIN lex_docs d ON d.moment_id = p.moment_id` : '';
-    const conditions = [...dates, ...where];
+    if (filters.speaker) where.push(`lex_lower_labels(d.speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
+    // The moments passing the filters, found by index (migrations/008), then only their postings are scored.
+    const docs = where.length ? `, ok AS MATERIALIZED (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})` : '';
+    const conditions = [...dates, ...(where.length ? ['p.moment_id IN (SELECT moment_id FROM ok)'] : [])];
     // Per-term constants are computed once (MATERIALIZED) in float8. Inlined into the aggregate, idf was
     // recomputed for every posting in numeric arithmetic, which cost more than reading the postings (at 100K
     // moments p50 41 → 26 ms, p95 149 → 86 ms; BENCHMARKS.md, "Scale").
@@ -96,11 +96,10 @@ export class PostgresLexicalIndex implements LexicalIndex {
               SELECT lt.term, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
                      $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
               FROM lex_terms lt CROSS JOIN s
-              WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0)
+              WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0)${docs}
        -- w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
        SELECT p.moment_id, sum(t.w * p.tf / (p.tf + t.c0 + t.c1 * p.len)) AS score
        FROM t JOIN lex_postings p ON p.term = t.term
-       ${join}
        ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
        GROUP BY p.moment_id
        ORDER BY score DESC, p.moment_id
