@@ -138,9 +138,12 @@ async function retrieve(
   const depth = Math.max(50, p.limit * 5);
   const qv = mode === 'bm25' ? null : queryVector(s, p.q);
   qv?.catch(() => {}); // its failure is the vector leg's, reported below
+  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(p.q), p.filters, depth));
+  // Score fusion waits for BM25's candidates (see vectorLeg); rank fusion runs both legs at once.
+  const ordered = mode === 'hybrid' && s.cfg.FUSION === 'score';
   const [bm25, vector] = await Promise.all([
-    mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(p.q), p.filters, depth)),
-    qv === null ? null : settle(qv.then((v) => s.vectors!.search(v, p.filters, depth))),
+    lexical,
+    qv === null ? null : ordered ? lexical!.then((b) => settle(vectorLeg(s, qv, p.filters, depth, b))) : settle(vectorLeg(s, qv, p.filters, depth, null)),
   ]);
   // A leg that fails (engine down, query error) leaves the other one to answer, flagged as degraded. A bad
   // request is not an outage and is answered as such; with no leg left the search is a 503.
@@ -206,6 +209,28 @@ async function retrieve(
     }),
   };
   return { outcome, fused, cosine: vecScore };
+}
+
+/**
+ * The vector leg's hits. Under score fusion a vector-only candidate scores at most FUSION_VECTOR_WEIGHT × its
+ * z-scored cosine, below nearly every lexical candidate; its nearest neighbours matter only when BM25 finds
+ * fewer than `depth` moments. When BM25 found a full list, the leg is the cosine of each of those candidates
+ * (an index lookup by id) instead of an ANN search over every partition: the slowest part of a hybrid search
+ * at scale. Measured against the full ANN leg in BENCHMARKS.md ("Fusion").
+ */
+async function vectorLeg(
+  s: Services,
+  qv: Promise<Float32Array>,
+  filters: SearchFilters,
+  depth: number,
+  bm25: { value: { momentId: string }[] } | { error: unknown } | null,
+): Promise<{ momentId: string; score: number }[]> {
+  const v = await qv;
+  if (s.cfg.FUSION === 'score' && bm25 && 'value' in bm25 && bm25.value.length >= depth) {
+    const cos = await s.vectors!.similarities(v, bm25.value.map((h) => h.momentId));
+    return [...cos].map(([momentId, score]) => ({ momentId, score })).sort((a, b) => b.score - a.score);
+  }
+  return s.vectors!.search(v, filters, depth);
 }
 
 /**
