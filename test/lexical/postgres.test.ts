@@ -4,6 +4,10 @@ import { migrate } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/port.js';
 import { PostgresLexicalIndex } from '../../src/store/lexical/postgres.js';
 import { describeLexicalContract } from '../contract/lexical-contract.js';
+import { buildMoments } from '../../ingest/moments.js';
+import { indexedText } from '../../ingest/transcript.js';
+import { parseTranscript } from '../../src/transcript/index.js';
+import { devTranscript } from '../helpers/server.js';
 
 let db: Db | undefined;
 afterAll(async () => db?.close());
@@ -37,6 +41,42 @@ describe('postgres BM25 scores', () => {
       const want = expected(['budget', 'plan']);
       const got = new Map((await index.search('budget plan', {}, 10)).map((h) => [h.momentId, h.score]));
       want.forEach((score, i) => (score > 0 ? expect(got.get(`r#${i}`)).toBeCloseTo(score, 9) : expect(got.has(`r#${i}`)).toBe(false)));
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('postgres BM25 common-term pruning (real dev transcripts)', () => {
+  it('ranks exactly as the exhaustive scan on the candidates it keeps, and falls back when they are too few', async () => {
+    const local = await openPglite();
+    try {
+      await migrate(local);
+      const pruned = new PostgresLexicalIndex(local);
+      const exhaustive = new PostgresLexicalIndex(local, { k1: 1.2, b: 0.75, exhaustive: true });
+      const ids = ['ES2005a', 'ES2008a', 'IS1000a', 'TS3003c', 'Bed004', 'Bmr010'];
+      for (const id of ids) {
+        const moments = buildMoments(id, parseTranscript(`${id}.vtt`, devTranscript(id)), { targetS: 120, maxS: 150, overlapS: 30 });
+        await pruned.replaceRecording(id, moments.map((m) => ({ momentId: m.id, recordingId: id, recordedAt: '1990-01-01', collection: null, speakers: m.speakers, start: m.start, end: m.end, text: indexedText(m) })));
+      }
+      // "think", "want", "button" are in most moments of these meetings: common terms.
+      for (const q of ['remote control button design think', 'what did they want for the budget', 'transcription tool think want']) {
+        const a = await pruned.search(q, {}, 10);
+        const b = await exhaustive.search(q, {}, 10);
+        const exact = new Map((await exhaustive.search(q, {}, 1000)).map((h) => [h.momentId, h.score]));
+        for (const h of a) expect(h.score).toBeCloseTo(exact.get(h.momentId)!, 9);
+        expect(a[0].momentId).toBe(b[0].momentId);
+      }
+      const df = async (term: string) => Number((await local.query<{ df: number }>('SELECT df FROM lex_terms WHERE term = $1', [term]))[0]?.df ?? 0);
+      const [n] = await local.query<{ n: number }>('SELECT n FROM lex_stats');
+      expect(await df('think')).toBeGreaterThan(0.05 * Number(n.n)); // the queries above do prune
+      // A rare term in fewer moments than asked for, next to a common one: the list is filled from the exhaustive scan.
+      const few = await df('rubber');
+      expect(few).toBeGreaterThan(0);
+      expect(few).toBeLessThan(10);
+      const rare = await pruned.search('rubber think', {}, 10);
+      expect(rare.map((h) => h.momentId)).toEqual((await exhaustive.search('rubber think', {}, 10)).map((h) => h.momentId));
+      expect(rare.length).toBe(10);
     } finally {
       await local.close();
     }

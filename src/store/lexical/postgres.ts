@@ -13,7 +13,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
 
   constructor(
     private readonly db: Db,
-    private readonly params: { k1: number; b: number } = { k1: 1.2, b: 0.75 },
+    /** exhaustive: score every posting of every term (no common-term pruning; tests compare against it). */
+    private readonly params: { k1: number; b: number; exhaustive?: boolean } = { k1: 1.2, b: 0.75 },
   ) {}
 
   async init(): Promise<void> {
@@ -75,7 +76,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
 
   async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
     if (!query.trim()) return [];
-    const params: unknown[] = [query, this.params.k1, this.params.b, limit];
+    const params: unknown[] = [query, this.params.k1, this.params.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit)];
     const where: string[] = [];
     // Dates are on the postings themselves (migrations/007): a dated question reads only its range's postings.
     const dates: string[] = [];
@@ -87,25 +88,10 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // The moments passing the filters, found by index (migrations/008), then only their postings are scored.
     const docs = where.length ? `, ok AS MATERIALIZED (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})` : '';
     const conditions = [...dates, ...(where.length ? ['p.moment_id IN (SELECT moment_id FROM ok)'] : [])];
-    // Per-term constants are computed once (MATERIALIZED) in float8. Inlined into the aggregate, idf was
-    // recomputed for every posting in numeric arithmetic, which cost more than reading the postings (at 100K
-    // moments p50 41 → 26 ms, p95 149 → 86 ms; BENCHMARKS.md, "Scale").
-    const rows = await this.db.query<{ moment_id: string; score: number }>(
-      `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
-            t AS MATERIALIZED (
-              SELECT lt.term, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
-                     $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
-              FROM lex_terms lt CROSS JOIN s
-              WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0)${docs}
-       -- w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
-       SELECT p.moment_id, sum(t.w * p.tf / (p.tf + t.c0 + t.c1 * p.len)) AS score
-       FROM t JOIN lex_postings p ON p.term = t.term
-       ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-       GROUP BY p.moment_id
-       ORDER BY score DESC, p.moment_id
-       LIMIT $4`,
-      params,
-    );
+    const scored = (pruned: boolean) => this.db.query<{ moment_id: string; score: number }>(bm25Sql(docs, conditions, pruned), params);
+    let rows = await scored(!this.params.exhaustive);
+    // Fewer candidates than asked for: moments holding only common terms may belong in the list after all.
+    if (rows.length < limit && !this.params.exhaustive) rows = await scored(false);
     return rows.map((r) => ({ momentId: r.moment_id, score: Number(r.score) }));
   }
 
@@ -139,3 +125,44 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
   );
   await tx.query('DELETE FROM lex_docs WHERE recording_id = $1', [recordingId]);
 }
+
+/**
+ * A term in more than COMMON_SHARE of the moments ("work", "data", a speaker's initial) is common, unless it
+ * is the query's rarest. With `pruned`, moments are first ranked on the other terms, and only the best
+ * CANDIDATES (or 4 × limit) get their common terms' postings looked up by (term, moment): reading and
+ * aggregating every posting of a common term was most of a slow query's time (p95 at 100K moments, BENCHMARKS
+ * "Scale"). A common term adds at most its idf·(k1 + 1), low by definition, so the ranking it changes is
+ * within those candidates; the dev-set figures with and without pruning are in BENCHMARKS.md.
+ * Per-term constants are computed once (MATERIALIZED) in float8: inlined into the aggregate, idf was
+ * recomputed for every posting in numeric arithmetic, which cost more than reading the postings.
+ * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates.
+ */
+function bm25Sql(docs: string, conditions: string[], pruned: boolean): string {
+  const terms = `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
+       q AS MATERIALIZED (
+         SELECT lt.term, lt.df, s.n, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
+                $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
+         FROM lex_terms lt CROSS JOIN s
+         WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0),
+       t AS MATERIALIZED (SELECT q.*, (q.df > $5::float8 * q.n AND q.df > (SELECT min(df) FROM q)) AS common,
+                                 $6::int AS candidates FROM q)${docs}`;
+  // w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
+  const score = 'sum(t.w * p.tf / (p.tf + t.c0 + t.c1 * p.len))';
+  const where = (extra: string[]) => ([...extra, ...conditions].length ? `WHERE ${[...extra, ...conditions].join(' AND ')}` : '');
+  if (!pruned) {
+    return `${terms}
+       SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
+       ${where([])}
+       GROUP BY p.moment_id ORDER BY score DESC, p.moment_id LIMIT $4`;
+  }
+  return `${terms},
+       a AS (SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
+             ${where(['NOT t.common'])}
+             GROUP BY p.moment_id ORDER BY score DESC, p.moment_id LIMIT $6)
+       SELECT a.moment_id,
+              a.score + coalesce((SELECT ${score} FROM t JOIN lex_postings p ON p.term = t.term AND p.moment_id = a.moment_id
+                                  WHERE t.common), 0) AS score
+       FROM a ORDER BY score DESC, a.moment_id LIMIT $4`;
+}
+const COMMON_SHARE = 0.05;
+const CANDIDATES = 200;
