@@ -19,7 +19,9 @@ export function detectSpeaker(question: string, labels: string[]): SpeakerMatch 
   let best: SpeakerMatch | null = null;
   for (const label of labels) {
     const l = label.toLowerCase().trim();
-    if (l.length < 3 || GENERIC.has(l)) continue;
+    // Most labels are not in the question at all: skip them before compiling three patterns each (with
+    // hundreds of labels in an archive, compiling them all cost ~7 ms a search).
+    if (l.length < 3 || GENERIC.has(l) || !q.includes(l.split(/\s+/)[0])) continue;
     const name = escape(l).replace(/\s+/g, '\\s+');
     // "<label> ... say", "<label>'s opinion", "according to <label>", "did <label> ..." within a short distance
     const patterns = [

@@ -1,0 +1,63 @@
+/**
+ * Where a search's time goes: each retrieval step timed apart over one archive, in process (no HTTP).
+ *
+ *   npx tsx scripts/bench/legs.ts --data-dir .tmp/scale/vector-100000 [--n 100] [--queries ../shared/eval/dev/queries.jsonl]
+ *
+ * For the first n distinct dev questions (query embeddings computed first, so the embedder is not timed):
+ * the BM25 leg (depth 50, as hybrid asks), the same with the question's speaker filter when it names one,
+ * the ANN search over every partition, the cosine lookup of BM25's candidates, fetching 30 moments, and the
+ * whole hybrid search (searchMoments, result cache off). Two passes; the second is reported (the first warms
+ * the database's buffers). Prints p50/p95 per step.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { openServices } from '../../src/services.js';
+import { lexicalQuery } from '../../search/question.js';
+import { queryVector, searchMoments, understand } from '../../search/search.js';
+
+const opts = new Command('bench-legs')
+  .requiredOption('--data-dir <dir>', 'an archive (e.g. one built by bench:scale)')
+  .option('--n <n>', 'distinct questions', (v) => parseInt(v, 10), 100)
+  .option('--queries <file>', 'questions', '../shared/eval/dev/queries.jsonl')
+  .parse()
+  .opts<{ dataDir: string; n: number; queries: string }>();
+
+const cfg = loadConfig({ ...process.env, DATA_DIR: path.resolve(opts.dataDir), SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn' });
+const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null, cache: 'off' });
+const questions = [
+  ...new Set(
+    fs.readFileSync(opts.queries, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { query: string }).query),
+  ),
+].slice(0, opts.n);
+const times: Record<string, number[]> = {};
+const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+  const t = performance.now();
+  const out = await fn();
+  (times[step] ??= []).push(performance.now() - t);
+  return out;
+};
+if (s.embedder) for (const q of questions) await queryVector(s, q);
+for (let pass = 0; pass < 2; pass++) {
+  for (const k of Object.keys(times)) delete times[k];
+  for (const q of questions) {
+    const params = { q, limit: 10, mode: (s.embedder ? 'hybrid' : 'bm25') as 'hybrid' | 'bm25', filters: {}, temporal: 'off' as const };
+    const { p } = await understand(s, params);
+    const lex = await timed('bm25', () => s.lexical.search(lexicalQuery(q), {}, 50));
+    if (p.filters.speaker) await timed('bm25, speaker filter', () => s.lexical.search(lexicalQuery(p.q), p.filters, 50));
+    if (s.embedder && s.vectors) {
+      const v = await queryVector(s, q);
+      await timed('ann (all partitions)', () => s.vectors!.search(v, {}, 50));
+      await timed('cosine of bm25 candidates', () => s.vectors!.similarities(v, lex.map((h) => h.momentId)));
+    }
+    await timed('moments by id (30)', () => s.archive.momentsByIds(lex.slice(0, 30).map((h) => h.momentId)));
+    await timed(`search (${params.mode}, whole)`, () => searchMoments(s, params));
+  }
+}
+const pct = (a: number[], x: number) => [...a].sort((m, n) => m - n)[Math.min(a.length - 1, Math.floor(x * a.length))];
+console.log(`${opts.dataDir}: ${(await s.archive.counts()).moments} moments, ${questions.length} questions`);
+for (const [step, a] of Object.entries(times))
+  console.log(`${step.padEnd(28)} n=${String(a.length).padEnd(4)} p50 ${pct(a, 0.5).toFixed(1).padStart(6)} ms  p95 ${pct(a, 0.95).toFixed(1).padStart(6)} ms`);
+await s.close();
