@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { serve } from '@hono/node-server';
 import type { Services } from '../../src/services.js';
 import { createApp } from '../../search/api/app.js';
@@ -34,33 +35,20 @@ export async function startApp(s: Services): Promise<{ base: string; close(): Pr
   };
 }
 
-/** Requests every URL once, `concurrency` at a time; latency is request start to the body's last byte. */
+/**
+ * Requests every URL once, `concurrency` at a time; latency is request start to the body's last byte. The
+ * client runs in a worker thread (http-client.mjs), so its garbage collection does not pause the server.
+ */
 export async function measure(base: string, label: string, urls: string[], concurrency: number, print = true): Promise<Measurement> {
-  const times: number[] = [];
-  let i = 0;
-  let resets = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (i < urls.length) {
-        const u = urls[i++];
-        const t = performance.now();
-        let res: Response;
-        try {
-          res = await fetch(base + u);
-        } catch (err) {
-          // A kept-alive socket closed under us: the request never reached the app. Retry once, on the same clock.
-          if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
-          resets++;
-          res = await fetch(base + u);
-        }
-        if (!res.ok) throw new Error(`${u}: ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
-        times.push(performance.now() - t);
-      }
-    }),
-  );
-  const wall = (performance.now() - t0) / 1000;
+  const worker = new Worker(new URL('./http-client.mjs', import.meta.url), { workerData: { base, urls, concurrency } });
+  const out = await new Promise<{ times: number[]; resets: number; wallS: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`benchmark client exited with ${code}`)));
+  });
+  await worker.terminate();
+  const { times, resets } = out;
+  const wall = out.wallS;
   times.sort((a, b) => a - b);
   const p = (q: number) => round1(times[Math.min(times.length - 1, Math.floor(q * times.length))]);
   const m: Measurement = { label, concurrency, n: times.length, p50: p(0.5), p95: p(0.95), p99: p(0.99), rps: round1(times.length / wall), resets };
