@@ -7,6 +7,7 @@ import { parseTemporal } from '../src/query/temporal.js';
 import { mergeSpans, reciprocalRankFusion, scoreFusion, type Span } from './fusion.js';
 import { detectSpeaker, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
+import { highlight } from './highlight.js';
 
 export interface SearchParams {
   q: string;
@@ -182,7 +183,7 @@ async function retrieve(
     into.bm25 = maxOrNull(into.bm25, from.bm25);
     into.vector = maxOrNull(into.vector, from.vector);
   }).slice(0, p.limit);
-  const highlights = await highlight(s, p.q, merged.map((h) => h.text));
+  const marked = await highlights(s, p.q, merged.map((h) => h.text));
   const outcome = {
     mode,
     degraded,
@@ -200,7 +201,7 @@ async function retrieve(
         speaker: speakers[0] ?? null,
         speakers,
         text: h.text,
-        highlight: highlights[i],
+        highlight: marked[i],
         score: round(h.score, 6),
         scores: { bm25: h.bm25 === null ? null : round(h.bm25, 4), vector: h.vector === null ? null : round(h.vector, 4) },
         url: deepLink(h.recordingId, h.start),
@@ -272,22 +273,12 @@ export async function queryVector(s: Services, q: string): Promise<Float32Array>
   return v;
 }
 
-/** Postgres' own highlighter, on HTML-escaped text so the <mark> tags are the only markup. */
-async function highlight(s: Services, q: string, texts: string[]): Promise<string[]> {
+/** Highlighted excerpts: the query's lexemes from Postgres' English configuration, the marking in JS (search/highlight.ts). */
+async function highlights(s: Services, q: string, texts: string[]): Promise<string[]> {
   if (texts.length === 0) return [];
-  const rows = await s.db.query<{ i: number; h: string }>(
-    `SELECT x.i::int AS i, ts_headline('english', x.t, plainto_tsquery('english', $1),
-              'StartSel=<mark>, StopSel=</mark>, MaxWords=45, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "') AS h
-     FROM unnest($2::text[]) WITH ORDINALITY AS x(t, i)`,
-    [q, texts.map(escapeHtml)],
-  );
-  const out = new Array<string>(texts.length).fill('');
-  for (const r of rows) out[r.i - 1] = r.h;
-  return out;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const [row] = await s.db.query<{ l: string[] }>("SELECT tsvector_to_array(to_tsvector('english', $1)) AS l", [q]);
+  const lexemes = new Set(row?.l ?? []);
+  return texts.map((t) => highlight(t, lexemes));
 }
 
 const legName = (leg: Leg, s: Services) => (leg === 'bm25' ? `the lexical index (${s.lexical.engine})` : 'the vector index');

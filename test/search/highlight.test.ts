@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/db/pglite.js';
+import type { Db } from '../../src/db/port.js';
+import { highlight } from '../../search/highlight.js';
+import { parseTranscript } from '../../src/transcript/index.js';
+import { devTranscript } from '../helpers/server.js';
+
+let db: Db;
+beforeAll(async () => {
+  db = await openPglite();
+});
+afterAll(async () => db?.close());
+
+const lexemes = async (q: string) =>
+  new Set((await db.query<{ l: string[] }>("SELECT tsvector_to_array(to_tsvector('english', $1)) AS l", [q]))[0].l);
+const marked = (html: string) => [...html.matchAll(/<mark>(.*?)<\/mark>/g)].map((m) => m[1].toLowerCase());
+
+describe('search highlights (JS marking, Postgres lexemes)', () => {
+  it('marks stemmed forms, not stop words, escapes the text and keeps punctuation outside the mark', async () => {
+    const html = highlight('The <b>designers</b> were designing: "Design," they said & left.', await lexemes('the design'));
+    expect(html).toBe('The &lt;b&gt;<mark>designers</mark>&lt;/b&gt; were <mark>designing</mark>: &quot;<mark>Design</mark>,&quot; they said &amp; left.');
+  });
+
+  it('cuts a long passage to at most two fragments of 45 words around the matches', async () => {
+    const words = Array.from({ length: 400 }, (_, i) => `w${i}`);
+    words[30] = 'budget';
+    words[300] = 'budgets';
+    const html = highlight(words.join(' '), await lexemes('budget'));
+    const parts = html.split(' … ');
+    expect(parts).toHaveLength(2);
+    for (const p of parts) expect(p.split(' ').length).toBeLessThanOrEqual(45);
+    expect(marked(html)).toEqual(['budget', 'budgets']);
+    expect(highlight(words.join(' '), await lexemes('nothing matches'))).toBe(words.slice(0, 20).join(' '));
+  });
+
+  it("marks the words Postgres' ts_headline marks, on real meeting transcripts", async () => {
+    const cues = parseTranscript('ES2005a.vtt', devTranscript('ES2005a')).slice(0, 80);
+    const text = cues.map((c) => c.text).join(' ');
+    // (Not compared: Postgres splits "we're" into "we" + "re" and would mark every "re" for a query holding one.)
+    for (const q of ['remote control buttons design', 'what did the project manager say about the price', 'discussing the kick-off meeting']) {
+      const [{ h }] = await db.query<{ h: string }>(
+        "SELECT ts_headline('english', $1, plainto_tsquery('english', $2), 'HighlightAll=true, StartSel=<mark>, StopSel=</mark>') AS h",
+        [text, q],
+      );
+      const fromPostgres = marked(h);
+      // Every word in one pass: the JS marker on a text short enough to be returned whole.
+      const mine = cues.map((c) => marked(highlight(c.text, new Set()))).flat();
+      expect(mine).toEqual([]);
+      const lx = await lexemes(q);
+      const js = text.split(/\s+/).flatMap((w) => marked(highlight(w, lx)));
+      expect(fromPostgres.length).toBeGreaterThan(0);
+      expect(js.map((w) => w.replace(/[^\p{L}\p{N}'-]/gu, ''))).toEqual(fromPostgres);
+    }
+  });
+});
