@@ -16,12 +16,12 @@ export interface SpeakerMatch {
 
 export function detectSpeaker(question: string, labels: string[]): SpeakerMatch | null {
   const q = question.toLowerCase();
+  const spaced = q.replace(/\s+/g, ' ');
   let best: SpeakerMatch | null = null;
-  for (const label of labels) {
-    const l = label.toLowerCase().trim();
-    // Most labels are not in the question at all: skip them before compiling three patterns each (with
-    // hundreds of labels in an archive, compiling them all cost ~7 ms a search).
-    if (l.length < 3 || GENERIC.has(l) || !q.includes(l.split(/\s+/)[0])) continue;
+  for (const [label, l, flat] of normalised(labels)) {
+    // Every pattern needs the label itself in the question: skip the others before compiling three patterns
+    // each (with hundreds of labels in an archive, compiling them all cost ~7 ms a search).
+    if (l.length < 3 || GENERIC.has(l) || !spaced.includes(flat)) continue;
     const name = escape(l).replace(/\s+/g, '\\s+');
     // "<label> ... say", "<label>'s opinion", "according to <label>", "did <label> ..." within a short distance
     const patterns = [
@@ -34,6 +34,20 @@ export function detectSpeaker(question: string, labels: string[]): SpeakerMatch 
     if (m && (!best || l.length > best.label.length)) best = { label, matched: m[0] };
   }
   return best;
+}
+
+/** Each label with its lowercase form and that form's whitespace collapsed, kept per labels array. */
+const memo = new WeakMap<string[], [string, string, string][]>();
+function normalised(labels: string[]): [string, string, string][] {
+  let out = memo.get(labels);
+  if (!out) {
+    out = labels.map((label) => {
+      const l = label.toLowerCase().trim();
+      return [label, l, l.replace(/\s+/g, ' ')];
+    });
+    memo.set(labels, out);
+  }
+  return out;
 }
 
 function escape(s: string): string {

@@ -166,13 +166,19 @@ export class ArchiveStore {
 
   async momentsByIds(ids: string[]): Promise<Map<string, MomentWithRecording>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.query<MomentRow & { title: string; recorded_at: string | null; collection: string | null }>(
-      `SELECT m.*, r.title, r.recorded_at, r.collection FROM moments m JOIN recordings r ON r.id = m.recording_id
-       WHERE m.id = ANY($1::text[])`,
-      [ids],
+    // Two lookups by primary key rather than a join: without table statistics (PGlite runs no autovacuum) the
+    // planner hashed the whole recordings table for a few dozen moments (5-10 ms at 100K moments).
+    const rows = await this.db.query<MomentRow>('SELECT * FROM moments WHERE id = ANY($1::text[])', [ids]);
+    const recordings = await this.db.query<{ id: string; title: string; recorded_at: string | null; collection: string | null }>(
+      'SELECT id, title, recorded_at, collection FROM recordings WHERE id = ANY($1::text[])',
+      [[...new Set(rows.map((r) => r.recording_id))]],
     );
+    const byId = new Map(recordings.map((r) => [r.id, r]));
     return new Map(
-      rows.map((r) => [r.id, { ...toMoment(r), recordingTitle: r.title, recordedAt: r.recorded_at, collection: r.collection }]),
+      rows.flatMap((m) => {
+        const r = byId.get(m.recording_id);
+        return r ? [[m.id, { ...toMoment(m), recordingTitle: r.title, recordedAt: r.recorded_at, collection: r.collection }] as const] : [];
+      }),
     );
   }
 
