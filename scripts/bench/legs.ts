@@ -39,15 +39,17 @@ const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
   (times[step] ??= []).push(performance.now() - t);
   return out;
 };
-if (s.embedder) for (const q of questions) await queryVector(s, q);
+// An archive built with EMBEDDINGS=none has no vectors: time the BM25 path only.
+const vectors = s.embedder && s.vectors && (await s.vectors.count()) > 0;
+if (vectors) for (const q of questions) await queryVector(s, q);
 for (let pass = 0; pass < 2; pass++) {
   for (const k of Object.keys(times)) delete times[k];
   for (const q of questions) {
-    const params = { q, limit: 10, mode: (s.embedder ? 'hybrid' : 'bm25') as 'hybrid' | 'bm25', filters: {}, temporal: 'off' as const };
+    const params = { q, limit: 10, mode: (vectors ? 'hybrid' : 'bm25') as 'hybrid' | 'bm25', filters: {}, temporal: 'off' as const };
     const { p } = await understand(s, params);
     const lex = await timed('bm25', () => s.lexical.search(lexicalQuery(q), {}, 50));
     if (p.filters.speaker) await timed('bm25, speaker filter', () => s.lexical.search(lexicalQuery(p.q), p.filters, 50));
-    if (s.embedder && s.vectors) {
+    if (vectors) {
       const v = await queryVector(s, q);
       await timed('ann (all partitions)', () => s.vectors!.search(v, {}, 50));
       await timed('cosine of bm25 candidates', () => s.vectors!.similarities(v, lex.map((h) => h.momentId)));
