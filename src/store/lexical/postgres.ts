@@ -144,6 +144,7 @@ function bm25Sql(docs: string, conditions: string[], pruned: boolean): string {
                 $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
          FROM lex_terms lt CROSS JOIN s
          WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0),
+       -- (candidates is unused: it names $6 so that both forms of the query take the same parameters)
        t AS MATERIALIZED (SELECT q.*, (q.df > $5::float8 * q.n AND q.df > (SELECT min(df) FROM q)) AS common,
                                  $6::int AS candidates FROM q)${docs}`;
   // w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
