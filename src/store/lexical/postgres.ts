@@ -85,10 +85,11 @@ export class PostgresLexicalIndex implements LexicalIndex {
     if (filters.recordingId) where.push(`d.recording_id = $${params.push(filters.recordingId)}`);
     if (filters.collection) where.push(`d.collection = $${params.push(filters.collection)}`);
     if (filters.speaker) where.push(`lex_lower_labels(d.speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
-    // The moments passing the filters, found by index (migrations/008), then only their postings are scored.
-    const docs = where.length ? `, ok AS MATERIALIZED (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})` : '';
-    const conditions = [...dates, ...(where.length ? ['p.moment_id IN (SELECT moment_id FROM ok)'] : [])];
-    const scored = (pruned: boolean) => this.db.query<{ moment_id: string; score: number }>(bm25Sql(docs, conditions, pruned), params);
+    // The moments passing the filters are found by index (migrations/008) and only their postings scored.
+    // Inline rather than a CTE: the planner then knows the ids are lex_docs' primary key (unique), and hashes
+    // them for the join without first de-duplicating them.
+    const conditions = [...dates, ...(where.length ? [`p.moment_id IN (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})`] : [])];
+    const scored = (pruned: boolean) => this.db.query<{ moment_id: string; score: number }>(bm25Sql(conditions, pruned), params);
     let rows = await scored(!this.params.exhaustive);
     // Fewer candidates than asked for: moments holding only common terms may belong in the list after all.
     if (rows.length < limit && !this.params.exhaustive) rows = await scored(false);
@@ -137,7 +138,7 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
  * recomputed for every posting in numeric arithmetic, which cost more than reading the postings.
  * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates.
  */
-function bm25Sql(docs: string, conditions: string[], pruned: boolean): string {
+function bm25Sql(conditions: string[], pruned: boolean): string {
   const terms = `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
        q AS MATERIALIZED (
          SELECT lt.term, lt.df, s.n, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
@@ -146,7 +147,7 @@ function bm25Sql(docs: string, conditions: string[], pruned: boolean): string {
          WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0),
        -- (candidates is unused: it names $6 so that both forms of the query take the same parameters)
        t AS MATERIALIZED (SELECT q.*, (q.df > $5::float8 * q.n AND q.df > (SELECT min(df) FROM q)) AS common,
-                                 $6::int AS candidates FROM q)${docs}`;
+                                 $6::int AS candidates FROM q)`;
   // w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
   const score = 'sum(t.w * p.tf / (p.tf + t.c0 + t.c1 * p.len))';
   const where = (extra: string[]) => ([...extra, ...conditions].length ? `WHERE ${[...extra, ...conditions].join(' AND ')}` : '');
