@@ -43,9 +43,7 @@ describe('search highlights (JS marking, Postgres lexemes)', () => {
         [text, q],
       );
       const fromPostgres = marked(h);
-      // Every word in one pass: the JS marker on a text short enough to be returned whole.
-      const mine = cues.map((c) => marked(highlight(c.text, new Set()))).flat();
-      expect(mine).toEqual([]);
+      // Word by word, so that the JS marker returns every word (no fragments) to compare with HighlightAll.
       const lx = await lexemes(q);
       const js = text.split(/\s+/).flatMap((w) => marked(highlight(w, lx)));
       expect(fromPostgres.length).toBeGreaterThan(0);
