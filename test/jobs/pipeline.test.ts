@@ -218,7 +218,9 @@ describe('media pipeline failures and resume (fake ASR engine)', () => {
     await new Promise((r) => setTimeout(r, 100));
     const before = await dying.pipeline.stages.list(job.id);
     const doneBefore = before.filter((r) => r.status === 'done');
-    expect(doneBefore.map((r) => `${r.stage}.${r.part}`)).toEqual(expect.arrayContaining(['decode.0', 'chunk.0', 'asr.0', 'asr.1']));
+    expect(doneBefore.map((r) => `${r.stage}.${r.part}`)).toEqual(expect.arrayContaining(['decode.0', 'chunk.0']));
+    // Chunks are transcribed concurrently: which two finished first is not fixed (asr.0 and asr.2, say).
+    expect(doneBefore.filter((r) => r.stage === 'asr')).toHaveLength(2);
     expect(before.some((r) => r.status === 'running')).toBe(true);
     expect((await s.archive.get('jfk-resumed'))?.status).toBe('processing');
 
