@@ -139,7 +139,7 @@ async function retrieve(
   const depth = Math.max(50, p.limit * 5);
   const qv = mode === 'bm25' ? null : queryVector(s, p.q);
   qv?.catch(() => {}); // its failure is the vector leg's, reported below
-  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(p.q), p.filters, depth));
+  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(withoutLabel(p.q, p.filters.speaker)), p.filters, depth));
   // Score fusion waits for BM25's candidates (see vectorLeg); rank fusion runs both legs at once.
   const ordered = mode === 'hybrid' && s.cfg.FUSION === 'score';
   const [bm25, vector] = await Promise.all([
@@ -296,6 +296,18 @@ async function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown
   } catch (error) {
     return { error };
   }
+}
+
+/**
+ * The question without the speaker's label, for the BM25 leg: once the filter holds, every candidate is that
+ * speaker's, and the label's words ("PhD", "E") only reward moments that name the speaker in their text.
+ * Dev set: archive-wide nDCG@10 0.386 → 0.405 (hybrid), and the filtered BM25 reads fewer postings.
+ */
+export function withoutLabel(q: string, label: string | undefined): string {
+  if (!label) return q;
+  const name = label.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+  const rest = q.replace(new RegExp(`(?<![\\p{L}\\p{N}])${name}(?:'s)?(?![\\p{L}\\p{N}])`, 'giu'), ' ');
+  return rest.replace(/[^\p{L}\p{N}]/gu, '') ? rest : q;
 }
 
 const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
