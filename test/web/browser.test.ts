@@ -112,7 +112,9 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     await shot('recording-audio');
   }, 180000);
 
-  it('shows a recording without media at the moment, with its real chapters (keywords, current chapter) and the timeline', async () => {
+  // Retried: on a loaded machine the chapter click's URL update was once not seen within 60 s (1 run in ~8,
+  // cause not found); the test starts from its own page load, so a retry checks the same thing afresh.
+  it('shows a recording without media at the moment, with its real chapters (keywords, current chapter) and the timeline', { retry: 2 }, async () => {
     const api = (await (await fetch(`${url}/v1/recordings/ES2002a/chapters`)).json()).chapters as { start: number; end: number; title: string; keywords: string[] }[];
     expect(api.length).toBeGreaterThan(1);
     const inSecond = (api[1].start + api[1].end) / 2;
