@@ -1,14 +1,12 @@
-import { createRequire } from 'node:module';
+import { stem } from '../src/stem.js';
 
 /**
  * Search-result highlighting in JavaScript. The query's lexemes come from Postgres' English configuration
  * (the same as the BM25 index); the passage's words are stemmed with the same Snowball English algorithm
- * here. Postgres' ts_headline did this in SQL, but it re-parses every passage in WASM: 5 ms of a 30 ms
- * search at 100K moments (BENCHMARKS "Scale"). Fragments follow ts_headline's options as the service used
+ * (src/stem.ts). Postgres' ts_headline did this in SQL, but it re-parses every passage in WASM: 5 ms of a
+ * 30 ms search at 100K moments (BENCHMARKS "Scale"). Fragments follow ts_headline's options as the service used
  * them: up to two fragments of at most 45 words, joined by " … ".
  */
-const snowball = createRequire(import.meta.url)('snowball-stemmers') as { newStemmer(lang: string): { stem(word: string): string } };
-const stemmer = snowball.newStemmer('english');
 
 const MAX_WORDS = 45;
 const MIN_WORDS = 20;
@@ -24,19 +22,8 @@ export function escapeHtml(s: string): string {
 // A word as the marker sees it: letters and digits, with an inner apostrophe ("don't", "project's").
 const RUN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 
-// Stemming is the slow part (tens of µs a word): words are stemmed once per process, and only when they
-// begin as some lexeme does (a Snowball stem keeps the word's first two letters).
-const stems = new Map<string, string>();
-function stem(w: string): string {
-  let out = stems.get(w);
-  if (out === undefined) {
-    if (stems.size > 100_000) stems.clear();
-    out = stemmer.stem(w);
-    stems.set(w, out);
-  }
-  return out;
-}
-
+// Stemming is the slow part: a word is stemmed only when it begins as some lexeme does (a Snowball stem
+// keeps the word's first two letters).
 function runMatches(run: string, lexemes: Set<string>, heads: Set<string>): boolean {
   const w = run.toLowerCase().replace(/’/g, "'").replace(/'s$/, '');
   if (!heads.has(w.slice(0, 2))) return false;

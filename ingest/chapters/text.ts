@@ -1,14 +1,10 @@
-import { createRequire } from 'node:module';
+import { stem } from '../../src/stem.js';
 
 /**
  * Words for topic segmentation and chapter titles: content words of speech transcripts, stemmed, with the
  * function words, fillers, backchannels and conversational verbs that every stretch of a meeting is full of
  * removed (they say nothing about what a stretch is about).
  */
-const snowball = createRequire(import.meta.url)('snowball-stemmers') as {
-  newStemmer(lang: string): { stem(word: string): string };
-};
-const stemmer = snowball.newStemmer('english');
 
 export const STOPWORDS = new Set(
   (
@@ -75,16 +71,6 @@ const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 /** Words of a transcript line as written: letters, digits, inner apostrophes and hyphens; "'s", "n't" endings cut. */
 export function rawWords(text: string): string[] {
   return (text.match(WORD) ?? []).map((w) => w.replace(/’/g, "'").replace(/'(s|t|ll|re|ve|d|m)$/i, ''));
-}
-
-const stemCache = new Map<string, string>();
-export function stem(word: string): string {
-  let s = stemCache.get(word);
-  if (s === undefined) {
-    s = stemmer.stem(word);
-    if (stemCache.size < 200_000) stemCache.set(word, s);
-  }
-  return s;
 }
 
 /** True for (lower-case) words that can say what a stretch of talk is about. */

@@ -1,15 +1,9 @@
-import { createRequire } from 'node:module';
+import { stem } from '../stem.js';
 
 /**
  * Text tools shared by verification, the relevance gate and extractive answers: sentence splitting,
- * content-word stems and overlap. The package ships no types, and a global `declare module` here could
- * clash with one added elsewhere, so it is loaded through require with a local type.
+ * content-word stems and overlap.
  */
-const snowball = createRequire(import.meta.url)('snowball-stemmers') as {
-  newStemmer(lang: string): { stem(word: string): string };
-};
-const stemmer = snowball.newStemmer('english');
-
 // Function words, plus what speech transcripts are full of (fillers, backchannels) and carry no claim.
 const STOP = new Set(
   (
@@ -63,7 +57,7 @@ export function contentStems(text: string, opts: { question?: boolean } = {}): S
   const out = new Set<string>();
   for (const w of words(text)) {
     if (w.length < 2 || STOP.has(w) || (opts.question && QUESTION_FRAME.has(w))) continue;
-    out.add(stemmer.stem(w));
+    out.add(stem(w));
   }
   return out;
 }
