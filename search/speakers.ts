@@ -22,7 +22,7 @@ export function detectSpeaker(question: string, labels: string[]): SpeakerMatch 
     // Every pattern needs the label itself in the question: skip the others before compiling three patterns
     // each (with hundreds of labels in an archive, compiling them all cost ~7 ms a search).
     if (l.length < 3 || GENERIC.has(l) || !spaced.includes(flat)) continue;
-    const name = escape(l).replace(/\s+/g, '\\s+');
+    const name = labelPattern(l);
     // "<label> ... say", "<label>'s opinion", "according to <label>", "did <label> ..." within a short distance
     const patterns = [
       new RegExp(String.raw`\b${name}(?:'s)?\b(?:\s+\w+){0,3}?\s+${SPEECH}\b`),
@@ -50,6 +50,18 @@ function normalised(labels: string[]): [string, string, string][] {
   return out;
 }
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A label as a regex source: literal, with any whitespace between its words. */
+function labelPattern(label: string): string {
+  return label.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+}
+
+/**
+ * The question without the speaker's label, for the BM25 leg: once the filter holds, every candidate is that
+ * speaker's, and the label's words ("PhD", "E") only reward moments that name the speaker in their text.
+ * Dev set: archive-wide nDCG@10 0.386 → 0.405 (hybrid), and the filtered BM25 reads fewer postings.
+ */
+export function withoutLabel(q: string, label: string | undefined): string {
+  if (!label) return q;
+  const rest = q.replace(new RegExp(`(?<![\\p{L}\\p{N}])${labelPattern(label)}(?:'s)?(?![\\p{L}\\p{N}])`, 'giu'), ' ');
+  return rest.replace(/[^\p{L}\p{N}]/gu, '') ? rest : q;
 }
