@@ -89,10 +89,11 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // Inline rather than a CTE: the planner then knows the ids are lex_docs' primary key (unique), and hashes
     // them for the join without first de-duplicating them.
     const conditions = [...dates, ...(where.length ? [`p.moment_id IN (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})`] : [])];
-    const scored = (pruned: boolean) => this.db.query<{ moment_id: string; score: number }>(bm25Sql(conditions, pruned), params);
+    const scored = (pruned: boolean) => this.db.query<{ moment_id: string; score: number; pruned?: boolean }>(bm25Sql(conditions, pruned), params);
     let rows = await scored(!this.params.exhaustive);
-    // Fewer candidates than asked for: moments holding only common terms may belong in the list after all.
-    if (rows.length < limit && !this.params.exhaustive) rows = await scored(false);
+    // Fewer candidates than asked for: moments holding only common terms may belong in the list after all
+    // (when no term was common, the pruned query already was the exhaustive one).
+    if (rows.length < limit && !this.params.exhaustive && rows[0]?.pruned !== false) rows = await scored(false);
     return rows.map((r) => ({ momentId: r.moment_id, score: Number(r.score) }));
   }
 
@@ -161,7 +162,7 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
        a AS (SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
              ${where(['NOT t.common'])}
              GROUP BY p.moment_id ORDER BY score DESC, p.moment_id LIMIT $6)
-       SELECT a.moment_id,
+       SELECT a.moment_id, (SELECT bool_or(common) FROM t) AS pruned,
               a.score + coalesce((SELECT ${score} FROM t JOIN lex_postings p ON p.term = t.term AND p.moment_id = a.moment_id
                                   WHERE t.common), 0) AS score
        FROM a ORDER BY score DESC, a.moment_id LIMIT $4`;
