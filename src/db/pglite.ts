@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { DEFAULT_CHECKPOINT_POLICY, WalCheckpointer, type CheckpointPolicy } from './checkpoint.js';
 import type { Db, Queryable } from './port.js';
 
 /**
  * Embedded Postgres (WASM) with pgvector. `dir` undefined means in-memory (tests).
  * PGlite is single-connection: it queues calls itself, and a transaction holds the connection.
  */
-export async function openPglite(dir?: string): Promise<Db> {
+export async function openPglite(dir?: string, opts: { checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void } = {}): Promise<Db> {
   if (dir) fs.mkdirSync(dir, { recursive: true });
   // Dates stay ISO strings (YYYY-MM-DD), as the API returns them.
   const pg = await PGlite.create({ dataDir: dir, extensions: { vector }, parsers: { 1082: (v: string) => v } });
@@ -18,6 +19,8 @@ export async function openPglite(dir?: string): Promise<Db> {
     },
   });
   const base = wrap(pg);
+  // On disk only: an in-memory database is thrown away whole.
+  const checkpointer = dir ? new WalCheckpointer(base, opts.checkpoints ?? DEFAULT_CHECKPOINT_POLICY, opts.onError).start() : undefined;
   return {
     kind: 'pglite',
     query: base.query,
@@ -28,6 +31,7 @@ export async function openPglite(dir?: string): Promise<Db> {
       return pg.transaction((tx) => fn(wrap(tx)));
     },
     async close() {
+      await checkpointer?.stop();
       if (!pg.closed) await pg.close();
     },
   };

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WalCheckpointer } from '../../src/db/checkpoint.js';
+import { openPglite } from '../../src/db/pglite.js';
+import type { Db } from '../../src/db/port.js';
+
+// A single-user PGlite backend never checkpoints by itself: without this its WAL grows with every write.
+describe('WalCheckpointer on an on-disk PGlite', () => {
+  let dir: string;
+  let db: Db;
+  const never = 1e9;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
+    db = await openPglite(dir, { checkpoints: { intervalMs: never, maxWalBytes: never, timeoutMs: never } });
+    await db.exec('CREATE TABLE filler (id serial PRIMARY KEY, body text)');
+  });
+  afterAll(async () => {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const write = (mb: number) => db.query(`INSERT INTO filler (body) SELECT repeat(md5(g::text), 32) FROM generate_series(1, ${mb * 1000}) g`);
+
+  it('checkpoints once the WAL written since the last checkpoint passes the limit, and not before', async () => {
+    const c = new WalCheckpointer(db, { intervalMs: never, maxWalBytes: 8 * 2 ** 20, timeoutMs: never });
+    await c.tick(); // whatever the migrations left
+    await write(2);
+    expect(await c.pendingWalBytes()).toBeGreaterThan(2 * 2 ** 20);
+    expect(await c.tick()).toBe(false);
+    await write(10);
+    expect(await c.tick()).toBe(true);
+    expect(await c.pendingWalBytes()).toBeLessThan(64 * 1024);
+    expect(c.checkpoints).toBe(1);
+  });
+
+  it('checkpoints a little WAL once the timeout has passed, and an idle database not at all', async () => {
+    const c = new WalCheckpointer(db, { intervalMs: never, maxWalBytes: never, timeoutMs: 0 });
+    await write(1);
+    expect(await c.tick()).toBe(true);
+    expect(await c.tick()).toBe(false);
+  });
+
+  it('keeps the WAL directory bounded under sustained writes', async () => {
+    const c = new WalCheckpointer(db, { intervalMs: never, maxWalBytes: 16 * 2 ** 20, timeoutMs: never });
+    const walMB = () => fs.readdirSync(path.join(dir, 'pg_wal')).filter((f) => /^[0-9A-F]{24}$/.test(f)).length * 16;
+    for (let i = 0; i < 25; i++) {
+      await write(10);
+      await c.tick();
+    }
+    // ~250 MB of rows and more WAL than that; without checkpoints every segment would still be there.
+    expect(walMB()).toBeLessThan(120);
+  });
+});
