@@ -46,7 +46,7 @@ export interface ServiceOptions {
 
 export async function openServices(cfg: Config, opts: ServiceOptions = {}): Promise<Services> {
   const log = opts.logger ?? createLogger(cfg.LOG_LEVEL);
-  const db = await openDatabase(cfg, { inMemory: opts.inMemoryDb });
+  const db = await openDatabase(cfg, { inMemory: opts.inMemoryDb, onError: (err) => log.warn({ err }, 'embedded Postgres checkpoint failed') });
   const lexical: LexicalIndex =
     cfg.LEXICAL_ENGINE === 'elasticsearch'
       ? new ElasticsearchLexicalIndex({
