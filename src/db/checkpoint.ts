@@ -7,6 +7,8 @@ import type { Queryable } from './port.js';
  * replayed after a crash. This does what the checkpointer would: every `intervalMs` it looks at how much WAL
  * was written since the last checkpoint's redo point and checkpoints when that passes `maxWalBytes`, or when
  * anything was written and `timeoutMs` has gone by. Postgres then recycles or removes the old segments.
+ * A timer alone is not enough: PGlite answers synchronously, so a bulk ingest is one long chain of resolved
+ * promises during which no timer fires. The database adapter therefore also calls `poll()` after each call.
  */
 export interface CheckpointPolicy {
   intervalMs: number;
@@ -22,7 +24,9 @@ const IDLE_WAL_BYTES = 64 * 1024;
 export class WalCheckpointer {
   private timer: NodeJS.Timeout | undefined;
   private lastAt = Date.now();
+  private lastPollAt = Date.now();
   private running: Promise<boolean> | undefined;
+  private stopped = false;
   checkpoints = 0;
 
   constructor(
@@ -43,6 +47,13 @@ export class WalCheckpointer {
     return Number(row?.pending ?? 0);
   }
 
+  /** After a database call: looks (at most every `intervalMs`) whether a checkpoint is due, and takes it. */
+  poll(): Promise<boolean> | undefined {
+    if (this.stopped || Date.now() - this.lastPollAt < this.policy.intervalMs) return undefined;
+    this.lastPollAt = Date.now();
+    return this.tick();
+  }
+
   /** Checkpoints if due; resolves true when it did. */
   tick(): Promise<boolean> {
     this.running ??= this.checkpointIfDue().finally(() => (this.running = undefined));
@@ -61,6 +72,7 @@ export class WalCheckpointer {
 
   /** Waits for a checkpoint in progress; no new one starts. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.running?.catch(() => {});
   }

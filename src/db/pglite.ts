@@ -21,14 +21,22 @@ export async function openPglite(dir?: string, opts: { checkpoints?: CheckpointP
   const base = wrap(pg);
   // On disk only: an in-memory database is thrown away whole.
   const checkpointer = dir ? new WalCheckpointer(base, opts.checkpoints ?? DEFAULT_CHECKPOINT_POLICY, opts.onError).start() : undefined;
+  // Between calls, never inside a transaction (PGlite would wait for the transaction's own lock).
+  const after = async <T>(result: T): Promise<T> => {
+    await checkpointer?.poll()?.catch(opts.onError ?? (() => {}));
+    return result;
+  };
   return {
     kind: 'pglite',
-    query: base.query,
+    async query<T>(sql: string, params?: unknown[]) {
+      return after(await base.query<T>(sql, params));
+    },
     async exec(sql) {
       await pg.exec(sql);
+      await after(undefined);
     },
     async transaction(fn) {
-      return pg.transaction((tx) => fn(wrap(tx)));
+      return after(await pg.transaction((tx) => fn(wrap(tx))));
     },
     async close() {
       await checkpointer?.stop();

@@ -53,4 +53,19 @@ describe('WalCheckpointer on an on-disk PGlite', () => {
     // ~250 MB of rows and more WAL than that; without checkpoints every segment would still be there.
     expect(walMB()).toBeLessThan(120);
   });
+
+  it('checkpoints by itself during a bulk write that never yields to a timer', async () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
+    const busy = await openPglite(own, { checkpoints: { intervalMs: 0, maxWalBytes: 8 * 2 ** 20, timeoutMs: never } });
+    try {
+      await busy.exec('CREATE TABLE filler (id serial PRIMARY KEY, body text)');
+      const redo = async () => (await busy.query<{ redo: string }>('SELECT redo_lsn::text AS redo FROM pg_control_checkpoint()'))[0].redo;
+      const first = await redo();
+      for (let i = 0; i < 5; i++) await busy.query(`INSERT INTO filler (body) SELECT repeat(md5(g::text), 32) FROM generate_series(1, 5000) g`);
+      expect(await redo()).not.toBe(first);
+    } finally {
+      await busy.close();
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
 });
