@@ -23,6 +23,12 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Postgres server; unset means embedded PGlite under DATA_DIR. */
   DATABASE_URL: optionalString,
+  /**
+   * Embedded Postgres' buffer cache. A bulk ingest inserts into term-ordered indexes at random places; once
+   * they outgrow the cache nearly every insert reads a page and writes a dirty one back (BENCHMARKS "Scale").
+   * PGlite's memory is 32-bit (2 GB in all) and the cache is allocated whole at start.
+   */
+  PGLITE_SHARED_BUFFERS: z.string().regex(/^\d+(kB|MB|GB)$/, 'a size such as 512MB').default('512MB'),
   LEXICAL_ENGINE: z.enum(['postgres', 'elasticsearch']).default('postgres'),
   ES_URL: optionalString,
   ES_INDEX_PREFIX: z.string().default('moments'),

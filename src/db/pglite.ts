@@ -8,10 +8,15 @@ import type { Db, Queryable } from './port.js';
  * Embedded Postgres (WASM) with pgvector. `dir` undefined means in-memory (tests).
  * PGlite is single-connection: it queues calls itself, and a transaction holds the connection.
  */
-export async function openPglite(dir?: string, opts: { checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void } = {}): Promise<Db> {
+export async function openPglite(
+  dir?: string,
+  opts: { sharedBuffers?: string; checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void } = {},
+): Promise<Db> {
   if (dir) fs.mkdirSync(dir, { recursive: true });
   // Dates stay ISO strings (YYYY-MM-DD), as the API returns them.
-  const pg = await PGlite.create({ dataDir: dir, extensions: { vector }, parsers: { 1082: (v: string) => v } });
+  // On disk only: tests open many in-memory databases, each of which would hold the whole cache.
+  const startParams = dir && opts.sharedBuffers ? [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffers}`] : undefined;
+  const pg = await PGlite.create({ dataDir: dir, extensions: { vector }, parsers: { 1082: (v: string) => v }, startParams });
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
       const res = await q.query<T>(sql, params as unknown[] | undefined);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { WalCheckpointer } from '../../src/db/checkpoint.js';
 import { openPglite } from '../../src/db/pglite.js';
 import type { Db } from '../../src/db/port.js';
@@ -67,5 +68,20 @@ describe('WalCheckpointer on an on-disk PGlite', () => {
       await busy.close();
       fs.rmSync(own, { recursive: true, force: true });
     }
+  });
+
+  it('sizes the buffer cache of an on-disk database as configured', async () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
+    const sized = await openPglite(own, { sharedBuffers: '48MB' });
+    try {
+      expect((await sized.query<{ shared_buffers: string }>('SHOW shared_buffers'))[0].shared_buffers).toBe('48MB');
+    } finally {
+      await sized.close();
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a buffer cache size that is not a size', () => {
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: 'lots' })).toThrow(/PGLITE_SHARED_BUFFERS.*a size such as 512MB/);
   });
 });
