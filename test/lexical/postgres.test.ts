@@ -47,6 +47,44 @@ describe('postgres BM25 scores', () => {
   });
 });
 
+describe('postgres BM25 bookkeeping', () => {
+  // df, N, Σ|d| and the stored lengths are kept incrementally; after replacing and deleting recordings they
+  // must equal those of an index that only ever saw the final content.
+  it('after replacements and deletions equals an index built from the final content alone', async () => {
+    const doc = (rec: string, i: number, text: string) => ({ momentId: `${rec}#${i}`, recordingId: rec, recordedAt: '1991-02-03', collection: null, speakers: ['A'], start: i, end: i + 1, text });
+    const a1 = ['budget budget plan for the harbour', 'the harbour meeting', 'nothing but the'];
+    const a2 = ['harbour tolls and the budget', 'meeting adjourned'];
+    const b = ['budget plan plan', 'ferry timetable'];
+    const c = ['ferry harbour budget'];
+    const dump = async (d: Db) => ({
+      terms: await d.query('SELECT term, df FROM lex_terms WHERE df > 0 ORDER BY term'),
+      stats: await d.query('SELECT n::int, total_len::int FROM lex_stats'),
+      docs: await d.query('SELECT moment_id, recording_id, len FROM lex_docs ORDER BY moment_id'),
+      postings: await d.query('SELECT term, moment_id, tf, len, recorded_at FROM lex_postings ORDER BY term, moment_id'),
+    });
+    const [edited, fresh] = [await openPglite(), await openPglite()];
+    try {
+      for (const d of [edited, fresh]) await migrate(d);
+      const e = new PostgresLexicalIndex(edited);
+      await e.replaceRecording('a', a1.map((t, i) => doc('a', i, t)));
+      await e.replaceRecording('b', b.map((t, i) => doc('b', i, t)));
+      await e.replaceRecording('c', c.map((t, i) => doc('c', i, t)));
+      await e.replaceRecording('a', a2.map((t, i) => doc('a', i, t)));
+      await e.deleteRecording('b');
+      await e.deleteRecording('never-there');
+      const f = new PostgresLexicalIndex(fresh);
+      await f.replaceRecording('c', c.map((t, i) => doc('c', i, t)));
+      await f.replaceRecording('a', a2.map((t, i) => doc('a', i, t)));
+      const want = await dump(fresh);
+      expect(want.stats).toEqual([{ n: 3, total_len: 8 }]);
+      expect(await dump(edited)).toEqual(want);
+    } finally {
+      await edited.close();
+      await fresh.close();
+    }
+  });
+});
+
 describe('postgres BM25 common-term pruning (real dev transcripts)', () => {
   it('ranks exactly as the exhaustive scan on the candidates it keeps, and falls back when they are too few', async () => {
     const local = await openPglite();
