@@ -116,11 +116,11 @@ describe('postgres BM25 common-term pruning (real dev transcripts)', () => {
       expect(rare.map((h) => h.momentId)).toEqual((await exhaustive.search('rubber think', {}, 10)).map((h) => h.momentId));
       expect(rare.length).toBe(10);
       // With no common term the pruned query is the exhaustive one: a short list is not scored twice.
-      const query = local.query.bind(local);
+      const transaction = local.transaction.bind(local);
       let queries = 0;
-      local.query = ((...a: Parameters<typeof query>) => (queries++, query(...a))) as typeof local.query;
+      local.transaction = ((...a: Parameters<typeof transaction>) => (queries++, transaction(...a))) as typeof local.transaction;
       const alone = await pruned.search('rubber', {}, 10);
-      local.query = query;
+      local.transaction = transaction;
       expect(alone.length).toBe(few);
       expect(queries).toBe(1);
     } finally {
