@@ -58,6 +58,10 @@ export async function openPostgres(url: string, opts: { max?: number; connectTim
         throw unavailable(err);
       });
       let broken: Error | undefined;
+      // The pool listens for errors on idle clients only: a connection that dies while this transaction holds
+      // it (the server stopped between two statements) would otherwise be an uncaught 'error' event.
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const out = await fn(wrap(client));
@@ -69,6 +73,7 @@ export async function openPostgres(url: string, opts: { max?: number; connectTim
         else await client.query('ROLLBACK').catch(() => {});
         throw unavailable(err);
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     },
