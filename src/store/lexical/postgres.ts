@@ -111,9 +111,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
 }
 
 async function removeRecording(tx: Queryable, recordingId: string): Promise<void> {
-  const ids = (await tx.query<{ moment_id: string }>('SELECT moment_id FROM lex_docs WHERE recording_id = $1', [recordingId])).map(
-    (r) => r.moment_id,
-  );
+  const docs = await tx.query<{ moment_id: string; len: number }>('SELECT moment_id, len FROM lex_docs WHERE recording_id = $1', [recordingId]);
+  const ids = docs.map((d) => d.moment_id);
   if (ids.length === 0) return;
   // Postings are reached from the ids through unnest (estimated at a few rows), so always by the moment_id
   // index: \`moment_id = ANY($1)\` is planned, without statistics, as a scan of the whole table.
@@ -124,9 +123,8 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
     [ids],
   );
   await tx.query(
-    `UPDATE lex_stats SET n = n - $1, total_len = total_len - (SELECT coalesce(sum(len), 0) FROM lex_docs WHERE recording_id = $2)
-     WHERE id = 1`,
-    [ids.length, recordingId],
+    'UPDATE lex_stats SET n = n - $1, total_len = total_len - $2 WHERE id = 1',
+    [ids.length, docs.reduce((a, d) => a + Number(d.len), 0)],
   );
   await tx.query('DELETE FROM lex_postings p USING unnest($1::text[]) AS m(id) WHERE p.moment_id = m.id', [ids]);
   await tx.query('DELETE FROM lex_docs WHERE recording_id = $1', [recordingId]);
