@@ -28,7 +28,7 @@ export async function openPglite(
   const checkpointer = dir ? new WalCheckpointer(base, opts.checkpoints ?? DEFAULT_CHECKPOINT_POLICY, opts.onError).start() : undefined;
   // Between calls, never inside a transaction (PGlite would wait for the transaction's own lock).
   const after = async <T>(result: T): Promise<T> => {
-    await checkpointer?.poll()?.catch(opts.onError ?? (() => {}));
+    await checkpointer?.poll();
     return result;
   };
   return {
