@@ -6,8 +6,11 @@
  * For the first n distinct dev questions (query embeddings computed first, so the embedder is not timed):
  * the BM25 leg (depth 50, as hybrid asks), the same with the question's speaker filter when it names one,
  * the ANN search over every partition, the cosine lookup of BM25's candidates, fetching 30 moments, and the
- * whole hybrid search (searchMoments, result cache off). Two passes; the second is reported (the first warms
- * the database's buffers). Prints p50/p95 per step.
+ * whole hybrid search (searchMoments, result cache off). Then the same for "In <year>, <question>" routed to
+ * its year (the year of the first copy of the question's recording, as bench:scale asks): the BM25 leg within
+ * the year, the date-filtered ANN search, and the whole routed search. Two passes; the second is reported
+ * (the first warms the database's buffers). Prints p50/p95 per step, and how many moments the routed BM25
+ * legs found (fewer than hybrid needs is what makes a search run the date-filtered ANN search).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,13 +29,27 @@ const opts = new Command('bench-legs')
   .opts<{ dataDir: string; n: number; queries: string }>();
 
 const cfg = loadConfig({ ...process.env, DATA_DIR: path.resolve(opts.dataDir), SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn' });
-const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null, cache: 'off' });
+// The in-memory cache keeps the query embeddings (searchMoments itself caches no results), so no step times the embedder.
+const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null });
 const questions = [
   ...new Set(
     fs.readFileSync(opts.queries, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { query: string }).query),
   ),
 ].slice(0, opts.n);
+// A question's year: that of the first copy of its recording (bench:scale names copies `<id>.r<round>`).
+const years = new Map<string, string>();
+for (const r of await s.db.query<{ id: string; y: string }>("SELECT id, to_char(recorded_at, 'YYYY') AS y FROM recordings WHERE recorded_at IS NOT NULL ORDER BY id")) {
+  const source = r.id.replace(/\.r\d+$/, '');
+  if (!years.has(source)) years.set(source, r.y);
+}
+const yearOf = new Map(
+  fs.readFileSync(opts.queries, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const q = JSON.parse(l) as { query: string; recording_id: string };
+    return [q.query, years.get(q.recording_id)] as const;
+  }),
+);
 const times: Record<string, number[]> = {};
+const inYearFound: number[] = [];
 const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
   const t = performance.now();
   const out = await fn();
@@ -42,6 +59,7 @@ const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
 // An archive built with EMBEDDINGS=none has no vectors: time the BM25 path only.
 const vectors = s.embedder && s.vectors && (await s.vectors.count()) > 0;
 if (vectors) for (const q of questions) await queryVector(s, q);
+
 for (let pass = 0; pass < 2; pass++) {
   for (const k of Object.keys(times)) delete times[k];
   for (const q of questions) {
@@ -56,10 +74,24 @@ for (let pass = 0; pass < 2; pass++) {
     }
     await timed('moments by id (30)', () => s.archive.momentsByIds(lex.slice(0, 30).map((h) => h.momentId)));
     await timed(`search (${params.mode}, whole)`, () => searchMoments(s, params));
+    const year = yearOf.get(q);
+    if (!year) continue;
+    const routed = { ...params, q: `In ${year}, ${q}`, temporal: 'auto' as const };
+    const r = await understand(s, routed);
+    const inYear = await timed('bm25, year', () => s.lexical.search(lexicalQuery(r.p.q), r.p.filters, 50));
+    if (pass === 1) inYearFound.push(inYear.length);
+    if (vectors) {
+      const v = await queryVector(s, r.p.q);
+      await timed('ann, year filter', () => s.vectors!.search(v, r.p.filters, 50));
+    }
+    await timed(`search (${params.mode}, year, routed)`, () => searchMoments(s, routed));
+    await timed(`search (${params.mode}, year, unrouted)`, () => searchMoments(s, { ...routed, temporal: 'off' }));
   }
 }
 const pct = (a: number[], x: number) => [...a].sort((m, n) => m - n)[Math.min(a.length - 1, Math.floor(x * a.length))];
+const found = (lo: number, hi: number) => inYearFound.filter((k) => k >= lo && k < hi).length;
 console.log(`${opts.dataDir}: ${(await s.archive.counts()).moments} moments, ${questions.length} questions`);
+console.log(`routed BM25 legs (of ${inYearFound.length}) finding 0–9 moments: ${found(0, 10)}, 10–29: ${found(10, 30)}, 30–49: ${found(30, 50)}, 50: ${found(50, Infinity)}`);
 for (const [step, a] of Object.entries(times))
   console.log(`${step.padEnd(28)} n=${String(a.length).padEnd(4)} p50 ${pct(a, 0.5).toFixed(1).padStart(6)} ms  p95 ${pct(a, 0.95).toFixed(1).padStart(6)} ms`);
 await s.close();
