@@ -30,6 +30,8 @@ export function offCache(): Cache {
     set: async () => {},
     getBinary: async () => counters.record(undefined),
     setBinary: async () => {},
+    getBytes: async () => counters.record(undefined),
+    setBytes: async () => {},
     bumpGeneration: async () => 0,
     generation: async () => 0,
     stats: (): CacheStats => counters.snapshot('off', 0, false),

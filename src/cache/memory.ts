@@ -13,7 +13,7 @@ export interface MemoryCacheOptions {
  */
 export class MemoryCache implements Cache {
   // Values are JSON strings or Float32Array copies, so callers can never mutate what is cached.
-  private readonly lru: LRUCache<string, string | Float32Array>;
+  private readonly lru: LRUCache<string, string | Float32Array | Uint8Array>;
   private readonly counters = new Counters();
   private gen = 0;
 
@@ -58,6 +58,17 @@ export class MemoryCache implements Cache {
   async setBinary(namespace: string, key: string, value: Float32Array, ttlS?: number, opts?: SetOptions): Promise<void> {
     if (this.stale(namespace, opts)) return;
     this.lru.set(this.key(namespace, key), value.slice(), { ttl: ttlMs(ttlS, this.opts.ttlS) });
+  }
+
+  async getBytes(namespace: string, key: string): Promise<Uint8Array | undefined> {
+    const v = this.lru.get(this.key(namespace, key));
+    return this.counters.record(v instanceof Uint8Array ? v : undefined);
+  }
+
+  async setBytes(namespace: string, key: string, value: Uint8Array, ttlS?: number, opts?: SetOptions): Promise<void> {
+    if (this.stale(namespace, opts)) return;
+    // A copy: the caller may reuse its buffer. Hits return this one, unchanged, so nothing is copied per hit.
+    this.lru.set(this.key(namespace, key), Uint8Array.prototype.slice.call(value), { ttl: ttlMs(ttlS, this.opts.ttlS) });
   }
 
   async bumpGeneration(): Promise<number> {

@@ -35,6 +35,12 @@ export interface Cache {
   /** Float32Array values (query embeddings, namespace 'qemb'), stored as raw bytes, not JSON. */
   getBinary(namespace: string, key: string): Promise<Float32Array | undefined>;
   setBinary(namespace: string, key: string, value: Float32Array, ttlS?: number, opts?: SetOptions): Promise<void>;
+  /**
+   * Bytes stored as they are (a search response's JSON, already serialised): nothing is parsed or re-encoded on
+   * a hit. The bytes that come back may be the stored ones: treat them as read-only.
+   */
+  getBytes(namespace: string, key: string): Promise<Uint8Array | undefined>;
+  setBytes(namespace: string, key: string, value: Uint8Array, ttlS?: number, opts?: SetOptions): Promise<void>;
   /** Bumps the index generation: every key written before becomes unreachable. Called after every ingest or deletion. */
   bumpGeneration(): Promise<number>;
   generation(): Promise<number>;

@@ -219,6 +219,14 @@ export class RedisCache implements Cache {
     await this.setRaw(namespace, key, f32ToBuffer(value), ttlS, opts);
   }
 
+  async getBytes(namespace: string, key: string): Promise<Uint8Array | undefined> {
+    return this.counters.record(await this.getRaw(namespace, key));
+  }
+
+  async setBytes(namespace: string, key: string, value: Uint8Array, ttlS?: number, opts?: SetOptions): Promise<void> {
+    await this.setRaw(namespace, key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), ttlS, opts);
+  }
+
   /** Waits (bounded) until the connection is up or has just failed: a failed connect must not cost the full wait. */
   private async waitReady(ms: number): Promise<void> {
     if (this.closed || this.client.status === 'ready') return;

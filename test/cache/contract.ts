@@ -71,6 +71,20 @@ export function cacheContract(name: string, make: () => Cache): void {
       expect(Array.from((await c.getBinary('qemb', 'view'))!)).toEqual([8, 7]);
     });
 
+    it('round-trips bytes as stored, independent of the buffer given to set', async () => {
+      const c = fresh();
+      const body = Buffer.from('{"results":["Grüße — ünïcode"]}');
+      await c.setBytes('search', 'page', body);
+      body[0] = 0; // the caller's buffer changing after set must not change the cache
+      const got = await c.getBytes('search', 'page');
+      expect(Buffer.from(got!).toString('utf8')).toBe('{"results":["Grüße — ünïcode"]}');
+      // A view at an offset stores only its own bytes.
+      await c.setBytes('search', 'view', Buffer.from('xxabcxx').subarray(2, 5));
+      expect(Buffer.from((await c.getBytes('search', 'view'))!).toString()).toBe('abc');
+      await c.bumpGeneration();
+      expect(await c.getBytes('search', 'page')).toBeUndefined();
+    });
+
     it('bumpGeneration makes earlier entries unreachable but keeps query embeddings', async () => {
       const c = fresh();
       const g0 = await c.generation();

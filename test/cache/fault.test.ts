@@ -14,6 +14,8 @@ async function exerciseQuickly(c: RedisCache): Promise<void> {
     ['set', () => c.set('search', 'q', { v: 1 })],
     ['getBinary', () => c.getBinary('qemb', 'q')],
     ['setBinary', () => c.setBinary('qemb', 'q', new Float32Array([1]))],
+    ['getBytes', () => c.getBytes('search', 'q')],
+    ['setBytes', () => c.setBytes('search', 'q', Buffer.from('{}'))],
     ['generation', () => c.generation()],
   ];
   for (const [name, op] of ops) {

@@ -33,32 +33,36 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
       temporal: q.temporal,
       speakers: q.speakers,
     };
-    // The answer is cached as its JSON text and sent as it is, with the per-request fields put in front: a
-    // cache hit parses and re-serialises nothing (most of a hit's time and garbage otherwise, ~30 KB each).
+    // The answer is cached as its UTF-8 JSON and sent as it is, behind the per-request fields: a hit parses,
+    // re-serialises and re-encodes nothing. As a string it was copied three times per hit (~55 KB each for a
+    // typical page), which set the pace of young-generation GC pauses, the cached p95 (BENCHMARKS.md).
     const key = JSON.stringify([params]);
-    const respond = (body: string, hit: boolean) =>
-      c.body(
-        `{"query":${JSON.stringify(q.q)},"took_ms":${Math.round((performance.now() - t0) * 100) / 100},"cached":${hit},${body.slice(1)}`,
-        200,
-        { 'content-type': 'application/json' },
-      ) as unknown as ReturnType<typeof c.json<SearchBody, 200>>;
-    const stored = await s.cache.get<string>('search', key);
-    if (typeof stored === 'string') return respond(stored, true);
+    const respond = (body: Uint8Array, hit: boolean) => {
+      const head = Buffer.from(`{"query":${JSON.stringify(q.q)},"took_ms":${Math.round((performance.now() - t0) * 100) / 100},"cached":${hit},`);
+      // body is a JSON object: its "{" is replaced by the head, which ends in a comma.
+      return c.body(Buffer.concat([head, body.subarray(1)]), 200, { 'content-type': 'application/json' }) as unknown as ReturnType<
+        typeof c.json<SearchBody, 200>
+      >;
+    };
+    const stored = await s.cache.getBytes('search', key);
+    if (stored) return respond(stored, true);
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
     const value = await searchMoments(s, params);
-    const body = JSON.stringify({
-      mode: value.mode,
-      degraded: value.degraded,
-      degraded_legs: value.degraded_legs,
-      warnings: value.warnings,
-      routing: value.routing,
-      speaker_filter: value.speaker_filter,
-      matched_text: value.matched_text,
-      results: value.results,
-    } satisfies Omit<SearchBody, 'query' | 'took_ms' | 'cached'>);
+    const body = Buffer.from(
+      JSON.stringify({
+        mode: value.mode,
+        degraded: value.degraded,
+        degraded_legs: value.degraded_legs,
+        warnings: value.warnings,
+        routing: value.routing,
+        speaker_filter: value.speaker_filter,
+        matched_text: value.matched_text,
+        results: value.results,
+      } satisfies Omit<SearchBody, 'query' | 'took_ms' | 'cached'>),
+    );
     // Degraded results (a leg down) are not cached: they would outlive the outage by CACHE_TTL_S.
-    if (!value.degraded) await s.cache.set('search', key, body, s.cfg.CACHE_TTL_S, { ifGeneration: generation });
+    if (!value.degraded) await s.cache.setBytes('search', key, body, s.cfg.CACHE_TTL_S, { ifGeneration: generation });
     return respond(body, false);
   });
 }
