@@ -137,6 +137,8 @@ async function retrieve(
     warnings.push('vector search is off (EMBEDDINGS=none); results are BM25 only');
   }
   const depth = Math.max(50, p.limit * 5);
+  // How many fused moments the page is cut from (before they are merged into passages).
+  const pageDepth = Math.max(p.limit * 3, 30);
   const qv = mode === 'bm25' ? null : queryVector(s, p.q);
   qv?.catch(() => {}); // its failure is the vector leg's, reported below
   const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(withoutLabel(p.q, p.filters.speaker)), p.filters, depth));
@@ -144,7 +146,7 @@ async function retrieve(
   const ordered = mode === 'hybrid' && s.cfg.FUSION === 'score';
   const [bm25, vector] = await Promise.all([
     lexical,
-    qv === null ? null : ordered ? lexical!.then((b) => settle(vectorLeg(s, qv, p.filters, depth, b))) : settle(vectorLeg(s, qv, p.filters, depth, null)),
+    qv === null ? null : ordered ? lexical!.then((b) => settle(vectorLeg(s, qv, p.filters, depth, pageDepth, b))) : settle(vectorLeg(s, qv, p.filters, depth, pageDepth, null)),
   ]);
   // A leg that fails (engine down, query error) leaves the other one to answer, flagged as degraded. A bad
   // request is not an outage and is answered as such; with no leg left the search is a 503.
@@ -162,7 +164,7 @@ async function retrieve(
   const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
   const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
   const fused = await fuse(s, bm25Hits, vectorHits, qv, vecScore);
-  const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, Math.max(p.limit * 3, 30));
+  const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
 
   type Hit = Span & { ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null };
@@ -215,19 +217,21 @@ async function retrieve(
 /**
  * The vector leg's hits. Under score fusion a vector-only candidate scores at most FUSION_VECTOR_WEIGHT × its
  * z-scored cosine, below nearly every lexical candidate; its nearest neighbours matter only when BM25 finds
- * fewer than `depth` moments. When BM25 found a full list, the leg is the cosine of each of those candidates
- * (an index lookup by id) instead of an ANN search over every partition: the slowest part of a hybrid search
- * at scale. Measured against the full ANN leg in BENCHMARKS.md ("Fusion").
+ * too few moments to fill the page's `pageDepth`. When BM25 found that many, the leg is the cosine of each of
+ * those candidates (an index lookup by id) instead of an ANN search: over every partition, the slowest part
+ * of a hybrid search at scale; with a date filter (a routed question), an HNSW scan that must walk past the
+ * rest of the decade. Measured against the full ANN leg in BENCHMARKS.md ("Fusion", "Scale").
  */
 async function vectorLeg(
   s: Services,
   qv: Promise<Float32Array>,
   filters: SearchFilters,
   depth: number,
+  pageDepth: number,
   bm25: { value: { momentId: string }[] } | { error: unknown } | null,
 ): Promise<{ momentId: string; score: number }[]> {
   const v = await qv;
-  if (s.cfg.FUSION === 'score' && bm25 && 'value' in bm25 && bm25.value.length >= depth) {
+  if (s.cfg.FUSION === 'score' && bm25 && 'value' in bm25 && bm25.value.length >= pageDepth) {
     const cos = await s.vectors!.similarities(v, bm25.value.map((h) => h.momentId));
     return [...cos].map(([momentId, score]) => ({ momentId, score })).sort((a, b) => b.score - a.score);
   }
