@@ -163,7 +163,7 @@ async function retrieve(
   const vectorHits = vector && 'value' in vector ? vector.value : [];
   const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
   const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
-  const fused = await fuse(s, bm25Hits, vectorHits, qv, vecScore);
+  const fused = await fuse(s, bm25Hits, vectorHits, qv, vecScore, p.filters);
   const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
 
@@ -232,7 +232,7 @@ async function vectorLeg(
 ): Promise<{ momentId: string; score: number }[]> {
   const v = await qv;
   if (s.cfg.FUSION === 'score' && bm25 && 'value' in bm25 && bm25.value.length >= pageDepth) {
-    const cos = await s.vectors!.similarities(v, bm25.value.map((h) => h.momentId));
+    const cos = await s.vectors!.similarities(v, bm25.value.map((h) => h.momentId), filters);
     return [...cos].map(([momentId, score]) => ({ momentId, score })).sort((a, b) => b.score - a.score);
   }
   return s.vectors!.search(v, filters, depth);
@@ -249,6 +249,7 @@ async function fuse(
   vectorHits: { momentId: string; score: number }[],
   qv: Promise<Float32Array> | null,
   cosine: Map<string, number>,
+  filters: SearchFilters,
 ): Promise<Map<string, number>> {
   if (s.cfg.FUSION === 'rrf' || bm25Hits.length === 0 || vectorHits.length === 0 || qv === null) {
     const legs = [
@@ -259,7 +260,7 @@ async function fuse(
   }
   const missing = bm25Hits.map((h) => h.momentId).filter((id) => !cosine.has(id));
   try {
-    for (const [id, c] of await s.vectors!.similarities(await qv, missing)) cosine.set(id, c);
+    for (const [id, c] of await s.vectors!.similarities(await qv, missing, filters)) cosine.set(id, c);
   } catch (err) {
     // Without those cosines the lexical candidates would be judged on partial evidence: use the vector hits only.
     s.log.warn({ err }, 'cosine lookup for lexical candidates failed');

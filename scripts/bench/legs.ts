@@ -83,6 +83,9 @@ for (let pass = 0; pass < 2; pass++) {
     if (vectors) {
       const v = await queryVector(s, r.p.q);
       await timed('ann, year filter', () => s.vectors!.search(v, r.p.filters, 50));
+      const ids = inYear.map((h) => h.momentId);
+      await timed('cosine of bm25 year candidates', () => s.vectors!.similarities(v, ids, r.p.filters));
+      await timed('same, every partition', () => s.vectors!.similarities(v, ids));
     }
     await timed(`search (${params.mode}, year, routed)`, () => searchMoments(s, routed));
     await timed(`search (${params.mode}, year, unrouted)`, () => searchMoments(s, { ...routed, temporal: 'off' }));

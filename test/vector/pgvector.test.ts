@@ -51,6 +51,14 @@ describe('pgvector index on PGlite (partitioned by decade)', () => {
     expect(await index.similarities(vec(1, 0), [])).toEqual(new Map());
   });
 
+  it("looks named moments up only within a search's date range", async () => {
+    const ids = ['r1987#1', 'rnull#0', 'r1972#0'];
+    const seventies = await index.similarities(vec(1, 0), ids, { from: '1970-01-01', to: '1979-12-31' });
+    expect([...seventies.keys()]).toEqual(['r1972#0']);
+    expect(seventies.get('r1972#0')).toBeCloseTo(1 / Math.hypot(1, 0.1), 2);
+    expect([...(await index.similarities(vec(1, 0), ids, { from: '1980-01-01' })).keys()]).toEqual(['r1987#1']);
+  });
+
   it('filters by date range, collection, speaker and recording', async () => {
     expect((await index.search(vec(1, 0), { from: '1970-01-01', to: '1979-12-31' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
     expect((await index.search(vec(1, 0), { collection: 'c2' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);

@@ -126,16 +126,19 @@ export class PgVectorIndex implements VectorIndex {
       .sort((a, b) => b.score - a.score);
   }
 
-  async similarities(vector: Float32Array, momentIds: string[]): Promise<Map<string, number>> {
+  async similarities(vector: Float32Array, momentIds: string[], dates: Pick<SearchFilters, 'from' | 'to'> = {}): Promise<Map<string, number>> {
     this.assertReady();
     if (momentIds.length === 0) return new Map();
+    // With a date range the ids are looked up in its decades' partitions only (pruned at plan time), not in all.
+    const { where, params } = vectorFilters({ from: dates.from, to: dates.to }, [toLiteral(vector), momentIds]);
     const rows = await this.db.transaction(async (tx) => {
       // A few dozen ids: always the moment_id index. Without statistics (PGlite runs no autovacuum, so
       // tables are never analysed) the planner guesses a large share of rows and scans every partition.
       await tx.query('SET LOCAL enable_seqscan = off');
       return tx.query<{ moment_id: string; score: number }>(
-        'SELECT moment_id, 1 - (embedding <=> $1::halfvec) AS score FROM embeddings WHERE moment_id = ANY($2::text[])',
-        [toLiteral(vector), momentIds],
+        `SELECT moment_id, 1 - (embedding <=> $1::halfvec) AS score FROM embeddings
+         WHERE ${['moment_id = ANY($2::text[])', ...where].join(' AND ')}`,
+        params,
       );
     });
     return new Map(rows.map((r) => [r.moment_id, Number(r.score)]));

@@ -27,8 +27,12 @@ export interface VectorIndex {
   replaceRecording(recordingId: string, items: VectorItem[]): Promise<void>;
   deleteRecording(recordingId: string): Promise<void>;
   search(vector: Float32Array, filters: SearchFilters, limit: number): Promise<VectorHit[]>;
-  /** Cosine similarity of the given moments to the vector (moments without an embedding are left out). */
-  similarities(vector: Float32Array, momentIds: string[]): Promise<Map<string, number>>;
+  /**
+   * Cosine similarity of the given moments to the vector (moments without an embedding are left out). `dates`,
+   * the search's date range, lets the index look only where those moments can be (a routed question's
+   * partitions); moments outside it are left out too.
+   */
+  similarities(vector: Float32Array, momentIds: string[], dates?: Pick<SearchFilters, 'from' | 'to'>): Promise<Map<string, number>>;
   /** Drops every vector and forgets the model, so another model can be bound (re-embedding). */
   reset(): Promise<void>;
   count(): Promise<number>;
