@@ -30,36 +30,53 @@ function runMatches(run: string, lexemes: Set<string>, heads: Set<string>): bool
   return lexemes.has(w) || lexemes.has(stem(w)) || w.split("'").some((x) => lexemes.has(stem(x)));
 }
 
-/** The word HTML-escaped, with its matching runs in <mark> (and whether any matched). */
-function markWord(word: string, lexemes: Set<string>, heads: Set<string>): { html: string; hit: boolean } {
+/** Whether the word holds a run matching a lexeme (the cheap test first: most words hold no lexeme's head). */
+function wordHits(word: string, lexemes: Set<string>, heads: string[], headSet: Set<string>): boolean {
   const lower = word.toLowerCase();
-  // Most words hold no lexeme's first two letters at all.
-  if (![...heads].some((h) => lower.includes(h))) return { html: escapeHtml(word), hit: false };
-  let html = '';
-  let last = 0;
-  let hit = false;
-  for (const m of word.matchAll(RUN)) {
-    html += escapeHtml(word.slice(last, m.index));
-    if (runMatches(m[0], lexemes, heads)) {
-      hit = true;
-      html += `<mark>${escapeHtml(m[0])}</mark>`;
-    } else html += escapeHtml(m[0]);
-    last = m.index + m[0].length;
-  }
-  return { html: html + escapeHtml(word.slice(last)), hit };
+  if (!heads.some((h) => lower.includes(h))) return false;
+  for (const m of word.matchAll(RUN)) if (runMatches(m[0], lexemes, headSet)) return true;
+  return false;
 }
 
-/** An HTML excerpt of `text` with the words matching `lexemes` marked. */
+/** The word HTML-escaped, with its matching runs in <mark>. */
+function markWord(word: string, lexemes: Set<string>, headSet: Set<string>): string {
+  let html = '';
+  let last = 0;
+  for (const m of word.matchAll(RUN)) {
+    html += escapeHtml(word.slice(last, m.index));
+    html += runMatches(m[0], lexemes, headSet) ? `<mark>${escapeHtml(m[0])}</mark>` : escapeHtml(m[0]);
+    last = m.index + m[0].length;
+  }
+  return html + escapeHtml(word.slice(last));
+}
+
+/**
+ * An HTML excerpt of `text` with the words matching `lexemes` marked. Merged passages run to hundreds of
+ * words: every word is tested (cheaply), but only the words of the chosen fragments are escaped and marked.
+ */
 export function highlight(text: string, lexemes: Set<string>): string {
   const words = text.split(/\s+/).filter(Boolean);
-  const heads = new Set([...lexemes].map((l) => l.slice(0, 2)));
-  const marked = words.map((w) => (lexemes.size > 0 ? markWord(w, lexemes, heads) : { html: escapeHtml(w), hit: false }));
-  const hit = marked.map((m) => m.hit);
-  const render = (from: number, to: number) => marked.slice(from, to).map((m) => m.html).join(' ');
+  const headSet = new Set([...lexemes].map((l) => l.slice(0, 2)));
+  const heads = [...headSet];
+  // Speech repeats its words: each distinct one is tested once.
+  const tested = new Map<string, boolean>();
+  const hits = (w: string) => {
+    let h = tested.get(w);
+    if (h === undefined) tested.set(w, (h = wordHits(w, lexemes, heads, headSet)));
+    return h;
+  };
+  const hit = lexemes.size > 0 ? words.map(hits) : words.map(() => false);
+  const render = (from: number, to: number) =>
+    words
+      .slice(from, to)
+      .map((w, i) => (hit[from + i] ? markWord(w, lexemes, headSet) : escapeHtml(w)))
+      .join(' ');
   if (!hit.includes(true)) return render(0, Math.min(words.length, MIN_WORDS));
   if (words.length <= MAX_WORDS) return render(0, words.length);
   // Windows of MAX_WORDS starting a little before each match; the ones holding the most matches win.
-  const count = (from: number) => hit.slice(from, from + MAX_WORDS).filter(Boolean).length;
+  const upTo = [0]; // upTo[i]: matches among the first i words
+  for (const h of hit) upTo.push(upTo[upTo.length - 1] + (h ? 1 : 0));
+  const count = (from: number) => upTo[Math.min(words.length, from + MAX_WORDS)] - upTo[from];
   const starts = [...new Set(hit.flatMap((h, i) => (h ? [Math.min(Math.max(0, i - LEAD), words.length - MAX_WORDS)] : [])))];
   const chosen: number[] = [];
   for (const s of starts.sort((a, b) => count(b) - count(a) || a - b)) {
