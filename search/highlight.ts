@@ -30,10 +30,8 @@ function runMatches(run: string, lexemes: Set<string>, heads: Set<string>): bool
   return lexemes.has(w) || lexemes.has(stem(w)) || w.split("'").some((x) => lexemes.has(stem(x)));
 }
 
-/** Whether the word holds a run matching a lexeme (the cheap test first: most words hold no lexeme's head). */
-function wordHits(word: string, lexemes: Set<string>, heads: string[], headSet: Set<string>): boolean {
-  const lower = word.toLowerCase();
-  if (!heads.some((h) => lower.includes(h))) return false;
+/** Whether the word holds a run matching a lexeme. */
+function wordHits(word: string, lexemes: Set<string>, headSet: Set<string>): boolean {
   for (const m of word.matchAll(RUN)) if (runMatches(m[0], lexemes, headSet)) return true;
   return false;
 }
@@ -57,15 +55,9 @@ function markWord(word: string, lexemes: Set<string>, headSet: Set<string>): str
 export function highlight(text: string, lexemes: Set<string>): string {
   const words = text.split(/\s+/).filter(Boolean);
   const headSet = new Set([...lexemes].map((l) => l.slice(0, 2)));
-  const heads = [...headSet];
-  // Speech repeats its words: each distinct one is tested once.
-  const tested = new Map<string, boolean>();
-  const hits = (w: string) => {
-    let h = tested.get(w);
-    if (h === undefined) tested.set(w, (h = wordHits(w, lexemes, heads, headSet)));
-    return h;
-  };
-  const hit = lexemes.size > 0 ? words.map(hits) : words.map(() => false);
+  // The cheap test first, one regular expression: most words hold no lexeme's first two letters at all.
+  const anyHead = new RegExp([...headSet].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+  const hit = lexemes.size > 0 ? words.map((w) => anyHead.test(w) && wordHits(w, lexemes, headSet)) : words.map(() => false);
   const render = (from: number, to: number) =>
     words
       .slice(from, to)
