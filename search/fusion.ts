@@ -72,12 +72,17 @@ export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (in
 
 /** Appends `b` to `a`, dropping the longest prefix of `b` that `a` already ends with. */
 export function joinOverlapping(a: string, b: string): string {
-  const aw = a.split(/\s+/);
+  // Only a's last words can overlap b, and they span no more characters than b: a passage merged from many
+  // windows is not split again in full at every merge. The tail's first token may be cut mid-word, so it
+  // is dropped unless the cut falls on a word boundary.
+  const cut = Math.max(0, a.length - b.length - 1);
+  const tail = a.slice(cut).split(/\s+/);
+  const aw = cut === 0 || /\s/.test(a[cut - 1]) ? tail : tail.slice(1);
   const bw = b.split(/\s+/);
   for (let n = Math.min(aw.length, bw.length); n > 0; n--) {
     let same = true;
     for (let i = 0; i < n && same; i++) same = aw[aw.length - n + i] === bw[i];
-    if (same) return [...aw, ...bw.slice(n)].join(' ');
+    if (same) return n === bw.length ? a : `${a} ${bw.slice(n).join(' ')}`;
   }
   return `${a} ${b}`;
 }
