@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reciprocalRankFusion, scoreFusion } from '../../search/fusion.js';
+import { joinOverlapping, reciprocalRankFusion, scoreFusion } from '../../search/fusion.js';
 
 const order = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 
@@ -43,5 +43,19 @@ describe('weighted reciprocal rank fusion', () => {
     expect(fused.get('a')).toBeCloseTo(1 / 61, 9);
     expect(fused.get('b')).toBeCloseTo(1 / 62 + 0.5 / 61, 9);
     expect(order(fused)).toEqual(['b', 'a', 'c']);
+  });
+});
+
+describe('joining overlapping windows of a passage', () => {
+  it('drops the words the next window repeats, however long the passage already is', () => {
+    expect(joinOverlapping('a b c', 'b c d')).toBe('a b c d');
+    expect(joinOverlapping('a b c', 'c')).toBe('a b c');
+    expect(joinOverlapping('a b c', 'x y')).toBe('a b c x y');
+    // Only the passage's tail is compared: a cut inside "budgets" must not make "gets" look like a word.
+    const long = `${Array.from({ length: 300 }, (_, i) => `w${i}`).join(' ')} budgets gets`;
+    expect(joinOverlapping(long, 'gets more')).toBe(`${long} more`);
+    expect(joinOverlapping(long, 'gets')).toBe(long);
+    expect(joinOverlapping('xbudgets', 'gets')).toBe('xbudgets gets');
+    expect(joinOverlapping('one two', 'two three four five six')).toBe('one two three four five six');
   });
 });
