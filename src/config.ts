@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+/** '512MB', '1GB', '64kB' in megabytes. */
+const sizeInMB = (v: string): number => {
+  const m = /^(\d+)(kB|MB|GB)$/.exec(v);
+  return m ? Number(m[1]) * { kB: 1 / 1024, MB: 1, GB: 1024 }[m[2] as 'kB' | 'MB' | 'GB'] : NaN;
+};
+
 /** Empty strings in the environment mean "unset", as a shell user would expect. */
 const optionalString = z
   .string()
@@ -26,9 +32,14 @@ const schema = z.object({
   /**
    * Embedded Postgres' buffer cache. A bulk ingest inserts into term-ordered indexes at random places; once
    * they outgrow the cache nearly every insert reads a page and writes a dirty one back (BENCHMARKS "Scale").
-   * PGlite's memory is 32-bit (2 GB in all) and the cache is allocated whole at start.
+   * PGlite's memory is 32-bit (2 GB in all) and the cache is allocated whole at start: at 2GB PGlite does not
+   * start ("failed to initialize properly"), so the cache is held to 1536MB, leaving the rest for queries.
    */
-  PGLITE_SHARED_BUFFERS: z.string().regex(/^\d+(kB|MB|GB)$/, 'a size such as 512MB').default('512MB'),
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^\d+(kB|MB|GB)$/, 'a size such as 512MB')
+    .refine((v) => !(sizeInMB(v) > 1536), 'at most 1536MB: PGlite has 2 GB of memory in all')
+    .default('512MB'),
   LEXICAL_ENGINE: z.enum(['postgres', 'elasticsearch']).default('postgres'),
   ES_URL: optionalString,
   ES_INDEX_PREFIX: z.string().default('moments'),

@@ -83,5 +83,8 @@ describe('WalCheckpointer on an on-disk PGlite', () => {
 
   it('refuses a buffer cache size that is not a size', () => {
     expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: 'lots' })).toThrow(/PGLITE_SHARED_BUFFERS.*a size such as 512MB/);
+    // PGlite does not start with 2GB of buffers (its memory is 2 GB in all): refused at config, with the reason.
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: '2GB' })).toThrow(/PGLITE_SHARED_BUFFERS.*at most 1536MB/);
+    expect(loadConfig({ PGLITE_SHARED_BUFFERS: '1536MB' }).PGLITE_SHARED_BUFFERS).toBe('1536MB');
   });
 });
