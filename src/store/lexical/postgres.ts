@@ -1,4 +1,5 @@
 import type { SearchFilters } from '../../domain.js';
+import { queryByIndex } from '../../db/by-index.js';
 import type { Db, Queryable } from '../../db/port.js';
 import type { LexicalDoc, LexicalHit, LexicalIndex } from './port.js';
 
@@ -89,10 +90,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // fraction of the table, and for some questions chose to scan and hash all of it (39M postings, 7-21 s at
     // 500K moments) instead.
     const scored = (pruned: boolean) =>
-      this.db.transaction(async (tx) => {
-        await tx.query('SET LOCAL enable_seqscan = off');
-        return tx.query<{ moment_id: string; score: number; pruned?: boolean }>(bm25Sql(conditions, pruned), params);
-      });
+      queryByIndex<{ moment_id: string; score: number; pruned?: boolean }>(this.db, bm25Sql(conditions, pruned), params);
     let rows = await scored(!this.params.exhaustive);
     // Fewer candidates than asked for: moments holding only common terms may belong in the list after all
     // (when no term was common, the pruned query already was the exhaustive one).

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors.js';
 import type { SearchFilters } from '../../domain.js';
+import { queryByIndex } from '../../db/by-index.js';
 import type { Db, Queryable } from '../../db/port.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
 import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from './port.js';
@@ -131,16 +132,13 @@ export class PgVectorIndex implements VectorIndex {
     if (momentIds.length === 0) return new Map();
     // With a date range the ids are looked up in its decades' partitions only (pruned at plan time), not in all.
     const { where, params } = vectorFilters({ from: dates.from, to: dates.to }, [toLiteral(vector), momentIds]);
-    const rows = await this.db.transaction(async (tx) => {
-      // A few dozen ids: always the moment_id index. Without statistics (PGlite runs no autovacuum, so
-      // tables are never analysed) the planner guesses a large share of rows and scans every partition.
-      await tx.query('SET LOCAL enable_seqscan = off');
-      return tx.query<{ moment_id: string; score: number }>(
-        `SELECT moment_id, 1 - (embedding <=> $1::halfvec) AS score FROM embeddings
-         WHERE ${['moment_id = ANY($2::text[])', ...where].join(' AND ')}`,
-        params,
-      );
-    });
+    // A few dozen ids: always the moment_id index, not a scan of every partition.
+    const rows = await queryByIndex<{ moment_id: string; score: number }>(
+      this.db,
+      `SELECT moment_id, 1 - (embedding <=> $1::halfvec) AS score FROM embeddings
+       WHERE ${['moment_id = ANY($2::text[])', ...where].join(' AND ')}`,
+      params,
+    );
     return new Map(rows.map((r) => [r.moment_id, Number(r.score)]));
   }
 
