@@ -12,7 +12,7 @@ export interface MemoryCacheOptions {
  * an ingest run by a separate CLI process cannot reach it (use Redis when several processes serve or ingest).
  */
 export class MemoryCache implements Cache {
-  // Values are JSON strings or Float32Array copies, so callers can never mutate what is cached.
+  // Values are JSON strings, Float32Array copies or byte copies (getBytes hands out the stored bytes, read-only).
   private readonly lru: LRUCache<string, string | Float32Array | Uint8Array>;
   private readonly counters = new Counters();
   private gen = 0;
