@@ -20,6 +20,7 @@ import { createLogger } from '../../src/log.js';
 import { openServices } from '../../src/services.js';
 import { lexicalQuery } from '../../search/question.js';
 import { queryVector, searchMoments, understand } from '../../search/search.js';
+import { firstCopyYears } from './lib.js';
 
 const opts = new Command('bench-legs')
   .requiredOption('--data-dir <dir>', 'an archive (e.g. one built by bench:scale)')
@@ -31,23 +32,10 @@ const opts = new Command('bench-legs')
 const cfg = loadConfig({ ...process.env, DATA_DIR: path.resolve(opts.dataDir), SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn' });
 // The in-memory cache keeps the query embeddings (searchMoments itself caches no results), so no step times the embedder.
 const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null });
-const questions = [
-  ...new Set(
-    fs.readFileSync(opts.queries, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { query: string }).query),
-  ),
-].slice(0, opts.n);
-// A question's year: that of the first copy of its recording (bench:scale names copies `<id>.r<round>`).
-const years = new Map<string, string>();
-for (const r of await s.db.query<{ id: string; y: string }>("SELECT id, to_char(recorded_at, 'YYYY') AS y FROM recordings WHERE recorded_at IS NOT NULL ORDER BY id")) {
-  const source = r.id.replace(/\.r\d+$/, '');
-  if (!years.has(source)) years.set(source, r.y);
-}
-const yearOf = new Map(
-  fs.readFileSync(opts.queries, 'utf8').split('\n').filter(Boolean).map((l) => {
-    const q = JSON.parse(l) as { query: string; recording_id: string };
-    return [q.query, years.get(q.recording_id)] as const;
-  }),
-);
+const asked = fs.readFileSync(opts.queries, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { query: string; recording_id: string });
+const questions = [...new Set(asked.map((q) => q.query))].slice(0, opts.n);
+const years = await firstCopyYears(s);
+const yearOf = new Map(asked.map((q) => [q.query, years.get(q.recording_id)] as const));
 const times: Record<string, number[]> = {};
 const inYearFound: number[] = [];
 const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {

@@ -80,6 +80,19 @@ export function loadQuestions(file: string, n: number, yearOf: (recordingId: str
   return out;
 }
 
+/**
+ * The year of each source recording's first copy in a bench:scale archive (copies are named
+ * `<id>.r<round>`): the year its questions are asked about as "In <year>, …".
+ */
+export async function firstCopyYears(s: Services): Promise<Map<string, string>> {
+  const years = new Map<string, string>();
+  for (const r of await s.db.query<{ id: string; y: string }>("SELECT id, to_char(recorded_at, 'YYYY') AS y FROM recordings ORDER BY id")) {
+    const source = r.id.replace(/\.r\d+$/, '');
+    if (!years.has(source)) years.set(source, r.y);
+  }
+  return years;
+}
+
 export const searchUrl = (mode: string, text: string, extra = '') =>
   `/v1/search?q=${encodeURIComponent(text)}&mode=${mode}&limit=10${extra}`;
 

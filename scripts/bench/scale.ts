@@ -39,7 +39,7 @@ import { parseTranscript } from '../../src/transcript/index.js';
 import { readManifest } from '../../ingest/manifest.js';
 import { buildMoments } from '../../ingest/moments.js';
 import { indexedText, ingestTranscript } from '../../ingest/transcript.js';
-import { loadQuestions, searchSuite, startApp, SUITE_LABELS, type Measurement } from './lib.js';
+import { firstCopyYears, loadQuestions, searchSuite, startApp, SUITE_LABELS, type Measurement } from './lib.js';
 import { rng } from '../../src/math.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -129,7 +129,6 @@ function plan(sources: Source[], size: number, seed: number): { source: Source; 
   return out;
 }
 
-const sourceIdOf = (replicaId: string) => replicaId.replace(/\.r\d+$/, '');
 
 // ---------------------------------------------------------------- child phases
 
@@ -231,11 +230,7 @@ async function childSearch(kind: Kind, size: number, dir: string): Promise<void>
   // No on-disk vector cache: a question seen for the first time is really embedded.
   const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null });
   const app = await startApp(s);
-  // A question's year is that of the first replica of its recording.
-  const years = new Map<string, string>();
-  for (const r of await s.db.query<{ id: string; y: string }>("SELECT id, to_char(recorded_at, 'YYYY') AS y FROM recordings ORDER BY id")) {
-    if (!years.has(sourceIdOf(r.id))) years.set(sourceIdOf(r.id), r.y);
-  }
+  const years = await firstCopyYears(s);
   const questions = loadQuestions(path.resolve(opts.queries), opts.n, (id) => years.get(id));
   const counts = await s.archive.counts();
   const mode = s.embedder ? 'hybrid' : 'bm25';
