@@ -59,6 +59,28 @@ describe('pgvector index on PGlite (partitioned by decade)', () => {
     expect([...(await index.similarities(vec(1, 0), ids, { from: '1980-01-01' })).keys()]).toEqual(['r1987#1']);
   });
 
+  it('scores query vectors of any scale as their cosine, within halfvec rounding (they travel as scaled integers)', async () => {
+    // Components from 1e-3 to 40 in size, and one vector far from unit length: the query is rescaled to integers.
+    const rnd = (i: number) => Math.sin(i * 12.9898) * 43758.5453 - Math.floor(Math.sin(i * 12.9898) * 43758.5453) - 0.5;
+    const raw = (k: number, scale: number) => Float32Array.from({ length: DIM }, (_, i) => rnd(k * DIM + i) * scale * (i === 3 ? 0.002 : 1));
+    const cos = (a: Float32Array, b: Float32Array) => {
+      let d = 0, na = 0, nb = 0;
+      for (let i = 0; i < DIM; i++) (d += a[i] * b[i]), (na += a[i] * a[i]), (nb += b[i] * b[i]);
+      return d / Math.sqrt(na * nb);
+    };
+    const stored = [1, 2, 3, 4].map((k) => raw(k, 1));
+    await index.replaceRecording('rscale', stored.map((v, i) => item('rscale', i, '1987-06-01', v)));
+    for (const q of [raw(9, 1e-3), raw(10, 1), raw(11, 40)]) {
+      const sims = await index.similarities(q, stored.map((_, i) => `rscale#${i}`));
+      const hits = await index.search(q, { recordingId: 'rscale' }, 4);
+      stored.forEach((v, i) => {
+        expect(sims.get(`rscale#${i}`)).toBeCloseTo(cos(q, v), 3);
+        expect(hits.find((h) => h.momentId === `rscale#${i}`)!.score).toBeCloseTo(cos(q, v), 3);
+      });
+    }
+    await index.deleteRecording('rscale');
+  });
+
   it('filters by date range, collection, speaker and recording', async () => {
     expect((await index.search(vec(1, 0), { from: '1970-01-01', to: '1979-12-31' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
     expect((await index.search(vec(1, 0), { collection: 'c2' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
