@@ -8,7 +8,7 @@ import type { Db } from './port.js';
  */
 export function queryByIndex<T>(db: Db, sql: string, params: unknown[]): Promise<T[]> {
   return db.transaction(async (tx) => {
-    await tx.query('SET LOCAL enable_seqscan = off');
+    await tx.exec('SET LOCAL enable_seqscan = off');
     return tx.query<T>(sql, params);
   });
 }

@@ -17,10 +17,13 @@ export async function openPglite(
   // On disk only: tests open many in-memory databases, each of which would hold the whole cache.
   const startParams = dir && opts.sharedBuffers ? [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffers}`] : undefined;
   const pg = await PGlite.create({ dataDir: dir, extensions: { vector }, parsers: { 1082: (v: string) => v }, startParams });
-  const wrap = (q: { query: PGlite['query'] }): Queryable => ({
+  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
       const res = await q.query<T>(sql, params as unknown[] | undefined);
       return res.rows;
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
     },
   });
   const base = wrap(pg);

@@ -43,16 +43,18 @@ export async function openPostgres(url: string, opts: { max?: number; connectTim
         throw unavailable(err);
       }
     },
+    async exec(sql: string) {
+      // Without parameters node-postgres uses the simple protocol, which runs several statements.
+      await c.query(sql).catch((err: unknown) => {
+        throw unavailable(err);
+      });
+    },
   });
   const base = wrap(pool);
   return {
     kind: 'postgres',
     query: base.query,
-    async exec(sql) {
-      await pool.query(sql).catch((err: unknown) => {
-        throw unavailable(err);
-      });
-    },
+    exec: base.exec,
     async transaction(fn) {
       const client = await pool.connect().catch((err: unknown) => {
         throw unavailable(err);
