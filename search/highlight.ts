@@ -50,28 +50,28 @@ function markWord(word: string, lexemes: Set<string>, headSet: Set<string>): str
 
 /**
  * An HTML excerpt of `text` with the words matching `lexemes` marked. Merged passages run to hundreds of
- * words: every word is tested (cheaply), but only the words of the chosen fragments are escaped and marked.
+ * words: only the words holding a lexeme's first letters are tested (matchedWords), and only the words of the
+ * chosen fragments are escaped and marked.
  */
 export function highlight(text: string, lexemes: Set<string>): string {
   const words = text.split(/\s+/).filter(Boolean);
-  const headSet = new Set([...lexemes].map((l) => l.slice(0, 2)));
-  // The cheap test first, one regular expression: most words hold no lexeme's first two letters at all.
-  const anyHead = new RegExp([...headSet].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
-  const hit = lexemes.size > 0 ? words.map((w) => anyHead.test(w) && wordHits(w, lexemes, headSet)) : words.map(() => false);
+  const hit = matchedWords(text, words, lexemes);
+  const headSet = heads(lexemes);
   const render = (from: number, to: number) =>
     words
       .slice(from, to)
       .map((w, i) => (hit[from + i] ? markWord(w, lexemes, headSet) : escapeHtml(w)))
       .join(' ');
-  if (!hit.includes(true)) return render(0, Math.min(words.length, MIN_WORDS));
+  if (!hit.includes(1)) return render(0, Math.min(words.length, MIN_WORDS));
   if (words.length <= MAX_WORDS) return render(0, words.length);
   // Windows of MAX_WORDS starting a little before each match; the ones holding the most matches win.
   const upTo = [0]; // upTo[i]: matches among the first i words
   for (const h of hit) upTo.push(upTo[upTo.length - 1] + (h ? 1 : 0));
   const count = (from: number) => upTo[Math.min(words.length, from + MAX_WORDS)] - upTo[from];
-  const starts = [...new Set(hit.flatMap((h, i) => (h ? [Math.min(Math.max(0, i - LEAD), words.length - MAX_WORDS)] : [])))];
+  const starts: number[] = [];
+  for (let i = 0; i < words.length; i++) if (hit[i]) starts.push(Math.min(Math.max(0, i - LEAD), words.length - MAX_WORDS));
   const chosen: number[] = [];
-  for (const s of starts.sort((a, b) => count(b) - count(a) || a - b)) {
+  for (const s of [...new Set(starts)].sort((a, b) => count(b) - count(a) || a - b)) {
     if (chosen.length === MAX_FRAGMENTS) break;
     if (chosen.every((c) => Math.abs(c - s) >= MAX_WORDS)) chosen.push(s);
   }
@@ -79,4 +79,40 @@ export function highlight(text: string, lexemes: Set<string>): string {
     .sort((a, b) => a - b)
     .map((s) => render(s, s + MAX_WORDS))
     .join(' … ');
+}
+
+const heads = (lexemes: Set<string>) => new Set([...lexemes].map((l) => l.slice(0, 2)));
+
+/**
+ * 1 for each word holding a run that matches a lexeme. A run matches only if it begins with some lexeme's
+ * first two letters: one regular expression finds the places in the whole text where such a head follows
+ * no ASCII letter or digit (a superset of run starts), and only the words there are tested, not every word
+ * of passages that run to thousands of words a search.
+ */
+function matchedWords(text: string, words: string[], lexemes: Set<string>): Uint8Array {
+  const hit = new Uint8Array(words.length);
+  if (lexemes.size === 0) return hit;
+  const headSet = heads(lexemes);
+  const alternatives = [...headSet].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  // Places map to words by offset when one whitespace character separates each word from the next.
+  let length = words.length - 1;
+  for (const w of words) length += w.length;
+  if (length !== text.length) {
+    const anyHead = new RegExp(alternatives, 'i');
+    words.forEach((w, i) => (hit[i] = anyHead.test(w) && wordHits(w, lexemes, headSet) ? 1 : 0));
+    return hit;
+  }
+  let i = 0;
+  let start = 0; // where word i begins
+  let tested = -1;
+  const known = new Map<string, number>(); // passages repeat their words
+  for (const m of text.matchAll(new RegExp(`(?<![a-z0-9])(?:${alternatives})`, 'gi'))) {
+    while (m.index >= start + words[i].length + 1) start += words[i++].length + 1;
+    if (i === tested) continue;
+    tested = i;
+    let h = known.get(words[i]);
+    if (h === undefined) known.set(words[i], (h = wordHits(words[i], lexemes, headSet) ? 1 : 0));
+    hit[i] = h;
+  }
+  return hit;
 }

@@ -33,6 +33,20 @@ describe('search highlights (JS marking, Postgres lexemes)', () => {
     expect(highlight(words.join(' '), await lexemes('nothing matches'))).toBe(words.slice(0, 20).join(' '));
   });
 
+  it('screens a long passage by offsets as it screens it word by word (odd spacing takes the word-by-word path)', async () => {
+    const text = parseTranscript('ES2005a.vtt', devTranscript('ES2005a'))
+      .slice(0, 200)
+      .map((c) => c.text)
+      .join(' ');
+    const oddlySpaced = text.replace(/ /g, (_, i: number) => (i % 7 === 0 ? '\n' : i % 5 === 0 ? '  ' : ' '));
+    for (const q of ['remote control buttons design', 'what did the project manager say about the price', "the remote's buttons"]) {
+      const lx = await lexemes(q);
+      const html = highlight(text, lx);
+      expect(marked(html).length).toBeGreaterThan(0);
+      expect(highlight(oddlySpaced, lx)).toBe(html);
+    }
+  });
+
   it("marks the words Postgres' ts_headline marks, on real meeting transcripts", async () => {
     const cues = parseTranscript('ES2005a.vtt', devTranscript('ES2005a')).slice(0, 80);
     const text = cues.map((c) => c.text).join(' ');
