@@ -70,19 +70,42 @@ export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (in
   return out.sort((a, b) => b.score - a.score);
 }
 
+// Whitespace that is not one space between words; text without it is split and joined by plain string search.
+const IRREGULAR_B = /[^\S ]| {2}|^ | $/;
+const IRREGULAR_TAIL = /[^\S ]| {2}| $/;
+
 /** Appends `b` to `a`, dropping the longest prefix of `b` that `a` already ends with. */
 export function joinOverlapping(a: string, b: string): string {
   // Only a's last words can overlap b, and they span no more characters than b: a passage merged from many
   // windows is not split again in full at every merge. The tail's first token may be cut mid-word, so it
   // is dropped unless the cut falls on a word boundary.
   const cut = Math.max(0, a.length - b.length - 1);
-  const tail = a.slice(cut).split(/\s+/);
-  const aw = cut === 0 || /\s/.test(a[cut - 1]) ? tail : tail.slice(1);
+  const tail = a.slice(cut);
+  // (from cut - 1: the character before the tail says whether the cut fell between two words)
+  if (b && !IRREGULAR_B.test(b) && !IRREGULAR_TAIL.test(a.slice(Math.max(0, cut - 1)))) return joinBySearch(a, b, cut);
+  const aw = cut === 0 || /\s/.test(a[cut - 1]) ? tail.split(/\s+/) : tail.split(/\s+/).slice(1);
   const bw = b.split(/\s+/);
   for (let n = Math.min(aw.length, bw.length); n > 0; n--) {
     let same = true;
     for (let i = 0; i < n && same; i++) same = aw[aw.length - n + i] === bw[i];
     if (same) return n === bw.length ? a : `${a} ${bw.slice(n).join(' ')}`;
+  }
+  return `${a} ${b}`;
+}
+
+/**
+ * joinOverlapping for words separated by single spaces, without splitting: the longest overlap begins at
+ * the first word start, from `cut` on, where `a`'s rest is a word-aligned prefix of `b`. Most passages share
+ * no words, and splitting both sides at every merge cost ~0.4 ms of a search.
+ */
+function joinBySearch(a: string, b: string, cut: number): string {
+  const first = b.indexOf(' ') < 0 ? b : b.slice(0, b.indexOf(' '));
+  for (let p = a.indexOf(first, cut); p >= 0; p = a.indexOf(first, p + 1)) {
+    if (p > 0 && a[p - 1] !== ' ') continue; // not a word start
+    const rest = a.length - p;
+    if (rest <= b.length && b.startsWith(a.slice(p)) && (rest === b.length || b[rest] === ' ')) {
+      return rest === b.length ? a : `${a} ${b.slice(rest + 1)}`;
+    }
   }
   return `${a} ${b}`;
 }

@@ -58,4 +58,33 @@ describe('joining overlapping windows of a passage', () => {
     expect(joinOverlapping('xbudgets', 'gets')).toBe('xbudgets gets');
     expect(joinOverlapping('one two', 'two three four five six')).toBe('one two three four five six');
   });
+
+  it('agrees with splitting both sides into words, on random passages with repeated words and odd spacing', () => {
+    // The definition, as the code read before it searched strings instead of splitting them.
+    const bySplitting = (a: string, b: string) => {
+      const cut = Math.max(0, a.length - b.length - 1);
+      const tail = a.slice(cut).split(/\s+/);
+      const aw = cut === 0 || /\s/.test(a[cut - 1]) ? tail : tail.slice(1);
+      const bw = b.split(/\s+/);
+      for (let n = Math.min(aw.length, bw.length); n > 0; n--) {
+        let same = true;
+        for (let i = 0; i < n && same; i++) same = aw[aw.length - n + i] === bw[i];
+        if (same) return n === bw.length ? a : `${a} ${bw.slice(n).join(' ')}`;
+      }
+      return `${a} ${b}`;
+    };
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const vocab = ['a', 'ab', 'b', 'ba', 'abc', 'c', 'the', 'he', 'budget', 'gets', 'budgets'];
+    const words = (n: number) => Array.from({ length: n }, () => vocab[rnd(vocab.length)]);
+    const spaced = (ws: string[]) => ws.map((w, i) => (i && rnd(20) === 0 ? ['  ', '\n', '\t'][rnd(3)] : i ? ' ' : '') + w).join('');
+    for (let k = 0; k < 5000; k++) {
+      const a = words(1 + rnd(12));
+      // b often starts with a's last words, so overlaps of every length (and none) occur.
+      const b = [...a.slice(a.length - rnd(a.length + 1)), ...words(rnd(6))];
+      if (b.length === 0) b.push('x');
+      const [sa, sb] = [spaced(a), spaced(b)];
+      expect(joinOverlapping(sa, sb), JSON.stringify([sa, sb])).toBe(bySplitting(sa, sb));
+    }
+  });
 });
