@@ -379,9 +379,11 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     await retry.click();
     expect((await retried).status()).toBe(202);
     expect((await retried).request().headers().authorization).toBe(`Bearer ${a.keys.archivist}`);
-    // Run again, and failed again for the same reason: the panel says so, and it was tried twice.
-    await page.locator('#ingest-result .job[data-status="failed"] .reason').waitFor({ timeout: 60_000 });
-    expect(await page.locator('#ingest-result .job').innerText()).toMatch(/Tried 2 times/);
+    // Run again, and failed again for the same reason: the panel says so, and it was tried twice. (Waiting for
+    // a failed job's reason alone could match the panel from before the retry, still on the page.)
+    const again = page.locator('#ingest-result .job[data-status="failed"]', { hasText: /Tried 2 times/ });
+    await again.waitFor({ timeout: 60_000 });
+    expect(await again.locator('.reason').innerText()).toMatch(/decode: .*no audio samples/);
     expect((await waitForJob(url, jobId!)).attempts).toBe(2);
   }, 120000);
 
