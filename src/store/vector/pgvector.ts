@@ -230,7 +230,7 @@ async function insertBatch(tx: Queryable, items: VectorItem[]): Promise<void> {
 const QUERY_VECTOR = '$1::int[]::halfvec';
 const QUERY_SCALE = 32767; // below halfvec's largest finite value (65504)
 
-export function toQueryParam(v: Float32Array): string {
+function toQueryParam(v: Float32Array): string {
   let max = 0;
   for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) max = Math.max(max, Math.abs(v[i]));
   const k = max > 0 ? QUERY_SCALE / max : 0;
