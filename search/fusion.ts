@@ -80,9 +80,9 @@ export function joinOverlapping(a: string, b: string): string {
   // windows is not split again in full at every merge. The tail's first token may be cut mid-word, so it
   // is dropped unless the cut falls on a word boundary.
   const cut = Math.max(0, a.length - b.length - 1);
-  const tail = a.slice(cut);
   // (from cut - 1: the character before the tail says whether the cut fell between two words)
   if (b && !IRREGULAR_B.test(b) && !IRREGULAR_TAIL.test(a.slice(Math.max(0, cut - 1)))) return joinBySearch(a, b, cut);
+  const tail = a.slice(cut);
   const aw = cut === 0 || /\s/.test(a[cut - 1]) ? tail.split(/\s+/) : tail.split(/\s+/).slice(1);
   const bw = b.split(/\s+/);
   for (let n = Math.min(aw.length, bw.length); n > 0; n--) {
@@ -99,7 +99,8 @@ export function joinOverlapping(a: string, b: string): string {
  * no words, and splitting both sides at every merge cost ~0.4 ms of a search.
  */
 function joinBySearch(a: string, b: string, cut: number): string {
-  const first = b.indexOf(' ') < 0 ? b : b.slice(0, b.indexOf(' '));
+  const space = b.indexOf(' ');
+  const first = space < 0 ? b : b.slice(0, space);
   for (let p = a.indexOf(first, cut); p >= 0; p = a.indexOf(first, p + 1)) {
     if (p > 0 && a[p - 1] !== ' ') continue; // not a word start
     const rest = a.length - p;

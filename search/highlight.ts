@@ -55,8 +55,8 @@ function markWord(word: string, lexemes: Set<string>, headSet: Set<string>): str
  */
 export function highlight(text: string, lexemes: Set<string>): string {
   const words = text.split(/\s+/).filter(Boolean);
-  const hit = matchedWords(text, words, lexemes);
-  const headSet = heads(lexemes);
+  const headSet = new Set([...lexemes].map((l) => l.slice(0, 2)));
+  const hit = matchedWords(text, words, lexemes, headSet);
   const render = (from: number, to: number) =>
     words
       .slice(from, to)
@@ -81,18 +81,15 @@ export function highlight(text: string, lexemes: Set<string>): string {
     .join(' … ');
 }
 
-const heads = (lexemes: Set<string>) => new Set([...lexemes].map((l) => l.slice(0, 2)));
-
 /**
  * 1 for each word holding a run that matches a lexeme. A run matches only if it begins with some lexeme's
- * first two letters: one regular expression finds the places in the whole text where such a head follows
+ * first two letters (`headSet`): one regular expression finds the places in the whole text where such a head follows
  * no ASCII letter or digit (a superset of run starts), and only the words there are tested, not every word
  * of passages that run to thousands of words a search.
  */
-function matchedWords(text: string, words: string[], lexemes: Set<string>): Uint8Array {
+function matchedWords(text: string, words: string[], lexemes: Set<string>, headSet: Set<string>): Uint8Array {
   const hit = new Uint8Array(words.length);
   if (lexemes.size === 0) return hit;
-  const headSet = heads(lexemes);
   const alternatives = [...headSet].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   // Places map to words by offset when one whitespace character separates each word from the next.
   let length = words.length - 1;

@@ -101,7 +101,7 @@ export class PgVectorIndex implements VectorIndex {
     const mem = opts.maintenanceWorkMem;
     if (mem !== undefined && !/^\d+\s*(kB|MB|GB)$/.test(mem)) throw new AppError('bad_request', `maintenance_work_mem: ${mem}`);
     await this.db.transaction(async (tx) => {
-      if (mem) await tx.query(`SET LOCAL maintenance_work_mem = '${mem}'`);
+      if (mem) await tx.exec(`SET LOCAL maintenance_work_mem = '${mem}'`);
       await tx.query('CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw (embedding halfvec_cosine_ops)');
     });
   }
