@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { DEFAULT_CHECKPOINT_POLICY, WalCheckpointer, type CheckpointPolicy } from './checkpoint.js';
+import { PgliteStatements } from './pglite-prepared.js';
 import type { Db, Queryable } from './port.js';
+import { jsonRows, jsonRowsSql } from './rows.js';
 
 /**
  * Embedded Postgres (WASM) with pgvector. `dir` undefined means in-memory (tests).
@@ -10,23 +12,31 @@ import type { Db, Queryable } from './port.js';
  */
 export async function openPglite(
   dir?: string,
-  opts: { sharedBuffers?: string; checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void } = {},
+  opts: { sharedBuffers?: string; checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void; statementLimit?: number } = {},
 ): Promise<Db> {
   if (dir) fs.mkdirSync(dir, { recursive: true });
   // Dates stay ISO strings (YYYY-MM-DD), as the API returns them.
   // On disk only: tests open many in-memory databases, each of which would hold the whole cache.
   const startParams = dir && opts.sharedBuffers ? [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffers}`] : undefined;
   const pg = await PGlite.create({ dataDir: dir, extensions: { vector }, parsers: { 1082: (v: string) => v }, startParams });
-  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Queryable => ({
+  const statements = new PgliteStatements(pg, opts.statementLimit);
+  const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }, inTransaction: boolean): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
       const res = await q.query<T>(sql, params as unknown[] | undefined);
       return res.rows;
+    },
+    async queryRows<T>(sql: string, params: unknown[]) {
+      const wrapped = jsonRowsSql(sql);
+      const prepared = await statements.run(wrapped, params, inTransaction);
+      if (prepared) return jsonRows<T>(prepared[0]);
+      const res = await q.query<{ rows: unknown }>(wrapped, params);
+      return jsonRows<T>(res.rows[0]?.rows);
     },
     async exec(sql: string) {
       await q.exec(sql);
     },
   });
-  const base = wrap(pg);
+  const base = wrap(pg, false);
   // On disk only: an in-memory database is thrown away whole.
   const checkpointer = dir ? new WalCheckpointer(base, opts.checkpoints ?? DEFAULT_CHECKPOINT_POLICY, opts.onError).start() : undefined;
   // Between calls, never inside a transaction (PGlite would wait for the transaction's own lock).
@@ -39,12 +49,15 @@ export async function openPglite(
     async query<T>(sql: string, params?: unknown[]) {
       return after(await base.query<T>(sql, params));
     },
+    async queryRows<T>(sql: string, params: unknown[]) {
+      return after(await base.queryRows<T>(sql, params));
+    },
     async exec(sql) {
       await pg.exec(sql);
       await after(undefined);
     },
     async transaction(fn) {
-      return after(await pg.transaction((tx) => fn(wrap(tx))));
+      return after(await pg.transaction((tx) => fn(wrap(tx, true))));
     },
     async close() {
       await checkpointer?.stop();

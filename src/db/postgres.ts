@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { AppError } from '../errors.js';
 import type { Db, Queryable } from './port.js';
+import { jsonRows, jsonRowsSql, statementName } from './rows.js';
 
 // Dates stay ISO strings (YYYY-MM-DD) as in PGlite, so both adapters return the same shapes.
 pg.types.setTypeParser(1082, (v) => v);
@@ -43,6 +44,16 @@ export async function openPostgres(url: string, opts: { max?: number; connectTim
         throw unavailable(err);
       }
     },
+    async queryRows<T>(sql: string, params: unknown[]) {
+      // Named: node-postgres prepares it once on each pooled connection.
+      const text = jsonRowsSql(sql);
+      try {
+        const res = await c.query<{ rows: unknown }>({ name: statementName(text), text, values: params });
+        return jsonRows<T>(res.rows[0]?.rows);
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
     async exec(sql: string) {
       // Without parameters node-postgres uses the simple protocol, which runs several statements.
       await c.query(sql).catch((err: unknown) => {
@@ -54,6 +65,7 @@ export async function openPostgres(url: string, opts: { max?: number; connectTim
   return {
     kind: 'postgres',
     query: base.query,
+    queryRows: base.queryRows,
     exec: base.exec,
     async transaction(fn) {
       const client = await pool.connect().catch((err: unknown) => {

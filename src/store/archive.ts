@@ -1,6 +1,5 @@
 import type { Cue, Moment, Recording, RecordingMeta, RecordingStatus } from '../domain.js';
 import type { Db, Queryable } from '../db/port.js';
-import { queryRows } from '../db/rows.js';
 
 interface RecordingRow {
   id: string;
@@ -170,8 +169,7 @@ export class ArchiveStore {
     // Each moment's recording by primary key (a LATERAL subquery kept apart by OFFSET 0, so a nested loop):
     // without table statistics (PGlite runs no autovacuum) a plain join was planned as a hash of the whole
     // recordings table for a few dozen moments (5-10 ms at 100K moments).
-    const rows = await queryRows<MomentRow & { title: string; rec_recorded_at: string | null; rec_collection: string | null }>(
-      this.db,
+    const rows = await this.db.queryRows<MomentRow & { title: string; rec_recorded_at: string | null; rec_collection: string | null }>(
       `SELECT m.id, m.recording_id, m.seq, m.start_s, m.end_s, m.speakers, m.text,
               r.title, r.recorded_at AS rec_recorded_at, r.collection AS rec_collection
        FROM moments m

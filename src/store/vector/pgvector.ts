@@ -1,7 +1,6 @@
 import { AppError } from '../../errors.js';
 import type { SearchFilters } from '../../domain.js';
 import { queryByIndex } from '../../db/by-index.js';
-import { queryRows } from '../../db/rows.js';
 import type { Db, Queryable } from '../../db/port.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
 import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from './port.js';
@@ -121,7 +120,7 @@ export class PgVectorIndex implements VectorIndex {
       // Filtered HNSW scans keep going until enough rows pass the filter (pgvector ≥ 0.8).
       const efSearch = Math.max(40, Math.min(1000, Math.floor(limit) * 2));
       await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}${where.length ? "; SET LOCAL hnsw.iterative_scan = 'relaxed_order'" : ''}`);
-      return queryRows<{ moment_id: string; score: number }>(tx, sql, params);
+      return tx.queryRows<{ moment_id: string; score: number }>(sql, params);
     });
     return rows
       .map((r) => ({ momentId: r.moment_id, score: Number(r.score) }))
