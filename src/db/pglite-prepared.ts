@@ -35,7 +35,7 @@ export class PgliteStatements {
         const values = params.map((p, i) => serialiseParam(pg, p, st.types[i]));
         // One call: an error in Bind or Execute still reaches the Sync, so the session is ready for the next.
         const messages = await pg.execProtocolStream(
-          concat([serialize.bind({ statement: st.name, values }), serialize.execute({}), serialize.sync()]),
+          Buffer.concat([serialize.bind({ statement: st.name, values }), serialize.execute({}), serialize.sync()]),
           { syncToFs: false },
         );
         const out: unknown[] = [];
@@ -54,7 +54,7 @@ export class PgliteStatements {
     if (this.statements.size >= this.max) return null;
     const name = `ps${this.statements.size + 1}`;
     const messages = await this.pg.execProtocolStream(
-      concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]),
+      Buffer.concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]),
       { syncToFs: false },
     );
     const described = messages.find((m) => m.name === 'parameterDescription') as unknown as { dataTypeIDs: number[] } | undefined;
@@ -79,13 +79,3 @@ function serialiseParam(pg: PGliteInternals, value: unknown, oid: number | undef
 }
 
 const parseJson = (field: string | null): unknown => (field === null ? null : JSON.parse(field));
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
