@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openServices } from '../../src/services.js';
-import { loadQuestions, searchSuite, startApp } from './lib.js';
+import { firstCopyYears, loadQuestions, searchSuite, startApp } from './lib.js';
 
 const opts = new Command('bench-search')
   .requiredOption('--data-dir <dir>', 'an ingested archive')
@@ -24,7 +24,8 @@ const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir, SAMPLE_ARCHIVE:
 const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null });
 const app = await startApp(s);
 
-const years = new Map((await s.db.query<{ id: string; y: string }>("SELECT id, to_char(recorded_at, 'YYYY') AS y FROM recordings")).map((r) => [r.id, r.y]));
+// By source recording: on a bench:scale archive the questions' recordings are there as copies (`<id>.r<round>`).
+const years = await firstCopyYears(s);
 const questions = loadQuestions(opts.queries, opts.n, (id) => years.get(id));
 if (!questions.length) throw new Error(`no question in ${opts.queries} is about a dated recording of this archive`);
 
