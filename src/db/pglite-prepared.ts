@@ -9,8 +9,9 @@ import { protocol, type PGlite } from '@electric-sql/pglite';
  * 4.6 ms in process (BENCHMARKS.md, session 8).
  *
  * Only for statements whose result is one column holding one JSON value per row (src/db/rows.ts), so the
- * rows need no type-directed parsing. Parameters are serialised as PGlite does it, by the types Postgres
- * inferred for them (arrays as array literals).
+ * rows need no type-directed parsing: each row's field is handed back as its text, for jsonRows to parse.
+ * Parameters are serialised as PGlite does it, by the types Postgres inferred for them (arrays as array
+ * literals).
  */
 export class PgliteStatements {
   private readonly statements = new Map<string, { name: string; types: number[] }>();
@@ -22,11 +23,11 @@ export class PgliteStatements {
   ) {}
 
   /**
-   * Runs `sql` (one JSON column) and returns the parsed value of each row, or null when the statement limit
+   * Runs `sql` (one JSON column) and returns each row's field as text, or null when the statement limit
    * is reached and it was not prepared (the caller runs it as an ordinary query). `inTransaction`: the caller
    * holds PGlite's transaction lock (inside `pg.transaction`), so only the query lock is taken.
    */
-  async run(sql: string, params: unknown[], inTransaction: boolean): Promise<unknown[] | null> {
+  async run(sql: string, params: unknown[], inTransaction: boolean): Promise<(string | null)[] | null> {
     const pg = this.pg as PGliteInternals;
     const run = () =>
       pg._runExclusiveQuery(async () => {
@@ -38,8 +39,8 @@ export class PgliteStatements {
           Buffer.concat([serialize.bind({ statement: st.name, values }), serialize.execute({}), serialize.sync()]),
           { syncToFs: false },
         );
-        const out: unknown[] = [];
-        for (const m of messages) if (m.name === 'dataRow') out.push(parseJson((m as unknown as { fields: (string | null)[] }).fields[0]));
+        const out: (string | null)[] = [];
+        for (const m of messages) if (m.name === 'dataRow') out.push((m as unknown as { fields: (string | null)[] }).fields[0]);
         return out;
       });
     if (inTransaction) return run();
@@ -77,5 +78,3 @@ function serialiseParam(pg: PGliteInternals, value: unknown, oid: number | undef
   const serializer = oid === undefined ? undefined : pg.serializers[oid];
   return serializer ? serializer(value) : String(value);
 }
-
-const parseJson = (field: string | null): unknown => (field === null ? null : JSON.parse(field));

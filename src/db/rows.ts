@@ -11,7 +11,7 @@ export function jsonRowsSql(sql: string): string {
   return `SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (${sql}) r`;
 }
 
-/** The rows from the one JSON value a jsonRowsSql statement returns (parsed already, or as text). */
+/** The rows from the one JSON value a jsonRowsSql statement returns (parsed by the driver, or as text from PgliteStatements). */
 export function jsonRows<T>(value: unknown): T[] {
   const rows = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
   return Array.isArray(rows) ? (rows as T[]) : [];
