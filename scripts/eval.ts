@@ -2,7 +2,9 @@
  * Evaluation harness: `npm run eval -- <dir with manifest.jsonl and queries.jsonl> [options]`.
  * Ingests the manifest (into a temporary data dir unless --data-dir is given), runs every question through
  * the search service in each mode, archive-wide and within its recording, and prints nDCG@10, MRR and
- * Recall@10. With --url it questions a running server over HTTP instead.
+ * Recall@10 by link relevance (does the result's deep link land inside the answer?), the median link error,
+ * and nDCG@10 by overlap relevance as a second figure (see scripts/eval/metrics.ts). With --url it questions
+ * a running server over HTTP instead.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +18,7 @@ import { openServices, type Services } from '../src/services.js';
 import type { SearchMode } from '../src/domain.js';
 import { ingestManifest } from '../ingest/bulk.js';
 import { searchMoments } from '../search/search.js';
-import { mean, scoreQuery, type QueryScores, type Returned } from './eval/metrics.js';
+import { linkError, linkSeconds, mean, median, scoreQuery, splitOf, type QueryScores, type Returned } from './eval/metrics.js';
 
 const Query = z.object({ query: z.string(), recording_id: z.string(), gold: z.array(z.tuple([z.number(), z.number()])) });
 type Query = z.infer<typeof Query>;
@@ -48,8 +50,8 @@ if (opts.url) {
     u.search = new URLSearchParams({ q, mode, limit: '10', ...(recording ? { recording } : {}) }).toString();
     const res = await fetch(u);
     if (!res.ok) throw new Error(`${u}: HTTP ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { results: { recording_id: string; start: number; end: number; recorded_at: string | null }[] };
-    return body.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end, recordedAt: r.recorded_at }));
+    const body = (await res.json()) as { results: { recording_id: string; start: number; end: number; url: string; recorded_at: string | null }[] };
+    return body.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end, link: linkSeconds(r.url, r.start), recordedAt: r.recorded_at }));
   };
 } else {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'speech-eval-'));
@@ -64,19 +66,41 @@ if (opts.url) {
   const s = services;
   search = async (q, mode, recording) => {
     const out = await searchMoments(s, { q, mode, limit: 10, filters: recording ? { recordingId: recording } : {} });
-    return out.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end, recordedAt: r.recorded_at }));
+    return out.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end, link: linkSeconds(r.url, r.start), recordedAt: r.recorded_at }));
   };
 }
 
-const table: { scope: string; mode: string; ndcg: number; mrr: number; recall: number; p50_ms: number; queries: number; in_year?: number }[] = [];
+interface Row {
+  scope: string;
+  mode: string;
+  /** By link relevance (the headline). */
+  ndcg: number;
+  mrr: number;
+  recall: number;
+  /** Median seconds from the first overlapping hit's link to its answer (0: inside). */
+  link_error_s: number;
+  /** nDCG@10 by overlap relevance. */
+  overlap_ndcg: number;
+  p50_ms: number;
+  queries: number;
+  in_year?: number;
+}
+/** One question's outcome in one scope and mode. */
+interface Outcome {
+  split: 'tune' | 'holdout';
+  link: QueryScores;
+  overlap: number;
+  error: number | null;
+  ms: number;
+  returned: number;
+  inYear: number;
+}
+const outcomes: { scope: string; mode: string; per: Outcome[] }[] = [];
 const yearOf = readYears(path.join(dir, 'manifest.jsonl'));
 const allScopes: string[] = [...scopes, ...(opts.yearQuestions ? ['year-q'] : [])];
 for (const scope of allScopes) {
   for (const mode of modes) {
-    const scores: QueryScores[] = [];
-    const ms: number[] = [];
-    let inYear = 0;
-    let returned = 0;
+    const per: Outcome[] = [];
     const bar = new cliProgress.SingleBar({ format: `${scope}/${mode} {bar} {value}/{total}` }, cliProgress.Presets.shades_classic);
     bar.start(queries.length, 0);
     for (const q of queries) {
@@ -84,37 +108,56 @@ for (const scope of allScopes) {
       const year = yearOf.get(q.recording_id);
       const text = scope === 'year-q' && year ? `In ${year}, ${q.query}` : q.query;
       const results = await search(text, mode, scope === 'recording' ? q.recording_id : undefined);
-      ms.push(performance.now() - t0);
-      if (scope === 'year-q' && year) {
-        returned += results.length;
-        inYear += results.filter((r) => r.recordedAt?.startsWith(year)).length;
-      }
-      scores.push(scoreQuery(results, { recordingId: q.recording_id, spans: q.gold }));
+      const ms = performance.now() - t0;
+      const gold = { recordingId: q.recording_id, spans: q.gold };
+      per.push({
+        split: splitOf(q.recording_id),
+        link: scoreQuery(results, gold, 'link'),
+        overlap: scoreQuery(results, gold, 'overlap').ndcg,
+        error: linkError(results, gold),
+        ms,
+        returned: scope === 'year-q' && year ? results.length : 0,
+        inYear: scope === 'year-q' && year ? results.filter((r) => r.recordedAt?.startsWith(year)).length : 0,
+      });
       bar.increment();
     }
     bar.stop();
-    ms.sort((a, b) => a - b);
-    table.push({
-      scope,
-      mode,
-      ndcg: mean(scores.map((x) => x.ndcg)),
-      mrr: mean(scores.map((x) => x.rr)),
-      recall: mean(scores.map((x) => x.recall)),
-      p50_ms: ms[Math.floor(ms.length / 2)] ?? 0,
-      queries: queries.length,
-      ...(scope === 'year-q' ? { in_year: returned ? inYear / returned : 0 } : {}),
-    });
+    outcomes.push({ scope, mode, per });
   }
 }
 
-console.log(`\n${queries.length} questions from ${dir}`);
-console.log('scope      mode     nDCG@10  MRR     Recall@10  p50 ms  top-10 from the year');
-for (const r of table) {
-  console.log(
-    `${r.scope.padEnd(10)} ${r.mode.padEnd(8)} ${r.ndcg.toFixed(4)}   ${r.mrr.toFixed(4)}  ${r.recall.toFixed(4)}     ${r.p50_ms.toFixed(1).padEnd(7)} ${r.in_year === undefined ? '' : `${(r.in_year * 100).toFixed(1)} %`}`,
-  );
+function summarise(scope: string, mode: string, per: Outcome[]): Row {
+  const ms = per.map((x) => x.ms).sort((a, b) => a - b);
+  const returned = per.reduce((a, x) => a + x.returned, 0);
+  return {
+    scope,
+    mode,
+    ndcg: mean(per.map((x) => x.link.ndcg)),
+    mrr: mean(per.map((x) => x.link.rr)),
+    recall: mean(per.map((x) => x.link.recall)),
+    link_error_s: median(per.flatMap((x) => (x.error === null ? [] : [x.error]))),
+    overlap_ndcg: mean(per.map((x) => x.overlap)),
+    p50_ms: ms[Math.floor(ms.length / 2)] ?? 0,
+    queries: per.length,
+    ...(scope === 'year-q' ? { in_year: returned ? per.reduce((a, x) => a + x.inYear, 0) / returned : 0 } : {}),
+  };
 }
-if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ dir, questions: queries.length, results: table }, null, 2));
+const table = outcomes.map((o) => summarise(o.scope, o.mode, o.per));
+const holdout = outcomes.map((o) => summarise(o.scope, o.mode, o.per.filter((x) => x.split === 'holdout')));
+
+function print(title: string, rows: Row[]) {
+  console.log(`\n${title}`);
+  console.log('                    by link (the deep link lands inside the answer)      by overlap');
+  console.log('scope      mode     nDCG@10  MRR     Recall@10  median link error  nDCG@10   p50 ms  top-10 from the year');
+  for (const r of rows) {
+    console.log(
+      `${r.scope.padEnd(10)} ${r.mode.padEnd(8)} ${r.ndcg.toFixed(4)}   ${r.mrr.toFixed(4)}  ${r.recall.toFixed(4)}     ${`${r.link_error_s.toFixed(1)} s`.padEnd(18)} ${r.overlap_ndcg.toFixed(4)}    ${r.p50_ms.toFixed(1).padEnd(7)} ${r.in_year === undefined ? '' : `${(r.in_year * 100).toFixed(1)} %`}`,
+    );
+  }
+}
+print(`${queries.length} questions from ${dir}`, table);
+print(`of which ${holdout[0]?.queries ?? 0} about the held-out quarter of the recordings (never tuned on)`, holdout);
+if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ dir, questions: queries.length, results: table, holdout }, null, 2));
 await services?.close();
 
 function readYears(file: string): Map<string, string> {

@@ -1,0 +1,205 @@
+/**
+ * Moment lab: `tsx scripts/eval/moment-lab.ts <eval dir> --data-dir <ingested archive>`.
+ * Gathers both legs' candidates once per question (archive-wide and within the question's recording) from
+ * an archive `npm run eval` ingested, then scores ranking, fusion and merging variants offline by link
+ * relevance, so a change can be measured in seconds instead of a full evaluation run. It scores only the
+ * tuning split (see splitOf): the held-out quarter is for `npm run eval` to report, never to choose by.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { openServices } from '../../src/services.js';
+import { understand, queryVector } from '../../search/search.js';
+import { lexicalQuery, embeddingQuery } from '../../search/question.js';
+import { mean, scoreQuery, splitOf, linkError, median } from './metrics.js';
+
+const program = new Command('moment-lab')
+  .argument('<dir>')
+  .requiredOption('--data-dir <dir>')
+  .option('--depth <n>', 'candidates per leg', (v) => parseInt(v, 10), 100)
+  .option('--embed-cache <dir>', '', path.resolve('.tmp/embed-cache'))
+  .parse();
+const opts = program.opts<{ dataDir: string; depth: number; embedCache: string }>();
+const dir = path.resolve(program.args[0]);
+
+type Scope = 'archive' | 'recording';
+/** [momentId, bm25 | null, cosine of the whole question | null, cosine of the question without framing | null] */
+type Cand = [string, number | null, number | null, number | null];
+interface Gathered { query: string; recording_id: string; gold: [number, number][]; scopes: Record<Scope, Cand[]> }
+interface Lab { moments: Record<string, [string, number, number]>; questions: Gathered[] }
+
+const cacheFile = path.join(opts.dataDir, `moment-lab-${opts.depth}.json`);
+let lab: Lab;
+if (fs.existsSync(cacheFile)) {
+  lab = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+} else {
+  const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
+  const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+  const queries = fs.readFileSync(path.join(dir, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  lab = { moments: {}, questions: [] };
+  let i = 0;
+  for (const q of queries.filter((x) => splitOf(x.recording_id) === 'tune')) {
+    const { p } = await understand(s, { q: q.query, limit: 10, mode: 'hybrid', filters: {} });
+    const qv = s.vectors ? await queryVector(s, p.q) : null;
+    const qv2 = s.vectors ? await queryVector(s, embeddingQuery(p.q)) : null;
+    const scopes = {} as Record<Scope, Cand[]>;
+    for (const scope of ['archive', 'recording'] as const) {
+      const filters = scope === 'recording' ? { recordingId: q.recording_id } : {};
+      const bm = await s.lexical.search(lexicalQuery(p.q), filters, opts.depth);
+      const vec = qv ? await s.vectors!.search(qv, filters, opts.depth) : [];
+      const ids = [...new Set([...bm.map((h) => h.momentId), ...vec.map((h) => h.momentId)])];
+      const cos = qv ? await s.vectors!.similarities(qv, ids) : new Map<string, number>();
+      const cos2 = qv2 ? await s.vectors!.similarities(qv2, ids) : new Map<string, number>();
+      const bmScore = new Map(bm.map((h) => [h.momentId, h.score]));
+      for (const [id, m] of await s.archive.momentsByIds(ids.filter((x) => !lab.moments[x]))) lab.moments[id] = [m.recordingId, m.start, m.end];
+      scopes[scope] = ids.filter((id) => lab.moments[id]).map((id) => [id, bmScore.get(id) ?? null, cos.get(id) ?? null, cos2.get(id) ?? null]);
+    }
+    lab.questions.push({ query: q.query, recording_id: q.recording_id, gold: q.gold, scopes });
+    if (++i % 100 === 0) console.error(`gathered ${i}`);
+  }
+  fs.writeFileSync(cacheFile, JSON.stringify(lab));
+  await s.close();
+}
+
+interface C { id: string; rec: string; start: number; end: number; bm25: number | null; cos: number | null; cos2: number | null }
+type Scorer = (cs: C[]) => Map<string, number>;
+interface Merge { gapS: number; anchor: 'best' | 'first'; contextS: number }
+const DEFAULT_MERGE: Merge = { gapS: 2, anchor: 'best', contextS: 0 };
+
+function rank(cs: C[], scores: Map<string, number>, m: Merge) {
+  const hits = cs.filter((c) => scores.has(c.id)).map((c) => ({ ...c, score: scores.get(c.id)! }));
+  hits.sort((a, b) => b.score - a.score);
+  const top = hits.slice(0, 30);
+  // merge: hits of one recording that touch become one passage; the link stays on the best hit.
+  const byRec = new Map<string, typeof top>();
+  for (const h of top) byRec.set(h.rec, [...(byRec.get(h.rec) ?? []), h]);
+  const out: { recordingId: string; start: number; end: number; link: number; score: number }[] = [];
+  for (const g of byRec.values()) {
+    g.sort((a, b) => a.start - b.start);
+    let cur = { recordingId: g[0].rec, start: g[0].start, end: g[0].end, link: g[0].start, score: g[0].score };
+    for (const h of g.slice(1)) {
+      if (h.start <= cur.end + m.gapS) {
+        cur.end = Math.max(cur.end, h.end);
+        if (h.score > cur.score) {
+          cur.score = h.score;
+          if (m.anchor === 'best') cur.link = h.start;
+        }
+      } else {
+        out.push(cur);
+        cur = { recordingId: h.rec, start: h.start, end: h.end, link: h.start, score: h.score };
+      }
+    }
+    out.push(cur);
+  }
+  return out
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 10)
+    .map((r) => ({ ...r, start: Math.max(0, r.start - m.contextS), end: r.end + m.contextS, link: Math.floor(r.link) }));
+}
+
+function evaluate(name: string, scorer: Scorer, m: Merge = DEFAULT_MERGE) {
+  const line: string[] = [];
+  for (const scope of ['archive', 'recording'] as const) {
+    const halves: number[][] = [[], []];
+    const ov: number[] = [];
+    const err: number[] = [];
+    lab.questions.forEach((q, qi) => {
+      const cs: C[] = q.scopes[scope].map(([id, bm25, cos, cos2]) => {
+        const [rec, start, end] = lab.moments[id];
+        return { id, rec, start, end, bm25, cos, cos2 };
+      });
+      const res = rank(cs, scorer(cs), m);
+      const gold = { recordingId: q.recording_id, spans: q.gold };
+      halves[qi % 2].push(scoreQuery(res, gold, 'link').ndcg);
+      ov.push(scoreQuery(res, gold, 'overlap').ndcg);
+      const e = linkError(res, gold);
+      if (e !== null) err.push(e);
+    });
+    const all = [...halves[0], ...halves[1]];
+    line.push(`${scope} ${mean(all).toFixed(4)} (${mean(halves[0]).toFixed(3)}/${mean(halves[1]).toFixed(3)}) ov ${mean(ov).toFixed(3)} err ${median(err).toFixed(0)}`);
+  }
+  console.log(`${name.padEnd(44)} ${line.join(' | ')}`);
+}
+
+const zs = (xs: (number | null)[]) => {
+  const v = xs.filter((x): x is number => x !== null);
+  const m = mean(v);
+  const sd = Math.sqrt(mean(v.map((x) => (x - m) ** 2))) || 1;
+  return (x: number | null) => (x === null ? 0 : (x - m) / sd);
+};
+const scoreFusion = (a: number, which: 'cos' | 'cos2' = 'cos'): Scorer => (cs) => {
+  const mx = Math.max(1e-9, ...cs.map((c) => c.bm25 ?? 0));
+  const z = zs(cs.map((c) => c[which]));
+  return new Map(cs.map((c) => [c.id, (c.bm25 ?? 0) / mx + a * z(c[which])]));
+};
+/** Each candidate plus `beta` × the fused scores of the other candidates of its recording within `w` seconds. */
+const withContext = (base: Scorer, w: number, beta: number, kernel: 'flat' | 'tri' = 'tri'): Scorer => (cs) => {
+  const f = base(cs);
+  const out = new Map<string, number>();
+  const byRec = new Map<string, C[]>();
+  for (const c of cs) byRec.set(c.rec, [...(byRec.get(c.rec) ?? []), c]);
+  for (const c of cs) {
+    let ctx = 0;
+    for (const o of byRec.get(c.rec)!) {
+      if (o === c) continue;
+      const d = Math.abs(o.start - c.start);
+      if (d > w) continue;
+      ctx += Math.max(0, f.get(o.id)!) * (kernel === 'tri' ? 1 - d / w : 1);
+    }
+    out.set(c.id, f.get(c.id)! + beta * ctx);
+  }
+  return out;
+};
+
+/** As withContext, with distance counted in moments (from the ids' sequence numbers) instead of seconds. */
+const withSeqContext = (base: Scorer, k: number, beta: number): Scorer => (cs) => {
+  const f = base(cs);
+  const seq = (id: string) => Number(id.slice(id.lastIndexOf('#') + 1));
+  const out = new Map<string, number>();
+  for (const c of cs) {
+    let ctx = 0;
+    for (const o of cs) {
+      if (o === c || o.rec !== c.rec) continue;
+      const d = Math.abs(seq(o.id) - seq(c.id));
+      if (d <= k) ctx += Math.max(0, f.get(o.id)!) * (1 - d / (k + 1));
+    }
+    out.set(c.id, f.get(c.id)! + beta * ctx);
+  }
+  return out;
+};
+
+/** Each candidate plus `gamma` × its recording's share of the evidence: the sum of its candidates' scores over the best recording's. */
+const withRecordingPrior = (base: Scorer, gamma: number, top = 5): Scorer => (cs) => {
+  const f = base(cs);
+  const per = new Map<string, number[]>();
+  for (const c of cs) per.set(c.rec, [...(per.get(c.rec) ?? []), Math.max(0, f.get(c.id) ?? 0)]);
+  const mass = new Map([...per].map(([r, xs]) => [r, xs.sort((a, b) => b - a).slice(0, top).reduce((a, b) => a + b, 0)]));
+  const best = Math.max(1e-9, ...mass.values());
+  const fmax = Math.max(1e-9, ...f.values());
+  return new Map([...f].map(([id, x]) => [id, x + gamma * fmax * (mass.get(cs.find((c) => c.id === id)!.rec)! / best)]));
+};
+
+const hasVectors = lab.questions.some((q) => q.scopes.archive.some((c) => c[2] !== null));
+console.log(`${lab.questions.length} tuning questions, ${Object.keys(lab.moments).length} moments seen; nDCG@10 by link (halves), overlap nDCG, median link error s`);
+const bm25: Scorer = (cs) => new Map(cs.filter((c) => c.bm25 !== null).map((c) => [c.id, c.bm25!]));
+evaluate('bm25', bm25);
+evaluate('bm25, anchor first', bm25, { ...DEFAULT_MERGE, anchor: 'first' });
+for (const gapS of [10, 30]) evaluate(`bm25, merge gap ${gapS}`, bm25, { ...DEFAULT_MERGE, gapS });
+for (const w of [120, 240, 360]) for (const beta of [0.05, 0.1, 0.25]) evaluate(`bm25 + ctx ${w}s ×${beta}`, withContext(bm25, w, beta));
+for (const contextS of [30, 60, 90]) evaluate(`bm25 + ctx 240s ×0.1, passage ±${contextS}s`, withContext(bm25, 240, 0.1), { ...DEFAULT_MERGE, contextS });
+for (const gamma of [0.1, 0.25, 0.5, 1]) for (const top of [3, 10]) evaluate(`bm25 + rec prior ${gamma} top${top}`, withRecordingPrior(bm25, gamma, top));
+for (const gamma of [0.25, 0.5]) evaluate(`bm25 + ctx 240s ×0.1 + rec prior ${gamma}`, withRecordingPrior(withContext(bm25, 240, 0.1), gamma, 10));
+for (const k of [8, 12, 16]) for (const beta of [0.1, 0.2]) evaluate(`bm25 + seq ctx ${k} ×${beta} + rec prior 0.25`, withRecordingPrior(withSeqContext(bm25, k, beta), 0.25, 10));
+if (hasVectors) {
+  evaluate('vector', (cs) => new Map(cs.filter((c) => c.cos !== null).map((c) => [c.id, c.cos!])));
+  evaluate('vector (no framing)', (cs) => new Map(cs.filter((c) => c.cos2 !== null).map((c) => [c.id, c.cos2!])));
+  for (const a of [0.02, 0.05, 0.1, 0.2, 0.3, 0.5]) {
+    evaluate(`score ${a}`, scoreFusion(a));
+    evaluate(`score ${a} (no framing)`, scoreFusion(a, 'cos2'));
+  }
+  for (const a of [0.1, 0.2, 0.3]) for (const w of [60, 120]) for (const beta of [0.1, 0.25, 0.5]) {
+    evaluate(`score ${a} nf + ctx ${w}s ×${beta}`, withContext(scoreFusion(a, 'cos2'), w, beta));
+  }
+}
