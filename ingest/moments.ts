@@ -1,4 +1,5 @@
 import type { Cue, Moment } from '../src/domain.js';
+import { cueSentences, type TimedSentence } from '../src/transcript/sentences.js';
 
 export interface MomentSettings {
   /** A window closes once it spans this many seconds... */
@@ -9,12 +10,7 @@ export interface MomentSettings {
   overlapS: number;
 }
 
-interface Unit {
-  start: number;
-  end: number;
-  speaker: string | undefined;
-  text: string;
-}
+type Unit = TimedSentence;
 
 // Long turns are cut into sentences, so a window can close inside a monologue.
 const MAX_UNIT_S = 20;
@@ -61,35 +57,7 @@ function snapToTurn(units: Unit[], i: number, j: number, start: number, targetS:
 }
 
 function splitCue(cue: Cue): Unit[] {
-  const text = cue.text.trim();
-  const dur = cue.end - cue.start;
-  if (dur <= MAX_UNIT_S) return [{ start: cue.start, end: cue.end, speaker: cue.speaker, text }];
-  const sentences = text.match(/[^.!?]+(?:[.!?]+|$)/g)?.map((x) => x.trim()).filter(Boolean) ?? [text];
-  if (cue.words?.length) return splitByWords(cue, sentences);
-  // Without word times, time is shared out by character count: speech rate is roughly constant.
-  const total = sentences.reduce((a, x) => a + x.length, 0) || 1;
-  let t = cue.start;
-  return sentences.map((x) => {
-    const d = (dur * x.length) / total;
-    const u = { start: t, end: t + d, speaker: cue.speaker, text: x };
-    t += d;
-    return u;
-  });
-}
-
-function splitByWords(cue: Cue, sentences: string[]): Unit[] {
-  const words = cue.words!;
-  const out: Unit[] = [];
-  let w = 0;
-  for (const sentence of sentences) {
-    const n = sentence.split(/\s+/).length;
-    const slice = words.slice(w, w + n);
-    w += n;
-    const first = slice[0] ?? words[words.length - 1];
-    const last = slice[slice.length - 1] ?? first;
-    out.push({ start: first.start, end: last.end, speaker: cue.speaker, text: sentence });
-  }
-  return out;
+  return cueSentences(cue, MAX_UNIT_S);
 }
 
 function round(x: number): number {

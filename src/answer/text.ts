@@ -1,4 +1,5 @@
 import { stem } from '../stem.js';
+import { splitSentences as sentencesOfLine } from '../transcript/sentences.js';
 
 /**
  * Text tools shared by verification, the relevance gate and extractive answers: sentence splitting,
@@ -125,7 +126,7 @@ export function splitSentences(text: string): Sentence[] {
  */
 export function transcriptSentences(text: string): string[] {
   const tidy = text.replace(/\s+([.,!?;:])/g, '$1').replace(/\s+'/g, "'").replace(/\s+/g, ' ').trim();
-  return tidy.match(/[^.!?]+(?:[.!?]+|$)/g)?.map((x) => x.trim()).filter(Boolean) ?? [];
+  return sentencesOfLine(tidy);
 }
 
 
