@@ -4,10 +4,12 @@ import { AppError } from '../src/errors.js';
 import { QEMB_NAMESPACE } from '../src/cache/index.js';
 import type { Services } from '../src/services.js';
 import { parseTemporal } from '../src/query/temporal.js';
-import { mergeSpans, reciprocalRankFusion, scoreFusion, type Span } from './fusion.js';
+import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
 import { detectSpeaker, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
+import { bestSentenceStart } from './localise.js';
+import { contentStems, coverage, subjectText } from '../src/answer/text.js';
 
 export interface SearchParams {
   q: string;
@@ -25,6 +27,8 @@ export interface Routing {
   to: string | null;
   source: 'question' | 'params';
   matched?: string[];
+  /** The range found too little, so the whole archive was searched with the dates kept as words. */
+  fallback?: boolean;
 }
 
 export interface SearchResult {
@@ -32,8 +36,11 @@ export interface SearchResult {
   recording_title: string;
   recorded_at: string | null;
   collection: string | null;
+  /** The passage shown: the merged hits of one recording. */
   start: number;
   end: number;
+  /** Where the deep link opens: the start of the best-matching moment in the passage, a sentence or turn start. */
+  at: number;
   speaker: string | null;
   speakers: string[];
   text: string;
@@ -61,6 +68,9 @@ export interface SearchOutcome {
 
 export type Leg = 'bm25' | 'vector';
 
+// How far past a moment's end its link may move, to the reply to a question asked at its end.
+const REPLY_S = 30;
+
 // Hits of one recording this close are one passage to a listener.
 const MERGE_GAP_S = 2;
 
@@ -84,9 +94,35 @@ export interface ScoredSearch {
 
 export async function searchMomentsScored(s: Services, params: SearchParams): Promise<ScoredSearch> {
   const { p, routing, speaker } = await understand(s, params);
-  const { outcome, fused, cosine } = await retrieve(s, p);
-  return { outcome: { ...outcome, routing, speaker_filter: speaker, matched_text: p.q }, fused, cosine };
+  const routed = await retrieve(s, p);
+  if (routing?.source === 'question' && thin(routed.outcome.results, p.q)) {
+    // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
+    // when the question's dates find too little, the whole archive is searched with the year kept as words.
+    const wide = { ...p, q: params.q, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
+    const all = await retrieve(s, wide);
+    if (all.outcome.results.length > 0 && !thin(all.outcome.results, wide.q)) {
+      const note = `little from ${rangeText(routing)} matched, so all dates were searched with the dates kept as words`;
+      return {
+        outcome: { ...all.outcome, warnings: [...all.outcome.warnings, note], routing: { ...routing, fallback: true }, speaker_filter: speaker, matched_text: wide.q },
+        fused: all.fused,
+        cosine: all.cosine,
+      };
+    }
+  }
+  return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q }, fused: routed.fused, cosine: routed.cosine };
 }
+
+// A routed search is thin when its best passages hold less than this share of the question's subject words.
+const THIN_COVERAGE = 0.5;
+
+function thin(results: SearchResult[], q: string): boolean {
+  if (results.length === 0) return true;
+  const subject = contentStems(subjectText(q));
+  if (subject.size === 0) return false;
+  return coverage(subject, contentStems(results.slice(0, 3).map((r) => r.text).join(' '))) < THIN_COVERAGE;
+}
+
+const rangeText = (r: Routing) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);
 
 /** Reads a date range and a speaker out of the question, unless the caller gave them or switched it off. */
 export async function understand(s: Services, params: SearchParams) {
@@ -163,29 +199,37 @@ async function retrieve(
   const vectorHits = vector && 'value' in vector ? vector.value : [];
   const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
   const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
-  const fused = await fuse(s, bm25Hits, vectorHits, qv, vecScore, p.filters);
+  const fused = withEvidence(await fuse(s, bm25Hits, vectorHits, qv, vecScore, p.filters));
   const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
 
-  type Hit = Span & { ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null };
+  type Hit = Span & { at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null };
   const hits: Hit[] = [];
   for (const [id, score] of ranked) {
     const m = moments.get(id);
     if (!m) continue; // indexed but since deleted
     hits.push({
-      recordingId: m.recordingId, start: m.start, end: m.end, score, text: m.text, ids: [id],
+      recordingId: m.recordingId, start: m.start, end: m.end, at: m.start, atEnd: m.end, score, text: m.text, ids: [id],
       speakerTime: new Map(m.speakers.map((sp) => [sp, m.end - m.start])),
       bm25: bm25Score.get(id) ?? null, vector: vecScore.get(id) ?? null,
       title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection,
     });
   }
   const merged = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
+    // The link stays on the best moment: merging neighbours widens what is shown, not where it opens.
+    if (from.score > into.score) [into.at, into.atEnd] = [from.at, from.atEnd];
     into.ids = [...into.ids, ...from.ids];
     for (const [sp, t] of from.speakerTime) into.speakerTime.set(sp, (into.speakerTime.get(sp) ?? 0) + t);
     into.bm25 = maxOrNull(into.bm25, from.bm25);
     into.vector = maxOrNull(into.vector, from.vector);
   }).slice(0, p.limit);
-  const marked = await highlights(s, p.q, merged.map((h) => h.text));
+  const [marked, cues] = await Promise.all([
+    highlights(s, p.q, merged.map((h) => h.text)),
+    // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)
+    s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: h.at, end: h.atEnd + REPLY_S }))),
+  ]);
+  const asked = contentStems(withoutLabel(p.q, p.filters.speaker), { question: true });
+  merged.forEach((h, i) => (h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked)));
   const outcome = {
     mode,
     degraded,
@@ -200,13 +244,14 @@ async function retrieve(
         collection: h.collection,
         start: h.start,
         end: h.end,
+        at: h.at,
         speaker: speakers[0] ?? null,
         speakers,
         text: h.text,
         highlight: marked[i],
         score: round(h.score, 6),
         scores: { bm25: h.bm25 === null ? null : round(h.bm25, 4), vector: h.vector === null ? null : round(h.vector, 4) },
-        url: deepLink(h.recordingId, h.start),
+        url: deepLink(h.recordingId, h.at),
         moment_ids: h.ids,
       };
     }),
@@ -251,7 +296,13 @@ async function fuse(
   cosine: Map<string, number>,
   filters: SearchFilters,
 ): Promise<Map<string, number>> {
-  if (s.cfg.FUSION === 'rrf' || bm25Hits.length === 0 || vectorHits.length === 0 || qv === null) {
+  // One leg: its own scores over its best, which keep how far apart its candidates are (rank fusion would not).
+  if (bm25Hits.length === 0 || vectorHits.length === 0 || qv === null) {
+    const leg = bm25Hits.length > 0 ? bm25Hits : vectorHits;
+    const best = Math.max(1e-9, ...leg.map((h) => h.score));
+    return new Map(leg.map((h) => [h.momentId, h.score / best]));
+  }
+  if (s.cfg.FUSION === 'rrf') {
     const legs = [
       { ids: bm25Hits.map((h) => h.momentId), weight: 1 },
       { ids: vectorHits.map((h) => h.momentId), weight: s.cfg.RRF_VECTOR_WEIGHT },
@@ -266,6 +317,16 @@ async function fuse(
     s.log.warn({ err }, 'cosine lookup for lexical candidates failed');
   }
   return scoreFusion(bm25Hits.map((h) => ({ id: h.momentId, score: h.score })), cosine, s.cfg.FUSION_VECTOR_WEIGHT);
+}
+
+// Passage and recording evidence (search/fusion.ts), chosen on the dev set's tuning split by link relevance.
+const NEIGHBOUR_REACH = 12;
+const NEIGHBOUR_WEIGHT = 0.1;
+const RECORDING_WEIGHT = 0.25;
+const RECORDING_TOP = 10;
+
+function withEvidence(fused: Map<string, number>): Map<string, number> {
+  return withRecordingEvidence(withNeighbourEvidence(fused, NEIGHBOUR_REACH, NEIGHBOUR_WEIGHT), RECORDING_WEIGHT, RECORDING_TOP);
 }
 
 /** The query's embedding, cached by model and text (it does not change when the archive does). */

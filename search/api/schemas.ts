@@ -37,6 +37,7 @@ export const Routing = z
     to: z.string().nullable(),
     source: z.enum(['question', 'params']),
     matched: z.array(z.string()).optional(),
+    fallback: z.boolean().optional().describe('the range found too little, so all dates were searched with the dates kept as words'),
   })
   .nullable()
   .openapi('Routing');

@@ -26,11 +26,13 @@ export interface RoutingInfo {
   to: string | null;
   source: 'question' | 'params';
   matched?: string[];
+  fallback?: boolean;
 }
 
 /** "Searching 1980-01-01 – 1989-12-31 (from the question)". */
 export function routingText(r: RoutingInfo): string {
   const where = r.source === 'question' ? 'from the question' : 'from the filters';
+  if (r.fallback) return `Little from ${r.from ?? '…'} – ${r.to ?? '…'} matched: searching all dates, the dates kept as words`;
   if (r.from && r.to) return `Searching ${r.from} – ${r.to} (${where})`;
   if (r.from) return `Searching from ${r.from} on (${where})`;
   if (r.to) return `Searching up to ${r.to} (${where})`;

@@ -53,6 +53,8 @@ function toRecording(r: RecordingRow): StoredRecording {
 }
 
 /** Recordings, their segments, moments and speakers, as Postgres rows. */
+const LONGEST_CUE_S = 120;
+
 export class ArchiveStore {
   constructor(readonly db: Db) {}
 
@@ -180,6 +182,36 @@ export class ArchiveStore {
     return new Map(
       rows.map((m) => [m.id, { ...toMoment(m), recordingTitle: m.title, recordedAt: m.rec_recorded_at, collection: m.rec_collection }] as const),
     );
+  }
+
+  /**
+   * The cues that overlap each of several time ranges, in one query: what a search reads to find the sentence
+   * a result's link should open on. Answered in the ranges' order, each range's cues in time order. A cue that
+   * began more than LONGEST_CUE_S before its range is left out: the index is read by start time, and such a
+   * turn is rare enough that the search falls back to the moment's own start for it.
+   */
+  async segmentsInRanges(ranges: { recordingId: string; start: number; end: number }[]): Promise<Cue[][]> {
+    if (ranges.length === 0) return [];
+    const rows = await this.db.queryRows<{ i: number; start_s: number; end_s: number; speaker: string | null; text: string; words: Cue['words'] | null }>(
+      `SELECT r.i::int AS i, s.start_s, s.end_s, s.speaker, s.text, s.words
+       FROM unnest($1::text[], $2::float8[], $3::float8[]) WITH ORDINALITY AS r(recording_id, a, b, i)
+       -- (a LATERAL subquery kept apart by OFFSET 0: each range by index, never a hash of every cue)
+       JOIN LATERAL (SELECT seq, start_s, end_s, speaker, text, words FROM segments
+                     WHERE recording_id = r.recording_id AND start_s > r.a - $4 AND start_s < r.b AND end_s > r.a OFFSET 0) s ON true
+       ORDER BY r.i, s.seq`,
+      [ranges.map((r) => r.recordingId), ranges.map((r) => r.start), ranges.map((r) => r.end), LONGEST_CUE_S],
+    );
+    const out: Cue[][] = ranges.map(() => []);
+    for (const r of rows) {
+      out[Number(r.i) - 1].push({
+        start: Number(r.start_s),
+        end: Number(r.end_s),
+        text: r.text,
+        ...(r.speaker ? { speaker: r.speaker } : {}),
+        ...(r.words ? { words: r.words } : {}),
+      });
+    }
+    return out;
   }
 
   /** Every moment of the archive, a recording at a time (re-embedding, re-indexing). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinOverlapping, reciprocalRankFusion, scoreFusion } from '../../search/fusion.js';
+import { joinOverlapping, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence } from '../../search/fusion.js';
 
 const order = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 
@@ -84,5 +84,43 @@ describe('joining overlapping windows of a passage', () => {
       const [sa, sb] = [spaced(a), spaced(b)];
       expect(joinOverlapping(sa, sb), JSON.stringify([sa, sb])).toBe(byWords(sa, sb));
     }
+  });
+});
+
+describe('passage and recording evidence', () => {
+  it('lifts a moment among other matches of its recording above one that matches alone', () => {
+    const scores = new Map([
+      ['a#10', 1],
+      ['b#3', 1.02],
+      ['a#11', 0.6],
+      ['a#13', 0.5],
+    ]);
+    const out = withNeighbourEvidence(scores, 4, 0.1);
+    expect(out.get('a#10')!).toBeGreaterThan(out.get('b#3')!);
+    expect(out.get('b#3')).toBe(1.02);
+    // nearer neighbours count more: a#11 gains from a#10 at distance 1, a#13 from it at distance 3
+    expect(out.get('a#11')! - 0.6).toBeGreaterThan(out.get('a#13')! - 0.5);
+  });
+
+  it('ignores neighbours beyond its reach and ids without a sequence number', () => {
+    const out = withNeighbourEvidence(new Map([['a#1', 1], ['a#9', 1], ['odd', 1]]), 4, 0.5);
+    expect([...out.values()]).toEqual([1, 1, 1]);
+  });
+
+  it('lifts the recording that keeps matching over one with a single stray match', () => {
+    const scores = new Map([
+      ['stray#1', 1],
+      ['steady#1', 0.95],
+      ['steady#40', 0.7],
+      ['steady#80', 0.6],
+    ]);
+    const out = withRecordingEvidence(scores, 0.25, 10);
+    expect(out.get('steady#1')!).toBeGreaterThan(out.get('stray#1')!);
+    expect(withRecordingEvidence(scores, 0, 10)).toBe(scores);
+  });
+
+  it('reads the recording from the last # of an id, so ids with # in them still group', () => {
+    const out = withRecordingEvidence(new Map([['a#b#1', 1], ['a#b#2', 1], ['c#1', 1]]), 1, 10);
+    expect(out.get('a#b#1')!).toBeGreaterThan(out.get('c#1')!);
   });
 });

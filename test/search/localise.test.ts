@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { bestSentenceStart } from '../../search/localise.js';
+import { contentStems } from '../../src/answer/text.js';
+import { cueSentences, splitSentences } from '../../src/transcript/sentences.js';
+
+const asked = (q: string) => contentStems(q, { question: true });
+
+describe('the sentence a link opens on', () => {
+  const cues = [
+    { start: 0, end: 10, speaker: 'Host', text: 'Good morning. Today we talk about the town.' },
+    { start: 10, end: 20, speaker: 'Guest', text: 'The library opened in 1968. It had three floors.' },
+    { start: 20, end: 30, speaker: 'Guest', text: 'The harbour strike came in 1967 and lasted six weeks.' },
+  ];
+
+  it('is the sentence holding most of the question words, not the window start', () => {
+    expect(bestSentenceStart(cues, 0, 30, asked('How long did the harbour strike last?'))).toBe(20);
+    expect(bestSentenceStart(cues, 0, 30, asked('When did the library open?'))).toBe(10);
+  });
+
+  it('stays at the window start when no sentence holds a question word', () => {
+    expect(bestSentenceStart(cues, 0, 30, asked('What about bicycles?'))).toBe(0);
+  });
+
+  it('opens on the reply when the best sentence is a question to another speaker', () => {
+    const interview = [
+      { start: 0, end: 4, speaker: 'Interviewer', text: 'But the containers came anyway.' },
+      { start: 5, end: 8, speaker: 'Interviewer', text: 'Do you remember the first container ship?' },
+      { start: 9, end: 30, speaker: 'Docker', text: 'I was there. She was in and out in thirty-six hours.' },
+    ];
+    expect(bestSentenceStart(interview, 0, 20, asked('How quickly was the first container ship unloaded?'))).toBe(9);
+  });
+
+  it('finds the reply just after the window', () => {
+    const qa = [
+      { start: 0, end: 5, speaker: 'A', text: 'Some talk about nothing much.' },
+      { start: 6, end: 9, speaker: 'A', text: 'What did the survey say about price?' },
+      { start: 12, end: 20, speaker: 'B', text: 'Most people would pay twenty five euro.' },
+    ];
+    expect(bestSentenceStart(qa, 0, 10, asked('What did the survey find about the price?'))).toBe(12);
+  });
+});
+
+describe('sentences', () => {
+  it('do not end inside a number', () => {
+    expect(splitSentences('The fare is £16.40 a week. That is 2.5 times more!')).toEqual(['The fare is £16.40 a week.', 'That is 2.5 times more!']);
+  });
+
+  it('share a cue’s time by length without word times, and follow word times when there are some', () => {
+    const byLength = cueSentences({ start: 0, end: 30, text: 'One two three. Four five six.' });
+    expect(byLength.map((x) => Math.round(x.start))).toEqual([0, 15]);
+    const words = ['One', 'two', 'three.', 'Four', 'five', 'six.'].map((w, i) => ({ text: w, start: i * 2 + (i > 2 ? 10 : 0), end: i * 2 + 1 + (i > 2 ? 10 : 0) }));
+    const byWords = cueSentences({ start: 0, end: 30, text: 'One two three. Four five six.', words });
+    expect(byWords.map((x) => x.start)).toEqual([0, 16]);
+  });
+});

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { openServices, type Services } from '../../src/services.js';
+import { ingestManifest } from '../../ingest/bulk.js';
+import { searchMoments } from '../../search/search.js';
+
+const SAMPLE = path.resolve(__dirname, '../../sample/manifest.jsonl');
+
+describe('a question about an event told of in a later recording (sample archive, BM25)', () => {
+  let s: Services;
+  beforeAll(async () => {
+    s = await openServices(loadConfig({ EMBEDDINGS: 'none', DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' }), {
+      logger: createLogger('silent'),
+      inMemoryDb: true,
+      embedCacheDir: null,
+    });
+    await ingestManifest(s, SAMPLE, {});
+  });
+  afterAll(() => s?.close());
+
+  it('falls back to the whole archive with the year kept as words when the year finds too little, and says so', async () => {
+    const out = await searchMoments(s, { q: 'Why did the dockers go on strike in 1967?', mode: 'bm25', limit: 5, filters: {} });
+    expect(out.routing).toMatchObject({ from: '1967-01-01', to: '1967-12-31', source: 'question', fallback: true });
+    expect(out.results[0].recording_id).toBe('oral-history-1974-docks');
+    expect(out.warnings.join(' ')).toMatch(/all dates were searched/);
+    expect(out.matched_text).toContain('1967');
+  });
+
+  it('keeps to the year when the year holds the answer', async () => {
+    const out = await searchMoments(s, { q: 'Why did the library decide to lend paperbacks in 1968?', mode: 'bm25', limit: 5, filters: {} });
+    expect(out.routing).toMatchObject({ from: '1968-01-01', source: 'question' });
+    expect(out.routing?.fallback).toBeUndefined();
+    expect(out.results.every((r) => r.recorded_at?.startsWith('1968'))).toBe(true);
+  });
+
+  it('opens each result on a sentence of its best moment, inside the passage it shows', async () => {
+    const out = await searchMoments(s, { q: 'How quickly was the first container ship unloaded at Berth Nine?', mode: 'bm25', limit: 5, filters: {} });
+    for (const r of out.results) {
+      expect(r.at).toBeGreaterThanOrEqual(r.start);
+      expect(r.url).toBe(`/r/${encodeURIComponent(r.recording_id)}?t=${Math.floor(r.at)}`);
+    }
+    // the docker's reply (6:21), not the interviewer's question before it
+    expect(out.results[0]).toMatchObject({ recording_id: 'oral-history-1974-docks' });
+    expect(Math.floor(out.results[0].at)).toBe(381);
+  });
+});
