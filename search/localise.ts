@@ -16,6 +16,9 @@ import { cueSentences } from '../src/transcript/sentences.js';
  * next is another speaker's, the link opens on the reply. `cues` may run past `to` so that a reply just
  * after the window is found.
  */
+/** How far past a moment's end its link may move, to the reply to a question asked at its end. */
+export const REPLY_S = 30;
+
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>): number {
   if (question.size === 0) return from;
   const all = cues.flatMap((c) => cueSentences(c)).filter((x) => x.start >= from - 0.5);

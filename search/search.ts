@@ -8,7 +8,7 @@ import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, w
 import { detectSpeaker, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
-import { bestSentenceStart } from './localise.js';
+import { bestSentenceStart, REPLY_S } from './localise.js';
 import { contentStems, coverage, subjectText } from '../src/answer/text.js';
 
 export interface SearchParams {
@@ -67,9 +67,6 @@ export interface SearchOutcome {
 }
 
 export type Leg = 'bm25' | 'vector';
-
-// How far past a moment's end its link may move, to the reply to a question asked at its end.
-const REPLY_S = 30;
 
 // Hits of one recording this close are one passage to a listener.
 const MERGE_GAP_S = 2;

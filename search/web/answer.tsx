@@ -82,11 +82,11 @@ export function expandCitation(inner: string): number[] {
 }
 
 /**
- * The link of a citation: the recording at the cited passage's exact start. (The API's `url` rounds down to whole
- * seconds, which opens the player before the passage, on the turn before it.)
+ * The link of a citation: the recording at the exact start of the cited moment's best sentence. (The API's `url`
+ * is in whole seconds.) Answers stored before citations had `at` open at the passage's start.
  */
 export function citeHref(c: Citation, question?: string): string {
-  return momentHref(c.recording_id, c.start, question);
+  return momentHref(c.recording_id, c.at ?? c.start, question);
 }
 
 export function AnswerView({ a, question }: { a: Answer; question?: string }) {

@@ -4,6 +4,7 @@ import { joinOverlapping } from '../../search/fusion.js';
 import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../../search/search.js';
 import type { MomentWithRecording } from '../store/archive.js';
 import { contentStems, coverage, subjectText } from './text.js';
+import { bestSentenceStart, REPLY_S } from '../../search/localise.js';
 
 /** A retrieved passage as the model sees it, numbered [n] in the prompt. */
 export interface Excerpt {
@@ -13,6 +14,8 @@ export interface Excerpt {
   recorded_at: string | null;
   start: number;
   end: number;
+  /** Where the citation opens: the best-matching sentence of the excerpt's best moment (see bestSentenceStart). */
+  at: number;
   speaker: string | null;
   speakers: string[];
   text: string;
@@ -60,7 +63,7 @@ export interface AskFilters {
 export const UNION_GATE = 0.6;
 export const VECTOR_GATE = 0.35;
 
-/** Deep link that opens inside the passage: the first whole second at or after its start. */
+/** Deep link that opens inside the passage: the first whole second at or after `start`. */
 export function citationLink(recordingId: string, start: number, end: number): string {
   const t = Math.ceil(start) < end ? Math.ceil(start) : Math.floor(start);
   return `/r/${encodeURIComponent(recordingId)}?t=${t}`;
@@ -94,10 +97,19 @@ export async function retrieveExcerpts(
     to: out.routing?.to ?? undefined,
     speaker: out.speaker_filter?.label ?? filters.speaker,
   };
-  const excerpts = await momentExcerpts(s, out.results, { fused, cosine }, opts.limit);
+  const excerptMoments = new Map<number, { start: number; end: number }>();
+  const excerpts = await momentExcerpts(s, out.results, { fused, cosine }, opts.limit, excerptMoments);
   const ids = [...new Set(excerpts.map((e) => e.recording_id))];
   const cues = new Map(await Promise.all(ids.map(async (id) => [id, await s.archive.segments(id)] as const)));
-  for (const e of excerpts) e.speaker = mainSpeaker(cues.get(e.recording_id) ?? [], e.start, e.end) ?? e.speaker;
+  const asked = contentStems(out.matched_text, { question: true });
+  for (const e of excerpts) {
+    const recordingCues = cues.get(e.recording_id) ?? [];
+    e.speaker = mainSpeaker(recordingCues, e.start, e.end) ?? e.speaker;
+    // The best moment is the excerpt's first; it opens on its best sentence, as a search hit does.
+    const best = excerptMoments.get(e.n)!;
+    e.at = bestSentenceStart(recordingCues.filter((c) => c.end > best.start && c.start < best.end + REPLY_S), best.start, best.end, asked);
+    e.url = citationLink(e.recording_id, e.at, Math.max(e.end, e.at + 1));
+  }
   const gate = await gateSignals(s, out.matched_text, excerpts, effective, out.degraded_legs.includes('vector'));
   return {
     cues,
@@ -117,6 +129,7 @@ async function momentExcerpts(
   results: SearchResult[],
   { fused, cosine }: { fused: Map<string, number>; cosine: Map<string, number> },
   limit: number,
+  best: Map<number, { start: number; end: number }>,
 ): Promise<Excerpt[]> {
   const candidates = results.flatMap((r) => r.moment_ids);
   if (candidates.length === 0) return [];
@@ -143,6 +156,7 @@ async function momentExcerpts(
     const end = Math.max(...ms.map((m) => m.end));
     const speakers = [...new Set(ms.flatMap((m) => m.speakers))];
     const vectors = ms.map((m) => cosine.get(m.id)).filter((x): x is number => x !== undefined);
+    best.set(i + 1, { start: p[0].start, end: p[0].end });
     return {
       n: i + 1,
       recording_id: first.recordingId,
@@ -150,10 +164,11 @@ async function momentExcerpts(
       recorded_at: first.recordedAt,
       start,
       end,
+      at: p[0].start,
       speaker: speakers[0] ?? null,
       speakers,
       text: ms.slice(1).reduce((t, m) => joinOverlapping(t, m.text), first.text),
-      url: citationLink(first.recordingId, start, end),
+      url: citationLink(first.recordingId, p[0].start, end),
       moment_ids: ms.map((m) => m.id),
       vector: vectors.length ? Math.max(...vectors) : null,
     };

@@ -198,6 +198,7 @@ export function toCitation(e: Excerpt): Citation {
     recorded_at: e.recorded_at,
     start: e.start,
     end: e.end,
+    at: e.at,
     speaker: e.speaker,
     text: e.text,
     url: e.url,

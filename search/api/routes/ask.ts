@@ -33,9 +33,10 @@ const CitationSchema = z
     recorded_at: z.string().nullable(),
     start: z.number(),
     end: z.number(),
+    at: z.number().openapi({ description: 'Where the citation opens (seconds): the best-matching sentence of the passage\'s best moment' }),
     speaker: z.string().nullable(),
     text: z.string().openapi({ description: 'The cited transcript passage, verbatim' }),
-    url: z.string().openapi({ description: 'Deep link /r/<id>?t=<seconds>, t within [start, end]' }),
+    url: z.string().openapi({ description: 'Deep link /r/<id>?t=<whole seconds of at>' }),
     moment_ids: z.array(z.string()),
   })
   .openapi('Citation');

@@ -175,6 +175,8 @@ function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit
         const heads: Chapter[] = [];
         while (nextChapter < chapters.length && chapters[nextChapter].start < s.end) heads.push(chapters[nextChapter++]);
         const inHit = hits.some((h) => h.start < s.end && s.start < h.end);
+        // The line a hit's link opens on: where the asked-about talk begins.
+        const opensHit = hits.some((h) => s.start <= h.at && h.at < s.end);
         const n = s.speaker ? slots.get(s.speaker) : undefined;
         const same = i > 0 && segments[i - 1].speaker === s.speaker && heads.length === 0;
         return (
@@ -188,7 +190,7 @@ function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit
               </h3>
             ))}
             <p
-              class={`line${n !== undefined ? ` spk-${n}` : ''}${inHit ? ' in-hit' : ''}${same ? ' same' : ''}${i === active ? ' current' : ''}`}
+              class={`line${n !== undefined ? ` spk-${n}` : ''}${inHit ? ' in-hit' : ''}${opensHit ? ' hit-moment' : ''}${same ? ' same' : ''}${i === active ? ' current' : ''}`}
               id={`s-${i}`}
               data-start={s.start}
               data-end={s.end}

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import type { Services } from '../../../src/services.js';
 import type { Api, Hit, Recording, Search } from '../api.js';
-import { clockRange, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
+import { clock, clockRange, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
@@ -153,10 +153,10 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
   return (
     <ol class="hits">
       {hits.map((h) => (
-        <li class="hit" data-recording={h.recording_id} data-start={h.start} data-end={h.end}>
+        <li class="hit" data-recording={h.recording_id} data-start={h.start} data-end={h.end} data-at={h.at}>
           {showTitle ? (
             <h3>
-              <a class="moment" href={momentHref(h.recording_id, h.start, q)}>
+              <a class="moment" href={momentHref(h.recording_id, h.at, q)}>
                 {h.recording_title}
               </a>
             </h3>
@@ -171,8 +171,8 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
             ) : null}
             <Speakers h={h} />
             <span> · </span>
-            <a class={showTitle ? 'time' : 'time moment'} href={momentHref(h.recording_id, h.start, q)} aria-label={`Play from ${clockRange(h.start, h.end)}`}>
-              {clockRange(h.start, h.end)}
+            <a class={showTitle ? 'time' : 'time moment'} href={momentHref(h.recording_id, h.at, q)} aria-label={`Play from ${clock(h.at)}`} title={`Passage ${clockRange(h.start, h.end)}`}>
+              {clock(h.at)}
             </a>
           </p>
           <p class="text" dangerouslySetInnerHTML={{ __html: safeHighlight(h.highlight) }} />
@@ -208,7 +208,7 @@ function Grouped({ hits, q }: { hits: Hit[]; q: string }) {
             <time datetime={g[0].recorded_at ?? undefined}>{longDate(g[0].recorded_at)}</time>
             {g[0].collection ? ` · ${g[0].collection}` : ''} · {g.length} moment{g.length === 1 ? '' : 's'}
           </p>
-          <HitList hits={[...g].sort((a, b) => a.start - b.start)} q={q} />
+          <HitList hits={[...g].sort((a, b) => a.at - b.at)} q={q} />
         </section>
       ))}
     </div>

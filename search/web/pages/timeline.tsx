@@ -2,6 +2,9 @@
 import type { Chapter, Hit, Segment } from '../api.js';
 import { clock, clockRange } from '../format.js';
 
+// A hit is marked on the bar as its moment (where its link opens), not as the whole passage shown.
+const MOMENT_MARK_S = 20;
+
 interface Turn {
   speaker: string | null;
   start: number;
@@ -74,11 +77,11 @@ export function Timeline({ duration, segments, chapters, hits, slots, t, q, href
             <a
               role="listitem"
               class="hitmark"
-              style={pos(h.start, h.end)}
-              href={href(h.start)}
-              data-seek={h.start}
-              aria-label={`Hit ${i + 1} at ${clockRange(h.start, h.end)}`}
-              title={`${clockRange(h.start, h.end)} ${h.text.slice(0, 120)}`}
+              style={pos(h.at, Math.min(h.end, h.at + MOMENT_MARK_S))}
+              href={href(h.at)}
+              data-seek={h.at}
+              aria-label={`Hit ${i + 1} at ${clock(h.at)}`}
+              title={`${clock(h.at)} ${h.text.slice(0, 120)}`}
             ></a>
           ))}
         </div>
