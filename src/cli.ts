@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
+import { ArchiveLockedError } from './db/index.js';
 import { createLogger } from './log.js';
 import { openServices, type ServiceOptions, type Services } from './services.js';
 import { ingestManifest } from '../ingest/bulk.js';
@@ -155,8 +156,29 @@ function fmt(t: number): string {
 
 for (const c of keyCommands()) program.addCommand(c);
 
+/** Exit status when another process owns the embedded database. */
+const EXIT_ARCHIVE_LOCKED = 3;
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof Error ? err.message : String(err);
   console.error(`error: ${msg}`);
+  if (err instanceof ArchiveLockedError) {
+    console.error(whatToDo(err));
+    process.exit(EXIT_ARCHIVE_LOCKED);
+  }
   process.exit(err instanceof AppError ? 2 : 1);
 });
+
+function whatToDo(err: ArchiveLockedError): string {
+  const o = err.owner;
+  const stop = o ? `stop it first (Ctrl-C where it runs, or \`kill ${o.pid}\`) and run this again` : 'stop it first and run this again';
+  const lines = [`The embedded database is one process's at a time: ${stop}.`];
+  if (o?.url) {
+    lines.push(
+      `While the server runs, use its HTTP API at ${o.url} instead: POST /v1/ingest or /v1/recordings to ingest, GET /v1/search, POST /v1/ask` +
+        (o.admin ? '; `keys` and `audit` commands are passed to it by themselves.' : '.'),
+    );
+  }
+  lines.push('Processes that must share an archive need a Postgres server (DATABASE_URL).');
+  return lines.join('\n');
+}
