@@ -70,15 +70,23 @@ export async function serveAdmin(socket: string, keys: KeyStore, db: Queryable, 
     let buf = '';
     conn.setEncoding('utf8');
     conn.on('error', () => {});
+    // A client that never finishes its line must not hold the server's shutdown.
+    conn.setTimeout(30_000, () => conn.destroy());
+    const reply = (r: unknown) => {
+      conn.removeAllListeners('data');
+      conn.pause();
+      conn.end(`${JSON.stringify(r)}\n`);
+    };
     conn.on('data', (chunk: string) => {
       buf += chunk;
-      if (buf.length > MAX_LINE) return void conn.end(`${JSON.stringify(failure('bad_request', 'request too large'))}\n`);
       const nl = buf.indexOf('\n');
-      if (nl < 0) return;
+      if (nl < 0) {
+        if (buf.length > MAX_LINE) reply(failure('bad_request', 'request too large'));
+        return;
+      }
       const line = buf.slice(0, nl);
-      buf = '';
-      conn.pause();
-      void answer(line).then((reply) => conn.end(`${JSON.stringify(reply)}\n`));
+      conn.removeAllListeners('data');
+      void answer(line).then(reply);
     });
   });
   const answer = async (line: string) => {
