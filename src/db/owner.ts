@@ -68,7 +68,8 @@ export interface OwnOptions {
   onStale?: (stale: OwnerRecord, file: string) => void;
 }
 
-// Locks held by this process, released when it exits (the database itself is lost with the process anyway).
+// Locks held by this process: released on exit too, so that a process ending without closing its database
+// leaves nothing for the next one to take over.
 const held = new Map<string, OwnerLock>();
 let exitHookInstalled = false;
 
@@ -123,12 +124,6 @@ export function takeOwnership(dir: string, opts: OwnOptions = {}): OwnerLock {
   return lock;
 }
 
-/** Who owns the directory now, if anyone. */
-export function readOwner(dir: string): OwnerRecord | null {
-  const r = readLock(path.join(dir, LOCK_FILE));
-  return typeof r === 'object' && !isStale(r) ? r : null;
-}
-
 function create(file: string, record: OwnerRecord): boolean {
   let fd: number;
   try {
@@ -170,7 +165,8 @@ function readLock(file: string): OwnerRecord | 'missing' | 'unreadable' {
 /** Only a lock of this host can be judged: another host's processes are not visible from here. */
 function isStale(r: OwnerRecord): boolean {
   if (r.host !== os.hostname()) return false;
-  if (r.pid === process.pid) return r.procStart !== procStart(process.pid) || ![...held.values()].some((l) => l.record.startedAt === r.startedAt);
+  // This process is alive, so a lock with its pid that it does not hold was left by an earlier one.
+  if (r.pid === process.pid) return ![...held.values()].some((l) => l.record.startedAt === r.startedAt);
   if (!alive(r.pid)) return true;
   const now = procStart(r.pid);
   return r.procStart !== undefined && now !== null && now !== r.procStart;

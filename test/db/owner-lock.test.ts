@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArchiveLockedError, LOCK_FILE, readOwner, takeOwnership, type OwnerRecord } from '../../src/db/owner.js';
+import { ArchiveLockedError, LOCK_FILE, takeOwnership, type OwnerRecord } from '../../src/db/owner.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -22,6 +22,7 @@ const procStart = (pid: number) => {
 describe('the owner lock', () => {
   let dir: string;
   const file = () => path.join(dir, LOCK_FILE);
+  const read = () => JSON.parse(fs.readFileSync(file(), 'utf8')) as OwnerRecord;
   const plant = (r: Partial<OwnerRecord>) =>
     fs.writeFileSync(file(), JSON.stringify({ pid: 1, host: os.hostname(), command: 'speech-archive ingest m.jsonl', startedAt: '2026-01-02T03:04:05.000Z', ...r }));
 
@@ -35,16 +36,14 @@ describe('the owner lock', () => {
   it('records the owner, refuses this process a second time, and is gone once released', () => {
     const lock = takeOwnership(dir, { command: 'speech-archive serve' });
     try {
-      expect(JSON.parse(fs.readFileSync(file(), 'utf8'))).toMatchObject({ pid: process.pid, host: os.hostname(), command: 'speech-archive serve' });
-      expect(readOwner(dir)).toMatchObject({ pid: process.pid });
+      expect(read()).toMatchObject({ pid: process.pid, host: os.hostname(), command: 'speech-archive serve' });
       expect(() => takeOwnership(dir)).toThrow(/in use by speech-archive serve \(pid \d+, since .*\): this process has it open already/);
       lock.update({ url: 'http://127.0.0.1:3000' });
-      expect(readOwner(dir)).toMatchObject({ pid: process.pid, url: 'http://127.0.0.1:3000' });
+      expect(read()).toMatchObject({ pid: process.pid, url: 'http://127.0.0.1:3000' });
     } finally {
       lock.release();
     }
     expect(fs.existsSync(file())).toBe(false);
-    expect(readOwner(dir)).toBeNull();
     takeOwnership(dir).release();
   });
 
@@ -79,6 +78,13 @@ describe('the owner lock', () => {
     } finally {
       other.kill('SIGKILL');
     }
+  });
+
+  it('takes over a lock with this process\'s own pid that it does not hold: an earlier process had the pid', () => {
+    plant({ pid: process.pid, procStart: procStart(process.pid) });
+    const told: OwnerRecord[] = [];
+    takeOwnership(dir, { onStale: (stale) => told.push(stale) }).release();
+    expect(told).toEqual([expect.objectContaining({ pid: process.pid })]);
   });
 
   it('never takes over a lock of another host, and says how to clear it', () => {
