@@ -6,17 +6,12 @@ import { loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
 import { ArchiveLockedError } from './db/index.js';
 import { createLogger } from './log.js';
-import { openServices, type ServiceOptions, type Services } from './services.js';
-import { ingestManifest } from '../ingest/bulk.js';
-import { ingestTranscript } from '../ingest/transcript.js';
+import type { ServiceOptions, Services } from './services.js';
 import { isoDate } from '../ingest/manifest.js';
-import { searchMoments } from '../search/search.js';
-import { serve } from '../search/server.js';
-import { reembedArchive } from '../ingest/reembed.js';
-import { MEDIA_EXTENSIONS } from '../ingest/media.js';
-import { describeMediaJob, ingestMediaWithProgress } from '../ingest/pipeline/cli.js';
 import { keyCommands } from './auth/cli.js';
 
+// The services, the pipeline and the server are imported by the commands that use them: loading them all
+// takes seconds, which `keys`, `audit` and a refusal to open an archive in use need not wait for.
 const program = new Command('speech-archive').description('Search and answer service over archives of recorded speech');
 
 function config(): Config {
@@ -25,6 +20,7 @@ function config(): Config {
 
 async function withServices<T>(fn: (s: Services) => Promise<T>, opts: ServiceOptions = {}): Promise<T> {
   const cfg = config();
+  const { openServices } = await import('./services.js');
   const s = await openServices(cfg, { logger: createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL), ...opts });
   try {
     return await fn(s);
@@ -54,6 +50,7 @@ program
   });
 
 async function ingestManifestWithProgress(s: Services, file: string, concurrency?: number) {
+  const { ingestManifest } = await import('../ingest/bulk.js');
   const bar = new cliProgress.SingleBar(
     { format: 'ingest {bar} {percentage}% | {value}/{total} recordings | {last} | eta {eta_formatted}', hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -78,8 +75,10 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
   const recordedAt = o.recordedAt ? isoDate.parse(o.recordedAt) : null;
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+  const { MEDIA_EXTENSIONS } = await import('../ingest/media.js');
   if (MEDIA_EXTENSIONS.test(file)) {
     // Through the job graph (decode → chunk → asr ∥ diarize → stitch → sentences → embed → index), in process.
+    const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/pipeline/cli.js');
     const job = await ingestMediaWithProgress(s, file, {
       id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file),
     });
@@ -87,6 +86,7 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
     if (job.status === 'failed') process.exitCode = 1;
     return;
   }
+  const { ingestTranscript } = await import('../ingest/transcript.js');
   const out = await ingestTranscript(s, {
     meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
     fileName: file,
@@ -108,6 +108,7 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
+    const { searchMoments } = await import('../search/search.js');
     await withServices(async (s) => {
       const t0 = performance.now();
       const out = await searchMoments(s, {
@@ -134,6 +135,7 @@ program
   .command('serve')
   .description('start the HTTP API (PORT, HOST)')
   .action(async () => {
+    const { serve } = await import('../search/server.js');
     await serve(config());
   });
 
@@ -141,6 +143,7 @@ program
   .command('reembed')
   .description('re-embed every moment with the configured embedding model (after changing it)')
   .action(async () => {
+    const { reembedArchive } = await import('../ingest/reembed.js');
     await withServices(async (s) => {
       const bar = new cliProgress.SingleBar({ format: 'reembed {bar} {value}/{total} recordings' }, cliProgress.Presets.shades_classic);
       const n = await reembedArchive(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));
