@@ -8,6 +8,7 @@ import { ingestManifest } from '../ingest/bulk.js';
 import { createApp } from './api/app.js';
 import { createJobRuntime } from '../ingest/pipeline/runtime.js';
 import { onShutdown } from '../src/shutdown.js';
+import { adminSocketPath, serveAdmin } from '../src/auth/admin.js';
 
 export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sample/manifest.jsonl');
 
@@ -24,13 +25,24 @@ export async function serve(cfg: Config): Promise<void> {
   const runtime = createJobRuntime(s);
   await runtime.start();
   s.log.info({ queue: runtime.queue.kind, handlers: runtime.consume }, 'job runtime started');
-  const { app, close: closeApp } = createApp(s, runtime);
+  const { app, keys, close: closeApp } = createApp(s, runtime);
+  // This process alone has the embedded database open: `keys` and `audit` from the command line are run here.
+  const owner = s.db.owner;
+  const admin = owner
+    ? await serveAdmin(adminSocketPath(cfg.dataDir), keys, s.db, s.log).catch((err: unknown) => {
+        s.log.warn({ err }, 'no admin socket: `keys` and `audit` will have to wait until the server stops');
+        return undefined;
+      })
+    : undefined;
   const server = serveHttp({ fetch: app.fetch, port: cfg.PORT, hostname: cfg.HOST }, (info) => {
+    const url = `http://${cfg.HOST === '0.0.0.0' ? 'localhost' : cfg.HOST}:${info.port}`;
+    owner?.update({ url, admin: admin && adminSocketPath(cfg.dataDir) });
     s.log.info(`listening on http://${cfg.HOST}:${info.port}`);
-    console.log(`Speech archive listening on http://${cfg.HOST === '0.0.0.0' ? 'localhost' : cfg.HOST}:${info.port}  (try /v1/search?q=...)`);
+    console.log(`Speech archive listening on ${url}  (try /v1/search?q=...)`);
   });
   onShutdown(async () => {
     await new Promise((r) => server.close(r));
+    await admin?.close();
     await closeApp();
     await runtime.close();
     await s.close();

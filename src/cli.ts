@@ -4,18 +4,14 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
+import { ArchiveLockedError } from './db/index.js';
 import { createLogger } from './log.js';
-import { openServices, type ServiceOptions, type Services } from './services.js';
-import { ingestManifest } from '../ingest/bulk.js';
-import { ingestTranscript } from '../ingest/transcript.js';
+import type { ServiceOptions, Services } from './services.js';
 import { isoDate } from '../ingest/manifest.js';
-import { searchMoments } from '../search/search.js';
-import { serve } from '../search/server.js';
-import { reembedArchive } from '../ingest/reembed.js';
-import { MEDIA_EXTENSIONS } from '../ingest/media.js';
-import { describeMediaJob, ingestMediaWithProgress } from '../ingest/pipeline/cli.js';
 import { keyCommands } from './auth/cli.js';
 
+// The services, the pipeline and the server are imported by the commands that use them: loading them all
+// takes seconds, which `keys`, `audit` and a refusal to open an archive in use need not wait for.
 const program = new Command('speech-archive').description('Search and answer service over archives of recorded speech');
 
 function config(): Config {
@@ -24,6 +20,7 @@ function config(): Config {
 
 async function withServices<T>(fn: (s: Services) => Promise<T>, opts: ServiceOptions = {}): Promise<T> {
   const cfg = config();
+  const { openServices } = await import('./services.js');
   const s = await openServices(cfg, { logger: createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL), ...opts });
   try {
     return await fn(s);
@@ -53,6 +50,7 @@ program
   });
 
 async function ingestManifestWithProgress(s: Services, file: string, concurrency?: number) {
+  const { ingestManifest } = await import('../ingest/bulk.js');
   const bar = new cliProgress.SingleBar(
     { format: 'ingest {bar} {percentage}% | {value}/{total} recordings | {last} | eta {eta_formatted}', hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -77,8 +75,10 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
   const recordedAt = o.recordedAt ? isoDate.parse(o.recordedAt) : null;
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+  const { MEDIA_EXTENSIONS } = await import('../ingest/media.js');
   if (MEDIA_EXTENSIONS.test(file)) {
     // Through the job graph (decode → chunk → asr ∥ diarize → stitch → sentences → embed → index), in process.
+    const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/pipeline/cli.js');
     const job = await ingestMediaWithProgress(s, file, {
       id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file),
     });
@@ -86,6 +86,7 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
     if (job.status === 'failed') process.exitCode = 1;
     return;
   }
+  const { ingestTranscript } = await import('../ingest/transcript.js');
   const out = await ingestTranscript(s, {
     meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
     fileName: file,
@@ -107,6 +108,7 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
+    const { searchMoments } = await import('../search/search.js');
     await withServices(async (s) => {
       const t0 = performance.now();
       const out = await searchMoments(s, {
@@ -133,6 +135,7 @@ program
   .command('serve')
   .description('start the HTTP API (PORT, HOST)')
   .action(async () => {
+    const { serve } = await import('../search/server.js');
     await serve(config());
   });
 
@@ -140,6 +143,7 @@ program
   .command('reembed')
   .description('re-embed every moment with the configured embedding model (after changing it)')
   .action(async () => {
+    const { reembedArchive } = await import('../ingest/reembed.js');
     await withServices(async (s) => {
       const bar = new cliProgress.SingleBar({ format: 'reembed {bar} {value}/{total} recordings' }, cliProgress.Presets.shades_classic);
       const n = await reembedArchive(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));
@@ -155,8 +159,29 @@ function fmt(t: number): string {
 
 for (const c of keyCommands()) program.addCommand(c);
 
+/** Exit status when another process owns the embedded database. */
+const EXIT_ARCHIVE_LOCKED = 3;
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof Error ? err.message : String(err);
   console.error(`error: ${msg}`);
+  if (err instanceof ArchiveLockedError) {
+    console.error(whatToDo(err));
+    process.exit(EXIT_ARCHIVE_LOCKED);
+  }
   process.exit(err instanceof AppError ? 2 : 1);
 });
+
+function whatToDo(err: ArchiveLockedError): string {
+  const o = err.owner;
+  const stop = o ? `stop it first (Ctrl-C where it runs, or \`kill ${o.pid}\`) and run this again` : 'stop it first and run this again';
+  const lines = [`The embedded database is one process's at a time: ${stop}.`];
+  if (o?.url) {
+    lines.push(
+      `While the server runs, use its HTTP API at ${o.url} instead: POST /v1/ingest or /v1/recordings to ingest, GET /v1/search, POST /v1/ask` +
+        (o.admin ? '; `keys` and `audit` commands are passed to it by themselves.' : '.'),
+    );
+  }
+  lines.push('Processes that must share an archive need a Postgres server (DATABASE_URL).');
+  return lines.join('\n');
+}

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'embedding_model_mismatch'
+  | 'archive_locked'
   | 'engine_unavailable'
   | 'upstream_error'
   | 'internal';
@@ -27,6 +28,7 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   embedding_model_mismatch: 409,
+  archive_locked: 409,
   engine_unavailable: 503,
   upstream_error: 502,
   internal: 500,

@@ -46,7 +46,21 @@ export interface ServiceOptions {
 
 export async function openServices(cfg: Config, opts: ServiceOptions = {}): Promise<Services> {
   const log = opts.logger ?? createLogger(cfg.LOG_LEVEL);
-  const db = await openDatabase(cfg, { inMemory: opts.inMemoryDb, onError: (err) => log.warn({ err }, 'embedded Postgres checkpoint failed') });
+  const db = await openDatabase(cfg, {
+    inMemory: opts.inMemoryDb,
+    onError: (err) => log.warn({ err }, 'embedded Postgres checkpoint failed'),
+    owner: { onStale: (stale, file) => log.warn({ stale, file }, 'took over the embedded database from a process that is no longer running') },
+  });
+  try {
+    return await wire(cfg, opts, log, db);
+  } catch (err) {
+    // The embedded database stays this process's until closed: a failed start must not keep it.
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Promise<Services> {
   const lexical: LexicalIndex =
     cfg.LEXICAL_ENGINE === 'elasticsearch'
       ? new ElasticsearchLexicalIndex({

@@ -35,7 +35,7 @@ export type Runtime = JobRuntime;
  * The app. Without a runtime one is made from config and started (in-process by default: the tests and the
  * embedded setup); `serve` passes its own, started before the port opens and closed on shutdown.
  */
-export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppEnv>; runtime: Runtime; close(): Promise<void> } {
+export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppEnv>; runtime: Runtime; keys: KeyStore; close(): Promise<void> } {
   const runtime: Runtime = given ?? createJobRuntime(s);
   const keys = new KeyStore(s.db);
   const metrics = new Metrics({
@@ -142,5 +142,5 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     (c.get('log') ?? s.log).error({ err }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'internal error; see the server log for the request id' } }, 500);
   });
-  return { app, runtime, close: () => rateLimit.close() };
+  return { app, runtime, keys, close: () => rateLimit.close() };
 }

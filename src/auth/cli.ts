@@ -1,18 +1,34 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/index.js';
-import { KeyStore, ROLES, auditLog, type Role } from './keys.js';
+import { ArchiveLockedError, openDatabase } from '../db/index.js';
+import { AppError } from '../errors.js';
+import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
+import { KeyStore, ROLES, type Role } from './keys.js';
 
-async function withKeys<T>(fn: (keys: KeyStore, db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const db = await openDatabase(loadConfig());
+/**
+ * Runs a `keys` or `audit` command on the database, or, when a running server owns the embedded database, in
+ * that server through its admin socket: the same code either way, and never a second process writing.
+ */
+async function run<R extends AdminRequest>(req: R): Promise<AdminResult<R>> {
+  const valid = AdminRequest.safeParse(req);
+  if (!valid.success) throw new AppError('bad_request', valid.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const db = await openDatabase(loadConfig()).catch((err: unknown) => {
+    if (err instanceof ArchiveLockedError && err.owner?.admin) return err;
+    throw err;
+  });
+  if (db instanceof ArchiveLockedError) {
+    const owner = db.owner!;
+    console.error(`(sent to the running server, pid ${owner.pid}${owner.url ? `, ${owner.url}` : ''})`);
+    return sendAdmin(owner.admin!, req);
+  }
   try {
-    return await fn(new KeyStore(db), db);
+    return await runAdmin(new KeyStore(db), db, req);
   } finally {
     await db.close();
   }
 }
 
-/** `keys create|list|revoke` and `audit`: managing access needs the database, not the API. */
+/** `keys create|list|revoke` and `audit`: managing access needs the database (or its owner), not the API. */
 export function keyCommands(): Command[] {
   const keys = new Command('keys').description('API keys: create, list, revoke');
   keys
@@ -21,7 +37,7 @@ export function keyCommands(): Command[] {
     .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES as unknown as string[]).makeOptionMandatory())
     .option('--name <name>', 'who or what the key is for', 'unnamed')
     .action(async (o: { role: Role; name: string }) => {
-      const { key, record } = await withKeys((k) => k.create(o.name, o.role));
+      const { key, record } = await run({ op: 'keys.create', name: o.name, role: o.role });
       console.log(key);
       console.error(`created ${record.role} key ${record.id} ("${record.name}"); store it now, it cannot be shown again`);
     });
@@ -29,7 +45,7 @@ export function keyCommands(): Command[] {
     .command('list')
     .description('list keys (never their secrets)')
     .action(async () => {
-      const list = await withKeys((k) => k.list());
+      const list = await run({ op: 'keys.list' });
       for (const k of list) {
         console.log(`${k.id}\t${k.role}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\t${k.lastUsedAt ?? 'never used'}\t${k.name}`);
       }
@@ -39,7 +55,7 @@ export function keyCommands(): Command[] {
     .command('revoke')
     .argument('<id>', 'the key id (second field of the key, or from `keys list`)')
     .action(async (id: string) => {
-      const ok = await withKeys((k) => k.revoke(id));
+      const ok = await run({ op: 'keys.revoke', id });
       if (!ok) {
         console.error(`error: no active key "${id}"`);
         process.exitCode = 2;
@@ -49,7 +65,7 @@ export function keyCommands(): Command[] {
     .description('show the audit log (deletions, key changes), newest first')
     .option('--limit <n>', 'entries', (v) => parseInt(v, 10), 50)
     .action(async (o: { limit: number }) => {
-      const entries = await withKeys((_k, db) => auditLog(db, o.limit));
+      const entries = await run({ op: 'audit', limit: o.limit });
       for (const e of entries) console.log(`${e.at}\t${e.actor}\t${e.action}\t${e.target ?? ''}\t${JSON.stringify(e.details)}`);
     });
   return [keys, audit];

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { DEFAULT_CHECKPOINT_POLICY, WalCheckpointer, type CheckpointPolicy } from './checkpoint.js';
+import { takeOwnership, type OwnOptions } from './owner.js';
 import { PgliteStatements } from './pglite-prepared.js';
 import type { Db, Queryable } from './port.js';
 import { jsonRows, jsonRowsSql } from './rows.js';
@@ -9,16 +10,25 @@ import { jsonRows, jsonRowsSql } from './rows.js';
 /**
  * Embedded Postgres (WASM) with pgvector. `dir` undefined means in-memory (tests).
  * PGlite is single-connection: it queues calls itself, and a transaction holds the connection.
+ * A directory on disk has one owner at a time (src/db/owner.ts): while this process has it open, another
+ * opener gets `archive_locked` naming this one.
  */
 export async function openPglite(
   dir?: string,
-  opts: { sharedBuffers?: string; checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void; statementLimit?: number } = {},
+  opts: { sharedBuffers?: string; checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void; statementLimit?: number; owner?: OwnOptions } = {},
 ): Promise<Db> {
   if (dir) fs.mkdirSync(dir, { recursive: true });
+  const owner = dir ? takeOwnership(dir, opts.owner) : undefined;
   // Dates stay ISO strings (YYYY-MM-DD), as the API returns them.
   // On disk only: tests open many in-memory databases, each of which would hold the whole cache.
   const startParams = dir && opts.sharedBuffers ? [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffers}`] : undefined;
-  const pg = await PGlite.create({ dataDir: dir, extensions: { vector }, parsers: { 1082: (v: string) => v }, startParams });
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create({ dataDir: dir, extensions: { vector }, parsers: { 1082: (v: string) => v }, startParams });
+  } catch (err) {
+    owner?.release();
+    throw err;
+  }
   const statements = new PgliteStatements(pg, opts.statementLimit);
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }, inTransaction: boolean): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
@@ -46,6 +56,7 @@ export async function openPglite(
   };
   return {
     kind: 'pglite',
+    owner,
     async query<T>(sql: string, params?: unknown[]) {
       return after(await base.query<T>(sql, params));
     },
@@ -60,8 +71,12 @@ export async function openPglite(
       return after(await pg.transaction((tx) => fn(wrap(tx, true))));
     },
     async close() {
-      await checkpointer?.stop();
-      if (!pg.closed) await pg.close();
+      try {
+        await checkpointer?.stop();
+        if (!pg.closed) await pg.close();
+      } finally {
+        owner?.release();
+      }
     },
   };
 }

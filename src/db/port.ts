@@ -1,3 +1,5 @@
+import type { OwnerLock } from './owner.js';
+
 /** The one thing every store needs from Postgres, whether PGlite in-process or a server. */
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -13,6 +15,8 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /** An embedded database on disk: this process's ownership of its directory (src/db/owner.ts). */
+  readonly owner?: OwnerLock;
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
