@@ -43,9 +43,10 @@ export interface Span {
 /**
  * Merges hits of one recording that overlap or touch (within `gapS`) into one span, so a passage is
  * listed once. The merged span keeps the best score, and its text is the union without the words the
- * overlapping windows share.
+ * overlapping windows share. A passage grows to `maxS` at most: past that a hit starts a passage of its own,
+ * so a recording that matches throughout is not shown as one passage as long as the recording.
  */
-export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (into: T, from: T) => void): T[] {
+export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (into: T, from: T) => void, maxS = Infinity): T[] {
   const byRecording = new Map<string, T[]>();
   for (const h of hits) byRecording.set(h.recordingId, [...(byRecording.get(h.recordingId) ?? []), h]);
   const out: T[] = [];
@@ -53,7 +54,7 @@ export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (in
     group.sort((a, b) => a.start - b.start);
     let cur = { ...group[0] };
     for (const h of group.slice(1)) {
-      if (h.start <= cur.end + gapS) {
+      if (h.start <= cur.end + gapS && Math.max(cur.end, h.end) - cur.start <= maxS) {
         if (h.end > cur.end) {
           cur.text = joinOverlapping(cur.text, h.text);
           cur.end = h.end;

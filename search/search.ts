@@ -68,8 +68,13 @@ export interface SearchOutcome {
 
 export type Leg = 'bm25' | 'vector';
 
-// Hits of one recording this close are one passage to a listener.
+// Hits of one recording this close are one passage to a listener, up to a passage of MAX_PASSAGE_S.
 const MERGE_GAP_S = 2;
+const MAX_PASSAGE_S = 90;
+// Under hybrid search, a moment that only the vector leg found must be at least this close to the question:
+// the nearest neighbours of any question include talk that shares none of its subject. (The same floor as the
+// relevance gate of answers, VECTOR_GATE in src/answer/retrieve.ts, calibrated for USE.)
+const VECTOR_ONLY_FLOOR = 0.35;
 
 export function deepLink(recordingId: string, start: number): string {
   return `/r/${encodeURIComponent(recordingId)}?t=${Math.floor(start)}`;
@@ -197,6 +202,9 @@ async function retrieve(
   const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
   const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
   const fused = withEvidence(await fuse(s, bm25Hits, vectorHits, qv, vecScore, p.filters));
+  if (bm25Hits.length > 0 && vectorHits.length > 0) {
+    for (const [id, c] of vecScore) if (!bm25Score.has(id) && c < VECTOR_ONLY_FLOOR) fused.delete(id);
+  }
   const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
 
@@ -219,7 +227,7 @@ async function retrieve(
     for (const [sp, t] of from.speakerTime) into.speakerTime.set(sp, (into.speakerTime.get(sp) ?? 0) + t);
     into.bm25 = maxOrNull(into.bm25, from.bm25);
     into.vector = maxOrNull(into.vector, from.vector);
-  }).slice(0, p.limit);
+  }, MAX_PASSAGE_S).slice(0, p.limit);
   const [marked, cues] = await Promise.all([
     highlights(s, p.q, merged.map((h) => h.text)),
     // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)

@@ -59,7 +59,7 @@ const schema = z.object({
   /** How the hybrid mode combines its legs: `score` (measured best with USE, see BENCHMARKS.md) or `rrf`. */
   FUSION: z.enum(['score', 'rrf']).default('score'),
   /** Weight of the z-scored cosine against BM25 normalised to the query's best (FUSION=score). */
-  FUSION_VECTOR_WEIGHT: num(0.02, 0),
+  FUSION_VECTOR_WEIGHT: num(0.1, 0),
   RRF_K: num(60, 1),
   RRF_VECTOR_WEIGHT: num(1, 0),
   MOMENT_TARGET_S: num(20, 1),

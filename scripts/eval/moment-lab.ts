@@ -135,8 +135,9 @@ const scoreFusion = (a: number, which: 'cos' | 'cos2' = 'cos'): Scorer => (cs) =
   return new Map(cs.map((c) => [c.id, (c.bm25 ?? 0) / mx + a * z(c[which])]));
 };
 /** Each candidate plus `beta` × the fused scores of the other candidates of its recording within `w` seconds. */
-const withContext = (base: Scorer, w: number, beta: number, kernel: 'flat' | 'tri' = 'tri'): Scorer => (cs) => {
-  const f = base(cs);
+const withContext = (base: Scorer, w: number, beta: number, kernel: 'flat' | 'tri' = 'tri'): Scorer => (all) => {
+  const f = base(all);
+  const cs = all.filter((c) => f.has(c.id));
   const out = new Map<string, number>();
   const byRec = new Map<string, C[]>();
   for (const c of cs) byRec.set(c.rec, [...(byRec.get(c.rec) ?? []), c]);
@@ -154,8 +155,9 @@ const withContext = (base: Scorer, w: number, beta: number, kernel: 'flat' | 'tr
 };
 
 /** As withContext, with distance counted in moments (from the ids' sequence numbers) instead of seconds. */
-const withSeqContext = (base: Scorer, k: number, beta: number): Scorer => (cs) => {
-  const f = base(cs);
+const withSeqContext = (base: Scorer, k: number, beta: number): Scorer => (all) => {
+  const f = base(all);
+  const cs = all.filter((c) => f.has(c.id));
   const seq = (id: string) => Number(id.slice(id.lastIndexOf('#') + 1));
   const out = new Map<string, number>();
   for (const c of cs) {
@@ -171,8 +173,9 @@ const withSeqContext = (base: Scorer, k: number, beta: number): Scorer => (cs) =
 };
 
 /** Each candidate plus `gamma` × its recording's share of the evidence: the sum of its candidates' scores over the best recording's. */
-const withRecordingPrior = (base: Scorer, gamma: number, top = 5): Scorer => (cs) => {
-  const f = base(cs);
+const withRecordingPrior = (base: Scorer, gamma: number, top = 5): Scorer => (all) => {
+  const f = base(all);
+  const cs = all.filter((c) => f.has(c.id));
   const per = new Map<string, number[]>();
   for (const c of cs) per.set(c.rec, [...(per.get(c.rec) ?? []), Math.max(0, f.get(c.id) ?? 0)]);
   const mass = new Map([...per].map(([r, xs]) => [r, xs.sort((a, b) => b - a).slice(0, top).reduce((a, b) => a + b, 0)]));
@@ -199,7 +202,10 @@ if (hasVectors) {
     evaluate(`score ${a}`, scoreFusion(a));
     evaluate(`score ${a} (no framing)`, scoreFusion(a, 'cos2'));
   }
-  for (const a of [0.1, 0.2, 0.3]) for (const w of [60, 120]) for (const beta of [0.1, 0.25, 0.5]) {
-    evaluate(`score ${a} nf + ctx ${w}s ×${beta}`, withContext(scoreFusion(a, 'cos2'), w, beta));
+  const vec: Scorer = (cs) => new Map(cs.filter((c) => c.cos !== null).map((c) => [c.id, c.cos!]));
+  evaluate('vector + seq ctx 12 ×0.1 + rec 0.25', withRecordingPrior(withSeqContext(vec, 12, 0.1), 0.25, 10));
+  evaluate('bm25 + seq ctx 12 ×0.1 + rec 0.25', withRecordingPrior(withSeqContext(bm25, 12, 0.1), 0.25, 10));
+  for (const a of [0.05, 0.1, 0.2, 0.3]) for (const which of ['cos', 'cos2'] as const) for (const [k, beta, g] of [[12, 0.1, 0.25], [12, 0.2, 0.25], [8, 0.1, 0.25], [12, 0.1, 0.5], [16, 0.1, 0.25]] as const) {
+    evaluate(`score ${a} ${which} + seq ctx ${k} ×${beta} + rec ${g}`, withRecordingPrior(withSeqContext(scoreFusion(a, which), k, beta), g, 10));
   }
 }

@@ -158,7 +158,7 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
   });
 
   it('answers a repeated search from cache, and misses after an ingest adds material', async () => {
-    const q = '/v1/search?q=budget%20cost%20of%20the%20components&limit=50';
+    const q = '/v1/search?q=batteries%20for%20the%20remote&limit=10';
     const first = await get(q);
     expect(first.body.cached).toBe(false);
     const again = await get(q);
