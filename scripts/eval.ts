@@ -77,6 +77,8 @@ interface Row {
   ndcg: number;
   mrr: number;
   recall: number;
+  /** Questions whose first result's link lands inside an answer. */
+  first_inside: number;
   /** Median seconds from the first overlapping hit's link to its answer (0: inside). */
   link_error_s: number;
   /** nDCG@10 by overlap relevance. */
@@ -135,6 +137,7 @@ function summarise(scope: string, mode: string, per: Outcome[]): Row {
     ndcg: mean(per.map((x) => x.link.ndcg)),
     mrr: mean(per.map((x) => x.link.rr)),
     recall: mean(per.map((x) => x.link.recall)),
+    first_inside: per.filter((x) => x.link.rr === 1).length,
     link_error_s: median(per.flatMap((x) => (x.error === null ? [] : [x.error]))),
     overlap_ndcg: mean(per.map((x) => x.overlap)),
     p50_ms: ms[Math.floor(ms.length / 2)] ?? 0,
@@ -148,10 +151,10 @@ const holdout = outcomes.map((o) => summarise(o.scope, o.mode, o.per.filter((x) 
 function print(title: string, rows: Row[]) {
   console.log(`\n${title}`);
   console.log('                    by link (the deep link lands inside the answer)      by overlap');
-  console.log('scope      mode     nDCG@10  MRR     Recall@10  median link error  nDCG@10   p50 ms  top-10 from the year');
+  console.log('scope      mode     nDCG@10  MRR     Recall@10  first hit inside  median link error  nDCG@10   p50 ms  top-10 from the year');
   for (const r of rows) {
     console.log(
-      `${r.scope.padEnd(10)} ${r.mode.padEnd(8)} ${r.ndcg.toFixed(4)}   ${r.mrr.toFixed(4)}  ${r.recall.toFixed(4)}     ${`${r.link_error_s.toFixed(1)} s`.padEnd(18)} ${r.overlap_ndcg.toFixed(4)}    ${r.p50_ms.toFixed(1).padEnd(7)} ${r.in_year === undefined ? '' : `${(r.in_year * 100).toFixed(1)} %`}`,
+      `${r.scope.padEnd(10)} ${r.mode.padEnd(8)} ${r.ndcg.toFixed(4)}   ${r.mrr.toFixed(4)}  ${r.recall.toFixed(4)}     ${`${r.first_inside}/${r.queries}`.padEnd(17)} ${`${r.link_error_s.toFixed(1)} s`.padEnd(18)} ${r.overlap_ndcg.toFixed(4)}    ${r.p50_ms.toFixed(1).padEnd(7)} ${r.in_year === undefined ? '' : `${(r.in_year * 100).toFixed(1)} %`}`,
     );
   }
 }
