@@ -213,6 +213,8 @@ async function retrieve(
   for (const [id, score] of ranked) {
     const m = moments.get(id);
     if (!m) continue; // indexed but since deleted
+    // A moment of nothing but fillers ("Um .") answers nothing, however close its vector happens to fall.
+    if (contentStems(m.text).size === 0) continue;
     hits.push({
       recordingId: m.recordingId, start: m.start, end: m.end, at: m.start, atEnd: m.end, score, text: m.text, ids: [id],
       speakerTime: new Map(m.speakers.map((sp) => [sp, m.end - m.start])),

@@ -4,11 +4,12 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openServices, type Services } from '../../src/services.js';
 import { ingestManifest } from '../../ingest/bulk.js';
+import { ingestTranscript } from '../../ingest/transcript.js';
 import { searchMoments } from '../../search/search.js';
 
 const SAMPLE = path.resolve(__dirname, '../../sample/manifest.jsonl');
 
-describe('a question about an event told of in a later recording (sample archive, BM25)', () => {
+describe('finding the moment in the sample archive (BM25)', () => {
   let s: Services;
   beforeAll(async () => {
     s = await openServices(loadConfig({ EMBEDDINGS: 'none', DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' }), {
@@ -44,5 +45,15 @@ describe('a question about an event told of in a later recording (sample archive
     // the docker's reply (6:21), not the interviewer's question before it
     expect(out.results[0]).toMatchObject({ recording_id: 'oral-history-1974-docks' });
     expect(Math.floor(out.results[0].at)).toBe(381);
+  });
+
+  it('never lists a moment of nothing but fillers', async () => {
+    await ingestTranscript(s, {
+      meta: { id: 'fillers', title: 'Fillers', recordedAt: null, collection: null, language: null, source: null },
+      fileName: 'fillers.vtt',
+      content: 'WEBVTT\n\n00:00:00.000 --> 00:00:30.000\n<v A>Um .\n\n00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.\n',
+    });
+    const out = await searchMoments(s, { q: 'um the ship unloaded', mode: 'bm25', limit: 20, filters: { recordingId: 'fillers' } });
+    expect(out.results.map((r) => r.text)).toEqual(['The ship was unloaded at the berth in a day.']);
   });
 });
