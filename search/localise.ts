@@ -2,6 +2,9 @@ import type { Cue } from '../src/domain.js';
 import { contentStems } from '../src/answer/text.js';
 import { cueSentences } from '../src/transcript/sentences.js';
 
+/** How far past a moment's end its link may move, to the reply to a question asked at its end. */
+export const REPLY_S = 30;
+
 /**
  * Where a result's link opens: the start of the sentence, inside the best moment, that holds the most of the
  * question's words. A moment is a window of whole sentences, and the answer often begins a sentence or two
@@ -13,15 +16,15 @@ import { cueSentences } from '../src/transcript/sentences.js';
  *
  * A question asked in the recording ("Do you remember the first container ship?") shares the most words with
  * a question about it, but what was asked about is the answer: when the best sentence is a question and the
- * next is another speaker's, the link opens on the reply. `cues` may run past `to` so that a reply just
- * after the window is found.
+ * next is another speaker's, the link opens on the reply, if it begins within REPLY_S of the window's end.
+ * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
  */
-/** How far past a moment's end its link may move, to the reply to a question asked at its end. */
-export const REPLY_S = 30;
-
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>): number {
   if (question.size === 0) return from;
-  const all = cues.flatMap((c) => cueSentences(c)).filter((x) => x.start >= from - 0.5);
+  const all = cues
+    .filter((c) => c.end > from && c.start < to + REPLY_S)
+    .flatMap((c) => cueSentences(c))
+    .filter((x) => x.start >= from - 0.5);
   // A sentence belongs to the window when it starts inside it (the first may have begun a little earlier).
   const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text) }));
   if (sentences.length < 2) return from;

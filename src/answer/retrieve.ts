@@ -4,7 +4,7 @@ import { joinOverlapping } from '../../search/fusion.js';
 import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../../search/search.js';
 import type { MomentWithRecording } from '../store/archive.js';
 import { contentStems, coverage, subjectText } from './text.js';
-import { bestSentenceStart, REPLY_S } from '../../search/localise.js';
+import { bestSentenceStart } from '../../search/localise.js';
 
 /** A retrieved passage as the model sees it, numbered [n] in the prompt. */
 export interface Excerpt {
@@ -97,17 +97,16 @@ export async function retrieveExcerpts(
     to: out.routing?.to ?? undefined,
     speaker: out.speaker_filter?.label ?? filters.speaker,
   };
-  const excerptMoments = new Map<number, { start: number; end: number }>();
-  const excerpts = await momentExcerpts(s, out.results, { fused, cosine }, opts.limit, excerptMoments);
+  const picked = await momentExcerpts(s, out.results, { fused, cosine }, opts.limit);
+  const excerpts = picked.map((x) => x.excerpt);
   const ids = [...new Set(excerpts.map((e) => e.recording_id))];
   const cues = new Map(await Promise.all(ids.map(async (id) => [id, await s.archive.segments(id)] as const)));
   const asked = contentStems(out.matched_text, { question: true });
-  for (const e of excerpts) {
+  for (const { excerpt: e, best } of picked) {
     const recordingCues = cues.get(e.recording_id) ?? [];
     e.speaker = mainSpeaker(recordingCues, e.start, e.end) ?? e.speaker;
-    // The best moment is the excerpt's first; it opens on its best sentence, as a search hit does.
-    const best = excerptMoments.get(e.n)!;
-    e.at = bestSentenceStart(recordingCues.filter((c) => c.end > best.start && c.start < best.end + REPLY_S), best.start, best.end, asked);
+    // The excerpt opens on its best moment's best sentence, as a search hit does.
+    e.at = bestSentenceStart(recordingCues, best.start, best.end, asked);
     e.url = citationLink(e.recording_id, e.at, Math.max(e.end, e.at + 1));
   }
   const gate = await gateSignals(s, out.matched_text, excerpts, effective, out.degraded_legs.includes('vector'));
@@ -123,14 +122,16 @@ export async function retrieveExcerpts(
   };
 }
 
-/** The search's passages cut back to their best moments, ranked by the search's own fused scores. */
+/**
+ * The search's passages cut back to their best moments, ranked by the search's own fused scores; each with the
+ * moment it was picked for, which its link opens on.
+ */
 async function momentExcerpts(
   s: Services,
   results: SearchResult[],
   { fused, cosine }: { fused: Map<string, number>; cosine: Map<string, number> },
   limit: number,
-  best: Map<number, { start: number; end: number }>,
-): Promise<Excerpt[]> {
+): Promise<{ excerpt: Excerpt; best: MomentWithRecording }[]> {
   const candidates = results.flatMap((r) => r.moment_ids);
   if (candidates.length === 0) return [];
   // Search order breaks ties.
@@ -156,8 +157,7 @@ async function momentExcerpts(
     const end = Math.max(...ms.map((m) => m.end));
     const speakers = [...new Set(ms.flatMap((m) => m.speakers))];
     const vectors = ms.map((m) => cosine.get(m.id)).filter((x): x is number => x !== undefined);
-    best.set(i + 1, { start: p[0].start, end: p[0].end });
-    return {
+    const excerpt: Excerpt = {
       n: i + 1,
       recording_id: first.recordingId,
       recording_title: first.recordingTitle,
@@ -172,6 +172,7 @@ async function momentExcerpts(
       moment_ids: ms.map((m) => m.id),
       vector: vectors.length ? Math.max(...vectors) : null,
     };
+    return { excerpt, best: p[0] };
   });
 }
 
