@@ -14,12 +14,3 @@ export function lexicalQuery(q: string): string {
   const content = stripped.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.filter((w) => !FILLER.has(w)) ?? [];
   return content.length ? stripped : q;
 }
-
-/**
- * What the vector leg embeds: the question without the words that frame it as a question about speech
- * ("What did the group discuss about …"). Such framing is shared by every question and pulls a question's
- * vector towards other questions rather than towards the talk that answers it.
- */
-export function embeddingQuery(q: string): string {
-  return lexicalQuery(q);
-}

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openServices } from '../../src/services.js';
 import { understand, queryVector } from '../../search/search.js';
-import { lexicalQuery, embeddingQuery } from '../../search/question.js';
+import { lexicalQuery } from '../../search/question.js';
 import { mean, scoreQuery, splitOf, linkError, median } from './metrics.js';
 
 const program = new Command('moment-lab')
@@ -43,7 +43,8 @@ if (fs.existsSync(cacheFile)) {
   for (const q of queries.filter((x) => splitOf(x.recording_id) === 'tune')) {
     const { p } = await understand(s, { q: q.query, limit: 10, mode: 'hybrid', filters: {} });
     const qv = s.vectors ? await queryVector(s, p.q) : null;
-    const qv2 = s.vectors ? await queryVector(s, embeddingQuery(p.q)) : null;
+    // The question without its framing words ("What did the group discuss about …"), as the lexical leg sees it.
+    const qv2 = s.vectors ? await queryVector(s, lexicalQuery(p.q)) : null;
     const scopes = {} as Record<Scope, Cand[]>;
     for (const scope of ['archive', 'recording'] as const) {
       const filters = scope === 'recording' ? { recordingId: q.recording_id } : {};

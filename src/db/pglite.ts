@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { DEFAULT_CHECKPOINT_POLICY, WalCheckpointer, type CheckpointPolicy } from './checkpoint.js';
@@ -17,7 +16,7 @@ export async function openPglite(
   dir?: string,
   opts: { sharedBuffers?: string; checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void; statementLimit?: number; owner?: OwnOptions } = {},
 ): Promise<Db> {
-  if (dir) fs.mkdirSync(dir, { recursive: true });
+  // (takeOwnership makes the directory)
   const owner = dir ? takeOwnership(dir, opts.owner) : undefined;
   // Dates stay ISO strings (YYYY-MM-DD), as the API returns them.
   // On disk only: tests open many in-memory databases, each of which would hold the whole cache.

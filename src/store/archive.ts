@@ -52,9 +52,9 @@ function toRecording(r: RecordingRow): StoredRecording {
   };
 }
 
-/** Recordings, their segments, moments and speakers, as Postgres rows. */
 const LONGEST_CUE_S = 120;
 
+/** Recordings, their segments, moments and speakers, as Postgres rows. */
 export class ArchiveStore {
   constructor(readonly db: Db) {}
 
