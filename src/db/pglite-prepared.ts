@@ -5,8 +5,7 @@ import { protocol, type PGlite } from '@electric-sql/pglite';
  * Bind, Describe, Execute and Sync as six calls into the WASM backend for every query, and Postgres parses
  * and plans the text each time. Here a statement is parsed once; each run is Bind, Execute and Sync in one
  * call, and once Postgres settles on a generic plan (after five custom ones, when it costs no more) it is not
- * planned again. A primary-key lookup went from 0.39 to 0.09 ms, a routed search at 100K moments from 6.6 to
- * 4.6 ms in process (BENCHMARKS.md, session 8).
+ * planned again (what that saves a search is in BENCHMARKS.md, "Design notes: the cost of a search").
  *
  * Only for statements whose result is one column holding one JSON value per row (src/db/rows.ts), so the
  * rows need no type-directed parsing: each row's field is handed back as its text, for jsonRows to parse.

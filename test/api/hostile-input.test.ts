@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /*
- * Issue 6, "limits and hostile input": a catalogue of malformed or hostile requests. Each one must get a 4xx JSON
+ * Limits and hostile input: a catalogue of malformed or hostile requests. Each one must get a 4xx JSON
  * error {"error":{"code","message"}} whose message names the problem, and must leave the archive as it was:
  * recordings, moments and jobs counted, the files under DATA_DIR/blobs and DATA_DIR/uploads listed, the seed
  * recording unchanged. Not repeated here (already covered elsewhere):
