@@ -71,12 +71,27 @@ async function ingestRow(s: Services, row: ManifestRow): Promise<RowOutcome> {
     const content = await fs.readFile(row.transcriptPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new Error(`cannot read transcript ${row.meta.source}: ${err.code ?? err.message}`);
     });
-    const out = await ingestTranscript(s, { meta: row.meta, fileName: row.transcriptPath, content });
+    const out = await ingestTranscript(s, { meta: row.meta, fileName: row.given.transcript ?? row.transcriptPath, content });
     return { status: out.status, moments: out.moments };
   } catch (err) {
     s.log.debug({ err, line: row.line, id: row.meta.id }, 'manifest row failed');
-    return { status: 'failed', error: (err as Error).message };
+    return { status: 'failed', error: asGiven(row, (err as Error).message) };
   }
+}
+
+/**
+ * A row's error names its files as the manifest gives them: the resolved paths (under DATA_DIR/uploads for an
+ * uploaded manifest) would tell whoever reads the job where the server keeps its files.
+ */
+function asGiven(row: ManifestRow, message: string): string {
+  let out = message;
+  for (const [resolved, given] of [
+    [row.transcriptPath, row.given.transcript],
+    [row.mediaPath, row.given.media],
+  ] as const) {
+    if (resolved && given && resolved !== given) out = out.split(resolved).join(given);
+  }
+  return out;
 }
 
 /**
@@ -119,9 +134,9 @@ async function ingestMediaRow(s: Services, row: ManifestRow, media: string): Pro
       return { status: out.status, moments: out.moments };
     }
     const content = await fs.readFile(row.transcriptPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read transcript ${row.transcriptPath}: ${err.code ?? err.message}`);
+      throw new Error(`cannot read transcript ${row.given.transcript ?? row.transcriptPath}: ${err.code ?? err.message}`);
     });
-    const out = await ingestTranscript(s, { meta, fileName: row.transcriptPath, content });
+    const out = await ingestTranscript(s, { meta, fileName: row.given.transcript ?? row.transcriptPath, content });
     // The transcript path does not know the media: record its sha256 (one recording per file).
     await s.db.query('UPDATE recordings SET checksum = $2 WHERE id = $1 AND checksum IS DISTINCT FROM $2', [meta.id, sha256]);
     return { status: out.status, moments: out.moments };

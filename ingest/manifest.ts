@@ -46,6 +46,8 @@ export interface ManifestRow {
   meta: RecordingMeta;
   transcriptPath?: string;
   mediaPath?: string;
+  /** The paths as the manifest gives them, for messages: the resolved ones are the server's business. */
+  given: { transcript?: string; media?: string };
 }
 
 export interface ManifestProblem {
@@ -112,6 +114,7 @@ export function parseManifest(text: string, name: string, baseDir: string, opts:
         meta: { id, title: r.title ?? id, recordedAt: r.recorded_at ?? null, collection: r.collection ?? null, language: r.language ?? null, source: r.transcript ?? r.media ?? null },
         transcriptPath,
         mediaPath,
+        given: { transcript: r.transcript, media: r.media },
       });
     } catch (err) {
       problems.push({ line: rec.line, id: r.id, error: (err as Error).message });

@@ -1,4 +1,5 @@
 import type { Logger } from '../../src/log.js';
+import { redactUrls, safeUrl, splitCredentials } from '../../src/redact.js';
 
 export interface WebhookBody {
   job: string;
@@ -50,11 +51,14 @@ export class Webhooks {
     const tries = Math.max(1, this.o.tries ?? 4);
     let wait = this.o.backoffMs ?? 500;
     let last = '';
+    // Credentials in the URL go as Basic auth: fetch refuses them in the URL (and would name it in its error).
+    const target = splitCredentials(url);
+    const auth: Record<string, string> = target.authorization ? { authorization: target.authorization } : {};
     for (let i = 1; i <= tries; i++) {
       try {
-        const res = await fetch(url, {
+        const res = await fetch(target.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'speech-archive-webhook' },
+          headers: { 'content-type': 'application/json', 'user-agent': 'speech-archive-webhook', ...auth },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
         });
@@ -67,23 +71,14 @@ export class Webhooks {
         // A 4xx other than 408/429 will not change by asking again.
         if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
       } catch (err) {
-        last = err instanceof Error ? err.message : String(err);
+        const e = err as { message?: string; cause?: { code?: string; message?: string } };
+        last = redactUrls([e.message ?? String(err), e.cause?.code ?? e.cause?.message].filter(Boolean).join(': '));
       }
       if (i < tries) {
         await new Promise((r) => setTimeout(r, wait));
         wait *= 2;
       }
     }
-    this.log.warn({ job: body.job, status: body.status, url: redact(url), error: last }, 'webhook not delivered');
-  }
-}
-
-/** The URL without credentials or query (which may hold a token) for the log. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(invalid url)';
+    this.log.warn({ job: body.job, status: body.status, url: safeUrl(url), error: last }, 'webhook not delivered');
   }
 }

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { Leg, Routing } from '../../search/search.js';
 import { extractiveAnswer } from './extractive.js';
-import type { Llm } from './llm/port.js';
+import { unavailable, type Llm } from './llm/port.js';
 import { buildMessages } from './prompt.js';
 import { retrieveExcerpts, type AskFilters } from './retrieve.js';
 import { verifyAnswer, type Citation, type Unsupported } from './verify.js';
@@ -82,7 +82,7 @@ export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: 
     }
   } catch (err) {
     // What arrived before a break is still the model's answer to these excerpts: verify and return it.
-    if (!raw.trim()) throw err instanceof AppError ? err : new AppError('upstream_error', `the model failed: ${(err as Error).message}`);
+    if (!raw.trim()) throw err instanceof AppError ? err : unavailable(`the model failed: ${(err as Error).message}`);
     truncated = true;
     base.warnings.push(`the model's answer is incomplete: ${(err as Error).message}`);
     s.log.warn({ err, chars: raw.length }, 'ask: model output cut; answering with what arrived');

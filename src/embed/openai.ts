@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
+import { redactUrls, urlHost } from '../redact.js';
 import { AppError } from '../errors.js';
 import type { Embedder } from './port.js';
 import { l2normalise } from './vector.js';
@@ -97,7 +98,8 @@ export class OpenAIEmbedder implements Embedder {
   private async request(inputs: string[]): Promise<Float32Array[]> {
     const client = this.client;
     if (!client) throw new AppError('engine_unavailable', 'OpenAI-compatible embedder is closed');
-    const where = this.opts.baseURL ?? 'api.openai.com';
+    // The host alone: these messages reach the log and, through a search's warnings, its users.
+    const where = this.opts.baseURL ? urlHost(this.opts.baseURL) : 'api.openai.com';
     let res: OpenAI.CreateEmbeddingResponse;
     try {
       res = await client.embeddings.create({
@@ -144,7 +146,7 @@ export class OpenAIEmbedder implements Embedder {
 function upstreamError(err: unknown, where: string, model: string): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof APIConnectionError) {
-    return new AppError('engine_unavailable', `Cannot reach the embedding endpoint ${where}: ${err.message}`);
+    return new AppError('engine_unavailable', `Cannot reach the embedding endpoint ${where}: ${redactUrls(err.message)}`);
   }
   if (err instanceof APIError) {
     return new AppError(
@@ -153,5 +155,5 @@ function upstreamError(err: unknown, where: string, model: string): AppError {
       { status: err.status },
     );
   }
-  return new AppError('upstream_error', `Embedding request to ${where} failed: ${String(err)}`);
+  return new AppError('upstream_error', `Embedding request to ${where} failed: ${redactUrls(String(err))}`);
 }

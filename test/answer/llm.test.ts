@@ -18,20 +18,24 @@ describe('LLM adapters', () => {
     expect(createLlm({ LLM_MODEL_PATH: '/models/qwen2.5-3b-instruct-q4_k_m.gguf' })?.name).toBe('llama:qwen2.5-3b-instruct-q4_k_m');
   });
 
-  it('reports a missing local model as engine_unavailable naming the setting', async () => {
+  it('reports a missing local model as engine_unavailable; the setting and path are for the log only', async () => {
     const llm = new LlamaLlm({ modelPath: '/nonexistent/model.gguf' });
     await expect(collect(llm.complete([{ role: 'user', content: 'hi' }]))).rejects.toMatchObject({
       code: 'engine_unavailable',
-      message: expect.stringContaining('LLM_MODEL_PATH'),
+      message: 'the answer service is unavailable',
+      details: { reason: expect.stringContaining('LLM_MODEL_PATH /nonexistent/model.gguf') },
     });
   });
 
-  it('reports an unreachable endpoint as upstream_error naming it', async () => {
-    const llm = new OpenAILlm({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', maxRetries: 0 });
-    await expect(collect(llm.complete([{ role: 'user', content: 'hi' }], { stream: false }))).rejects.toMatchObject({
+  it('reports an unreachable endpoint as upstream_error; its host (never its credentials) is for the log only', async () => {
+    const llm = new OpenAILlm({ baseURL: 'http://bot:hunter2@127.0.0.1:9/v1', model: 'm', maxRetries: 0 });
+    const err = await collect(llm.complete([{ role: 'user', content: 'hi' }], { stream: false })).catch((e: unknown) => e);
+    expect(err).toMatchObject({
       code: 'upstream_error',
-      message: expect.stringMatching(/cannot reach the LLM endpoint http:\/\/127\.0\.0\.1:9\/v1/),
+      message: 'the answer service is unavailable',
+      details: { reason: expect.stringMatching(/cannot reach the LLM endpoint 127\.0\.0\.1:9 /) },
     });
+    expect(JSON.stringify((err as { details: unknown }).details)).not.toMatch(/hunter2|bot:/);
   });
 
   it('streams deltas, and signals a token-limit stop after what arrived', async () => {

@@ -9,6 +9,7 @@
  */
 import type { Word } from '../../../src/domain.js';
 import { AppError } from '../../../src/errors.js';
+import { redactUrls, safeUrl } from '../../../src/redact.js';
 import { SAMPLE_RATE, encodeWav } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, spreadWords, tidyWords } from './port.js';
 
@@ -92,7 +93,7 @@ export class OpenAiAsrEngine implements AsrEngine {
           await sleep(1000 * 2 ** attempt);
           continue;
         }
-        throw new AppError('upstream_error', `ASR request to ${this.url} failed: ${(e as Error).message}`);
+        throw new AppError('upstream_error', `ASR request to ${safeUrl(this.url)} failed: ${redactUrls((e as Error).message)}`);
       }
       if (res.ok) return (await res.json()) as VerboseJson;
       const body = (await res.text()).slice(0, 300);
@@ -102,7 +103,7 @@ export class OpenAiAsrEngine implements AsrEngine {
         continue;
       }
       const code = res.status === 401 || res.status === 403 ? 'engine_unavailable' : 'upstream_error';
-      throw new AppError(code, `ASR server answered ${res.status} for ${this.url}: ${body}`);
+      throw new AppError(code, `ASR server answered ${res.status} for ${safeUrl(this.url)}: ${body}`);
     }
   }
 }

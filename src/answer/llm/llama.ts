@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../errors.js';
-import type { ChatMessage, CompleteOptions, Llm } from './port.js';
+import { unavailable, type ChatMessage, type CompleteOptions, type Llm } from './port.js';
 
 // node-llama-cpp is an optional install (its lock entries are platform-specific), so it is typed loosely
 // and imported by a variable name that the type checker does not resolve.
@@ -46,16 +46,13 @@ export class LlamaLlm implements Llm {
 
   private async start(): Promise<Loaded> {
     if (!fs.existsSync(this.opts.modelPath)) {
-      throw new AppError('engine_unavailable', `LLM_MODEL_PATH ${this.opts.modelPath} does not exist; point it at a GGUF chat model`);
+      throw unavailable(`LLM_MODEL_PATH ${this.opts.modelPath} does not exist; point it at a GGUF chat model`, 'engine_unavailable');
     }
     let mod: NodeLlamaCpp;
     try {
       mod = await import(LLAMA_PACKAGE);
     } catch (err) {
-      throw new AppError(
-        'engine_unavailable',
-        `LLM_MODEL_PATH needs the node-llama-cpp package (npm install node-llama-cpp): ${(err as Error).message}`,
-      );
+      throw unavailable(`LLM_MODEL_PATH needs the node-llama-cpp package (npm install node-llama-cpp): ${(err as Error).message}`, 'engine_unavailable');
     }
     try {
       // 'never': a missing prebuilt binary is reported, not compiled from source inside a request.
@@ -64,7 +61,7 @@ export class LlamaLlm implements Llm {
       const context = await model.createContext({ sequences: 1, contextSize: this.opts.contextSize ?? 8192 });
       return { mod, llama, model, context };
     } catch (err) {
-      throw new AppError('engine_unavailable', `cannot load the local model ${this.opts.modelPath}: ${(err as Error).message}`);
+      throw unavailable(`cannot load the local model ${this.opts.modelPath}: ${(err as Error).message}`, 'engine_unavailable');
     }
   }
 
@@ -121,7 +118,7 @@ export class LlamaLlm implements Llm {
       await new Promise<void>((r) => (wake = r));
     }
     if (failure && !opts.signal?.aborted) {
-      throw new AppError('upstream_error', `the local model failed: ${(failure as Error).message ?? String(failure)}`);
+      throw unavailable(`the local model failed: ${(failure as Error).message ?? String(failure)}`);
     }
   }
 

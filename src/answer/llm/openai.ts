@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { AppError } from '../../errors.js';
-import { StreamCut, type ChatMessage, type CompleteOptions, type Llm } from './port.js';
+import type { AppError } from '../../errors.js';
+import { redactUrls, urlHost } from '../../redact.js';
+import { StreamCut, unavailable, type ChatMessage, type CompleteOptions, type Llm } from './port.js';
 
 /** Any OpenAI-compatible chat endpoint: OpenAI itself, or a local server (llama.cpp, vLLM, Ollama, LM Studio...). */
 export interface OpenAILlmOptions {
@@ -24,7 +25,8 @@ export class OpenAILlm implements Llm {
   constructor(private readonly opts: OpenAILlmOptions) {
     this.model = opts.model ?? 'default';
     this.name = `openai:${this.model}`;
-    this.where = opts.baseURL ?? 'api.openai.com';
+    // For the log only, and without credentials: the askers see "the answer service is unavailable".
+    this.where = opts.baseURL ? urlHost(opts.baseURL) : 'api.openai.com';
     this.client = new OpenAI({
       apiKey: opts.apiKey ?? 'none',
       baseURL: opts.baseURL,
@@ -71,15 +73,18 @@ export class OpenAILlm implements Llm {
   }
 
   private upstream(err: unknown): AppError {
-    if (err instanceof APIConnectionTimeoutError) return new AppError('upstream_error', `LLM endpoint ${this.where} timed out`);
-    if (err instanceof APIConnectionError) {
-      return new AppError('upstream_error', `cannot reach the LLM endpoint ${this.where} (LLM_BASE_URL): ${causeText(err)}`);
-    }
+    return unavailable(this.reason(err));
+  }
+
+  /** What went wrong, for the server log: the endpoint's host and the failure, never its URL or credentials. */
+  private reason(err: unknown): string {
+    if (err instanceof APIConnectionTimeoutError) return `LLM endpoint ${this.where} timed out`;
+    if (err instanceof APIConnectionError) return `cannot reach the LLM endpoint ${this.where} (LLM_BASE_URL): ${causeText(err)}`;
     if (err instanceof APIError && err.status) {
       const hint = err.status === 401 || err.status === 403 ? ' (check LLM_API_KEY)' : err.status === 404 ? ' (check LLM_BASE_URL and LLM_MODEL)' : '';
-      return new AppError('upstream_error', `LLM endpoint ${this.where} answered ${err.status}: ${err.message}${hint}`);
+      return `LLM endpoint ${this.where} answered ${err.status}: ${redactUrls(err.message)}${hint}`;
     }
-    return new AppError('upstream_error', `LLM request to ${this.where} failed: ${causeText(err)}`);
+    return `LLM request to ${this.where} failed: ${causeText(err)}`;
   }
 }
 
@@ -89,5 +94,5 @@ function isAbort(err: unknown, signal?: AbortSignal): boolean {
 
 function causeText(err: unknown): string {
   const e = err as { message?: string; cause?: { message?: string; code?: string } };
-  return [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(': ') || String(err);
+  return redactUrls([e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(': ') || String(err));
 }

@@ -1,3 +1,4 @@
+import { AppError } from '../../errors.js';
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
@@ -35,4 +36,12 @@ export class StreamCut extends Error {
     super(reason);
     this.name = 'StreamCut';
   }
+}
+
+/**
+ * The error an asker sees when the model cannot answer: the reason (endpoint, model path, cause) goes to the
+ * server log with the request id, not to whoever asked.
+ */
+export function unavailable(reason: string, code: 'upstream_error' | 'engine_unavailable' = 'upstream_error'): AppError {
+  return new AppError(code, 'the answer service is unavailable', { reason });
 }
