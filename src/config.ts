@@ -79,8 +79,18 @@ const schema = z.object({
   AUTH_PUBLIC_READ: onOff('on'),
   /** Ingest without an API key: only for a private single-user machine; never the default. */
   AUTH_PUBLIC_WRITE: onOff('off'),
-  /** Requests per minute per API key (or per address without one); 0 = no limit. Counted in Redis when REDIS_URL is set. */
+  /**
+   * Cost units a client may spend a minute: an API key, or an address for requests without a valid key (so
+   * guessing keys is limited too). A request costs 1; an uncached search or answer costs more (below). 0 = no
+   * limit. Counted in Redis when REDIS_URL is set.
+   */
   RATE_LIMIT_PER_MIN: int(600, 0),
+  /** Units of a search not answered from the cache, per started 100 characters of the query (a cached one costs 1). */
+  RATE_COST_SEARCH: int(5, 1),
+  /** Units of an answer not served from the cache (retrieval and the model; a cached one costs 1). */
+  RATE_COST_ASK: int(30, 1),
+  /** Server-sent event streams (job events, streamed answers) one client may hold open at once; 0 = no cap. */
+  SSE_MAX_PER_CLIENT: int(4, 0),
   /** JSON request bodies (questions); file uploads are bounded by MAX_UPLOAD_MB. */
   MAX_JSON_KB: int(256, 1),
   /**

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { JobQueue } from '../../src/jobs/queue.js';
 import { UnrecoverableJobError } from '../../src/jobs/queue.js';
 import type { JobStore } from '../../src/jobs/store.js';
@@ -54,9 +55,11 @@ export function registerManifestJobs(s: Services, queue: JobQueue, jobs: JobStor
     {
       onDead: async (qj, err) => {
         const { jobId, dir } = qj.data;
-        await jobs.update(jobId, { status: 'failed', error: err.message });
+        // The job's error is shown to archivists and webhooks: the upload's files by their names, not where they were kept.
+        const error = err.message.split(dir + path.sep).join('');
+        await jobs.update(jobId, { status: 'failed', error });
         await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
-        webhooks.deliver({ job: jobId, kind: MANIFEST_JOB_KIND, recording_id: null, status: 'failed', error: err.message });
+        webhooks.deliver({ job: jobId, kind: MANIFEST_JOB_KIND, recording_id: null, status: 'failed', error });
       },
     },
   );

@@ -8,8 +8,8 @@ import { KeyStore, type ApiKey } from '../../src/auth/keys.js';
 import { AppError } from '../../src/errors.js';
 import { Metrics } from '../../src/metrics.js';
 import { asrEngineName } from '../../ingest/audio/asr/index.js';
-import { authenticate } from './auth.js';
-import { createRateLimit } from './limits.js';
+import { authenticate, identify, sameOrigin, type Identity } from './auth.js';
+import { addressOf, Limiter, rateLimit, StreamSlots, streamCap } from './limits.js';
 import { registerAdmin } from './routes/admin.js';
 import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
 import type { Logger } from '../../src/log.js';
@@ -21,9 +21,24 @@ import { registerJobs } from './routes/jobs.js';
 import { registerMedia } from './routes/media.js';
 import { registerRecordings } from './routes/recordings.js';
 import { registerSearch } from './routes/search.js';
-import { registerWeb } from '../web/index.js';
+import { registerWeb, webRefusal } from '../web/index.js';
 
-export type AppEnv = { Variables: { requestId: string; log: Logger; apiKey: ApiKey | null } };
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    apiKey: ApiKey | null;
+    /** The key presented with the request (header or sign-in cookie), verified: see auth.ts. */
+    identity: Identity;
+    /** Who the request counts against for rate limits and stream caps: `key:<id>` or `ip:<address>`. */
+    client: string;
+    /** Cost units of the work done, when more than one (see limits.ts). */
+    cost: number;
+  };
+};
+
+/** Paths of the JSON API; the rest are web pages, answered with pages. */
+export const isApiPath = (p: string) => p.startsWith('/v1/') || p === '/metrics' || p === '/openapi.json';
 
 /**
  * What the routes share beyond the stores: the job table, the queue (in-process, or BullMQ with workers
@@ -45,7 +60,8 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
   });
-  const rateLimit = createRateLimit({ perMinute: s.cfg.RATE_LIMIT_PER_MIN, redisUrl: s.cfg.REDIS_URL, log: s.log });
+  const limiter = new Limiter({ perMinute: s.cfg.RATE_LIMIT_PER_MIN, redisUrl: s.cfg.REDIS_URL, log: s.log });
+  const streams = new StreamSlots(s.cfg.SSE_MAX_PER_CLIENT);
   if (!given) runtime.start().catch((err: unknown) => s.log.error({ err }, 'job runtime failed to start'));
   const app = new OpenAPIHono<AppEnv>({
     // Validation failures get the same JSON error shape as everything else.
@@ -69,6 +85,32 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, ms / 1000);
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms), key: c.get('apiKey')?.id }, 'request');
   });
+  const limits = rateLimit({
+    limiter,
+    client: async (c) => {
+      const { key } = await identify(c, keys);
+      return key ? `key:${key.id}` : addressOf(c);
+    },
+    tooMany: (c, retryAfter) => {
+      const message = `over the request budget of ${s.cfg.RATE_LIMIT_PER_MIN} units a minute (RATE_LIMIT_PER_MIN); retry after the time in the Retry-After header`;
+      return isApiPath(c.req.path) ? c.json({ error: { code: 'rate_limited', message } }, 429) : webRefusal(c as never, 429, retryAfter);
+    },
+  });
+  // How often, before who: a request with a bad key is counted (against its address) before it is refused.
+  // Static assets and the health check are free.
+  app.use(async (c, next) => {
+    const p = c.req.path;
+    if (p.startsWith('/static/') || p === '/favicon.ico' || p === '/healthz') return next();
+    return limits(c, next);
+  });
+  // State-changing requests that another site made a browser send are refused (CSRF).
+  app.use(
+    sameOrigin((c) =>
+      isApiPath(c.req.path)
+        ? c.json({ error: { code: 'forbidden', message: `${c.req.method} ${c.req.path} was sent from another site's page; it is refused (cross-site request)` } }, 403)
+        : webRefusal(c as never, 403),
+    ),
+  );
   const limitBody = bodyLimit({
     maxSize: s.cfg.MAX_UPLOAD_MB * 1024 * 1024,
     onError: (c) => c.json({ error: { code: 'payload_too_large', message: `request body over ${s.cfg.MAX_UPLOAD_MB} MB` } }, 413),
@@ -82,11 +124,19 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     if (c.req.method === 'POST' && c.req.path === '/v1/recordings') return next();
     return /json/i.test(c.req.header('content-type') ?? '') ? limitJson(c, next) : limitBody(c, next);
   });
-  // Who may do what (API keys and roles, src/auth), then how often: the rate limit counts per key.
+  // Who may do what (API keys and roles, src/auth).
   const auth = authenticate(keys, { publicRead: s.cfg.AUTH_PUBLIC_READ, publicWrite: s.cfg.AUTH_PUBLIC_WRITE });
   app.use('/v1/*', auth);
   app.use('/metrics', auth);
-  app.use('/v1/*', rateLimit.middleware);
+  // Open event streams per client (SSE_MAX_PER_CLIENT): job events and streamed answers.
+  app.use(
+    '/v1/*',
+    streamCap(streams, (c) =>
+      c.req.method === 'GET'
+        ? /^\/v1\/jobs\/[^/]+\/events$/.test(c.req.path)
+        : c.req.method === 'POST' && c.req.path === '/v1/ask' && (c.req.header('accept') ?? '').includes('text/event-stream'),
+    ),
+  );
   app.get('/metrics', async (c) => {
     await metrics.observeFinishedStages(s.db, asrEngineName()).catch((err: unknown) => c.get('log').warn({ err }, 'stage metrics unavailable'));
     const { body, contentType } = await metrics.render();
@@ -95,7 +145,9 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
 
   app.get('/healthz', async (c) => {
     const counts = await s.archive.counts();
-    return c.json({ status: 'ok', db: s.db.kind, lexical: s.lexical.engine, embedder: s.embedder?.model ?? null, ...counts });
+    // The archive's size is archive data: shown to the public only when reading is public.
+    const shown = s.cfg.AUTH_PUBLIC_READ || (await identify(c, keys)).key ? counts : {};
+    return c.json({ status: 'ok', db: s.db.kind, lexical: s.lexical.engine, embedder: s.embedder?.model ?? null, ...shown });
   });
   app.get('/v1/stats', async (c) => {
     const counts = await s.archive.counts();
@@ -122,10 +174,12 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     scheme: 'bearer',
     description: 'An API key from `npm run cli -- keys create --role reader|archivist|admin`, sent as `Authorization: Bearer <key>` (or `X-API-Key`).',
   });
-  registerWeb(app, s, runtime);
+  registerWeb(app, s, runtime, keys);
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
     if (err instanceof AppError) {
+      // A dependency's failure is told to the client in general terms; what failed is for the log.
+      if (err.status >= 500) (c.get('log') ?? s.log).warn({ code: err.code, details: err.details }, err.message);
       return c.json({ error: { code: err.code, message: err.message } }, err.status as ContentfulStatusCode);
     }
     // Malformed multipart or JSON bodies surface as errors from the body parser.
@@ -142,5 +196,5 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     (c.get('log') ?? s.log).error({ err }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'internal error; see the server log for the request id' } }, 500);
   });
-  return { app, runtime, keys, close: () => rateLimit.close() };
+  return { app, runtime, keys, close: async () => limiter.close() };
 }

@@ -7,7 +7,7 @@ import type { JobSchema, RecordingSchema, SearchResponse } from '../api/schemas.
  * other parts of the system add later (chapters, media) without knowing how those are stored.
  */
 export interface Fetcher {
-  request(input: string, init?: RequestInit): Response | Promise<Response>;
+  request(input: string, init?: RequestInit, env?: object): Response | Promise<Response>;
   routes?: { method: string; path: string }[];
 }
 
@@ -32,14 +32,16 @@ export type Result<T> = { ok: true; status: number; data: T } | { ok: false; sta
 
 export class Api {
   /**
-   * `authorization`: the page request's own Authorization header, passed on so that a script that sends its API
-   * key to a page (the ingest page does) acts with that key; pages opened by navigation send none and read as
-   * the public.
+   * `authorization`: the key the page request came with, passed on: its Authorization header (a script that
+   * sends its API key to a page, as the ingest page does, acts with that key) or the sign-in cookie's key;
+   * without either the page reads as the public. `env`: the page request's, with the client it counts against
+   * (see search/api/limits.ts), so the API calls it makes are charged to that client and not refused apart.
    */
   constructor(
     private readonly app: Fetcher,
     private readonly requestId?: string,
     private readonly authorization?: string,
+    private readonly env?: object,
   ) {}
 
   async call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
@@ -47,7 +49,7 @@ export class Api {
     if (this.requestId) headers.set('X-Request-Id', this.requestId);
     if (!headers.has('Accept')) headers.set('Accept', 'application/json');
     if (this.authorization && !headers.has('Authorization')) headers.set('Authorization', this.authorization);
-    const res = await this.app.request(path, { ...init, headers });
+    const res = await this.app.request(path, { ...init, headers }, this.env);
     const text = await res.text();
     let body: unknown = null;
     try {
@@ -92,6 +94,17 @@ export class Api {
   async recordings(limit = 500): Promise<Recording[]> {
     const r = await this.call<{ items: Recording[] }>(`/v1/recordings?limit=${limit}`);
     return r.ok ? r.data.items : [];
+  }
+
+  async speakers(): Promise<string[]> {
+    const r = await this.call<{ items: string[] }>('/v1/speakers');
+    return r.ok ? r.data.items : [];
+  }
+
+  /** The archive's size; null when the API does not say (the key may not read). */
+  async stats(): Promise<{ recordings: number; moments: number } | null> {
+    const r = await this.call<{ recordings: number; moments: number }>('/v1/stats');
+    return r.ok ? r.data : null;
   }
 
   job(id: string): Promise<Result<Job>> {

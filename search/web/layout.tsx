@@ -1,10 +1,13 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
-import type { Child } from 'hono/jsx';
+import { createContext, useContext, type Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { assetUrl } from './assets.js';
 
-export type PageName = 'search' | 'recording' | 'ask' | 'ingest' | 'error';
+export type PageName = 'search' | 'recording' | 'ask' | 'ingest' | 'signin' | 'error';
+
+/** Who is signed in (the key's name), for the page header; set by sendPage from the request. */
+const Account = createContext<string | null>(null);
 
 const NAV: { href: string; label: string; page: PageName }[] = [
   { href: '/', label: 'Search', page: 'search' },
@@ -50,6 +53,7 @@ export function Layout({ title, page, script, head, children }: LayoutProps) {
                   </a>
                 </li>
               ))}
+              <SignOut />
             </ul>
           </nav>
         </header>
@@ -61,8 +65,25 @@ export function Layout({ title, page, script, head, children }: LayoutProps) {
   );
 }
 
+/** Signed in with a key (the sign-in cookie): a way out, named after the key. */
+function SignOut() {
+  const name = useContext(Account);
+  if (!name) return null;
+  return (
+    <li>
+      <form class="signout" action="/signout" method="post">
+        <button type="submit" class="link" title={`Signed in with the key “${name}”`}>
+          Sign out
+        </button>
+      </form>
+    </li>
+  );
+}
+
 /** Sends a page as HTML with a doctype; pages run no inline script, so the policy can forbid it. */
 export async function sendPage(c: Context, node: unknown, status: ContentfulStatusCode = 200): Promise<Response> {
+  const identity = c.get('identity' as never) as { key: { name: string } | null; from: string | null } | undefined;
+  const account = identity?.from === 'cookie' && identity.key ? identity.key.name : null;
   c.header(
     'Content-Security-Policy',
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src * blob: data:; " +
@@ -70,7 +91,8 @@ export async function sendPage(c: Context, node: unknown, status: ContentfulStat
   );
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Referrer-Policy', 'same-origin');
-  return c.html(`<!doctype html>${String(await (node as Promise<string> | string))}`, status);
+  const page = <Account.Provider value={account}>{node as Child}</Account.Provider>;
+  return c.html(`<!doctype html>${String(await page)}`, status);
 }
 
 export function ErrorPage({ title, message, status }: { title: string; message: Child; status: number }) {

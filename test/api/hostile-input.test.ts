@@ -230,6 +230,23 @@ const CASES: Case[] = [
     code: 'bad_request',
     message: /Malformed JSON/,
   },
+
+  // --- the web pages' JSON helpers
+  {
+    name: 'web: /ask/render with an unsupported sentence that is a number',
+    send: () => postRaw('/ask/render', JSON.stringify({ answer: { answer: 'x', kind: 'extractive', citations: [], unsupported: [{ sentence: 5, reason: 'uncited' }] } }), 'application/json'),
+    status: 400,
+    code: 'bad_request',
+    message: /^answer\.unsupported\.0\.sentence: /,
+  },
+  {
+    name: 'web: /ask/render with citations that are numbers',
+    send: () => postRaw('/ask/render', JSON.stringify({ answer: { answer: 'x [1]', kind: 'extractive', citations: [1], unsupported: [] } }), 'application/json'),
+    status: 400,
+    code: 'bad_request',
+    message: /^answer\.citations\.0: /,
+  },
+  { name: 'web: /ask/render with a question that is an object', send: () => postRaw('/ask/render', JSON.stringify({ answer: { answer: 'x', kind: 'extractive', citations: [], unsupported: [] }, question: {} }), 'application/json'), status: 400, code: 'bad_request', message: /^question: / },
 ];
 
 // One server for the whole file: MAX_UPLOAD_MB=1 and MAX_JSON_KB=8 make "huge" cheap to send.
@@ -270,6 +287,17 @@ describe('hostile input: a catalogue of refused requests (PGlite, loopback, real
     expect(body.error.message).toMatch(c.message);
     // Nothing of the server's internals in the message (stack traces, database errors).
     expect(body.error.message).not.toMatch(/\n\s+at |invalid byte sequence|syntax error at/);
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('hostile input: the web upload form', () => {
+  it.each(['multipart/form-data', 'multipart/form-data; boundary=zzz'])('a malformed multipart body (%s) to POST /ingest is a 400 page naming the problem; nothing stored', async (type) => {
+    const before = await snapshot();
+    const res = await postRaw('/ingest', 'garbage', type);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toMatch(/cannot read the upload/);
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -10,11 +10,14 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 const jfk = fs.readFileSync(path.resolve(__dirname, '../../../shared/audio/jfk.wav'));
 const sha = createHash('sha256').update(jfk).digest('hex');
 
+/** Jobs are read with an archivist key (set once the key exists). */
+let jobHeaders: Record<string, string> = {};
+
 async function waitForJob(url: string, id: string, timeoutMs = 150_000) {
   const t0 = Date.now();
   for (;;) {
     // A poll may meet a kept-alive socket the server just closed (ECONNRESET) on a busy machine: poll again.
-    const job = await fetch(`${url}/v1/jobs/${id}`).then((r) => r.json()).catch(() => null);
+    const job = await fetch(`${url}/v1/jobs/${id}`, { headers: jobHeaders }).then((r) => r.json()).catch(() => null);
     if (job?.status === 'succeeded' || job?.status === 'failed') return job;
     if (Date.now() - t0 > timeoutMs) throw new Error(`job ${id} still ${job?.status} (${job?.stage}) after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
@@ -30,6 +33,7 @@ describe('POST /v1/jobs/:id/retry (real pipeline: ffprobe, pocketsphinx, PGlite,
     t = await startTestServer({ EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', AUTH_PUBLIC_WRITE: 'off' });
     const store = new KeyStore(t.services.db);
     keys = { archivist: (await store.create('retry-test', 'archivist')).key, reader: (await store.create('retry-test-reader', 'reader')).key };
+    jobHeaders = { Authorization: `Bearer ${keys.archivist}` };
   });
   afterAll(async () => t?.close());
 
@@ -47,7 +51,7 @@ describe('POST /v1/jobs/:id/retry (real pipeline: ffprobe, pocketsphinx, PGlite,
     // Retrying is a write: no key is 401, a reader key 403, and neither changes anything.
     expect((await retry(submitted.id)).status).toBe(401);
     expect((await retry(submitted.id, keys.reader)).status).toBe(403);
-    expect((await (await fetch(`${t.url}/v1/jobs/${submitted.id}`)).json()).status).toBe('failed');
+    expect((await (await fetch(`${t.url}/v1/jobs/${submitted.id}`, { headers: jobHeaders })).json()).status).toBe('failed');
 
     // The media is back; three retries at once: one re-enqueues (202), the others find it queued or running (200).
     await t.services.blobs.put(key, jfk, { contentType: 'audio/wav' });

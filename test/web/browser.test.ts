@@ -386,7 +386,7 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     const again = page.locator('#ingest-result .job[data-status="failed"]', { hasText: /Tried 2 times/ });
     await again.waitFor({ timeout: 60_000 });
     expect(await again.locator('.reason').innerText()).toMatch(/decode: .*no audio samples/);
-    expect((await waitForJob(url, jobId!)).attempts).toBe(2);
+    expect((await waitForJob(url, jobId!, a.keys.archivist)).attempts).toBe(2);
   }, 120000);
 
   it('follows a manifest job with a progress bar and lists failed rows; a transcript that fails is sent again by Retry', async () => {

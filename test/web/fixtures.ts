@@ -85,12 +85,12 @@ export function appWithPublicWrite(s: Services, rt: Runtime): Promise<Closable> 
   return listen(createApp({ ...s, cfg: { ...s.cfg, AUTH_PUBLIC_WRITE: true } }, rt).app.fetch);
 }
 
-/** A job, polled until it ends. */
-export async function waitForJob(url: string, id: string, timeoutMs = 180_000): Promise<{ status: string; error: string | null; recordingId: string | null; attempts: number }> {
+/** A job, polled until it ends (with an archivist key: jobs are not public). */
+export async function waitForJob(url: string, id: string, key: string, timeoutMs = 180_000): Promise<{ status: string; error: string | null; recordingId: string | null; attempts: number }> {
   const t0 = Date.now();
   for (;;) {
     // A poll may meet a kept-alive socket the server just closed (ECONNRESET) on a busy machine: poll again.
-    const job = await fetch(`${url}/v1/jobs/${id}`).then((r) => r.json()).catch(() => null);
+    const job = await fetch(`${url}/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${key}` } }).then((r) => r.json()).catch(() => null);
     if (job?.status === 'succeeded' || job?.status === 'failed') return job;
     if (Date.now() - t0 > timeoutMs) throw new Error(`job ${id} still ${job?.status} (${job?.stage}) after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
@@ -133,7 +133,7 @@ export async function startArchive(): Promise<Archive> {
   const up = await fetch(`${t.url}/v1/recordings`, { method: 'POST', body: form, headers: auth });
   if (up.status !== 202) throw new Error(`jfk.wav upload: ${up.status} ${await up.text()}`);
   const accepted = (await up.json()) as { recording: { id: string }; job: { id: string } };
-  const jfk = waitForJob(t.url, accepted.job.id).then((job) => {
+  const jfk = waitForJob(t.url, accepted.job.id, keys.archivist).then((job) => {
     if (job.status !== 'succeeded') throw new Error(`jfk.wav job ${job.status}: ${job.error}`);
     return { id: accepted.recording.id, title: JFK_TITLE };
   });

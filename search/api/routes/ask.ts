@@ -7,6 +7,7 @@ import { createLlm } from '../../../src/answer/llm/index.js';
 import { ask, type AskRequest, type AskResult } from '../../../src/answer/service.js';
 import { isoDate, noNul } from '../../../ingest/manifest.js';
 import type { AppEnv } from '../app.js';
+import { askCost } from '../limits.js';
 import { ErrorBody, Routing } from '../schemas.js';
 
 const optionalText = (max: number) =>
@@ -25,7 +26,7 @@ const AskBody = z
   })
   .openapi('AskRequest');
 
-const CitationSchema = z
+export const CitationSchema = z
   .object({
     n: z.number().int().openapi({ description: 'The number used as [n] in the answer text' }),
     recording_id: z.string(),
@@ -130,6 +131,7 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
     const took = () => Math.round((performance.now() - t0) * 100) / 100;
 
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
+      c.set('cost', askCost(s.cfg, false));
       const ctrl = new AbortController();
       return streamSSE(c, async (stream) => {
         stream.onAbort(() => ctrl.abort());
@@ -144,6 +146,7 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
           if (ctrl.signal.aborted) return;
           const e = err instanceof AppError ? err : new AppError('internal', 'internal error; see the server log');
           if (!(err instanceof AppError)) c.get('log').error({ err }, 'ask stream failed');
+          else if (err.status >= 500) c.get('log').warn({ code: err.code, details: err.details }, err.message);
           await stream.writeSSE({ event: 'error', data: JSON.stringify({ error: { code: e.code, message: e.message } }) });
         }
       });
@@ -151,6 +154,8 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
 
     let value: AskResult;
     let hit = false;
+    // Charged as uncached unless it turns out cached: a failed answer did its retrieval all the same.
+    c.set('cost', askCost(s.cfg, false));
     try {
       ({ value, cached: hit } = await cached(s.cache, 'answer', [req, llm?.name ?? 'extractive'], s.cfg.CACHE_TTL_S, async () => {
         const result = await ask(s, llm, req, { signal: c.req.raw.signal });
@@ -161,6 +166,7 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
       if (!(err instanceof Uncacheable)) throw err;
       value = err.result;
     }
+    c.set('cost', askCost(s.cfg, hit));
     return c.json({ ...value, cached: hit, took_ms: took() }, 200);
   });
 }

@@ -3,6 +3,7 @@ import type { Services } from '../../../src/services.js';
 import { searchMoments } from '../../search.js';
 import { ErrorBody, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
+import { searchCost } from '../limits.js';
 
 const route = createRoute({
   method: 'get',
@@ -45,6 +46,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
       >;
     };
     const stored = await s.cache.getBytes('search', key);
+    c.set('cost', searchCost(s.cfg, q.q, !!stored));
     if (stored) return respond(stored, true);
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();

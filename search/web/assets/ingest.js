@@ -200,30 +200,62 @@ async function finish(el, id) {
   wire(done.parentElement ?? result);
 }
 
-function viaEvents(el, url) {
-  return new Promise((resolve) => {
-    const es = new EventSource(url);
-    const onData = (e) => {
+/** Yields {event, data} from a text/event-stream body. */
+async function* sseEvents(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buf += value;
+    if (done) buf += '\n\n';
+    let m;
+    while ((m = /\r?\n\r?\n/.exec(buf))) {
+      const block = buf.slice(0, m.index);
+      buf = buf.slice(m.index + m[0].length);
+      let event = 'message';
+      const data = [];
+      for (const line of block.split(/\r?\n/)) {
+        if (line.startsWith(':')) continue;
+        const i = line.indexOf(':');
+        const field = i < 0 ? line : line.slice(0, i);
+        const val = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+        if (field === 'event') event = val;
+        else if (field === 'data') data.push(val);
+      }
+      if (data.length) yield { event, data: data.join('\n') };
+    }
+    if (done) return;
+  }
+}
+
+/**
+ * Follows the job's server-sent events. Read with fetch rather than EventSource, which cannot send the key:
+ * job events need an archivist key. Resolves false when the stream is refused or ends early (then: polling).
+ */
+async function viaEvents(el, url) {
+  const ctrl = new AbortController();
+  try {
+    const res = await fetch(url, { headers: authHeaders({ Accept: 'text/event-stream' }), signal: ctrl.signal });
+    if (!res.ok || !res.body) return false;
+    for await (const e of sseEvents(res.body)) {
       let job;
       try {
         job = JSON.parse(e.data);
       } catch {
-        return;
+        continue;
       }
       job = job?.job ?? job;
-      if (!job || typeof job.status !== 'string') return;
+      if (!job || typeof job.status !== 'string') continue;
       update(el, job);
       if (TERMINAL.has(job.status)) {
-        es.close();
-        resolve(true);
+        ctrl.abort();
+        return true;
       }
-    };
-    for (const name of ['message', 'progress', 'done', 'failed']) es.addEventListener(name, onData);
-    es.onerror = () => {
-      es.close();
-      resolve(false); // e.g. reads need a key on this server (EventSource sends no header): poll instead
-    };
-  });
+    }
+    return false;
+  } catch {
+    return false;
+  }
 }
 
 async function follow(el) {

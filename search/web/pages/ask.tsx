@@ -1,5 +1,9 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CitationSchema } from '../../api/routes/ask.js';
+import { Routing } from '../../api/schemas.js';
 import type { Api } from '../api.js';
 import { type Answer, AnswerView } from '../answer.js';
 import { Field, Layout, sendPage } from '../layout.js';
@@ -25,13 +29,14 @@ function readForm(src: Record<string, unknown>): Form {
 
 /** GET /ask shows the form; POST /ask (the form without JS) asks in-process and renders the answer. */
 export async function askPage(c: Context, api: Api): Promise<Response> {
-  const f = readForm(c.req.method === 'POST' ? await c.req.parseBody() : c.req.query());
+  let error: { status: number; message: string } | null = null;
+  const sent = c.req.method === 'POST' ? await c.req.parseBody().catch((err: Error) => ((error = { status: 400, message: `cannot read the form: ${err.message}` }), {})) : c.req.query();
+  const f = readForm(sent);
   let answer: Answer | null = null;
-  let error: string | null = null;
-  if (c.req.method === 'POST' && f.question) {
+  if (c.req.method === 'POST' && f.question && !error) {
     const r = await api.call<Answer>('/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(askBody(f)) });
     if (r.ok) answer = r.data;
-    else error = r.status === 404 ? 'Answering is not available on this server.' : r.message;
+    else error = { status: r.status, message: r.status === 404 ? 'Answering is not available on this server.' : r.message };
   }
   return sendPage(
     c,
@@ -67,21 +72,42 @@ export async function askPage(c: Context, api: Api): Promise<Response> {
       <section id="answer" class="answer" aria-live="polite" aria-label="Answer">
         {error ? (
           <p class="notice error" role="alert">
-            {error}
+            {error.message}
           </p>
         ) : null}
         {answer ? <AnswerView a={answer} question={f.question} /> : null}
       </section>
     </Layout>,
-    error ? 502 : 200,
+    (error?.status ?? 200) as ContentfulStatusCode,
   );
 }
 
+/** What /ask/render takes: the `done` event's answer (checked like any input: it comes from the browser). */
+const RenderBody = z.object({
+  answer: z
+    .object({
+      answer: z.string(),
+      kind: z.enum(['generative', 'extractive', 'no_answer']),
+      // Answers cached before citations had `at` open at the passage's start.
+      citations: z.array(CitationSchema.partial({ at: true })),
+      unsupported: z.array(z.object({ sentence: z.string(), reason: z.string(), citations: z.array(z.number()).optional() })).default([]),
+      routing: Routing.default(null),
+      warnings: z.array(z.string()).optional(),
+      truncated: z.boolean().optional(),
+      took_ms: z.number().optional(),
+    })
+    .passthrough(),
+  question: z.string().max(1000).optional(),
+});
+
 /** POST /ask/render: the final answer from the stream's `done` event as an HTML fragment, rendered like the page. */
 export async function renderAnswer(c: Context): Promise<Response> {
-  const body = (await c.req.json().catch(() => null)) as { answer?: Answer; question?: string } | null;
-  const a = body?.answer;
-  if (!a || typeof a.answer !== 'string' || !Array.isArray(a.citations)) return c.json({ error: { code: 'bad_request', message: 'expected {answer, question}' } }, 400);
-  const safe: Answer = { ...a, unsupported: Array.isArray(a.unsupported) ? a.unsupported : [], routing: a.routing ?? null };
-  return c.html(String(await (<AnswerView a={safe} question={typeof body.question === 'string' ? body.question : undefined} />)));
+  const raw: unknown = await c.req.json().catch(() => undefined);
+  if (raw === undefined) return c.json({ error: { code: 'bad_request', message: 'expected a JSON body {answer, question}' } }, 400);
+  const body = RenderBody.safeParse(raw);
+  if (!body.success) {
+    const message = body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    return c.json({ error: { code: 'bad_request', message } }, 400);
+  }
+  return c.html(String(await (<AnswerView a={body.data.answer as Answer} question={body.data.question} />)));
 }

@@ -7,6 +7,7 @@ import { STAGES } from '../../../ingest/pipeline/store.js';
 import type { Api, Job, Recording } from '../api.js';
 import { clock, longDate } from '../format.js';
 import { ErrorPage, Field, Layout, sendPage } from '../layout.js';
+import { signInPage } from './signin.js';
 
 /** The server-sent job events route, used instead of polling when the API has it. */
 const JOB_EVENTS = '/v1/jobs/:id/events';
@@ -300,6 +301,11 @@ export function JobView({ job, events }: { job: Job; events?: boolean }) {
 /** GET /ingest/jobs/:id: the job; without JS the page refreshes itself until the job ends. */
 export async function jobPage(c: Context, api: Api): Promise<Response> {
   const r = await api.job(c.req.param('id') ?? '');
+  if (!r.ok && r.status === 401) {
+    const url = new URL(c.req.url);
+    return signInPage(c, { next: url.pathname, message: 'Following an ingest job needs an API key with the archivist role.', status: 401 });
+  }
+  if (!r.ok && r.status === 403) return sendPage(c, <ErrorPage status={403} title="Not for this key" message={r.message} />, 403);
   if (!r.ok) return sendPage(c, <ErrorPage status={404} title="Job not found" message={r.message} />, 404);
   if (c.req.query('fragment')) return c.html(String(await (<JobView job={r.data} events={api.has('GET', JOB_EVENTS)} />)));
   const running = r.data.status === 'queued' || r.data.status === 'running';
@@ -325,7 +331,14 @@ export async function jobPage(c: Context, api: Api): Promise<Response> {
  * script sends the key from the page's key field) goes with it.
  */
 export async function ingestPost(c: Context, api: Api): Promise<Response> {
-  const body = await c.req.parseBody({ all: true });
+  let body: Record<string, string | File | (string | File)[]>;
+  try {
+    body = await c.req.parseBody({ all: true });
+  } catch (err) {
+    const result = { error: { message: `cannot read the upload (a multipart/form-data body): ${(err as Error).message}` } };
+    if (c.req.query('fragment')) return c.html(String(await (<ResultView result={result} status={400} />)), 400);
+    return ingestPage(c, {}, result, 400);
+  }
   const form = new FormData();
   const manifest = [body.manifest].flat()[0];
   const media = body.kind === 'media';

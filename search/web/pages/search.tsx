@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
-import type { Services } from '../../../src/services.js';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, Hit, Recording, Search } from '../api.js';
 import { clock, clockRange, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
@@ -10,20 +10,21 @@ const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
 const KEYS = ['q', ...FILTERS, 'mode', 'group', 'limit', 'temporal', 'speakers'] as const;
 type Params = Partial<Record<(typeof KEYS)[number], string>>;
 
-export async function searchPage(c: Context, api: Api, s: Services): Promise<Response> {
+/** Everything the page shows comes through the API, with the page's key: what the API refuses, the page lacks. */
+export async function searchPage(c: Context, api: Api): Promise<Response> {
   const p: Params = {};
   for (const k of KEYS) {
     const v = c.req.query(k)?.trim();
     if (v) p[k] = v;
   }
-  const [recordings, speakers, stats] = await Promise.all([api.recordings(), s.archive.speakerLabels(), s.archive.counts()]);
+  const [recordings, speakers, stats] = await Promise.all([api.recordings(), api.speakers(), api.stats()]);
   let search: Search | null = null;
-  let error: string | null = null;
+  let error: { status: number; message: string } | null = null;
   if (p.q) {
     const { group: _g, ...apiParams } = p;
     const r = await api.search({ limit: '20', ...apiParams } as Record<string, string>);
     if (r.ok) search = r.data;
-    else error = r.message;
+    else error = r;
   }
   const title = p.q ? `“${p.q}”` : 'Speech archive';
   return sendPage(
@@ -33,13 +34,13 @@ export async function searchPage(c: Context, api: Api, s: Services): Promise<Res
       <SearchForm p={p} recordings={recordings} speakers={speakers} />
       {error ? (
         <p class="notice error" role="alert">
-          {error}
+          {error.message}
         </p>
       ) : null}
       {search ? <Results p={p} search={search} /> : null}
-      {!p.q ? <Intro recordings={stats.recordings} moments={stats.moments} /> : null}
+      {!p.q ? <Intro recordings={stats?.recordings ?? 0} moments={stats?.moments ?? 0} /> : null}
     </Layout>,
-    error ? 400 : 200,
+    (error?.status ?? 200) as ContentfulStatusCode,
   );
 }
 
