@@ -83,7 +83,9 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     // The matched route pattern, not the path: one series per route, not per recording id.
     const route = c.res.status === 404 && routePath(c) === '/*' ? 'unmatched' : routePath(c);
     metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, ms / 1000);
-    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms), key: c.get('apiKey')?.id }, 'request');
+    // The key the request came with (the API's check, or a page's sign-in), never the key itself.
+    const key = c.get('apiKey') ?? c.get('identity')?.key;
+    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms), key: key?.id }, 'request');
   });
   const limits = rateLimit({
     limiter,
