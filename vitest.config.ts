@@ -1,12 +1,51 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that need more than Node and the embedded engines: the local Postgres server and Redis, Debian's
+ * PocketSphinx and flite, Chromium, or several real processes. `npm run test:unit` leaves them out;
+ * `npm test` (and CI) runs everything.
+ */
+export const INTEGRATION = [
+  // local Postgres server or Redis
+  'test/api/access.test.ts',
+  'test/cache/fault.test.ts',
+  'test/cache/redis.test.ts',
+  'test/chapters/store.test.ts',
+  'test/db/postgres-server.test.ts',
+  'test/db/query-rows.test.ts',
+  'test/db/segments-in-ranges.test.ts',
+  'test/faults/**/*.test.ts',
+  'test/jobs/bullmq.test.ts',
+  'test/jobs/kill.test.ts',
+  'test/lexical/postgres.test.ts',
+  // real speech through PocketSphinx, synthesised by flite, decoded by ffmpeg
+  'test/api/media.test.ts',
+  'test/api/jobs-retry.test.ts',
+  'test/audio/asr.test.ts',
+  'test/audio/transcribe.test.ts',
+  'test/audio/hostile-media.test.ts',
+  'test/audio/flite-timing.test.ts',
+  'test/ingest/bulk-media.test.ts',
+  'test/jobs/pipeline.test.ts',
+  // a browser, real processes, the build
+  'test/web/browser.test.ts',
+  'test/db/archive-owner.test.ts',
+  'test/db/pglite-upkeep.test.ts',
+  'test/build/**/*.test.ts',
+];
+
+const ALL = ['test/**/*.test.ts', 'src/**/*.test.ts', 'ingest/**/*.test.ts', 'search/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts', 'ingest/**/*.test.ts', 'search/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // PGlite instances are memory-hungry WASM heaps; two forks match the two cores.
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ALL, exclude: INTEGRATION } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+    ],
   },
 });

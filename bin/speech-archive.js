@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// The project runs its TypeScript directly through tsx, so the installed command needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the built service from dist/. In a checkout with TypeScript installed, dist/ is built first when it is
+// missing or older than the sources, so `npm start` after a `git pull` runs what was pulled.
+import { ensureBuilt } from '../scripts/build.mjs';
 
-register();
-await import('../src/cli.ts');
+try {
+  ensureBuilt();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
+await import('../dist/src/cli.js');

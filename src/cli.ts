@@ -140,6 +140,13 @@ program
   });
 
 program
+  .command('worker')
+  .description('run ingest jobs from the BullMQ queue without HTTP (JOB_QUEUE=bullmq, REDIS_URL)')
+  .action(async () => {
+    await import('./worker.js');
+  });
+
+program
   .command('reembed')
   .description('re-embed every moment with the configured embedding model (after changing it)')
   .action(async () => {

@@ -115,6 +115,10 @@ const schema = z.object({
   JOB_CONCURRENCY: z.coerce.number().int().min(1).optional(),
   /** BullMQ lock on a running job; a worker that dies holding it is detected as stalled after about this long. */
   JOB_LOCK_MS: int(30000, 1000),
+  /** How often a worker re-enqueues unfinished stages recorded in the database (work lost with a worker or Redis). */
+  JOB_SWEEP_MS: int(60_000, 1000),
+  /** On SIGTERM a worker stops taking jobs and waits this long for running ones before it exits. */
+  WORKER_GRACE_MS: int(60_000, 0),
   /** With JOB_QUEUE=bullmq the API only enqueues unless this is on (then it also runs handlers). */
   WORKERS_IN_API: z.enum(['on', 'off']).default('off'),
   /** Called with POST {job, recording_id, status, error} when a job succeeds or fails. */

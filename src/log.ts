@@ -2,10 +2,7 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-/** Structured JSON logs on stderr (stdout stays for CLI output); pretty only when asked for. */
-export function createLogger(level: string, opts: { pretty?: boolean } = {}): Logger {
-  if (opts.pretty) {
-    return pino({ level, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true } } });
-  }
+/** Structured JSON logs on stderr (stdout stays for CLI output); pipe through `npx pino-pretty` to read them. */
+export function createLogger(level: string): Logger {
   return pino({ level }, pino.destination(2));
 }
