@@ -36,7 +36,11 @@ const route = createRoute({
     },
     202: { content: { 'application/json': { schema: z.object({ job: JobSchema }) } }, description: 'The manifest is being ingested' },
     400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad request' },
-    422: { content: { 'application/json': { schema: ErrorBody } }, description: 'The transcript or manifest cannot be read' },
+    413: { content: { 'application/json': { schema: ErrorBody } }, description: 'Over MAX_UPLOAD_MB, or a transcript over TRANSCRIPT_MAX_MB' },
+    422: {
+      content: { 'application/json': { schema: ErrorBody } },
+      description: 'The transcript or manifest cannot be read, is over TRANSCRIPT_MAX_CUES or TRANSCRIPT_MAX_CUE_WORDS, or no manifest row is usable',
+    },
   },
 });
 
