@@ -481,6 +481,15 @@ describe('hostile input: manifest paths are confined to the manifest folder or M
   });
 });
 
+describe('hostile input: the limits are settings, validated like the others', () => {
+  it('MAX_MEDIA_HOURS and the transcript limits: defaults, and a value that is not a positive number stops the start', () => {
+    expect(loadConfig({})).toMatchObject({ MAX_MEDIA_HOURS: 12, TRANSCRIPT_MAX_MB: 20, TRANSCRIPT_MAX_CUES: 50_000, TRANSCRIPT_MAX_CUE_WORDS: 5_000 });
+    expect(() => loadConfig({ MAX_MEDIA_HOURS: '0' })).toThrow(/MAX_MEDIA_HOURS/);
+    expect(() => loadConfig({ TRANSCRIPT_MAX_CUES: 'many' })).toThrow(/TRANSCRIPT_MAX_CUES/);
+    expect(() => loadConfig({ TRANSCRIPT_MAX_CUE_WORDS: '2.5' })).toThrow(/TRANSCRIPT_MAX_CUE_WORDS/);
+  });
+});
+
 describe('hostile input: dates are kept as written', () => {
   it('a year below 100 is not moved into the 1900s', async () => {
     const res = await transcript('old.vtt', GOOD_VTT, { id: 'year-50', recorded_at: '0050-06-01' });
