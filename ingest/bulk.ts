@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import type { Services } from '../src/services.js';
 import { copyBlob, mediaKey } from '../src/storage/index.js';
 import type { BlobStore } from '../src/storage/port.js';
-import { probeMedia } from './audio/decode.js';
+import { checkDuration, probeMedia } from './audio/decode.js';
 import { ingestMedia, MEDIA_EXTENSIONS } from './media.js';
 import { readManifest, type ManifestProblem, type ManifestRow } from './manifest.js';
 import { ingestTranscript } from './transcript.js';
@@ -119,9 +119,10 @@ async function ingestMediaRow(s: Services, row: ManifestRow, media: string): Pro
     local = { path: media, release: async () => {} };
   }
   try {
-    await probeMedia(local.path).catch((err: Error) => {
+    const info = await probeMedia(local.path).catch((err: Error) => {
       throw fromKey ? new Error(`media ${media}: ${err.message.replace(/^[^:]*: /, '')}`) : err;
     });
+    checkDuration(info, s.cfg.MAX_MEDIA_HOURS * 3600);
     const sha256 = await sha256File(local.path);
     const key = mediaKey(sha256, MEDIA_EXTENSIONS.exec(media)?.[1] ?? 'bin');
     if (!(await s.blobs.stat(key))) {

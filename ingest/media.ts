@@ -34,11 +34,10 @@ export async function ingestMedia(
   if (existing?.status === 'ready' && existing.contentHash === contentHash) {
     return { id: meta.id, status: 'unchanged', moments: existing.momentCount ?? 0 };
   }
-  const out = await transcribeMedia(file, { onProgress: (stage, f) => onProgress?.(stage, f) });
+  const out = await transcribeMedia(file, { onProgress: (stage, f) => onProgress?.(stage, f), maxS: s.cfg.MAX_MEDIA_HOURS * 3600 });
   const moments = buildMoments(meta.id, out.cues, settings);
   onProgress?.('index', 0);
-  await s.archive.upsert(meta, { status: 'processing', checksum, durationS: out.durationS });
-  await indexContent(s, meta, out.cues, moments, contentHash);
+  await indexContent(s, meta, out.cues, moments, contentHash, { checksum, durationS: out.durationS });
   onProgress?.('index', 1);
   return { id: meta.id, status: 'ingested', moments: moments.length, rtf: out.stats.rtf, speakers: out.speakers };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cue, Moment, RecordingMeta } from '../src/domain.js';
-import { parseTranscript } from '../src/transcript/index.js';
+import { parseTranscript, type TranscriptLimits } from '../src/transcript/index.js';
 import type { Services } from '../src/services.js';
 import { storeChapters } from './chapters/index.js';
 import { buildMoments, type MomentSettings } from './moments.js';
@@ -21,6 +21,10 @@ export interface IngestOutcome {
   moments: number;
 }
 
+export function transcriptLimits(s: Services): TranscriptLimits {
+  return { maxBytes: s.cfg.TRANSCRIPT_MAX_MB * 1024 * 1024, maxCues: s.cfg.TRANSCRIPT_MAX_CUES, maxCueWords: s.cfg.TRANSCRIPT_MAX_CUE_WORDS };
+}
+
 export function momentSettings(s: Services): MomentSettings {
   return { targetS: s.cfg.MOMENT_TARGET_S, maxS: s.cfg.MOMENT_MAX_S, overlapS: s.cfg.MOMENT_OVERLAP_S };
 }
@@ -35,7 +39,7 @@ export function indexedText(m: Pick<Moment, 'speakers' | 'text'>): string {
  * before anything is written, so a bad upload leaves the stored recording as it was.
  */
 export async function ingestTranscript(s: Services, input: TranscriptInput): Promise<IngestOutcome> {
-  const cues = parseTranscript(input.fileName, input.content);
+  const cues = parseTranscript(input.fileName, input.content, transcriptLimits(s));
   const settings = momentSettings(s);
   const contentHash = createHash('sha256')
     .update(JSON.stringify({ v: PIPELINE_VERSION, meta: input.meta, settings, model: s.embedder?.model ?? null, lexical: s.lexical.engine }))
@@ -50,48 +54,87 @@ export async function ingestTranscript(s: Services, input: TranscriptInput): Pro
   return { id: input.meta.id, status: 'ingested', moments: moments.length };
 }
 
-/** Writes a parsed transcript to every store. Shared by transcript import and the audio pipeline. */
-export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], contentHash: string): Promise<void> {
+/** Row fields a media ingest knows besides the transcript. */
+export interface IndexFields {
+  checksum?: string | null;
+  durationS?: number | null;
+}
+
+/**
+ * Writes a parsed transcript to every store. Shared by transcript import and the audio pipeline.
+ *
+ * A recording that is ready stays ready and searchable while its new version is written; if any write fails,
+ * its previous version (row, segments, moments, lexical and vector index, chapters) is written back before the
+ * error goes on, so a failed re-ingest never leaves a served recording `failed` or half replaced. A recording
+ * that was not ready is marked `failed` with the reason, as there is nothing to go back to.
+ */
+export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], contentHash: string, fields: IndexFields = {}): Promise<void> {
   const vectors = s.embedder ? await s.embedder.embed(moments.map(indexedText)) : null;
-  await s.archive.upsert(meta, { status: 'processing' });
+  const previous = await s.archive.get(meta.id);
+  const backup = previous?.status === 'ready' ? { row: previous, cues: await s.archive.segments(meta.id), moments: await s.archive.moments(meta.id) } : null;
+  await s.archive.upsert(meta, { status: backup ? 'ready' : 'processing', ...fields });
+  let replaced = false;
   try {
-    const durationS = cues.reduce((a, c) => Math.max(a, c.end), 0);
-    await s.archive.replaceContent(meta.id, { cues, moments, durationS });
-    await s.lexical.replaceRecording(
+    // Segments, moments and speakers change in one transaction: until it commits, the old ones are intact.
+    await s.archive.replaceContent(meta.id, { cues, moments, durationS: cues.reduce((a, c) => Math.max(a, c.end), 0) });
+    replaced = true;
+    await writeIndexes(s, meta, cues, moments, vectors);
+    await s.archive.markReady(meta.id, contentHash);
+  } catch (err) {
+    if (backup) {
+      try {
+        const { row } = backup;
+        if (replaced) {
+          const oldMeta: RecordingMeta = { id: row.id, title: row.title, recordedAt: row.recordedAt, collection: row.collection, language: row.language, source: row.source };
+          const oldVectors = s.embedder && s.vectors ? await s.embedder.embed(backup.moments.map(indexedText)) : null;
+          await s.archive.replaceContent(row.id, { cues: backup.cues, moments: backup.moments, durationS: row.durationS ?? 0 });
+          await writeIndexes(s, oldMeta, backup.cues, backup.moments, oldVectors);
+        }
+        await s.archive.restore(row);
+        s.log.warn({ err, recordingId: meta.id }, 're-ingest failed; the previous version is served again');
+      } catch (restoreErr) {
+        s.log.error({ err: restoreErr, recordingId: meta.id }, 're-ingest failed and the previous version could not be written back');
+        await s.archive.setStatus(meta.id, 'failed', (err as Error).message).catch(() => {});
+      }
+    } else {
+      await s.archive.setStatus(meta.id, 'failed', (err as Error).message).catch(() => {});
+    }
+    throw err;
+  } finally {
+    await s.cache.bumpGeneration();
+  }
+}
+
+/** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */
+async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<void> {
+  await s.lexical.replaceRecording(
+    meta.id,
+    moments.map((m) => ({
+      momentId: m.id,
+      recordingId: meta.id,
+      recordedAt: meta.recordedAt,
+      collection: meta.collection,
+      speakers: m.speakers,
+      start: m.start,
+      end: m.end,
+      text: indexedText(m),
+    })),
+  );
+  if (s.vectors && vectors) {
+    await s.vectors.replaceRecording(
       meta.id,
-      moments.map((m) => ({
+      moments.map((m, i) => ({
         momentId: m.id,
         recordingId: meta.id,
         recordedAt: meta.recordedAt,
         collection: meta.collection,
         speakers: m.speakers,
-        start: m.start,
-        end: m.end,
-        text: indexedText(m),
+        vector: vectors[i],
       })),
     );
-    if (s.vectors && vectors) {
-      await s.vectors.replaceRecording(
-        meta.id,
-        moments.map((m, i) => ({
-          momentId: m.id,
-          recordingId: meta.id,
-          recordedAt: meta.recordedAt,
-          collection: meta.collection,
-          speakers: m.speakers,
-          vector: vectors[i],
-        })),
-      );
-    }
-    // Chapters reuse the moments' vectors; a failure there is logged and leaves the recording without chapters.
-    await storeChapters(s, meta.id, cues, moments, vectors);
-    await s.archive.markReady(meta.id, contentHash);
-  } catch (err) {
-    await s.archive.setStatus(meta.id, 'failed', (err as Error).message).catch(() => {});
-    throw err;
-  } finally {
-    await s.cache.bumpGeneration();
   }
+  // Chapters reuse the moments' vectors; a failure there is logged and leaves the recording without chapters.
+  await storeChapters(s, meta.id, cues, moments, vectors);
 }
 
 /** A URL- and filesystem-safe id from a title or file name, with a short hash so equal titles differ. */

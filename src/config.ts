@@ -74,6 +74,12 @@ const schema = z.object({
   LLM_API_KEY: optionalString,
   LLM_MODEL_PATH: optionalString,
   MAX_UPLOAD_MB: num(200, 1),
+  /** Longest media accepted (ffprobe's duration at upload, and the decoded length while transcribing). */
+  MAX_MEDIA_HOURS: num(12, 0.001),
+  /** Transcript limits, checked before anything is stored (see README "Limits"). */
+  TRANSCRIPT_MAX_MB: num(20, 0.001),
+  TRANSCRIPT_MAX_CUES: int(50_000, 1),
+  TRANSCRIPT_MAX_CUE_WORDS: int(5_000, 1),
   // Access control and limits (see README "Access control").
   /** Search, ask and browse without an API key. */
   AUTH_PUBLIC_READ: onOff('on'),

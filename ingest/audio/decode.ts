@@ -36,14 +36,15 @@ export function ffprobePath(): string {
  *  - not_media: not an audio or video file at all (text, random bytes, an image…)
  *  - no_audio: a media file without an audio track (e.g. a video with no sound)
  *  - corrupt: a media file that is damaged beyond use (a broken header, mostly undecodable packets)
- * All but `missing` are AppError code `unsupported_format` (HTTP 415). A file cut short is not an error: what
- * is there decodes and is transcribed.
+ *  - too_long: longer than the media duration limit (MAX_MEDIA_HOURS), by its header or as it decodes
+ * `too_long` is AppError code `payload_too_large` (HTTP 413); all others but `missing` are `unsupported_format`
+ * (HTTP 415). A file cut short is not an error: what is there decodes and is transcribed.
  */
-export type DecodeFailure = 'missing' | 'empty' | 'not_media' | 'no_audio' | 'corrupt';
+export type DecodeFailure = 'missing' | 'empty' | 'not_media' | 'no_audio' | 'corrupt' | 'too_long';
 
 /** One error type for every way a file can be unusable; the message starts with the file's name. */
 export function mediaError(file: string, reason: DecodeFailure, message: string): AppError {
-  const code = reason === 'missing' ? 'not_found' : 'unsupported_format';
+  const code = reason === 'missing' ? 'not_found' : reason === 'too_long' ? 'payload_too_large' : 'unsupported_format';
   return new AppError(code, `${path.basename(file)}: ${message}`, { file, reason });
 }
 
@@ -171,6 +172,19 @@ export async function probeMedia(file: string): Promise<MediaInfo> {
   return { file, format, durationS, audio, hasVideo };
 }
 
+const hours = (s: number) => (s >= 3600 ? `${Math.round((s / 3600) * 100) / 100} h` : `${Math.round(s * 10) / 10} s`);
+
+/** The media is longer than `maxS` seconds (MAX_MEDIA_HOURS): named so that the limit can be raised knowingly. */
+export function tooLong(file: string, maxS: number, durationS?: number): AppError {
+  const what = durationS !== undefined ? `${hours(durationS)} of media` : 'media that decodes to more audio than its limit';
+  return mediaError(file, 'too_long', `${what}, over the ${hours(maxS)} limit (MAX_MEDIA_HOURS)`);
+}
+
+/** Refuses media whose probed duration is over `maxS` seconds. */
+export function checkDuration(info: MediaInfo, maxS: number | undefined): void {
+  if (maxS !== undefined && info.durationS > maxS) throw tooLong(info.file, maxS, info.durationS);
+}
+
 export interface DecodeOptions {
   /** Samples per yielded frame (the last one may be shorter). Default 16000 (1 s). */
   frameSamples?: number;
@@ -178,6 +192,11 @@ export interface DecodeOptions {
   /** Length to decode from startS; default to the end. */
   durationS?: number;
   signal?: AbortSignal;
+  /**
+   * The most audio, in seconds, the file may hold (MAX_MEDIA_HOURS). ffmpeg stops just past it and decoding past
+   * it is an error (`too_long`), whatever the file's header said its duration was.
+   */
+  maxS?: number;
 }
 
 /**
@@ -193,7 +212,11 @@ export async function* decodeStreamS16(file: string, opts: DecodeOptions = {}): 
   // -ss before -i seeks in the demuxer (fast) and ffmpeg then decodes accurately from there.
   if (opts.startS && opts.startS > 0) args.push('-ss', opts.startS.toFixed(3));
   args.push('-i', file);
-  if (opts.durationS !== undefined && Number.isFinite(opts.durationS)) args.push('-t', Math.max(0, opts.durationS).toFixed(3));
+  // One second past the limit is enough to know the file goes over it.
+  const capS = opts.maxS !== undefined ? opts.maxS + 1 : undefined;
+  const lengthS = Math.min(opts.durationS !== undefined && Number.isFinite(opts.durationS) ? Math.max(0, opts.durationS) : Infinity, capS ?? Infinity);
+  if (Number.isFinite(lengthS)) args.push('-t', lengthS.toFixed(3));
+  const maxSamples = opts.maxS !== undefined ? Math.ceil(opts.maxS * SAMPLE_RATE) : Infinity;
   // Fail (exit 69) when over 10% of packets do not decode: a glitch is tolerated, garbage is not. A file cut
   // short is not an error here: what is there gets transcribed.
   args.push('-max_error_rate', '0.1');
@@ -224,6 +247,7 @@ export async function* decodeStreamS16(file: string, opts: DecodeOptions = {}): 
       }
       let off = 0;
       const n = data.length / 2;
+      if (total + fill + n > maxSamples) throw tooLong(file, opts.maxS!);
       while (off < n) {
         const take = Math.min(frame - fill, n - off);
         for (let i = 0; i < take; i++) buf[fill + i] = data.readInt16LE((off + i) * 2);
@@ -292,6 +316,37 @@ export async function decodeRange(file: string, startS: number, endS: number, si
   }
   return out;
 }
+
+/**
+ * 16 kHz mono s16le PCM (what a decode stores for the stages after it) read back as Float32 frames of
+ * `frameSamples`, the same frames decodeStream yields.
+ */
+export async function* pcmFrames(chunks: AsyncIterable<Buffer>, frameSamples = SAMPLE_RATE): AsyncGenerator<Float32Array> {
+  let buf = new Float32Array(frameSamples);
+  let fill = 0;
+  let carry: Buffer | null = null;
+  for await (const raw of chunks) {
+    let data: Buffer = carry ? Buffer.concat([carry, raw]) : raw;
+    carry = null;
+    if (data.length % 2) {
+      carry = data.subarray(data.length - 1);
+      data = data.subarray(0, data.length - 1);
+    }
+    const n = data.length / 2;
+    for (let i = 0; i < n; i++) {
+      buf[fill++] = data.readInt16LE(i * 2) / 32768;
+      if (fill === frameSamples) {
+        yield buf;
+        buf = new Float32Array(frameSamples);
+        fill = 0;
+      }
+    }
+  }
+  if (fill > 0) yield buf.subarray(0, fill);
+}
+
+/** Int16 samples as the bytes of s16le PCM (a view, not a copy). */
+export const s16Bytes = (x: Int16Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
 
 /** A canonical 44-byte-header PCM WAV (16-bit mono), the format every CLI engine and HTTP API accepts. */
 export function encodeWav(pcm: Float32Array, sampleRate = SAMPLE_RATE): Buffer {

@@ -23,7 +23,7 @@ import { AppError } from '../../src/errors.js';
 import { createAsrEngine } from './asr/index.js';
 import type { AsrEngine, AsrEngineName, AsrResult } from './asr/port.js';
 import { type Chunk, type ChunkPlanOptions, planChunks } from './chunk.js';
-import { decodeRange, decodeStream, probeMedia, type MediaInfo } from './decode.js';
+import { checkDuration, decodeRange, decodeStream, decodeStreamS16, probeMedia, s16ToF32, type MediaInfo } from './decode.js';
 import { type Turn, UNKNOWN_SPEAKER, assignSpeakers } from './diarize/assign.js';
 import { BasicDiarizer, type BasicDiarizeOptions } from './diarize/basic.js';
 import { SherpaDiarizer } from './diarize/sherpa.js';
@@ -56,6 +56,8 @@ export interface TranscribeMediaOptions {
   sentences?: SentenceOptions;
   onProgress?: (stage: Stage, fraction: number) => void;
   signal?: AbortSignal;
+  /** Longest media, in seconds (MAX_MEDIA_HOURS): refused by its probed duration, and stopped as it decodes past it. */
+  maxS?: number;
 }
 
 export interface TranscribeMediaResult {
@@ -96,12 +98,24 @@ export interface AnalyseResult {
  */
 export async function analyseMedia(
   file: string,
-  o: { vad?: VadOptions; signal?: AbortSignal; onProgress?: (fraction: number) => void; onFrame?: (frame: Float32Array) => void } = {},
+  o: {
+    vad?: VadOptions;
+    signal?: AbortSignal;
+    onProgress?: (fraction: number) => void;
+    onFrame?: (frame: Float32Array) => void;
+    /** Every decoded frame as 16-bit PCM, e.g. to store it so later stages need not decode the file again. */
+    onPcm?: (frame: Int16Array) => Promise<void> | void;
+    /** MAX_MEDIA_HOURS in seconds: refused by the probed duration, and stopped if decoding goes past it. */
+    maxS?: number;
+  } = {},
 ): Promise<AnalyseResult> {
   const info = await probeMedia(file);
+  checkDuration(info, o.maxS);
   o.signal?.throwIfAborted();
   const vad = await StreamingVad.create(o.vad);
-  for await (const frame of decodeStream(file, { signal: o.signal })) {
+  for await (const pcm of decodeStreamS16(file, { signal: o.signal, maxS: o.maxS })) {
+    const frame = s16ToF32(pcm);
+    await o.onPcm?.(pcm);
     o.onFrame?.(frame);
     await vad.push(frame);
     o.onProgress?.(info.durationS > 0 ? Math.min(1, vad.durationS / info.durationS) : 0);
@@ -135,24 +149,45 @@ export function diarizationEngine(value: string | undefined = process.env.DIARIZ
 }
 
 /**
- * Diarization on its own (the pipeline's diarize job, beside the ASR jobs): basic decodes the file again in a
- * stream for its features; sherpa needs the whole recording. Null for 'none'. Throws on failure (the caller
- * degrades to 'Unknown speaker').
+ * Diarization on its own (the pipeline's diarize job, beside the ASR jobs), over `audio`: 1 s frames of the
+ * decoded recording (the PCM the decode stage stored), or a media file, which is then decoded again. Basic
+ * streams the frames for its features; sherpa needs the whole recording. Null for 'none'. Throws on failure
+ * (the caller degrades to 'Unknown speaker').
  */
 export async function diarizeMedia(
-  file: string,
+  audio: string | (() => AsyncIterable<Float32Array>),
   regions: readonly Region[],
   o: { diarization?: DiarizationEngine; numSpeakers?: number; basic?: BasicDiarizeOptions; signal?: AbortSignal } = {},
 ): Promise<Turn[] | null> {
   const diarization = o.diarization ?? diarizationEngine();
   if (diarization === 'none') return null;
+  const frames = typeof audio === 'string' ? () => decodeStream(audio, { signal: o.signal }) : audio;
   if (diarization === 'sherpa') {
     const sherpa = await SherpaDiarizer.load({ numSpeakers: o.numSpeakers });
-    return sherpa.diarize(await decodeRange(file, 0, Infinity, o.signal));
+    return sherpa.diarize(await concat(frames()));
   }
   const basic = new BasicDiarizer({ numSpeakers: o.numSpeakers, ...o.basic });
-  for await (const frame of decodeStream(file, { signal: o.signal })) basic.push(frame);
+  for await (const frame of frames()) {
+    o.signal?.throwIfAborted();
+    basic.push(frame);
+  }
   return basic.finish(regions);
+}
+
+async function concat(frames: AsyncIterable<Float32Array>): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  let n = 0;
+  for await (const f of frames) {
+    parts.push(f.slice());
+    n += f.length;
+  }
+  const out = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 /** An error when every chunk failed (nothing to stitch); otherwise nothing. */
@@ -197,6 +232,7 @@ export async function transcribeMedia(file: string, opts: TranscribeMediaOptions
   const { signal } = opts;
 
   const info = await timed('probe', () => probeMedia(file));
+  checkDuration(info, opts.maxS);
   progress('probe', 1);
   signal?.throwIfAborted();
 
@@ -212,7 +248,7 @@ export async function transcribeMedia(file: string, opts: TranscribeMediaOptions
     const basic = diarization === 'basic' ? new BasicDiarizer({ numSpeakers: opts.numSpeakers, ...opts.basic }) : null;
     const { regions, durationS } = await timed('analyse', async () => {
       const vad = await StreamingVad.create(opts.vad);
-      for await (const frame of decodeStream(file, { signal })) {
+      for await (const frame of decodeStream(file, { signal, maxS: opts.maxS })) {
         basic?.push(frame);
         await vad.push(frame);
         progress('analyse', info.durationS > 0 ? vad.durationS / info.durationS : 0);

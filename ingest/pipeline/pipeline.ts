@@ -4,6 +4,10 @@
  *   decode ─► chunk ─► asr[0..n) ─┐
  *      └──────────────► diarize ──┴─► stitch ─► sentences ─► embed ─► index
  *
+ * The file is decoded once, by the decode stage, which stores the audio as 16 kHz PCM in the blob store
+ * (`tmp/pcm/<job>.s16`, removed when the job ends); the asr chunks read their ranges of it and diarization
+ * streams it, so no later stage runs ffmpeg (one whose PCM is gone, after a retry, decodes the file again).
+ *
  * Every stage is a queue job (`media.<stage>`, key `<job>.<stage>.<part>`). A stage reads its inputs from
  * Postgres (pipeline_stages), writes its output there, marks itself done, and only then enqueues whatever has
  * become ready (`advance`). So Postgres always says what is done; the queue only says what to do next, and a
@@ -16,6 +20,8 @@
  * an earlier version of it is still being served), and the webhook hears about it.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Cue, Moment, RecordingMeta } from '../../src/domain.js';
 import { AppError } from '../../src/errors.js';
 import type { Embedder } from '../../src/embed/port.js';
@@ -27,6 +33,7 @@ import type { BlobStore } from '../../src/storage/port.js';
 import { createAsrEngine } from '../audio/asr/index.js';
 import type { AsrEngine, AsrResult } from '../audio/asr/port.js';
 import type { Chunk } from '../audio/chunk.js';
+import { pcmFrames, s16Bytes, SAMPLE_RATE } from '../audio/decode.js';
 import type { Turn } from '../audio/diarize/assign.js';
 import { wordsToCues } from '../audio/sentences.js';
 import type { ChunkOutcome, Gap, StitchedWord } from '../audio/stitch.js';
@@ -73,6 +80,8 @@ interface StageData {
 }
 
 interface DecodeOutput {
+  /** Blob key of the decoded audio (16 kHz mono s16le) that the asr and diarize stages read instead of decoding again. */
+  pcmKey?: string;
   durationS: number;
   containerDurationS: number;
   format: string;
@@ -108,7 +117,7 @@ interface EmbedOutput {
 const WEIGHT: Record<StageName, number> = { decode: 0.1, chunk: 0.01, asr: 0.6, diarize: 0.05, stitch: 0.04, sentences: 0.02, embed: 0.13, index: 0.05 };
 
 /** Errors that another attempt cannot fix. */
-const PERMANENT = new Set(['bad_request', 'unsupported_format', 'not_found', 'invalid_transcript', 'invalid_manifest', 'engine_unavailable']);
+const PERMANENT = new Set(['bad_request', 'unsupported_format', 'payload_too_large', 'not_found', 'invalid_transcript', 'invalid_manifest', 'engine_unavailable']);
 const permanent = (e: unknown) => e instanceof UnrecoverableJobError || (e instanceof AppError && PERMANENT.has(e.code));
 
 export const stageKey = (jobId: string, stage: StageName, part = 0) => `${jobId}.${stage}.${part}`;
@@ -253,10 +262,36 @@ export class MediaPipeline {
         onDead: (j, err) => this.stageDead(j.data, stage, err),
       });
 
+    // The one decode of the file: VAD for the chunk plan, and the PCM stored for the asr and diarize stages.
     run('decode', async (job, p, _part, progress) => {
       const file = await this.media.path(job.id, p.source);
-      const a = await analyseMedia(file, { onProgress: (f) => void progress(f) });
-      return { durationS: a.durationS, containerDurationS: a.info.durationS, format: a.info.format, hasVideo: a.info.hasVideo, regions: a.regions } satisfies DecodeOutput;
+      const maxS = this.s.cfg.MAX_MEDIA_HOURS * 3600;
+      const blobs = this.blobs();
+      if (!blobs) {
+        const a = await analyseMedia(file, { onProgress: (f) => void progress(f), maxS });
+        return { durationS: a.durationS, containerDurationS: a.info.durationS, format: a.info.format, hasVideo: a.info.hasVideo, regions: a.regions } satisfies DecodeOutput;
+      }
+      const pcmKey = pcmKeyOf(job.id);
+      const sink = new PassThrough();
+      const stored = blobs.put(pcmKey, sink, { contentType: 'application/octet-stream' });
+      stored.catch(() => {});
+      try {
+        const a = await analyseMedia(file, {
+          onProgress: (f) => void progress(f),
+          maxS,
+          onPcm: async (pcm) => {
+            if (!sink.write(s16Bytes(pcm))) await once(sink, 'drain');
+          },
+        });
+        sink.end();
+        await stored;
+        return { pcmKey, durationS: a.durationS, containerDurationS: a.info.durationS, format: a.info.format, hasVideo: a.info.hasVideo, regions: a.regions } satisfies DecodeOutput;
+      } catch (err) {
+        sink.destroy();
+        await stored.catch(() => {});
+        await blobs.delete(pcmKey).catch(() => {});
+        throw err;
+      }
     });
 
     // The chunk plan and one asr row per chunk are written together: the fan-out is never half done.
@@ -274,17 +309,21 @@ export class MediaPipeline {
       const { chunks } = await this.stages.output<ChunkOutput>(job.id, 'chunk');
       const chunk = chunks.find((c) => c.index === part) ?? chunks[part];
       if (!chunk) throw new UnrecoverableJobError(`job ${job.id}: no chunk ${part} in the plan`);
-      const file = await this.media.path(job.id, p.source);
       const engine = await this.engine(p.settings.asrEngine);
-      const r = await transcribeChunk(file, chunk, engine, { language: p.settings.language ?? undefined });
+      const decode = await this.stages.output<DecodeOutput>(job.id, 'decode');
+      const pcm = await this.storedPcm(decode);
+      const r = pcm
+        ? await engine.transcribe(await pcmRange(pcm.blobs, pcm.key, pcm.size, chunk.start, chunk.end), { language: p.settings.language ?? undefined })
+        : await transcribeChunk(await this.media.path(job.id, p.source), chunk, engine, { language: p.settings.language ?? undefined });
       return { words: r.words, text: r.text } satisfies AsrResult;
     });
 
     run('diarize', async (job, p) => {
       const decode = await this.stages.output<DecodeOutput>(job.id, 'decode');
-      const file = await this.media.path(job.id, p.source);
       try {
-        const turns = await diarizeMedia(file, decode.regions, { diarization: p.settings.diarization });
+        const pcm = await this.storedPcm(decode);
+        const audio = pcm ? () => pcmFrames(pcmChunks(pcm.blobs, pcm.key)) : await this.media.path(job.id, p.source);
+        const turns = await diarizeMedia(audio, decode.regions, { diarization: p.settings.diarization });
         return { engine: turns ? p.settings.diarization : 'none', turns } satisfies DiarizeOutput;
       } catch (err) {
         // Speaker labels are an extra: without them every word is 'Unknown speaker'.
@@ -325,9 +364,9 @@ export class MediaPipeline {
       const { cues, moments } = await this.stages.output<SentencesOutput>(job.id, 'sentences');
       const emb = await this.stages.output<EmbedOutput>(job.id, 'embed');
       const decode = await this.stages.output<DecodeOutput>(job.id, 'decode');
-      await this.s.archive.upsert(p.meta, { status: 'processing', checksum: p.sha256, durationS: decode.durationS });
-      // indexContent replaces the recording's rows wholesale: running it again cannot duplicate segments.
-      await indexContent(withVectors(this.s, emb), p.meta, cues, moments, p.contentHash);
+      // indexContent replaces the recording's rows wholesale: running it again cannot duplicate segments. A
+      // version already served stays served until the new one is written, and comes back if writing fails.
+      await indexContent(withVectors(this.s, emb, moments.map(indexedText)), p.meta, cues, moments, p.contentHash, { checksum: p.sha256, durationS: decode.durationS });
       return { moments: moments.length, segments: cues.length };
     });
   }
@@ -517,6 +556,8 @@ export class MediaPipeline {
       ...(diar.error ? { diarizationError: diar.error } : {}),
       timings: timings(rows, durationS),
     };
+    // The decoded audio goes before the job is reported done, so a finished job has left nothing behind.
+    await this.dropPcm(jobId);
     await this.jobs.update(jobId, { status: 'succeeded', stage: 'index', progress: 1, result });
     await this.media.release(jobId);
     this.s.log.info({ job: jobId, recording: p.meta.id, rtf: result.timings.rtf }, 'media ingested');
@@ -529,6 +570,7 @@ export class MediaPipeline {
     if (!job || job.status === 'failed' || job.status === 'succeeded') return;
     const rows = await this.stages.list(jobId);
     const durationS = await this.durationOf(jobId);
+    await this.dropPcm(jobId);
     await this.jobs.update(jobId, { status: 'failed', error, result: { recording_id: job.recordingId, durationS, timings: timings(rows, durationS) } });
     if (job.recordingId) {
       const rec = await this.s.archive.get(job.recordingId);
@@ -583,6 +625,25 @@ export class MediaPipeline {
     return 'retried';
   }
 
+  private blobs(): BlobStore | undefined {
+    return (this.s as Services & { blobs?: BlobStore }).blobs;
+  }
+
+  /**
+   * The PCM the decode stage stored, when it is still there. A retried job whose PCM was removed when it failed
+   * (or a job decoded without a blob store) decodes the media file again instead.
+   */
+  private async storedPcm(decode: DecodeOutput): Promise<{ blobs: BlobStore; key: string; size: number } | null> {
+    const blobs = this.blobs();
+    if (!blobs || !decode.pcmKey) return null;
+    const st = await blobs.stat(decode.pcmKey);
+    return st ? { blobs, key: decode.pcmKey, size: st.size } : null;
+  }
+
+  private async dropPcm(jobId: string): Promise<void> {
+    await this.blobs()?.delete(pcmKeyOf(jobId)).catch(() => {});
+  }
+
   private engine(name: string): Promise<AsrEngine> {
     let e = this.engines.get(name);
     if (!e) {
@@ -603,8 +664,32 @@ export class MediaPipeline {
   }
 }
 
+export const pcmKeyOf = (jobId: string) => `tmp/pcm/${jobId}.s16`;
+
+async function* pcmChunks(blobs: BlobStore, key: string): AsyncGenerator<Buffer> {
+  const stream: Readable = await blobs.get(key);
+  for await (const chunk of stream) yield chunk as Buffer;
+}
+
+/** Samples [startS, endS) of stored PCM, read by byte range: an ASR chunk without running ffmpeg. */
+async function pcmRange(blobs: BlobStore, key: string, size: number, startS: number, endS: number): Promise<Float32Array> {
+  const start = Math.max(0, Math.floor(startS * SAMPLE_RATE)) * 2;
+  const end = Math.min(size, Number.isFinite(endS) ? Math.ceil(endS * SAMPLE_RATE) * 2 : size) - 1;
+  if (end < start) return new Float32Array(0);
+  const parts: Float32Array[] = [];
+  const stream: Readable = await blobs.get(key, { start, end });
+  for await (const f of pcmFrames(stream as AsyncIterable<Buffer>, SAMPLE_RATE * 5)) parts.push(f);
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** Services whose embedder answers with the vectors the embed stage stored (indexContent embeds its moments). */
-function withVectors(s: Services, emb: EmbedOutput): Services {
+function withVectors(s: Services, emb: EmbedOutput, texts: string[]): Services {
   if (!s.embedder || !emb.vectors || emb.model !== s.embedder.model) return s;
   const stored = emb.vectors.map((v) => Float32Array.from(v));
   const inner = s.embedder;
@@ -613,9 +698,10 @@ function withVectors(s: Services, emb: EmbedOutput): Services {
     dim: inner.dim,
     init: () => inner.init(),
     close: async () => {},
-    embed: async (texts, onProgress) => {
-      if (texts.length !== stored.length) return inner.embed(texts, onProgress);
-      onProgress?.(texts.length, texts.length);
+    embed: async (asked, onProgress) => {
+      // Only for the texts they were made of (writing back a previous version embeds other texts).
+      if (asked.length !== stored.length || asked.some((t, i) => t !== texts[i])) return inner.embed(asked, onProgress);
+      onProgress?.(asked.length, asked.length);
       return stored;
     },
   };

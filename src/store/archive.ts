@@ -147,6 +147,15 @@ export class ArchiveStore {
     );
   }
 
+  /** Puts a recording's row back as it was read (after its content was written back): ready, with its hash. */
+  async restore(rec: StoredRecording): Promise<void> {
+    await this.db.query(
+      `UPDATE recordings SET title = $2, recorded_at = $3::date, collection = $4, language = $5, source = $6, checksum = $7,
+         duration_s = $8, content_hash = $9, status = $10, error = $11, updated_at = now() WHERE id = $1`,
+      [rec.id, rec.title, rec.recordedAt, rec.collection, rec.language, rec.source, rec.checksum, rec.durationS, rec.contentHash, rec.status, rec.error],
+    );
+  }
+
   async segments(id: string): Promise<Cue[]> {
     const rows = await this.db.query<{ start_s: number; end_s: number; speaker: string | null; text: string; words: Cue['words'] | null }>(
       'SELECT start_s, end_s, speaker, text, words FROM segments WHERE recording_id = $1 ORDER BY seq',

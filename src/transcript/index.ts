@@ -1,18 +1,20 @@
 import { extname } from 'node:path';
 import type { Cue } from '../domain.js';
 import { AppError, TranscriptError } from '../errors.js';
+import { checkBytes, checkCues, DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './limits.js';
 import { parseSrt } from './srt.js';
 import { parseVtt } from './vtt.js';
 import { parseWhisperJson } from './whisper-json.js';
 
 export { contentTypeFor, exportTranscript, isExportFormat, EXPORT_FORMATS, type ExportFormat, type ExportMeta } from './export.js';
+export { DEFAULT_TRANSCRIPT_LIMITS, MAX_MARKUP_DEPTH, type TranscriptLimits } from './limits.js';
 export { parseSrt } from './srt.js';
 export { parseVtt } from './vtt.js';
 export { parseWhisperJson } from './whisper-json.js';
 
 export type TranscriptFormat = 'vtt' | 'srt' | 'json';
 
-const PARSERS: Record<TranscriptFormat, (file: string, content: string) => Cue[]> = {
+const PARSERS: Record<TranscriptFormat, (file: string, content: string, limits: TranscriptLimits) => Cue[]> = {
   vtt: parseVtt,
   srt: parseSrt,
   json: parseWhisperJson,
@@ -30,6 +32,8 @@ export function detectFormat(fileName: string, content: string): TranscriptForma
   if (/^(\d+[ \t]*\r?\n[ \t]*)?(\d+:)?\d{1,2}:\d{1,2}[,.]\d{1,3}[ \t]*-->/.test(head)) return 'srt';
   return undefined;
 }
+
+const JSON_UNSTORABLE = /\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
 
 const lineOf = (content: string, index: number): number => content.slice(0, index).split('\n').length;
 
@@ -55,7 +59,8 @@ function assertText(file: string, content: string): void {
  * Throws TranscriptError (naming file and line) for a broken transcript, and
  * AppError('unsupported_format') when neither the name nor the content says what it is.
  */
-export function parseTranscript(fileName: string, content: string): Cue[] {
+export function parseTranscript(fileName: string, content: string, limits: TranscriptLimits = DEFAULT_TRANSCRIPT_LIMITS): Cue[] {
+  checkBytes(fileName, content, limits);
   if (content.replace(/^\uFEFF/, '').trim() === '') throw new TranscriptError(fileName, 1, 'empty transcript');
   const format = detectFormat(fileName, content);
   if (!format) {
@@ -66,8 +71,13 @@ export function parseTranscript(fileName: string, content: string): Cue[] {
     );
   }
   assertText(fileName, content);
-  const cues = PARSERS[format](fileName, content);
+  const cues = PARSERS[format](fileName, content, limits);
   if (cues.length === 0) throw new TranscriptError(fileName, 1, `no cues found in ${format.toUpperCase()} transcript`);
+  // JSON can spell NUL and lone surrogates as \u escapes; the other formats are refused earlier, by line.
+  checkCues(fileName, cues, limits, () => {
+    const m = JSON_UNSTORABLE.exec(content);
+    return m ? lineOf(content, m.index) : undefined;
+  });
   // Stable sort: cues that start together keep their file order (e.g. the halves of a split cue).
   return cues.sort((a, b) => a.start - b.start);
 }

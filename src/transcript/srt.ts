@@ -1,5 +1,6 @@
 import type { Cue } from '../domain.js';
 import { TranscriptError } from '../errors.js';
+import { countWords, DEFAULT_TRANSCRIPT_LIMITS, tooManyCues, tooManyWords, type TranscriptLimits } from './limits.js';
 import { splitByVoice, type Utterance } from './vtt.js';
 
 /*
@@ -82,9 +83,10 @@ function utterances(textLines: string[]): Utterance[] {
   return out;
 }
 
-export function parseSrt(file: string, content: string): Cue[] {
+export function parseSrt(file: string, content: string, limits: TranscriptLimits = DEFAULT_TRANSCRIPT_LIMITS): Cue[] {
   const lines = content.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const cues: Cue[] = [];
+  let count = 0;
   let i = 0;
   while (i < lines.length) {
     if (lines[i].trim() === '') {
@@ -107,6 +109,7 @@ export function parseSrt(file: string, content: string): Cue[] {
     if (end < start) {
       throw new TranscriptError(file, timingAt + 1, `cue ends before it starts (${m![2]} < ${m![1]})`);
     }
+    if (++count > limits.maxCues) throw tooManyCues(file, timingAt + 1, limits);
     const text: string[] = [];
     i = timingAt + 1;
     while (i < lines.length && lines[i].trim() !== '') {
@@ -121,7 +124,9 @@ export function parseSrt(file: string, content: string): Cue[] {
       text.push(lines[i]);
       i++;
     }
-    cues.push(...splitByVoice(start, end, utterances(text)));
+    const words = text.reduce((n, l) => n + countWords(l), 0);
+    if (words > limits.maxCueWords) throw tooManyWords(file, timingAt + 1, words, limits);
+    for (const cue of splitByVoice(start, end, utterances(text))) cues.push(cue);
   }
   return cues;
 }

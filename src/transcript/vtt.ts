@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Cue } from '../domain.js';
 import { TranscriptError } from '../errors.js';
+import { badCodePoint, countWords, DEFAULT_TRANSCRIPT_LIMITS, MAX_MARKUP_DEPTH, tooManyCues, tooManyWords, type TranscriptLimits } from './limits.js';
 
 /*
  * WebVTT import on top of the W3C reference parser (webvtt-parser). It is lenient by design: it
@@ -102,17 +103,28 @@ const decodeAnnotation = (s: string): string =>
     const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', nbsp: ' ' };
     if (e[0] !== '#') return named[e.toLowerCase()];
     const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1));
-    return code <= 0x10ffff ? String.fromCodePoint(code) : ref;
+    return badCodePoint(code) ? ref : String.fromCodePoint(code);
   });
 
-/** Flattens the cue-text tree into speaker runs; tags other than <v> only contribute their text. */
-function utterances(nodes: VttNode[], speaker: string | undefined, out: Utterance[]): Utterance[] {
-  for (const node of nodes) {
-    if (node.type === 'text') out.push({ speaker, text: String(node.value ?? '') });
+/**
+ * Flattens the cue-text tree into speaker runs; tags other than <v> only contribute their text. Walked with a
+ * stack of its own, not by recursion, so the depth of the markup costs no call stack.
+ */
+function utterances(nodes: VttNode[]): Utterance[] {
+  const out: Utterance[] = [];
+  const stack: { nodes: VttNode[]; i: number; speaker: string | undefined }[] = [{ nodes, i: 0, speaker: undefined }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.nodes.length) {
+      stack.pop();
+      continue;
+    }
+    const node = top.nodes[top.i++];
+    if (node.type === 'text') out.push({ speaker: top.speaker, text: String(node.value ?? '') });
     // <rt> is a pronunciation guide for the <ruby> base text, not words that were said.
     else if (node.type === 'object' && node.name !== 'rt') {
-      const voice = node.name === 'v' ? normalizeText(decodeAnnotation(String(node.value ?? ''))) || speaker : speaker;
-      utterances(node.children ?? [], voice, out);
+      const voice = node.name === 'v' ? normalizeText(decodeAnnotation(String(node.value ?? ''))) || top.speaker : top.speaker;
+      stack.push({ nodes: node.children ?? [], i: 0, speaker: voice });
     }
     // Timestamp tags (karaoke timing) carry no text.
   }
@@ -169,8 +181,88 @@ function fatal(file: string, lines: string[], e: VttParseError): TranscriptError
   return undefined;
 }
 
-export function parseVtt(file: string, content: string): Cue[] {
-  const lines = blankRegions(content.split(/\r\n|\r|\n/));
+// Tags the parser nests (an unknown tag is dropped, <rt> nests only inside <ruby>).
+const NESTING = new Set(['c', 'i', 'b', 'u', 'ruby', 'rt', 'v', 'lang']);
+const TAG = /<(\/?)([^>]*)(?:>|$)/g;
+const CHAR_REF = /&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));?/g;
+// A decoded reference must not become markup, an escape, or a line break in the middle of a cue.
+const REENCODE: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '\n': ' ', '\r': ' ' };
+
+/**
+ * One linear pass over the cue blocks before the parser sees them, for what the parser does badly: it builds the
+ * markup as a tree and walks it recursively (50,000 nested <b> overflow the stack), it turns &#0; into NUL and
+ * &#x110000; into a wrapped-around code unit, and it has no bound on cues or words. Here the cues are counted,
+ * the markup depth is followed as the parser will nest it, and numeric character references are decoded
+ * (refused when they name no character), so the parser never meets one. Returns the lines with references decoded.
+ */
+function prescan(file: string, lines: string[], limits: TranscriptLimits): string[] {
+  const out = lines.slice();
+  let cues = 0;
+  let i = 0;
+  while (i < lines.length) {
+    if (lines[i] === '') {
+      i++;
+      continue;
+    }
+    // A block: up to the next empty line. A line with "-->" starts a cue; the lines after it are its text.
+    let text: number[] = [];
+    let timing = -1;
+    const flush = () => {
+      if (timing >= 0) checkCueText(file, out, timing, text, limits);
+      text = [];
+    };
+    for (; i < lines.length && lines[i] !== ''; i++) {
+      if (lines[i].includes('-->')) {
+        flush();
+        timing = i;
+        if (++cues > limits.maxCues) throw tooManyCues(file, i + 1, limits);
+      } else if (timing >= 0) {
+        text.push(i);
+      }
+    }
+    flush();
+  }
+  return out;
+}
+
+function checkCueText(file: string, out: string[], timing: number, textLines: number[], limits: TranscriptLimits): void {
+  if (textLines.length === 0) return;
+  let words = 0;
+  for (const n of textLines) {
+    out[n] = out[n].replace(CHAR_REF, (ref, dec: string | undefined, hex: string | undefined) => {
+      const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+      const bad = badCodePoint(code);
+      if (bad) throw new TranscriptError(file, n + 1, `character reference ${quote(ref)} is not a valid character: ${bad}`);
+      const ch = String.fromCodePoint(code);
+      return REENCODE[ch] ?? ch;
+    });
+    words += countWords(out[n]);
+  }
+  if (words > limits.maxCueWords) throw tooManyWords(file, timing + 1, words, limits);
+  // The parser reads the cue's lines as one text, so a tag may span lines: follow its nesting over the whole cue.
+  const cue = textLines.map((n) => out[n]).join('\n');
+  const stack: string[] = [];
+  TAG.lastIndex = 0;
+  for (let m = TAG.exec(cue); m; m = TAG.exec(cue)) {
+    if (m[1]) {
+      // An end tag closes the current element only when it names it (as the parser does); </ruby> also closes an open <rt>.
+      const name = m[2];
+      if (stack[stack.length - 1] === name) stack.pop();
+      else if (name === 'ruby' && stack[stack.length - 1] === 'rt') stack.length -= 2;
+      continue;
+    }
+    const name = /^[^\s.]*/.exec(m[2])![0];
+    if (!NESTING.has(name)) continue;
+    stack.push(name);
+    if (stack.length > MAX_MARKUP_DEPTH) {
+      const line = textLines[0] + 1 + (cue.slice(0, m.index).match(/\n/g)?.length ?? 0);
+      throw new TranscriptError(file, line, `markup nested more than ${MAX_MARKUP_DEPTH} deep (<${name}> inside ${stack.length - 1} open tags): close each tag before opening the next`);
+    }
+  }
+}
+
+export function parseVtt(file: string, content: string, limits: TranscriptLimits = DEFAULT_TRANSCRIPT_LIMITS): Cue[] {
+  const lines = prescan(file, blankRegions(content.split(/\r\n|\r|\n/)), limits);
   // 'metadata' mode keeps the tree but stops the parser from reporting cue-text markup problems,
   // which we tolerate (unknown tags are simply stripped).
   const result = new WebVTTParser(ENTITIES).parse(lines.join('\n'), 'metadata');
@@ -178,5 +270,5 @@ export function parseVtt(file: string, content: string): Cue[] {
     const err = fatal(file, lines, e);
     if (err) throw err;
   }
-  return result.cues.flatMap((c) => splitByVoice(c.startTime, c.endTime, utterances(c.tree.children, undefined, [])));
+  return result.cues.flatMap((c) => splitByVoice(c.startTime, c.endTime, utterances(c.tree.children)));
 }

@@ -2,6 +2,7 @@ import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNo
 import { z } from 'zod';
 import type { Cue, Word } from '../domain.js';
 import { TranscriptError } from '../errors.js';
+import { DEFAULT_TRANSCRIPT_LIMITS, tooManyCues, type TranscriptLimits } from './limits.js';
 import { normalizeText } from './vtt.js';
 
 /*
@@ -204,7 +205,7 @@ function segmentsFromWords(words: RawWord[]): RawSegment[] {
   return out;
 }
 
-export function parseWhisperJson(file: string, source: string): Cue[] {
+export function parseWhisperJson(file: string, source: string, limits: TranscriptLimits = DEFAULT_TRANSCRIPT_LIMITS): Cue[] {
   const content = source.replace(/^\uFEFF/, '');
   let data: unknown;
   try {
@@ -215,6 +216,9 @@ export function parseWhisperJson(file: string, source: string): Cue[] {
   if (data === null || typeof data !== 'object') {
     throw new TranscriptError(file, 1, '$: expected an array of segments or an object with "segments"');
   }
+  // Counted before the schema walks every segment.
+  const rawSegments = Array.isArray(data) ? data : (data as { segments?: unknown }).segments;
+  if (Array.isArray(rawSegments) && rawSegments.length > limits.maxCues) throw tooManyCues(file, undefined, limits);
   const parsed = DocumentSchema.safeParse(Array.isArray(data) ? { segments: data } : data);
   if (!parsed.success) {
     const { path, message } = parsed.error.issues[0];

@@ -139,6 +139,31 @@ interface Case {
 const wavHeaderCut = Buffer.from('RIFF\x24\x08\x00\x00WAVEfmt \x10\x00', 'latin1');
 const pngAsWav = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(2000, 0x41)]);
 const deepJson = '['.repeat(50_000) + ']'.repeat(50_000);
+// The catalogue's server bounds transcripts at 2000 cues, 1000 words a cue and 0.5 MB, and media at 3.6 s.
+const vttCue = (text: string) => `WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n${text}\n`;
+const srtTime = (s: number) => `00:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')},000`;
+const vttCues = (n: number) => 'WEBVTT\n\n' + Array.from({ length: n }, (_, i) => `${srtTime(i).replace(',', '.')} --> ${srtTime(i + 1).replace(',', '.')}\nline ${i}\n`).join('\n');
+const srtCues = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\n${srtTime(i)} --> ${srtTime(i + 1)}\nline ${i}\n`).join('\n');
+const jsonSegments = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ start: i, end: i + 1, text: `line ${i}` })));
+const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+/** Five seconds of silence as a WAV, longer than the catalogue's MAX_MEDIA_HOURS (0.001 h = 3.6 s). */
+function silentWav(seconds: number): Buffer {
+  const data = Buffer.alloc(16_000 * 2 * seconds);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVEfmt ', 8, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(16_000, 24);
+  h.writeUInt32LE(32_000, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
 
 const CASES: Case[] = [
   // --- media: POST /v1/recordings (streamed to storage, checked by content with ffprobe; MAX_UPLOAD_MB=1)
@@ -174,6 +199,28 @@ const CASES: Case[] = [
   { name: 'transcript: multipart without a boundary', send: () => postRaw('/v1/ingest', GOOD_VTT, 'multipart/form-data'), status: 400, code: 'bad_request', message: /multipart body/ },
   { name: 'transcript: multipart body that does not match its boundary', send: () => postRaw('/v1/ingest', 'garbage', 'multipart/form-data; boundary=zzz'), status: 400, code: 'bad_request', message: /multipart body/ },
   { name: 'transcript: over MAX_UPLOAD_MB', send: () => alone(() => transcript('huge.vtt', `WEBVTT\n\n00:00.000 --> 00:01.000\n${'word '.repeat(0.25 * MiB)}\n`)), status: 413, code: 'payload_too_large', message: /over 1 MB/ },
+
+  // --- bounded work per input: limits named in the error, checked before anything is stored. Hostile transcripts
+  //     are sent as a new version of the seed recording, which must stay as it was (the snapshot compares it).
+  { name: 'media: 5 s of audio over MAX_MEDIA_HOURS (3.6 s)', send: () => media('long.wav', silentWav(5)), status: 413, code: 'payload_too_large', message: /long\.wav: 5 s of media, over the 3\.6 s limit \(MAX_MEDIA_HOURS\)/ },
+  { name: 'VTT: 50,000 nested <b> in one cue', send: () => transcript('deep.vtt', vttCue(`${'<b>'.repeat(50_000)}deep`), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /deep\.vtt:4: markup nested more than 16 deep/ },
+  { name: 'VTT: 17 nested <i> left open', send: () => transcript('open.vtt', vttCue(`${'<i>'.repeat(17)}open`), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /open\.vtt:4: markup nested more than 16 deep \(<i>/ },
+  { name: 'VTT: &#0; (NUL) in a cue', send: () => transcript('nul.vtt', vttCue('the motion &#0; carried'), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /nul\.vtt:4: character reference "&#0;" is not a valid character: NUL/ },
+  { name: 'VTT: &#55296; (a lone surrogate) in a cue', send: () => transcript('sur.vtt', vttCue('the motion &#55296; carried'), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /sur\.vtt:4: character reference "&#55296;" is not a valid character: a lone surrogate/ },
+  { name: 'VTT: &#xD800; (a lone surrogate, hex) in a cue', send: () => transcript('surx.vtt', vttCue('the motion &#xD800; carried'), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /surx\.vtt:4: .*"&#xD800;" .*lone surrogate/ },
+  { name: 'VTT: &#x110000; (beyond Unicode) in a cue', send: () => transcript('big.vtt', vttCue('the motion &#x110000; carried'), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /big\.vtt:4: .*"&#x110000;" .*beyond U\+10FFFF/ },
+  { name: 'VTT: &#0; in a <v> speaker name', send: () => transcript('voice.vtt', vttCue('<v Chair&#0;>the motion carried'), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /voice\.vtt:4: character reference "&#0;"/ },
+  { name: 'Whisper JSON: \\u0000 (NUL) in a segment', send: () => transcript('nul.json', '{"segments": [\n{"start": 0, "end": 2, "text": "the motion \\u0000 carried"}]}', { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /nul\.json:2: text at 00:00:00 contains NUL/ },
+  { name: 'Whisper JSON: \\ud800 (a lone surrogate) in a word', send: () => transcript('sur.json', '{"segments": [{"start": 0, "end": 2, "text": "motion", "words": [{"word": "\\ud800", "start": 0, "end": 1}]}]}', { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /sur\.json:1: text at 00:00:00 contains a lone surrogate/ },
+  { name: 'VTT: over TRANSCRIPT_MAX_MB (0.5 MB)', send: () => transcript('heavy.vtt', vttCue('heavy '.repeat(100_000)), { id: 'seed' }), status: 413, code: 'payload_too_large', message: /heavy\.vtt: transcript of 0\.57 MB, over 0\.5 MB \(TRANSCRIPT_MAX_MB\)/ },
+  { name: 'VTT: 2001 cues, over TRANSCRIPT_MAX_CUES', send: () => transcript('many.vtt', vttCues(2001), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /many\.vtt:\d+: more than 2000 cues \(TRANSCRIPT_MAX_CUES\)/ },
+  { name: 'SRT: 2001 cues, over TRANSCRIPT_MAX_CUES', send: () => transcript('many.srt', srtCues(2001), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /many\.srt:\d+: more than 2000 cues \(TRANSCRIPT_MAX_CUES\)/ },
+  { name: 'Whisper JSON: 2001 segments, over TRANSCRIPT_MAX_CUES', send: () => transcript('many.json', jsonSegments(2001), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /many\.json: more than 2000 cues \(TRANSCRIPT_MAX_CUES\)/ },
+  { name: 'VTT: a cue of 1001 words, over TRANSCRIPT_MAX_CUE_WORDS', send: () => transcript('long.vtt', vttCue(words(1001)), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /long\.vtt:3: a cue of 1001 words, over 1000 \(TRANSCRIPT_MAX_CUE_WORDS\)/ },
+  { name: 'SRT: a cue of 1001 words, over TRANSCRIPT_MAX_CUE_WORDS', send: () => transcript('long.srt', `1\n00:00:01,000 --> 00:00:04,000\n${words(1001)}\n`, { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /long\.srt:2: a cue of 1001 words/ },
+  { name: 'Whisper JSON: a segment of 1001 words, over TRANSCRIPT_MAX_CUE_WORDS', send: () => transcript('long.json', JSON.stringify([{ start: 0, end: 9, text: words(1001) }]), { id: 'seed' }), status: 422, code: 'invalid_transcript', message: /long\.json: a cue of 1001 words \(at 00:00:00\), over 1000/ },
+  { name: 'manifest: its only row is s3:// media while STORAGE=fs', send: () => manifest(jsonl({ id: 'm1', media: 's3://bucket/a.wav' })), status: 422, code: 'invalid_manifest', message: /line 1: media "s3:\/\/bucket\/a\.wav": s3:\/\/ media needs STORAGE=s3/ },
+  { name: 'manifest: its only row names the manifest itself', send: () => manifest(jsonl({ id: 'm1', transcript: 'manifest.jsonl' })), status: 422, code: 'invalid_manifest', message: /line 1: transcript "manifest\.jsonl" is the manifest itself/ },
 
   // --- manifests uploaded to POST /v1/ingest: checked row by row before a job exists
   { name: 'manifest: a ../ path out of its folder', send: () => manifest(jsonl({ id: 'm1', transcript: '../../../etc/passwd' })), status: 422, code: 'invalid_manifest', message: /line 1: path leaves the manifest's folder/ },
@@ -249,7 +296,7 @@ const CASES: Case[] = [
   { name: 'web: /ask/render with a question that is an object', send: () => postRaw('/ask/render', JSON.stringify({ answer: { answer: 'x', kind: 'extractive', citations: [], unsupported: [] }, question: {} }), 'application/json'), status: 400, code: 'bad_request', message: /^question: / },
 ];
 
-// One server for the whole file: MAX_UPLOAD_MB=1 and MAX_JSON_KB=8 make "huge" cheap to send.
+// One server for the whole file: MAX_UPLOAD_MB=1, MAX_JSON_KB=8 and the transcript and media limits make "huge" cheap to send.
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-hostile-'));
   mediaRoot = path.join(work, 'media-root');
@@ -259,7 +306,17 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(outside, 'secret.vtt'), 'WEBVTT\n\n00:00.000 --> 00:02.000\n<v Someone>a file nobody listed\n');
   fs.writeFileSync(path.join(mediaRoot, 'talks', 'allowed.vtt'), GOOD_VTT);
   fs.symlinkSync(outside, path.join(mediaRoot, 'escape'));
-  t = await startTestServer({ EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', MAX_UPLOAD_MB: '1', MAX_JSON_KB: '8', MEDIA_ROOTS: mediaRoot });
+  t = await startTestServer({
+    EMBEDDINGS: 'none',
+    SAMPLE_ARCHIVE: 'off',
+    MAX_UPLOAD_MB: '1',
+    MAX_JSON_KB: '8',
+    MEDIA_ROOTS: mediaRoot,
+    MAX_MEDIA_HOURS: '0.001',
+    TRANSCRIPT_MAX_MB: '0.5',
+    TRANSCRIPT_MAX_CUES: '2000',
+    TRANSCRIPT_MAX_CUE_WORDS: '1000',
+  });
   const seeded = await transcript('seed.vtt', SEED_VTT, { id: 'seed', title: 'Council seed', collection: 'council', recorded_at: '1987-03-12' });
   expect(seeded.status).toBe(201);
 });
@@ -449,6 +506,15 @@ describe('hostile input: manifest paths are confined to the manifest folder or M
     expect(loadConfig({}).MEDIA_ROOTS).toEqual([]);
     expect(loadConfig({ MEDIA_ROOTS: ' /srv/media , /mnt/archive/ ' }).MEDIA_ROOTS).toEqual(['/srv/media', '/mnt/archive']);
     expect(() => loadConfig({ MEDIA_ROOTS: '/srv/media,relative/dir' })).toThrow(/MEDIA_ROOTS.*absolute/);
+  });
+});
+
+describe('hostile input: the limits are settings, validated like the others', () => {
+  it('MAX_MEDIA_HOURS and the transcript limits: defaults, and a value that is not a positive number stops the start', () => {
+    expect(loadConfig({})).toMatchObject({ MAX_MEDIA_HOURS: 12, TRANSCRIPT_MAX_MB: 20, TRANSCRIPT_MAX_CUES: 50_000, TRANSCRIPT_MAX_CUE_WORDS: 5_000 });
+    expect(() => loadConfig({ MAX_MEDIA_HOURS: '0' })).toThrow(/MAX_MEDIA_HOURS/);
+    expect(() => loadConfig({ TRANSCRIPT_MAX_CUES: 'many' })).toThrow(/TRANSCRIPT_MAX_CUES/);
+    expect(() => loadConfig({ TRANSCRIPT_MAX_CUE_WORDS: '2.5' })).toThrow(/TRANSCRIPT_MAX_CUE_WORDS/);
   });
 });
 

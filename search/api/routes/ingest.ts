@@ -36,7 +36,11 @@ const route = createRoute({
     },
     202: { content: { 'application/json': { schema: z.object({ job: JobSchema }) } }, description: 'The manifest is being ingested' },
     400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad request' },
-    422: { content: { 'application/json': { schema: ErrorBody } }, description: 'The transcript or manifest cannot be read' },
+    413: { content: { 'application/json': { schema: ErrorBody } }, description: 'Over MAX_UPLOAD_MB, or a transcript over TRANSCRIPT_MAX_MB' },
+    422: {
+      content: { 'application/json': { schema: ErrorBody } },
+      description: 'The transcript or manifest cannot be read, is over TRANSCRIPT_MAX_CUES or TRANSCRIPT_MAX_CUE_WORDS, or no manifest row is usable',
+    },
   },
 });
 
@@ -90,6 +94,16 @@ async function readText(file: File): Promise<string> {
   return buf.toString('utf8');
 }
 
+/** Why an `s3://bucket/key` media row cannot be ingested here, or null when its object is in the configured bucket. */
+async function s3Problem(s: Services, media: string): Promise<string | null> {
+  if (s.blobs.kind !== 's3') return `media "${media}": s3:// media needs STORAGE=s3 (this archive stores files under DATA_DIR)`;
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(media);
+  const bucket = (s.blobs as { bucket?: string }).bucket;
+  if (!m) return `media "${media}" is not s3://bucket/key`;
+  if (bucket && m[1] !== bucket) return `media "${media}": the object is in bucket "${m[1]}" but S3_BUCKET is "${bucket}"`;
+  return (await s.blobs.stat(m[2]).catch(() => null)) ? null : `media "${media}": no such object`;
+}
+
 /**
  * Writes the manifest and its files to a folder of their own and checks every row before a job exists: relative
  * paths name the uploaded files (nothing else on the server), absolute ones must be under MEDIA_ROOTS. A manifest
@@ -116,10 +130,15 @@ async function startManifestJob(s: Services, rt: Runtime, manifest: File, files:
       await fs.writeFile(target, Buffer.from(await f.arrayBuffer()));
     }
     const { rows, problems } = readManifest(manifestPath, { roots: s.cfg.MEDIA_ROOTS });
+    const realManifest = path.join(realDir, manifestName);
     const absent = async (kind: string, p: string | undefined): Promise<string | null> => {
-      if (p === undefined || p.startsWith('s3://') || (await fs.stat(p).then((st) => st.isFile(), () => false))) return null;
+      if (p === undefined) return null;
+      if (p.startsWith('s3://')) return s3Problem(s, p);
       const uploaded = p.startsWith(realDir + path.sep);
-      return `${kind} "${uploaded ? path.relative(realDir, p) : p}" ${uploaded ? 'was not uploaded with the manifest' : 'is not a file'}`;
+      const shown = uploaded ? path.relative(realDir, p) : p;
+      if (p === realManifest) return `${kind} "${shown}" is the manifest itself`;
+      if (await fs.stat(p).then((st) => st.isFile(), () => false)) return null;
+      return `${kind} "${shown}" ${uploaded ? 'was not uploaded with the manifest' : 'is not a file'}`;
     };
     let usable = 0;
     for (const row of rows) {

@@ -6,7 +6,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
 import type { Context } from 'hono';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { probeMedia, type MediaInfo } from '../../../ingest/audio/decode.js';
+import { probeMedia, tooLong, type MediaInfo } from '../../../ingest/audio/decode.js';
 import { RECORDING_ID } from '../../../ingest/manifest.js';
 import { MEDIA_EXTENSIONS } from '../../../ingest/media.js';
 import { submitMediaIngest } from '../../../ingest/pipeline/submit.js';
@@ -120,6 +120,9 @@ async function acceptMedia(
       } finally {
         await local.release();
       }
+      // Refused before it is kept: the temporary blob goes in `finally` below, and no recording or job exists yet.
+      const maxS = s.cfg.MAX_MEDIA_HOURS * 3600;
+      if (info.durationS > maxS) throw tooLong(input.filename, maxS, info.durationS);
       const key = mediaKey(input.sha256, mediaExtension(input.filename, input.contentType, info));
       if (await s.blobs.stat(key)) await s.blobs.delete(input.tmpKey);
       else await moveBlob(s.blobs, input.tmpKey, key);
@@ -437,7 +440,7 @@ export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime
       202: { content: { 'application/json': { schema: AcceptedBody } }, description: 'Stored; the job transcribes and indexes it' },
       200: { content: { 'application/json': { schema: AcceptedBody } }, description: 'The same file is already in the archive' },
       400: { content: json, description: 'Bad request' },
-      413: { content: json, description: 'Over MAX_UPLOAD_MB' },
+      413: { content: json, description: 'Over MAX_UPLOAD_MB, or longer than MAX_MEDIA_HOURS' },
       415: { content: json, description: 'Not an audio or video file ffprobe can read' },
     },
   });
@@ -481,7 +484,7 @@ export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime
       200: { content: { 'application/json': { schema: AcceptedBody } }, description: 'Already in the archive (or completed before)' },
       404: { content: json, description: 'No such upload' },
       409: { content: json, description: 'The file has not been PUT yet' },
-      413: { content: json, description: 'Over MAX_UPLOAD_MB' },
+      413: { content: json, description: 'Over MAX_UPLOAD_MB, or longer than MAX_MEDIA_HOURS' },
       415: { content: json, description: 'Not an audio or video file ffprobe can read' },
     },
   });
