@@ -112,6 +112,7 @@ describe('OpenAIEmbedder against a local /embeddings server', () => {
     const e = new OpenAIEmbedder({ model: 'm', baseURL: offline, apiKey: 'k', maxRetries: 0 });
     const err = await e.init().catch((x: unknown) => x);
     expect((err as AppError).code).toBe('engine_unavailable');
-    expect((err as AppError).message).toContain(`Cannot reach the embedding endpoint ${offline}`);
+    // The host names the service; the configured URL (which may carry credentials) is never repeated.
+    expect((err as AppError).message).toContain(`Cannot reach the embedding endpoint ${new URL(offline).host}`);
   });
 });
