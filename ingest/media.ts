@@ -5,6 +5,7 @@ import type { Services } from '../src/services.js';
 import { transcribeMedia } from './audio/transcribe.js';
 import { buildMoments } from './moments.js';
 import { indexContent, momentSettings, type IngestOutcome } from './transcript.js';
+import { engineSettings } from '../src/config.js';
 
 export const MEDIA_EXTENSIONS = /\.(mp3|wav|m4a|aac|flac|ogg|oga|opus|mp4|mkv|mov|webm)$/i;
 
@@ -28,7 +29,7 @@ export async function ingestMedia(
   const checksum = await sha256File(file);
   const settings = momentSettings(s);
   const contentHash = createHash('sha256')
-    .update(JSON.stringify({ media: checksum, meta, settings, model: s.embedder?.model ?? null, asr: process.env.ASR_ENGINE ?? 'pocketsphinx' }))
+    .update(JSON.stringify({ media: checksum, meta, settings, model: s.embedder?.model ?? null, asr: engineSettings().ASR_ENGINE }))
     .digest('hex');
   const existing = await s.archive.get(meta.id);
   if (existing?.status === 'ready' && existing.contentHash === contentHash) {

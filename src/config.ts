@@ -22,7 +22,59 @@ const onOff = (def: 'on' | 'off') =>
     .default(def)
     .transform((v) => v === 'on' || v === 'true' || v === '1');
 
-const schema = z.object({
+/**
+ * The media engines' settings: read where an engine or ffmpeg is started, which is deep in the audio code and
+ * in worker processes, so they have a parser of their own (`engineSettings`) besides being part of the whole
+ * configuration that start-up validates.
+ */
+const engineSchema = z.object({
+  /** pocketsphinx (offline, Debian packages), whisper (sherpa-onnx, a local model dir) or openai (an endpoint). */
+  ASR_ENGINE: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').trim().toLowerCase() || 'pocketsphinx')
+    .pipe(z.enum(['pocketsphinx', 'whisper', 'openai'])),
+  /** Seconds of audio per ASR job and the overlap between neighbours (stitched by word times). */
+  ASR_CHUNK_S: num(30, 1),
+  ASR_OVERLAP_S: num(3, 0),
+  /** A language code passed to engines that take one; unset: the recording's language, else the engine's default. */
+  ASR_LANGUAGE: optionalString,
+  ASR_MODEL: optionalString,
+  ASR_MODEL_DIR: optionalString,
+  ASR_BASE_URL: optionalString.pipe(z.string().url().optional()),
+  ASR_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.string().url().optional()),
+  OPENAI_API_KEY: optionalString,
+  POCKETSPHINX_HMM: optionalString,
+  POCKETSPHINX_LM: optionalString,
+  POCKETSPHINX_DICT: optionalString,
+  /** basic (pitch and energy features, no model), sherpa (pyannote + speaker embeddings, local models) or none. */
+  DIARIZATION: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').trim().toLowerCase() || 'basic')
+    .pipe(z.enum(['basic', 'sherpa', 'none'])),
+  DIARIZATION_SEGMENTATION_MODEL: optionalString,
+  DIARIZATION_EMBEDDING_MODEL: optionalString,
+  /** ffmpeg and ffprobe binaries; unset: the ones installed from npm. */
+  FFMPEG_PATH: optionalString,
+  FFPROBE_PATH: optionalString,
+});
+
+export type EngineSettings = z.infer<typeof engineSchema>;
+
+function problemsOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+}
+
+/** The engines' settings from the environment; a bad value throws naming the variable, as at start-up. */
+export function engineSettings(env: Record<string, string | undefined> = process.env): EngineSettings {
+  const parsed = engineSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid configuration: ${problemsOf(parsed.error)}`);
+  return parsed.data;
+}
+
+const schema = engineSchema.extend({
   DATA_DIR: z.string().default('./data'),
   PORT: int(3000, 0),
   HOST: z.string().default('127.0.0.1'),
@@ -144,13 +196,13 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { dataDir: string };
 
+/** Every environment variable the service reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 /** Validates the environment once at start; a bad value stops the process with the variable named. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
-  }
+  if (!parsed.success) throw new Error(`Invalid configuration: ${problemsOf(parsed.error)}`);
   const cfg = parsed.data;
   if (cfg.JOB_QUEUE === 'bullmq' && !cfg.REDIS_URL) {
     throw new Error('Invalid configuration: JOB_QUEUE=bullmq needs REDIS_URL');

@@ -13,19 +13,22 @@ import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from '../../src/errors.js';
+import { engineSettings } from '../../src/config.js';
 
 export const SAMPLE_RATE = 16_000;
 
 const require = createRequire(import.meta.url);
 
 export function ffmpegPath(): string {
-  if (process.env.FFMPEG_PATH) return process.env.FFMPEG_PATH;
+  const configured = engineSettings().FFMPEG_PATH;
+  if (configured) return configured;
   // The platform package directly: @ffmpeg-installer/ffmpeg only adds a platform switch we don't need.
   return path.join(path.dirname(require.resolve('@ffmpeg-installer/linux-x64/package.json')), 'ffmpeg');
 }
 
 export function ffprobePath(): string {
-  if (process.env.FFPROBE_PATH) return process.env.FFPROBE_PATH;
+  const configured = engineSettings().FFPROBE_PATH;
+  if (configured) return configured;
   return (require('@ffprobe-installer/ffprobe') as { path: string }).path;
 }
 

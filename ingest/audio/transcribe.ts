@@ -30,6 +30,7 @@ import { SherpaDiarizer } from './diarize/sherpa.js';
 import { type SentenceOptions, wordsToCues } from './sentences.js';
 import { type ChunkOutcome, type Gap, type StitchResult, type StitchedWord, stitch } from './stitch.js';
 import { type Region, StreamingVad, type VadOptions } from './vad.js';
+import { engineSettings } from '../../src/config.js';
 
 export type Stage = 'probe' | 'analyse' | 'asr' | 'diarize' | 'stitch';
 export type DiarizationEngine = 'basic' | 'sherpa' | 'none';
@@ -142,7 +143,7 @@ export async function transcribeChunk(file: string, chunk: Chunk, engine: AsrEng
   return engine.transcribe(pcm, { language: o.language, signal: o.signal });
 }
 
-export function diarizationEngine(value: string | undefined = process.env.DIARIZATION): DiarizationEngine {
+export function diarizationEngine(value: string | undefined = engineSettings().DIARIZATION): DiarizationEngine {
   const d = (value ?? 'basic') as DiarizationEngine;
   if (!['basic', 'sherpa', 'none'].includes(d)) throw new AppError('bad_request', `DIARIZATION=${d} is not one of basic, sherpa, none`);
   return d;
@@ -237,7 +238,7 @@ export async function transcribeMedia(file: string, opts: TranscribeMediaOptions
   signal?.throwIfAborted();
 
   const ownEngine = typeof opts.engine !== 'object';
-  const engine = typeof opts.engine === 'object' ? opts.engine : await createAsrEngine(opts.engine ?? process.env.ASR_ENGINE);
+  const engine = typeof opts.engine === 'object' ? opts.engine : await createAsrEngine(opts.engine ?? engineSettings().ASR_ENGINE);
   try {
     const diarization = diarizationEngine(opts.diarization);
     // Sherpa's model load fails fast on missing files; its failure only costs the speaker labels.

@@ -4,9 +4,9 @@ import type { RecordingMeta } from '../../src/domain.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/jobs/wait.js';
 import type { Services } from '../../src/services.js';
-import { diarizationEngine } from '../audio/transcribe.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
 import { STAGES } from './store.js';
+import { engineSettings } from '../../src/config.js';
 
 /** What submitting needs from the runtime (search/api/app.ts Runtime has it). */
 export interface SubmitRuntime {
@@ -23,15 +23,14 @@ export interface MediaIngestRequest {
   sha256: string;
 }
 
-const num = (v: string | undefined, def: number) => (v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : def);
-
 /** Pipeline settings from the environment (ASR_ENGINE, ASR_CHUNK_S, ASR_OVERLAP_S, DIARIZATION). */
 export function pipelineSettings(meta: RecordingMeta, overrides: Partial<PipelineSettings> = {}): PipelineSettings {
+  const env = engineSettings();
   return {
-    asrEngine: process.env.ASR_ENGINE?.trim() || 'pocketsphinx',
-    chunkS: num(process.env.ASR_CHUNK_S, 30),
-    overlapS: num(process.env.ASR_OVERLAP_S, 3),
-    diarization: diarizationEngine(process.env.DIARIZATION?.trim() || undefined),
+    asrEngine: env.ASR_ENGINE,
+    chunkS: env.ASR_CHUNK_S,
+    overlapS: env.ASR_OVERLAP_S,
+    diarization: env.DIARIZATION,
     language: meta.language,
     ...overrides,
   };

@@ -33,7 +33,7 @@ export function createEmbedder(cfg: Config, opts: CreateEmbedderOptions = {}): E
       inner = new OpenAIEmbedder({
         model: cfg.EMBEDDING_MODEL,
         baseURL: cfg.EMBEDDING_BASE_URL,
-        apiKey: cfg.EMBEDDING_API_KEY,
+        apiKey: cfg.EMBEDDING_API_KEY ?? cfg.OPENAI_API_KEY,
         dim: cfg.EMBEDDING_DIM,
       });
       break;

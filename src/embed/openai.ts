@@ -61,7 +61,7 @@ export class OpenAIEmbedder implements Embedder {
         'EMBEDDINGS=openai needs EMBEDDING_MODEL (e.g. text-embedding-3-small, or the model name your server serves)',
       );
     }
-    const apiKey = this.opts.apiKey ?? process.env.OPENAI_API_KEY ?? (this.opts.baseURL ? 'unused' : undefined);
+    const apiKey = this.opts.apiKey ?? (this.opts.baseURL ? 'unused' : undefined);
     if (!apiKey) {
       throw new AppError(
         'engine_unavailable',

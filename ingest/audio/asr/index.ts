@@ -8,6 +8,7 @@ import { OpenAiAsrEngine, type OpenAiAsrOptions } from './openai.js';
 import { PocketsphinxEngine, type PocketsphinxOptions } from './pocketsphinx.js';
 import { ASR_ENGINES, type AsrEngine, type AsrEngineName } from './port.js';
 import { WhisperEngine, type WhisperOptions } from './whisper.js';
+import { engineSettings } from '../../../src/config.js';
 
 export type { AsrEngine, AsrEngineName, AsrOptions, AsrResult } from './port.js';
 
@@ -17,7 +18,7 @@ export interface CreateAsrOptions {
   openai?: OpenAiAsrOptions;
 }
 
-export function asrEngineName(value = process.env.ASR_ENGINE): AsrEngineName {
+export function asrEngineName(value: string | undefined = engineSettings().ASR_ENGINE): AsrEngineName {
   const v = (value ?? 'pocketsphinx').trim().toLowerCase() || 'pocketsphinx';
   if (!(ASR_ENGINES as readonly string[]).includes(v)) {
     throw new AppError('bad_request', `ASR_ENGINE=${value} is not one of ${ASR_ENGINES.join(', ')}`);
@@ -25,13 +26,14 @@ export function asrEngineName(value = process.env.ASR_ENGINE): AsrEngineName {
   return v as AsrEngineName;
 }
 
-export async function createAsrEngine(name: string | undefined = process.env.ASR_ENGINE, o: CreateAsrOptions = {}): Promise<AsrEngine> {
+export async function createAsrEngine(name: string | undefined = engineSettings().ASR_ENGINE, o: CreateAsrOptions = {}): Promise<AsrEngine> {
+  const env = engineSettings();
   switch (asrEngineName(name)) {
     case 'pocketsphinx':
       return new PocketsphinxEngine({
-        hmm: process.env.POCKETSPHINX_HMM,
-        lm: process.env.POCKETSPHINX_LM,
-        dict: process.env.POCKETSPHINX_DICT,
+        hmm: env.POCKETSPHINX_HMM,
+        lm: env.POCKETSPHINX_LM,
+        dict: env.POCKETSPHINX_DICT,
         ...o.pocketsphinx,
       });
     case 'whisper':

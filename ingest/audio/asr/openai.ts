@@ -12,6 +12,7 @@ import { AppError } from '../../../src/errors.js';
 import { redactUrls, safeUrl } from '../../../src/redact.js';
 import { SAMPLE_RATE, encodeWav } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, spreadWords, tidyWords } from './port.js';
+import { engineSettings } from '../../../src/config.js';
 
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 
@@ -45,13 +46,14 @@ export class OpenAiAsrEngine implements AsrEngine {
   private readonly modelName: string;
 
   constructor(private readonly o: OpenAiAsrOptions = {}) {
-    const base = o.baseUrl ?? process.env.ASR_BASE_URL ?? process.env.OPENAI_BASE_URL;
-    this.apiKey = o.apiKey ?? process.env.ASR_API_KEY ?? process.env.OPENAI_API_KEY;
+    const env = engineSettings();
+    const base = o.baseUrl ?? env.ASR_BASE_URL ?? env.OPENAI_BASE_URL;
+    this.apiKey = o.apiKey ?? env.ASR_API_KEY ?? env.OPENAI_API_KEY;
     if (!base && !this.apiKey) {
       throw new AppError('engine_unavailable', 'ASR_ENGINE=openai needs ASR_BASE_URL (an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1) or ASR_API_KEY / OPENAI_API_KEY for api.openai.com');
     }
     this.url = `${(base ?? 'https://api.openai.com/v1').replace(/\/+$/, '')}/audio/transcriptions`;
-    this.modelName = o.model ?? process.env.ASR_MODEL ?? 'whisper-1';
+    this.modelName = o.model ?? env.ASR_MODEL ?? 'whisper-1';
     this.model = `openai:${this.modelName}`;
   }
 
@@ -76,7 +78,7 @@ export class OpenAiAsrEngine implements AsrEngine {
       form.append('response_format', 'verbose_json');
       form.append('timestamp_granularities[]', 'word');
       form.append('timestamp_granularities[]', 'segment');
-      const language = opts.language ?? this.o.language ?? process.env.ASR_LANGUAGE;
+      const language = opts.language ?? this.o.language ?? engineSettings().ASR_LANGUAGE;
       if (language) form.append('language', language);
       const signals = [AbortSignal.timeout(this.o.timeoutMs ?? 120_000), ...(opts.signal ? [opts.signal] : [])];
       let res: Response;

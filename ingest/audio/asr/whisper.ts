@@ -15,6 +15,7 @@ import type { Word } from '../../../src/domain.js';
 import { AppError } from '../../../src/errors.js';
 import { SAMPLE_RATE } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, round, spreadWords, tidyWords } from './port.js';
+import { engineSettings } from '../../../src/config.js';
 
 export const DEFAULT_WHISPER_DIR = 'models/sherpa-onnx-whisper-base.en';
 
@@ -99,7 +100,7 @@ export class WhisperEngine implements AsrEngine {
   }
 
   static async load(o: WhisperOptions = {}): Promise<WhisperEngine> {
-    const dir = path.resolve(o.modelDir ?? process.env.ASR_MODEL_DIR ?? DEFAULT_WHISPER_DIR);
+    const dir = path.resolve(o.modelDir ?? engineSettings().ASR_MODEL_DIR ?? DEFAULT_WHISPER_DIR);
     const files = findWhisperFiles(dir, o.quantized ?? true);
     let sherpa: typeof import('sherpa-onnx-node');
     try {
@@ -114,7 +115,7 @@ export class WhisperEngine implements AsrEngine {
         whisper: {
           encoder: files.encoder,
           decoder: files.decoder,
-          language: o.language ?? process.env.ASR_LANGUAGE ?? '',
+          language: o.language ?? engineSettings().ASR_LANGUAGE ?? '',
           task: 'transcribe',
           tailPaddings: -1,
           enableTokenTimestamps: true,

@@ -17,6 +17,7 @@ import type { OfflineSpeakerDiarization } from 'sherpa-onnx-node';
 import { AppError } from '../../../src/errors.js';
 import { SAMPLE_RATE } from '../decode.js';
 import { type Turn, mergeTurns, speakerLabel } from './assign.js';
+import { engineSettings } from '../../../src/config.js';
 
 export const DEFAULT_SEGMENTATION = 'models/sherpa-onnx-pyannote-segmentation-3-0/model.onnx';
 export const DEFAULT_EMBEDDING = 'models/3dspeaker_speech_eres2net_base_sv_zh-cn_3dspeaker_16k.onnx';
@@ -34,8 +35,8 @@ export interface SherpaDiarizeOptions {
 }
 
 export function sherpaModelPaths(o: SherpaDiarizeOptions = {}): { segmentation: string; embedding: string } {
-  const segmentation = path.resolve(o.segmentationModel ?? process.env.DIARIZATION_SEGMENTATION_MODEL ?? DEFAULT_SEGMENTATION);
-  const embedding = path.resolve(o.embeddingModel ?? process.env.DIARIZATION_EMBEDDING_MODEL ?? DEFAULT_EMBEDDING);
+  const segmentation = path.resolve(o.segmentationModel ?? engineSettings().DIARIZATION_SEGMENTATION_MODEL ?? DEFAULT_SEGMENTATION);
+  const embedding = path.resolve(o.embeddingModel ?? engineSettings().DIARIZATION_EMBEDDING_MODEL ?? DEFAULT_EMBEDDING);
   const missing = [segmentation, embedding].filter((p) => !existsSync(p));
   if (missing.length) {
     throw new AppError(
