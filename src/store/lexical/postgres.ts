@@ -36,10 +36,10 @@ export class PostgresLexicalIndex implements LexicalIndex {
           text: d.text,
         })),
       );
-      // One statement, everything computed from the new moments' own terms: document frequencies and lengths
-      // used to be read back from lex_postings by moment id, and without statistics the planner took that for
-      // a fifth of the table and scanned all of it once the archive passed ~100K moments (1.6 s a recording
-      // at 150K). Data-modifying CTEs run once each whether or not anything reads them.
+      // One statement, everything computed from the new moments' own terms: reading document frequencies and
+      // lengths back from lex_postings by moment id is, without statistics, planned as a scan of a fifth of the
+      // table, the whole of it in a large archive. Data-modifying CTEs run once each whether or not anything
+      // reads them.
       await tx.query(
         `WITH x AS MATERIALIZED (
            SELECT * FROM jsonb_to_recordset($1::jsonb)
