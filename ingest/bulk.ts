@@ -123,7 +123,7 @@ async function ingestMediaRow(s: Services, row: ManifestRow, media: string): Pro
     });
     const out = await ingestTranscript(s, { meta, fileName: row.transcriptPath, content });
     // The transcript path does not know the media: record its sha256 (one recording per file).
-    await s.db.query('UPDATE recordings SET checksum = $2 WHERE id = $1 AND checksum IS DISTINCT FROM $2', [meta.id, sha256]);
+    await s.archive.setChecksum(meta.id, sha256);
     return { status: out.status, moments: out.moments };
   } finally {
     await local.release();
