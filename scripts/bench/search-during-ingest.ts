@@ -120,7 +120,7 @@ try {
     during.push(ms);
     slowest.push({ ms, atS });
     slowest.sort((x, y) => y.ms - x.ms).splice(5);
-    const job = (await (await fetch(`${base}/v1/jobs/${jobId}`)).json()) as { job?: { status: string; result: unknown }; status?: string; result?: unknown };
+    const job = (await (await retried(() => fetch(`${base}/v1/jobs/${jobId}`))).json()) as { job?: { status: string; result: unknown }; status?: string; result?: unknown };
     const j = job.job ?? (job as { status: string; result: unknown });
     status = j.status;
     result = j.result;
@@ -147,10 +147,20 @@ try {
 /** One uncached hybrid search; milliseconds from request to the body's last byte. */
 async function search(baseUrl: string, q: string): Promise<number> {
   const t = performance.now();
-  const r = await fetch(`${baseUrl}/v1/search?q=${encodeURIComponent(q)}&limit=10`);
+  const r = await retried(() => fetch(`${baseUrl}/v1/search?q=${encodeURIComponent(q)}&limit=10`));
   await r.arrayBuffer();
   if (r.status !== 200) throw new Error(`search answered ${r.status}`);
   return performance.now() - t;
+}
+
+/** Once more when a kept-alive socket was closed under the request (it never reached the app). */
+async function retried(f: () => Promise<Response>): Promise<Response> {
+  try {
+    return await f();
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
+    return f();
+  }
 }
 
 /** Runs `fn`, then waits out the rest of the interval, so questions come at a user's pace. */
