@@ -9,6 +9,7 @@ import { checkDuration, probeMedia } from './audio/decode.js';
 import { ingestMedia, MEDIA_EXTENSIONS } from './media.js';
 import { readManifest, type ManifestProblem, type ManifestRow } from './manifest.js';
 import { ingestTranscript } from './transcript.js';
+import { ChecksumTakenError } from '../src/store/archive.js';
 
 export interface BulkSummary {
   total: number;
@@ -139,7 +140,10 @@ async function ingestMediaRow(s: Services, row: ManifestRow, media: string): Pro
     });
     const out = await ingestTranscript(s, { meta, fileName: row.given.transcript ?? row.transcriptPath, content });
     // The transcript path does not know the media: record its sha256 (one recording per file).
-    await s.db.query('UPDATE recordings SET checksum = $2 WHERE id = $1 AND checksum IS DISTINCT FROM $2', [meta.id, sha256]);
+    // A file that is already another recording's stays that one's: this row keeps its transcript, without it.
+    await s.archive.setChecksum(meta.id, sha256).catch((err: unknown) => {
+      if (!(err instanceof ChecksumTakenError)) throw err;
+    });
     return { status: out.status, moments: out.moments };
   } finally {
     await local.release();

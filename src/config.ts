@@ -107,6 +107,8 @@ const schema = engineSchema.extend({
   EMBEDDING_API_KEY: optionalString,
   EMBEDDING_MODEL_DIR: optionalString,
   EMBED_WORKERS: int(2, 1),
+  /** USE worker threads kept for query-time embeddings (a search's question), so a bulk ingest never delays one. */
+  EMBED_QUERY_WORKERS: int(1, 0),
   EMBED_BATCH: int(16, 1),
   /** How the hybrid mode combines its legs: `score` (measured best with USE, see BENCHMARKS.md) or `rrf`. */
   FUSION: z.enum(['score', 'rrf']).default('score'),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { RecordingMeta } from '../../src/domain.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';
+import { uniqueViolation } from '../../src/db/unique.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/jobs/wait.js';
 import type { Services } from '../../src/services.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
@@ -62,9 +63,8 @@ export async function submitMedia(
 
   const existing = await s.archive.get(input.meta.id);
   if (existing?.status === 'ready' && existing.contentHash === contentHash) {
-    const job = await rt.jobs.create(MEDIA_JOB_KIND, payload, input.meta.id);
+    const job = await rt.jobs.create(MEDIA_JOB_KIND, payload, input.meta.id, 'succeeded');
     await rt.jobs.update(job.id, {
-      status: 'succeeded',
       stage: 'index',
       progress: 1,
       result: { recording_id: input.meta.id, status: 'unchanged', moments: existing.momentCount ?? 0 },
@@ -72,20 +72,28 @@ export async function submitMedia(
     return (await rt.jobs.get(job.id))!;
   }
 
-  const open = await s.db.query<{ id: string; hash: string | null }>(
-    `SELECT id, payload->>'contentHash' AS hash FROM jobs
-     WHERE kind = $1 AND recording_id = $2 AND status IN ('queued', 'running') ORDER BY created_at`,
-    [MEDIA_JOB_KIND, input.meta.id],
-  );
-  for (const j of open) {
-    if (j.hash === contentHash) {
-      await rt.pipeline.resume({ jobId: j.id });
-      return (await rt.jobs.get(j.id))!;
+  // One open media job per recording, kept by the database (migrations/010): when another process creates one
+  // between the look-up and the insert, look again and take (or supersede) that one.
+  let job: Job | null = null;
+  for (let attempt = 1; !job; attempt++) {
+    const open = await s.db.query<{ id: string; hash: string | null }>(
+      `SELECT id, payload->>'contentHash' AS hash FROM jobs
+       WHERE kind = $1 AND recording_id = $2 AND status IN ('queued', 'running') ORDER BY created_at`,
+      [MEDIA_JOB_KIND, input.meta.id],
+    );
+    for (const j of open) {
+      if (j.hash === contentHash) {
+        await rt.pipeline.resume({ jobId: j.id });
+        return (await rt.jobs.get(j.id))!;
+      }
+      await rt.pipeline.fail(j.id, 'superseded by a newer ingest of the same recording');
     }
-    await rt.pipeline.fail(j.id, 'superseded by a newer ingest of the same recording');
+    try {
+      job = await rt.jobs.create(MEDIA_JOB_KIND, payload, input.meta.id);
+    } catch (err) {
+      if (uniqueViolation(err) !== 'jobs_open_media' || attempt >= 5) throw err;
+    }
   }
-
-  const job = await rt.jobs.create(MEDIA_JOB_KIND, payload, input.meta.id);
   await rt.pipeline.stages.createJobStages(job.id, STAGES.filter((st) => st !== 'asr'));
   // A new (or pending) recording is listed as processing from now on; a ready one keeps serving its current
   // content until the index stage replaces it.

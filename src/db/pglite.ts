@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { LaneGate } from './lanes.js';
 import { DEFAULT_CHECKPOINT_POLICY, WalCheckpointer, type CheckpointPolicy } from './checkpoint.js';
 import { takeOwnership, type OwnOptions } from './owner.js';
 import { PgliteStatements } from './pglite-prepared.js';
@@ -8,7 +9,8 @@ import { jsonRows, jsonRowsSql } from './rows.js';
 
 /**
  * Embedded Postgres (WASM) with pgvector. `dir` undefined means in-memory (tests).
- * PGlite is single-connection: it queues calls itself, and a transaction holds the connection.
+ * PGlite is single-connection: it queues calls itself, and a transaction holds the connection; query-time calls
+ * go ahead of background ones (src/db/lanes.ts).
  * A directory on disk has one owner at a time (src/db/owner.ts): while this process has it open, another
  * opener gets `archive_locked` naming this one.
  */
@@ -53,21 +55,23 @@ export async function openPglite(
     await checkpointer?.poll();
     return result;
   };
+  const gate = new LaneGate();
   return {
     kind: 'pglite',
     owner,
     async query<T>(sql: string, params?: unknown[]) {
-      return after(await base.query<T>(sql, params));
+      return after(await gate.run(() => base.query<T>(sql, params)));
     },
     async queryRows<T>(sql: string, params: unknown[]) {
-      return after(await base.queryRows<T>(sql, params));
+      return after(await gate.run(() => base.queryRows<T>(sql, params)));
     },
     async exec(sql) {
-      await pg.exec(sql);
+      await gate.run(() => pg.exec(sql));
       await after(undefined);
     },
     async transaction(fn) {
-      return after(await pg.transaction((tx) => fn(wrap(tx, true))));
+      // Statements inside hold the connection already: only the transaction as a whole takes its turn.
+      return after(await gate.run(() => pg.transaction((tx) => fn(wrap(tx, true)))));
     },
     async close() {
       try {

@@ -27,7 +27,7 @@ export function createEmbedder(cfg: Config, opts: CreateEmbedderOptions = {}): E
     case 'none':
       return null;
     case 'use':
-      inner = new UseEmbedder({ workers: cfg.EMBED_WORKERS, batchSize: cfg.EMBED_BATCH });
+      inner = new UseEmbedder({ workers: cfg.EMBED_WORKERS, queryWorkers: cfg.EMBED_QUERY_WORKERS, batchSize: cfg.EMBED_BATCH });
       break;
     case 'openai':
       inner = new OpenAIEmbedder({

@@ -1,15 +1,23 @@
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
+import { currentLane, type Lane } from '../lane.js';
 import type { Embedder } from './port.js';
 
 /**
  * Universal Sentence Encoder (lite, 512-d) through `@energetic-ai/embeddings`, run in a pool of worker threads.
  * The model runs on a single-threaded WASM backend at ~14 passages/s per core, so it is run on
  * several threads rather than blocking the event loop of the server.
+ *
+ * Query-time work never queues behind ingest (src/lane.ts): a call made outside inBackground() is queued ahead
+ * of every background batch, so it waits at most for the batches the workers are running, and
+ * `queryWorkers` extra threads take query-time batches only, so a search's question is embedded at once even
+ * while every other worker is busy with a bulk ingest.
  */
 export interface UseEmbedderOptions {
   /** Worker threads, each loading the model once (EMBED_WORKERS). */
   workers?: number;
+  /** Threads kept for query-time batches only (EMBED_QUERY_WORKERS); 0 leaves queries to the shared workers. */
+  queryWorkers?: number;
   /** Texts per message to a worker (EMBED_BATCH). */
   batchSize?: number;
   /** Worker script; tests point it at a misbehaving worker. */
@@ -28,6 +36,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   batch: Batch | null;
+  /** Takes query-time batches only. */
+  queryOnly: boolean;
   /** Set by an uncaught error in the worker, reported when it exits. */
   crash?: string;
 }
@@ -44,10 +54,12 @@ export class UseEmbedder implements Embedder {
   readonly model = 'use-lite-512';
   readonly dim = 512;
   private readonly size: number;
+  private readonly querySize: number;
   private readonly batchSize: number;
   private readonly workerFile: URL;
   private slots: Slot[] = [];
-  private queue: Batch[] = [];
+  /** Waiting batches by lane; query-time ones are always handed out first. */
+  private queues: Record<Lane, Batch[]> = { query: [], background: [] };
   private spawning = 0;
   private nextId = 1;
   private closed = false;
@@ -55,6 +67,7 @@ export class UseEmbedder implements Embedder {
 
   constructor(opts: UseEmbedderOptions = {}) {
     this.size = Math.max(1, opts.workers ?? 2);
+    this.querySize = Math.max(0, opts.queryWorkers ?? 0);
     this.batchSize = Math.max(1, opts.batchSize ?? 16);
     this.workerFile = opts.workerFile ?? DEFAULT_WORKER;
   }
@@ -62,7 +75,10 @@ export class UseEmbedder implements Embedder {
   init(): Promise<void> {
     if (!this.initPromise) {
       this.closed = false;
-      const started = Array.from({ length: this.size }, () => this.spawn());
+      const started = [
+        ...Array.from({ length: this.size }, () => this.spawn(false)),
+        ...Array.from({ length: this.querySize }, () => this.spawn(true)),
+      ];
       this.initPromise = Promise.all(started).then(
         () => undefined,
         async (err: unknown) => {
@@ -85,12 +101,13 @@ export class UseEmbedder implements Embedder {
     const total = texts.length;
     const out: Float32Array[] = new Array(total);
     const job = { failed: false };
+    const lane = currentLane();
     let done = 0;
     const pending: Promise<void>[] = [];
     for (let start = 0; start < total; start += this.batchSize) {
       const slice = texts.slice(start, start + this.batchSize);
       const result = new Promise<Float32Array[]>((resolve, reject) => {
-        this.queue.push({ id: this.nextId++, texts: slice, job, resolve, reject });
+        this.queues[lane].push({ id: this.nextId++, texts: slice, job, resolve, reject });
       });
       pending.push(
         result.then((vectors) => {
@@ -116,7 +133,7 @@ export class UseEmbedder implements Embedder {
     this.closed = true;
     this.initPromise = null;
     const closedErr = () => new AppError('engine_unavailable', 'Universal Sentence Encoder pool was closed');
-    for (const b of this.queue.splice(0)) b.reject(closedErr());
+    for (const b of this.takeAll()) b.reject(closedErr());
     const slots = this.slots.splice(0);
     for (const s of slots) {
       s.batch?.reject(closedErr());
@@ -130,11 +147,11 @@ export class UseEmbedder implements Embedder {
     return this.slots.length;
   }
 
-  private spawn(): Promise<void> {
+  private spawn(queryOnly: boolean): Promise<void> {
     this.spawning++;
     // execArgv: [] keeps tsx/vitest loader flags out of the worker; the .mjs worker needs none.
     const worker = new Worker(this.workerFile, { execArgv: [] });
-    const slot: Slot = { worker, ready: false, batch: null };
+    const slot: Slot = { worker, ready: false, batch: null, queryOnly };
     this.slots.push(slot);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -180,32 +197,46 @@ export class UseEmbedder implements Embedder {
         }
         // Replace a crashed worker so the pool keeps its size; a failing replacement fails what is queued.
         if (!this.closed && slot.ready) {
-          this.spawn().catch((err: unknown) => this.failQueue(errorText(err)));
+          this.spawn(queryOnly).catch((err: unknown) => this.failQueue(errorText(err)));
         }
         this.pump();
       });
     });
   }
 
-  /** Hands queued batches to idle workers. */
+  /** Hands queued batches to idle workers: query-time batches first, background ones to shared workers only. */
   private pump(): void {
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.batch) continue;
-      let batch = this.queue.shift();
-      while (batch && batch.job.failed) batch = this.queue.shift();
-      if (!batch) break;
+    // Query-only workers first, so a query leaves the shared workers to the background queue.
+    const idle = this.slots.filter((s) => s.ready && !s.batch).sort((a, b) => Number(b.queryOnly) - Number(a.queryOnly));
+    for (const slot of idle) {
+      const batch = this.next('query') ?? (slot.queryOnly ? undefined : this.next('background'));
+      if (!batch) continue;
       slot.batch = batch;
       slot.worker.ref();
       slot.worker.postMessage({ id: batch.id, texts: batch.texts });
     }
     // Nothing could ever take the queued work: fail it instead of hanging.
-    if (this.queue.length > 0 && this.slots.length === 0 && this.spawning === 0) {
-      this.failQueue('no worker is running');
+    if (this.spawning === 0) {
+      if (this.slots.length === 0) this.failQueue('no worker is running');
+      else if (!this.slots.some((s) => !s.queryOnly)) this.failQueue('no shared worker is running', 'background');
     }
   }
 
-  private failQueue(reason: string): void {
-    for (const b of this.queue.splice(0)) b.reject(batchError(b, reason));
+  /** The next batch of a lane whose call has not failed already. */
+  private next(lane: Lane): Batch | undefined {
+    const q = this.queues[lane];
+    let batch = q.shift();
+    while (batch && batch.job.failed) batch = q.shift();
+    return batch;
+  }
+
+  private takeAll(lane?: Lane): Batch[] {
+    const lanes: Lane[] = lane ? [lane] : ['query', 'background'];
+    return lanes.flatMap((l) => this.queues[l].splice(0));
+  }
+
+  private failQueue(reason: string, lane?: Lane): void {
+    for (const b of this.takeAll(lane)) b.reject(batchError(b, reason));
   }
 }
 

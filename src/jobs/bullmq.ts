@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
+import { inBackground } from '../lane.js';
 import type { Logger } from '../log.js';
 import {
   checkKey,
@@ -113,14 +114,15 @@ export class BullMqQueue implements JobQueue {
     const h = this.handlers.get(job.name);
     if (!h) throw new UnrecoverableError(`no handler for jobs named "${job.name}"`);
     try {
-      return await h.fn({
+      // Jobs are background work: a search served by this process goes first (src/lane.ts).
+      return await inBackground(() => h.fn({
         key: job.id!,
         name: job.name,
         data: job.data,
         attempt: job.attemptsMade + 1,
         attempts: job.opts.attempts ?? 1,
         progress: (value) => job.updateProgress(value as object),
-      });
+      }));
     } catch (err) {
       if (err instanceof UnrecoverableJobError) throw new UnrecoverableError(err.message);
       throw err;

@@ -1,3 +1,4 @@
+import { inBackground } from '../lane.js';
 import type { Logger } from '../log.js';
 import {
   backoffDelay,
@@ -151,14 +152,15 @@ export class InProcessQueue implements JobQueue {
     const h = this.handlers.get(e.name);
     try {
       if (!h) throw new UnrecoverableJobError(`no handler for jobs named "${e.name}"`);
-      const result = await h.fn({
+      // Jobs are background work: the searches this process serves go first (src/lane.ts).
+      const result = await inBackground(() => h.fn({
         key: e.key,
         name: e.name,
         data: e.data,
         attempt: e.made,
         attempts: e.attempts,
         progress: async (value) => this.emit({ type: 'progress', name: e.name, key: e.key, progress: value }),
-      });
+      }));
       this.entries.delete(e.key);
       this.emit({ type: 'completed', name: e.name, key: e.key, result });
     } catch (err) {

@@ -39,10 +39,14 @@ const iso = (v: string | Date) => new Date(v).toISOString();
 export class JobStore {
   constructor(private readonly db: Db) {}
 
-  async create(kind: string, payload: unknown, recordingId: string | null = null): Promise<Job> {
+  /**
+   * `status` 'succeeded' records work that needed doing nothing. A second open media job for one recording is
+   * refused by the database (migrations/010): the error's `constraint` is `jobs_open_media`.
+   */
+  async create(kind: string, payload: unknown, recordingId: string | null = null, status: 'queued' | 'succeeded' = 'queued'): Promise<Job> {
     const [row] = await this.db.query<JobRow>(
-      'INSERT INTO jobs (id, kind, recording_id, payload) VALUES ($1, $2, $3, $4::jsonb) RETURNING *',
-      [randomUUID(), kind, recordingId, JSON.stringify(payload ?? null)],
+      'INSERT INTO jobs (id, kind, recording_id, payload, status) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING *',
+      [randomUUID(), kind, recordingId, JSON.stringify(payload ?? null), status],
     );
     return toJob(row);
   }

@@ -1,5 +1,21 @@
 import type { Cue, Moment, Recording, RecordingMeta, RecordingStatus } from '../domain.js';
 import type { Db, Queryable } from '../db/port.js';
+import { uniqueViolation } from '../db/unique.js';
+import { AppError } from '../errors.js';
+
+/** The unique index of recordings.checksum (migrations/010_unique_checksum.sql). */
+const CHECKSUM_INDEX = 'recordings_checksum_unique';
+
+/** The file (by sha256) is already another recording's: one recording per file. */
+export class ChecksumTakenError extends AppError {
+  constructor(
+    readonly checksum: string,
+    /** The recording that holds it (null if it was deleted in the meantime). */
+    readonly holder: string | null,
+  ) {
+    super('conflict', `the same file (sha256 ${checksum.slice(0, 12)}…) is already recording "${holder ?? '?'}"`, { recording_id: holder });
+  }
+}
 
 interface RecordingRow {
   id: string;
@@ -84,9 +100,12 @@ export class ArchiveStore {
     return { total: Number(n), items: rows.map(toRecording) };
   }
 
-  /** Creates or updates the recording row; content stays as it is. */
+  /**
+   * Creates or updates the recording row; content stays as it is. A checksum another recording holds already
+   * (one recording per file: migrations/010) writes nothing and throws ChecksumTakenError naming that recording.
+   */
   async upsert(meta: RecordingMeta, fields: { status: RecordingStatus; checksum?: string | null; durationS?: number | null }): Promise<void> {
-    await this.db.query(
+    await this.claimingChecksum(fields.checksum, () => this.db.query(
       `INSERT INTO recordings (id, title, recorded_at, collection, language, source, checksum, duration_s, status)
        VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET title = excluded.title, recorded_at = excluded.recorded_at,
@@ -95,7 +114,25 @@ export class ArchiveStore {
          duration_s = coalesce(excluded.duration_s, recordings.duration_s),
          status = excluded.status, error = NULL, updated_at = now()`,
       [meta.id, meta.title, meta.recordedAt, meta.collection, meta.language, meta.source, fields.checksum ?? null, fields.durationS ?? null, fields.status],
+    ));
+  }
+
+  /** Records the sha256 of a recording's media (a transcript ingested beside its file); see upsert. */
+  async setChecksum(id: string, checksum: string): Promise<void> {
+    await this.claimingChecksum(checksum, () =>
+      this.db.query('UPDATE recordings SET checksum = $2 WHERE id = $1 AND checksum IS DISTINCT FROM $2', [id, checksum]),
     );
+  }
+
+  /** Runs a write that stores `checksum`, turning the unique index's refusal into ChecksumTakenError. */
+  private async claimingChecksum<T>(checksum: string | null | undefined, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (!checksum || uniqueViolation(err) !== CHECKSUM_INDEX) throw err;
+      const [holder] = await this.db.query<{ id: string }>('SELECT id FROM recordings WHERE checksum = $1', [checksum]);
+      throw new ChecksumTakenError(checksum, holder?.id ?? null);
+    }
   }
 
   async setStatus(id: string, status: RecordingStatus, error: string | null = null): Promise<void> {

@@ -6,6 +6,7 @@ import { enqueueManifestJob, MANIFEST_JOB_KIND } from '../../../ingest/pipeline/
 import { confine, readManifest } from '../../../ingest/manifest.js';
 import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
 import { AppError } from '../../../src/errors.js';
+import { inBackground } from '../../../src/lane.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../src/jobs/wait.js';
 import type { Services } from '../../../src/services.js';
 import type { AppEnv, Runtime } from '../app.js';
@@ -71,7 +72,8 @@ export function registerIngest(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtim
     const content = await readText(file);
     const base = file.name.replace(/\.[^.]+$/, '');
     const id = meta.data.id ?? slugId(meta.data.title ?? base, content);
-    const out = await ingestTranscript(s, {
+    // Indexing is background work even when a request waits for it: searches go first (src/lane.ts).
+    const out = await inBackground(() => ingestTranscript(s, {
       meta: {
         id,
         title: meta.data.title ?? base,
@@ -82,7 +84,7 @@ export function registerIngest(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtim
       },
       fileName: file.name,
       content,
-    });
+    }));
     return c.json({ status: out.status, moments: out.moments, recording: (await s.archive.get(id))! }, 201);
   });
   app.openAPIRegistry.registerPath(route);

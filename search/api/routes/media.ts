@@ -16,7 +16,7 @@ import { AppError } from '../../../src/errors.js';
 import type { Job } from '../../../src/jobs/store.js';
 import type { Services } from '../../../src/services.js';
 import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../src/storage/index.js';
-import type { StoredRecording } from '../../../src/store/archive.js';
+import { ChecksumTakenError, type StoredRecording } from '../../../src/store/archive.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { blank, ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
 
@@ -147,13 +147,33 @@ async function acceptMedia(
       }
       // A recording being replaced keeps serving its current content until the job's index stage swaps it.
       const current = dup ?? (await s.archive.get(meta.id));
-      if (current?.status !== 'ready') await s.archive.upsert(meta, { status: 'pending', checksum: input.sha256, durationS: info.durationS });
+      if (current?.status !== 'ready') {
+        try {
+          await s.archive.upsert(meta, { status: 'pending', checksum: input.sha256, durationS: info.durationS });
+        } catch (err) {
+          // Another process stored the same file meanwhile (the lock above is this process's only): answer with
+          // its recording, as if the look-up had found it.
+          if (!(err instanceof ChecksumTakenError) || !err.holder) throw err;
+          return await alreadyStored(s, rt, err.holder, key);
+        }
+      }
       const job = await submitMediaIngest(s, rt, { blobKey: key, meta, sha256: input.sha256 });
       return { status: 202, body: { recording: withMediaUrl((await s.archive.get(meta.id))!), job: publicJob(job), duplicate: false } };
     } finally {
       await s.blobs.delete(input.tmpKey).catch(() => {});
     }
   });
+}
+
+/** The answer for a file that is already `holderId`'s; `key`, where this upload put it, goes unless it is in use. */
+async function alreadyStored(s: Services, rt: Runtime, holderId: string, key: string): Promise<Accepted> {
+  const holder = await s.archive.get(holderId);
+  if (!holder) throw new AppError('conflict', `the same file was stored as recording "${holderId}" and removed meanwhile; send it again`);
+  if (mediaKeyOf(holder) !== key) {
+    const [{ n }] = await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE source = $1', [key]);
+    if (n === 0) await s.blobs.delete(key).catch(() => {});
+  }
+  return { status: 200, body: { recording: withMediaUrl(holder), job: publicJob(await latestJob(s, rt, holder.id)), duplicate: true } };
 }
 
 async function latestJob(s: Services, rt: Runtime, recordingId: string): Promise<Job | null> {

@@ -6,6 +6,8 @@ import { decadeOf, UNDATED } from '../lexical/decades.js';
 import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from './port.js';
 
 const MODEL_KEY = 'embedding_model';
+/** Rows per transaction on PGlite: a few hundred milliseconds of HNSW inserts, the longest a search waits. */
+const PGLITE_ROWS_PER_TX = 16;
 
 /**
  * Moment embeddings in pgvector, range-partitioned by recording date: one partition per decade, created
@@ -76,11 +78,23 @@ export class PgVectorIndex implements VectorIndex {
     }
     const decades = new Set(items.map((i) => decadeOf(i.recordedAt)));
     for (const d of decades) await this.ensurePartition(d);
+    // Rows go in batches: one statement per vector would be slow, one per recording could be huge. On a single
+    // connection (PGlite) each batch is a short transaction of its own, so searches get in between the batches of
+    // a bulk ingest (an HNSW insert costs ~30 ms a vector there: a recording's rows in one transaction would hold
+    // every search for seconds). A recording caught half-written has its content hash cleared
+    // (ArchiveStore.replaceContent), so the next ingest writes it again.
+    const perTx = this.db.kind === 'pglite' ? PGLITE_ROWS_PER_TX : items.length;
+    const batch = Math.min(200, Math.max(1, perTx));
     await this.db.transaction(async (tx) => {
       await tx.query('DELETE FROM embeddings WHERE recording_id = $1', [recordingId]);
-      // Rows go in small batches: one statement per vector would be slow, one per recording could be huge.
-      for (let i = 0; i < items.length; i += 200) await insertBatch(tx, items.slice(i, i + 200));
+      for (let i = 0; i < Math.min(perTx, items.length); i += batch) await insertBatch(tx, items.slice(i, i + batch));
     });
+    for (let i = perTx; i < items.length; i += perTx) {
+      const part = items.slice(i, i + perTx);
+      await this.db.transaction(async (tx) => {
+        for (let j = 0; j < part.length; j += batch) await insertBatch(tx, part.slice(j, j + batch));
+      });
+    }
   }
 
   /**

@@ -1,0 +1,42 @@
+import { currentLane } from '../lane.js';
+
+/**
+ * Query-time first on a single connection (embedded PGlite). PGlite runs one statement at a time, first come
+ * first served, so a search issuing its statements one after another would wait behind every statement an
+ * ingest has queued meanwhile. Here a background call (src/lane.ts) starts only once no query-time call is in
+ * flight and none has finished for `quietMs` (the pause between one search statement and its next), so a
+ * search waits at most for the one background statement already running; background writers keep their
+ * statements short for that reason (src/store/vector/pgvector.ts). `maxWaitMs` bounds how long background
+ * work defers to a steady stream of queries, so an ingest still moves under load.
+ */
+export class LaneGate {
+  private active = 0;
+  private lastEnd = 0;
+
+  constructor(private readonly opts: { quietMs: number; maxWaitMs: number } = { quietMs: 15, maxWaitMs: 1000 }) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (currentLane() === 'background') {
+      await this.backgroundTurn();
+      return fn();
+    }
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.lastEnd = performance.now();
+    }
+  }
+
+  private async backgroundTurn(): Promise<void> {
+    const deadline = performance.now() + this.opts.maxWaitMs;
+    for (;;) {
+      const now = performance.now();
+      const quietFor = now - this.lastEnd;
+      if ((this.active === 0 && quietFor >= this.opts.quietMs) || now >= deadline) return;
+      const wait = this.active > 0 ? this.opts.quietMs : this.opts.quietMs - quietFor;
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(wait, deadline - now))));
+    }
+  }
+}
