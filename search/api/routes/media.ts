@@ -19,6 +19,7 @@ import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '..
 import { ChecksumTakenError, type StoredRecording } from '../../../src/store/archive.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { blank, ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
+import { UploadStore } from '../../../src/store/uploads.js';
 
 /*
  * Media intake and serving:
@@ -71,6 +72,9 @@ async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     if (locks.get(key) === run) locks.delete(key);
   }
 }
+
+/** A completion claimed longer ago than this was left by a process that died; another may take it over. */
+const UPLOAD_CLAIM_STALE_S = 600;
 
 const tooLarge = (s: Services) => new AppError('payload_too_large', `upload over ${s.cfg.MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB)`);
 
@@ -262,18 +266,6 @@ function parseMeta(fields: Record<string, unknown>): MetaInput {
   return meta.data;
 }
 
-interface UploadRow {
-  id: string;
-  blob_key: string;
-  filename: string;
-  content_type: string | null;
-  size: string | number | null;
-  meta: MetaInput;
-  status: 'pending' | 'completed';
-  recording_id: string | null;
-  job_id: string | null;
-  expires_at: string | Date;
-}
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` → the inclusive span; 'ignore' for what a server may ignore (several ranges, other units). */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'ignore' | 'unsatisfiable' {
@@ -299,6 +291,7 @@ const json = { 'application/json': { schema: ErrorBody } };
 const AcceptedBody = z.object({ recording: RecordingSchema, job: JobSchema.nullable(), duplicate: z.boolean() });
 
 export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime): void {
+  const uploads = new UploadStore(s.db);
   app.post('/v1/recordings', async (c) => {
     const type = c.req.header('content-type') ?? '';
     if (!type.startsWith('multipart/form-data')) {
@@ -341,10 +334,7 @@ export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime
     const url = await s.blobs.presignPut(key, { expiresS: PRESIGN_PUT_S, contentType });
     if (!url) return notWithFs(c);
     const expiresAt = new Date(Date.now() + PRESIGN_PUT_S * 1000).toISOString();
-    await s.db.query(
-      `INSERT INTO uploads (id, blob_key, filename, content_type, size, meta, expires_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
-      [id, key, filename, contentType ?? null, size, JSON.stringify(meta), expiresAt],
-    );
+    await uploads.create({ id, blobKey: key, filename, contentType: contentType ?? null, size, meta, expiresAt });
     return c.json(
       {
         upload_id: id,
@@ -361,15 +351,18 @@ export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime
   app.post('/v1/uploads/:id/complete', async (c) => {
     const id = c.req.param('id');
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('not_found', `no upload "${id}"`);
-    return withLock(`upload:${id}`, async () => {
-      const [row] = await s.db.query<UploadRow>('SELECT * FROM uploads WHERE id = $1', [id]);
-      if (!row) throw new AppError('not_found', `no upload "${id}"`);
-      if (row.status === 'completed') {
-        const rec = row.recording_id ? await s.archive.get(row.recording_id) : null;
-        if (!rec) throw new AppError('not_found', `upload "${id}" was completed but its recording is gone`);
-        const job = row.job_id ? await rt.jobs.get(row.job_id) : null;
-        return c.json({ recording: withMediaUrl(rec), job: publicJob(job), duplicate: false }, 200);
-      }
+    const claim = await uploads.claim(id, UPLOAD_CLAIM_STALE_S);
+    if (claim.kind === 'missing') throw new AppError('not_found', `no upload "${id}"`);
+    if (claim.kind === 'busy') throw new AppError('conflict', `upload "${id}" is being completed by another request; ask again in a moment`);
+    if (claim.kind === 'completed') {
+      const row = claim.upload;
+      const rec = row.recording_id ? await s.archive.get(row.recording_id) : null;
+      if (!rec) throw new AppError('not_found', `upload "${id}" was completed but its recording is gone`);
+      const job = row.job_id ? await rt.jobs.get(row.job_id) : null;
+      return c.json({ recording: withMediaUrl(rec), job: publicJob(job), duplicate: false }, 200);
+    }
+    const row = claim.upload;
+    try {
       const st = await s.blobs.stat(row.blob_key);
       if (!st) throw new AppError('conflict', `nothing has been uploaded for "${id}" yet: PUT the file to the upload's url first`);
       if (st.size > s.cfg.MAX_UPLOAD_MB * MiB) {
@@ -392,13 +385,13 @@ export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime
         contentType: row.content_type,
         meta: meta.success ? meta.data : {},
       });
-      await s.db.query("UPDATE uploads SET status = 'completed', recording_id = $2, job_id = $3, completed_at = now() WHERE id = $1", [
-        id,
-        out.body.recording.id,
-        out.body.job?.id ?? null,
-      ]);
+      await uploads.complete(id, out.body.recording.id, out.body.job?.id ?? null);
       return c.json(out.body, out.status);
-    });
+    } catch (err) {
+      // The client may fix what was wrong (PUT the file) and complete again.
+      await uploads.release(id).catch(() => {});
+      throw err;
+    }
   });
 
   app.get('/v1/recordings/:id/media', async (c) => {
@@ -503,7 +496,7 @@ export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime
       202: { content: { 'application/json': { schema: AcceptedBody } }, description: 'The job transcribes and indexes it' },
       200: { content: { 'application/json': { schema: AcceptedBody } }, description: 'Already in the archive (or completed before)' },
       404: { content: json, description: 'No such upload' },
-      409: { content: json, description: 'The file has not been PUT yet' },
+      409: { content: json, description: 'The file has not been PUT yet, or another request is completing this upload' },
       413: { content: json, description: 'Over MAX_UPLOAD_MB, or longer than MAX_MEDIA_HOURS' },
       415: { content: json, description: 'Not an audio or video file ffprobe can read' },
     },
