@@ -349,8 +349,7 @@ export async function queryVector(s: Services, q: string): Promise<Float32Array>
 /** Highlighted excerpts: the query's lexemes from Postgres' English configuration, the marking in JS (search/highlight.ts). */
 async function highlights(s: Services, q: string, texts: string[]): Promise<string[]> {
   if (texts.length === 0) return [];
-  const [row] = await s.db.queryRows<{ l: string[] }>("SELECT tsvector_to_array(to_tsvector('english', $1)) AS l", [q]);
-  const lexemes = new Set(row?.l ?? []);
+  const lexemes = new Set(await s.archive.englishLexemes(q));
   return texts.map((t) => highlight(t, lexemes));
 }
 

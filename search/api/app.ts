@@ -55,10 +55,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
   const keys = new KeyStore(s.db);
   const metrics = new Metrics({
     cache: () => s.cache.stats(),
-    queueDepth: async () => {
-      const rows = await s.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM jobs GROUP BY status');
-      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-    },
+    queueDepth: () => runtime.jobs.countsByStatus(),
   });
   const limiter = new Limiter({ perMinute: s.cfg.RATE_LIMIT_PER_MIN, redisUrl: s.cfg.REDIS_URL, log: s.log });
   const streams = new StreamSlots(s.cfg.SSE_MAX_PER_CLIENT);

@@ -51,6 +51,12 @@ export class JobStore {
     return toJob(row);
   }
 
+  /** How many jobs are in each status (the queue depth metric). */
+  async countsByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM jobs GROUP BY status');
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   async get(id: string): Promise<Job | null> {
     const [row] = await this.db.query<JobRow>('SELECT * FROM jobs WHERE id = $1', [id]);
     return row ? toJob(row) : null;

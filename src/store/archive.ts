@@ -74,6 +74,12 @@ const LONGEST_CUE_S = 120;
 export class ArchiveStore {
   constructor(readonly db: Db) {}
 
+  /** The lexemes of `text` under Postgres' English configuration (what the BM25 index stores for it). */
+  async englishLexemes(text: string): Promise<string[]> {
+    const [row] = await this.db.queryRows<{ l: string[] }>("SELECT tsvector_to_array(to_tsvector('english', $1)) AS l", [text]);
+    return row?.l ?? [];
+  }
+
   async get(id: string): Promise<StoredRecording | null> {
     const [row] = await this.db.query<RecordingRow>(
       `SELECT r.*, (SELECT count(*)::int FROM moments m WHERE m.recording_id = r.id) AS moment_count,
