@@ -23,6 +23,7 @@ export const INTEGRATION = [
   'test/api/media.test.ts',
   'test/api/jobs-retry.test.ts',
   'test/audio/asr.test.ts',
+  'test/audio/asr-pocketsphinx.test.ts',
   'test/audio/transcribe.test.ts',
   'test/audio/hostile-media.test.ts',
   'test/audio/flite-timing.test.ts',

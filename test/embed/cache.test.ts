@@ -5,6 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CachedEmbedder } from '../../src/embed/cache.js';
 import type { Embedder } from '../../src/embed/port.js';
 import { l2normalise } from '../../src/embed/vector.js';
+import { OpenAIEmbedder } from '../../src/embed/openai.js';
+import { embedderContract } from '../contract/embedder.contract.js';
+import { closedPort } from './fixtures/closed-port.js';
+import { startEmbeddingsServer } from './fixtures/embeddings-server.js';
 
 /** Deterministic embedder that records what it was asked to embed. */
 class CountingEmbedder implements Embedder {
@@ -26,6 +30,20 @@ class CountingEmbedder implements Embedder {
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'embed-cache-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// The cache is an Embedder too: hits and misses together must keep every promise of the port.
+embedderContract('on-disk cache in front of an OpenAI-compatible endpoint', async () => {
+  const srv = await startEmbeddingsServer();
+  const offline = `http://127.0.0.1:${await closedPort()}/v1`;
+  return {
+    embedder: new CachedEmbedder(new OpenAIEmbedder({ model: 'hash-16', baseURL: srv.baseURL, apiKey: 'k', batchSize: 3 }), path.join(tmp, 'contract'), { chunkSize: 2 }),
+    close: srv.close,
+    unavailable: {
+      embedder: new CachedEmbedder(new OpenAIEmbedder({ model: 'm', baseURL: offline, apiKey: 'k', maxRetries: 0 }), path.join(tmp, 'contract-offline')),
+      names: /Cannot reach the embedding endpoint/,
+    },
+  };
+});
 
 describe('CachedEmbedder', () => {
   it('sends only misses to the inner embedder and counts hits as progress', async () => {

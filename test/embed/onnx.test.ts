@@ -5,9 +5,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { detectPooling, OnnxEmbedder } from '../../src/embed/onnx.js';
 import { writeTinyBert } from './fixtures/tiny-bert.js';
+import { embedderContract } from '../contract/embedder.contract.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'onnx-embed-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// No real sentence model is needed for the contract: a tiny but genuine ONNX model runs the same code path.
+embedderContract('ONNX (tiny real model through transformers.js)', async () => {
+  const dir = path.join(tmp, 'contract-tiny-minilm');
+  writeTinyBert(dir, ['river', 'flood', 'budget'], [[0, 0, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0], [5, 0, 0], [4, 1, 0], [0, 0, 5]]);
+  return {
+    embedder: new OnnxEmbedder({ dir, batchSize: 2 }),
+    unavailable: { embedder: new OnnxEmbedder({ dir: path.join(tmp, 'absent', 'bge-small-en-v1.5') }), names: /npm run download-model -- bge-small-en-v1\.5/ },
+  };
+});
 
 async function initError(dir: string): Promise<AppError> {
   const err = await new OnnxEmbedder({ dir }).init().catch((e: unknown) => e);

@@ -5,6 +5,22 @@ import { AppError } from '../../src/errors.js';
 import { OpenAIEmbedder } from '../../src/embed/openai.js';
 import { dot } from '../../src/embed/vector.js';
 import { closedPort } from './fixtures/closed-port.js';
+import { startEmbeddingsServer } from './fixtures/embeddings-server.js';
+import { embedderContract } from '../contract/embedder.contract.js';
+
+embedderContract('OpenAI-compatible endpoint (loopback server)', async () => {
+  const srv = await startEmbeddingsServer();
+  // batchSize 3: the contract's batches span several requests, so order across requests is checked too.
+  const offline = `http://127.0.0.1:${await closedPort()}/v1`;
+  return {
+    embedder: new OpenAIEmbedder({ model: 'hash-16', baseURL: srv.baseURL, apiKey: 'k', batchSize: 3 }),
+    close: srv.close,
+    unavailable: {
+      embedder: new OpenAIEmbedder({ model: 'm', baseURL: offline, apiKey: 'k', maxRetries: 0 }),
+      names: /Cannot reach the embedding endpoint 127\.0\.0\.1:\d+/,
+    },
+  };
+});
 
 const DIM = 6;
 

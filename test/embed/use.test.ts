@@ -2,6 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { UseEmbedder } from '../../src/embed/use.js';
 import { dot } from '../../src/embed/vector.js';
+import { embedderContract } from '../contract/embedder.contract.js';
+
+embedderContract('Universal Sentence Encoder (real model, one worker)', async () => ({ embedder: new UseEmbedder({ workers: 1, batchSize: 2 }) }), {
+  'fails init with engine_unavailable naming what to install or set':
+    'its weights ship inside node_modules, so there is no missing-model configuration to give it; a worker that cannot load them is covered below',
+});
 
 const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
 

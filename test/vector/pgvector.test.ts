@@ -4,6 +4,13 @@ import { migrate } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/port.js';
 import { PgVectorIndex } from '../../src/store/vector/pgvector.js';
 import type { VectorItem } from '../../src/store/vector/port.js';
+import { vectorIndexContract } from '../contract/vector.contract.js';
+
+vectorIndexContract('pgvector on PGlite', async () => {
+  const db = await openPglite();
+  await migrate(db);
+  return { index: () => new PgVectorIndex(db), close: () => db.close() };
+});
 
 const DIM = 8;
 function vec(...xs: number[]): Float32Array {
