@@ -163,7 +163,8 @@ describe('media rows through the job graph (PGlite, real ffmpeg and pocketsphinx
     process.env.FFMPEG_PATH = wrapper;
     spoken = speak(['Ask not what your country can do for you.', 'Ask what you can do for your country.'], [0.6], fs.mkdtempSync(path.join(work, 'flite-')));
     fs.copyFileSync(spoken.file, path.join(work, 'talk.wav'));
-    t = await startTestServer({ EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', JOB_CONCURRENCY: '1' });
+    // 36 s of media at most: the speech fits, the lying FLAC's 60 s do not.
+    t = await startTestServer({ EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', JOB_CONCURRENCY: '1', MAX_MEDIA_HOURS: '0.01' });
   });
   afterEach(() => fs.rmSync(log, { force: true }));
   afterAll(async () => {
@@ -222,6 +223,27 @@ describe('media rows through the job graph (PGlite, real ffmpeg and pocketsphinx
     expect(rec).toMatchObject({ status: 'ready', checksum: sha(JFK_WAV), media_url: '/v1/recordings/jfk-api/media' });
     expect((await fetch(`${t.url}${rec.media_url}`, { headers: { Range: 'bytes=0-99' } })).status).toBe(206);
   }, 180_000);
+
+  it('a media row whose job fails is reported failed, naming the file as the manifest does; the other rows carry on', async () => {
+    // A FLAC whose STREAMINFO says 1 s while its frames hold 60 s: ffprobe passes it, the decode stage stops it.
+    const lying = path.join(work, 'lying.flac');
+    execFileSync(ffmpegPath(), ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=60:sample_rate=16000', '-c:a', 'flac', lying]);
+    const b = fs.readFileSync(lying);
+    b.writeBigUInt64BE((b.readBigUInt64BE(18) & ~((1n << 36n) - 1n)) | 16_000n, 18);
+    fs.writeFileSync(lying, b);
+    fs.writeFileSync(path.join(work, 'ok.vtt'), VTT);
+    const manifest = writeManifest(work, [
+      { id: 'lying', media: 'lying.flac' },
+      { id: 'ok', transcript: 'ok.vtt' },
+    ]);
+    const summary = await ingestManifest(t.services, manifest);
+    expect(summary).toMatchObject({ total: 2, ingested: 1, failed: 1 });
+    expect(summary.failures).toEqual([
+      { line: 1, id: 'lying', error: expect.stringMatching(/^media lying\.flac: decode: lying\.flac: media that decodes to more audio than its limit/) },
+    ]);
+    expect(await mediaJobs('lying')).toEqual([{ status: 'failed' }]);
+    expect((await t.services.archive.get('lying'))?.status).toBe('failed');
+  }, 120_000);
 
   it('a CLI media file is stored for playback too', async () => {
     const file = path.join(work, 'cli-talk.wav');
