@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Job } from '../src/jobs/store.js';
@@ -53,8 +54,8 @@ export type BulkEvent =
 /**
  * Ingests every row of a manifest. Rows run a few at a time so the embedding workers stay busy while
  * another row is being written; a failing row is reported and the others carry on. A row with media and no
- * transcript goes through the media job graph (ingest/pipeline/), as an upload does: its job is submitted
- * under the same limit, then followed outside it, so the queue decides how many transcribe at once.
+ * transcript goes through the media job graph (ingest/pipeline/), as an upload does, and is reported when its
+ * job ends (or, with `follow: 'submit'`, listed as pending).
  */
 export async function ingestManifest(s: Services, manifestPath: string, opts: BulkOptions = {}): Promise<BulkSummary> {
   const t0 = performance.now();
@@ -79,19 +80,12 @@ export async function ingestManifest(s: Services, manifestPath: string, opts: Bu
     countRow(summary, { line: row.line, id: row.meta.id }, outcome);
     opts.onEvent?.({ type: 'row', line: row.line, id: row.meta.id, status: outcome.status, error: outcome.status === 'failed' ? outcome.error : undefined, done, total });
   };
+  // Followed here, a few recordings are transcribed at a time: each job's decoded audio waits in the blob store
+  // until its ASR is done, so submitting every row at once would hold all of it at the same time.
+  const inFlight = opts.follow === 'submit' ? null : pLimit(s.cfg.JOB_CONCURRENCY ?? os.availableParallelism());
+  const transcribed = (row: ManifestRow) => row.mediaPath !== undefined && row.transcriptPath === undefined;
   try {
-    await Promise.all(
-      rows.map(async (row) => {
-        const outcome = await limit(() => ingestRow(s, row, runtime));
-        if (!('job' in outcome)) return report(row, outcome);
-        const pending: PendingMediaRow = { line: row.line, id: row.meta.id, job: outcome.job.id, stored: outcome.stored, given: row.given.media ?? row.meta.source ?? '' };
-        const settled = mediaRowOutcome(outcome.job, pending);
-        if (settled) return report(row, settled);
-        if (summary.pending) return void summary.pending.push(pending);
-        const rt = await runtime();
-        report(row, await waitForMediaRow(rt, pending));
-      }),
-    );
+    await Promise.all(rows.map((row) => (inFlight && transcribed(row) ? inFlight(() => ingestOne(row)) : ingestOne(row))));
   } finally {
     if (local.rt) await (await local.rt.catch(() => null))?.close();
   }
@@ -99,6 +93,17 @@ export async function ingestManifest(s: Services, manifestPath: string, opts: Bu
   summary.pending?.sort((a, b) => a.line - b.line);
   summary.seconds = (performance.now() - t0) / 1000;
   return summary;
+
+  async function ingestOne(row: ManifestRow): Promise<void> {
+    const outcome = await limit(() => ingestRow(s, row, runtime));
+    if (!('job' in outcome)) return report(row, outcome);
+    const pending: PendingMediaRow = { line: row.line, id: row.meta.id, job: outcome.job.id, stored: outcome.stored, given: row.given.media ?? row.meta.source ?? '' };
+    const settled = mediaRowOutcome(outcome.job, pending);
+    if (settled) return report(row, settled);
+    if (summary.pending) return void summary.pending.push(pending);
+    const rt = await runtime();
+    report(row, await waitForMediaRow(rt, pending));
+  }
 }
 
 type RowOutcome = { status: 'ingested' | 'unchanged'; moments: number } | { status: 'failed'; error: string };

@@ -245,6 +245,23 @@ describe('media rows through the job graph (PGlite, real ffmpeg and pocketsphinx
     expect((await t.services.archive.get('lying'))?.status).toBe('failed');
   }, 120_000);
 
+  it('followed by the CLI, media rows are transcribed JOB_CONCURRENCY recordings at a time (here one)', async () => {
+    for (const [name, volume] of [['quiet-a.wav', '0.8'], ['quiet-b.wav', '0.7']]) {
+      execFileSync(ffmpegPath(), ['-y', '-v', 'error', '-i', spoken.file, '-af', `volume=${volume}`, path.join(work, name)]);
+    }
+    const manifest = writeManifest(work, [
+      { id: 'quiet-a', media: 'quiet-a.wav' },
+      { id: 'quiet-b', media: 'quiet-b.wav' },
+    ]);
+    expect(await ingestManifest(t.services, manifest)).toMatchObject({ ingested: 2, failed: 0 });
+    const jobs = await t.services.db.query<{ created_at: Date; updated_at: Date }>(
+      "SELECT created_at, updated_at FROM jobs WHERE kind = 'ingest-media' AND recording_id IN ('quiet-a', 'quiet-b') ORDER BY created_at",
+    );
+    expect(jobs).toHaveLength(2);
+    // The second job was submitted only once the first had ended.
+    expect(new Date(jobs[1].created_at).getTime()).toBeGreaterThanOrEqual(new Date(jobs[0].updated_at).getTime());
+  }, 120_000);
+
   it('a CLI media file is stored for playback too', async () => {
     const file = path.join(work, 'cli-talk.wav');
     execFileSync(ffmpegPath(), ['-y', '-v', 'error', '-i', spoken.file, '-af', 'volume=0.9', file]);
