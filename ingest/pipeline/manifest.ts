@@ -49,7 +49,7 @@ export function registerManifestJobs(s: Services, queue: JobQueue, jobs: JobStor
   };
 
   /** Folds the media rows whose jobs ended into the summary; completes the job when none is left. */
-  const settle = async (jobId: string, dir: string, state: Following): Promise<void> => {
+  const settle = async (jobId: string, dir: string, state: Following, startedAt: number): Promise<void> => {
     const summary: BulkSummary = { ...state, failures: [...state.failures], pending: [] };
     let open = 0;
     for (const row of state.pending ?? []) {
@@ -62,6 +62,8 @@ export function registerManifestJobs(s: Services, queue: JobQueue, jobs: JobStor
       return;
     }
     summary.failures.sort((a, b) => a.line - b.line);
+    // The rows' time includes their transcription.
+    summary.seconds = Math.max(summary.seconds, (Date.now() - startedAt) / 1000);
     await complete(jobId, dir, summary);
   };
 
@@ -73,7 +75,7 @@ export function registerManifestJobs(s: Services, queue: JobQueue, jobs: JobStor
       if (!job || job.status === 'succeeded' || job.status === 'failed') return { skipped: 'job finished' };
       const state = job.result as Following | null;
       if (job.status === 'running' && state?.following) {
-        await settle(jobId, dir, state);
+        await settle(jobId, dir, state, Date.parse(job.createdAt));
         return { followed: true };
       }
       await jobs.update(jobId, { status: 'running', stage: 'ingest', attempt: true });
@@ -97,7 +99,7 @@ export function registerManifestJobs(s: Services, queue: JobQueue, jobs: JobStor
         await jobs.update(jobId, { stage: 'transcribe', result: following });
         await fs.rm(dir, { recursive: true, force: true });
         // Media jobs that ended before the result above was written found no one to tell: checked here.
-        await settle(jobId, dir, following);
+        await settle(jobId, dir, following, Date.parse(job.createdAt));
         return { submitted: summary.pending.length };
       }
       if (summary.failed > 0 && summary.ingested + summary.unchanged === 0) {

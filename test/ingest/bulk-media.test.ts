@@ -217,6 +217,8 @@ describe('media rows through the job graph (PGlite, real ffmpeg and pocketsphinx
     }
     expect(job.status, job.error ?? '').toBe('succeeded');
     expect(job.result).toMatchObject({ total: 2, ingested: 1, unchanged: 0, failed: 1, failures: [{ line: 2, id: 'nothing', error: expect.stringMatching(/audio\/gone\.wav/) }] });
+    expect(Object.keys(job.result)).not.toEqual(expect.arrayContaining(['pending']));
+    expect(Object.keys(job.result)).not.toEqual(expect.arrayContaining(['following']));
     expect(await mediaJobs('jfk-api')).toEqual([{ status: 'succeeded' }]);
     expect(decodes()).toBe(1);
     const rec = await (await fetch(`${t.url}/v1/recordings/jfk-api`)).json();
