@@ -218,6 +218,11 @@ export function stitchTranscript(outcomes: ChunkOutcome[], turns: readonly Turn[
 /** Distinct speaker labels of the speech words. */
 export const speakersOf = (words: readonly StitchedWord[]) => [...new Set(words.filter((w) => !w.gap).map((w) => w.speaker!))].sort();
 
+/**
+ * The steps in one call, in memory, without retry or resume: for measuring the engines (scripts/bench) and
+ * testing them end to end. Ingest runs the steps as the job graph instead (ingest/pipeline/), whatever the
+ * media's source.
+ */
 export async function transcribeMedia(file: string, opts: TranscribeMediaOptions = {}): Promise<TranscribeMediaResult> {
   const t0 = performance.now();
   const secondsPerStage: Record<Stage, number> = { probe: 0, analyse: 0, asr: 0, diarize: 0, stitch: 0 };

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { RecordingMeta } from '../../src/domain.js';
-import { InProcessQueue } from '../../src/jobs/inprocess.js';
 import type { Job } from '../../src/jobs/store.js';
 import type { Services } from '../../src/services.js';
 import { summarise, timings, type StageSummary, type Timings } from './pipeline.js';
-import { createJobRuntime } from './runtime.js';
-import { sha256File, submitMedia } from './submit.js';
+import { checkDuration, probeMedia } from '../audio/decode.js';
+import { storeMedia } from '../media.js';
+import { createLocalRuntime } from './runtime.js';
+import { submitMedia } from './submit.js';
 import { STAGES } from './store.js';
 
 /**
@@ -15,12 +16,11 @@ import { STAGES } from './store.js';
  * command resumes the job where it stopped.
  */
 export async function ingestMediaWithProgress(s: Services, file: string, meta: RecordingMeta, o: { pollMs?: number; quiet?: boolean } = {}): Promise<Job> {
-  const queue = new InProcessQueue(
-    { attempts: s.cfg.JOB_ATTEMPTS, backoffMs: s.cfg.JOB_BACKOFF_MS, concurrency: s.cfg.JOB_CONCURRENCY ?? (await import('node:os')).availableParallelism() },
-    s.log,
-  );
-  const rt = createJobRuntime(s, { queue, consume: true, resume: 'none' });
-  await rt.start();
+  // Checked like an upload before it is kept: what ffprobe cannot read, or what is too long, is refused here.
+  checkDuration(await probeMedia(file), s.cfg.MAX_MEDIA_HOURS * 3600);
+  // Kept in the blob store like an upload: the recording can be played back, and the stages read it from there.
+  const { key, sha256 } = await storeMedia(s, path.resolve(file), { name: file });
+  const rt = await createLocalRuntime(s);
   const multi = new cliProgress.MultiBar(
     { format: '{stage} {bar} {percentage}% {detail}', hideCursor: true, clearOnComplete: false, noTTYOutput: !o.quiet, notTTYSchedule: 2000 },
     cliProgress.Presets.shades_classic,
@@ -42,7 +42,7 @@ export async function ingestMediaWithProgress(s: Services, file: string, meta: R
     }
   };
   try {
-    let job = await submitMedia(s, rt, { source: { file: path.resolve(file) }, meta, sha256: await sha256File(file) });
+    let job = await submitMedia(s, rt, { source: { blobKey: key }, meta: { ...meta, source: key }, sha256 });
     while (job.status === 'queued' || job.status === 'running') {
       if (!o.quiet) draw(summarise(await rt.pipeline.stages.list(job.id)));
       await new Promise((r) => setTimeout(r, o.pollMs ?? 200));

@@ -244,6 +244,7 @@ export class MediaPipeline {
   private readonly engines = new Map<string, Promise<AsrEngine>>();
   private readonly media: MediaFiles;
   private sweeper: NodeJS.Timeout | null = null;
+  private readonly endListeners: ((jobId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly s: Services,
@@ -253,6 +254,17 @@ export class MediaPipeline {
   ) {
     this.stages = new StageStore(s.db);
     this.media = new MediaFiles(s);
+  }
+
+  /** Called when a job of this process ends (succeeded or failed for good): whatever follows it (a manifest job). */
+  onEnd(listener: (jobId: string) => Promise<void>): void {
+    this.endListeners.push(listener);
+  }
+
+  private async ended(jobId: string): Promise<void> {
+    for (const fn of this.endListeners) {
+      await fn(jobId).catch((err: unknown) => this.s.log.warn({ job: jobId, err: errorMessage(err) }, 'job end listener failed'));
+    }
   }
 
   /** Registers the stage handlers on the queue (in processes that run them). */
@@ -561,6 +573,7 @@ export class MediaPipeline {
     await this.jobs.update(jobId, { status: 'succeeded', stage: 'index', progress: 1, result });
     await this.media.release(jobId);
     this.s.log.info({ job: jobId, recording: p.meta.id, rtf: result.timings.rtf }, 'media ingested');
+    await this.ended(jobId);
     this.o.webhooks.deliver({ job: jobId, kind: MEDIA_JOB_KIND, recording_id: p.meta.id, status: 'succeeded', error: null, result });
   }
 
@@ -578,6 +591,7 @@ export class MediaPipeline {
     }
     await this.media.release(jobId);
     this.s.log.error({ job: jobId, recording: job.recordingId, error }, 'media ingest failed');
+    await this.ended(jobId);
     this.o.webhooks.deliver({ job: jobId, kind: MEDIA_JOB_KIND, recording_id: job.recordingId, status: 'failed', error });
   }
 
@@ -708,7 +722,7 @@ function withVectors(s: Services, emb: EmbedOutput, texts: string[]): Services {
   return { ...s, embedder };
 }
 
-/** The hash that says "this media with these settings is already indexed" (the same as ingestMedia's). */
+/** The hash that says "this media with these settings is already indexed": the same file (sha256), metadata and settings. */
 export function mediaContentHash(s: Services, meta: RecordingMeta, sha256: string, asrEngine: string): string {
   return createHash('sha256')
     .update(JSON.stringify({ media: sha256, meta, settings: momentSettings(s), model: s.embedder?.model ?? null, asr: asrEngine }))

@@ -1,4 +1,6 @@
+import os from 'node:os';
 import { createQueue } from '../../src/jobs/index.js';
+import { InProcessQueue } from '../../src/jobs/inprocess.js';
 import type { JobQueue } from '../../src/jobs/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import type { Services } from '../../src/services.js';
@@ -45,7 +47,7 @@ export function createJobRuntime(s: Services, o: JobRuntimeOptions = {}): JobRun
   const pipeline = new MediaPipeline(s, queue, jobs, { webhooks, engine: o.engine });
   if (consume) {
     pipeline.register();
-    registerManifestJobs(s, queue, jobs, webhooks);
+    registerManifestJobs(s, queue, jobs, webhooks, pipeline);
   }
   let closed = false;
   return {
@@ -77,4 +79,18 @@ export function createJobRuntime(s: Services, o: JobRuntimeOptions = {}): JobRun
       await pipeline.close();
     },
   };
+}
+
+/**
+ * The job graph run in this process, whatever JOB_QUEUE says: the CLI's ingests, which follow their jobs to
+ * the end. Resumes nothing by itself: submitting the same media again resumes its unfinished job.
+ */
+export async function createLocalRuntime(s: Services, o: Pick<JobRuntimeOptions, 'engine'> = {}): Promise<JobRuntime> {
+  const queue = new InProcessQueue(
+    { attempts: s.cfg.JOB_ATTEMPTS, backoffMs: s.cfg.JOB_BACKOFF_MS, concurrency: s.cfg.JOB_CONCURRENCY ?? os.availableParallelism() },
+    s.log,
+  );
+  const rt = createJobRuntime(s, { queue, consume: true, resume: 'none', engine: o.engine });
+  await rt.start();
+  return rt;
 }

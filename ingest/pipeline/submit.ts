@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import type { RecordingMeta } from '../../src/domain.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';
 import { uniqueViolation } from '../../src/db/unique.js';
@@ -105,8 +103,4 @@ export async function submitMedia(
   return (await rt.jobs.get(job.id))!;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
+export { sha256File } from '../media.js';

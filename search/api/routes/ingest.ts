@@ -19,8 +19,9 @@ const route = createRoute({
   summary: 'Ingest a transcript (VTT, SRT, Whisper JSON) with metadata, or a manifest with its transcripts',
   description:
     'multipart/form-data. Either `file` (one transcript) with optional fields id, title, recorded_at, collection, language — ' +
-    'answered 201 with the recording once indexed — or `manifest` (JSONL/CSV) plus the transcript files it names (each ' +
-    'part\'s filename is its path relative to the manifest) — answered 202 with a job to follow at /v1/jobs/{id}.',
+    'answered 201 with the recording once indexed — or `manifest` (JSONL/CSV) plus the transcript and media files it names ' +
+    '(each part\'s filename is its path relative to the manifest) — answered 202 with a job to follow at /v1/jobs/{id}, ' +
+    'which ends when every row is indexed, media rows included.',
   request: {
     body: {
       content: {

@@ -131,7 +131,7 @@ async function acceptMedia(
       if (await s.blobs.stat(key)) await s.blobs.delete(input.tmpKey);
       else await moveBlob(s.blobs, input.tmpKey, key);
 
-      // The same file known without its media (a CLI ingest, a failed job): that recording gets the media and a job.
+      // The same file known without its media (a transcript-only recording with this checksum, a failed job): that recording gets the media and a job.
       const base = path.basename(input.filename).replace(/\.[^.]+$/, '') || 'recording';
       const m = input.meta;
       const meta: RecordingMeta = dup
