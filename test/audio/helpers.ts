@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { ffmpegPath } from '../../ingest/audio/decode.js';
 import { AppError } from '../../src/errors.js';
 
 export const SHARED = path.resolve(import.meta.dirname, '../../../shared/audio');
@@ -12,6 +13,16 @@ export const JFK_MP3 = path.join(SHARED, 'jfk.mp3');
 export const DIAR = path.join(SHARED, 'diarization');
 
 export const tmpDir = (prefix = 'audio-test-') => mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/**
+ * The same samples in a file of other bytes (a metadata tag differs): the archive keeps one recording per
+ * file (by sha256), so a test that ingests one recording twice under two ids needs two files.
+ */
+export function sameAudioOtherFile(src: string, tag: string, dir = tmpDir('same-audio-')): string {
+  const out = path.join(dir, `${tag}${path.extname(src)}`);
+  execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-i', src, '-c', 'copy', '-metadata', `comment=${tag}`, out]);
+  return out;
+}
 
 /** Runs a CLI the tests need (flite, sox) with a message naming the Debian package when it is missing. */
 export function tool(bin: string, args: string[], pkg = bin): string {

@@ -18,7 +18,7 @@ import { BullMqQueue } from '../../src/jobs/bullmq.js';
 import type { Job } from '../../src/jobs/store.js';
 import { createLogger } from '../../src/log.js';
 import { openServices, type Services } from '../../src/services.js';
-import { JFK_WAV } from '../audio/helpers.js';
+import { JFK_WAV, sameAudioOtherFile } from '../audio/helpers.js';
 import { createScratchDatabase } from '../helpers/postgres.js';
 import { waitFor } from './contract.js';
 import { meta } from './helpers.js';
@@ -151,7 +151,8 @@ describe('a worker killed mid-job', () => {
     expect(after.every((r) => r.status === 'done')).toBe(true);
 
     // The same file, uninterrupted, on the same worker.
-    const ref = await submitMedia(s, rt, { source: { file }, meta: meta('long-ref'), sha256: sha, settings: SETTINGS });
+    const refFile = sameAudioOtherFile(file, 'long-ref');
+    const ref = await submitMedia(s, rt, { source: { file: refFile }, meta: meta('long-ref'), sha256: await sha256File(refFile), settings: SETTINGS });
     expect((await finished(ref.id, 240_000)).status).toBe('succeeded');
     expect((await rows(ref.id)).every((r) => r.attempts === 1)).toBe(true);
 

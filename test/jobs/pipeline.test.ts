@@ -16,7 +16,7 @@ import { InProcessQueue } from '../../src/jobs/inprocess.js';
 import type { Job } from '../../src/jobs/store.js';
 import { createLogger } from '../../src/log.js';
 import { openServices, type Services } from '../../src/services.js';
-import { JFK_WAV } from '../audio/helpers.js';
+import { JFK_WAV, sameAudioOtherFile } from '../audio/helpers.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from './contract.js';
 import { fakeEngine, meta, webhookReceiver } from './helpers.js';
@@ -202,18 +202,20 @@ describe('media pipeline failures and resume (fake ASR engine)', () => {
   });
 
   it('resumes a job whose process died mid-ASR: finished stages are not redone, the transcript is the same', async () => {
-    const sha = await sha256File(JFK_WAV);
+    const refFile = sameAudioOtherFile(JFK_WAV, 'jfk-ref');
+    const sha = await sha256File(refFile);
     const settings = { chunkS: 3, overlapS: 0.5, diarization: 'none' as const };
     // Reference: the same job run without interruption.
     const ref = runtime(fakeEngine());
     await ref.start();
-    const refJob = await submitMedia(s, ref, { source: { file: JFK_WAV }, meta: meta('jfk-ref'), sha256: sha, settings });
+    const refJob = await submitMedia(s, ref, { source: { file: refFile }, meta: meta('jfk-ref'), sha256: sha, settings });
     expect((await finished(ref, refJob.id)).status).toBe('succeeded');
 
     // A process whose engine hangs after two chunks: it "dies" with stages done, running and pending.
     const dying = runtime(fakeEngine({ hangAfter: 2 }));
     await dying.start();
-    const job = await submitMedia(s, dying, { source: { file: JFK_WAV }, meta: meta('jfk-resumed'), sha256: sha, settings });
+    const copy = sameAudioOtherFile(JFK_WAV, 'jfk-resumed');
+    const job = await submitMedia(s, dying, { source: { file: copy }, meta: meta('jfk-resumed'), sha256: await sha256File(copy), settings });
     await waitFor(async () => (await dying.pipeline.stages.list(job.id)).filter((r) => r.stage === 'asr' && r.status === 'done').length === 2, 30_000, 'two chunks');
     await new Promise((r) => setTimeout(r, 100));
     const before = await dying.pipeline.stages.list(job.id);
