@@ -304,11 +304,16 @@ export async function* decodeStream(file: string, opts: DecodeOptions = {}): Asy
 
 /** Decodes [startS, endS) into one array: for one ASR chunk, never for a whole long file. */
 export async function decodeRange(file: string, startS: number, endS: number, signal?: AbortSignal): Promise<Float32Array> {
+  const durationS = Number.isFinite(endS) ? Math.max(0, endS - startS) : undefined;
+  return concatFrames(decodeStream(file, { startS, durationS, signal, frameSamples: SAMPLE_RATE * 5 }));
+}
+
+/** Every frame of a stream in one array (each frame copied: a source may reuse its buffer). */
+export async function concatFrames(frames: AsyncIterable<Float32Array>): Promise<Float32Array> {
   const parts: Float32Array[] = [];
   let n = 0;
-  const durationS = Number.isFinite(endS) ? Math.max(0, endS - startS) : undefined;
-  for await (const f of decodeStream(file, { startS, durationS, signal, frameSamples: SAMPLE_RATE * 5 })) {
-    parts.push(f);
+  for await (const f of frames) {
+    parts.push(f.slice());
     n += f.length;
   }
   const out = new Float32Array(n);

@@ -23,7 +23,7 @@ import { AppError } from '../../src/errors.js';
 import { createAsrEngine } from './asr/index.js';
 import type { AsrEngine, AsrEngineName, AsrResult } from './asr/port.js';
 import { type Chunk, type ChunkPlanOptions, planChunks } from './chunk.js';
-import { checkDuration, decodeRange, decodeStream, decodeStreamS16, probeMedia, s16ToF32, type MediaInfo } from './decode.js';
+import { checkDuration, concatFrames, decodeRange, decodeStream, decodeStreamS16, probeMedia, s16ToF32, type MediaInfo } from './decode.js';
 import { type Turn, UNKNOWN_SPEAKER, assignSpeakers } from './diarize/assign.js';
 import { BasicDiarizer, type BasicDiarizeOptions } from './diarize/basic.js';
 import { SherpaDiarizer } from './diarize/sherpa.js';
@@ -165,7 +165,7 @@ export async function diarizeMedia(
   const frames = typeof audio === 'string' ? () => decodeStream(audio, { signal: o.signal }) : audio;
   if (diarization === 'sherpa') {
     const sherpa = await SherpaDiarizer.load({ numSpeakers: o.numSpeakers });
-    return sherpa.diarize(await concat(frames()));
+    return sherpa.diarize(await concatFrames(frames()));
   }
   const basic = new BasicDiarizer({ numSpeakers: o.numSpeakers, ...o.basic });
   for await (const frame of frames()) {
@@ -175,21 +175,6 @@ export async function diarizeMedia(
   return basic.finish(regions);
 }
 
-async function concat(frames: AsyncIterable<Float32Array>): Promise<Float32Array> {
-  const parts: Float32Array[] = [];
-  let n = 0;
-  for await (const f of frames) {
-    parts.push(f.slice());
-    n += f.length;
-  }
-  const out = new Float32Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** An error when every chunk failed (nothing to stitch); otherwise nothing. */
 export function checkChunkOutcomes(outcomes: readonly ChunkOutcome[]): void {

@@ -1,6 +1,7 @@
 // Ask page: streams the answer from POST /v1/ask (server-sent events over fetch, since it is a POST), then
 // replaces the streamed text with the verified answer of the `done` event, rendered by the server like the
 // no-JS page (/ask/render). Without this script the form posts to /ask and the server renders the answer.
+import { sseEvents } from './sse.js';
 const form = document.getElementById('ask-form');
 const out = document.getElementById('answer');
 const submit = document.getElementById('ask-submit');
@@ -30,34 +31,6 @@ function tokenText(data) {
     /* plain text */
   }
   return data;
-}
-
-/** Yields {event, data} from a text/event-stream body. */
-async function* events(body) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buf += value;
-    if (done) buf += '\n\n'; // a last event without its blank line still counts
-    let m;
-    while ((m = /\r?\n\r?\n/.exec(buf))) {
-      const block = buf.slice(0, m.index);
-      buf = buf.slice(m.index + m[0].length);
-      let event = 'message';
-      const data = [];
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith(':')) continue;
-        const i = line.indexOf(':');
-        const field = i < 0 ? line : line.slice(0, i);
-        const val = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
-        if (field === 'event') event = val;
-        else if (field === 'data') data.push(val);
-      }
-      if (data.length || event !== 'message') yield { event, data: data.join('\n') };
-    }
-    if (done) return;
-  }
 }
 
 async function showFinal(answer, question) {
@@ -91,7 +64,7 @@ async function ask(body) {
       return showError(res.status === 404 && !err?.error?.message?.includes('recording') ? 'Answering is not available on this server.' : (err?.error?.message ?? `The server answered ${res.status}.`));
     }
     if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return showFinal(await res.json(), body.question);
-    for await (const { event, data } of events(res.body)) {
+    for await (const { event, data } of sseEvents(res.body)) {
       if (event === 'token') live.textContent += tokenText(data);
       else if (event === 'done') return showFinal(JSON.parse(data), body.question);
       else if (event === 'error') {

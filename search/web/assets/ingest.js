@@ -3,6 +3,7 @@
 // through POST /ingest), follows a job live (server-sent events, polling when they are unavailable) with its
 // stages and a progress bar, and retries: a failed upload is sent again, a failed media job is run again
 // (POST /v1/jobs/:id/retry). Without this script the forms post to /ingest and the job page refreshes itself.
+import { sseEvents } from './sse.js';
 const result = document.getElementById('ingest-result');
 const keyInput = document.getElementById('api-key');
 const keyState = document.getElementById('api-key-state');
@@ -198,34 +199,6 @@ async function finish(el, id) {
   if (!done) return;
   el.replaceWith(done);
   wire(done.parentElement ?? result);
-}
-
-/** Yields {event, data} from a text/event-stream body. */
-async function* sseEvents(body) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buf += value;
-    if (done) buf += '\n\n';
-    let m;
-    while ((m = /\r?\n\r?\n/.exec(buf))) {
-      const block = buf.slice(0, m.index);
-      buf = buf.slice(m.index + m[0].length);
-      let event = 'message';
-      const data = [];
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith(':')) continue;
-        const i = line.indexOf(':');
-        const field = i < 0 ? line : line.slice(0, i);
-        const val = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
-        if (field === 'event') event = val;
-        else if (field === 'data') data.push(val);
-      }
-      if (data.length) yield { event, data: data.join('\n') };
-    }
-    if (done) return;
-  }
 }
 
 /**
