@@ -10,7 +10,8 @@
  * 3. Idle: `--idle` distinct dev questions, one at a time, one every `--interval-ms` (a user's pace), none seen
  *    before (no result or vector cache hit).
  * 4. The next `--ingest` recordings of the manifest are posted to POST /v1/ingest as a manifest with its
- *    transcripts (a background job), and further distinct questions are asked at the same pace until it ends.
+ *    transcripts (a background job), and further distinct questions are sent one every `--interval-ms` on a clock,
+ *    each whether or not the one before was answered, until it ends.
  * Prints p50/p95 of both and the ratio (during / idle p95), and how long the ingest took.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -114,18 +115,33 @@ try {
   const slowest: Array<{ ms: number; atS: number }> = [];
   let status = 'queued';
   let result: unknown = null;
-  while (next < questions.length) {
+  // Questions arrive on a clock, as users' do, whatever the server is busy with: each is sent at its time even
+  // when the one before has not been answered, and the job is followed on a clock of its own. A client that
+  // waited for each answer (and for its own status polls) before asking again would only ever arrive in the
+  // gaps the ingest leaves, and never see the server busy.
+  const follow = (async () => {
+    while (status !== 'succeeded' && status !== 'failed') {
+      await new Promise((r) => setTimeout(r, 2000));
+      const job = (await (await retried(() => fetch(`${base}/v1/jobs/${jobId}`))).json()) as { job?: { status: string; result: unknown }; status?: string; result?: unknown };
+      const j = job.job ?? (job as { status: string; result: unknown });
+      status = j.status;
+      result = j.result;
+    }
+  })();
+  const asked: Promise<void>[] = [];
+  while (next < questions.length && status !== 'succeeded' && status !== 'failed') {
     const atS = (performance.now() - t0) / 1000;
-    const ms = await paced(() => search(base, questions[next++]));
-    during.push(ms);
-    slowest.push({ ms, atS });
-    slowest.sort((x, y) => y.ms - x.ms).splice(5);
-    const job = (await (await retried(() => fetch(`${base}/v1/jobs/${jobId}`))).json()) as { job?: { status: string; result: unknown }; status?: string; result?: unknown };
-    const j = job.job ?? (job as { status: string; result: unknown });
-    status = j.status;
-    result = j.result;
-    if (status === 'succeeded' || status === 'failed') break;
+    asked.push(
+      search(base, questions[next++]).then((ms) => {
+        during.push(ms);
+        slowest.push({ ms, atS });
+        slowest.sort((x, y) => y.ms - x.ms).splice(5);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, opts.intervalMs));
   }
+  await Promise.all(asked);
+  await follow;
   const ingestS = (performance.now() - t0) / 1000;
   if (status !== 'succeeded') throw new Error(`the ingest job ended ${status} (or the questions ran out): ${JSON.stringify(result)}`);
   const summary = result as { ingested: number; moments: number; failed: number };
