@@ -1,6 +1,6 @@
 /** Shared paths and generated audio for the audio tests. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import fs, { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -13,6 +13,29 @@ export const JFK_MP3 = path.join(SHARED, 'jfk.mp3');
 export const DIAR = path.join(SHARED, 'diarization');
 
 export const tmpDir = (prefix = 'audio-test-') => mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/**
+ * Points FFMPEG_PATH at a wrapper in `dir` that appends each run's arguments to `log` before running the real
+ * ffmpeg; `decodes()` counts the logged runs that were decodes (PCM written to stdout).
+ */
+export function countFfmpegDecodes(dir: string): { log: string; decodes: () => number } {
+  const log = path.join(dir, 'ffmpeg.log');
+  const wrapper = path.join(dir, 'ffmpeg');
+  fs.writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${log}'\nexec '${ffmpegPath()}' "$@"\n`, { mode: 0o755 });
+  process.env.FFMPEG_PATH = wrapper;
+  return { log, decodes: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('pipe:1')).length : 0) };
+}
+
+/** A FLAC in `dir` whose STREAMINFO says it holds 1 s while its frames hold `seconds`: ffprobe believes the header. */
+export function lyingFlac(dir: string, seconds: number): string {
+  const file = path.join(dir, `lying-${seconds}.flac`);
+  execFileSync(ffmpegPath(), ['-y', '-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}:sample_rate=16000`, '-c:a', 'flac', file]);
+  const b = fs.readFileSync(file);
+  // STREAMINFO's 36-bit total sample count is the low bits of the 8 bytes at offset 18.
+  b.writeBigUInt64BE((b.readBigUInt64BE(18) & ~((1n << 36n) - 1n)) | 16_000n, 18);
+  fs.writeFileSync(file, b);
+  return file;
+}
 
 /**
  * The same samples in a file of other bytes (a metadata tag differs): the archive keeps one recording per

@@ -11,7 +11,7 @@ import { ingestMediaWithProgress } from '../../ingest/pipeline/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openServices, type Services } from '../../src/services.js';
-import { JFK_WAV, speak, type Spoken } from '../audio/helpers.js';
+import { countFfmpegDecodes, JFK_WAV, lyingFlac, speak, type Spoken } from '../audio/helpers.js';
 import { startLoopbackS3, type LoopbackS3 } from '../helpers/s3.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -151,16 +151,13 @@ describe('media rows through the job graph (PGlite, real ffmpeg and pocketsphinx
   let work: string;
   let log: string;
   let spoken: Spoken;
-  const decodes = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('pipe:1')).length : 0);
+  let decodes: () => number;
   const mediaJobs = async (id: string) =>
     t.services.db.query<{ status: string }>("SELECT status FROM jobs WHERE kind = 'ingest-media' AND recording_id = $1 ORDER BY created_at", [id]);
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-onepath-'));
-    log = path.join(work, 'ffmpeg.log');
-    const wrapper = path.join(work, 'ffmpeg');
-    fs.writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${log}'\nexec '${ffmpegPath()}' "$@"\n`, { mode: 0o755 });
-    process.env.FFMPEG_PATH = wrapper;
+    ({ log, decodes } = countFfmpegDecodes(work));
     spoken = speak(['Ask not what your country can do for you.', 'Ask what you can do for your country.'], [0.6], fs.mkdtempSync(path.join(work, 'flite-')));
     fs.copyFileSync(spoken.file, path.join(work, 'talk.wav'));
     // 36 s of media at most: the speech fits, the lying FLAC's 60 s do not.
@@ -228,11 +225,7 @@ describe('media rows through the job graph (PGlite, real ffmpeg and pocketsphinx
 
   it('a media row whose job fails is reported failed, naming the file as the manifest does; the other rows carry on', async () => {
     // A FLAC whose STREAMINFO says 1 s while its frames hold 60 s: ffprobe passes it, the decode stage stops it.
-    const lying = path.join(work, 'lying.flac');
-    execFileSync(ffmpegPath(), ['-y', '-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=60:sample_rate=16000', '-c:a', 'flac', lying]);
-    const b = fs.readFileSync(lying);
-    b.writeBigUInt64BE((b.readBigUInt64BE(18) & ~((1n << 36n) - 1n)) | 16_000n, 18);
-    fs.writeFileSync(lying, b);
+    fs.renameSync(lyingFlac(work, 60), path.join(work, 'lying.flac'));
     fs.writeFileSync(path.join(work, 'ok.vtt'), VTT);
     const manifest = writeManifest(work, [
       { id: 'lying', media: 'lying.flac' },

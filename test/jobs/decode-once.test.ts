@@ -2,12 +2,10 @@
  * Media is decoded once per job, and never past MAX_MEDIA_HOURS. ffmpeg is counted by putting a wrapper in
  * FFMPEG_PATH that logs every run that decodes to PCM and then runs the real binary.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpegPath } from '../../ingest/audio/decode.js';
 import { analyseMedia } from '../../ingest/audio/transcribe.js';
 import { pcmKeyOf } from '../../ingest/pipeline/pipeline.js';
 import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
@@ -16,17 +14,16 @@ import { loadConfig } from '../../src/config.js';
 import { InProcessQueue } from '../../src/jobs/inprocess.js';
 import { createLogger } from '../../src/log.js';
 import { openServices, type Services } from '../../src/services.js';
-import { failure, JFK_WAV } from '../audio/helpers.js';
+import { countFfmpegDecodes, failure, JFK_WAV, lyingFlac } from '../audio/helpers.js';
 import { waitFor } from './contract.js';
 import { fakeEngine, meta } from './helpers.js';
 
 let s: Services;
 let dataDir: string;
-let log: string;
-const realFfmpeg = ffmpegPath();
 const runtimes: JobRuntime[] = [];
 
-const decodes = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('pipe:1')).length : 0);
+let log: string;
+let decodes: () => number;
 
 const runtime = () => {
   const q = new InProcessQueue({ attempts: 2, backoffMs: 10, concurrency: 2 }, s.log);
@@ -40,24 +37,10 @@ const finished = (rt: JobRuntime, id: string) =>
     return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
   }, 60_000, `job ${id} to finish`);
 
-/** A FLAC whose STREAMINFO says it holds 1 s while its frames hold `seconds`: ffprobe believes the header. */
-function lyingFlac(seconds: number): string {
-  const file = path.join(dataDir, `lying-${seconds}.flac`);
-  execFileSync(realFfmpeg, ['-y', '-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}:sample_rate=16000`, '-c:a', 'flac', file]);
-  const b = fs.readFileSync(file);
-  // STREAMINFO's 36-bit total sample count is the low bits of the 8 bytes at offset 18.
-  const v = b.readBigUInt64BE(18);
-  b.writeBigUInt64BE((v & ~((1n << 36n) - 1n)) | 16_000n, 18);
-  fs.writeFileSync(file, b);
-  return file;
-}
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-decode-once-'));
-  log = path.join(dataDir, 'ffmpeg.log');
-  const wrapper = path.join(dataDir, 'ffmpeg');
-  fs.writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${log}'\nexec '${realFfmpeg}' "$@"\n`, { mode: 0o755 });
-  process.env.FFMPEG_PATH = wrapper;
+  ({ log, decodes } = countFfmpegDecodes(dataDir));
   // 36 s: jfk.wav (11 s) fits, the lying FLAC's 60 s do not.
   const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, EMBEDDINGS: 'none', MAX_MEDIA_HOURS: '0.01' });
   s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
@@ -92,7 +75,7 @@ describe('media pipeline: one decode per job', () => {
 
 describe('MAX_MEDIA_HOURS while decoding', () => {
   it('a header that says 1 s over 60 s of audio: decoding stops at the limit and the job fails at once, naming it', async () => {
-    const file = lyingFlac(60);
+    const file = lyingFlac(dataDir, 60);
     const rt = runtime();
     await rt.start();
     const job = await submitMedia(s, rt, { source: { file }, meta: meta('lying'), sha256: await sha256File(file) });
