@@ -1,25 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
-import { openPglite } from '../../src/db/pglite.js';
-import { openPostgres } from '../../src/db/postgres.js';
 import type { Db } from '../../src/db/port.js';
 import { ArchiveStore } from '../../src/store/archive.js';
-import { createScratchDatabase } from '../helpers/postgres.js';
+import { STORE_DATABASES } from '../helpers/postgres.js';
 
 const meta = (id: string) => ({ id, title: id, recordedAt: null, collection: null, language: null, source: null });
 const cue = (start: number, end: number, text: string) => ({ start, end, text, speaker: 'A' });
 
 /** The cues a search reads to place its links: the same answer from PGlite and from a Postgres server. */
-for (const [name, open] of [
-  ['PGlite', async () => ({ db: await openPglite(undefined), drop: async () => {} })],
-  [
-    'the local Postgres server',
-    async () => {
-      const scratch = await createScratchDatabase();
-      return { db: await openPostgres(scratch.url), drop: () => scratch.drop() };
-    },
-  ],
-] as const) {
+for (const [name, open] of STORE_DATABASES) {
   describe(`cues in time ranges (${name})`, () => {
     let db: Db;
     let drop: () => Promise<void>;

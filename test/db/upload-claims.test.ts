@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
-import { openPglite } from '../../src/db/pglite.js';
-import { openPostgres } from '../../src/db/postgres.js';
 import type { Db } from '../../src/db/port.js';
 import { UploadStore } from '../../src/store/uploads.js';
-import { createScratchDatabase } from '../helpers/postgres.js';
+import { STORE_DATABASES } from '../helpers/postgres.js';
 
 const upload = (id: string) => ({
   id,
@@ -18,16 +16,7 @@ const upload = (id: string) => ({
 const ID = '00000000-0000-4000-8000-000000000001';
 
 /** Completing one presigned upload from several processes at once: one does it, the others are told it is busy. */
-for (const [name, open] of [
-  ['PGlite', async () => ({ db: await openPglite(undefined), drop: async () => {} })],
-  [
-    'the local Postgres server',
-    async () => {
-      const scratch = await createScratchDatabase();
-      return { db: await openPostgres(scratch.url), drop: () => scratch.drop() };
-    },
-  ],
-] as const) {
+for (const [name, open] of STORE_DATABASES) {
   describe(`upload claims (${name})`, () => {
     let db: Db;
     let drop: () => Promise<void>;

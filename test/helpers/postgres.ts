@@ -3,6 +3,9 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { openPglite } from '../../src/db/pglite.js';
+import { openPostgres } from '../../src/db/postgres.js';
+import type { Db } from '../../src/db/port.js';
 
 /** The machine's Postgres server (no pgvector). Override with TEST_PG_URL. */
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -41,3 +44,15 @@ export async function startPgliteServer(): Promise<{ url: string; stop: () => Pr
     },
   };
 }
+
+/** The two databases a store's SQL must answer the same on: embedded PGlite and a fresh database on the local server. */
+export const STORE_DATABASES: ReadonlyArray<readonly [string, () => Promise<{ db: Db; drop: () => Promise<void> }>]> = [
+  ['PGlite', async () => ({ db: await openPglite(undefined), drop: async () => {} })],
+  [
+    'the local Postgres server',
+    async () => {
+      const scratch = await createScratchDatabase();
+      return { db: await openPostgres(scratch.url), drop: () => scratch.drop() };
+    },
+  ],
+];
