@@ -20,3 +20,24 @@ export function inBackground<T>(fn: () => Promise<T>): Promise<T> {
 export function currentLane(): Lane {
   return store.getStore() ?? 'query';
 }
+
+let queryWorkInFlight = 0;
+
+/**
+ * Marks `fn` as query-time work in flight for its whole length: a search or answer from the request's arrival to
+ * its last byte, including the waits between its statements (embedding the question, fusion, rendering), during
+ * which background statements would otherwise slip in one after another.
+ */
+export async function asQueryWork<T>(fn: () => Promise<T>): Promise<T> {
+  queryWorkInFlight++;
+  try {
+    return await fn();
+  } finally {
+    queryWorkInFlight--;
+  }
+}
+
+/** How many asQueryWork() calls are running. */
+export function queryWorkRunning(): number {
+  return queryWorkInFlight;
+}

@@ -6,6 +6,7 @@ import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { KeyStore, type ApiKey } from '../../src/auth/keys.js';
 import { AppError } from '../../src/errors.js';
+import { asQueryWork } from '../../src/lane.js';
 import { Metrics } from '../../src/metrics.js';
 import { asrEngineName } from '../../ingest/audio/asr/index.js';
 import { authenticate, identify, sameOrigin, type Identity } from './auth.js';
@@ -84,6 +85,10 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     const key = c.get('apiKey') ?? c.get('identity')?.key;
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms), key: key?.id }, 'request');
   });
+  // Searches, answers and pages are query-time work from arrival to answer: the embedded database holds
+  // ingest statements back meanwhile (src/db/lanes.ts). Event streams and media stay open for minutes and are
+  // not; neither are uploads and other writes.
+  app.use((c, next) => (isQueryWork(c.req.method, c.req.path) ? asQueryWork(next) : next()));
   const limits = rateLimit({
     limiter,
     client: async (c) => {
@@ -196,4 +201,11 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     return c.json({ error: { code: 'internal', message: 'internal error; see the server log for the request id' } }, 500);
   });
   return { app, runtime, keys, close: async () => limiter.close() };
+}
+
+/** Requests that a person waits on to read: searches, answers, pages (see the middleware above). */
+function isQueryWork(method: string, path: string): boolean {
+  if (method === 'POST') return path === '/v1/ask' || path === '/ask' || path === '/ask/render';
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  return !(path.endsWith('/events') || path.endsWith('/media') || path.startsWith('/static/'));
 }
