@@ -1,7 +1,9 @@
 // Worker for the Universal Sentence Encoder pool (see use.ts).
 // Plain .mjs on purpose: a worker is started by file path, and a .ts file would need a TypeScript loader
 // inside the worker, which differs between tsx, vitest and plain node. This file imports only npm packages.
-import { parentPort } from 'node:worker_threads';
+import fs from 'node:fs';
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 
 if (!parentPort) throw new Error('use-worker.mjs must be started as a worker thread');
 const port = parentPort;
@@ -16,6 +18,17 @@ function normalise(values) {
   const scale = norm > 0 ? 1 / norm : 0;
   for (let i = 0; i < values.length; i++) out[i] = values[i] * scale;
   return out;
+}
+
+// Linux nice values are per thread: this thread's id is the last part of /proc/thread-self. Raising one's own
+// nice value needs no privilege; where it cannot be done (another OS) the worker runs at the process's priority.
+if (workerData?.nice) {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    os.setPriority(tid, workerData.nice);
+  } catch {
+    // not Linux, or /proc not mounted
+  }
 }
 
 const describe = (err) => (err instanceof Error ? err.message : String(err));

@@ -3,6 +3,9 @@ import { AppError } from '../errors.js';
 import { currentLane, type Lane } from '../lane.js';
 import type { Embedder } from './port.js';
 
+/** The nice value (Linux: per thread) of workers that take ingest batches while a query-only worker exists. */
+export const USE_BACKGROUND_NICE = 10;
+
 /**
  * Universal Sentence Encoder (lite, 512-d) through `@energetic-ai/embeddings`, run in a pool of worker threads.
  * The model runs on a single-threaded WASM backend at ~14 passages/s per core, so it is run on
@@ -150,7 +153,10 @@ export class UseEmbedder implements Embedder {
   private spawn(queryOnly: boolean): Promise<void> {
     this.spawning++;
     // execArgv: [] keeps tsx/vitest loader flags out of the worker; the .mjs worker needs none.
-    const worker = new Worker(this.workerFile, { execArgv: [] });
+    // With a query-only thread beside them, the shared threads spend a bulk ingest on its batches: they run at a
+    // lower CPU priority so that query-time threads (the query worker, the main thread) get the cores first.
+    const nice = !queryOnly && this.querySize > 0 ? USE_BACKGROUND_NICE : 0;
+    const worker = new Worker(this.workerFile, { execArgv: [], workerData: { nice } });
     const slot: Slot = { worker, ready: false, batch: null, queryOnly };
     this.slots.push(slot);
     return new Promise<void>((resolve, reject) => {

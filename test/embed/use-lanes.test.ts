@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CachedEmbedder } from '../../src/embed/cache.js';
-import { UseEmbedder } from '../../src/embed/use.js';
+import { USE_BACKGROUND_NICE, UseEmbedder } from '../../src/embed/use.js';
 import { inBackground } from '../../src/lane.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,4 +79,29 @@ describe('UseEmbedder lanes (real model): query-time embeddings never wait behin
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  // Nice values are per thread on Linux (/proc/self/task/<tid>/stat); elsewhere the pool leaves priorities alone.
+  it.skipIf(process.platform !== 'linux')('threads that take ingest batches run at a lower CPU priority than the query-only thread', async () => {
+    const before = threadNices();
+    pool = new UseEmbedder({ workers: 2, queryWorkers: 1 });
+    await pool.init();
+    const after = threadNices();
+    const added = [...after].filter(([tid]) => !before.has(tid));
+    // Two shared workers niced; the query worker, like the main thread, at the process's own priority.
+    expect(added.filter(([, nice]) => nice === USE_BACKGROUND_NICE)).toHaveLength(2);
+    expect(after.get(process.pid)).toBe(before.get(process.pid));
+  }, 120_000);
 });
+
+/** Each thread of this process and its nice value (field 19 of /proc/self/task/<tid>/stat). */
+function threadNices(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(Number(tid), Number(fields[16]));
+  }
+  return out;
+}
+
