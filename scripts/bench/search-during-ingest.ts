@@ -231,7 +231,9 @@ async function waitHealthy(baseUrl: string, child: ChildProcess): Promise<void> 
 async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise((r) => child.once('exit', r));
-  process.kill(-child.pid, 'SIGTERM');
+  // tsx passes the signal on to its node child; signalling the whole group would deliver it twice, and a second
+  // signal makes the server exit without finishing what it has started.
+  process.kill(child.pid, 'SIGTERM');
   const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 20_000);
   await exited;
   clearTimeout(timer);
