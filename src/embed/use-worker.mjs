@@ -25,7 +25,8 @@ function normalise(values) {
 if (workerData?.nice) {
   try {
     const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    os.setPriority(tid, workerData.nice);
+    // Never higher than the process was started with (`nice npm run …` stays nicer still).
+    os.setPriority(tid, Math.max(os.getPriority(tid), workerData.nice));
   } catch {
     // not Linux, or /proc not mounted
   }
