@@ -1,5 +1,5 @@
-import type { Cue, Moment } from '../src/domain.js';
-import { cueSentences, type TimedSentence } from '../src/transcript/sentences.js';
+import type { Cue, Moment } from '../src/core/domain.js';
+import { cueSentences, type TimedSentence } from '../src/core/sentences.js';
 
 export interface MomentSettings {
   /** A window closes once it spans this many seconds... */

@@ -1,4 +1,4 @@
-import { AppError } from '../src/errors.js';
+import { AppError } from '../src/core/errors.js';
 import type { Services } from '../src/services.js';
 import { indexedText } from './transcript.js';
 

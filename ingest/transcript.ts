@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cue, Moment, RecordingMeta } from '../src/domain.js';
+import type { Cue, Moment, RecordingMeta } from '../src/core/domain.js';
 import { parseTranscript, type TranscriptLimits } from '../src/transcript/index.js';
 import type { Services } from '../src/services.js';
 import { storeChapters } from './chapters/index.js';

@@ -1,9 +1,9 @@
-import { stem } from '../src/stem.js';
+import { stem } from '../src/core/stem.js';
 
 /**
  * Search-result highlighting in JavaScript. The query's lexemes come from Postgres' English configuration
  * (the same as the BM25 index); the passage's words are stemmed with the same Snowball English algorithm
- * (src/stem.ts). Postgres' ts_headline did this in SQL, but it re-parses every passage in WASM: 5 ms of a
+ * (src/core/stem.ts). Postgres' ts_headline did this in SQL, but it re-parses every passage in WASM: 5 ms of a
  * 30 ms search at 100K moments (BENCHMARKS "Scale"). Fragments follow ts_headline's options as the service used
  * them: up to two fragments of at most 45 words, joined by " … ".
  */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { SearchFilters, SearchMode } from '../src/domain.js';
-import { AppError } from '../src/errors.js';
+import type { SearchFilters, SearchMode } from '../src/core/domain.js';
+import { AppError } from '../src/core/errors.js';
 import { QEMB_NAMESPACE } from '../src/cache/index.js';
 import type { Services } from '../src/services.js';
 import { parseTemporal } from '../src/query/temporal.js';

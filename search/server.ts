@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve as serveHttp } from '@hono/node-server';
-import type { Config } from '../src/config.js';
+import type { Config } from '../src/core/config.js';
 import { openServices } from '../src/services.js';
 import { ingestManifest } from '../ingest/bulk.js';
 import { createApp } from './api/app.js';
 import { createJobRuntime } from '../ingest/pipeline/runtime.js';
-import { onShutdown } from '../src/shutdown.js';
+import { onShutdown } from '../src/core/shutdown.js';
 import { adminSocketPath, serveAdmin } from '../src/auth/admin.js';
 
 export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sample/manifest.jsonl');

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config } from './config.js';
-import { AppError } from './errors.js';
+import { loadConfig, type Config } from './core/config.js';
+import { AppError } from './core/errors.js';
 import { ArchiveLockedError } from './db/index.js';
-import { createLogger } from './log.js';
+import { createLogger } from './core/log.js';
 import type { ServiceOptions, Services } from './services.js';
-import { isoDate } from '../ingest/manifest.js';
+import { isoDate } from './core/validation.js';
 import { keyCommands } from './auth/cli.js';
 
 // The services, the pipeline and the server are imported by the commands that use them: loading them all

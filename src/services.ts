@@ -1,9 +1,9 @@
-import type { Config } from './config.js';
+import type { Config } from './core/config.js';
 import { openDatabase, type Db } from './db/index.js';
 import { createEmbedder } from './embed/index.js';
 import type { Embedder } from './embed/port.js';
 import { createCache, offCache, type Cache } from './cache/index.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger } from './core/log.js';
 import { ArchiveStore } from './store/archive.js';
 import { ElasticsearchLexicalIndex } from './store/lexical/elasticsearch.js';
 import type { LexicalIndex } from './store/lexical/port.js';

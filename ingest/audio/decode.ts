@@ -12,8 +12,8 @@ import { spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { AppError } from '../../src/errors.js';
-import { engineSettings } from '../../src/config.js';
+import { AppError } from '../../src/core/errors.js';
+import { engineSettings } from '../../src/core/config.js';
 
 export const SAMPLE_RATE = 16_000;
 

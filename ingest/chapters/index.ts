@@ -1,4 +1,4 @@
-import type { Cue, Moment } from '../../src/domain.js';
+import type { Cue, Moment } from '../../src/core/domain.js';
 import type { Services } from '../../src/services.js';
 import { ChapterStore } from '../../src/store/chapters.js';
 import { segmentChapters, type Chapter, type ChapterParams, type PassageVector } from './segment.js';

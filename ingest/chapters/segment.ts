@@ -1,6 +1,6 @@
-import type { Cue } from '../../src/domain.js';
+import type { Cue } from '../../src/core/domain.js';
 import { contentTokens, GENERIC, isTransition, titleWord } from './text.js';
-import { cosine } from '../../src/math.js';
+import { cosine } from '../../src/core/math.js';
 
 /**
  * Chapters from topic shifts, TextTiling-style (Hearst 1997), over time instead of sentences:

@@ -1,4 +1,4 @@
-import { stem } from '../../src/stem.js';
+import { stem } from '../../src/core/stem.js';
 
 /**
  * Words for topic segmentation and chapter titles: content words of speech transcripts, stemmed, with the

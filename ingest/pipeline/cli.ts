@@ -1,6 +1,6 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import type { RecordingMeta } from '../../src/domain.js';
+import type { RecordingMeta } from '../../src/core/domain.js';
 import type { Job } from '../../src/jobs/store.js';
 import type { Services } from '../../src/services.js';
 import { summarise, timings, type StageSummary, type Timings } from './pipeline.js';

@@ -22,8 +22,8 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Cue, Moment, RecordingMeta } from '../../src/domain.js';
-import { AppError } from '../../src/errors.js';
+import type { Cue, Moment, RecordingMeta } from '../../src/core/domain.js';
+import { AppError } from '../../src/core/errors.js';
 import type { Embedder } from '../../src/embed/port.js';
 import type { JobQueue, QueueJob } from '../../src/jobs/queue.js';
 import { UnrecoverableJobError, errorMessage } from '../../src/jobs/queue.js';

@@ -1,11 +1,11 @@
-import type { RecordingMeta } from '../../src/domain.js';
+import type { RecordingMeta } from '../../src/core/domain.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';
 import { uniqueViolation } from '../../src/db/unique.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/jobs/wait.js';
 import type { Services } from '../../src/services.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
 import { STAGES } from './store.js';
-import { engineSettings } from '../../src/config.js';
+import { engineSettings } from '../../src/core/config.js';
 
 /** What submitting needs from the runtime (search/api/app.ts Runtime has it). */
 export interface SubmitRuntime {

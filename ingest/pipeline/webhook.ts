@@ -1,5 +1,5 @@
-import type { Logger } from '../../src/log.js';
-import { redactUrls, safeUrl, splitCredentials } from '../../src/redact.js';
+import type { Logger } from '../../src/core/log.js';
+import { redactUrls, safeUrl, splitCredentials } from '../../src/core/redact.js';
 
 export interface WebhookBody {
   job: string;

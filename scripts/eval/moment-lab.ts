@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/services.js';
 import { understand, queryVector } from '../../search/search.js';
 import { lexicalQuery } from '../../search/question.js';

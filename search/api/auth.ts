@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { allows, type ApiKey, type KeyStore, type Role } from '../../src/auth/keys.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 
 export interface AuthPolicy {
   /** Anyone may read (search, ask, browse) without a key. */

@@ -1,4 +1,4 @@
-import type { Cue, SearchFilters } from '../domain.js';
+import type { Cue, SearchFilters } from '../core/domain.js';
 import type { Services } from '../services.js';
 import { joinOverlapping } from '../../search/fusion.js';
 import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../../search/search.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import type { Services } from '../services.js';
 import type { Leg, Routing } from '../../search/search.js';
 import { extractiveAnswer } from './extractive.js';

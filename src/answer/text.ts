@@ -1,5 +1,5 @@
-import { stem } from '../stem.js';
-import { splitSentences as sentencesOfLine } from '../transcript/sentences.js';
+import { stem } from '../core/stem.js';
+import { splitSentences as sentencesOfLine } from '../core/sentences.js';
 
 /**
  * Text tools shared by verification, the relevance gate and extractive answers: sentence splitting,

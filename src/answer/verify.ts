@@ -1,6 +1,6 @@
 import type { Embedder } from '../embed/port.js';
 import type { Excerpt } from './retrieve.js';
-import { cosine } from '../math.js';
+import { cosine } from '../core/math.js';
 import { contentStems, coverage, splitSentences, transcriptSentences, words } from './text.js';
 
 /** What the client gets for each `[n]` it may follow: the excerpt without the retrieval internals. */

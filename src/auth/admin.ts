@@ -3,8 +3,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Queryable } from '../db/port.js';
-import { AppError, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AppError, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { KeyStore, ROLES, auditLog } from './keys.js';
 
 /**

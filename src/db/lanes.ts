@@ -1,10 +1,10 @@
-import { currentLane, queryWorkRunning } from '../lane.js';
+import { currentLane, queryWorkRunning } from '../core/lane.js';
 
 /**
  * Query-time first on a single connection (embedded PGlite). PGlite runs one statement at a time, first come
  * first served, so a search issuing its statements one after another would wait behind every statement an
- * ingest has queued meanwhile. Here a background call (src/lane.ts) starts only once no query-time work is in
- * flight (a search from its request's arrival to its answer, src/lane.ts asQueryWork, or any query-time
+ * ingest has queued meanwhile. Here a background call (src/core/lane.ts) starts only once no query-time work is in
+ * flight (a search from its request's arrival to its answer, src/core/lane.ts asQueryWork, or any query-time
  * statement) and no query-time statement has finished for `quietMs`, so a search waits at most for the one
  * background statement already running; background writers keep their statements short for that reason
  * (src/store/vector/pgvector.ts). `maxWaitMs` bounds how long background work defers to a steady stream of

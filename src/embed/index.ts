@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from '../config.js';
+import type { Config } from '../core/config.js';
 import { CachedEmbedder } from './cache.js';
 import { DEFAULT_ONNX_MODEL, OnnxEmbedder } from './onnx.js';
 import { OpenAIEmbedder } from './openai.js';

@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { redactUrls, urlHost } from '../redact.js';
-import { AppError } from '../errors.js';
+import { redactUrls, urlHost } from '../core/redact.js';
+import { AppError } from '../core/errors.js';
 import type { Embedder } from './port.js';
 import { l2normalise } from './vector.js';
 

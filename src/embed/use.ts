@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../errors.js';
-import { currentLane, type Lane } from '../lane.js';
+import { AppError } from '../core/errors.js';
+import { currentLane, type Lane } from '../core/lane.js';
 import type { Embedder } from './port.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Embedder } from './port.js';
  * The model runs on a single-threaded WASM backend at ~14 passages/s per core, so it is run on
  * several threads rather than blocking the event loop of the server.
  *
- * Query-time work never queues behind ingest (src/lane.ts): a call made outside inBackground() is queued ahead
+ * Query-time work never queues behind ingest (src/core/lane.ts): a call made outside inBackground() is queued ahead
  * of every background batch, so it waits at most for the batches the workers are running, and
  * `queryWorkers` extra threads take query-time batches only, so a search's question is embedded at once even
  * while every other worker is busy with a bulk ingest.

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import { inBackground } from '../lane.js';
-import type { Logger } from '../log.js';
+import { inBackground } from '../core/lane.js';
+import type { Logger } from '../core/log.js';
 import {
   checkKey,
   errorMessage,
@@ -114,7 +114,7 @@ export class BullMqQueue implements JobQueue {
     const h = this.handlers.get(job.name);
     if (!h) throw new UnrecoverableError(`no handler for jobs named "${job.name}"`);
     try {
-      // Jobs are background work: a search served by this process goes first (src/lane.ts).
+      // Jobs are background work: a search served by this process goes first (src/core/lane.ts).
       return await inBackground(() => h.fn({
         key: job.id!,
         name: job.name,

@@ -1,5 +1,5 @@
-import { inBackground } from '../lane.js';
-import type { Logger } from '../log.js';
+import { inBackground } from '../core/lane.js';
+import type { Logger } from '../core/log.js';
 import {
   backoffDelay,
   checkKey,
@@ -152,7 +152,7 @@ export class InProcessQueue implements JobQueue {
     const h = this.handlers.get(e.name);
     try {
       if (!h) throw new UnrecoverableJobError(`no handler for jobs named "${e.name}"`);
-      // Jobs are background work: the searches this process serves go first (src/lane.ts).
+      // Jobs are background work: the searches this process serves go first (src/core/lane.ts).
       const result = await inBackground(() => h.fn({
         key: e.key,
         name: e.name,

@@ -1,7 +1,7 @@
-import type { Cue, Moment, Recording, RecordingMeta, RecordingStatus } from '../domain.js';
+import type { Cue, Moment, Recording, RecordingMeta, RecordingStatus } from '../core/domain.js';
 import type { Db, Queryable } from '../db/port.js';
 import { uniqueViolation } from '../db/unique.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 
 /** The unique index of recordings.checksum (migrations/010_unique_checksum.sql). */
 const CHECKSUM_INDEX = 'recordings_checksum_unique';

@@ -1,5 +1,5 @@
 import { audit } from '../auth/keys.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import type { Services } from '../services.js';
 import { mediaKeyOf } from '../storage/keys.js';
 

@@ -1,5 +1,5 @@
-import type { Cue } from '../domain.js';
-import { AppError } from '../errors.js';
+import type { Cue } from '../core/domain.js';
+import { AppError } from '../core/errors.js';
 
 export const EXPORT_FORMATS = ['vtt', 'srt', 'txt', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
-import type { Cue } from '../domain.js';
-import { AppError, TranscriptError } from '../errors.js';
+import type { Cue } from '../core/domain.js';
+import { AppError, TranscriptError } from '../core/errors.js';
 import { checkBytes, checkCues, DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './limits.js';
 import { parseSrt } from './srt.js';
 import { parseVtt } from './vtt.js';

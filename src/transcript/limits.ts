@@ -1,5 +1,5 @@
-import type { Cue } from '../domain.js';
-import { AppError, TranscriptError } from '../errors.js';
+import type { Cue } from '../core/domain.js';
+import { AppError, TranscriptError } from '../core/errors.js';
 
 /**
  * What one transcript may hold. The bounds keep parsing, moment building and indexing of a single upload within

@@ -1,5 +1,5 @@
-import type { Cue } from '../domain.js';
-import { TranscriptError } from '../errors.js';
+import type { Cue } from '../core/domain.js';
+import { TranscriptError } from '../core/errors.js';
 import { countWords, DEFAULT_TRANSCRIPT_LIMITS, tooManyCues, tooManyWords, type TranscriptLimits } from './limits.js';
 import { splitByVoice, type Utterance } from './vtt.js';
 

@@ -1,7 +1,7 @@
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
-import type { Cue, Word } from '../domain.js';
-import { TranscriptError } from '../errors.js';
+import type { Cue, Word } from '../core/domain.js';
+import { TranscriptError } from '../core/errors.js';
 import { DEFAULT_TRANSCRIPT_LIMITS, tooManyCues, type TranscriptLimits } from './limits.js';
 import { normalizeText } from './vtt.js';
 

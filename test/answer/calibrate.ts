@@ -24,13 +24,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/services.js';
 import { ingestTranscript } from '../../ingest/transcript.js';
 import { retrieveExcerpts } from '../../src/answer/retrieve.js';
 import { isClaim, isSupported, supportSignals, type Source, type SupportSignals } from '../../src/answer/verify.js';
-import type { Moment } from '../../src/domain.js';
+import type { Moment } from '../../src/core/domain.js';
 import { splitSentences } from '../../src/answer/text.js';
 
 const DEV = path.resolve(import.meta.dirname, '../../../shared/eval/dev');

@@ -6,7 +6,7 @@ import { OpenAiAsrEngine } from '../../ingest/audio/asr/openai.js';
 import { PocketsphinxEngine, parseContinuousOutput, parseJsonOutput } from '../../ingest/audio/asr/pocketsphinx.js';
 import { WhisperEngine, findWhisperFiles } from '../../ingest/audio/asr/whisper.js';
 import { decodeRange } from '../../ingest/audio/decode.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { JFK_WAV } from './helpers.js';
 
 async function error(p: Promise<unknown> | (() => unknown)): Promise<AppError> {

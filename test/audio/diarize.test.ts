@@ -5,7 +5,7 @@ import { BasicDiarizer } from '../../ingest/audio/diarize/basic.js';
 import { diarizationError, hungarianMax, parseRttm, readRttm, readUem } from '../../ingest/audio/diarize/der.js';
 import { sherpaModelPaths } from '../../ingest/audio/diarize/sherpa.js';
 import { StreamingVad } from '../../ingest/audio/vad.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { DIAR } from './helpers.js';
 
 async function diarize(file: string, numSpeakers?: number) {

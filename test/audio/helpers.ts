@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { ffmpegPath } from '../../ingest/audio/decode.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 
 export const SHARED = path.resolve(import.meta.dirname, '../../../shared/audio');
 export const JFK_WAV = path.join(SHARED, 'jfk.wav');

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PocketsphinxEngine } from '../../ingest/audio/asr/pocketsphinx.js';
 import { type DecodeFailure, decodeRange, encodeWav, ffmpegPath, looksLikeMedia, probeMedia } from '../../ingest/audio/decode.js';
 import { transcribeMedia } from '../../ingest/audio/transcribe.js';
-import { AppError, type ErrorCode } from '../../src/errors.js';
+import { AppError, type ErrorCode } from '../../src/core/errors.js';
 import { failure, JFK_MP3, JFK_WAV, tmpDir } from './helpers.js';
 
 const dir = tmpDir('hostile-');

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSocketPath, sendAdmin, serveAdmin } from '../../src/auth/admin.js';
 import { KeyStore } from '../../src/auth/keys.js';
 import { openDatabase, type Db } from '../../src/db/index.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/core/log.js';
 
 describe('the admin socket', () => {
   let dir: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { decodeRange, SAMPLE_RATE } from '../../ingest/audio/decode.js';
 import type { AsrEngine, AsrResult } from '../../ingest/audio/asr/port.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { JFK_WAV } from '../audio/helpers.js';
 import { contractCase, type Skips } from './cases.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { encodeWav, SAMPLE_RATE } from '../../ingest/audio/decode.js';
 import type { Turn } from '../../ingest/audio/diarize/assign.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { DIAR, tmpDir } from '../audio/helpers.js';
 import { contractCase, type Skips } from './cases.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import type { VectorIndex, VectorItem } from '../../src/store/vector/port.js';
 import { contractCase, type Skips } from './cases.js';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { WalCheckpointer } from '../../src/db/checkpoint.js';
 import { openPglite } from '../../src/db/pglite.js';
 import type { Db } from '../../src/db/port.js';

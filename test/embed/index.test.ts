@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { CachedEmbedder, createEmbedder, OnnxEmbedder, OpenAIEmbedder, UseEmbedder } from '../../src/embed/index.js';
 
 describe('createEmbedder', () => {

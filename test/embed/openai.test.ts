@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { OpenAIEmbedder } from '../../src/embed/openai.js';
 import { dot } from '../../src/embed/vector.js';
 import { closedPort } from './fixtures/closed-port.js';

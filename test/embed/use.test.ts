@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { UseEmbedder } from '../../src/embed/use.js';
 import { dot } from '../../src/embed/vector.js';
 import { embedderContract } from '../contract/embedder.contract.js';

@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ingestTranscript } from '../../ingest/transcript.js';
-import { loadConfig } from '../../src/config.js';
-import type { RecordingMeta } from '../../src/domain.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig } from '../../src/core/config.js';
+import type { RecordingMeta } from '../../src/core/domain.js';
+import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/services.js';
 
 const OLD = [

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/core/log.js';
 import { BullMqQueue } from '../../src/jobs/bullmq.js';
 import { queueContract } from './contract.js';
 

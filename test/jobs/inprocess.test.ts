@@ -1,4 +1,4 @@
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/core/log.js';
 import { InProcessQueue } from '../../src/jobs/inprocess.js';
 import { queueContract } from './contract.js';
 

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Client } from '@elastic/elasticsearch';
 import MockModule from '@elastic/elasticsearch-mock';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { ElasticsearchLexicalIndex } from '../../src/store/lexical/elasticsearch.js';
 import type { LexicalDoc } from '../../src/store/lexical/port.js';
 

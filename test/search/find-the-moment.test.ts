@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/services.js';
 import { ingestManifest } from '../../ingest/bulk.js';
 import { ingestTranscript } from '../../ingest/transcript.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { copyBlob, createBlobStore, moveBlob } from '../../src/storage/index.js';
 import { S3BlobStore } from '../../src/storage/s3.js';
 import { startLoopbackS3, type LoopbackS3 } from '../helpers/s3.js';

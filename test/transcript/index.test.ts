@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, TranscriptError } from '../../src/errors.js';
+import { AppError, TranscriptError } from '../../src/core/errors.js';
 import { detectFormat, parseTranscript } from '../../src/transcript/index.js';
 
 const VTT = 'WEBVTT\n\n00:01.000 --> 00:02.000\n<v A>hi\n';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildMoments } from '../../ingest/moments.js';
-import { TranscriptError } from '../../src/errors.js';
+import { TranscriptError } from '../../src/core/errors.js';
 import { MAX_MARKUP_DEPTH, parseTranscript, parseVtt } from '../../src/transcript/index.js';
 
 const clock = (s: number) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TranscriptError } from '../../src/errors.js';
+import { TranscriptError } from '../../src/core/errors.js';
 import { parseTranscript } from '../../src/transcript/index.js';
 
 function errorOf(fn: () => unknown): TranscriptError {

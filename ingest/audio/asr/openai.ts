@@ -7,12 +7,12 @@
  * server's own `probability` per word is used when it sends one. Uploads are capped at 25 MB (OpenAI's limit,
  * ≈13 min of 16 kHz PCM); the chunk planner keeps far below it.
  */
-import type { Word } from '../../../src/domain.js';
-import { AppError } from '../../../src/errors.js';
-import { redactUrls, safeUrl } from '../../../src/redact.js';
+import type { Word } from '../../../src/core/domain.js';
+import { AppError } from '../../../src/core/errors.js';
+import { redactUrls, safeUrl } from '../../../src/core/redact.js';
 import { SAMPLE_RATE, encodeWav } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, spreadWords, tidyWords } from './port.js';
-import { engineSettings } from '../../../src/config.js';
+import { engineSettings } from '../../../src/core/config.js';
 
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 

@@ -14,8 +14,8 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Word } from '../../../src/domain.js';
-import { AppError } from '../../../src/errors.js';
+import type { Word } from '../../../src/core/domain.js';
+import { AppError } from '../../../src/core/errors.js';
 import { SAMPLE_RATE, encodeWav } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, round, tidyWords } from './port.js';
 

@@ -11,11 +11,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OfflineRecognizer, OfflineRecognizerResult } from 'sherpa-onnx-node';
-import type { Word } from '../../../src/domain.js';
-import { AppError } from '../../../src/errors.js';
+import type { Word } from '../../../src/core/domain.js';
+import { AppError } from '../../../src/core/errors.js';
 import { SAMPLE_RATE } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, round, spreadWords, tidyWords } from './port.js';
-import { engineSettings } from '../../../src/config.js';
+import { engineSettings } from '../../../src/core/config.js';
 
 export const DEFAULT_WHISPER_DIR = 'models/sherpa-onnx-whisper-base.en';
 

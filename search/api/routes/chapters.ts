@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { AppError } from '../../../src/errors.js';
+import { AppError } from '../../../src/core/errors.js';
 import type { Services } from '../../../src/services.js';
 import { ChapterStore } from '../../../src/store/chapters.js';
 import { deepLink } from '../../search.js';

@@ -5,8 +5,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { enqueueManifestJob, MANIFEST_JOB_KIND } from '../../../ingest/pipeline/manifest.js';
 import { confine, readManifest } from '../../../ingest/manifest.js';
 import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
-import { AppError } from '../../../src/errors.js';
-import { inBackground } from '../../../src/lane.js';
+import { AppError } from '../../../src/core/errors.js';
+import { inBackground } from '../../../src/core/lane.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../src/jobs/wait.js';
 import type { Services } from '../../../src/services.js';
 import type { AppEnv, Runtime } from '../app.js';
@@ -73,7 +73,7 @@ export function registerIngest(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtim
     const content = await readText(file);
     const base = file.name.replace(/\.[^.]+$/, '');
     const id = meta.data.id ?? slugId(meta.data.title ?? base, content);
-    // Indexing is background work even when a request waits for it: searches go first (src/lane.ts).
+    // Indexing is background work even when a request waits for it: searches go first (src/core/lane.ts).
     const out = await inBackground(() => ingestTranscript(s, {
       meta: {
         id,

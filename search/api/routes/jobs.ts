@@ -1,8 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { MEDIA_JOB_KIND, summarise, timings, type StageSummary, type Timings } from '../../../ingest/pipeline/pipeline.js';
-import { noNul } from '../../../ingest/manifest.js';
-import { AppError } from '../../../src/errors.js';
+import { noNul } from '../../../src/core/validation.js';
+import { AppError } from '../../../src/core/errors.js';
 import type { Job } from '../../../src/jobs/store.js';
 import type { Services } from '../../../src/services.js';
 import type { AppEnv, Runtime } from '../app.js';

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { noNul } from '../../../ingest/manifest.js';
-import { AppError } from '../../../src/errors.js';
+import { noNul } from '../../../src/core/validation.js';
+import { AppError } from '../../../src/core/errors.js';
 import type { Services } from '../../../src/services.js';
 import { contentTypeFor, exportTranscript } from '../../../src/transcript/export.js';
 import type { AppEnv } from '../app.js';

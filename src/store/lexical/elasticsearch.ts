@@ -1,8 +1,8 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
-import type { SearchFilters } from '../../domain.js';
-import { AppError } from '../../errors.js';
+import type { Config } from '../../core/config.js';
+import type { SearchFilters } from '../../core/domain.js';
+import { AppError } from '../../core/errors.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
 import type { LexicalDoc, LexicalHit, LexicalIndex } from './port.js';
 

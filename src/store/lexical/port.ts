@@ -1,4 +1,4 @@
-import type { SearchFilters } from '../../domain.js';
+import type { SearchFilters } from '../../core/domain.js';
 
 /** What the lexical index keeps of a moment: its text plus the fields filters need. */
 export interface LexicalDoc {

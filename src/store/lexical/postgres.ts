@@ -1,4 +1,4 @@
-import type { SearchFilters } from '../../domain.js';
+import type { SearchFilters } from '../../core/domain.js';
 import { queryByIndex } from '../../db/by-index.js';
 import type { Db, Queryable } from '../../db/port.js';
 import type { LexicalDoc, LexicalHit, LexicalIndex } from './port.js';

@@ -1,5 +1,5 @@
-import { AppError } from '../../errors.js';
-import type { SearchFilters } from '../../domain.js';
+import { AppError } from '../../core/errors.js';
+import type { SearchFilters } from '../../core/domain.js';
 import { queryByIndex } from '../../db/by-index.js';
 import type { Db, Queryable } from '../../db/port.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';

@@ -1,4 +1,4 @@
-import type { SearchFilters } from '../../domain.js';
+import type { SearchFilters } from '../../core/domain.js';
 
 export interface VectorItem {
   momentId: string;

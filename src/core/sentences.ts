@@ -1,4 +1,4 @@
-import type { Cue } from '../domain.js';
+import type { Cue } from './domain.js';
 
 /**
  * Sentences of a line of text: up to and including a run of . ! ?, except a mark followed at once by a digit,
