@@ -4,7 +4,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Job } from '../src/jobs/store.js';
 import type { Services } from '../src/services.js';
-import type { BlobStore } from '../src/storage/port.js';
+import type { BlobStore } from '../src/platform/storage/port.js';
 import { checkDuration, probeMedia } from './audio/decode.js';
 import { storeMedia } from './media.js';
 import { readManifest, type ManifestProblem, type ManifestRow } from './manifest.js';

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Config } from './core/config.js';
 import { AppError } from './core/errors.js';
-import { ArchiveLockedError } from './db/index.js';
+import { ArchiveLockedError } from './platform/db/index.js';
 import { createLogger } from './core/log.js';
 import type { ServiceOptions, Services } from './services.js';
 import { isoDate } from './core/validation.js';

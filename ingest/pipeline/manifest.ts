@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { JobQueue } from '../../src/jobs/queue.js';
-import { UnrecoverableJobError } from '../../src/jobs/queue.js';
+import type { JobQueue } from '../../src/platform/queue/queue.js';
+import { UnrecoverableJobError } from '../../src/platform/queue/queue.js';
 import type { JobStore } from '../../src/jobs/store.js';
 import type { Services } from '../../src/services.js';
 import { countRow, ingestManifest, mediaRowOutcome, type BulkSummary } from '../bulk.js';

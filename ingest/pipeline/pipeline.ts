@@ -25,11 +25,11 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { Cue, Moment, RecordingMeta } from '../../src/core/domain.js';
 import { AppError } from '../../src/core/errors.js';
 import type { Embedder } from '../../src/embed/port.js';
-import type { JobQueue, QueueJob } from '../../src/jobs/queue.js';
-import { UnrecoverableJobError, errorMessage } from '../../src/jobs/queue.js';
+import type { JobQueue, QueueJob } from '../../src/platform/queue/queue.js';
+import { UnrecoverableJobError, errorMessage } from '../../src/platform/queue/queue.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';
 import type { Services } from '../../src/services.js';
-import type { BlobStore } from '../../src/storage/port.js';
+import type { BlobStore } from '../../src/platform/storage/port.js';
 import { createAsrEngine } from '../audio/asr/index.js';
 import type { AsrEngine, AsrResult } from '../audio/asr/port.js';
 import type { Chunk } from '../audio/chunk.js';
@@ -388,7 +388,7 @@ export class MediaPipeline {
     qj: QueueJob<StageData>,
     stage: StageName,
     fn: (job: Job, payload: MediaJobPayload, part: number, progress: (f: number) => Promise<void>) => Promise<T>,
-    alsoInTx?: (tx: import('../../src/db/port.js').Queryable, job: Job, out: T) => Promise<void>,
+    alsoInTx?: (tx: import('../../src/platform/db/port.js').Queryable, job: Job, out: T) => Promise<void>,
   ): Promise<unknown> {
     const { jobId, part } = qj.data;
     const job = await this.jobs.get(jobId);

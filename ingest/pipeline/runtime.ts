@@ -1,7 +1,7 @@
 import os from 'node:os';
-import { createQueue } from '../../src/jobs/index.js';
-import { InProcessQueue } from '../../src/jobs/inprocess.js';
-import type { JobQueue } from '../../src/jobs/queue.js';
+import { createQueue } from '../../src/platform/queue/index.js';
+import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
+import type { JobQueue } from '../../src/platform/queue/queue.js';
 import { JobStore } from '../../src/jobs/store.js';
 import type { Services } from '../../src/services.js';
 import type { AsrEngine } from '../audio/asr/port.js';

@@ -1,7 +1,7 @@
 import type { RecordingMeta } from '../../src/core/domain.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';
-import { uniqueViolation } from '../../src/db/unique.js';
-import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/jobs/wait.js';
+import { uniqueViolation } from '../../src/platform/db/unique.js';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/platform/queue/wait.js';
 import type { Services } from '../../src/services.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
 import { STAGES } from './store.js';

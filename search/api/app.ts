@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { KeyStore, type ApiKey } from '../../src/auth/keys.js';
 import { AppError } from '../../src/core/errors.js';
 import { asQueryWork } from '../../src/core/lane.js';
-import { Metrics } from '../../src/metrics.js';
+import { Metrics } from '../../src/platform/metrics.js';
 import { asrEngineName } from '../../ingest/audio/asr/index.js';
 import { authenticate, identify, sameOrigin, type Identity } from './auth.js';
 import { addressOf, Limiter, rateLimit, StreamSlots, streamCap } from './limits.js';
@@ -86,7 +86,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms), key: key?.id }, 'request');
   });
   // Searches, answers and pages are query-time work from arrival to answer: the embedded database holds
-  // ingest statements back meanwhile (src/db/lanes.ts). Event streams and media stay open for minutes and are
+  // ingest statements back meanwhile (src/platform/db/lanes.ts). Event streams and media stay open for minutes and are
   // not; neither are uploads and other writes.
   app.use((c, next) => (isQueryWork(c.req.method, c.req.path) ? asQueryWork(next) : next()));
   const limits = rateLimit({

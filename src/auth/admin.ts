@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Queryable } from '../db/port.js';
+import type { Queryable } from '../platform/db/port.js';
 import { AppError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { KeyStore, ROLES, auditLog } from './keys.js';
 
 /**
  * The `keys` and `audit` commands as requests, so that they run the same way in the CLI's own process or, when
- * a server owns the embedded database (src/db/owner.ts), inside that server: sent over a Unix socket under
+ * a server owns the embedded database (src/platform/db/owner.ts), inside that server: sent over a Unix socket under
  * DATA_DIR that only the archive's user can open (mode 0600 in a 0700 folder), one JSON line each way.
  */
 export const AdminRequest = z.discriminatedUnion('op', [

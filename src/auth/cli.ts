@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../core/config.js';
-import { ArchiveLockedError, openDatabase } from '../db/index.js';
+import { ArchiveLockedError, openDatabase } from '../platform/db/index.js';
 import { AppError } from '../core/errors.js';
 import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
 import { KeyStore, ROLES, type Role } from './keys.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/port.js';
+import type { Db } from '../platform/db/port.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 

@@ -1,7 +1,7 @@
 import { audit } from '../auth/keys.js';
 import { AppError } from '../core/errors.js';
 import type { Services } from '../services.js';
-import { mediaKeyOf } from '../storage/keys.js';
+import { mediaKeyOf } from '../platform/storage/keys.js';
 
 export interface PurgeReport {
   id: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitMediaIngest } from '../../ingest/pipeline/submit.js';
 import { KeyStore } from '../../src/auth/keys.js';
-import { mediaKey } from '../../src/storage/index.js';
+import { mediaKey } from '../../src/platform/storage/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const jfk = fs.readFileSync(path.resolve(__dirname, '../../../shared/audio/jfk.wav'));

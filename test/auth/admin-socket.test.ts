@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSocketPath, sendAdmin, serveAdmin } from '../../src/auth/admin.js';
 import { KeyStore } from '../../src/auth/keys.js';
-import { openDatabase, type Db } from '../../src/db/index.js';
+import { openDatabase, type Db } from '../../src/platform/db/index.js';
 import { createLogger } from '../../src/core/log.js';
 
 describe('the admin socket', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.js';
-import { openPostgres } from '../../src/db/postgres.js';
-import type { Db } from '../../src/db/port.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import { openPostgres } from '../../src/platform/db/postgres.js';
+import type { Db } from '../../src/platform/db/port.js';
 import { ArchiveStore } from '../../src/store/archive.js';
 import { ChapterStore } from '../../src/store/chapters.js';
 import { createScratchDatabase } from '../helpers/postgres.js';

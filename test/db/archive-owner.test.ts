@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
-import { openDatabase } from '../../src/db/index.js';
+import { openDatabase } from '../../src/platform/db/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

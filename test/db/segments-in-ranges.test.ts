@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.js';
-import type { Db } from '../../src/db/port.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import type { Db } from '../../src/platform/db/port.js';
 import { ArchiveStore } from '../../src/store/archive.js';
 import { STORE_DATABASES } from '../helpers/postgres.js';
 

@@ -11,7 +11,7 @@ import { pcmKeyOf } from '../../ingest/pipeline/pipeline.js';
 import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
 import { sha256File, submitMedia } from '../../ingest/pipeline/submit.js';
 import { loadConfig } from '../../src/core/config.js';
-import { InProcessQueue } from '../../src/jobs/inprocess.js';
+import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/services.js';
 import { countFfmpegDecodes, failure, JFK_WAV, lyingFlac } from '../audio/helpers.js';

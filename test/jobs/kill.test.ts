@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
 import { sha256File, submitMedia } from '../../ingest/pipeline/submit.js';
 import { loadConfig } from '../../src/core/config.js';
-import { BullMqQueue } from '../../src/jobs/bullmq.js';
+import { BullMqQueue } from '../../src/platform/queue/bullmq.js';
 import type { Job } from '../../src/jobs/store.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/services.js';

@@ -12,7 +12,7 @@ import { UNKNOWN_SPEAKER } from '../../ingest/audio/diarize/assign.js';
 import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
 import { sha256File, submitMedia } from '../../ingest/pipeline/submit.js';
 import { loadConfig } from '../../src/core/config.js';
-import { InProcessQueue } from '../../src/jobs/inprocess.js';
+import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
 import type { Job } from '../../src/jobs/store.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/services.js';

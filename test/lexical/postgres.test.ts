@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
-import { migrate } from '../../src/db/migrate.js';
-import type { Db } from '../../src/db/port.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import type { Db } from '../../src/platform/db/port.js';
 import { PostgresLexicalIndex } from '../../src/store/lexical/postgres.js';
 import { describeLexicalContract } from '../contract/lexical-contract.js';
 import { buildMoments } from '../../ingest/moments.js';

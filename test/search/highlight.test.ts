@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
-import type { Db } from '../../src/db/port.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import type { Db } from '../../src/platform/db/port.js';
 import { highlight } from '../../search/highlight.js';
 import { parseTranscript } from '../../src/transcript/index.js';
 import { devTranscript } from '../helpers/server.js';

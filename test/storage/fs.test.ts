@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
-import { createBlobStore, FsBlobStore, moveBlob } from '../../src/storage/index.js';
+import { createBlobStore, FsBlobStore, moveBlob } from '../../src/platform/storage/index.js';
 import { blobStoreContract } from './contract.js';
 
 let root = '';

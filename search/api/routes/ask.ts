@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { cached } from '../../../src/cache/index.js';
+import { cached } from '../../../src/platform/cache/index.js';
 import { AppError } from '../../../src/core/errors.js';
 import type { Services } from '../../../src/services.js';
 import { createLlm } from '../../../src/answer/llm/index.js';

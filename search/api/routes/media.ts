@@ -15,7 +15,7 @@ import type { RecordingMeta } from '../../../src/core/domain.js';
 import { AppError } from '../../../src/core/errors.js';
 import type { Job } from '../../../src/jobs/store.js';
 import type { Services } from '../../../src/services.js';
-import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../src/storage/index.js';
+import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../src/platform/storage/index.js';
 import { ChecksumTakenError, type StoredRecording } from '../../../src/store/archive.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { blank, ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';

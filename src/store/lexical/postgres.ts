@@ -1,6 +1,6 @@
 import type { SearchFilters } from '../../core/domain.js';
-import { queryByIndex } from '../../db/by-index.js';
-import type { Db, Queryable } from '../../db/port.js';
+import { queryByIndex } from '../../platform/db/by-index.js';
+import type { Db, Queryable } from '../../platform/db/port.js';
 import type { LexicalDoc, LexicalHit, LexicalIndex } from './port.js';
 
 /**

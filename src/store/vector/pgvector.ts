@@ -1,7 +1,7 @@
 import { AppError } from '../../core/errors.js';
 import type { SearchFilters } from '../../core/domain.js';
-import { queryByIndex } from '../../db/by-index.js';
-import type { Db, Queryable } from '../../db/port.js';
+import { queryByIndex } from '../../platform/db/by-index.js';
+import type { Db, Queryable } from '../../platform/db/port.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
 import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from './port.js';
 

@@ -10,8 +10,8 @@ import { jsonRows, jsonRowsSql } from './rows.js';
 /**
  * Embedded Postgres (WASM) with pgvector. `dir` undefined means in-memory (tests).
  * PGlite is single-connection: it queues calls itself, and a transaction holds the connection; query-time calls
- * go ahead of background ones (src/db/lanes.ts).
- * A directory on disk has one owner at a time (src/db/owner.ts): while this process has it open, another
+ * go ahead of background ones (src/platform/db/lanes.ts).
+ * A directory on disk has one owner at a time (src/platform/db/owner.ts): while this process has it open, another
  * opener gets `archive_locked` naming this one.
  */
 export async function openPglite(

@@ -1,5 +1,5 @@
-import { inBackground } from '../core/lane.js';
-import type { Logger } from '../core/log.js';
+import { inBackground } from '../../core/lane.js';
+import type { Logger } from '../../core/log.js';
 import {
   backoffDelay,
   checkKey,

@@ -7,7 +7,7 @@ import { protocol, type PGlite } from '@electric-sql/pglite';
  * call, and once Postgres settles on a generic plan (after five custom ones, when it costs no more) it is not
  * planned again (what that saves a search is in BENCHMARKS.md, "Design notes: the cost of a search").
  *
- * Only for statements whose result is one column holding one JSON value per row (src/db/rows.ts), so the
+ * Only for statements whose result is one column holding one JSON value per row (src/platform/db/rows.ts), so the
  * rows need no type-directed parsing: each row's field is handed back as its text, for jsonRows to parse.
  * Parameters are serialised as PGlite does it, by the types Postgres inferred for them (arrays as array
  * literals).
