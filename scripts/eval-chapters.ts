@@ -12,7 +12,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { loadConfig } from '../src/core/config.js';
-import { createEmbedder } from '../src/embed/index.js';
+import { createEmbedder } from '../src/indexes/embed/index.js';
 import type { Cue, Moment } from '../src/core/domain.js';
 import { parseTranscript } from '../src/transcript/index.js';
 import { buildMoments } from '../ingest/moments.js';

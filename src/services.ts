@@ -1,17 +1,17 @@
 import type { Config } from './core/config.js';
 import { openDatabase, type Db } from './platform/db/index.js';
-import { createEmbedder } from './embed/index.js';
-import type { Embedder } from './embed/port.js';
+import { createEmbedder } from './indexes/embed/index.js';
+import type { Embedder } from './core/embedder.js';
 import { createCache, offCache, type Cache } from './platform/cache/index.js';
 import { createLogger, type Logger } from './core/log.js';
 import { ArchiveStore } from './store/archive.js';
-import { ElasticsearchLexicalIndex } from './store/lexical/elasticsearch.js';
-import type { LexicalIndex } from './store/lexical/port.js';
-import { PostgresLexicalIndex } from './store/lexical/postgres.js';
-import { PgVectorIndex } from './store/vector/pgvector.js';
+import { ElasticsearchLexicalIndex } from './indexes/lexical/elasticsearch.js';
+import type { LexicalIndex } from './core/lexical-index.js';
+import { PostgresLexicalIndex } from './indexes/lexical/postgres.js';
+import { PgVectorIndex } from './indexes/vector/pgvector.js';
 import { closeBlobStore, createBlobStore } from './platform/storage/index.js';
 import type { BlobStore } from './platform/storage/port.js';
-import type { VectorIndex } from './store/vector/port.js';
+import type { VectorIndex } from './core/vector-index.js';
 
 /** Everything a request or an ingest needs, wired from config. One per process. */
 export interface Services {

@@ -24,7 +24,7 @@ import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Cue, Moment, RecordingMeta } from '../../src/core/domain.js';
 import { AppError } from '../../src/core/errors.js';
-import type { Embedder } from '../../src/embed/port.js';
+import type { Embedder } from '../../src/core/embedder.js';
 import type { JobQueue, QueueJob } from '../../src/platform/queue/queue.js';
 import { UnrecoverableJobError, errorMessage } from '../../src/platform/queue/queue.js';
 import type { Job, JobStore } from '../../src/jobs/store.js';

@@ -1,4 +1,4 @@
-import type { Embedder } from '../embed/port.js';
+import type { Embedder } from '../core/embedder.js';
 import type { Excerpt } from './retrieve.js';
 import { cosine } from '../core/math.js';
 import { contentStems, coverage, splitSentences, transcriptSentences, words } from './text.js';

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /**
  * Which kind of work the current call chain is: query-time (searches, answers, page views: the default) or
  * background (ingest, jobs). Shared engines read it to serve query-time work first: the embedder pool takes a
- * query's batches before any queued ingest batch (src/embed/use.ts), and the embedded database lets a query's
+ * query's batches before any queued ingest batch (src/indexes/embed/use.ts), and the embedded database lets a query's
  * statements in before the next background statement (src/platform/db/lanes.ts). It follows the async call chain, so
  * nothing between the job runner and the engines has to pass it on.
  */

@@ -62,7 +62,7 @@ describe('the built service', () => {
   });
 
   it('ships the embedder worker script beside the embedder', () => {
-    expect(fs.existsSync(path.join(out, 'src/embed/use-worker.mjs'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'src/indexes/embed/use-worker.mjs'))).toBe(true);
   });
 
   it('answers --help without tsx', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors.js';
-import { detectPooling, OnnxEmbedder } from '../../src/embed/onnx.js';
+import { detectPooling, OnnxEmbedder } from '../../src/indexes/embed/onnx.js';
 import { writeTinyBert } from './fixtures/tiny-bert.js';
 import { embedderContract } from '../contract/embedder.contract.js';
 

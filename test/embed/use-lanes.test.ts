@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CachedEmbedder } from '../../src/embed/cache.js';
-import { UseEmbedder } from '../../src/embed/use.js';
+import { CachedEmbedder } from '../../src/indexes/embed/cache.js';
+import { UseEmbedder } from '../../src/indexes/embed/use.js';
 import { inBackground } from '../../src/core/lane.js';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/platform/db/pglite.js';
 import { migrate } from '../../src/platform/db/migrate.js';
 import type { Db } from '../../src/platform/db/port.js';
-import { PostgresLexicalIndex } from '../../src/store/lexical/postgres.js';
+import { PostgresLexicalIndex } from '../../src/indexes/lexical/postgres.js';
 import { describeLexicalContract } from '../contract/lexical-contract.js';
 import { buildMoments } from '../../ingest/moments.js';
 import { indexedText } from '../../ingest/transcript.js';

@@ -7,7 +7,7 @@ import { currentLane, queryWorkRunning } from '../../core/lane.js';
  * flight (a search from its request's arrival to its answer, src/core/lane.ts asQueryWork, or any query-time
  * statement) and no query-time statement has finished for `quietMs`, so a search waits at most for the one
  * background statement already running; background writers keep their statements short for that reason
- * (src/store/vector/pgvector.ts). `maxWaitMs` bounds how long background work defers to a steady stream of
+ * (src/indexes/vector/pgvector.ts). `maxWaitMs` bounds how long background work defers to a steady stream of
  * queries, so an ingest still moves under load.
  *
  * Every background statement first yields to the event loop. PGlite runs a statement synchronously and

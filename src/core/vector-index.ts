@@ -1,4 +1,4 @@
-import type { SearchFilters } from '../../core/domain.js';
+import type { SearchFilters } from './domain.js';
 
 export interface VectorItem {
   momentId: string;
@@ -20,7 +20,7 @@ export interface EmbeddingModelInfo {
   dim: number;
 }
 
-/** Nearest-neighbour search over moment embeddings. Adapter: `pgvector.ts` (PGlite or a server). */
+/** Nearest-neighbour search over moment embeddings. Adapter: `src/indexes/vector/pgvector.ts` (PGlite or a server). */
 export interface VectorIndex {
   /** Binds the index to a model; a different stored model raises AppError('embedding_model_mismatch'). */
   init(model: EmbeddingModelInfo): Promise<void>;

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../core/errors.js';
-import { currentLane, type Lane } from '../core/lane.js';
-import type { Embedder } from './port.js';
+import { AppError } from '../../core/errors.js';
+import { currentLane, type Lane } from '../../core/lane.js';
+import type { Embedder } from '../../core/embedder.js';
 
 /**
  * Universal Sentence Encoder (lite, 512-d) through `@energetic-ai/embeddings`, run in a pool of worker threads.

@@ -4,7 +4,7 @@ import type { Config } from '../../core/config.js';
 import type { SearchFilters } from '../../core/domain.js';
 import { AppError } from '../../core/errors.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
-import type { LexicalDoc, LexicalHit, LexicalIndex } from './port.js';
+import type { LexicalDoc, LexicalHit, LexicalIndex } from '../../core/lexical-index.js';
 
 export interface ElasticsearchLexicalOptions {
   /** A ready client (tests pass one built on the mock connection); it is then the caller's to close. */

@@ -1,7 +1,7 @@
 import type { SearchFilters } from '../../core/domain.js';
 import { queryByIndex } from '../../platform/db/by-index.js';
 import type { Db, Queryable } from '../../platform/db/port.js';
-import type { LexicalDoc, LexicalHit, LexicalIndex } from './port.js';
+import type { LexicalDoc, LexicalHit, LexicalIndex } from '../../core/lexical-index.js';
 
 /**
  * Okapi BM25 computed in SQL over Postgres' English Snowball analyser:

@@ -1,4 +1,4 @@
-import type { SearchFilters } from '../../core/domain.js';
+import type { SearchFilters } from './domain.js';
 
 /** What the lexical index keeps of a moment: its text plus the fields filters need. */
 export interface LexicalDoc {
@@ -17,7 +17,7 @@ export interface LexicalHit {
   score: number;
 }
 
-/** A BM25 index over moments. Adapters: `postgres.ts` (embedded, SQL) and `elasticsearch.ts`. */
+/** A BM25 index over moments. Adapters: `src/indexes/lexical/postgres.ts` (embedded, SQL) and `elasticsearch.ts`. */
 export interface LexicalIndex {
   readonly engine: 'postgres' | 'elasticsearch';
   init(): Promise<void>;

@@ -3,7 +3,7 @@ import type { SearchFilters } from '../../core/domain.js';
 import { queryByIndex } from '../../platform/db/by-index.js';
 import type { Db, Queryable } from '../../platform/db/port.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
-import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from './port.js';
+import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from '../../core/vector-index.js';
 
 const MODEL_KEY = 'embedding_model';
 /** Rows per transaction on PGlite: a few hundred milliseconds of HNSW inserts, the longest a search waits. */

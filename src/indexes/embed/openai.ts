@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { redactUrls, urlHost } from '../core/redact.js';
-import { AppError } from '../core/errors.js';
-import type { Embedder } from './port.js';
+import { redactUrls, urlHost } from '../../core/redact.js';
+import { AppError } from '../../core/errors.js';
+import type { Embedder } from '../../core/embedder.js';
 import { l2normalise } from './vector.js';
 
 /** Any OpenAI-compatible `/embeddings` endpoint: OpenAI itself, or a local server (llama.cpp, vLLM, TEI, Ollama...). */
