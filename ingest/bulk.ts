@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { Job } from '../src/jobs/store.js';
-import type { Services } from '../src/services.js';
+import type { Job } from '../src/archive/jobs.js';
+import type { Services } from '../src/archive/services.js';
 import type { BlobStore } from '../src/platform/storage/port.js';
 import { checkDuration, probeMedia } from './audio/decode.js';
 import { storeMedia } from './media.js';
@@ -11,7 +11,7 @@ import { readManifest, type ManifestProblem, type ManifestRow } from './manifest
 import type { JobRuntime } from './pipeline/runtime.js';
 import { submitMedia, type SubmitRuntime } from './pipeline/submit.js';
 import { ingestTranscript } from './transcript.js';
-import { ChecksumTakenError } from '../src/store/archive.js';
+import { ChecksumTakenError } from '../src/archive/archive.js';
 
 export interface BulkSummary {
   total: number;

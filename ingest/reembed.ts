@@ -1,5 +1,5 @@
 import { AppError } from '../src/core/errors.js';
-import type { Services } from '../src/services.js';
+import type { Services } from '../src/archive/services.js';
 import { indexedText } from './transcript.js';
 
 /** Drops every vector and embeds each recording's moments again with the configured model. */

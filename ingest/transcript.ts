@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cue, Moment, RecordingMeta } from '../src/core/domain.js';
 import { parseTranscript, type TranscriptLimits } from '../src/transcript/index.js';
-import type { Services } from '../src/services.js';
+import type { Services } from '../src/archive/services.js';
 import { storeChapters } from './chapters/index.js';
 import { buildMoments, type MomentSettings } from './moments.js';
 

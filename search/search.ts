@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SearchFilters, SearchMode } from '../src/core/domain.js';
 import { AppError } from '../src/core/errors.js';
 import { QEMB_NAMESPACE } from '../src/platform/cache/index.js';
-import type { Services } from '../src/services.js';
+import type { Services } from '../src/archive/services.js';
 import { parseTemporal } from '../src/query/temporal.js';
 import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
 import { detectSpeaker, withoutLabel, type SpeakerMatch } from './speakers.js';

@@ -1,10 +1,11 @@
 import type { Config } from './core/config.js';
+import type { Services } from './archive/services.js';
 import { openDatabase, type Db } from './platform/db/index.js';
 import { createEmbedder } from './indexes/embed/index.js';
 import type { Embedder } from './core/embedder.js';
 import { createCache, offCache, type Cache } from './platform/cache/index.js';
 import { createLogger, type Logger } from './core/log.js';
-import { ArchiveStore } from './store/archive.js';
+import { ArchiveStore } from './archive/archive.js';
 import { ElasticsearchLexicalIndex } from './indexes/lexical/elasticsearch.js';
 import type { LexicalIndex } from './core/lexical-index.js';
 import { PostgresLexicalIndex } from './indexes/lexical/postgres.js';
@@ -13,21 +14,7 @@ import { closeBlobStore, createBlobStore } from './platform/storage/index.js';
 import type { BlobStore } from './platform/storage/port.js';
 import type { VectorIndex } from './core/vector-index.js';
 
-/** Everything a request or an ingest needs, wired from config. One per process. */
-export interface Services {
-  cfg: Config;
-  log: Logger;
-  db: Db;
-  archive: ArchiveStore;
-  lexical: LexicalIndex;
-  /** null when EMBEDDINGS=none: search runs BM25 only. */
-  embedder: Embedder | null;
-  vectors: VectorIndex | null;
-  cache: Cache;
-  /** Media files and pipeline artefacts (STORAGE: DATA_DIR/blobs or S3). */
-  blobs: BlobStore;
-  close(): Promise<void>;
-}
+export type { Services };
 
 export interface ServiceOptions {
   logger?: Logger;

@@ -1,6 +1,6 @@
 import type { Cue, Moment } from '../../src/core/domain.js';
-import type { Services } from '../../src/services.js';
-import { ChapterStore } from '../../src/store/chapters.js';
+import type { Services } from '../../src/archive/services.js';
+import { ChapterStore } from '../../src/archive/chapters.js';
 import { segmentChapters, type Chapter, type ChapterParams, type PassageVector } from './segment.js';
 
 export { segmentChapters, DEFAULT_CHAPTER_PARAMS, type Chapter, type ChapterParams } from './segment.js';

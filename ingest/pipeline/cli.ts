@@ -1,14 +1,14 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { RecordingMeta } from '../../src/core/domain.js';
-import type { Job } from '../../src/jobs/store.js';
-import type { Services } from '../../src/services.js';
+import type { Job } from '../../src/archive/jobs.js';
+import type { Services } from '../../src/archive/services.js';
 import { summarise, timings, type StageSummary, type Timings } from './pipeline.js';
 import { checkDuration, probeMedia } from '../audio/decode.js';
 import { storeMedia } from '../media.js';
 import { createLocalRuntime } from './runtime.js';
 import { submitMedia } from './submit.js';
-import { STAGES } from './store.js';
+import { STAGES } from '../../src/archive/stages.js';
 
 /**
  * `cli ingest <audio>`: the same job graph as the API, run in this process (whatever JOB_QUEUE says), with a

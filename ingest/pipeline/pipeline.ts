@@ -27,8 +27,8 @@ import { AppError } from '../../src/core/errors.js';
 import type { Embedder } from '../../src/core/embedder.js';
 import type { JobQueue, QueueJob } from '../../src/platform/queue/queue.js';
 import { UnrecoverableJobError, errorMessage } from '../../src/platform/queue/queue.js';
-import type { Job, JobStore } from '../../src/jobs/store.js';
-import type { Services } from '../../src/services.js';
+import type { Job, JobStore } from '../../src/archive/jobs.js';
+import type { Services } from '../../src/archive/services.js';
 import type { BlobStore } from '../../src/platform/storage/port.js';
 import { createAsrEngine } from '../audio/asr/index.js';
 import type { AsrEngine, AsrResult } from '../audio/asr/port.js';
@@ -50,7 +50,7 @@ import {
 import type { Region } from '../audio/vad.js';
 import { buildMoments } from '../moments.js';
 import { indexContent, indexedText, momentSettings } from '../transcript.js';
-import { STAGES, StageStore, type StageName, type StageRow } from './store.js';
+import { STAGES, StageStore, type StageName, type StageRow } from '../../src/archive/stages.js';
 import type { Webhooks } from './webhook.js';
 
 export const MEDIA_JOB_KIND = 'ingest-media';

@@ -1,10 +1,10 @@
 import type { RecordingMeta } from '../../src/core/domain.js';
-import type { Job, JobStore } from '../../src/jobs/store.js';
+import type { Job, JobStore } from '../../src/archive/jobs.js';
 import { uniqueViolation } from '../../src/platform/db/unique.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../src/platform/queue/wait.js';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/archive/services.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
-import { STAGES } from './store.js';
+import { STAGES } from '../../src/archive/stages.js';
 import { engineSettings } from '../../src/core/config.js';
 
 /** What submitting needs from the runtime (search/api/app.ts Runtime has it). */

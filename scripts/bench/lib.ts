@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { serve } from '@hono/node-server';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/archive/services.js';
 import { createApp } from '../../search/api/app.js';
 
 export interface Measurement {

@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { KeyStore, type ApiKey } from '../../src/auth/keys.js';
+import { KeyStore, type ApiKey } from '../../src/archive/keys.js';
 import { AppError } from '../../src/core/errors.js';
 import { asQueryWork } from '../../src/core/lane.js';
 import { Metrics } from '../../src/platform/metrics.js';
@@ -14,7 +14,7 @@ import { addressOf, Limiter, rateLimit, StreamSlots, streamCap } from './limits.
 import { registerAdmin } from './routes/admin.js';
 import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
 import type { Logger } from '../../src/core/log.js';
-import type { Services } from '../../src/services.js';
+import type { Services } from '../../src/archive/services.js';
 import { registerAsk } from './routes/ask.js';
 import { registerChapters } from './routes/chapters.js';
 import { registerIngest } from './routes/ingest.js';

@@ -1,8 +1,8 @@
 import type { Cue, SearchFilters } from '../core/domain.js';
-import type { Services } from '../services.js';
+import type { Services } from '../archive/services.js';
 import { joinOverlapping } from '../../search/fusion.js';
 import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../../search/search.js';
-import type { MomentWithRecording } from '../store/archive.js';
+import type { MomentWithRecording } from '../archive/archive.js';
 import { contentStems, coverage, subjectText } from './text.js';
 import { bestSentenceStart } from '../../search/localise.js';
 

@@ -1,5 +1,5 @@
 import { AppError } from '../core/errors.js';
-import type { Services } from '../services.js';
+import type { Services } from '../archive/services.js';
 import type { Leg, Routing } from '../../search/search.js';
 import { extractiveAnswer } from './extractive.js';
 import { unavailable, type Llm } from './llm/port.js';

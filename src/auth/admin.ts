@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Queryable } from '../platform/db/port.js';
 import { AppError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { KeyStore, ROLES, auditLog } from './keys.js';
+import { KeyStore, ROLES, auditLog } from '../archive/keys.js';
 
 /**
  * The `keys` and `audit` commands as requests, so that they run the same way in the CLI's own process or, when

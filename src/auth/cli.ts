@@ -3,7 +3,7 @@ import { loadConfig } from '../core/config.js';
 import { ArchiveLockedError, openDatabase } from '../platform/db/index.js';
 import { AppError } from '../core/errors.js';
 import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
-import { KeyStore, ROLES, type Role } from './keys.js';
+import { KeyStore, ROLES, type Role } from '../archive/keys.js';
 
 /**
  * Runs a `keys` or `audit` command on the database, or, when a running server owns the embedded database, in

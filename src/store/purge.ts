@@ -1,6 +1,6 @@
-import { audit } from '../auth/keys.js';
+import { audit } from '../archive/keys.js';
 import { AppError } from '../core/errors.js';
-import type { Services } from '../services.js';
+import type { Services } from '../archive/services.js';
 import { mediaKeyOf } from '../platform/storage/keys.js';
 
 export interface PurgeReport {

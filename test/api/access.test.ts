@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enqueueManifestJob } from '../../ingest/pipeline/manifest.js';
 import { Webhooks } from '../../ingest/pipeline/webhook.js';
-import { KeyStore } from '../../src/auth/keys.js';
+import { KeyStore } from '../../src/archive/keys.js';
 import { loadConfig } from '../../src/core/config.js';
 import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitMediaIngest } from '../../ingest/pipeline/submit.js';
-import { KeyStore } from '../../src/auth/keys.js';
+import { KeyStore } from '../../src/archive/keys.js';
 import { mediaKey } from '../../src/platform/storage/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 

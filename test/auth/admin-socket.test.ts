@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminSocketPath, sendAdmin, serveAdmin } from '../../src/auth/admin.js';
-import { KeyStore } from '../../src/auth/keys.js';
+import { KeyStore } from '../../src/archive/keys.js';
 import { openDatabase, type Db } from '../../src/platform/db/index.js';
 import { createLogger } from '../../src/core/log.js';
 

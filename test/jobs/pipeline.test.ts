@@ -13,7 +13,7 @@ import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime
 import { sha256File, submitMedia } from '../../ingest/pipeline/submit.js';
 import { loadConfig } from '../../src/core/config.js';
 import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
-import type { Job } from '../../src/jobs/store.js';
+import type { Job } from '../../src/archive/jobs.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/services.js';
 import { JFK_WAV, sameAudioOtherFile } from '../audio/helpers.js';

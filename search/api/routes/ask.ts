@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { cached } from '../../../src/platform/cache/index.js';
 import { AppError } from '../../../src/core/errors.js';
-import type { Services } from '../../../src/services.js';
+import type { Services } from '../../../src/archive/services.js';
 import { createLlm } from '../../../src/answer/llm/index.js';
 import { ask, type AskRequest, type AskResult } from '../../../src/answer/service.js';
 import { isoDate, noNul } from '../../../src/core/validation.js';

@@ -8,7 +8,7 @@ import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
 import { AppError } from '../../../src/core/errors.js';
 import { inBackground } from '../../../src/core/lane.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../src/platform/queue/wait.js';
-import type { Services } from '../../../src/services.js';
+import type { Services } from '../../../src/archive/services.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
 

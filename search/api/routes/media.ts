@@ -13,13 +13,13 @@ import { submitMediaIngest } from '../../../ingest/pipeline/submit.js';
 import { slugId } from '../../../ingest/transcript.js';
 import type { RecordingMeta } from '../../../src/core/domain.js';
 import { AppError } from '../../../src/core/errors.js';
-import type { Job } from '../../../src/jobs/store.js';
-import type { Services } from '../../../src/services.js';
+import type { Job } from '../../../src/archive/jobs.js';
+import type { Services } from '../../../src/archive/services.js';
 import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../src/platform/storage/index.js';
-import { ChecksumTakenError, type StoredRecording } from '../../../src/store/archive.js';
+import { ChecksumTakenError, type StoredRecording } from '../../../src/archive/archive.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { blank, ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
-import { UploadStore } from '../../../src/store/uploads.js';
+import { UploadStore } from '../../../src/archive/uploads.js';
 
 /*
  * Media intake and serving:

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Services } from '../../../src/services.js';
+import type { Services } from '../../../src/archive/services.js';
 import { searchMoments } from '../../search.js';
 import { ErrorBody, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
