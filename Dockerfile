@@ -7,7 +7,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs scripts/build.mjs
 COPY src src
-COPY ingest ingest
 COPY search search
 COPY migrations migrations
 COPY sample sample

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
 const STAMP = path.join(DIST, '.built');
-const SOURCES = ['src', 'ingest', 'search', 'migrations', 'sample', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const SOURCES = ['src', 'search', 'migrations', 'sample', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 /** Read at run time relative to the module that reads them; copied to the same place under dist/. */
 const COPIED = ['migrations', 'sample', 'search/web/assets', 'src/indexes/embed/use-worker.mjs'];
 

@@ -16,7 +16,7 @@ import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/log.js';
 import { openServices, type Services } from '../src/services.js';
 import type { SearchMode } from '../src/core/domain.js';
-import { ingestManifest } from '../ingest/bulk.js';
+import { ingestManifest } from '../src/ingest/bulk.js';
 import { searchMoments } from '../search/search.js';
 import { linkError, linkSeconds, mean, median, scoreQuery, splitOf, type QueryScores, type Returned } from './eval/metrics.js';
 

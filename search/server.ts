@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { serve as serveHttp } from '@hono/node-server';
 import type { Config } from '../src/core/config.js';
 import { openServices } from '../src/services.js';
-import { ingestManifest } from '../ingest/bulk.js';
+import { ingestManifest } from '../src/ingest/bulk.js';
 import { createApp } from './api/app.js';
-import { createJobRuntime } from '../ingest/pipeline/runtime.js';
+import { createJobRuntime } from '../src/ingest/pipeline/runtime.js';
 import { onShutdown } from '../src/core/shutdown.js';
 import { adminSocketPath, serveAdmin } from '../src/auth/admin.js';
 

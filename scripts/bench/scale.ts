@@ -35,10 +35,10 @@ import { CachedEmbedder, createEmbedder, UseEmbedder } from '../../src/indexes/e
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/services.js';
 import { PgVectorIndex } from '../../src/indexes/vector/pgvector.js';
-import { parseTranscript } from '../../src/transcript/index.js';
-import { readManifest } from '../../ingest/manifest.js';
-import { buildMoments } from '../../ingest/moments.js';
-import { indexedText, ingestTranscript } from '../../ingest/transcript.js';
+import { parseTranscript } from '../../src/ingest/formats/index.js';
+import { readManifest } from '../../src/ingest/manifest.js';
+import { buildMoments } from '../../src/ingest/moments.js';
+import { indexedText, ingestTranscript } from '../../src/ingest/transcript.js';
 import { firstCopyYears, loadQuestions, searchSuite, startApp, SUITE_LABELS, type Measurement } from './lib.js';
 import { rng } from '../../src/core/math.js';
 

@@ -8,11 +8,11 @@ import { KeyStore, type ApiKey } from '../../src/archive/keys.js';
 import { AppError } from '../../src/core/errors.js';
 import { asQueryWork } from '../../src/core/lane.js';
 import { Metrics } from '../../src/platform/metrics.js';
-import { asrEngineName } from '../../ingest/audio/asr/index.js';
+import { asrEngineName } from '../../src/ingest/audio/asr/index.js';
 import { authenticate, identify, sameOrigin, type Identity } from './auth.js';
 import { addressOf, Limiter, rateLimit, StreamSlots, streamCap } from './limits.js';
 import { registerAdmin } from './routes/admin.js';
-import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
+import { createJobRuntime, type JobRuntime } from '../../src/ingest/pipeline/runtime.js';
 import type { Logger } from '../../src/core/log.js';
 import type { Services } from '../../src/archive/services.js';
 import { registerAsk } from './routes/ask.js';
@@ -43,7 +43,7 @@ export const isApiPath = (p: string) => p.startsWith('/v1/') || p === '/metrics'
 
 /**
  * What the routes share beyond the stores: the job table, the queue (in-process, or BullMQ with workers
- * elsewhere) and the ingest pipeline that feeds it. See ingest/pipeline/runtime.ts.
+ * elsewhere) and the ingest pipeline that feeds it. See src/ingest/pipeline/runtime.ts.
  */
 export type Runtime = JobRuntime;
 

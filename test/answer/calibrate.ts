@@ -27,7 +27,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/services.js';
-import { ingestTranscript } from '../../ingest/transcript.js';
+import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { retrieveExcerpts } from '../../src/answer/retrieve.js';
 import { isClaim, isSupported, supportSignals, type Source, type SupportSignals } from '../../src/answer/verify.js';
 import type { Moment } from '../../src/core/domain.js';

@@ -4,7 +4,7 @@ import fs, { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { ffmpegPath } from '../../ingest/audio/decode.js';
+import { ffmpegPath } from '../../src/ingest/audio/decode.js';
 import { AppError } from '../../src/core/errors.js';
 
 export const SHARED = path.resolve(import.meta.dirname, '../../../shared/audio');

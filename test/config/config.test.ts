@@ -34,7 +34,7 @@ describe('configuration', () => {
         }
       }
     };
-    for (const root of ['src', 'ingest', 'search']) walk(path.join(ROOT, root));
+    for (const root of ['src', 'search']) walk(path.join(ROOT, root));
     expect(offenders).toEqual([]);
   });
 

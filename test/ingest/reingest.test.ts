@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ingestTranscript } from '../../ingest/transcript.js';
+import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { loadConfig } from '../../src/core/config.js';
 import type { RecordingMeta } from '../../src/core/domain.js';
 import { createLogger } from '../../src/core/log.js';

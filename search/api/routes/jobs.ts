@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { MEDIA_JOB_KIND, summarise, timings, type StageSummary, type Timings } from '../../../ingest/pipeline/pipeline.js';
+import { MEDIA_JOB_KIND, summarise, timings, type StageSummary, type Timings } from '../../../src/ingest/pipeline/pipeline.js';
 import { noNul } from '../../../src/core/validation.js';
 import { AppError } from '../../../src/core/errors.js';
 import type { Job } from '../../../src/archive/jobs.js';

@@ -2,7 +2,7 @@
 import path from 'node:path/posix';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { parseManifest } from '../../../ingest/manifest.js';
+import { parseManifest } from '../../../src/ingest/manifest.js';
 import { STAGES } from '../../../src/archive/stages.js';
 import type { Api, Job, Recording } from '../api.js';
 import { clock, longDate } from '../format.js';
@@ -202,7 +202,7 @@ interface Summary {
   failures?: { line: number; id?: string; error: string }[];
 }
 
-/** What a media job's result holds (ingest/pipeline/pipeline.ts). */
+/** What a media job's result holds (src/ingest/pipeline/pipeline.ts). */
 interface MediaResult {
   recording_id?: string;
   status?: string;
