@@ -108,7 +108,7 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
-    const { searchMoments } = await import('../search/search.js');
+    const { searchMoments } = await import('./retrieval/search.js');
     await withServices(async (s) => {
       const t0 = performance.now();
       const out = await searchMoments(s, {

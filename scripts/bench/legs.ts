@@ -18,8 +18,8 @@ import { Command } from 'commander';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/services.js';
-import { lexicalQuery } from '../../search/question.js';
-import { queryVector, searchMoments, understand } from '../../search/search.js';
+import { lexicalQuery } from '../../src/retrieval/question.js';
+import { queryVector, searchMoments, understand } from '../../src/retrieval/search.js';
 import { firstCopyYears } from './lib.js';
 
 const opts = new Command('bench-legs')

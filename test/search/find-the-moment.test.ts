@@ -5,7 +5,7 @@ import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/services.js';
 import { ingestManifest } from '../../src/ingest/bulk.js';
 import { ingestTranscript } from '../../src/ingest/transcript.js';
-import { searchMoments } from '../../search/search.js';
+import { searchMoments } from '../../src/retrieval/search.js';
 
 const SAMPLE = path.resolve(__dirname, '../../sample/manifest.jsonl');
 

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { SearchFilters, SearchMode } from '../src/core/domain.js';
-import { AppError } from '../src/core/errors.js';
-import { QEMB_NAMESPACE } from '../src/platform/cache/index.js';
-import type { Services } from '../src/archive/services.js';
-import { parseTemporal } from '../src/query/temporal.js';
+import type { SearchFilters, SearchMode } from '../core/domain.js';
+import { AppError } from '../core/errors.js';
+import { QEMB_NAMESPACE } from '../platform/cache/index.js';
+import type { Services } from '../archive/services.js';
+import { parseTemporal } from './temporal.js';
 import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
 import { detectSpeaker, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, REPLY_S } from './localise.js';
-import { contentStems, coverage, subjectText } from '../src/answer/text.js';
+import { contentStems, coverage, subjectText } from './text.js';
 
 export interface SearchParams {
   q: string;
@@ -326,7 +326,7 @@ async function fuse(
   return scoreFusion(bm25Hits.map((h) => ({ id: h.momentId, score: h.score })), cosine, s.cfg.FUSION_VECTOR_WEIGHT);
 }
 
-// Passage and recording evidence (search/fusion.ts), chosen on the dev set's tuning split by link relevance.
+// Passage and recording evidence (src/retrieval/fusion.ts), chosen on the dev set's tuning split by link relevance.
 const NEIGHBOUR_REACH = 12;
 const NEIGHBOUR_WEIGHT = 0.1;
 const RECORDING_WEIGHT = 0.25;
@@ -346,7 +346,7 @@ export async function queryVector(s: Services, q: string): Promise<Float32Array>
   return v;
 }
 
-/** Highlighted excerpts: the query's lexemes from Postgres' English configuration, the marking in JS (search/highlight.ts). */
+/** Highlighted excerpts: the query's lexemes from Postgres' English configuration, the marking in JS (src/retrieval/highlight.ts). */
 async function highlights(s: Services, q: string, texts: string[]): Promise<string[]> {
   if (texts.length === 0) return [];
   const lexemes = new Set(await s.archive.englishLexemes(q));

@@ -1,6 +1,6 @@
-import type { Cue } from '../src/core/domain.js';
-import { contentStems } from '../src/answer/text.js';
-import { cueSentences } from '../src/core/sentences.js';
+import type { Cue } from '../core/domain.js';
+import { contentStems } from './text.js';
+import { cueSentences } from '../core/sentences.js';
 
 /** How far past a moment's end its link may move, to the reply to a question asked at its end. */
 export const REPLY_S = 30;
