@@ -14,7 +14,7 @@ import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/log.js';
-import { openServices, type Services } from '../src/services.js';
+import { openServices, type Services } from '../src/main/services.js';
 import type { SearchMode } from '../src/core/domain.js';
 import { ingestManifest } from '../src/ingest/bulk.js';
 import { searchMoments } from '../src/retrieval/search.js';

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
-import { openServices } from '../../src/services.js';
+import { openServices } from '../../src/main/services.js';
 import { lexicalQuery } from '../../src/retrieval/question.js';
 import { queryVector, searchMoments, understand } from '../../src/retrieval/search.js';
 import { firstCopyYears } from './lib.js';

@@ -33,7 +33,7 @@ import { loadConfig, type Config } from '../../src/core/config.js';
 import type { RecordingMeta } from '../../src/core/domain.js';
 import { CachedEmbedder, createEmbedder, UseEmbedder } from '../../src/indexes/embed/index.js';
 import { createLogger } from '../../src/core/log.js';
-import { openServices } from '../../src/services.js';
+import { openServices } from '../../src/main/services.js';
 import { PgVectorIndex } from '../../src/indexes/vector/pgvector.js';
 import { parseTranscript } from '../../src/ingest/formats/index.js';
 import { readManifest } from '../../src/ingest/manifest.js';

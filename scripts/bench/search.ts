@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
-import { openServices } from '../../src/services.js';
+import { openServices } from '../../src/main/services.js';
 import { firstCopyYears, loadQuestions, searchSuite, startApp } from './lib.js';
 
 const opts = new Command('bench-search')

@@ -8,7 +8,7 @@ import type { Db } from '../platform/db/port.js';
 import type { BlobStore } from '../platform/storage/port.js';
 import type { ArchiveStore } from './archive.js';
 
-/** Everything a request or an ingest needs, wired from config by openServices (src/services.ts). One per process. */
+/** Everything a request or an ingest needs, wired from config by openServices (src/main/services.ts). One per process. */
 export interface Services {
   cfg: Config;
   log: Logger;

@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
-import { openServices } from '../../src/services.js';
+import { openServices } from '../../src/main/services.js';
 import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { retrieveExcerpts } from '../../src/answer/retrieve.js';
 import { isClaim, isSupported, supportSignals, type Source, type SupportSignals } from '../../src/answer/verify.js';

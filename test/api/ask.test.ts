@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../search/api/app.js';
+import { createApp } from '../../src/http/api/app.js';
 import { mergeSpans } from '../../src/retrieval/fusion.js';
 import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 

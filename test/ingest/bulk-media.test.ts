@@ -10,7 +10,7 @@ import { parseManifest } from '../../src/ingest/manifest.js';
 import { ingestMediaWithProgress } from '../../src/ingest/pipeline/cli.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
-import { openServices, type Services } from '../../src/services.js';
+import { openServices, type Services } from '../../src/main/services.js';
 import { countFfmpegDecodes, JFK_WAV, lyingFlac, speak, type Spoken } from '../audio/helpers.js';
 import { startLoopbackS3, type LoopbackS3 } from '../helpers/s3.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';

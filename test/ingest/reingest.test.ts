@@ -10,7 +10,7 @@ import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { loadConfig } from '../../src/core/config.js';
 import type { RecordingMeta } from '../../src/core/domain.js';
 import { createLogger } from '../../src/core/log.js';
-import { openServices, type Services } from '../../src/services.js';
+import { openServices, type Services } from '../../src/main/services.js';
 
 const OLD = [
   'WEBVTT',

@@ -13,7 +13,7 @@ import { sha256File, submitMedia } from '../../src/ingest/pipeline/submit.js';
 import { loadConfig } from '../../src/core/config.js';
 import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
 import { createLogger } from '../../src/core/log.js';
-import { openServices, type Services } from '../../src/services.js';
+import { openServices, type Services } from '../../src/main/services.js';
 import { countFfmpegDecodes, failure, JFK_WAV, lyingFlac } from '../audio/helpers.js';
 import { waitFor } from './contract.js';
 import { fakeEngine, meta } from './helpers.js';

@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
 import type { Job } from '../../src/archive/jobs.js';
 import { createLogger } from '../../src/core/log.js';
-import { openServices, type Services } from '../../src/services.js';
+import { openServices, type Services } from '../../src/main/services.js';
 import { JFK_WAV, sameAudioOtherFile } from '../audio/helpers.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from './contract.js';

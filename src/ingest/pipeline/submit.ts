@@ -7,7 +7,7 @@ import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipel
 import { STAGES } from '../../archive/stages.js';
 import { engineSettings } from '../../core/config.js';
 
-/** What submitting needs from the runtime (search/api/app.ts Runtime has it). */
+/** What submitting needs from the runtime (src/http/api/app.ts Runtime has it). */
 export interface SubmitRuntime {
   jobs: JobStore;
   pipeline: MediaPipeline;

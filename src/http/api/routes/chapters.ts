@@ -1,8 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { AppError } from '../../../src/core/errors.js';
-import type { Services } from '../../../src/archive/services.js';
-import { ChapterStore } from '../../../src/archive/chapters.js';
-import { deepLink } from '../../../src/retrieval/search.js';
+import { AppError } from '../../../core/errors.js';
+import type { Services } from '../../../archive/services.js';
+import { ChapterStore } from '../../../archive/chapters.js';
+import { deepLink } from '../../../retrieval/search.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId } from '../schemas.js';
 

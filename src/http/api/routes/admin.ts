@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { auditLog } from '../../../src/archive/keys.js';
-import type { Services } from '../../../src/archive/services.js';
-import { purgeRecording } from '../../../src/ingest/purge.js';
+import { auditLog } from '../../../archive/keys.js';
+import type { Services } from '../../../archive/services.js';
+import { purgeRecording } from '../../../ingest/purge.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId } from '../schemas.js';
 

@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve as serveHttp } from '@hono/node-server';
-import type { Config } from '../src/core/config.js';
-import { openServices } from '../src/services.js';
-import { ingestManifest } from '../src/ingest/bulk.js';
-import { createApp } from './api/app.js';
-import { createJobRuntime } from '../src/ingest/pipeline/runtime.js';
-import { onShutdown } from '../src/core/shutdown.js';
-import { adminSocketPath, serveAdmin } from '../src/auth/admin.js';
+import type { Config } from '../core/config.js';
+import { openServices } from './services.js';
+import { ingestManifest } from '../ingest/bulk.js';
+import { createApp } from '../http/api/app.js';
+import { createJobRuntime } from '../ingest/pipeline/runtime.js';
+import { onShutdown } from '../core/shutdown.js';
+import { adminSocketPath, serveAdmin } from './admin.js';
 
-export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sample/manifest.jsonl');
+export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sample/manifest.jsonl');
 
 /** Starts the API; on an empty archive it first loads the sample archive shipped in the repository. */
 export async function serve(cfg: Config): Promise<void> {

@@ -4,17 +4,17 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { KeyStore, type ApiKey } from '../../src/archive/keys.js';
-import { AppError } from '../../src/core/errors.js';
-import { asQueryWork } from '../../src/core/lane.js';
-import { Metrics } from '../../src/platform/metrics.js';
-import { asrEngineName } from '../../src/ingest/audio/asr/index.js';
+import { KeyStore, type ApiKey } from '../../archive/keys.js';
+import { AppError } from '../../core/errors.js';
+import { asQueryWork } from '../../core/lane.js';
+import { Metrics } from '../../platform/metrics.js';
+import { asrEngineName } from '../../ingest/audio/asr/index.js';
 import { authenticate, identify, sameOrigin, type Identity } from './auth.js';
 import { addressOf, Limiter, rateLimit, StreamSlots, streamCap } from './limits.js';
 import { registerAdmin } from './routes/admin.js';
-import { createJobRuntime, type JobRuntime } from '../../src/ingest/pipeline/runtime.js';
-import type { Logger } from '../../src/core/log.js';
-import type { Services } from '../../src/archive/services.js';
+import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
+import type { Logger } from '../../core/log.js';
+import type { Services } from '../../archive/services.js';
 import { registerAsk } from './routes/ask.js';
 import { registerChapters } from './routes/chapters.js';
 import { registerIngest } from './routes/ingest.js';
@@ -128,7 +128,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     if (c.req.method === 'POST' && c.req.path === '/v1/recordings') return next();
     return /json/i.test(c.req.header('content-type') ?? '') ? limitJson(c, next) : limitBody(c, next);
   });
-  // Who may do what (API keys and roles, src/auth).
+  // Who may do what (API keys and roles: src/archive/keys.ts, auth.ts).
   const auth = authenticate(keys, { publicRead: s.cfg.AUTH_PUBLIC_READ, publicWrite: s.cfg.AUTH_PUBLIC_WRITE });
   app.use('/v1/*', auth);
   app.use('/metrics', auth);

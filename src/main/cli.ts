@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config } from './core/config.js';
-import { AppError } from './core/errors.js';
-import { ArchiveLockedError } from './platform/db/index.js';
-import { createLogger } from './core/log.js';
+import { loadConfig, type Config } from '../core/config.js';
+import { AppError } from '../core/errors.js';
+import { ArchiveLockedError } from '../platform/db/index.js';
+import { createLogger } from '../core/log.js';
 import type { ServiceOptions, Services } from './services.js';
-import { isoDate } from './core/validation.js';
-import { keyCommands } from './auth/cli.js';
+import { isoDate } from '../core/validation.js';
+import { keyCommands } from './keys-cli.js';
 
 // The services, the pipeline and the server are imported by the commands that use them: loading them all
 // takes seconds, which `keys`, `audit` and a refusal to open an archive in use need not wait for.
@@ -50,7 +50,7 @@ program
   });
 
 async function ingestManifestWithProgress(s: Services, file: string, concurrency?: number) {
-  const { ingestManifest } = await import('./ingest/bulk.js');
+  const { ingestManifest } = await import('../ingest/bulk.js');
   const bar = new cliProgress.SingleBar(
     { format: 'ingest {bar} {percentage}% | {value}/{total} recordings | {last} | eta {eta_formatted}', hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -75,10 +75,10 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
   const recordedAt = o.recordedAt ? isoDate.parse(o.recordedAt) : null;
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
-  const { MEDIA_EXTENSIONS } = await import('./ingest/media.js');
+  const { MEDIA_EXTENSIONS } = await import('../ingest/media.js');
   if (MEDIA_EXTENSIONS.test(file)) {
     // Through the job graph (decode → chunk → asr ∥ diarize → stitch → sentences → embed → index), in process.
-    const { describeMediaJob, ingestMediaWithProgress } = await import('./ingest/pipeline/cli.js');
+    const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/pipeline/cli.js');
     const job = await ingestMediaWithProgress(s, file, {
       id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file),
     });
@@ -86,7 +86,7 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
     if (job.status === 'failed') process.exitCode = 1;
     return;
   }
-  const { ingestTranscript } = await import('./ingest/transcript.js');
+  const { ingestTranscript } = await import('../ingest/transcript.js');
   const out = await ingestTranscript(s, {
     meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
     fileName: file,
@@ -108,7 +108,7 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
-    const { searchMoments } = await import('./retrieval/search.js');
+    const { searchMoments } = await import('../retrieval/search.js');
     await withServices(async (s) => {
       const t0 = performance.now();
       const out = await searchMoments(s, {
@@ -135,7 +135,7 @@ program
   .command('serve')
   .description('start the HTTP API (PORT, HOST)')
   .action(async () => {
-    const { serve } = await import('../search/server.js');
+    const { serve } = await import('./server.js');
     await serve(config());
   });
 
@@ -150,7 +150,7 @@ program
   .command('reembed')
   .description('re-embed every moment with the configured embedding model (after changing it)')
   .action(async () => {
-    const { reembedArchive } = await import('./ingest/reembed.js');
+    const { reembedArchive } = await import('../ingest/reembed.js');
     await withServices(async (s) => {
       const bar = new cliProgress.SingleBar({ format: 'reembed {bar} {value}/{total} recordings' }, cliProgress.Presets.shades_classic);
       const n = await reembedArchive(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));

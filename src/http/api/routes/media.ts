@@ -6,20 +6,20 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
 import type { Context } from 'hono';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { probeMedia, tooLong, type MediaInfo } from '../../../src/ingest/audio/decode.js';
-import { RECORDING_ID } from '../../../src/core/validation.js';
-import { MEDIA_EXTENSIONS } from '../../../src/ingest/media.js';
-import { submitMediaIngest } from '../../../src/ingest/pipeline/submit.js';
-import { slugId } from '../../../src/ingest/transcript.js';
-import type { RecordingMeta } from '../../../src/core/domain.js';
-import { AppError } from '../../../src/core/errors.js';
-import type { Job } from '../../../src/archive/jobs.js';
-import type { Services } from '../../../src/archive/services.js';
-import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../src/platform/storage/index.js';
-import { ChecksumTakenError, type StoredRecording } from '../../../src/archive/archive.js';
+import { probeMedia, tooLong, type MediaInfo } from '../../../ingest/audio/decode.js';
+import { RECORDING_ID } from '../../../core/validation.js';
+import { MEDIA_EXTENSIONS } from '../../../ingest/media.js';
+import { submitMediaIngest } from '../../../ingest/pipeline/submit.js';
+import { slugId } from '../../../ingest/transcript.js';
+import type { RecordingMeta } from '../../../core/domain.js';
+import { AppError } from '../../../core/errors.js';
+import type { Job } from '../../../archive/jobs.js';
+import type { Services } from '../../../archive/services.js';
+import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../platform/storage/index.js';
+import { ChecksumTakenError, type StoredRecording } from '../../../archive/archive.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { blank, ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
-import { UploadStore } from '../../../src/archive/uploads.js';
+import { UploadStore } from '../../../archive/uploads.js';
 
 /*
  * Media intake and serving:

@@ -1,8 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { noNul } from '../../../src/core/validation.js';
-import { AppError } from '../../../src/core/errors.js';
-import type { Services } from '../../../src/archive/services.js';
-import { contentTypeFor, exportTranscript } from '../../../src/ingest/formats/export.js';
+import { noNul } from '../../../core/validation.js';
+import { AppError } from '../../../core/errors.js';
+import type { Services } from '../../../archive/services.js';
+import { contentTypeFor, exportTranscript } from '../../../ingest/formats/export.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId, RecordingSchema } from '../schemas.js';
 import { withMediaUrl } from './media.js';

@@ -35,7 +35,7 @@ export class Api {
    * `authorization`: the key the page request came with, passed on: its Authorization header (a script that
    * sends its API key to a page, as the ingest page does, acts with that key) or the sign-in cookie's key;
    * without either the page reads as the public. `env`: the page request's, with the client it counts against
-   * (see search/api/limits.ts), so the API calls it makes are charged to that client and not refused apart.
+   * (see src/http/api/limits.ts), so the API calls it makes are charged to that client and not refused apart.
    */
   constructor(
     private readonly app: Fetcher,
