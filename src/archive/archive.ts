@@ -74,6 +74,11 @@ const LONGEST_CUE_S = 120;
 export class ArchiveStore {
   constructor(readonly db: Db) {}
 
+  /** Which Postgres holds the archive: 'pglite' (embedded) or 'postgres' (a server). */
+  get dbKind(): Db['kind'] {
+    return this.db.kind;
+  }
+
   /** The lexemes of `text` under Postgres' English configuration (what the BM25 index stores for it). */
   async englishLexemes(text: string): Promise<string[]> {
     const [row] = await this.db.queryRows<{ l: string[] }>("SELECT tsvector_to_array(to_tsvector('english', $1)) AS l", [text]);
@@ -270,6 +275,21 @@ export class ArchiveStore {
   async *allRecordingIds(): AsyncGenerator<string> {
     const rows = await this.db.query<{ id: string }>("SELECT id FROM recordings WHERE status = 'ready' ORDER BY id");
     for (const r of rows) yield r.id;
+  }
+
+  /** The id of the oldest recording whose media has this sha256, or null. */
+  async idWithChecksum(sha256: string): Promise<string | null> {
+    const [row] = await this.db.query<{ id: string }>('SELECT id FROM recordings WHERE checksum = $1 ORDER BY created_at LIMIT 1', [sha256]);
+    return row?.id ?? null;
+  }
+
+  /** How many recordings (other than `exceptId`) point at this media file (`source`): shared media stays while one does. */
+  async countWithSource(source: string, exceptId?: string): Promise<number> {
+    const [{ n }] =
+      exceptId === undefined
+        ? await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE source = $1', [source])
+        : await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE source = $1 AND id <> $2', [source, exceptId]);
+    return n;
   }
 
   async delete(id: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../platform/db/port.js';
+import { uniqueViolation } from '../platform/db/unique.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -73,6 +74,60 @@ export class JobStore {
     );
   }
 
+  /** The id of the recording's newest job of any kind, or null. */
+  async latestIdFor(recordingId: string): Promise<string | null> {
+    const [row] = await this.db.query<{ id: string }>('SELECT id FROM jobs WHERE recording_id = $1 ORDER BY created_at DESC LIMIT 1', [recordingId]);
+    return row?.id ?? null;
+  }
+
+  /** The recording's open (queued or running) jobs of `kind`, oldest first, with their payload's contentHash. */
+  async openFor(kind: string, recordingId: string): Promise<{ id: string; hash: string | null }[]> {
+    return this.db.query<{ id: string; hash: string | null }>(
+      `SELECT id, payload->>'contentHash' AS hash FROM jobs
+       WHERE kind = $1 AND recording_id = $2 AND status IN ('queued', 'running') ORDER BY created_at`,
+      [kind, recordingId],
+    );
+  }
+
+  /** Whether a job of `kind` for the recording, other than `jobId`, was created after `createdAt`. */
+  async newerFor(kind: string, recordingId: string, createdAt: string, jobId: string): Promise<boolean> {
+    const [newer] = await this.db.query<{ id: string }>(
+      'SELECT id FROM jobs WHERE kind = $1 AND recording_id = $2 AND created_at > $3 AND id <> $4 LIMIT 1',
+      [kind, recordingId, createdAt, jobId],
+    );
+    return newer !== undefined;
+  }
+
+  /** Queues a failed job again (a compare-and-set): true for the one call that moved it out of 'failed'. */
+  async requeueFailed(id: string): Promise<boolean> {
+    const [won] = await this.db.query<{ id: string }>(
+      "UPDATE jobs SET status = 'queued', error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING id",
+      [id],
+    );
+    return won !== undefined;
+  }
+
+  /**
+   * Ends a queued or running job as succeeded (progress 1) or failed, with its error and result (a
+   * compare-and-set): true for the one call that ended it, false when it had ended already.
+   */
+  async endOpen(id: string, status: 'succeeded' | 'failed', error: string | null, result: unknown): Promise<boolean> {
+    const [won] = await this.db.query<{ id: string }>(
+      `UPDATE jobs SET status = $2, progress = CASE WHEN $2 = 'succeeded' THEN 1 ELSE progress END, error = $3, result = $4::jsonb, updated_at = now()
+       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [id, status, error, JSON.stringify(result)],
+    );
+    return won !== undefined;
+  }
+
+  /** Running jobs of `kind` whose result lists `jobId` among its pending jobs (`{ job: <id> }`), with their payloads. */
+  async waitingOn<P>(kind: string, jobId: string): Promise<{ id: string; payload: P | null }[]> {
+    return this.db.query<{ id: string; payload: P | null }>(
+      `SELECT id, payload FROM jobs WHERE kind = $1 AND status = 'running' AND result->'pending' @> jsonb_build_array(jsonb_build_object('job', $2::text))`,
+      [kind, jobId],
+    );
+  }
+
   /** Newest first, optionally by status and kind. */
   async list(opts: { status?: JobStatus | JobStatus[]; kind?: string; limit?: number } | number = {}): Promise<Job[]> {
     const o = typeof opts === 'number' ? { limit: opts } : opts;
@@ -85,6 +140,9 @@ export class JobStore {
     return rows.map(toJob);
   }
 }
+
+/** Whether `err` is the database refusing a second open media job for one recording (see JobStore.create). */
+export const isOpenMediaJobConflict = (err: unknown): boolean => uniqueViolation(err) === 'jobs_open_media';
 
 function toJob(r: JobRow): Job {
   return {

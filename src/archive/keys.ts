@@ -92,6 +92,16 @@ export class KeyStore {
     return key;
   }
 
+  /** Appends an entry to the audit log (see audit). */
+  async audit(actor: string, action: string, target: string | null, details: unknown): Promise<void> {
+    await audit(this.db, actor, action, target, details);
+  }
+
+  /** The newest `limit` entries of the audit log, newest first (see auditLog). */
+  async auditLog(limit = 100): Promise<AuditEntry[]> {
+    return auditLog(this.db, limit);
+  }
+
   private async lookup(id: string, secret: string): Promise<ApiKey | null> {
     const m = [null, id, secret] as const;
     const [row] = await this.db.query<KeyRow>('SELECT * FROM api_keys WHERE id = $1', [m[1]]);

@@ -136,7 +136,54 @@ export class StageStore {
     }
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(fn);
+  /**
+   * The stage is done with its output (see finish), in a transaction; with `parts`, the rows of `parts.stage` are
+   * replaced by one per part (see createParts) in the same transaction (the chunk plan and its ASR rows).
+   */
+  async complete(jobId: string, stage: StageName, part: number, output: unknown, seconds: number, parts?: { stage: StageName; count: number }): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.finish(jobId, stage, part, output, seconds, tx);
+      if (parts) await this.createParts(tx, jobId, parts.stage, parts.count);
+    });
+  }
+
+  /** Puts the job's failed and interrupted (running) stages back to pending, except ASR parts when `keepAsr` (their gap is stitched in). */
+  async resetUnfinished(jobId: string, keepAsr: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE pipeline_stages SET status = 'pending', progress = 0, error = NULL, finished_at = NULL, updated_at = now()
+       WHERE job_id = $1 AND status IN ('failed', 'running') AND NOT ($2::boolean AND stage = 'asr')`,
+      [jobId, keepAsr],
+    );
+  }
+
+  /** The decoded audio's duration in seconds (the decode stage's output), or null until that stage is done. */
+  async decodedDuration(jobId: string): Promise<number | null> {
+    const [r] = await this.db.query<{ d: number | null }>(
+      "SELECT (output->>'durationS')::double precision AS d FROM pipeline_stages WHERE job_id = $1 AND stage = 'decode' AND status = 'done'",
+      [jobId],
+    );
+    return r?.d ?? null;
+  }
+
+  /** Seconds each finished stage took, per job and stage, for the stages finished in (since, until]. */
+  async finishedStageSeconds(since: Date, until: Date): Promise<{ stage: string; seconds: number }[]> {
+    return this.db.query<{ stage: string; seconds: number }>(
+      `SELECT stage, sum(seconds)::float8 AS seconds FROM pipeline_stages
+        WHERE status = 'done' AND finished_at > $1 AND finished_at <= $2 GROUP BY job_id, stage`,
+      [since.toISOString(), until.toISOString()],
+    );
+  }
+
+  /**
+   * A recording's ASR real-time factor (ASR seconds of all chunks over audio seconds), one per job whose index
+   * stage finished in (since, until]. The audio duration is the decode stage's output, which outlives a deleted recording.
+   */
+  async asrRealTimeFactors(since: Date, until: Date): Promise<{ rtf: number }[]> {
+    return this.db.query<{ rtf: number }>(
+      `SELECT (SELECT sum(a.seconds) FROM pipeline_stages a WHERE a.job_id = p.job_id AND a.stage = 'asr') / (d.output->>'durationS')::float8 AS rtf
+         FROM pipeline_stages p JOIN pipeline_stages d ON d.job_id = p.job_id AND d.stage = 'decode' AND d.status = 'done'
+        WHERE p.stage = 'index' AND p.status = 'done' AND p.finished_at > $1 AND p.finished_at <= $2 AND (d.output->>'durationS')::float8 > 0`,
+      [since.toISOString(), until.toISOString()],
+    );
   }
 }

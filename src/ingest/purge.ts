@@ -1,4 +1,3 @@
-import { audit } from '../archive/keys.js';
 import { AppError } from '../core/errors.js';
 import type { Services } from '../archive/services.js';
 import { mediaKeyOf } from '../platform/storage/keys.js';
@@ -24,8 +23,7 @@ export async function purgeRecording(s: Services, id: string, actor: string): Pr
   const key = mediaKeyOf(rec);
   if (key) {
     // Media is shared by checksum: keep the file while another recording still points at it.
-    const [{ n }] = await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE source = $1 AND id <> $2', [key, id]);
-    if (n === 0) {
+    if ((await s.archive.countWithSource(key, id)) === 0) {
       await s.blobs.delete(key);
       media.push(key);
     }
@@ -33,6 +31,6 @@ export async function purgeRecording(s: Services, id: string, actor: string): Pr
   await s.blobs.deletePrefix(`artefacts/${id}/`);
   await s.archive.delete(id);
   await s.cache.bumpGeneration();
-  await audit(s.db, actor, 'recording.delete', id, { title: rec.title, moments: rec.momentCount ?? null, media });
+  await s.keys.audit(actor, 'recording.delete', id, { title: rec.title, moments: rec.momentCount ?? null, media });
   return { id, moments: rec.momentCount ?? 0, media };
 }

@@ -6,6 +6,11 @@ import type { Embedder } from '../core/embedder.js';
 import { createCache, offCache, type Cache } from '../platform/cache/index.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { ArchiveStore } from '../archive/archive.js';
+import { ChapterStore } from '../archive/chapters.js';
+import { JobStore } from '../archive/jobs.js';
+import { KeyStore } from '../archive/keys.js';
+import { StageStore } from '../archive/stages.js';
+import { UploadStore } from '../archive/uploads.js';
 import { ElasticsearchLexicalIndex } from '../indexes/lexical/elasticsearch.js';
 import type { LexicalIndex } from '../core/lexical-index.js';
 import { PostgresLexicalIndex } from '../indexes/lexical/postgres.js';
@@ -79,6 +84,11 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
     log,
     db,
     archive: new ArchiveStore(db),
+    chapters: new ChapterStore(db),
+    jobs: new JobStore(db),
+    stages: new StageStore(db),
+    uploads: new UploadStore(db),
+    keys: new KeyStore(db),
     lexical,
     embedder,
     vectors,

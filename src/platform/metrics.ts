@@ -1,5 +1,10 @@
 import client from 'prom-client';
-import type { Queryable } from './db/port.js';
+
+/** Where finished stages are recorded (the pipeline_stages table: src/archive/stages.ts StageStore). */
+export interface FinishedStages {
+  finishedStageSeconds(since: Date, until: Date): Promise<{ stage: string; seconds: number }[]>;
+  asrRealTimeFactors(since: Date, until: Date): Promise<{ rtf: number }[]>;
+}
 
 /**
  * Prometheus metrics for one process. A registry of its own (not the global one), so tests and several
@@ -71,24 +76,12 @@ export class Metrics {
    * workers may be other processes (BullMQ), and Postgres is where their work is recorded. Each scrape
    * observes what finished since the previous one.
    */
-  async observeFinishedStages(db: Queryable, asrEngine: string): Promise<void> {
+  async observeFinishedStages(stages: FinishedStages, asrEngine: string): Promise<void> {
     const since = this.stagesSeen;
     const now = new Date();
-    const stages = await db.query<{ stage: string; seconds: number }>(
-      `SELECT stage, sum(seconds)::float8 AS seconds FROM pipeline_stages
-        WHERE status = 'done' AND finished_at > $1 AND finished_at <= $2 GROUP BY job_id, stage`,
-      [since.toISOString(), now.toISOString()],
-    );
-    for (const r of stages) this.jobStageSeconds.observe({ stage: r.stage }, Number(r.seconds));
+    for (const r of await stages.finishedStageSeconds(since, now)) this.jobStageSeconds.observe({ stage: r.stage }, Number(r.seconds));
     // A recording's ASR real-time factor: ASR seconds (all chunks) over audio seconds, once its index stage is done.
-    // The audio duration is the decode stage's output, which outlives a deleted recording.
-    const rtf = await db.query<{ rtf: number }>(
-      `SELECT (SELECT sum(a.seconds) FROM pipeline_stages a WHERE a.job_id = p.job_id AND a.stage = 'asr') / (d.output->>'durationS')::float8 AS rtf
-         FROM pipeline_stages p JOIN pipeline_stages d ON d.job_id = p.job_id AND d.stage = 'decode' AND d.status = 'done'
-        WHERE p.stage = 'index' AND p.status = 'done' AND p.finished_at > $1 AND p.finished_at <= $2 AND (d.output->>'durationS')::float8 > 0`,
-      [since.toISOString(), now.toISOString()],
-    );
-    for (const r of rtf) if (r.rtf !== null) this.asrRtf.observe({ engine: asrEngine }, Number(r.rtf));
+    for (const r of await stages.asrRealTimeFactors(since, now)) if (r.rtf !== null) this.asrRtf.observe({ engine: asrEngine }, Number(r.rtf));
     this.stagesSeen = now;
   }
 

@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { KeyStore, type ApiKey } from '../../archive/keys.js';
+import type { ApiKey, KeyStore } from '../../archive/keys.js';
 import { AppError } from '../../core/errors.js';
 import { asQueryWork } from '../../core/lane.js';
 import { Metrics } from '../../platform/metrics.js';
@@ -53,7 +53,7 @@ export type Runtime = JobRuntime;
  */
 export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppEnv>; runtime: Runtime; keys: KeyStore; close(): Promise<void> } {
   const runtime: Runtime = given ?? createJobRuntime(s);
-  const keys = new KeyStore(s.db);
+  const keys = s.keys;
   const metrics = new Metrics({
     cache: () => s.cache.stats(),
     queueDepth: () => runtime.jobs.countsByStatus(),
@@ -142,7 +142,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     ),
   );
   app.get('/metrics', async (c) => {
-    await metrics.observeFinishedStages(s.db, asrEngineName()).catch((err: unknown) => c.get('log').warn({ err }, 'stage metrics unavailable'));
+    await metrics.observeFinishedStages(s.stages, asrEngineName()).catch((err: unknown) => c.get('log').warn({ err }, 'stage metrics unavailable'));
     const { body, contentType } = await metrics.render();
     return c.body(body, 200, { 'content-type': contentType });
   });
@@ -151,7 +151,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     const counts = await s.archive.counts();
     // The archive's size is archive data: shown to the public only when reading is public.
     const shown = s.cfg.AUTH_PUBLIC_READ || (await identify(c, keys)).key ? counts : {};
-    return c.json({ status: 'ok', db: s.db.kind, lexical: s.lexical.engine, embedder: s.embedder?.model ?? null, ...shown });
+    return c.json({ status: 'ok', db: s.archive.dbKind, lexical: s.lexical.engine, embedder: s.embedder?.model ?? null, ...shown });
   });
   app.get('/v1/stats', async (c) => {
     const counts = await s.archive.counts();

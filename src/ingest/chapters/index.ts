@@ -1,6 +1,5 @@
 import type { Cue, Moment } from '../../core/domain.js';
 import type { Services } from '../../archive/services.js';
-import { ChapterStore } from '../../archive/chapters.js';
 import { segmentChapters, type Chapter, type ChapterParams, type PassageVector } from './segment.js';
 
 export { segmentChapters, DEFAULT_CHAPTER_PARAMS, type Chapter, type ChapterParams } from './segment.js';
@@ -21,7 +20,7 @@ export function chaptersFor(cues: Cue[], moments: Moment[], vectors: Float32Arra
  * the recording is left with none (rather than with stale ones of an earlier transcript).
  */
 export async function storeChapters(s: Services, recordingId: string, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<number> {
-  const store = new ChapterStore(s.db);
+  const store = s.chapters;
   try {
     const t0 = performance.now();
     const chapters = chaptersFor(cues, moments, vectors);

@@ -38,11 +38,7 @@ export function registerManifestJobs(s: Services, queue: JobQueue, jobs: JobStor
     const { pending: _pending, following: _following, ...result } = summary as Partial<Following> & BulkSummary;
     const failed = summary.failed > 0 && summary.ingested + summary.unchanged === 0;
     const error = failed ? `every row failed: ${summary.failures.map((f) => `line ${f.line}: ${f.error}`).join('; ')}` : null;
-    const [won] = await s.db.query<{ id: string }>(
-      `UPDATE jobs SET status = $2, progress = CASE WHEN $2 = 'succeeded' THEN 1 ELSE progress END, error = $3, result = $4::jsonb, updated_at = now()
-       WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-      [jobId, failed ? 'failed' : 'succeeded', error, JSON.stringify(result)],
-    );
+    const won = await jobs.endOpen(jobId, failed ? 'failed' : 'succeeded', error, result);
     await fs.rm(dir, { recursive: true, force: true });
     if (!won) return;
     webhooks.deliver({ job: jobId, kind: MANIFEST_JOB_KIND, recording_id: null, status: failed ? 'failed' : 'succeeded', error, result: failed ? undefined : result });
@@ -123,10 +119,7 @@ export function registerManifestJobs(s: Services, queue: JobQueue, jobs: JobStor
   // A media job that a manifest job follows has ended: that manifest job checks its rows (a key per media job,
   // so a check already queued or running never swallows this one).
   pipeline.onEnd(async (mediaJobId) => {
-    const waiting = await s.db.query<{ id: string; payload: Partial<ManifestJobData> | null }>(
-      `SELECT id, payload FROM jobs WHERE kind = $1 AND status = 'running' AND result->'pending' @> jsonb_build_array(jsonb_build_object('job', $2::text))`,
-      [MANIFEST_JOB_KIND, mediaJobId],
-    );
+    const waiting = await jobs.waitingOn<Partial<ManifestJobData>>(MANIFEST_JOB_KIND, mediaJobId);
     for (const m of waiting) {
       if (!m.payload?.manifestPath || !m.payload.dir) continue;
       await enqueueManifestJob(queue, { jobId: m.id, manifestPath: m.payload.manifestPath, dir: m.payload.dir }, `${m.id}.manifest.${mediaJobId}`);

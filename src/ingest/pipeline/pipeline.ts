@@ -252,7 +252,7 @@ export class MediaPipeline {
     private readonly jobs: JobStore,
     private readonly o: PipelineOptions,
   ) {
-    this.stages = new StageStore(s.db);
+    this.stages = s.stages;
     this.media = new MediaFiles(s);
   }
 
@@ -313,7 +313,7 @@ export class MediaPipeline {
         const engine = await this.engine(p.settings.asrEngine);
         const chunks = planMediaChunks(decode.regions, decode.durationS, engine.maxChunkS, { chunkS: p.settings.chunkS, overlapS: p.settings.overlapS });
         return { chunks, model: engine.model, punctuated: engine.punctuated } satisfies ChunkOutput;
-      }, async (tx, job, out) => this.stages.createParts(tx, job.id, 'asr', (out as ChunkOutput).chunks.length)),
+      }, (out) => ({ stage: 'asr', count: (out as ChunkOutput).chunks.length })),
       { onDead: (j, err) => this.stageDead(j.data, 'chunk', err) },
     );
 
@@ -388,7 +388,7 @@ export class MediaPipeline {
     qj: QueueJob<StageData>,
     stage: StageName,
     fn: (job: Job, payload: MediaJobPayload, part: number, progress: (f: number) => Promise<void>) => Promise<T>,
-    alsoInTx?: (tx: import('../../platform/db/port.js').Queryable, job: Job, out: T) => Promise<void>,
+    parts?: (out: T) => { stage: StageName; count: number },
   ): Promise<unknown> {
     const { jobId, part } = qj.data;
     const job = await this.jobs.get(jobId);
@@ -426,10 +426,7 @@ export class MediaPipeline {
       throw err;
     }
     const seconds = (performance.now() - t0) / 1000;
-    await this.stages.transaction(async (tx) => {
-      await this.stages.finish(jobId, stage, part, out, seconds, tx);
-      await alsoInTx?.(tx, job, out);
-    });
+    await this.stages.complete(jobId, stage, part, out, seconds, parts?.(out));
     if (stage === 'index') await this.succeed(jobId, payload);
     else {
       await this.refresh(jobId);
@@ -539,11 +536,7 @@ export class MediaPipeline {
   }
 
   private async durationOf(jobId: string): Promise<number | null> {
-    const [r] = await this.s.db.query<{ d: number | null }>(
-      "SELECT (output->>'durationS')::double precision AS d FROM pipeline_stages WHERE job_id = $1 AND stage = 'decode' AND status = 'done'",
-      [jobId],
-    );
-    return r?.d ?? null;
+    return this.stages.decodedDuration(jobId);
   }
 
   private async succeed(jobId: string, p: MediaJobPayload): Promise<void> {
@@ -606,25 +599,13 @@ export class MediaPipeline {
     const job = await this.jobs.get(jobId);
     if (!job || job.kind !== MEDIA_JOB_KIND || job.status !== 'failed') return 'not_failed';
     if (job.recordingId) {
-      const [newer] = await this.s.db.query<{ id: string }>(
-        'SELECT id FROM jobs WHERE kind = $1 AND recording_id = $2 AND created_at > $3 AND id <> $4 LIMIT 1',
-        [MEDIA_JOB_KIND, job.recordingId, job.createdAt, jobId],
-      );
-      if (newer) return 'superseded';
+      if (await this.jobs.newerFor(MEDIA_JOB_KIND, job.recordingId, job.createdAt, jobId)) return 'superseded';
     }
     // The compare-and-set that makes a retry happen once, however many requests ask for it at the same time.
-    const [won] = await this.s.db.query<{ id: string }>(
-      "UPDATE jobs SET status = 'queued', error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING id",
-      [jobId],
-    );
-    if (!won) return 'not_failed';
+    if (!(await this.jobs.requeueFailed(jobId))) return 'not_failed';
     // A failed ASR chunk whose gap is already stitched in stays a gap: re-running it would change nothing.
     const stitched = (await this.stages.get(jobId, 'stitch'))?.status === 'done';
-    await this.s.db.query(
-      `UPDATE pipeline_stages SET status = 'pending', progress = 0, error = NULL, finished_at = NULL, updated_at = now()
-       WHERE job_id = $1 AND status IN ('failed', 'running') AND NOT ($2::boolean AND stage = 'asr')`,
-      [jobId, stitched],
-    );
+    await this.stages.resetUnfinished(jobId, stitched);
     if (job.recordingId) {
       const rec = await this.s.archive.get(job.recordingId);
       if (rec && rec.status !== 'ready') await this.s.archive.setStatus(job.recordingId, 'processing');

@@ -42,7 +42,7 @@ export interface JobRuntimeOptions {
 export function createJobRuntime(s: Services, o: JobRuntimeOptions = {}): JobRuntime {
   const queue = o.queue ?? createQueue(s.cfg, s.log);
   const consume = o.consume ?? (queue.kind === 'inprocess' || s.cfg.WORKERS_IN_API === 'on');
-  const jobs = new JobStore(s.db);
+  const jobs = s.jobs;
   const webhooks = new Webhooks(s.cfg.WEBHOOK_URL, s.log, o.webhook);
   const pipeline = new MediaPipeline(s, queue, jobs, { webhooks, engine: o.engine });
   if (consume) {

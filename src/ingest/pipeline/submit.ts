@@ -1,6 +1,5 @@
 import type { RecordingMeta } from '../../core/domain.js';
-import type { Job, JobStore } from '../../archive/jobs.js';
-import { uniqueViolation } from '../../platform/db/unique.js';
+import { isOpenMediaJobConflict, type Job, type JobStore } from '../../archive/jobs.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../platform/queue/wait.js';
 import type { Services } from '../../archive/services.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
@@ -74,11 +73,7 @@ export async function submitMedia(
   // between the look-up and the insert, look again and take (or supersede) that one.
   let job: Job | null = null;
   for (let attempt = 1; !job; attempt++) {
-    const open = await s.db.query<{ id: string; hash: string | null }>(
-      `SELECT id, payload->>'contentHash' AS hash FROM jobs
-       WHERE kind = $1 AND recording_id = $2 AND status IN ('queued', 'running') ORDER BY created_at`,
-      [MEDIA_JOB_KIND, input.meta.id],
-    );
+    const open = await rt.jobs.openFor(MEDIA_JOB_KIND, input.meta.id);
     for (const j of open) {
       if (j.hash === contentHash) {
         await rt.pipeline.resume({ jobId: j.id });
@@ -89,7 +84,7 @@ export async function submitMedia(
     try {
       job = await rt.jobs.create(MEDIA_JOB_KIND, payload, input.meta.id);
     } catch (err) {
-      if (uniqueViolation(err) !== 'jobs_open_media' || attempt >= 5) throw err;
+      if (!isOpenMediaJobConflict(err) || attempt >= 5) throw err;
     }
   }
   await rt.pipeline.stages.createJobStages(job.id, STAGES.filter((st) => st !== 'asr'));

@@ -1,5 +1,4 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { auditLog } from '../../../archive/keys.js';
 import type { Services } from '../../../archive/services.js';
 import { purgeRecording } from '../../../ingest/purge.js';
 import type { AppEnv } from '../app.js';
@@ -57,5 +56,5 @@ export function registerAdmin(app: OpenAPIHono<AppEnv>, s: Services): void {
     c.get('log').info({ recording: r.id, moments: r.moments, media: r.media }, 'recording deleted');
     return c.json({ deleted: r.id, moments: r.moments, media: r.media }, 200);
   });
-  app.openapi(audit, async (c) => c.json({ items: await auditLog(s.db, c.req.valid('query').limit) }, 200));
+  app.openapi(audit, async (c) => c.json({ items: await s.keys.auditLog(c.req.valid('query').limit) }, 200));
 }

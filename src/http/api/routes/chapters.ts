@@ -1,7 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../../core/errors.js';
 import type { Services } from '../../../archive/services.js';
-import { ChapterStore } from '../../../archive/chapters.js';
 import { deepLink } from '../../../retrieval/search.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId } from '../schemas.js';
@@ -31,7 +30,7 @@ const list = createRoute({
 });
 
 export function registerChapters(app: OpenAPIHono<AppEnv>, s: Services): void {
-  const store = new ChapterStore(s.db);
+  const store = s.chapters;
   app.openapi(list, async (c) => {
     const { id } = c.req.valid('param');
     const rec = await s.archive.get(id);

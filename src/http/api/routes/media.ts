@@ -19,7 +19,6 @@ import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '..
 import { ChecksumTakenError, type StoredRecording } from '../../../archive/archive.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { blank, ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
-import { UploadStore } from '../../../archive/uploads.js';
 
 /*
  * Media intake and serving:
@@ -106,8 +105,8 @@ async function acceptMedia(
 ): Promise<Accepted> {
   return withLock(`sha:${input.sha256}`, async () => {
     try {
-      const [dupRow] = await s.db.query<{ id: string }>('SELECT id FROM recordings WHERE checksum = $1 ORDER BY created_at LIMIT 1', [input.sha256]);
-      const dup = dupRow ? await s.archive.get(dupRow.id) : null;
+      const dupId = await s.archive.idWithChecksum(input.sha256);
+      const dup = dupId ? await s.archive.get(dupId) : null;
       if (dup && dup.status !== 'failed' && mediaKeyOf(dup)) {
         return { status: 200, body: { recording: withMediaUrl(dup), job: publicJob(await latestJob(s, rt, dup.id)), duplicate: true } };
       }
@@ -174,15 +173,14 @@ async function alreadyStored(s: Services, rt: Runtime, holderId: string, key: st
   const holder = await s.archive.get(holderId);
   if (!holder) throw new AppError('conflict', `the same file was stored as recording "${holderId}" and removed meanwhile; send it again`);
   if (mediaKeyOf(holder) !== key) {
-    const [{ n }] = await s.db.query<{ n: number }>('SELECT count(*)::int AS n FROM recordings WHERE source = $1', [key]);
-    if (n === 0) await s.blobs.delete(key).catch(() => {});
+    if ((await s.archive.countWithSource(key)) === 0) await s.blobs.delete(key).catch(() => {});
   }
   return { status: 200, body: { recording: withMediaUrl(holder), job: publicJob(await latestJob(s, rt, holder.id)), duplicate: true } };
 }
 
 async function latestJob(s: Services, rt: Runtime, recordingId: string): Promise<Job | null> {
-  const [row] = await s.db.query<{ id: string }>('SELECT id FROM jobs WHERE recording_id = $1 ORDER BY created_at DESC LIMIT 1', [recordingId]);
-  return row ? rt.jobs.get(row.id) : null;
+  const id = await s.jobs.latestIdFor(recordingId);
+  return id ? rt.jobs.get(id) : null;
 }
 
 interface ReceivedFile {
@@ -291,7 +289,7 @@ const json = { 'application/json': { schema: ErrorBody } };
 const AcceptedBody = z.object({ recording: RecordingSchema, job: JobSchema.nullable(), duplicate: z.boolean() });
 
 export function registerMedia(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtime): void {
-  const uploads = new UploadStore(s.db);
+  const uploads = s.uploads;
   app.post('/v1/recordings', async (c) => {
     const type = c.req.header('content-type') ?? '';
     if (!type.startsWith('multipart/form-data')) {
