@@ -8,8 +8,8 @@ import { DIAR, tmpDir } from '../audio/helpers.js';
 import { contractCase, type Skips } from './cases.js';
 
 /**
- * What every diarization engine must give the pipeline: speaker turns for a recording (ingest/audio/diarize/
- * assign.ts `Turn`), through `diarizeMedia` (src/ingest/audio/transcribe.ts), the one call both engines sit behind.
+ * What every diarization engine must give the pipeline: speaker turns for a recording
+ * (src/ingest/audio/diarize/assign.ts `Turn`), through `diarizeMedia` (src/ingest/audio/transcribe.ts), the one call both engines sit behind.
  * Run by test/audio/diarize-basic.test.ts and test/audio/diarize-sherpa.test.ts (only with its models).
  */
 export const DIARIZATION_CASES = [

@@ -31,7 +31,7 @@ interface Entry {
 /**
  * The embedded queue: jobs live in this process's memory and run here, up to `concurrency` at once. Nothing
  * survives the process, which is fine because nothing durable lives in a queue (see queue.ts): after a restart
- * the owner of the work (ingest/pipeline) re-enqueues what Postgres says is unfinished.
+ * the owner of the work (src/ingest/pipeline) re-enqueues what Postgres says is unfinished.
  */
 export class InProcessQueue implements JobQueue {
   readonly kind = 'inprocess' as const;

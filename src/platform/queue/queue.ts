@@ -7,7 +7,7 @@
  *
  * Delivery is at least once: a handler can run again after a crash, so handlers must be idempotent. Durable
  * state (what has been done) belongs in Postgres, never only in the queue: a queue entry is a reminder to do
- * work, and losing one must only cost a re-enqueue (see ingest/pipeline/, which resumes from Postgres).
+ * work, and losing one must only cost a re-enqueue (see src/ingest/pipeline/, which resumes from Postgres).
  */
 export interface EnqueueOptions {
   /**
