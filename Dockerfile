@@ -7,8 +7,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs scripts/build.mjs
 COPY src src
-COPY ingest ingest
-COPY search search
 COPY migrations migrations
 COPY sample sample
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
@@ -39,4 +37,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # tini reaps children (ffmpeg, pocketsphinx) and forwards SIGTERM so jobs finish on shutdown.
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/src/cli.js", "serve"]
+CMD ["node", "dist/src/main/cli.js", "serve"]

@@ -36,7 +36,7 @@ export const INTEGRATION = [
   'test/build/**/*.test.ts',
 ];
 
-const ALL = ['test/**/*.test.ts', 'src/**/*.test.ts', 'ingest/**/*.test.ts', 'search/**/*.test.ts'];
+const ALL = ['test/**/*.test.ts', 'src/**/*.test.ts'];
 
 export default defineConfig({
   test: {

@@ -9,4 +9,4 @@ try {
   console.error(err instanceof Error ? err.message : String(err));
   process.exit(1);
 }
-await import('../dist/src/cli.js');
+await import('../dist/src/main/cli.js');

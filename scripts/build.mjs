@@ -1,6 +1,6 @@
 // The service runs from dist/: TypeScript compiled by tsc, plus the files the code reads beside itself
 // (migrations, the sample archive, the web assets, the embedder's worker script), so that dist/ is what an
-// image ships and `node dist/src/cli.js` needs neither tsx nor the sources.
+// image ships and `node dist/src/main/cli.js` needs neither tsx nor the sources.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
 const STAMP = path.join(DIST, '.built');
-const SOURCES = ['src', 'ingest', 'search', 'migrations', 'sample', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const SOURCES = ['src', 'migrations', 'sample', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 /** Read at run time relative to the module that reads them; copied to the same place under dist/. */
-const COPIED = ['migrations', 'sample', 'search/web/assets', 'src/embed/use-worker.mjs'];
+const COPIED = ['migrations', 'sample', 'src/http/web/assets', 'src/indexes/embed/use-worker.mjs'];
 
 function newestMtime(p) {
   if (!fs.existsSync(p)) return 0;

@@ -11,10 +11,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeStream } from '../ingest/audio/decode.js';
-import { BasicDiarizer } from '../ingest/audio/diarize/basic.js';
-import { diarizationError, readRttm, readUem, toRttm, type DerResult } from '../ingest/audio/diarize/der.js';
-import { StreamingVad } from '../ingest/audio/vad.js';
+import { decodeStream } from '../src/ingest/audio/decode.js';
+import { BasicDiarizer } from '../src/ingest/audio/diarize/basic.js';
+import { diarizationError, readRttm, readUem, toRttm, type DerResult } from '../src/ingest/audio/diarize/der.js';
+import { StreamingVad } from '../src/ingest/audio/vad.js';
 
 const { values } = parseArgs({
   options: {

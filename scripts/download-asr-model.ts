@@ -20,7 +20,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_EMBEDDING, DEFAULT_SEGMENTATION } from '../ingest/audio/diarize/sherpa.js';
+import { DEFAULT_EMBEDDING, DEFAULT_SEGMENTATION } from '../src/ingest/audio/diarize/sherpa.js';
 
 const RELEASES = (process.env.SHERPA_RELEASES_URL ?? 'https://github.com/k2-fsa/sherpa-onnx/releases/download').replace(/\/+$/, '');
 

@@ -11,13 +11,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { loadConfig } from '../src/config.js';
-import { createEmbedder } from '../src/embed/index.js';
-import type { Cue, Moment } from '../src/domain.js';
-import { parseTranscript } from '../src/transcript/index.js';
-import { buildMoments } from '../ingest/moments.js';
-import { chaptersFor } from '../ingest/chapters/index.js';
-import { DEFAULT_CHAPTER_PARAMS, type ChapterParams } from '../ingest/chapters/segment.js';
+import { loadConfig } from '../src/core/config.js';
+import { createEmbedder } from '../src/indexes/embed/index.js';
+import type { Cue, Moment } from '../src/core/domain.js';
+import { parseTranscript } from '../src/ingest/formats/index.js';
+import { buildMoments } from '../src/ingest/moments.js';
+import { chaptersFor } from '../src/ingest/chapters/index.js';
+import { DEFAULT_CHAPTER_PARAMS, type ChapterParams } from '../src/ingest/chapters/segment.js';
 import { boundariesOf, boundaryF1, defaultK, evenBoundaries, pk, prf, windowDiff } from './eval/chapters-metrics.js';
 
 const program = new Command('eval-chapters')

@@ -12,12 +12,12 @@ import path from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { openServices, type Services } from '../src/services.js';
-import type { SearchMode } from '../src/domain.js';
-import { ingestManifest } from '../ingest/bulk.js';
-import { searchMoments } from '../search/search.js';
+import { loadConfig } from '../src/core/config.js';
+import { createLogger } from '../src/core/log.js';
+import { openServices, type Services } from '../src/main/services.js';
+import type { SearchMode } from '../src/core/domain.js';
+import { ingestManifest } from '../src/ingest/bulk.js';
+import { searchMoments } from '../src/retrieval/search.js';
 import { linkError, linkSeconds, mean, median, scoreQuery, splitOf, type QueryScores, type Returned } from './eval/metrics.js';
 
 const Query = z.object({ query: z.string(), recording_id: z.string(), gold: z.array(z.tuple([z.number(), z.number()])) });

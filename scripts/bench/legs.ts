@@ -15,11 +15,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { openServices } from '../../src/services.js';
-import { lexicalQuery } from '../../search/question.js';
-import { queryVector, searchMoments, understand } from '../../search/search.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices } from '../../src/main/services.js';
+import { lexicalQuery } from '../../src/retrieval/question.js';
+import { queryVector, searchMoments, understand } from '../../src/retrieval/search.js';
 import { firstCopyYears } from './lib.js';
 
 const opts = new Command('bench-legs')

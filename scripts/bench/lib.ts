@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { serve } from '@hono/node-server';
-import type { Services } from '../../src/services.js';
-import { createApp } from '../../search/api/app.js';
+import type { Services } from '../../src/archive/services.js';
+import { createApp } from '../../src/http/api/app.js';
 
 export interface Measurement {
   label: string;

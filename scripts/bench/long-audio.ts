@@ -22,12 +22,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { planChunks } from '../../ingest/audio/chunk.js';
-import { SAMPLE_RATE, decodeRange, decodeStream, encodeWav, ffmpegPath, probeMedia } from '../../ingest/audio/decode.js';
-import { BasicDiarizer } from '../../ingest/audio/diarize/basic.js';
-import { DIM, FRAME_S } from '../../ingest/audio/diarize/features.js';
-import { transcribeMedia } from '../../ingest/audio/transcribe.js';
-import { StreamingVad } from '../../ingest/audio/vad.js';
+import { planChunks } from '../../src/ingest/audio/chunk.js';
+import { SAMPLE_RATE, decodeRange, decodeStream, encodeWav, ffmpegPath, probeMedia } from '../../src/ingest/audio/decode.js';
+import { BasicDiarizer } from '../../src/ingest/audio/diarize/basic.js';
+import { DIM, FRAME_S } from '../../src/ingest/audio/diarize/features.js';
+import { transcribeMedia } from '../../src/ingest/audio/transcribe.js';
+import { StreamingVad } from '../../src/ingest/audio/vad.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const JFK = path.resolve(path.dirname(SELF), '../../../shared/audio/jfk.wav');

@@ -5,7 +5,7 @@
  * 1. A fresh DATA_DIR gets a partial archive: the first `--prefill` recordings of the dev manifest, ingested in
  *    this process with the on-disk vector cache `--embed-cache` (shared with bench:scale and eval), so re-runs
  *    do not pay for them again.
- * 2. The server is started on it as its own process (`tsx src/cli.ts serve`, embedded PGlite, USE embeddings).
+ * 2. The server is started on it as its own process (`tsx src/main/cli.ts serve`, embedded PGlite, USE embeddings).
  *    Its own vector cache starts empty, so every question and every ingested moment is really embedded.
  * 3. Idle: `--idle` distinct dev questions, one at a time, one every `--interval-ms` (a user's pace), none seen
  *    before (no result or vector cache hit).
@@ -21,10 +21,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { ingestManifest } from '../../ingest/bulk.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { openServices } from '../../src/services.js';
+import { ingestManifest } from '../../src/ingest/bulk.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices } from '../../src/main/services.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -208,7 +208,7 @@ function freePort(): Promise<number> {
 function startServer(p: number): ChildProcess {
   const root = path.resolve(opts.serverRoot);
   // Its own process group, so stopping it stops tsx's node child too.
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/cli.ts', 'serve'], {
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/main/cli.ts', 'serve'], {
     cwd: root,
     env: { ...env, PORT: String(p), HOST: '127.0.0.1', AUTH_PUBLIC_WRITE: 'on' },
     stdio: ['ignore', 'ignore', 'inherit'],

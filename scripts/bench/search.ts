@@ -5,9 +5,9 @@
  * The measurement itself is shared with bench:scale (scripts/bench/lib.ts).
  */
 import { Command } from 'commander';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { openServices } from '../../src/services.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices } from '../../src/main/services.js';
 import { firstCopyYears, loadQuestions, searchSuite, startApp } from './lib.js';
 
 const opts = new Command('bench-search')

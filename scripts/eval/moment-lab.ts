@@ -8,11 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { openServices } from '../../src/services.js';
-import { understand, queryVector } from '../../search/search.js';
-import { lexicalQuery } from '../../search/question.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices } from '../../src/main/services.js';
+import { understand, queryVector } from '../../src/retrieval/search.js';
+import { lexicalQuery } from '../../src/retrieval/question.js';
 import { mean, scoreQuery, splitOf, linkError, median } from './metrics.js';
 
 const program = new Command('moment-lab')

@@ -1,10 +1,10 @@
-import type { Cue, SearchFilters } from '../domain.js';
-import type { Services } from '../services.js';
-import { joinOverlapping } from '../../search/fusion.js';
-import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../../search/search.js';
-import type { MomentWithRecording } from '../store/archive.js';
-import { contentStems, coverage, subjectText } from './text.js';
-import { bestSentenceStart } from '../../search/localise.js';
+import type { Cue, SearchFilters } from '../core/domain.js';
+import type { Services } from '../archive/services.js';
+import { joinOverlapping } from '../retrieval/fusion.js';
+import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../retrieval/search.js';
+import type { MomentWithRecording } from '../archive/archive.js';
+import { contentStems, coverage, subjectText } from '../retrieval/text.js';
+import { bestSentenceStart } from '../retrieval/localise.js';
 
 /** A retrieved passage as the model sees it, numbered [n] in the prompt. */
 export interface Excerpt {

@@ -1,7 +1,7 @@
-import type { Embedder } from '../embed/port.js';
+import type { Embedder } from '../core/embedder.js';
 import type { Excerpt } from './retrieve.js';
-import { cosine } from '../math.js';
-import { contentStems, coverage, splitSentences, transcriptSentences, words } from './text.js';
+import { cosine } from '../core/math.js';
+import { contentStems, coverage, splitSentences, transcriptSentences, words } from '../retrieval/text.js';
 
 /** What the client gets for each `[n]` it may follow: the excerpt without the retrieval internals. */
 export type Citation = Omit<Excerpt, 'speakers' | 'vector'>;

@@ -24,14 +24,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { openServices } from '../../src/services.js';
-import { ingestTranscript } from '../../ingest/transcript.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices } from '../../src/main/services.js';
+import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { retrieveExcerpts } from '../../src/answer/retrieve.js';
 import { isClaim, isSupported, supportSignals, type Source, type SupportSignals } from '../../src/answer/verify.js';
-import type { Moment } from '../../src/domain.js';
-import { splitSentences } from '../../src/answer/text.js';
+import type { Moment } from '../../src/core/domain.js';
+import { splitSentences } from '../../src/retrieval/text.js';
 
 const DEV = path.resolve(import.meta.dirname, '../../../shared/eval/dev');
 const INGEST = ['ES2005a', 'IS1004a', 'ES2013a', 'ES2010a', 'ES2003a', 'IS1005a', 'IS1001a', 'TS3012a', 'education_19'];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Excerpt } from '../../src/answer/retrieve.js';
 import { citationLink } from '../../src/answer/retrieve.js';
 import { isClaim, verifyAnswer } from '../../src/answer/verify.js';
-import { splitSentences } from '../../src/answer/text.js';
+import { splitSentences } from '../../src/retrieval/text.js';
 import { extractiveAnswer } from '../../src/answer/extractive.js';
 import { buildMessages } from '../../src/answer/prompt.js';
 

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { enqueueManifestJob } from '../../ingest/pipeline/manifest.js';
-import { Webhooks } from '../../ingest/pipeline/webhook.js';
-import { KeyStore } from '../../src/auth/keys.js';
-import { loadConfig } from '../../src/config.js';
+import { enqueueManifestJob } from '../../src/ingest/pipeline/manifest.js';
+import { Webhooks } from '../../src/ingest/pipeline/webhook.js';
+import { KeyStore } from '../../src/archive/keys.js';
+import { loadConfig } from '../../src/core/config.js';
 import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 const JFK = path.resolve(__dirname, '../../../shared/audio/jfk.wav');

@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../search/api/app.js';
-import { mergeSpans } from '../../search/fusion.js';
+import { createApp } from '../../src/http/api/app.js';
+import { mergeSpans } from '../../src/retrieval/fusion.js';
 import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 /** An OpenAI-compatible chat server on loopback whose replies the tests script from the excerpts it is sent. */

@@ -3,8 +3,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ingestManifest } from '../../ingest/bulk.js';
-import { loadConfig } from '../../src/config.js';
+import { ingestManifest } from '../../src/ingest/bulk.js';
+import { loadConfig } from '../../src/core/config.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /*

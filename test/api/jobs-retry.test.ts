@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitMediaIngest } from '../../ingest/pipeline/submit.js';
-import { KeyStore } from '../../src/auth/keys.js';
-import { mediaKey } from '../../src/storage/index.js';
+import { submitMediaIngest } from '../../src/ingest/pipeline/submit.js';
+import { KeyStore } from '../../src/archive/keys.js';
+import { mediaKey } from '../../src/platform/storage/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const jfk = fs.readFileSync(path.resolve(__dirname, '../../../shared/audio/jfk.wav'));

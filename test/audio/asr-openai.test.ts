@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OpenAiAsrEngine } from '../../ingest/audio/asr/openai.js';
-import { createAsrEngine } from '../../ingest/audio/asr/index.js';
+import { OpenAiAsrEngine } from '../../src/ingest/audio/asr/openai.js';
+import { createAsrEngine } from '../../src/ingest/audio/asr/index.js';
 import { asrContract } from '../contract/asr.contract.js';
 import { closedPort } from '../embed/fixtures/closed-port.js';
 

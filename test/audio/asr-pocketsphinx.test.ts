@@ -1,5 +1,5 @@
-import { createAsrEngine } from '../../ingest/audio/asr/index.js';
-import { PocketsphinxEngine } from '../../ingest/audio/asr/pocketsphinx.js';
+import { createAsrEngine } from '../../src/ingest/audio/asr/index.js';
+import { PocketsphinxEngine } from '../../src/ingest/audio/asr/pocketsphinx.js';
 import { asrContract } from '../contract/asr.contract.js';
 
 asrContract('pocketsphinx (Debian CLI)', async () => ({

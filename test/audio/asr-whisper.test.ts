@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { DEFAULT_WHISPER_DIR, WhisperEngine } from '../../ingest/audio/asr/whisper.js';
-import { engineSettings } from '../../src/config.js';
+import { DEFAULT_WHISPER_DIR, WhisperEngine } from '../../src/ingest/audio/asr/whisper.js';
+import { engineSettings } from '../../src/core/config.js';
 import { ASR_CASES, asrContract } from '../contract/asr.contract.js';
 import { skipAllBut } from '../contract/cases.js';
 

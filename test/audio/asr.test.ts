@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asrEngineName, createAsrEngine } from '../../ingest/audio/asr/index.js';
-import { OpenAiAsrEngine } from '../../ingest/audio/asr/openai.js';
-import { PocketsphinxEngine, parseContinuousOutput, parseJsonOutput } from '../../ingest/audio/asr/pocketsphinx.js';
-import { WhisperEngine, findWhisperFiles } from '../../ingest/audio/asr/whisper.js';
-import { decodeRange } from '../../ingest/audio/decode.js';
-import { AppError } from '../../src/errors.js';
+import { asrEngineName, createAsrEngine } from '../../src/ingest/audio/asr/index.js';
+import { OpenAiAsrEngine } from '../../src/ingest/audio/asr/openai.js';
+import { PocketsphinxEngine, parseContinuousOutput, parseJsonOutput } from '../../src/ingest/audio/asr/pocketsphinx.js';
+import { WhisperEngine, findWhisperFiles } from '../../src/ingest/audio/asr/whisper.js';
+import { decodeRange } from '../../src/ingest/audio/decode.js';
+import { AppError } from '../../src/core/errors.js';
 import { JFK_WAV } from './helpers.js';
 
 async function error(p: Promise<unknown> | (() => unknown)): Promise<AppError> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planChunks, planFixedChunks } from '../../ingest/audio/chunk.js';
+import { planChunks, planFixedChunks } from '../../src/ingest/audio/chunk.js';
 
 describe('planChunks', () => {
   // Speech with short pauses every ~4 s from 1 s to 95 s, then 40 s of silence, then 10 s of speech.

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeRange, decodeStream, encodeWav, ffmpegPath, probeMedia } from '../../ingest/audio/decode.js';
+import { decodeRange, decodeStream, encodeWav, ffmpegPath, probeMedia } from '../../src/ingest/audio/decode.js';
 import { failure, JFK_MP3, JFK_WAV, tmpDir } from './helpers.js';
 
 async function decodeAll(file: string, frameSamples?: number) {

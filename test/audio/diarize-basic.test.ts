@@ -1,6 +1,6 @@
-import { decodeStream } from '../../ingest/audio/decode.js';
-import { diarizeMedia } from '../../ingest/audio/transcribe.js';
-import { detectSpeech } from '../../ingest/audio/vad.js';
+import { decodeStream } from '../../src/ingest/audio/decode.js';
+import { diarizeMedia } from '../../src/ingest/audio/transcribe.js';
+import { detectSpeech } from '../../src/ingest/audio/vad.js';
 import { diarizationContract } from '../contract/diarization.contract.js';
 
 diarizationContract(

@@ -1,5 +1,5 @@
-import { diarizeMedia } from '../../ingest/audio/transcribe.js';
-import { SherpaDiarizer, sherpaModelPaths } from '../../ingest/audio/diarize/sherpa.js';
+import { diarizeMedia } from '../../src/ingest/audio/transcribe.js';
+import { SherpaDiarizer, sherpaModelPaths } from '../../src/ingest/audio/diarize/sherpa.js';
 import { skipAllBut } from '../contract/cases.js';
 import { DIARIZATION_CASES, diarizationContract } from '../contract/diarization.contract.js';
 

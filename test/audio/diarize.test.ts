@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeStream } from '../../ingest/audio/decode.js';
-import { BasicDiarizer } from '../../ingest/audio/diarize/basic.js';
-import { diarizationError, hungarianMax, parseRttm, readRttm, readUem } from '../../ingest/audio/diarize/der.js';
-import { sherpaModelPaths } from '../../ingest/audio/diarize/sherpa.js';
-import { StreamingVad } from '../../ingest/audio/vad.js';
-import { AppError } from '../../src/errors.js';
+import { decodeStream } from '../../src/ingest/audio/decode.js';
+import { BasicDiarizer } from '../../src/ingest/audio/diarize/basic.js';
+import { diarizationError, hungarianMax, parseRttm, readRttm, readUem } from '../../src/ingest/audio/diarize/der.js';
+import { sherpaModelPaths } from '../../src/ingest/audio/diarize/sherpa.js';
+import { StreamingVad } from '../../src/ingest/audio/vad.js';
+import { AppError } from '../../src/core/errors.js';
 import { DIAR } from './helpers.js';
 
 async function diarize(file: string, numSpeakers?: number) {

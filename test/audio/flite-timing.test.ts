@@ -20,11 +20,11 @@
  * often as elsewhere (within a 15-point margin).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PocketsphinxEngine, which } from '../../ingest/audio/asr/pocketsphinx.js';
-import type { AsrEngine, AsrResult } from '../../ingest/audio/asr/port.js';
-import { decodeRange } from '../../ingest/audio/decode.js';
-import { type StitchedWord, normText } from '../../ingest/audio/stitch.js';
-import { type TranscribeMediaOptions, type TranscribeMediaResult, transcribeMedia } from '../../ingest/audio/transcribe.js';
+import { PocketsphinxEngine, which } from '../../src/ingest/audio/asr/pocketsphinx.js';
+import type { AsrEngine, AsrResult } from '../../src/ingest/audio/asr/port.js';
+import { decodeRange } from '../../src/ingest/audio/decode.js';
+import { type StitchedWord, normText } from '../../src/ingest/audio/stitch.js';
+import { type TranscribeMediaOptions, type TranscribeMediaResult, transcribeMedia } from '../../src/ingest/audio/transcribe.js';
 import { type Spoken, speak } from './helpers.js';
 
 const SENTENCES = [

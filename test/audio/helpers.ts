@@ -4,8 +4,8 @@ import fs, { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { ffmpegPath } from '../../ingest/audio/decode.js';
-import { AppError } from '../../src/errors.js';
+import { ffmpegPath } from '../../src/ingest/audio/decode.js';
+import { AppError } from '../../src/core/errors.js';
 
 export const SHARED = path.resolve(import.meta.dirname, '../../../shared/audio');
 export const JFK_WAV = path.join(SHARED, 'jfk.wav');

@@ -11,10 +11,10 @@ const noise = (n: number) => Buffer.concat(Array.from({ length: Math.ceil(n / 32
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PocketsphinxEngine } from '../../ingest/audio/asr/pocketsphinx.js';
-import { type DecodeFailure, decodeRange, encodeWav, ffmpegPath, looksLikeMedia, probeMedia } from '../../ingest/audio/decode.js';
-import { transcribeMedia } from '../../ingest/audio/transcribe.js';
-import { AppError, type ErrorCode } from '../../src/errors.js';
+import { PocketsphinxEngine } from '../../src/ingest/audio/asr/pocketsphinx.js';
+import { type DecodeFailure, decodeRange, encodeWav, ffmpegPath, looksLikeMedia, probeMedia } from '../../src/ingest/audio/decode.js';
+import { transcribeMedia } from '../../src/ingest/audio/transcribe.js';
+import { AppError, type ErrorCode } from '../../src/core/errors.js';
 import { failure, JFK_MP3, JFK_WAV, tmpDir } from './helpers.js';
 
 const dir = tmpDir('hostile-');

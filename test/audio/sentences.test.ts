@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UNKNOWN_SPEAKER, assignSpeakers, type Turn } from '../../ingest/audio/diarize/assign.js';
-import { wordsToCues } from '../../ingest/audio/sentences.js';
-import type { Word } from '../../src/domain.js';
+import { UNKNOWN_SPEAKER, assignSpeakers, type Turn } from '../../src/ingest/audio/diarize/assign.js';
+import { wordsToCues } from '../../src/ingest/audio/sentences.js';
+import type { Word } from '../../src/core/domain.js';
 
 const w = (start: number, end: number, text: string, speaker?: string): Word => ({ start, end, text, ...(speaker ? { speaker } : {}) });
 

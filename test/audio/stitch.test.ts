@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AsrResult } from '../../ingest/audio/asr/port.js';
-import { type Chunk, planChunks } from '../../ingest/audio/chunk.js';
-import { GAP_TEXT, type ChunkOutcome, confidentBoundary, stitch } from '../../ingest/audio/stitch.js';
-import type { Word } from '../../src/domain.js';
+import type { AsrResult } from '../../src/ingest/audio/asr/port.js';
+import { type Chunk, planChunks } from '../../src/ingest/audio/chunk.js';
+import { GAP_TEXT, type ChunkOutcome, confidentBoundary, stitch } from '../../src/ingest/audio/stitch.js';
+import type { Word } from '../../src/core/domain.js';
 
 /** A ground-truth word stream: continuous speech, words of 0.2–0.5 s with short gaps, numbered text. */
 function truth(durationS: number, seed = 3): Word[] {

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AsrEngine, AsrResult } from '../../ingest/audio/asr/port.js';
-import { PocketsphinxEngine } from '../../ingest/audio/asr/pocketsphinx.js';
-import { SAMPLE_RATE } from '../../ingest/audio/decode.js';
-import { UNKNOWN_SPEAKER } from '../../ingest/audio/diarize/assign.js';
-import { normText, GAP_TEXT } from '../../ingest/audio/stitch.js';
-import { type Stage, type TranscribeMediaResult, transcribeMedia } from '../../ingest/audio/transcribe.js';
+import type { AsrEngine, AsrResult } from '../../src/ingest/audio/asr/port.js';
+import { PocketsphinxEngine } from '../../src/ingest/audio/asr/pocketsphinx.js';
+import { SAMPLE_RATE } from '../../src/ingest/audio/decode.js';
+import { UNKNOWN_SPEAKER } from '../../src/ingest/audio/diarize/assign.js';
+import { normText, GAP_TEXT } from '../../src/ingest/audio/stitch.js';
+import { type Stage, type TranscribeMediaResult, transcribeMedia } from '../../src/ingest/audio/transcribe.js';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeStream } from '../../ingest/audio/decode.js';
-import { RegionTracker, VAD_FRAME, detectSpeech, pauses, sileroModelPath } from '../../ingest/audio/vad.js';
+import { decodeStream } from '../../src/ingest/audio/decode.js';
+import { RegionTracker, VAD_FRAME, detectSpeech, pauses, sileroModelPath } from '../../src/ingest/audio/vad.js';
 import { JFK_WAV } from './helpers.js';
 
 const FRAME_S = VAD_FRAME / 16000;

@@ -7,10 +7,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminSocketPath, sendAdmin, serveAdmin } from '../../src/auth/admin.js';
-import { KeyStore } from '../../src/auth/keys.js';
-import { openDatabase, type Db } from '../../src/db/index.js';
-import { createLogger } from '../../src/log.js';
+import { adminSocketPath, sendAdmin, serveAdmin } from '../../src/main/admin.js';
+import { KeyStore } from '../../src/archive/keys.js';
+import { openDatabase, type Db } from '../../src/platform/db/index.js';
+import { createLogger } from '../../src/core/log.js';
 
 describe('the admin socket', () => {
   let dir: string;

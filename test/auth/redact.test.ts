@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrls, safeUrl, splitCredentials, urlHost } from '../../src/redact.js';
+import { redactUrls, safeUrl, splitCredentials, urlHost } from '../../src/core/redact.js';
 
 describe('redaction of configured URLs', () => {
   it('safeUrl keeps scheme, host and path; drops user, password, query and fragment', () => {

@@ -27,7 +27,7 @@ describe('the built service', () => {
     out = fs.mkdtempSync(path.join(ROOT, '.tmp', 'dist-'));
     data = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-dist-data-'));
     (build as (o: { quiet: boolean; outDir: string }) => void)({ quiet: true, outDir: out });
-    server = spawn(process.execPath, [path.join(out, 'src/cli.js'), 'serve'], {
+    server = spawn(process.execPath, [path.join(out, 'src/main/cli.js'), 'serve'], {
       env: { ...process.env, DATA_DIR: data, DATABASE_URL: '', PORT: '0', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'on', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -62,11 +62,11 @@ describe('the built service', () => {
   });
 
   it('ships the embedder worker script beside the embedder', () => {
-    expect(fs.existsSync(path.join(out, 'src/embed/use-worker.mjs'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'src/indexes/embed/use-worker.mjs'))).toBe(true);
   });
 
   it('answers --help without tsx', async () => {
-    const help = spawn(process.execPath, [path.join(out, 'src/cli.js'), '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const help = spawn(process.execPath, [path.join(out, 'src/main/cli.js'), '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     help.stdout!.setEncoding('utf8').on('data', (d: string) => (text += d));
     const code = await new Promise((r) => help.on('exit', r));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cached, type Cache } from '../../src/cache/index.js';
+import { cached, type Cache } from '../../src/platform/cache/index.js';
 import { sleep } from './helpers.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedisCache } from '../../src/cache/index.js';
+import { RedisCache } from '../../src/platform/cache/index.js';
 import { captureLogger, cleanupPrefix, CutProxy, freePort, REDIS_URL, runPrefix, sleep, startRedis, stopRedis, timed, waitFor } from './helpers.js';
 
 const UNAVAILABLE = 'redis cache unavailable; caching is off until it returns';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCache, MemoryCache, offCache } from '../../src/cache/index.js';
+import { createCache, MemoryCache, offCache } from '../../src/platform/cache/index.js';
 import { cacheContract } from './contract.js';
 import { captureLogger } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCache, RedisCache } from '../../src/cache/index.js';
+import { createCache, RedisCache } from '../../src/platform/cache/index.js';
 import { cacheContract } from './contract.js';
 import { captureLogger, cleanupPrefix, REDIS_URL, runPrefix } from './helpers.js';
 

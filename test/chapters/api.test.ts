@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Embedder } from '../../src/embed/port.js';
-import { ChapterStore } from '../../src/store/chapters.js';
+import type { Embedder } from '../../src/core/embedder.js';
+import { ChapterStore } from '../../src/archive/chapters.js';
 import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 /** A cheap deterministic embedder (hashed bag of words), so the vector path runs without loading a model. */

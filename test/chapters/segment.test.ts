@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Cue } from '../../src/domain.js';
-import { segmentChapters, type PassageVector } from '../../ingest/chapters/segment.js';
-import { isTransition, STOPWORDS } from '../../ingest/chapters/text.js';
-import { rng } from '../../src/math.js';
+import type { Cue } from '../../src/core/domain.js';
+import { segmentChapters, type PassageVector } from '../../src/ingest/chapters/segment.js';
+import { isTransition, STOPWORDS } from '../../src/ingest/chapters/text.js';
+import { rng } from '../../src/core/math.js';
 
 const BAKING = 'bread dough flour yeast oven loaf sourdough starter knead crust bake proof rye butter'.split(' ');
 const ASTRONOMY = 'telescope planet orbit galaxy nebula comet asteroid eclipse jupiter saturn moon observatory'.split(' ');

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.js';
-import { openPostgres } from '../../src/db/postgres.js';
-import type { Db } from '../../src/db/port.js';
-import { ArchiveStore } from '../../src/store/archive.js';
-import { ChapterStore } from '../../src/store/chapters.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import { openPostgres } from '../../src/platform/db/postgres.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { ArchiveStore } from '../../src/archive/archive.js';
+import { ChapterStore } from '../../src/archive/chapters.js';
 import { createScratchDatabase } from '../helpers/postgres.js';
 
 describe('ChapterStore on the local Postgres server (migration 003)', () => {

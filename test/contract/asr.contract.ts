@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { decodeRange, SAMPLE_RATE } from '../../ingest/audio/decode.js';
-import type { AsrEngine, AsrResult } from '../../ingest/audio/asr/port.js';
-import { AppError } from '../../src/errors.js';
+import { decodeRange, SAMPLE_RATE } from '../../src/ingest/audio/decode.js';
+import type { AsrEngine, AsrResult } from '../../src/ingest/audio/asr/port.js';
+import { AppError } from '../../src/core/errors.js';
 import { JFK_WAV } from '../audio/helpers.js';
 import { contractCase, type Skips } from './cases.js';
 
 /**
- * What every ASR engine must do (ingest/audio/asr/port.ts and index.ts). Run by test/audio/asr-pocketsphinx.test.ts
+ * What every ASR engine must do (src/ingest/audio/asr/port.ts and index.ts). Run by test/audio/asr-pocketsphinx.test.ts
  * (the Debian CLI), test/audio/asr-openai.test.ts (a loopback /audio/transcriptions server) and
  * test/audio/asr-whisper.test.ts (sherpa-onnx; only where a Whisper model directory is present).
  */

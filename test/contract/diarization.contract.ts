@@ -1,15 +1,15 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { encodeWav, SAMPLE_RATE } from '../../ingest/audio/decode.js';
-import type { Turn } from '../../ingest/audio/diarize/assign.js';
-import { AppError } from '../../src/errors.js';
+import { encodeWav, SAMPLE_RATE } from '../../src/ingest/audio/decode.js';
+import type { Turn } from '../../src/ingest/audio/diarize/assign.js';
+import { AppError } from '../../src/core/errors.js';
 import { DIAR, tmpDir } from '../audio/helpers.js';
 import { contractCase, type Skips } from './cases.js';
 
 /**
- * What every diarization engine must give the pipeline: speaker turns for a recording (ingest/audio/diarize/
- * assign.ts `Turn`), through `diarizeMedia` (ingest/audio/transcribe.ts), the one call both engines sit behind.
+ * What every diarization engine must give the pipeline: speaker turns for a recording
+ * (src/ingest/audio/diarize/assign.ts `Turn`), through `diarizeMedia` (src/ingest/audio/transcribe.ts), the one call both engines sit behind.
  * Run by test/audio/diarize-basic.test.ts and test/audio/diarize-sherpa.test.ts (only with its models).
  */
 export const DIARIZATION_CASES = [

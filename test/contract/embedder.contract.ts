@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import type { Embedder } from '../../src/embed/port.js';
-import { dot } from '../../src/embed/vector.js';
+import { AppError } from '../../src/core/errors.js';
+import type { Embedder } from '../../src/core/embedder.js';
+import { dot } from '../../src/indexes/embed/vector.js';
 import { contractCase, type Skips } from './cases.js';
 
 /**
- * What every Embedder must do (src/embed/port.ts). Run by test/embed/use.test.ts (the real model),
+ * What every Embedder must do (src/core/embedder.ts). Run by test/embed/use.test.ts (the real model),
  * test/embed/openai.test.ts (a loopback /embeddings server), test/embed/onnx.test.ts (a tiny real ONNX model)
  * and test/embed/cache.test.ts (the on-disk cache in front of the loopback server).
  */

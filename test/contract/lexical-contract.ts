@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LexicalDoc, LexicalIndex } from '../../src/store/lexical/port.js';
+import type { LexicalDoc, LexicalIndex } from '../../src/core/lexical-index.js';
 
 /**
  * The behaviour every lexical adapter must share. Run against the embedded Postgres BM25 (PGlite and a

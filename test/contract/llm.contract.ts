@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { StreamCut, type Llm } from '../../src/answer/llm/port.js';
-import { AppError } from '../../src/errors.js';
+import { AppError } from '../../src/core/errors.js';
 import { contractCase, type Skips } from './cases.js';
 
 /**

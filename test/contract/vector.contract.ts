@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import type { VectorIndex, VectorItem } from '../../src/store/vector/port.js';
+import { AppError } from '../../src/core/errors.js';
+import type { VectorIndex, VectorItem } from '../../src/core/vector-index.js';
 import { contractCase, type Skips } from './cases.js';
 
 /**
- * What every VectorIndex must do (src/store/vector/port.ts). Run by test/vector/pgvector.test.ts (PGlite) and
+ * What every VectorIndex must do (src/core/vector-index.ts). Run by test/vector/pgvector.test.ts (PGlite) and
  * test/vector/pgvector-server.test.ts (the `pg` adapter against PGlite served over the wire protocol).
  */
 export const VECTOR_CASES = [

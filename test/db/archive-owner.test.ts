@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/index.js';
+import { loadConfig } from '../../src/core/config.js';
+import { openDatabase } from '../../src/platform/db/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -59,7 +59,7 @@ describe('the embedded archive has one owner', () => {
     return p;
   };
   const cli = async (...args: string[]) => {
-    const p = start(['src/cli.ts', ...args]);
+    const p = start(['src/main/cli.ts', ...args]);
     const { code } = await p.exited;
     return { code, out: p.out(), err: p.err() };
   };
@@ -127,7 +127,7 @@ describe('the embedded archive has one owner', () => {
     expect((await holder.exited).signal).toBe('SIGKILL');
     expect(lock().pid).toBe(holder.proc.pid);
 
-    server = start(['src/cli.ts', 'serve']);
+    server = start(['src/main/cli.ts', 'serve']);
     url = (await server.waitFor(/listening on (http:\S+)/))[1];
     expect(server.err()).toMatch(new RegExp(`"pid":${holder.proc.pid}.*took over the embedded database from a process that is no longer running`));
     expect(lock()).toMatchObject({ pid: server.proc.pid, command: 'speech-archive serve', url });

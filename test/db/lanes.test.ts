@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
-import type { Db } from '../../src/db/port.js';
-import { asQueryWork, inBackground } from '../../src/lane.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { asQueryWork, inBackground } from '../../src/core/lane.js';
 
 describe('embedded database lanes: background statements leave room for query-time work', () => {
   let db: Db | null = null;

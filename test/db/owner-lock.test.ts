@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArchiveLockedError, LOCK_FILE, takeOwnership, type OwnerRecord } from '../../src/db/owner.js';
+import { ArchiveLockedError, LOCK_FILE, takeOwnership, type OwnerRecord } from '../../src/platform/db/owner.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

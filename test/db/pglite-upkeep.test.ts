@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { WalCheckpointer } from '../../src/db/checkpoint.js';
-import { openPglite } from '../../src/db/pglite.js';
-import type { Db } from '../../src/db/port.js';
+import { loadConfig } from '../../src/core/config.js';
+import { WalCheckpointer } from '../../src/platform/db/checkpoint.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import type { Db } from '../../src/platform/db/port.js';
 
 // A single-user PGlite backend never checkpoints by itself: without this its WAL grows with every write.
 describe('WalCheckpointer on an on-disk PGlite', () => {

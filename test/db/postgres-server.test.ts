@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.js';
-import { openPostgres } from '../../src/db/postgres.js';
-import type { Db } from '../../src/db/port.js';
-import { PostgresLexicalIndex } from '../../src/store/lexical/postgres.js';
-import { PgVectorIndex } from '../../src/store/vector/pgvector.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import { openPostgres } from '../../src/platform/db/postgres.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { PostgresLexicalIndex } from '../../src/indexes/lexical/postgres.js';
+import { PgVectorIndex } from '../../src/indexes/vector/pgvector.js';
 import { describeLexicalContract } from '../contract/lexical-contract.js';
 import { createScratchDatabase, startPgliteServer } from '../helpers/postgres.js';
 

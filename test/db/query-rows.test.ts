@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
-import { openPostgres } from '../../src/db/postgres.js';
-import type { Db } from '../../src/db/port.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import { openPostgres } from '../../src/platform/db/postgres.js';
+import type { Db } from '../../src/platform/db/port.js';
 import { createScratchDatabase } from '../helpers/postgres.js';
 
 // Queryable.queryRows: prepared statements (PGlite through the wire protocol, a server through node-postgres)

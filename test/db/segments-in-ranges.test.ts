@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.js';
-import type { Db } from '../../src/db/port.js';
-import { ArchiveStore } from '../../src/store/archive.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { ArchiveStore } from '../../src/archive/archive.js';
 import { STORE_DATABASES } from '../helpers/postgres.js';
 
 const meta = (id: string) => ({ id, title: id, recordedAt: null, collection: null, language: null, source: null });

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate.js';
-import { openPglite } from '../../src/db/pglite.js';
+import { migrate, MIGRATIONS_DIR } from '../../src/platform/db/migrate.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
 
 describe('migration 010: unique recordings.checksum on an archive that already holds a file twice', () => {
   it('keeps the oldest recording on the checksum, clears and audits the others, and refuses new duplicates', async () => {

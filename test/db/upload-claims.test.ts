@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/db/migrate.js';
-import type { Db } from '../../src/db/port.js';
-import { UploadStore } from '../../src/store/uploads.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { UploadStore } from '../../src/archive/uploads.js';
 import { STORE_DATABASES } from '../helpers/postgres.js';
 
 const upload = (id: string) => ({

@@ -2,10 +2,10 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CachedEmbedder } from '../../src/embed/cache.js';
-import type { Embedder } from '../../src/embed/port.js';
-import { l2normalise } from '../../src/embed/vector.js';
-import { OpenAIEmbedder } from '../../src/embed/openai.js';
+import { CachedEmbedder } from '../../src/indexes/embed/cache.js';
+import type { Embedder } from '../../src/core/embedder.js';
+import { l2normalise } from '../../src/indexes/embed/vector.js';
+import { OpenAIEmbedder } from '../../src/indexes/embed/openai.js';
 import { embedderContract } from '../contract/embedder.contract.js';
 import { closedPort } from './fixtures/closed-port.js';
 import { startEmbeddingsServer } from './fixtures/embeddings-server.js';

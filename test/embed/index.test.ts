@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { CachedEmbedder, createEmbedder, OnnxEmbedder, OpenAIEmbedder, UseEmbedder } from '../../src/embed/index.js';
+import { loadConfig } from '../../src/core/config.js';
+import { CachedEmbedder, createEmbedder, OnnxEmbedder, OpenAIEmbedder, UseEmbedder } from '../../src/indexes/embed/index.js';
 
 describe('createEmbedder', () => {
   it('returns null for EMBEDDINGS=none', () => {

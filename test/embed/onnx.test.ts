@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { detectPooling, OnnxEmbedder } from '../../src/embed/onnx.js';
+import { AppError } from '../../src/core/errors.js';
+import { detectPooling, OnnxEmbedder } from '../../src/indexes/embed/onnx.js';
 import { writeTinyBert } from './fixtures/tiny-bert.js';
 import { embedderContract } from '../contract/embedder.contract.js';
 

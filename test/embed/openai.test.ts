@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { OpenAIEmbedder } from '../../src/embed/openai.js';
-import { dot } from '../../src/embed/vector.js';
+import { AppError } from '../../src/core/errors.js';
+import { OpenAIEmbedder } from '../../src/indexes/embed/openai.js';
+import { dot } from '../../src/indexes/embed/vector.js';
 import { closedPort } from './fixtures/closed-port.js';
 import { startEmbeddingsServer } from './fixtures/embeddings-server.js';
 import { embedderContract } from '../contract/embedder.contract.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CachedEmbedder } from '../../src/embed/cache.js';
-import { USE_BACKGROUND_NICE, UseEmbedder } from '../../src/embed/use.js';
-import { inBackground } from '../../src/lane.js';
+import { CachedEmbedder } from '../../src/indexes/embed/cache.js';
+import { USE_BACKGROUND_NICE, UseEmbedder } from '../../src/indexes/embed/use.js';
+import { inBackground } from '../../src/core/lane.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

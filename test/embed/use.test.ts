@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { UseEmbedder } from '../../src/embed/use.js';
-import { dot } from '../../src/embed/vector.js';
+import { AppError } from '../../src/core/errors.js';
+import { UseEmbedder } from '../../src/indexes/embed/use.js';
+import { dot } from '../../src/indexes/embed/vector.js';
 import { embedderContract } from '../contract/embedder.contract.js';
 
 embedderContract('Universal Sentence Encoder (real model, one worker)', async () => ({ embedder: new UseEmbedder({ workers: 1, batchSize: 2 }) }), {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { Embedder } from '../../src/embed/port.js';
+import type { Embedder } from '../../src/core/embedder.js';
 import { freePort, pingOnce, waitFor } from '../cache/helpers.js';
 
 export { captureLogger, freePort, sleep, waitFor } from '../cache/helpers.js';

@@ -9,7 +9,7 @@ import { createScratchDatabase } from '../helpers/postgres.js';
 import { freePort, waitFor } from './helpers.js';
 
 /*
- * The production setup: two API processes (`tsx src/cli.ts serve`, real child processes) on one Postgres
+ * The production setup: two API processes (`tsx src/main/cli.ts serve`, real child processes) on one Postgres
  * server database, jobs queued in Redis for workers (none run here, so no transcription starts). The same
  * file uploaded to both at once is stored once: the in-process lock of each cannot see the other, the
  * database's unique indexes can.
@@ -27,7 +27,7 @@ interface Api {
 async function startApi(env: Record<string, string>): Promise<Api> {
   const port = await freePort();
   const stderr: string[] = [];
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', 'serve'], {
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main/cli.ts', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
-import { S3BlobStore } from '../../src/storage/s3.js';
+import { S3BlobStore } from '../../src/platform/storage/s3.js';
 
 export interface LoopbackS3 {
   endpoint: string;

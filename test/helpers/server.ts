@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { openServices, type ServiceOptions, type Services } from '../../src/services.js';
-import { createApp, type Runtime } from '../../search/api/app.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices, type ServiceOptions, type Services } from '../../src/main/services.js';
+import { createApp, type Runtime } from '../../src/http/api/app.js';
 
 export const DEV = path.resolve(__dirname, '../../../shared/eval/dev');
 export const devTranscript = (id: string) => fs.readFileSync(path.join(DEV, 'recordings', `${id}.vtt`), 'utf8');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildMoments } from '../../ingest/moments.js';
-import type { Cue } from '../../src/domain.js';
+import { buildMoments } from '../../src/ingest/moments.js';
+import type { Cue } from '../../src/core/domain.js';
 
 const turn = (start: number, end: number, speaker: string, text: string): Cue => ({ start, end, speaker, text });
 

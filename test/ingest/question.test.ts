@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lexicalQuery } from '../../search/question.js';
-import { detectSpeaker } from '../../search/speakers.js';
+import { lexicalQuery } from '../../src/retrieval/question.js';
+import { detectSpeaker } from '../../src/retrieval/speakers.js';
 
 describe('question framing', () => {
   it('drops the words that frame a question about speech', () => {

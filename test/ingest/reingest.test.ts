@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ingestTranscript } from '../../ingest/transcript.js';
-import { loadConfig } from '../../src/config.js';
-import type { RecordingMeta } from '../../src/domain.js';
-import { createLogger } from '../../src/log.js';
-import { openServices, type Services } from '../../src/services.js';
+import { ingestTranscript } from '../../src/ingest/transcript.js';
+import { loadConfig } from '../../src/core/config.js';
+import type { RecordingMeta } from '../../src/core/domain.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices, type Services } from '../../src/main/services.js';
 
 const OLD = [
   'WEBVTT',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '../../src/log.js';
-import { BullMqQueue } from '../../src/jobs/bullmq.js';
+import { createLogger } from '../../src/core/log.js';
+import { BullMqQueue } from '../../src/platform/queue/bullmq.js';
 import { queueContract } from './contract.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

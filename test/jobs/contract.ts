@@ -1,6 +1,6 @@
-/** The job queue contract: every adapter of src/jobs/queue.ts passes it (inprocess.test.ts, bullmq.test.ts). */
+/** The job queue contract: every adapter of src/platform/queue/queue.ts passes it (inprocess.test.ts, bullmq.test.ts). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { UnrecoverableJobError, type JobQueue, type QueueEvent, type QueueSettings } from '../../src/jobs/queue.js';
+import { UnrecoverableJobError, type JobQueue, type QueueEvent, type QueueSettings } from '../../src/platform/queue/queue.js';
 
 export type MakeQueue = (settings: QueueSettings) => Promise<JobQueue & { obliterate?(): Promise<void> }>;
 

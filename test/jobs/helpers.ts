@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AsrEngine, AsrResult } from '../../ingest/audio/asr/port.js';
-import { SAMPLE_RATE } from '../../ingest/audio/decode.js';
-import type { RecordingMeta } from '../../src/domain.js';
+import type { AsrEngine, AsrResult } from '../../src/ingest/audio/asr/port.js';
+import { SAMPLE_RATE } from '../../src/ingest/audio/decode.js';
+import type { RecordingMeta } from '../../src/core/domain.js';
 
 export const meta = (id: string, o: Partial<RecordingMeta> = {}): RecordingMeta => ({
   id,

@@ -1,5 +1,5 @@
 /**
- * A worker process (`src/worker.ts`, BullMQ on the local Redis, the local Postgres) is SIGKILLed in the middle
+ * A worker process (`src/main/worker.ts`, BullMQ on the local Redis, the local Postgres) is SIGKILLed in the middle
  * of a media ingest, after some ASR chunks are done. A new worker finishes the job: stages done before the
  * kill are not redone, the ones that were running run again (BullMQ's stalled check hands them over), and the
  * recording ends up with exactly the segments of an uninterrupted run: none lost, none doubled. The second
@@ -11,13 +11,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobRuntime, type JobRuntime } from '../../ingest/pipeline/runtime.js';
-import { sha256File, submitMedia } from '../../ingest/pipeline/submit.js';
-import { loadConfig } from '../../src/config.js';
-import { BullMqQueue } from '../../src/jobs/bullmq.js';
-import type { Job } from '../../src/jobs/store.js';
-import { createLogger } from '../../src/log.js';
-import { openServices, type Services } from '../../src/services.js';
+import { createJobRuntime, type JobRuntime } from '../../src/ingest/pipeline/runtime.js';
+import { sha256File, submitMedia } from '../../src/ingest/pipeline/submit.js';
+import { loadConfig } from '../../src/core/config.js';
+import { BullMqQueue } from '../../src/platform/queue/bullmq.js';
+import type { Job } from '../../src/archive/jobs.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices, type Services } from '../../src/main/services.js';
 import { JFK_WAV, sameAudioOtherFile } from '../audio/helpers.js';
 import { createScratchDatabase } from '../helpers/postgres.js';
 import { waitFor } from './contract.js';
@@ -46,7 +46,7 @@ describe('a worker killed mid-job', () => {
 
   const startWorker = (): Worker => {
     // node --import tsx (what `npx tsx` does) so the pid is the worker's own and SIGKILL reaches it.
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/worker.ts')], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main/worker.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],

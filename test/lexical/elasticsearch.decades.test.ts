@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decadeOf, decadesOverlapping } from '../../src/store/lexical/decades.js';
+import { decadeOf, decadesOverlapping } from '../../src/indexes/lexical/decades.js';
 
 /** Pure date → decade logic behind the Elasticsearch adapter's index names and temporal routing. */
 describe('decades (Elasticsearch partitioning helpers)', () => {

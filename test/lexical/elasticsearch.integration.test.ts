@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { describe } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { ElasticsearchLexicalIndex } from '../../src/store/lexical/elasticsearch.js';
+import { loadConfig } from '../../src/core/config.js';
+import { ElasticsearchLexicalIndex } from '../../src/indexes/lexical/elasticsearch.js';
 import { describeLexicalContract } from '../contract/lexical-contract.js';
 
 /*

@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import { Client } from '@elastic/elasticsearch';
 import MockModule from '@elastic/elasticsearch-mock';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { ElasticsearchLexicalIndex } from '../../src/store/lexical/elasticsearch.js';
-import type { LexicalDoc } from '../../src/store/lexical/port.js';
+import { AppError } from '../../src/core/errors.js';
+import { ElasticsearchLexicalIndex } from '../../src/indexes/lexical/elasticsearch.js';
+import type { LexicalDoc } from '../../src/core/lexical-index.js';
 
 /*
  * These tests run the adapter and the real @elastic/elasticsearch client against a mocked HTTP transport.

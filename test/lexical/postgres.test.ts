@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
-import { migrate } from '../../src/db/migrate.js';
-import type { Db } from '../../src/db/port.js';
-import { PostgresLexicalIndex } from '../../src/store/lexical/postgres.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { PostgresLexicalIndex } from '../../src/indexes/lexical/postgres.js';
 import { describeLexicalContract } from '../contract/lexical-contract.js';
-import { buildMoments } from '../../ingest/moments.js';
-import { indexedText } from '../../ingest/transcript.js';
-import { parseTranscript } from '../../src/transcript/index.js';
+import { buildMoments } from '../../src/ingest/moments.js';
+import { indexedText } from '../../src/ingest/transcript.js';
+import { parseTranscript } from '../../src/ingest/formats/index.js';
 import { devTranscript } from '../helpers/server.js';
 
 let db: Db | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemporal, type TemporalRange } from '../../src/query/temporal.js';
+import { parseTemporal, type TemporalRange } from '../../src/retrieval/temporal.js';
 
 // Fixed clock so relative expressions are deterministic (a mid-year, mid-month date avoids edge effects).
 const NOW = new Date('2024-06-15T12:00:00Z');

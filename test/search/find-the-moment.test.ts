@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
-import { openServices, type Services } from '../../src/services.js';
-import { ingestManifest } from '../../ingest/bulk.js';
-import { ingestTranscript } from '../../ingest/transcript.js';
-import { searchMoments } from '../../search/search.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
+import { openServices, type Services } from '../../src/main/services.js';
+import { ingestManifest } from '../../src/ingest/bulk.js';
+import { ingestTranscript } from '../../src/ingest/transcript.js';
+import { searchMoments } from '../../src/retrieval/search.js';
 
 const SAMPLE = path.resolve(__dirname, '../../sample/manifest.jsonl');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinOverlapping, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence } from '../../search/fusion.js';
+import { joinOverlapping, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 
 const order = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
-import type { Db } from '../../src/db/port.js';
-import { highlight } from '../../search/highlight.js';
-import { parseTranscript } from '../../src/transcript/index.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { highlight } from '../../src/retrieval/highlight.js';
+import { parseTranscript } from '../../src/ingest/formats/index.js';
 import { devTranscript } from '../helpers/server.js';
 
 let db: Db;

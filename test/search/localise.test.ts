@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bestSentenceStart } from '../../search/localise.js';
-import { contentStems } from '../../src/answer/text.js';
-import { cueSentences, splitSentences } from '../../src/transcript/sentences.js';
+import { bestSentenceStart } from '../../src/retrieval/localise.js';
+import { contentStems } from '../../src/retrieval/text.js';
+import { cueSentences, splitSentences } from '../../src/core/sentences.js';
 
 const asked = (q: string) => contentStems(q, { question: true });
 

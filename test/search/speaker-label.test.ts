@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutLabel } from '../../search/speakers.js';
+import { withoutLabel } from '../../src/retrieval/speakers.js';
 
 describe('the lexical text of a speaker question', () => {
   it('drops the speaker label the filter already applies, possessive and any case included', () => {

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import type { BlobStore } from '../../src/storage/port.js';
+import { AppError } from '../../src/core/errors.js';
+import type { BlobStore } from '../../src/platform/storage/port.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createBlobStore, FsBlobStore, moveBlob } from '../../src/storage/index.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createBlobStore, FsBlobStore, moveBlob } from '../../src/platform/storage/index.js';
 import { blobStoreContract } from './contract.js';
 
 let root = '';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { copyBlob, createBlobStore, moveBlob } from '../../src/storage/index.js';
-import { S3BlobStore } from '../../src/storage/s3.js';
+import { loadConfig } from '../../src/core/config.js';
+import { copyBlob, createBlobStore, moveBlob } from '../../src/platform/storage/index.js';
+import { S3BlobStore } from '../../src/platform/storage/s3.js';
 import { startLoopbackS3, type LoopbackS3 } from '../helpers/s3.js';
 import { blobStoreContract } from './contract.js';
 

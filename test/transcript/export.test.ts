@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Cue } from '../../src/domain.js';
-import { AppError } from '../../src/errors.js';
-import { contentTypeFor, exportTranscript, parseTranscript, type ExportFormat } from '../../src/transcript/index.js';
+import type { Cue } from '../../src/core/domain.js';
+import { AppError } from '../../src/core/errors.js';
+import { contentTypeFor, exportTranscript, parseTranscript, type ExportFormat } from '../../src/ingest/formats/index.js';
 
 const META = { id: 'rec-1', title: 'Budget --> review\nmeeting' };
 const CUES: Cue[] = [

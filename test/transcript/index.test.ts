@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, TranscriptError } from '../../src/errors.js';
-import { detectFormat, parseTranscript } from '../../src/transcript/index.js';
+import { AppError, TranscriptError } from '../../src/core/errors.js';
+import { detectFormat, parseTranscript } from '../../src/ingest/formats/index.js';
 
 const VTT = 'WEBVTT\n\n00:01.000 --> 00:02.000\n<v A>hi\n';
 const SRT = '1\n00:00:01,000 --> 00:00:02,000\nA: hi\n';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildMoments } from '../../ingest/moments.js';
-import { TranscriptError } from '../../src/errors.js';
-import { MAX_MARKUP_DEPTH, parseTranscript, parseVtt } from '../../src/transcript/index.js';
+import { buildMoments } from '../../src/ingest/moments.js';
+import { TranscriptError } from '../../src/core/errors.js';
+import { MAX_MARKUP_DEPTH, parseTranscript, parseVtt } from '../../src/ingest/formats/index.js';
 
 const clock = (s: number) => {
   const hh = Math.floor(s / 3600);

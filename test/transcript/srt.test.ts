@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TranscriptError } from '../../src/errors.js';
-import { parseTranscript } from '../../src/transcript/index.js';
-import { looksLikeSpeaker, speakerPrefix } from '../../src/transcript/srt.js';
+import { TranscriptError } from '../../src/core/errors.js';
+import { parseTranscript } from '../../src/ingest/formats/index.js';
+import { looksLikeSpeaker, speakerPrefix } from '../../src/ingest/formats/srt.js';
 
 function messageOf(fn: () => unknown): string {
   try {

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { TranscriptError } from '../../src/errors.js';
-import { parseTranscript } from '../../src/transcript/index.js';
+import { TranscriptError } from '../../src/core/errors.js';
+import { parseTranscript } from '../../src/ingest/formats/index.js';
 
 const DEV = fileURLToPath(new URL('../../../shared/eval/dev/recordings/', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TranscriptError } from '../../src/errors.js';
-import { parseTranscript } from '../../src/transcript/index.js';
+import { TranscriptError } from '../../src/core/errors.js';
+import { parseTranscript } from '../../src/ingest/formats/index.js';
 
 function errorOf(fn: () => unknown): TranscriptError {
   try {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
-import { migrate } from '../../src/db/migrate.js';
-import type { Db } from '../../src/db/port.js';
-import { PgVectorIndex } from '../../src/store/vector/pgvector.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { PgVectorIndex } from '../../src/indexes/vector/pgvector.js';
 
 const DIM = 8;
 const vec = (i: number) => {

@@ -1,6 +1,6 @@
-import { migrate } from '../../src/db/migrate.js';
-import { openPostgres } from '../../src/db/postgres.js';
-import { PgVectorIndex } from '../../src/store/vector/pgvector.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import { openPostgres } from '../../src/platform/db/postgres.js';
+import { PgVectorIndex } from '../../src/indexes/vector/pgvector.js';
 import { vectorIndexContract } from '../contract/vector.contract.js';
 import { startPgliteServer } from '../helpers/postgres.js';
 

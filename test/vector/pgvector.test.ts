@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/db/pglite.js';
-import { migrate } from '../../src/db/migrate.js';
-import type { Db } from '../../src/db/port.js';
-import { PgVectorIndex } from '../../src/store/vector/pgvector.js';
-import type { VectorItem } from '../../src/store/vector/port.js';
+import { openPglite } from '../../src/platform/db/pglite.js';
+import { migrate } from '../../src/platform/db/migrate.js';
+import type { Db } from '../../src/platform/db/port.js';
+import { PgVectorIndex } from '../../src/indexes/vector/pgvector.js';
+import type { VectorItem } from '../../src/core/vector-index.js';
 import { vectorIndexContract } from '../contract/vector.contract.js';
 
 vectorIndexContract('pgvector on PGlite', async () => {

@@ -3,9 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { createApp, type Runtime } from '../../search/api/app.js';
-import { KeyStore } from '../../src/auth/keys.js';
-import type { Services } from '../../src/services.js';
+import { createApp, type Runtime } from '../../src/http/api/app.js';
+import { KeyStore } from '../../src/archive/keys.js';
+import type { Services } from '../../src/archive/services.js';
 import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';

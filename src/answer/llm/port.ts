@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;

@@ -1,0 +1,38 @@
+import type { Config } from '../core/config.js';
+import type { Embedder } from '../core/embedder.js';
+import type { LexicalIndex } from '../core/lexical-index.js';
+import type { Logger } from '../core/log.js';
+import type { VectorIndex } from '../core/vector-index.js';
+import type { Cache } from '../platform/cache/port.js';
+import type { Db } from '../platform/db/port.js';
+import type { BlobStore } from '../platform/storage/port.js';
+import type { ArchiveStore } from './archive.js';
+import type { ChapterStore } from './chapters.js';
+import type { JobStore } from './jobs.js';
+import type { KeyStore } from './keys.js';
+import type { StageStore } from './stages.js';
+import type { UploadStore } from './uploads.js';
+
+/** Everything a request or an ingest needs, wired from config by openServices (src/main/services.ts). One per process. */
+export interface Services {
+  cfg: Config;
+  log: Logger;
+  /** For the stores and the composition (src/main) only: everything else goes through a store. */
+  db: Db;
+  archive: ArchiveStore;
+  chapters: ChapterStore;
+  /** Job state (the jobs table); the ingest pipeline's stages are in `stages`. */
+  jobs: JobStore;
+  stages: StageStore;
+  uploads: UploadStore;
+  /** API keys and the audit log. */
+  keys: KeyStore;
+  lexical: LexicalIndex;
+  /** null when EMBEDDINGS=none: search runs BM25 only. */
+  embedder: Embedder | null;
+  vectors: VectorIndex | null;
+  cache: Cache;
+  /** Media files and pipeline artefacts (STORAGE: DATA_DIR/blobs or S3). */
+  blobs: BlobStore;
+  close(): Promise<void>;
+}

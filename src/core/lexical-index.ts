@@ -1,0 +1,32 @@
+import type { SearchFilters } from './domain.js';
+
+/** What the lexical index keeps of a moment: its text plus the fields filters need. */
+export interface LexicalDoc {
+  momentId: string;
+  recordingId: string;
+  recordedAt: string | null;
+  collection: string | null;
+  speakers: string[];
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface LexicalHit {
+  momentId: string;
+  score: number;
+}
+
+/** A BM25 index over moments. Adapters: `src/indexes/lexical/postgres.ts` (embedded, SQL) and `elasticsearch.ts`. */
+export interface LexicalIndex {
+  readonly engine: 'postgres' | 'elasticsearch';
+  init(): Promise<void>;
+  /** Replaces every document of the recording with `docs` (an empty list removes it). */
+  replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void>;
+  deleteRecording(recordingId: string): Promise<void>;
+  /** Best `limit` moments for the query, best first. An empty or stop-word-only query returns []. */
+  search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]>;
+  /** Number of indexed documents (for health and stats). */
+  count(): Promise<number>;
+  close(): Promise<void>;
+}

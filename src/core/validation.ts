@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+// Input checks shared by the manifest reader, the API's request schemas and the command line.
+
+/** A recording id: 1-128 letters, digits, '.', '_' or '-', beginning with a letter or a digit. */
+export const RECORDING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A calendar date that really exists; '1987' and '1987-05' are read as the first day. */
+export const isoDate = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(v);
+    const [y, mo, day] = m ? [+m[1], +(m[2] ?? 1), +(m[3] ?? 1)] : [0, 0, 0];
+    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999 ('0050-06-01' would become 1950).
+    const d = new Date(0);
+    d.setUTCFullYear(y, mo - 1, day);
+    if (!m || y < 1 || d.getUTCFullYear() !== y || d.getUTCMonth() !== mo - 1 || d.getUTCDate() !== day) {
+      ctx.addIssue({ code: 'custom', message: `not a date (YYYY-MM-DD): "${v}"` });
+      return z.NEVER;
+    }
+    return d.toISOString().slice(0, 10);
+  });
+
+/** Postgres text cannot hold NUL: refuse it where input arrives instead of failing in the database. */
+export const noNul = [(v: string) => !v.includes('\u0000'), { message: 'must not contain NUL (\\u0000) characters' }] as const;

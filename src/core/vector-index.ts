@@ -1,0 +1,39 @@
+import type { SearchFilters } from './domain.js';
+
+export interface VectorItem {
+  momentId: string;
+  recordingId: string;
+  recordedAt: string | null;
+  collection: string | null;
+  speakers: string[];
+  vector: Float32Array;
+}
+
+export interface VectorHit {
+  momentId: string;
+  /** Cosine similarity in [-1, 1]. */
+  score: number;
+}
+
+export interface EmbeddingModelInfo {
+  model: string;
+  dim: number;
+}
+
+/** Nearest-neighbour search over moment embeddings. Adapter: `src/indexes/vector/pgvector.ts` (PGlite or a server). */
+export interface VectorIndex {
+  /** Binds the index to a model; a different stored model raises AppError('embedding_model_mismatch'). */
+  init(model: EmbeddingModelInfo): Promise<void>;
+  replaceRecording(recordingId: string, items: VectorItem[]): Promise<void>;
+  deleteRecording(recordingId: string): Promise<void>;
+  search(vector: Float32Array, filters: SearchFilters, limit: number): Promise<VectorHit[]>;
+  /**
+   * Cosine similarity of the given moments to the vector (moments without an embedding are left out). `dates`,
+   * the search's date range, lets the index look only where those moments can be (a routed question's
+   * partitions); moments outside it are left out too.
+   */
+  similarities(vector: Float32Array, momentIds: string[], dates?: Pick<SearchFilters, 'from' | 'to'>): Promise<Map<string, number>>;
+  /** Drops every vector and forgets the model, so another model can be bound (re-embedding). */
+  reset(): Promise<void>;
+  count(): Promise<number>;
+}

@@ -1,0 +1,145 @@
+import { z } from '@hono/zod-openapi';
+import { isoDate, noNul, RECORDING_ID } from '../../core/validation.js';
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
+  .openapi('Error');
+
+/** Form fields left empty mean "not given". */
+export const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max).refine(...noNul).optional());
+
+/** Recording metadata sent as form fields beside an upload (transcript, media or manifest). */
+export const RecordingMetaFields = z.object({
+  id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
+  title: optionalText(500),
+  recorded_at: z.preprocess(blank, isoDate.optional()),
+  collection: optionalText(200),
+  language: optionalText(35),
+});
+
+export const SearchQuery = z.object({
+  q: z.string().trim().min(1, 'q (the query) is required').max(1000, 'q is longer than 1000 characters').refine(...noNul).openapi({ example: 'remote control price' }),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  mode: z.enum(['hybrid', 'bm25', 'vector']).default('hybrid'),
+  recording: optionalText(128),
+  collection: optionalText(200),
+  speaker: optionalText(200),
+  from: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1980-01-01' }),
+  to: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1989-12-31' }),
+  temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range from the question ("in the early seventies")' }),
+  speakers: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: apply a speaker filter when the question names a known speaker' }),
+});
+
+export const Routing = z
+  .object({
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    source: z.enum(['question', 'params']),
+    matched: z.array(z.string()).optional(),
+    fallback: z.boolean().optional().describe('the range found too little, so all dates were searched with the dates kept as words'),
+  })
+  .nullable()
+  .openapi('Routing');
+
+export const SearchResultSchema = z
+  .object({
+    recording_id: z.string(),
+    recording_title: z.string(),
+    recorded_at: z.string().nullable(),
+    collection: z.string().nullable(),
+    start: z.number().openapi({ description: 'Start of the passage shown (seconds)' }),
+    end: z.number().openapi({ description: 'End of the passage shown (seconds)' }),
+    at: z.number().openapi({ description: 'Where the deep link opens (seconds): the start of the best-matching sentence of the best moment in the passage' }),
+    speaker: z.string().nullable(),
+    speakers: z.array(z.string()),
+    text: z.string(),
+    highlight: z.string().openapi({ description: 'HTML-escaped text with <mark> around matched terms' }),
+    score: z.number(),
+    scores: z.object({ bm25: z.number().nullable(), vector: z.number().nullable() }),
+    url: z.string().openapi({ description: 'Deep link that opens the recording at the moment: /r/<id>?t=<whole seconds of at>' }),
+    moment_ids: z.array(z.string()),
+  })
+  .openapi('SearchResult');
+
+export const SearchResponse = z
+  .object({
+    query: z.string(),
+    took_ms: z.number(),
+    mode: z.enum(['hybrid', 'bm25', 'vector']),
+    degraded: z.boolean().openapi({ description: 'True when one retrieval leg failed and the results come from the other alone (never cached)' }),
+    degraded_legs: z
+      .array(z.enum(['bm25', 'vector']))
+      .openapi({ description: 'The legs that failed: bm25 (the lexical engine, Postgres or Elasticsearch) or vector; empty unless degraded' }),
+    warnings: z.array(z.string()),
+    cached: z.boolean(),
+    routing: Routing,
+    speaker_filter: z.object({ label: z.string(), matched: z.string() }).nullable(),
+    matched_text: z.string(),
+    results: z.array(SearchResultSchema),
+  })
+  .openapi('SearchResponse');
+
+export const RecordingSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    recordedAt: z.string().nullable(),
+    collection: z.string().nullable(),
+    language: z.string().nullable(),
+    source: z.string().nullable(),
+    durationS: z.number().nullable(),
+    checksum: z.string().nullable(),
+    status: z.string(),
+    error: z.string().nullable().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    momentCount: z.number().optional(),
+    speakers: z.array(z.string()).optional(),
+    media_url: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Where to play the audio (GET, HTTP Range; on S3 a redirect to a presigned URL); null when the recording has no media' }),
+  })
+  .openapi('Recording');
+
+export const RecordingId = z.object({
+  id: z.string().regex(RECORDING_ID, 'not a recording id').openapi({ param: { name: 'id', in: 'path' }, example: 'Bdb001' }),
+});
+
+export const JobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    recordingId: z.string().nullable(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    stage: z.string().nullable(),
+    progress: z.number(),
+    attempts: z.number(),
+    error: z.string().nullable(),
+    result: z.unknown(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    /** Media ingest jobs: each stage of the job graph (asr summed over its chunks). */
+    stages: z
+      .array(
+        z.object({
+          stage: z.string(),
+          status: z.enum(['pending', 'running', 'done', 'failed', 'partial']),
+          parts: z.number(),
+          done: z.number(),
+          failed: z.number(),
+          progress: z.number(),
+          attempts: z.number(),
+          seconds: z.number(),
+          error: z.string().nullable(),
+        }),
+      )
+      .optional(),
+    /** Media ingest jobs: seconds per stage, wall-clock seconds and the real-time factor so far. */
+    timings: z
+      .object({ secondsPerStage: z.record(z.string(), z.number()), wallSeconds: z.number(), rtf: z.number().nullable() })
+      .optional(),
+  })
+  .openapi('Job');

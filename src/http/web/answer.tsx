@@ -1,0 +1,162 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+import { clockRange, longDate, momentHref, routingText, type RoutingInfo } from './format.js';
+
+/** The `POST /v1/ask` answer (also the data of the stream's `done` event). */
+export type { Citation } from '../../answer/verify.js';
+import type { Citation } from '../../answer/verify.js';
+export interface Unsupported {
+  sentence: string;
+  reason: string;
+  citations?: number[];
+}
+export interface Answer {
+  answer: string;
+  kind: 'generative' | 'extractive' | 'no_answer';
+  citations: Citation[];
+  /** Sentences the checker flagged; the API leaves them out of `answer`, so most are shown apart from it. */
+  unsupported: Unsupported[];
+  routing: RoutingInfo | null;
+  warnings?: string[];
+  truncated?: boolean;
+  took_ms?: number;
+}
+
+const REASONS: Record<string, string> = {
+  not_supported: 'the cited passages do not say this',
+  uncited: 'no passage is cited for this',
+  invented_citation: 'it cites a passage that was not retrieved',
+};
+
+/** The checker's reason in words. */
+export function reasonText(u: Unsupported): string {
+  const why = REASONS[u.reason] ?? u.reason.replace(/_/g, ' ');
+  return u.citations?.length ? `${why} (cited ${u.citations.map((n) => `[${n}]`).join('')})` : why;
+}
+
+const KIND_LABEL: Record<Answer['kind'], string> = {
+  generative: 'Generated answer, checked against the cited passages',
+  extractive: 'Extractive answer (no language model configured)',
+  no_answer: 'No answer in the archive',
+};
+
+export type Piece = { text: string; unsupported?: string } | { cite: number };
+
+/** Splits the answer into text, citation markers and the flagged sentences that are still in it. */
+export function answerPieces(answer: string, unsupported: Unsupported[]): { pieces: Piece[]; unplaced: Unsupported[] } {
+  const spans: { from: number; to: number; reason: string }[] = [];
+  const unplaced: Unsupported[] = [];
+  for (const u of unsupported) {
+    const s = u.sentence.trim();
+    const at = s ? answer.indexOf(s) : -1;
+    if (at < 0 || spans.some((x) => at < x.to && x.from < at + s.length)) unplaced.push(u);
+    else spans.push({ from: at, to: at + s.length, reason: reasonText(u) });
+  }
+  spans.sort((a, b) => a.from - b.from);
+  const pieces: Piece[] = [];
+  let pos = 0;
+  const push = (text: string, reason?: string) => {
+    for (const part of text.split(/(\[\d+(?:\s*[-–,]\s*\d+)*\])/)) {
+      const m = /^\[(.+)\]$/.exec(part);
+      if (m) for (const n of expandCitation(m[1])) pieces.push({ cite: n });
+      else if (part) pieces.push(reason === undefined ? { text: part } : { text: part, unsupported: reason });
+    }
+  };
+  for (const sp of spans) {
+    push(answer.slice(pos, sp.from));
+    push(answer.slice(sp.from, sp.to), sp.reason);
+    pos = sp.to;
+  }
+  push(answer.slice(pos));
+  return { pieces, unplaced };
+}
+
+/** "1, 3" → [1, 3]; "2-4" → [2, 3, 4]. */
+export function expandCitation(inner: string): number[] {
+  const out: number[] = [];
+  for (const part of inner.split(',')) {
+    const [a, b] = part.split(/[-–]/).map((x) => Number(x.trim()));
+    if (b === undefined || Number.isNaN(b)) out.push(a);
+    else for (let i = a; i <= b && i - a < 50; i++) out.push(i);
+  }
+  return out.filter((n) => Number.isInteger(n));
+}
+
+/**
+ * The link of a citation: the recording at the exact start of the cited moment's best sentence. (The API's `url`
+ * is in whole seconds.) Answers stored before citations had `at` open at the passage's start.
+ */
+export function citeHref(c: Citation, question?: string): string {
+  return momentHref(c.recording_id, c.at ?? c.start, question);
+}
+
+export function AnswerView({ a, question }: { a: Answer; question?: string }) {
+  const byN = new Map(a.citations.map((c) => [c.n, c]));
+  const { pieces, unplaced } = answerPieces(a.answer, a.unsupported);
+  return (
+    <div class="answer-final" data-kind={a.kind}>
+      <p class={`kind ${a.kind}`}>
+        {KIND_LABEL[a.kind] ?? a.kind}
+        {a.took_ms !== undefined ? <span class="muted"> · {Math.round(a.took_ms)} ms</span> : null}
+      </p>
+      {a.routing ? <p class="chip routing">{routingText(a.routing)}</p> : null}
+      {a.truncated ? <p class="notice warn">The model stopped early: this is the part of the answer that arrived, checked.</p> : null}
+      {(a.warnings ?? []).map((w) => (
+        <p class="notice warn">{w}</p>
+      ))}
+      <div class="answer-text">
+        {pieces.map((p) => {
+          if ('cite' in p) {
+            const c = byN.get(p.cite);
+            return c ? (
+              <a class="cite" href={citeHref(c, question)} data-n={c.n} title={`${c.recording_title}, ${clockRange(c.start, c.end)}`}>
+                [{c.n}]
+              </a>
+            ) : (
+              <span class="cite missing">[{p.cite}]</span>
+            );
+          }
+          return p.unsupported !== undefined ? (
+            <span class="unsupported" title={`Not supported by the cited passages: ${p.unsupported}`} tabindex={0}>
+              {p.text}
+              <span class="visually-hidden"> (not supported: {p.unsupported})</span>
+            </span>
+          ) : (
+            p.text
+          );
+        })}
+      </div>
+      {unplaced.length ? (
+        <section class="removed" aria-labelledby="removed-heading">
+          <h2 id="removed-heading">Left out of the answer</h2>
+          <p class="muted small">The model also wrote these sentences; the check against the passages did not hold, so they are not part of the answer.</p>
+          <ul>
+            {unplaced.map((u) => (
+              <li>
+                <span class="unsupported" title={`Unsupported: ${reasonText(u)}`} tabindex={0}>
+                  {u.sentence}
+                </span>{' '}
+                <span class="why">— {reasonText(u)}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {a.citations.length ? (
+        <section class="citations" aria-labelledby="citations-heading">
+          <h2 id="citations-heading">Sources</h2>
+          <ol>
+            {a.citations.map((c) => (
+              <li id={`cite-${c.n}`} value={c.n} data-recording={c.recording_id} data-start={c.start} data-end={c.end}>
+                <p class="meta">
+                  <span class="n">[{c.n}]</span> <a href={citeHref(c, question)}>{c.recording_title}</a> · <time datetime={c.recorded_at ?? undefined}>{longDate(c.recorded_at)}</time> ·{' '}
+                  {clockRange(c.start, c.end)} · <span class="speaker">{c.speaker ?? 'Unknown speaker'}</span>
+                </p>
+                <blockquote>{c.text}</blockquote>
+              </li>
+            ))}
+          </ol>
+        </section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+import type { z } from '@hono/zod-openapi';
+import type { JobSchema, RecordingSchema, SearchResponse } from '../api/schemas.js';
+
+/**
+ * The pages read the archive through the JSON API, called in-process (no socket): they render exactly what an
+ * API client would see, with the API's validation, caching and error messages, and they pick up routes that
+ * other parts of the system add later (chapters, media) without knowing how those are stored.
+ */
+export interface Fetcher {
+  request(input: string, init?: RequestInit, env?: object): Response | Promise<Response>;
+  routes?: { method: string; path: string }[];
+}
+
+export type Search = z.infer<typeof SearchResponse>;
+export type Hit = Search['results'][number];
+export type Job = z.infer<typeof JobSchema>;
+export type Recording = z.infer<typeof RecordingSchema> & { media_url?: string | null; mediaUrl?: string | null };
+export interface Segment {
+  start: number;
+  end: number;
+  speaker: string | null;
+  text: string;
+}
+export interface Chapter {
+  start: number;
+  end: number;
+  title: string;
+  keywords: string[];
+}
+
+export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; message: string };
+
+export class Api {
+  /**
+   * `authorization`: the key the page request came with, passed on: its Authorization header (a script that
+   * sends its API key to a page, as the ingest page does, acts with that key) or the sign-in cookie's key;
+   * without either the page reads as the public. `env`: the page request's, with the client it counts against
+   * (see src/http/api/limits.ts), so the API calls it makes are charged to that client and not refused apart.
+   */
+  constructor(
+    private readonly app: Fetcher,
+    private readonly requestId?: string,
+    private readonly authorization?: string,
+    private readonly env?: object,
+  ) {}
+
+  async call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
+    const headers = new Headers(init.headers);
+    if (this.requestId) headers.set('X-Request-Id', this.requestId);
+    if (!headers.has('Accept')) headers.set('Accept', 'application/json');
+    if (this.authorization && !headers.has('Authorization')) headers.set('Authorization', this.authorization);
+    const res = await this.app.request(path, { ...init, headers }, this.env);
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null;
+    }
+    if (res.ok) return { ok: true, status: res.status, data: body as T };
+    const message = (body as { error?: { message?: string } } | null)?.error?.message ?? `${res.status} ${res.statusText || 'error'}`;
+    return { ok: false, status: res.status, message };
+  }
+
+  /** Whether the app has a route (for optional ones other parts of the system add). */
+  has(method: string, path: string): boolean {
+    return (this.app.routes ?? []).some((r) => r.path === path && (r.method === method || r.method === 'ALL'));
+  }
+
+  search(params: Record<string, string>): Promise<Result<Search>> {
+    return this.call<Search>(`/v1/search?${new URLSearchParams(params)}`);
+  }
+
+  recording(id: string): Promise<Result<Recording>> {
+    return this.call<Recording>(`/v1/recordings/${encodeURIComponent(id)}`);
+  }
+
+  async segments(id: string): Promise<Segment[]> {
+    const r = await this.call<{ segments: Segment[] }>(`/v1/recordings/${encodeURIComponent(id)}/transcript?format=json`);
+    return r.ok ? (r.data.segments ?? []) : [];
+  }
+
+  /** Chapters when the archive has them; an empty list when the recording or the route has none (404). */
+  async chapters(id: string): Promise<Chapter[]> {
+    const r = await this.call<Chapter[] | { chapters: Chapter[] }>(`/v1/recordings/${encodeURIComponent(id)}/chapters`);
+    if (!r.ok || !r.data) return [];
+    const list = Array.isArray(r.data) ? r.data : (r.data.chapters ?? []);
+    return list
+      .filter((ch) => typeof ch.start === 'number' && typeof ch.end === 'number')
+      .map((ch) => ({ start: ch.start, end: ch.end, title: String(ch.title ?? ''), keywords: Array.isArray(ch.keywords) ? ch.keywords.map(String) : [] }))
+      .sort((a, b) => a.start - b.start);
+  }
+
+  async recordings(limit = 500): Promise<Recording[]> {
+    const r = await this.call<{ items: Recording[] }>(`/v1/recordings?limit=${limit}`);
+    return r.ok ? r.data.items : [];
+  }
+
+  async speakers(): Promise<string[]> {
+    const r = await this.call<{ items: string[] }>('/v1/speakers');
+    return r.ok ? r.data.items : [];
+  }
+
+  /** The archive's size; null when the API does not say (the key may not read). */
+  async stats(): Promise<{ recordings: number; moments: number } | null> {
+    const r = await this.call<{ recordings: number; moments: number }>('/v1/stats');
+    return r.ok ? r.data : null;
+  }
+
+  job(id: string): Promise<Result<Job>> {
+    return this.call<Job>(`/v1/jobs/${encodeURIComponent(id)}`);
+  }
+}
+
+/** The media URL of a recording when the audio pipeline has attached one. */
+export function mediaUrl(rec: Recording): string | null {
+  const url = rec.media_url ?? rec.mediaUrl ?? null;
+  return typeof url === 'string' && url.length > 0 ? url : null;
+}

@@ -1,0 +1,397 @@
+import { Client, type estypes } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import type { Config } from '../../core/config.js';
+import type { SearchFilters } from '../../core/domain.js';
+import { AppError } from '../../core/errors.js';
+import { decadeOf, decadesOverlapping } from './decades.js';
+import type { LexicalDoc, LexicalHit, LexicalIndex } from '../../core/lexical-index.js';
+
+export interface ElasticsearchLexicalOptions {
+  /** A ready client (tests pass one built on the mock connection); it is then the caller's to close. */
+  client?: Client;
+  node?: string;
+  auth?: NonNullable<ConstructorParameters<typeof Client>[0]>['auth'];
+  /** Indices are `<prefix>-<decade>`; the alias `<prefix>` spans them all. */
+  indexPrefix: string;
+  k1?: number;
+  b?: number;
+  logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
+  /** Rounds of re-sending documents the cluster rejected with 429, and the first delay (doubled each round). */
+  bulkRetries?: number;
+  bulkRetryWaitMs?: number;
+  /** Longest a search waits on the cluster (one retry, no backoff) before the lexical leg counts as failed. Default 5000. */
+  searchTimeoutMs?: number;
+}
+
+/** The stored shape of a moment. Snake case because that is what anyone querying the index by hand expects. */
+interface EsDoc {
+  moment_id: string;
+  recording_id: string;
+  recorded_at: string | null;
+  collection: string | null;
+  speakers: string[];
+  start: number;
+  end: number;
+  text: string;
+}
+
+const SIMILARITY = 'moment_bm25';
+/** index.max_result_window: a larger `size` is a 400, so clamp rather than fail. */
+const MAX_SIZE = 10_000;
+/** Beyond this many decades the index list only lengthens the URL; the alias plus the range filter is as exact. */
+const MAX_ROUTED_INDICES = 32;
+/** Index names: lowercase, none of \ / * ? " < > | , # : or space, not starting with - _ + (ES rules). */
+const VALID_PREFIX = /^[a-z0-9][a-z0-9._-]*$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class ElasticsearchLexicalIndex implements LexicalIndex {
+  readonly engine = 'elasticsearch' as const;
+  private readonly client: Client;
+  private readonly ownsClient: boolean;
+  private readonly prefix: string;
+  /** The alias every decade index joins (named as the prefix); reads and deletes not date-routed use it. */
+  readonly alias: string;
+  private readonly k1: number;
+  private readonly b: number;
+  private readonly log?: ElasticsearchLexicalOptions['logger'];
+  private readonly retries: number;
+  private readonly retryWaitMs: number;
+  /**
+   * Transport options of a search. The client's defaults (3 retries with 1-4 s of backoff each, no timeout)
+   * hold a search for 5-10 s when the cluster is unreachable and for ever when it hangs; a search has the
+   * vector leg to fall back on, so it fails fast instead.
+   */
+  private readonly searchOpts: { maxRetries: number; requestTimeout: number; retryBackoff: () => number };
+  /** Connection check and index template: done, under way, or null (not yet, or the last attempt failed). */
+  private setup: Promise<void> | null = null;
+  /** init() met an unreachable cluster: the next write sets up first. */
+  private setupPending = false;
+  /** Creations done or under way in this process, so each decade index costs one request at most. */
+  private readonly ensured = new Map<string, Promise<void>>();
+
+  constructor(opts: ElasticsearchLexicalOptions) {
+    if (!VALID_PREFIX.test(opts.indexPrefix)) {
+      throw new AppError('bad_request', `Invalid Elasticsearch index prefix "${opts.indexPrefix}": use lowercase letters, digits, . _ -`);
+    }
+    if (!opts.client && !opts.node) throw new AppError('engine_unavailable', 'Elasticsearch lexical index needs ES_URL (or a client)');
+    this.client = opts.client ?? new Client({ node: opts.node!, auth: opts.auth });
+    this.ownsClient = !opts.client;
+    this.prefix = this.alias = opts.indexPrefix;
+    this.k1 = opts.k1 ?? 1.2;
+    this.b = opts.b ?? 0.75;
+    this.log = opts.logger;
+    this.retries = opts.bulkRetries ?? 4;
+    this.retryWaitMs = opts.bulkRetryWaitMs ?? 500;
+    this.searchOpts = { maxRetries: 1, requestTimeout: opts.searchTimeoutMs ?? 5000, retryBackoff: () => 0 };
+  }
+
+  /** ES_URL, ES_INDEX_PREFIX, ES_API_KEY (preferred) or ES_USERNAME/ES_PASSWORD, BM25_K1, BM25_B. */
+  static fromConfig(cfg: Config, logger?: ElasticsearchLexicalOptions['logger']): ElasticsearchLexicalIndex {
+    const basic = cfg.ES_USERNAME ? { username: cfg.ES_USERNAME, password: cfg.ES_PASSWORD ?? '' } : undefined;
+    const auth = cfg.ES_API_KEY ? { apiKey: cfg.ES_API_KEY } : basic;
+    return new ElasticsearchLexicalIndex({ node: cfg.ES_URL, auth, indexPrefix: cfg.ES_INDEX_PREFIX, k1: cfg.BM25_K1, b: cfg.BM25_B, logger });
+  }
+
+  indexName(decade: string): string {
+    return `${this.prefix}-${decade}`;
+  }
+
+  /** Settings, mappings and alias of a decade index; used both for explicit creation and for the template. */
+  indexDefinition(): Pick<estypes.IndicesCreateRequest, 'settings' | 'mappings' | 'aliases'> {
+    return {
+      settings: { index: { similarity: { [SIMILARITY]: { type: 'BM25', k1: this.k1, b: this.b } } } },
+      mappings: {
+        // Strict: a field typo in a document should fail loudly, not grow a dynamic mapping.
+        dynamic: 'strict',
+        properties: {
+          moment_id: { type: 'keyword' },
+          recording_id: { type: 'keyword' },
+          collection: { type: 'keyword' },
+          speakers: { type: 'keyword' },
+          recorded_at: { type: 'date' },
+          start: { type: 'float' },
+          end: { type: 'float' },
+          text: { type: 'text' as const, analyzer: 'english', similarity: SIMILARITY },
+        },
+      },
+      aliases: { [this.prefix]: {} },
+    };
+  }
+
+  /**
+   * Checks the cluster answers, then installs the index template so that a decade index created by anyone
+   * (including auto-creation by a bulk request) gets the english analyzer, BM25 settings and the alias.
+   * No index is created here: decade indices appear when their first document arrives.
+   */
+  async init(): Promise<void> {
+    try {
+      await this.ready();
+    } catch (err) {
+      // A cluster that is down (or still starting) must not keep the service down: searches answer from the
+      // vector leg, flagged degraded, and the first write after it comes back installs the template. A cluster
+      // that answers with an error (bad credentials, a rejected template) is a configuration fault: stop.
+      if (!(err instanceof AppError && (err.details as { unreachable?: boolean } | undefined)?.unreachable)) throw err;
+      this.log?.warn({ engine: 'elasticsearch', err: err.message }, 'Elasticsearch unreachable at start-up; the lexical leg is degraded until it answers');
+      this.setupPending = true;
+    }
+  }
+
+  /** The template is in place: set up once per process, again after a failed attempt. */
+  private ready(): Promise<void> {
+    if (!this.setup) {
+      const p = this.installTemplate().then(() => void (this.setupPending = false));
+      this.setup = p;
+      p.catch(() => {
+        if (this.setup === p) this.setup = null;
+      });
+    }
+    return this.setup;
+  }
+
+  private async installTemplate(): Promise<void> {
+    // Fail fast on an unreachable cluster (the client's default is 3 retries with seconds of backoff each).
+    const info = await this.call('connect', () => this.client.info(undefined, this.searchOpts));
+    this.log?.info({ engine: 'elasticsearch', version: info.version?.number, alias: this.alias }, 'Elasticsearch lexical index ready');
+    await this.call('put index template', () =>
+      this.client.indices.putIndexTemplate({
+        name: `${this.prefix}-decades`,
+        index_patterns: [`${this.prefix}-*`],
+        // Composable templates with overlapping patterns and equal priority are rejected; a longer prefix is
+        // more specific, so ranking by its length lets `moments` and `moments-test` coexist on one cluster.
+        priority: 100 + this.prefix.length,
+        template: this.indexDefinition(),
+        _meta: { managed_by: 'speech-archive' },
+      }),
+    );
+  }
+
+  async replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void> {
+    const stray = docs.find((d) => d.recordingId !== recordingId);
+    if (stray) throw new AppError('bad_request', `Moment ${stray.momentId} does not belong to recording ${recordingId}`);
+    // Compute partitions first: an invalid date must fail before anything is deleted.
+    const esDocs = docs.map(toEsDoc);
+    const indices = [...new Set(esDocs.map((d) => this.indexName(decadeOf(d.recorded_at))))];
+    // Delete through the alias: the recording's date may have changed, moving it to another decade.
+    if (this.setupPending) await this.ready();
+    await this.deleteRecording(recordingId);
+    if (esDocs.length === 0) return;
+    await Promise.all(indices.map((i) => this.ensureIndex(i)));
+    await this.bulkIndex(recordingId, esDocs);
+  }
+
+  async deleteRecording(recordingId: string): Promise<void> {
+    const f = await this.call(`delete_by_query (recording ${recordingId})`, async () => {
+      const res = await this.client.deleteByQuery({
+        index: this.alias,
+        query: { term: { recording_id: recordingId } },
+        // Refresh so the deletion is visible to the next search, as the port promises read-after-write.
+        refresh: true,
+        // Before the first write the alias does not exist yet: nothing to delete is not an error.
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      });
+      return res.failures ?? [];
+    }, []);
+    if (f.length > 0) {
+      const why = `${f[0].cause?.type ?? ''}: ${f[0].cause?.reason ?? ''}`;
+      const msg = `Elasticsearch delete_by_query (recording ${recordingId}) failed for ${f.length} document(s); first ${why}`;
+      throw new AppError('upstream_error', msg, { engine: 'elasticsearch', operation: 'delete_by_query' });
+    }
+  }
+
+  async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
+    const size = Math.min(Math.max(0, Math.floor(limit)), MAX_SIZE);
+    if (query.trim() === '' || size === 0) return [];
+    for (const [k, v] of [['from', filters.from], ['to', filters.to]] as const) {
+      if (v && !DAY.test(v)) throw new AppError('bad_request', `Invalid ${k} date "${v}": expected YYYY-MM-DD`);
+    }
+    const index = this.routeIndices(filters);
+    if (index.length === 0) return [];
+
+    const filter: estypes.QueryDslQueryContainer[] = [];
+    if (filters.recordingId) filter.push({ term: { recording_id: filters.recordingId } });
+    if (filters.collection) filter.push({ term: { collection: filters.collection } });
+    if (filters.speaker) filter.push({ term: { speakers: filters.speaker } });
+    if (filters.from || filters.to) {
+      // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.
+      const range: estypes.QueryDslDateRangeQuery = {};
+      if (filters.from) range.gte = `${filters.from}||/d`;
+      if (filters.to) range.lte = `${filters.to}||/d`;
+      filter.push({ range: { recorded_at: range } });
+    }
+
+    return this.call('search', async () => {
+      const res = await this.client.search(
+        {
+          index,
+          size,
+          _source: false,
+          track_total_hits: false,
+          // Each decade is its own index with its own term statistics; DFS gathers them first so that IDF and
+          // average length are global and a moment's score does not depend on which decade holds it.
+          search_type: 'dfs_query_then_fetch',
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: {
+            bool: {
+              // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
+              // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
+              must: [{ match: { text: { query, operator: 'or', zero_terms_query: 'none' } } }],
+              filter,
+            },
+          },
+        },
+        this.searchOpts,
+      );
+      return res.hits.hits.map((h) => ({ momentId: h._id ?? '', score: h._score ?? 0 }));
+    }, []);
+  }
+
+  async count(): Promise<number> {
+    const count = async () => (await this.client.count({ index: this.alias, ignore_unavailable: true, allow_no_indices: true })).count;
+    return this.call('count', count, 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.client.close();
+  }
+
+  /**
+   * Temporal routing: a date-bounded search reads only the decade indices that can hold matches (never
+   * 'undated'); missing ones are skipped by ignore_unavailable. Unbounded searches read the alias.
+   */
+  routeIndices(filters: Pick<SearchFilters, 'from' | 'to'>): string[] {
+    if (!filters.from && !filters.to) return [this.alias];
+    const decades = decadesOverlapping(filters.from, filters.to);
+    if (decades.length > MAX_ROUTED_INDICES) return [this.alias];
+    return decades.map((d) => this.indexName(d));
+  }
+
+  private ensureIndex(index: string): Promise<void> {
+    let p = this.ensured.get(index);
+    if (!p) {
+      p = this.createIndex(index);
+      this.ensured.set(index, p);
+      // A failed creation must be retried by the next write, not remembered.
+      p.catch(() => this.ensured.delete(index));
+    }
+    return p;
+  }
+
+  private async createIndex(index: string): Promise<void> {
+    try {
+      await this.client.indices.create({ index, ...this.indexDefinition() });
+      this.log?.info({ index }, 'created Elasticsearch decade index');
+    } catch (err) {
+      // Another writer (or an earlier run) got there first: the index exists, which is all we need.
+      if (esError(err)?.type === 'resource_already_exists_exception') return;
+      throw upstream(`create index ${index}`, err);
+    }
+  }
+
+  /**
+   * Bulk-indexes through client.helpers.bulk. The helper's own 429 retry waits a constant interval, so it
+   * is turned off and documents rejected with 429 (or a whole request rejected with 429) are re-sent here
+   * with exponential backoff. Any other rejection fails the call once the rest has been sent.
+   */
+  private async bulkIndex(recordingId: string, docs: EsDoc[]): Promise<void> {
+    let pending = docs;
+    for (let round = 0; ; round++) {
+      const throttled: EsDoc[] = [];
+      const failed: string[] = [];
+      try {
+        await this.client.helpers.bulk<EsDoc>({
+          datasource: pending,
+          onDocument: (d) => ({ index: { _index: this.indexName(decadeOf(d.recorded_at)), _id: d.moment_id } }),
+          retries: 0,
+          // wait_for: the request returns once its documents are searchable (read-after-write) without
+          // forcing an extra refresh of every decade index.
+          refresh: 'wait_for',
+          onDrop: (drop) => {
+            if (drop.status === 429) throttled.push(drop.document);
+            else failed.push(`${drop.document.moment_id}: HTTP ${drop.status} ${drop.error?.type ?? ''}: ${drop.error?.reason ?? ''}`);
+          },
+        });
+      } catch (err) {
+        if (!(esError(err)?.status === 429 && round < this.retries)) {
+          throw upstream(`bulk index (recording ${recordingId})`, err);
+        }
+        // The whole request was throttled; indexing by _id is idempotent, so re-sending everything is safe.
+        throttled.splice(0, throttled.length, ...pending);
+        failed.length = 0;
+      }
+      const what = `Elasticsearch bulk index (recording ${recordingId})`;
+      const details = { engine: 'elasticsearch', operation: 'bulk' };
+      if (failed.length > 0) {
+        throw new AppError('upstream_error', `${what} rejected ${failed.length} of ${docs.length} document(s); first ${failed[0]}`, details);
+      }
+      if (throttled.length === 0) return;
+      if (round >= this.retries) {
+        const msg = `${what} still throttled (429) for ${throttled.length} document(s) after ${this.retries} retries`;
+        throw new AppError('upstream_error', msg, details);
+      }
+      const wait = this.retryWaitMs * 2 ** round;
+      this.log?.warn({ recordingId, throttled: throttled.length, wait }, 'Elasticsearch throttled bulk indexing; retrying');
+      await new Promise((r) => setTimeout(r, wait));
+      pending = throttled;
+    }
+  }
+
+  /**
+   * Runs one client call and turns whatever it throws into an upstream_error naming the operation. Reads
+   * pass `ifMissing`: ignore_unavailable already makes a missing alias (before the first write) an empty
+   * result; should a cluster answer index_not_found_exception anyway, that still means "no documents".
+   */
+  private async call<T>(operation: string, fn: () => Promise<T>, ifMissing?: T): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (ifMissing !== undefined && esError(err)?.type === 'index_not_found_exception') return ifMissing;
+      throw upstream(operation, err);
+    }
+  }
+}
+
+function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text }: LexicalDoc): EsDoc {
+  // decadeOf validates the date now, so a bad one is a bad_request rather than a mapping error later.
+  decadeOf(recordedAt);
+  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, text };
+}
+
+/**
+ * The transport's error classes exist twice (its CJS and ESM builds), so `instanceof` depends on which build
+ * created the client; the transport itself dispatches on `name`, and so do we.
+ */
+function esError(err: unknown): { name: string; message: string; status?: number; type?: string; reason?: string } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const meta = (err as { meta?: { statusCode?: number; body?: unknown } }).meta;
+  const body = meta?.body as { error?: { type?: string; reason?: string } | string } | undefined;
+  const e = typeof body === 'object' && body !== null ? body.error : undefined;
+  return {
+    name: err.name,
+    message: err.message,
+    status: err.name === 'ResponseError' ? meta?.statusCode : undefined,
+    type: typeof e === 'object' ? e.type : undefined,
+    reason: typeof e === 'object' ? e.reason : typeof e === 'string' ? e : undefined,
+  };
+}
+
+/** A short, stack-free message: which operation, and what the cluster (or the network) said. */
+function upstream(operation: string, err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = esError(err);
+  let reason: string;
+  if (e?.name === 'ResponseError') {
+    const what = [e.type, e.reason].filter(Boolean).join(': ');
+    reason = `HTTP ${e.status}${what ? ` ${what}` : ''}`;
+  } else if (e?.name === 'ConnectionError' || e?.name === 'NoLivingConnectionsError') {
+    reason = `cannot reach the cluster (${e.message})`;
+  } else if (e?.name === 'TimeoutError') {
+    reason = 'request timed out';
+  } else {
+    reason = e ? e.message : String(err);
+  }
+  const unreachable = e?.name === 'ConnectionError' || e?.name === 'NoLivingConnectionsError' || e?.name === 'TimeoutError';
+  const details = { engine: 'elasticsearch', operation, status: e?.status, type: e?.type, unreachable };
+  return new AppError('upstream_error', `Elasticsearch ${operation} failed: ${reason}`, details);
+}

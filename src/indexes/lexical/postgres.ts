@@ -1,0 +1,175 @@
+import type { SearchFilters } from '../../core/domain.js';
+import { queryByIndex } from '../../platform/db/by-index.js';
+import type { Db, Queryable } from '../../platform/db/port.js';
+import type { LexicalDoc, LexicalHit, LexicalIndex } from '../../core/lexical-index.js';
+
+/**
+ * Okapi BM25 computed in SQL over Postgres' English Snowball analyser:
+ *   score(d, q) = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl)),  idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
+ * (Lucene's variant, so scores are comparable with the Elasticsearch adapter). N, Σ|d| and df are kept
+ * incrementally in the same transaction as the postings, so a query touches only its own terms' postings.
+ */
+export class PostgresLexicalIndex implements LexicalIndex {
+  readonly engine = 'postgres' as const;
+
+  constructor(
+    private readonly db: Db,
+    /** exhaustive: score every posting of every term (no common-term pruning; tests compare against it). */
+    private readonly params: { k1: number; b: number; exhaustive?: boolean } = { k1: 1.2, b: 0.75 },
+  ) {}
+
+  async init(): Promise<void> {
+    // Tables come from migrations/002_bm25.sql; nothing to create at run time.
+  }
+
+  async replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await removeRecording(tx, recordingId);
+      if (docs.length === 0) return;
+      const payload = JSON.stringify(
+        docs.map((d) => ({
+          moment_id: d.momentId,
+          recording_id: d.recordingId,
+          recorded_at: d.recordedAt,
+          collection: d.collection,
+          speakers: d.speakers,
+          text: d.text,
+        })),
+      );
+      // One statement, everything computed from the new moments' own terms: reading document frequencies and
+      // lengths back from lex_postings by moment id is, without statistics, planned as a scan of a fifth of the
+      // table, the whole of it in a large archive. Data-modifying CTEs run once each whether or not anything
+      // reads them.
+      await tx.query(
+        `WITH x AS MATERIALIZED (
+           SELECT * FROM jsonb_to_recordset($1::jsonb)
+             AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], text text)),
+         terms AS MATERIALIZED (
+           SELECT t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf, x.recorded_at
+           FROM x, unnest(to_tsvector('english', x.text)) AS t),
+         lens AS MATERIALIZED (SELECT moment_id, sum(tf)::int AS len FROM terms GROUP BY moment_id),
+         postings AS (
+           INSERT INTO lex_postings (term, moment_id, tf, len, recorded_at)
+           SELECT t.term, t.moment_id, t.tf, l.len, t.recorded_at FROM terms t JOIN lens l USING (moment_id) ORDER BY t.term),
+         docs AS (
+           INSERT INTO lex_docs (moment_id, recording_id, recorded_at, collection, speakers, len)
+           SELECT x.moment_id, x.recording_id, x.recorded_at, x.collection, coalesce(x.speakers, '{}'), coalesce(l.len, 0)
+           FROM x LEFT JOIN lens l USING (moment_id)),
+         -- Sorted upserts keep concurrent writers on a server from deadlocking on lex_terms rows.
+         df AS (
+           INSERT INTO lex_terms (term, df)
+           SELECT term, count(*) FROM terms GROUP BY term ORDER BY term
+           ON CONFLICT (term) DO UPDATE SET df = lex_terms.df + excluded.df)
+         UPDATE lex_stats SET n = n + (SELECT count(*) FROM x), total_len = total_len + (SELECT coalesce(sum(len), 0) FROM lens)
+         WHERE id = 1`,
+        [payload],
+      );
+    });
+  }
+
+  async deleteRecording(recordingId: string): Promise<void> {
+    await this.db.transaction((tx) => removeRecording(tx, recordingId));
+  }
+
+  async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
+    if (!query.trim()) return [];
+    const params: unknown[] = [query, this.params.k1, this.params.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit)];
+    const where: string[] = [];
+    // Dates are on the postings themselves (migrations/007): a dated question reads only its range's postings.
+    const dates: string[] = [];
+    if (filters.from) dates.push(`p.recorded_at >= $${params.push(filters.from)}::date`);
+    if (filters.to) dates.push(`p.recorded_at <= $${params.push(filters.to)}::date`);
+    if (filters.recordingId) where.push(`d.recording_id = $${params.push(filters.recordingId)}`);
+    if (filters.collection) where.push(`d.collection = $${params.push(filters.collection)}`);
+    if (filters.speaker) where.push(`lex_lower_labels(d.speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
+    // The moments passing the filters are found by index (migrations/008) and only their postings scored.
+    // Inline rather than a CTE: the planner then knows the ids are lex_docs' primary key (unique), and hashes
+    // them for the join without first de-duplicating them.
+    const conditions = [...dates, ...(where.length ? [`p.moment_id IN (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})`] : [])];
+    // Postings are always read by term. Without statistics the planner cannot tell a term's postings from a
+    // fraction of the table, and for some questions chose to scan and hash all of it (39M postings, 7-21 s at
+    // 500K moments) instead.
+    const scored = (pruned: boolean) =>
+      queryByIndex<{ moment_id: string; score: number; pruned?: boolean }>(this.db, bm25Sql(conditions, pruned), params);
+    let rows = await scored(!this.params.exhaustive);
+    // Fewer candidates than asked for: moments holding only common terms may belong in the list after all
+    // (when no term was common, the pruned query already was the exhaustive one).
+    if (rows.length < limit && !this.params.exhaustive && rows[0]?.pruned !== false) rows = await scored(false);
+    return rows.map((r) => ({ momentId: r.moment_id, score: Number(r.score) }));
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>('SELECT n FROM lex_stats WHERE id = 1');
+    return Number(row?.n ?? 0);
+  }
+
+  async close(): Promise<void> {
+    // The database belongs to the caller.
+  }
+}
+
+async function removeRecording(tx: Queryable, recordingId: string): Promise<void> {
+  const docs = await tx.query<{ moment_id: string; len: number }>('SELECT moment_id, len FROM lex_docs WHERE recording_id = $1', [recordingId]);
+  const ids = docs.map((d) => d.moment_id);
+  if (ids.length === 0) return;
+  // Postings are reached from the ids through unnest (estimated at a few rows), so always by the moment_id
+  // index: \`moment_id = ANY($1)\` is planned, without statistics, as a scan of the whole table.
+  const postings = 'unnest($1::text[]) AS m(id) JOIN lex_postings p ON p.moment_id = m.id';
+  await tx.query(
+    `UPDATE lex_terms t SET df = t.df - c.cnt FROM (SELECT p.term, count(*) AS cnt FROM ${postings} GROUP BY p.term) c
+     WHERE t.term = c.term`,
+    [ids],
+  );
+  await tx.query(
+    'UPDATE lex_stats SET n = n - $1, total_len = total_len - $2 WHERE id = 1',
+    [ids.length, docs.reduce((a, d) => a + Number(d.len), 0)],
+  );
+  await tx.query('DELETE FROM lex_postings p USING unnest($1::text[]) AS m(id) WHERE p.moment_id = m.id', [ids]);
+  await tx.query('DELETE FROM lex_docs WHERE recording_id = $1', [recordingId]);
+}
+
+/**
+ * A term in more than COMMON_SHARE of the moments ("work", "data", a speaker's initial) is common, unless it
+ * is the query's rarest. With `pruned`, moments are first ranked on the other terms, and only the best
+ * CANDIDATES (or 4 × limit) get their common terms' postings looked up by (term, moment): reading and
+ * aggregating every posting of a common term was most of a slow query's time (p95 at 100K moments, BENCHMARKS
+ * "Scale"). A common term adds at most its idf·(k1 + 1), low by definition, so the ranking it changes is
+ * within those candidates; the dev-set figures with and without pruning are in BENCHMARKS.md.
+ * Per-term constants are computed once (MATERIALIZED) in float8: inlined into the aggregate, idf was
+ * recomputed for every posting in numeric arithmetic, which cost more than reading the postings.
+ * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates.
+ */
+function bm25Sql(conditions: string[], pruned: boolean): string {
+  const terms = `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
+       q AS MATERIALIZED (
+         SELECT lt.term, lt.df, s.n, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
+                $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
+         FROM lex_terms lt CROSS JOIN s
+         WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0),
+       -- (candidates is unused: it names $6 so that both forms of the query take the same parameters)
+       t AS MATERIALIZED (SELECT q.*, (q.df > $5::float8 * q.n AND q.df > (SELECT min(df) FROM q)) AS common,
+                                 $6::int AS candidates FROM q)`;
+  // w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
+  const score = 'sum(t.w * p.tf / (p.tf + t.c0 + t.c1 * p.len))';
+  const where = (extra: string[]) => ([...extra, ...conditions].length ? `WHERE ${[...extra, ...conditions].join(' AND ')}` : '');
+  if (!pruned) {
+    return `${terms}
+       SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
+       ${where([])}
+       GROUP BY p.moment_id ORDER BY score DESC, p.moment_id LIMIT $4`;
+  }
+  // The candidates' common-term postings in one index scan per common term (term = t AND moment_id = ANY(the
+  // candidates)), not one lookup per candidate and term: each lookup was a scan started, and rescanned, on
+  // its own (200 candidates × 4 common terms = 800 at every unrouted search).
+  return `${terms},
+       a AS MATERIALIZED (SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
+             ${where(['NOT t.common'])}
+             GROUP BY p.moment_id ORDER BY score DESC, p.moment_id LIMIT $6),
+       c AS (SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p
+               ON p.term = t.term AND p.moment_id = ANY(ARRAY(SELECT moment_id FROM a))
+             WHERE t.common GROUP BY p.moment_id)
+       SELECT a.moment_id, (SELECT bool_or(common) FROM t) AS pruned, a.score + coalesce(c.score, 0) AS score
+       FROM a LEFT JOIN c USING (moment_id) ORDER BY score DESC, a.moment_id LIMIT $4`;
+}
+const COMMON_SHARE = 0.05;
+const CANDIDATES = 200;

@@ -1,0 +1,271 @@
+import { AppError } from '../../core/errors.js';
+import type { SearchFilters } from '../../core/domain.js';
+import { queryByIndex } from '../../platform/db/by-index.js';
+import type { Db, Queryable } from '../../platform/db/port.js';
+import { decadeOf, UNDATED } from '../lexical/decades.js';
+import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from '../../core/vector-index.js';
+
+const MODEL_KEY = 'embedding_model';
+/**
+ * Rows per transaction on PGlite, where a search waits for the background transaction in progress. One HNSW
+ * insert (30–50 ms) is then the longest wait; more rows per transaction save no ingest time, as the inserts
+ * themselves dominate (bench:search-during-ingest).
+ */
+const PGLITE_ROWS_PER_TX = 1;
+
+/**
+ * Moment embeddings in pgvector, range-partitioned by recording date: one partition per decade, created
+ * on demand, and a DEFAULT partition for undated recordings. A date-range filter lets the planner prune
+ * to the decades that can hold it. The column is `halfvec(dim)` (half the memory of `vector`) with an
+ * HNSW cosine index on every partition. The table is created here, not in a migration, because its
+ * dimension is the embedding model's.
+ */
+export class PgVectorIndex implements VectorIndex {
+  private dim = 0;
+  private readonly knownPartitions = new Set<string>();
+
+  constructor(private readonly db: Db) {}
+
+  async init(model: EmbeddingModelInfo): Promise<void> {
+    try {
+      await this.db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+    } catch (err) {
+      throw new AppError(
+        'engine_unavailable',
+        `pgvector is not installed in this Postgres (${(err as Error).message}); install pgvector or set EMBEDDINGS=none`,
+      );
+    }
+    const [row] = await this.db.query<{ value: EmbeddingModelInfo }>('SELECT value FROM archive_meta WHERE key = $1', [MODEL_KEY]);
+    const stored = row?.value;
+    if (stored && (stored.model !== model.model || stored.dim !== model.dim)) {
+      throw new AppError(
+        'embedding_model_mismatch',
+        `The archive's vectors were made with ${stored.model} (${stored.dim}-d) but the configured embedder is ${model.model} (${model.dim}-d). ` +
+          'Run `npm run cli -- reembed` to re-embed every moment with the new model, or configure the old one again.',
+        { stored, configured: model },
+      );
+    }
+    this.dim = model.dim;
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS embeddings (
+           moment_id text NOT NULL,
+           recording_id text NOT NULL,
+           recorded_at date,
+           collection text,
+           speakers text[] NOT NULL DEFAULT '{}',
+           embedding halfvec(${model.dim}) NOT NULL
+         ) PARTITION BY RANGE (recorded_at)`,
+      );
+      await tx.query('CREATE TABLE IF NOT EXISTS embeddings_undated PARTITION OF embeddings DEFAULT');
+      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_recording ON embeddings (recording_id)');
+      // Score fusion looks up the cosine of lexical candidates by moment id.
+      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_moment ON embeddings (moment_id)');
+      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw (embedding halfvec_cosine_ops)');
+      await tx.query(
+        'INSERT INTO archive_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING',
+        [MODEL_KEY, JSON.stringify(model)],
+      );
+    });
+    const parts = await this.db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = 'embeddings'::regclass`,
+    );
+    for (const p of parts) this.knownPartitions.add(p.name);
+  }
+
+  async replaceRecording(recordingId: string, items: VectorItem[]): Promise<void> {
+    this.assertReady();
+    for (const item of items) {
+      if (item.vector.length !== this.dim)
+        throw new AppError('embedding_model_mismatch', `vector of ${item.vector.length} dims for a ${this.dim}-d index`);
+    }
+    const decades = new Set(items.map((i) => decadeOf(i.recordedAt)));
+    for (const d of decades) await this.ensurePartition(d);
+    // Rows go in batches: one statement per vector would be slow, one per recording could be huge. On a single
+    // connection (PGlite) each batch is a short transaction of its own, so searches get in between the batches of
+    // a bulk ingest (an HNSW insert costs ~30 ms a vector there: a recording's rows in one transaction would hold
+    // every search for seconds). A recording caught half-written has its content hash cleared
+    // (ArchiveStore.replaceContent), so the next ingest writes it again.
+    const perTx = this.db.kind === 'pglite' ? PGLITE_ROWS_PER_TX : items.length;
+    const batch = Math.min(200, Math.max(1, perTx));
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM embeddings WHERE recording_id = $1', [recordingId]);
+      for (let i = 0; i < Math.min(perTx, items.length); i += batch) await insertBatch(tx, items.slice(i, i + batch));
+    });
+    for (let i = perTx; i < items.length; i += perTx) {
+      const part = items.slice(i, i + perTx);
+      await this.db.transaction(async (tx) => {
+        for (let j = 0; j < part.length; j += batch) await insertBatch(tx, part.slice(j, j + batch));
+      });
+    }
+  }
+
+  /**
+   * For bulk loads: drops the HNSW index so rows go in as plain heap inserts; buildAnnIndex() then builds the
+   * graph on every partition, several times faster than inserting into it vector by vector (PGlite, 512-d
+   * halfvec: ~8 ms a vector against ~32 ms). Searches still answer in between, by exact scan. A process that
+   * stops in between gets the index back from init() at its next start.
+   */
+  async dropAnnIndex(): Promise<void> {
+    this.assertReady();
+    await this.db.exec('DROP INDEX IF EXISTS embeddings_hnsw');
+  }
+
+  /** Builds the HNSW index (a no-op when it exists); `maintenanceWorkMem` (e.g. '256MB') keeps the graph in memory. */
+  async buildAnnIndex(opts: { maintenanceWorkMem?: string } = {}): Promise<void> {
+    this.assertReady();
+    const mem = opts.maintenanceWorkMem;
+    if (mem !== undefined && !/^\d+\s*(kB|MB|GB)$/.test(mem)) throw new AppError('bad_request', `maintenance_work_mem: ${mem}`);
+    await this.db.transaction(async (tx) => {
+      if (mem) await tx.exec(`SET LOCAL maintenance_work_mem = '${mem}'`);
+      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw (embedding halfvec_cosine_ops)');
+    });
+  }
+
+  async deleteRecording(recordingId: string): Promise<void> {
+    if (!this.dim) return;
+    await this.db.query('DELETE FROM embeddings WHERE recording_id = $1', [recordingId]);
+  }
+
+  async search(vector: Float32Array, filters: SearchFilters, limit: number): Promise<VectorHit[]> {
+    this.assertReady();
+    const { where, params } = vectorFilters(filters, [toQueryParam(vector), limit]);
+    const sql = `SELECT moment_id, 1 - (embedding <=> ${QUERY_VECTOR}) AS score FROM embeddings
+                 ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY embedding <=> ${QUERY_VECTOR} LIMIT $2`;
+    const rows = await this.db.transaction(async (tx) => {
+      // Filtered HNSW scans keep going until enough rows pass the filter (pgvector ≥ 0.8).
+      const efSearch = Math.max(40, Math.min(1000, Math.floor(limit) * 2));
+      await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}${where.length ? "; SET LOCAL hnsw.iterative_scan = 'relaxed_order'" : ''}`);
+      return tx.queryRows<{ moment_id: string; score: number }>(sql, params);
+    });
+    return rows
+      .map((r) => ({ momentId: r.moment_id, score: Number(r.score) }))
+      .sort((a, b) => b.score - a.score);
+  }
+
+  async similarities(vector: Float32Array, momentIds: string[], dates: Pick<SearchFilters, 'from' | 'to'> = {}): Promise<Map<string, number>> {
+    this.assertReady();
+    if (momentIds.length === 0) return new Map();
+    // With a date range the ids are looked up in its decades' partitions only (pruned at plan time), not in all.
+    const { where, params } = vectorFilters({ from: dates.from, to: dates.to }, [toQueryParam(vector), momentIds]);
+    // A few dozen ids: always the moment_id index, not a scan of every partition.
+    const rows = await queryByIndex<{ moment_id: string; score: number }>(
+      this.db,
+      `SELECT moment_id, 1 - (embedding <=> ${QUERY_VECTOR}) AS score FROM embeddings
+       WHERE ${['moment_id = ANY($2::text[])', ...where].join(' AND ')}`,
+      params,
+    );
+    return new Map(rows.map((r) => [r.moment_id, Number(r.score)]));
+  }
+
+  async reset(): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('DROP TABLE IF EXISTS embeddings CASCADE');
+      await tx.query('DELETE FROM archive_meta WHERE key = $1', [MODEL_KEY]);
+    });
+    this.knownPartitions.clear();
+    this.dim = 0;
+  }
+
+  async count(): Promise<number> {
+    if (!this.dim) return 0;
+    const [row] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM embeddings');
+    return Number(row?.n ?? 0);
+  }
+
+  /** The partitions a query with these filters may touch, as the planner sees it (for tests and EXPLAIN). */
+  async explain(vector: Float32Array, filters: SearchFilters, limit: number): Promise<string> {
+    const { where, params } = vectorFilters(filters, [toQueryParam(vector), limit]);
+    const rows = await this.db.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN SELECT moment_id FROM embeddings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY embedding <=> ${QUERY_VECTOR} LIMIT $2`,
+      params,
+    );
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  private async ensurePartition(decade: string): Promise<void> {
+    if (decade === UNDATED) return;
+    const name = `embeddings_${decade}`;
+    if (this.knownPartitions.has(name)) return;
+    const { from, to } = decadeBounds(decade);
+    try {
+      await this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF embeddings FOR VALUES FROM ('${from}') TO ('${to}')`,
+      );
+    } catch (err) {
+      // Another process may have created it between our check and CREATE; only a real failure matters.
+      if (!/already exists/.test((err as Error).message)) throw err;
+    }
+    this.knownPartitions.add(name);
+  }
+
+  private assertReady(): void {
+    if (!this.dim) throw new AppError('internal', 'vector index used before init()');
+  }
+}
+
+function vectorFilters(filters: SearchFilters, params: unknown[]): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  if (filters.recordingId) where.push(`recording_id = $${params.push(filters.recordingId)}`);
+  if (filters.collection) where.push(`collection = $${params.push(filters.collection)}`);
+  if (filters.speaker)
+    where.push(`EXISTS (SELECT 1 FROM unnest(speakers) s WHERE lower(s) = lower($${params.push(filters.speaker)}))`);
+  // Literal-typed date bounds let the planner prune partitions at plan time.
+  if (filters.from) where.push(`recorded_at >= $${params.push(filters.from)}::date`);
+  if (filters.to) where.push(`recorded_at <= $${params.push(filters.to)}::date`);
+  return { where, params };
+}
+
+async function insertBatch(tx: Queryable, items: VectorItem[]): Promise<void> {
+  const payload = JSON.stringify(
+    items.map((i) => ({
+      moment_id: i.momentId,
+      recording_id: i.recordingId,
+      recorded_at: i.recordedAt,
+      collection: i.collection,
+      speakers: i.speakers,
+      embedding: toLiteral(i.vector),
+    })),
+  );
+  await tx.query(
+    `INSERT INTO embeddings (moment_id, recording_id, recorded_at, collection, speakers, embedding)
+     SELECT moment_id, recording_id, recorded_at, collection, coalesce(speakers, '{}'), embedding::halfvec
+     FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], embedding text)`,
+    [payload],
+  );
+}
+
+/**
+ * The query vector goes to Postgres as integers, scaled so its largest component is ±QUERY_SCALE, and is cast
+ * to halfvec there. Cosine distance does not change with the scale; rounding to integers moves a component
+ * by at most 1/65534 of the largest one, of the order of halfvec's own rounding (1/2048 of each component).
+ * Parsing 512 decimals with halfvec_in cost ~1.2 ms a query in PGlite (its WASM strtof); 512 integers, ~0.06 ms.
+ */
+const QUERY_VECTOR = '$1::int[]::halfvec';
+const QUERY_SCALE = 32767; // below halfvec's largest finite value (65504)
+
+function toQueryParam(v: Float32Array): string {
+  let max = 0;
+  for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) max = Math.max(max, Math.abs(v[i]));
+  const k = max > 0 ? QUERY_SCALE / max : 0;
+  let s = '{';
+  for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + (Number.isFinite(v[i]) ? Math.round(v[i] * k) : 0);
+  return s + '}';
+}
+
+function toLiteral(v: Float32Array): string {
+  let s = '[';
+  for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + (Number.isFinite(v[i]) ? v[i].toFixed(6) : '0');
+  return s + ']';
+}
+
+
+function decadeBounds(decade: string): { from: string; to: string } {
+  const start = Number(decade.slice(0, -1));
+  // Four-digit years: Postgres would read '50-01-01' as 2050.
+  const year = (y: number) => String(y).padStart(4, '0');
+  return { from: `${year(start)}-01-01`, to: `${year(start + 10)}-01-01` };
+}

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import type { Cue, Moment, RecordingMeta } from '../core/domain.js';
+import { parseTranscript, type TranscriptLimits } from './formats/index.js';
+import type { Services } from '../archive/services.js';
+import { storeChapters } from './chapters/index.js';
+import { buildMoments, type MomentSettings } from './moments.js';
+
+// Bump when moment building or indexing changes, so unchanged transcripts are re-indexed once.
+// 2: chapters.
+const PIPELINE_VERSION = 2;
+
+export interface TranscriptInput {
+  meta: RecordingMeta;
+  fileName: string;
+  content: string;
+}
+
+export interface IngestOutcome {
+  id: string;
+  status: 'ingested' | 'unchanged';
+  moments: number;
+}
+
+export function transcriptLimits(s: Services): TranscriptLimits {
+  return { maxBytes: s.cfg.TRANSCRIPT_MAX_MB * 1024 * 1024, maxCues: s.cfg.TRANSCRIPT_MAX_CUES, maxCueWords: s.cfg.TRANSCRIPT_MAX_CUE_WORDS };
+}
+
+export function momentSettings(s: Services): MomentSettings {
+  return { targetS: s.cfg.MOMENT_TARGET_S, maxS: s.cfg.MOMENT_MAX_S, overlapS: s.cfg.MOMENT_OVERLAP_S };
+}
+
+/** The text a moment is indexed and embedded by: who speaks is part of what is searched for. */
+export function indexedText(m: Pick<Moment, 'speakers' | 'text'>): string {
+  return m.text;
+}
+
+/**
+ * Parses and indexes one transcript. Everything that can fail on bad input (parsing, embedding) happens
+ * before anything is written, so a bad upload leaves the stored recording as it was.
+ */
+export async function ingestTranscript(s: Services, input: TranscriptInput): Promise<IngestOutcome> {
+  const cues = parseTranscript(input.fileName, input.content, transcriptLimits(s));
+  const settings = momentSettings(s);
+  const contentHash = createHash('sha256')
+    .update(JSON.stringify({ v: PIPELINE_VERSION, meta: input.meta, settings, model: s.embedder?.model ?? null, lexical: s.lexical.engine }))
+    .update(input.content)
+    .digest('hex');
+  const existing = await s.archive.get(input.meta.id);
+  if (existing && existing.status === 'ready' && existing.contentHash === contentHash) {
+    return { id: input.meta.id, status: 'unchanged', moments: existing.momentCount ?? 0 };
+  }
+  const moments = buildMoments(input.meta.id, cues, settings);
+  await indexContent(s, input.meta, cues, moments, contentHash);
+  return { id: input.meta.id, status: 'ingested', moments: moments.length };
+}
+
+/** Row fields a media ingest knows besides the transcript. */
+export interface IndexFields {
+  checksum?: string | null;
+  durationS?: number | null;
+}
+
+/**
+ * Writes a parsed transcript to every store. Shared by transcript import and the audio pipeline.
+ *
+ * A recording that is ready stays ready and searchable while its new version is written; if any write fails,
+ * its previous version (row, segments, moments, lexical and vector index, chapters) is written back before the
+ * error goes on, so a failed re-ingest never leaves a served recording `failed` or half replaced. A recording
+ * that was not ready is marked `failed` with the reason, as there is nothing to go back to.
+ */
+export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], contentHash: string, fields: IndexFields = {}): Promise<void> {
+  const vectors = s.embedder ? await s.embedder.embed(moments.map(indexedText)) : null;
+  const previous = await s.archive.get(meta.id);
+  const backup = previous?.status === 'ready' ? { row: previous, cues: await s.archive.segments(meta.id), moments: await s.archive.moments(meta.id) } : null;
+  await s.archive.upsert(meta, { status: backup ? 'ready' : 'processing', ...fields });
+  let replaced = false;
+  try {
+    // Segments, moments and speakers change in one transaction: until it commits, the old ones are intact.
+    await s.archive.replaceContent(meta.id, { cues, moments, durationS: cues.reduce((a, c) => Math.max(a, c.end), 0) });
+    replaced = true;
+    await writeIndexes(s, meta, cues, moments, vectors);
+    await s.archive.markReady(meta.id, contentHash);
+  } catch (err) {
+    if (backup) {
+      try {
+        const { row } = backup;
+        if (replaced) {
+          const oldMeta: RecordingMeta = { id: row.id, title: row.title, recordedAt: row.recordedAt, collection: row.collection, language: row.language, source: row.source };
+          const oldVectors = s.embedder && s.vectors ? await s.embedder.embed(backup.moments.map(indexedText)) : null;
+          await s.archive.replaceContent(row.id, { cues: backup.cues, moments: backup.moments, durationS: row.durationS ?? 0 });
+          await writeIndexes(s, oldMeta, backup.cues, backup.moments, oldVectors);
+        }
+        await s.archive.restore(row);
+        s.log.warn({ err, recordingId: meta.id }, 're-ingest failed; the previous version is served again');
+      } catch (restoreErr) {
+        s.log.error({ err: restoreErr, recordingId: meta.id }, 're-ingest failed and the previous version could not be written back');
+        await s.archive.setStatus(meta.id, 'failed', (err as Error).message).catch(() => {});
+      }
+    } else {
+      await s.archive.setStatus(meta.id, 'failed', (err as Error).message).catch(() => {});
+    }
+    throw err;
+  } finally {
+    await s.cache.bumpGeneration();
+  }
+}
+
+/** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */
+async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<void> {
+  await s.lexical.replaceRecording(
+    meta.id,
+    moments.map((m) => ({
+      momentId: m.id,
+      recordingId: meta.id,
+      recordedAt: meta.recordedAt,
+      collection: meta.collection,
+      speakers: m.speakers,
+      start: m.start,
+      end: m.end,
+      text: indexedText(m),
+    })),
+  );
+  if (s.vectors && vectors) {
+    await s.vectors.replaceRecording(
+      meta.id,
+      moments.map((m, i) => ({
+        momentId: m.id,
+        recordingId: meta.id,
+        recordedAt: meta.recordedAt,
+        collection: meta.collection,
+        speakers: m.speakers,
+        vector: vectors[i],
+      })),
+    );
+  }
+  // Chapters reuse the moments' vectors; a failure there is logged and leaves the recording without chapters.
+  await storeChapters(s, meta.id, cues, moments, vectors);
+}
+
+/** A URL- and filesystem-safe id from a title or file name, with a short hash so equal titles differ. */
+export function slugId(base: string, salt: string): string {
+  const slug = base
+    .normalize('NFKD')
+    .replace(/[^\w\s-]/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-')
+    .slice(0, 48)
+    .replace(/^-+|-+$/g, '');
+  const h = createHash('sha1').update(salt).digest('hex').slice(0, 6);
+  return `${slug || 'recording'}-${h}`;
+}

@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Queryable } from '../platform/db/port.js';
+import { AppError, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { KeyStore, ROLES, auditLog } from '../archive/keys.js';
+
+/**
+ * The `keys` and `audit` commands as requests, so that they run the same way in the CLI's own process or, when
+ * a server owns the embedded database (src/platform/db/owner.ts), inside that server: sent over a Unix socket under
+ * DATA_DIR that only the archive's user can open (mode 0600 in a 0700 folder), one JSON line each way.
+ */
+export const AdminRequest = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('keys.create'), name: z.string().min(1).max(200), role: z.enum(ROLES) }),
+  z.object({ op: z.literal('keys.list') }),
+  z.object({ op: z.literal('keys.revoke'), id: z.string().min(1).max(64) }),
+  z.object({ op: z.literal('audit'), limit: z.number().int().min(1).max(10_000) }),
+]);
+export type AdminRequest = z.infer<typeof AdminRequest>;
+
+const Key = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+const Results = {
+  'keys.create': z.object({ key: z.string(), record: Key }),
+  'keys.list': z.array(Key),
+  'keys.revoke': z.boolean(),
+  audit: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), target: z.string().nullable(), details: z.unknown() })),
+};
+export type AdminResult<R extends AdminRequest> = z.infer<(typeof Results)[R['op']]>;
+
+/** Runs a request against the database this process has open. */
+export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Queryable, req: R): Promise<AdminResult<R>> {
+  const result = await (async () => {
+    switch (req.op) {
+      case 'keys.create':
+        return keys.create(req.name, req.role);
+      case 'keys.list':
+        return keys.list();
+      case 'keys.revoke':
+        return keys.revoke(req.id);
+      case 'audit':
+        return auditLog(db, req.limit);
+    }
+  })();
+  return result as AdminResult<R>;
+}
+
+/** Where a server listens for admin requests: short, since a socket path is limited to about 100 bytes. */
+export const adminSocketPath = (dataDir: string) => path.join(dataDir, 'run', 'admin.sock');
+
+const MAX_LINE = 64 * 1024;
+
+/**
+ * Serves admin requests with the server's own KeyStore, so a key revoked this way is refused at once. Only the
+ * owner of the embedded database calls this, so a socket file left by a killed server can be replaced.
+ */
+export async function serveAdmin(socket: string, keys: KeyStore, db: Queryable, log: Logger): Promise<{ close(): Promise<void> }> {
+  fs.mkdirSync(path.dirname(socket), { recursive: true, mode: 0o700 });
+  fs.chmodSync(path.dirname(socket), 0o700);
+  fs.rmSync(socket, { force: true });
+  const server = net.createServer((conn) => {
+    let buf = '';
+    conn.setEncoding('utf8');
+    conn.on('error', () => {});
+    // A client that never finishes its line must not hold the server's shutdown.
+    conn.setTimeout(30_000, () => conn.destroy());
+    const reply = (r: unknown) => {
+      conn.removeAllListeners('data');
+      conn.pause();
+      conn.end(`${JSON.stringify(r)}\n`);
+    };
+    conn.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) {
+        if (buf.length > MAX_LINE) reply(failure('bad_request', 'request too large'));
+        return;
+      }
+      const line = buf.slice(0, nl);
+      conn.removeAllListeners('data');
+      void answer(line).then(reply);
+    });
+  });
+  const answer = async (line: string) => {
+    let parsed: z.ZodSafeParseResult<AdminRequest>;
+    try {
+      parsed = AdminRequest.safeParse(JSON.parse(line));
+    } catch {
+      return failure('bad_request', 'not JSON');
+    }
+    if (!parsed.success) return failure('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
+    try {
+      const result = await runAdmin(keys, db, parsed.data);
+      log.info({ op: parsed.data.op }, 'admin request from the command line');
+      return { ok: true, result };
+    } catch (err) {
+      if (err instanceof AppError) return failure(err.code, err.message);
+      log.error({ err, op: parsed.data.op }, 'admin request failed');
+      return failure('internal', 'internal error; see the server log');
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Other users cannot open it even in the moment before the chmod: the folder is 0700.
+    server.listen(socket, () => resolve());
+  });
+  fs.chmodSync(socket, 0o600);
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const failure = (code: ErrorCode, message: string) => ({ ok: false as const, error: { code, message } });
+
+const Reply = z.union([
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+/** Sends a request to the server listening on `socket`; its errors come back as AppErrors with their codes. */
+export async function sendAdmin<R extends AdminRequest>(socket: string, req: R, timeoutMs = 30_000): Promise<AdminResult<R>> {
+  const line = await new Promise<string>((resolve, reject) => {
+    const conn = net.createConnection(socket);
+    let buf = '';
+    conn.setEncoding('utf8');
+    conn.setTimeout(timeoutMs, () => conn.destroy(new AppError('engine_unavailable', `the server did not answer on ${socket}`)));
+    conn.on('connect', () => conn.write(`${JSON.stringify(req)}\n`));
+    conn.on('data', (chunk: string) => (buf += chunk));
+    conn.on('end', () => resolve(buf));
+    conn.on('error', (err) =>
+      reject(err instanceof AppError ? err : new AppError('engine_unavailable', `cannot reach the server on ${socket}: ${err.message}`)),
+    );
+  });
+  let reply: z.infer<typeof Reply>;
+  try {
+    reply = Reply.parse(JSON.parse(line));
+  } catch {
+    throw new AppError('upstream_error', `the server on ${socket} gave an answer that is not one`);
+  }
+  if (!reply.ok) throw new AppError(asCode(reply.error.code), reply.error.message);
+  const result = Results[req.op].safeParse(reply.result);
+  if (!result.success) throw new AppError('upstream_error', `the server on ${socket} gave an answer that is not one`);
+  return result.data as AdminResult<R>;
+}
+
+const asCode = (code: string): ErrorCode => (['bad_request', 'not_found', 'conflict', 'forbidden'].includes(code) ? (code as ErrorCode) : 'upstream_error');

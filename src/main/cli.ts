@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadConfig, type Config } from '../core/config.js';
+import { AppError } from '../core/errors.js';
+import { ArchiveLockedError } from '../platform/db/index.js';
+import { createLogger } from '../core/log.js';
+import type { ServiceOptions, Services } from './services.js';
+import { isoDate } from '../core/validation.js';
+import { keyCommands } from './keys-cli.js';
+
+// The services, the pipeline and the server are imported by the commands that use them: loading them all
+// takes seconds, which `keys`, `audit` and a refusal to open an archive in use need not wait for.
+const program = new Command('speech-archive').description('Search and answer service over archives of recorded speech');
+
+function config(): Config {
+  return loadConfig();
+}
+
+async function withServices<T>(fn: (s: Services) => Promise<T>, opts: ServiceOptions = {}): Promise<T> {
+  const cfg = config();
+  const { openServices } = await import('./services.js');
+  const s = await openServices(cfg, { logger: createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL), ...opts });
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+const MANIFEST = /\.(jsonl|csv)$/i;
+
+program
+  .command('ingest')
+  .description('ingest a manifest (JSONL/CSV) or one transcript file (VTT, SRT, Whisper JSON)')
+  .argument('<path>', 'manifest or transcript')
+  .option('--id <id>', 'recording id (single file; default: a slug of the title)')
+  .option('--title <title>', 'title (single file; default: the file name)')
+  .option('--recorded-at <date>', 'recording date YYYY-MM-DD (single file)')
+  .option('--collection <name>', 'collection (single file)')
+  .option('--language <code>', 'language (single file)')
+  .option('--concurrency <n>', 'recordings in flight at once (manifest)', (v) => parseInt(v, 10))
+  .action(async (file: string, o) => {
+    if (!fs.existsSync(file)) throw new AppError('bad_request', `no such file: ${file}`);
+    await withServices(async (s) => {
+      if (MANIFEST.test(file)) await ingestManifestWithProgress(s, file, o.concurrency);
+      else await ingestOne(s, file, o);
+    });
+  });
+
+async function ingestManifestWithProgress(s: Services, file: string, concurrency?: number) {
+  const { ingestManifest } = await import('../ingest/bulk.js');
+  const bar = new cliProgress.SingleBar(
+    { format: 'ingest {bar} {percentage}% | {value}/{total} recordings | {last} | eta {eta_formatted}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const summary = await ingestManifest(s, file, {
+    concurrency,
+    onEvent: (e) => {
+      if (e.type === 'start') bar.start(e.total, 0, { last: '' });
+      else bar.update(e.done, { last: `${e.id} ${e.status}` });
+    },
+  });
+  bar.stop();
+  for (const f of summary.failures) console.error(`  line ${f.line}${f.id ? ` (${f.id})` : ''}: ${f.error}`);
+  console.log(
+    `ingested ${summary.ingested}, unchanged ${summary.unchanged}, failed ${summary.failed} ` +
+      `(${summary.total} rows, ${summary.moments} moments indexed, ${summary.seconds.toFixed(1)} s)`,
+  );
+  if (summary.failed > 0) process.exitCode = 1;
+}
+
+async function ingestOne(s: Services, file: string, o: Record<string, string | undefined>) {
+  const recordedAt = o.recordedAt ? isoDate.parse(o.recordedAt) : null;
+  const base = path.basename(file).replace(/\.[^.]+$/, '');
+  const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+  const { MEDIA_EXTENSIONS } = await import('../ingest/media.js');
+  if (MEDIA_EXTENSIONS.test(file)) {
+    // Through the job graph (decode → chunk → asr ∥ diarize → stitch → sentences → embed → index), in process.
+    const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/pipeline/cli.js');
+    const job = await ingestMediaWithProgress(s, file, {
+      id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file),
+    });
+    for (const line of describeMediaJob(job)) console.log(line);
+    if (job.status === 'failed') process.exitCode = 1;
+    return;
+  }
+  const { ingestTranscript } = await import('../ingest/transcript.js');
+  const out = await ingestTranscript(s, {
+    meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
+    fileName: file,
+    content: fs.readFileSync(file, 'utf8'),
+  });
+  console.log(`${out.status} ${out.id}: ${out.moments} moments`);
+}
+
+program
+  .command('search')
+  .description('find moments')
+  .argument('<query>')
+  .addOption(new Option('--mode <mode>').choices(['hybrid', 'bm25', 'vector']).default('hybrid'))
+  .option('--limit <n>', 'results', (v) => parseInt(v, 10), 10)
+  .option('--recording <id>')
+  .option('--collection <name>')
+  .option('--speaker <label>')
+  .option('--from <date>')
+  .option('--to <date>')
+  .option('--json', 'print the API response JSON')
+  .action(async (q: string, o) => {
+    const { searchMoments } = await import('../retrieval/search.js');
+    await withServices(async (s) => {
+      const t0 = performance.now();
+      const out = await searchMoments(s, {
+        q,
+        limit: o.limit,
+        mode: o.mode,
+        filters: { recordingId: o.recording, collection: o.collection, speaker: o.speaker, from: o.from && isoDate.parse(o.from), to: o.to && isoDate.parse(o.to) },
+      });
+      if (o.json) {
+        console.log(JSON.stringify({ query: q, took_ms: Math.round(performance.now() - t0), ...out }, null, 2));
+        return;
+      }
+      for (const w of out.warnings) console.error(`warning: ${w}`);
+      out.results.forEach((r, i) => {
+        const when = `${fmt(r.start)}–${fmt(r.end)}`;
+        console.log(`${i + 1}. ${r.recording_title} (${r.recorded_at ?? 'undated'}) ${when} ${r.speaker ?? ''}  ${r.url}`);
+        console.log(`   ${r.text.length > 220 ? `${r.text.slice(0, 220)}…` : r.text}`);
+      });
+      if (out.results.length === 0) console.log('no moments found');
+    }, { cache: 'off' });
+  });
+
+program
+  .command('serve')
+  .description('start the HTTP API (PORT, HOST)')
+  .action(async () => {
+    const { serve } = await import('./server.js');
+    await serve(config());
+  });
+
+program
+  .command('worker')
+  .description('run ingest jobs from the BullMQ queue without HTTP (JOB_QUEUE=bullmq, REDIS_URL)')
+  .action(async () => {
+    await import('./worker.js');
+  });
+
+program
+  .command('reembed')
+  .description('re-embed every moment with the configured embedding model (after changing it)')
+  .action(async () => {
+    const { reembedArchive } = await import('../ingest/reembed.js');
+    await withServices(async (s) => {
+      const bar = new cliProgress.SingleBar({ format: 'reembed {bar} {value}/{total} recordings' }, cliProgress.Presets.shades_classic);
+      const n = await reembedArchive(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));
+      bar.stop();
+      console.log(`re-embedded ${n} recordings with ${s.embedder?.model}`);
+    }, { skipVectorInit: true });
+  });
+
+function fmt(t: number): string {
+  const s = Math.floor(t);
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+for (const c of keyCommands()) program.addCommand(c);
+
+/** Exit status when another process owns the embedded database. */
+const EXIT_ARCHIVE_LOCKED = 3;
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const msg = err instanceof Error ? err.message : String(err);
+  console.error(`error: ${msg}`);
+  if (err instanceof ArchiveLockedError) {
+    console.error(whatToDo(err));
+    process.exit(EXIT_ARCHIVE_LOCKED);
+  }
+  process.exit(err instanceof AppError ? 2 : 1);
+});
+
+function whatToDo(err: ArchiveLockedError): string {
+  const o = err.owner;
+  const stop = o ? `stop it first (Ctrl-C where it runs, or \`kill ${o.pid}\`) and run this again` : 'stop it first and run this again';
+  const lines = [`The embedded database is one process's at a time: ${stop}.`];
+  if (o?.url) {
+    lines.push(
+      `While the server runs, use its HTTP API at ${o.url} instead: POST /v1/ingest or /v1/recordings to ingest, GET /v1/search, POST /v1/ask` +
+        (o.admin ? '; `keys` and `audit` commands are passed to it by themselves.' : '.'),
+    );
+  }
+  lines.push('Processes that must share an archive need a Postgres server (DATABASE_URL).');
+  return lines.join('\n');
+}

@@ -1,0 +1,105 @@
+import type { Config } from '../core/config.js';
+import type { Services } from '../archive/services.js';
+import { openDatabase, type Db } from '../platform/db/index.js';
+import { createEmbedder } from '../indexes/embed/index.js';
+import type { Embedder } from '../core/embedder.js';
+import { createCache, offCache, type Cache } from '../platform/cache/index.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { ArchiveStore } from '../archive/archive.js';
+import { ChapterStore } from '../archive/chapters.js';
+import { JobStore } from '../archive/jobs.js';
+import { KeyStore } from '../archive/keys.js';
+import { StageStore } from '../archive/stages.js';
+import { UploadStore } from '../archive/uploads.js';
+import { ElasticsearchLexicalIndex } from '../indexes/lexical/elasticsearch.js';
+import type { LexicalIndex } from '../core/lexical-index.js';
+import { PostgresLexicalIndex } from '../indexes/lexical/postgres.js';
+import { PgVectorIndex } from '../indexes/vector/pgvector.js';
+import { closeBlobStore, createBlobStore } from '../platform/storage/index.js';
+import type { BlobStore } from '../platform/storage/port.js';
+import type { VectorIndex } from '../core/vector-index.js';
+
+export type { Services };
+
+export interface ServiceOptions {
+  logger?: Logger;
+  /** In-memory PGlite (tests). */
+  inMemoryDb?: boolean;
+  /** Replace the configured embedder (tests, scale benchmarks). */
+  embedder?: Embedder | null;
+  /** Where computed vectors are kept for reuse; null disables it. Default `${DATA_DIR}/embed-cache`. */
+  embedCacheDir?: string | null;
+  /** Skip binding the vector index to the model (the `reembed` command does it itself). */
+  skipVectorInit?: boolean;
+  cache?: Cache | 'off';
+  /** Replace the configured blob store (tests: a temporary folder, a loopback S3 server). */
+  blobs?: BlobStore;
+}
+
+export async function openServices(cfg: Config, opts: ServiceOptions = {}): Promise<Services> {
+  const log = opts.logger ?? createLogger(cfg.LOG_LEVEL);
+  const db = await openDatabase(cfg, {
+    inMemory: opts.inMemoryDb,
+    onError: (err) => log.warn({ err }, 'embedded Postgres checkpoint failed'),
+    owner: { onStale: (stale, file) => log.warn({ stale, file }, 'took over the embedded database from a process that is no longer running') },
+  });
+  try {
+    return await wire(cfg, opts, log, db);
+  } catch (err) {
+    // The embedded database stays this process's until closed: a failed start must not keep it.
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Promise<Services> {
+  const lexical: LexicalIndex =
+    cfg.LEXICAL_ENGINE === 'elasticsearch'
+      ? new ElasticsearchLexicalIndex({
+          node: cfg.ES_URL!,
+          indexPrefix: cfg.ES_INDEX_PREFIX,
+          auth: cfg.ES_API_KEY
+            ? { apiKey: cfg.ES_API_KEY }
+            : cfg.ES_USERNAME
+              ? { username: cfg.ES_USERNAME, password: cfg.ES_PASSWORD ?? '' }
+              : undefined,
+          k1: cfg.BM25_K1,
+          b: cfg.BM25_B,
+          logger: log,
+        })
+      : new PostgresLexicalIndex(db, { k1: cfg.BM25_K1, b: cfg.BM25_B });
+  await lexical.init();
+  const embedder =
+    opts.embedder !== undefined ? opts.embedder : createEmbedder(cfg, { cacheDir: opts.embedCacheDir });
+  let vectors: VectorIndex | null = null;
+  if (embedder) {
+    await embedder.init();
+    vectors = new PgVectorIndex(db);
+    if (!opts.skipVectorInit) await vectors.init({ model: embedder.model, dim: embedder.dim });
+  }
+  const cache = opts.cache === 'off' ? offCache() : (opts.cache ?? createCache(cfg, log));
+  const blobs = opts.blobs ?? createBlobStore(cfg);
+  return {
+    cfg,
+    log,
+    db,
+    archive: new ArchiveStore(db),
+    chapters: new ChapterStore(db),
+    jobs: new JobStore(db),
+    stages: new StageStore(db),
+    uploads: new UploadStore(db),
+    keys: new KeyStore(db),
+    lexical,
+    embedder,
+    vectors,
+    cache,
+    blobs,
+    async close() {
+      await cache.close();
+      await embedder?.close();
+      await lexical.close();
+      await db.close();
+      if (!opts.blobs) closeBlobStore(blobs);
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import type { Config } from '../../core/config.js';
+import { migrate } from './migrate.js';
+import { openPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+import type { OwnOptions } from './owner.js';
+import type { Db } from './port.js';
+
+export type { Db, Queryable } from './port.js';
+export { ArchiveLockedError, type OwnerLock, type OwnerRecord } from './owner.js';
+
+/**
+ * Opens the configured database and brings its schema up to date. The embedded one on disk is this process's
+ * alone until it is closed: a second opener gets ArchiveLockedError (`archive_locked`) naming this one.
+ */
+export async function openDatabase(
+  cfg: Pick<Config, 'DATABASE_URL' | 'dataDir'> & Partial<Pick<Config, 'PGLITE_SHARED_BUFFERS'>>,
+  opts: { inMemory?: boolean; onError?: (err: unknown) => void; owner?: OwnOptions } = {},
+): Promise<Db> {
+  const db = cfg.DATABASE_URL
+    ? await openPostgres(cfg.DATABASE_URL)
+    : await openPglite(opts.inMemory ? undefined : path.join(cfg.dataDir, 'pg'), { sharedBuffers: cfg.PGLITE_SHARED_BUFFERS, onError: opts.onError, owner: opts.owner });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+  return db;
+}

@@ -1,0 +1,50 @@
+import type { Cue } from '../core/domain.js';
+import { contentStems } from './text.js';
+import { cueSentences } from '../core/sentences.js';
+
+/** How far past a moment's end its link may move, to the reply to a question asked at its end. */
+export const REPLY_S = 30;
+
+/**
+ * Where a result's link opens: the start of the sentence, inside the best moment, that holds the most of the
+ * question's words. A moment is a window of whole sentences, and the answer often begins a sentence or two
+ * after the window does; opening there spares the listener the talk before it.
+ *
+ * Words count by how rare they are among the window's sentences (a word in every sentence says nothing about
+ * which one to open on); ties go to the earliest sentence, so the listener hears the lead-in. With no
+ * question word in any sentence (a hit of the vector leg alone) the link stays at the window's start.
+ *
+ * A question asked in the recording ("Do you remember the first container ship?") shares the most words with
+ * a question about it, but what was asked about is the answer: when the best sentence is a question and the
+ * next is another speaker's, the link opens on the reply, if it begins within REPLY_S of the window's end.
+ * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
+ */
+export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>): number {
+  if (question.size === 0) return from;
+  const all = cues
+    .filter((c) => c.end > from && c.start < to + REPLY_S)
+    .flatMap((c) => cueSentences(c))
+    .filter((x) => x.start >= from - 0.5);
+  // A sentence belongs to the window when it starts inside it (the first may have begun a little earlier).
+  const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text) }));
+  if (sentences.length < 2) return from;
+  const df = new Map<string, number>();
+  for (const x of sentences) for (const w of x.stems) if (question.has(w)) df.set(w, (df.get(w) ?? 0) + 1);
+  let best = -1;
+  let bestScore = 0;
+  sentences.forEach((x, i) => {
+    let score = 0;
+    for (const w of x.stems) {
+      const n = df.get(w);
+      if (n) score += 1 + Math.log(sentences.length / n);
+    }
+    if (score > bestScore + 1e-9) {
+      bestScore = score;
+      best = i;
+    }
+  });
+  if (best < 0) return from;
+  const next = all[best + 1];
+  if (/\?["'”’)]*$/.test(all[best].text) && next && next.speaker !== all[best].speaker) return next.start;
+  return Math.max(from, all[best].start);
+}

@@ -1,0 +1,374 @@
+import { createHash } from 'node:crypto';
+import type { SearchFilters, SearchMode } from '../core/domain.js';
+import { AppError } from '../core/errors.js';
+import { QEMB_NAMESPACE } from '../platform/cache/index.js';
+import type { Services } from '../archive/services.js';
+import { parseTemporal } from './temporal.js';
+import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
+import { detectSpeaker, withoutLabel, type SpeakerMatch } from './speakers.js';
+import { lexicalQuery } from './question.js';
+import { highlight } from './highlight.js';
+import { bestSentenceStart, REPLY_S } from './localise.js';
+import { contentStems, coverage, subjectText } from './text.js';
+
+export interface SearchParams {
+  q: string;
+  limit: number;
+  mode: SearchMode;
+  filters: SearchFilters;
+  /** 'auto' reads a time range and a speaker from the question; 'off' matches the words as they are. */
+  temporal?: 'auto' | 'off';
+  speakers?: 'auto' | 'off';
+}
+
+/** How the question was read: the date range applied and where it came from. */
+export interface Routing {
+  from: string | null;
+  to: string | null;
+  source: 'question' | 'params';
+  matched?: string[];
+  /** The range found too little, so the whole archive was searched with the dates kept as words. */
+  fallback?: boolean;
+}
+
+export interface SearchResult {
+  recording_id: string;
+  recording_title: string;
+  recorded_at: string | null;
+  collection: string | null;
+  /** The passage shown: the merged hits of one recording. */
+  start: number;
+  end: number;
+  /** Where the deep link opens: the start of the best-matching moment in the passage, a sentence or turn start. */
+  at: number;
+  speaker: string | null;
+  speakers: string[];
+  text: string;
+  highlight: string;
+  score: number;
+  scores: { bm25: number | null; vector: number | null };
+  url: string;
+  moment_ids: string[];
+}
+
+export interface SearchOutcome {
+  mode: SearchMode;
+  routing: Routing | null;
+  /** The speaker filter read from the question, when one was applied. */
+  speaker_filter: { label: string; matched: string } | null;
+  /** The text the indexes were asked for (the question without its time expressions). */
+  matched_text: string;
+  results: SearchResult[];
+  /** True when a leg failed and the results come from the other one alone. */
+  degraded: boolean;
+  /** The legs that failed (empty unless degraded): 'bm25' is the lexical engine, 'vector' the vector index or embedder. */
+  degraded_legs: Leg[];
+  warnings: string[];
+}
+
+export type Leg = 'bm25' | 'vector';
+
+// Hits of one recording this close are one passage to a listener, up to a passage of MAX_PASSAGE_S.
+const MERGE_GAP_S = 2;
+const MAX_PASSAGE_S = 90;
+// Under hybrid search, a moment that only the vector leg found must be at least this close to the question:
+// the nearest neighbours of any question include talk that shares none of its subject. (The same floor as the
+// relevance gate of answers, VECTOR_GATE in src/answer/retrieve.ts, calibrated for USE.)
+const VECTOR_ONLY_FLOOR = 0.35;
+
+export function deepLink(recordingId: string, start: number): string {
+  return `/r/${encodeURIComponent(recordingId)}?t=${Math.floor(start)}`;
+}
+
+/** Hybrid retrieval: BM25 and vector legs, fused (score or rank fusion, FUSION), then merged into passages. */
+export async function searchMoments(s: Services, params: SearchParams): Promise<SearchOutcome> {
+  return (await searchMomentsScored(s, params)).outcome;
+}
+
+/** A search and the scores behind it, per moment: what an answer needs to cut passages to their best moments. */
+export interface ScoredSearch {
+  outcome: SearchOutcome;
+  /** The fused score of every moment the search ranked. */
+  fused: Map<string, number>;
+  /** Query–moment cosine where known (vector hits, and lexical candidates under score fusion). */
+  cosine: Map<string, number>;
+}
+
+export async function searchMomentsScored(s: Services, params: SearchParams): Promise<ScoredSearch> {
+  const { p, routing, speaker } = await understand(s, params);
+  const routed = await retrieve(s, p);
+  if (routing?.source === 'question' && thin(routed.outcome.results, p.q)) {
+    // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
+    // when the question's dates find too little, the whole archive is searched with the year kept as words.
+    const wide = { ...p, q: params.q, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
+    const all = await retrieve(s, wide);
+    if (all.outcome.results.length > 0 && !thin(all.outcome.results, wide.q)) {
+      const note = `little from ${rangeText(routing)} matched, so all dates were searched with the dates kept as words`;
+      return {
+        outcome: { ...all.outcome, warnings: [...all.outcome.warnings, note], routing: { ...routing, fallback: true }, speaker_filter: speaker, matched_text: wide.q },
+        fused: all.fused,
+        cosine: all.cosine,
+      };
+    }
+  }
+  return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q }, fused: routed.fused, cosine: routed.cosine };
+}
+
+// A routed search is thin when its best passages hold less than this share of the question's subject words.
+const THIN_COVERAGE = 0.5;
+
+function thin(results: SearchResult[], q: string): boolean {
+  if (results.length === 0) return true;
+  const subject = contentStems(subjectText(q));
+  if (subject.size === 0) return false;
+  return coverage(subject, contentStems(results.slice(0, 3).map((r) => r.text).join(' '))) < THIN_COVERAGE;
+}
+
+const rangeText = (r: Routing) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);
+
+/** Reads a date range and a speaker out of the question, unless the caller gave them or switched it off. */
+export async function understand(s: Services, params: SearchParams) {
+  let p = params;
+  let routing: Routing | null = null;
+  if (params.temporal !== 'off') {
+    const t = parseTemporal(params.q);
+    if (t.range && !params.filters.from && !params.filters.to) {
+      routing = { from: t.range.from, to: t.range.to, source: 'question', matched: t.matched };
+      p = { ...p, filters: { ...p.filters, from: t.range.from ?? undefined, to: t.range.to ?? undefined } };
+    }
+    // A question that is nothing but a date ("1987") still needs words to match.
+    if (t.range && t.text.replace(/[^\p{L}\p{N}]/gu, '')) p = { ...p, q: t.text };
+  }
+  if (!routing && (params.filters.from || params.filters.to)) {
+    routing = { from: params.filters.from ?? null, to: params.filters.to ?? null, source: 'params' };
+  }
+  let speaker: SpeakerMatch | null = null;
+  if (params.speakers !== 'off' && !params.filters.speaker) {
+    speaker = detectSpeaker(p.q, await speakerLabels(s));
+    if (speaker) p = { ...p, filters: { ...p.filters, speaker: speaker.label } };
+  }
+  return { p, routing, speaker };
+}
+
+const labelMemo = new WeakMap<Services, { at: number; labels: Promise<string[]> }>();
+function speakerLabels(s: Services): Promise<string[]> {
+  const m = labelMemo.get(s);
+  if (m && Date.now() - m.at < 10_000) return m.labels;
+  const labels = s.archive.speakerLabels();
+  labelMemo.set(s, { at: Date.now(), labels });
+  // A failure (database down) must not be remembered: the next search asks again.
+  labels.catch(() => {
+    if (labelMemo.get(s)?.labels === labels) labelMemo.delete(s);
+  });
+  return labels;
+}
+
+async function retrieve(
+  s: Services,
+  p: SearchParams,
+): Promise<{ outcome: Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text'>; fused: Map<string, number>; cosine: Map<string, number> }> {
+  const warnings: string[] = [];
+  let mode = p.mode;
+  if (mode !== 'bm25' && !s.embedder) {
+    if (mode === 'vector') throw new AppError('bad_request', 'vector search is off: this archive runs with EMBEDDINGS=none');
+    mode = 'bm25';
+    warnings.push('vector search is off (EMBEDDINGS=none); results are BM25 only');
+  }
+  const depth = Math.max(50, p.limit * 5);
+  // How many fused moments the page is cut from (before they are merged into passages).
+  const pageDepth = Math.max(p.limit * 3, 30);
+  const qv = mode === 'bm25' ? null : queryVector(s, p.q);
+  qv?.catch(() => {}); // its failure is the vector leg's, reported below
+  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(withoutLabel(p.q, p.filters.speaker)), p.filters, depth));
+  // Score fusion waits for BM25's candidates (see vectorLeg); rank fusion runs both legs at once.
+  const ordered = mode === 'hybrid' && s.cfg.FUSION === 'score';
+  const [bm25, vector] = await Promise.all([
+    lexical,
+    qv === null ? null : ordered ? lexical!.then((b) => settle(vectorLeg(s, qv, p.filters, depth, pageDepth, b))) : settle(vectorLeg(s, qv, p.filters, depth, pageDepth, null)),
+  ]);
+  // A leg that fails (engine down, query error) leaves the other one to answer, flagged as degraded. A bad
+  // request is not an outage and is answered as such; with no leg left the search is a 503.
+  const failed = ([['bm25', bm25], ['vector', vector]] as const).flatMap(([name, leg]) => (leg && 'error' in leg ? [{ name, error: leg.error }] : []));
+  for (const f of failed) if (f.error instanceof AppError && f.error.status < 500) throw f.error;
+  if (failed.length > 0 && failed.length === [bm25, vector].filter(Boolean).length) throw legsUnavailable(failed, s);
+  const degradedLegs: Leg[] = failed.map((f) => f.name);
+  for (const f of failed) {
+    s.log.warn({ err: f.error, leg: f.name }, `${f.name} leg failed; answering from the other leg`);
+    warnings.push(`${legName(f.name, s)} is unavailable; results come from the ${f.name === 'bm25' ? 'vector' : 'bm25'} leg only`);
+  }
+  const degraded = degradedLegs.length > 0;
+  const bm25Hits = bm25 && 'value' in bm25 ? bm25.value : [];
+  const vectorHits = vector && 'value' in vector ? vector.value : [];
+  const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
+  const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
+  const fused = withEvidence(await fuse(s, bm25Hits, vectorHits, qv, vecScore, p.filters));
+  if (bm25Hits.length > 0 && vectorHits.length > 0) {
+    for (const [id, c] of vecScore) if (!bm25Score.has(id) && c < VECTOR_ONLY_FLOOR) fused.delete(id);
+  }
+  const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
+  const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
+
+  type Hit = Span & { at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null };
+  const hits: Hit[] = [];
+  for (const [id, score] of ranked) {
+    const m = moments.get(id);
+    if (!m) continue; // indexed but since deleted
+    // A moment of nothing but fillers ("Um .") answers nothing, however close its vector happens to fall.
+    if (contentStems(m.text).size === 0) continue;
+    hits.push({
+      recordingId: m.recordingId, start: m.start, end: m.end, at: m.start, atEnd: m.end, score, text: m.text, ids: [id],
+      speakerTime: new Map(m.speakers.map((sp) => [sp, m.end - m.start])),
+      bm25: bm25Score.get(id) ?? null, vector: vecScore.get(id) ?? null,
+      title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection,
+    });
+  }
+  const merged = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
+    // The link stays on the best moment: merging neighbours widens what is shown, not where it opens.
+    if (from.score > into.score) [into.at, into.atEnd] = [from.at, from.atEnd];
+    into.ids = [...into.ids, ...from.ids];
+    for (const [sp, t] of from.speakerTime) into.speakerTime.set(sp, (into.speakerTime.get(sp) ?? 0) + t);
+    into.bm25 = maxOrNull(into.bm25, from.bm25);
+    into.vector = maxOrNull(into.vector, from.vector);
+  }, MAX_PASSAGE_S).slice(0, p.limit);
+  const [marked, cues] = await Promise.all([
+    highlights(s, p.q, merged.map((h) => h.text)),
+    // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)
+    s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: h.at, end: h.atEnd + REPLY_S }))),
+  ]);
+  const asked = contentStems(withoutLabel(p.q, p.filters.speaker), { question: true });
+  merged.forEach((h, i) => (h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked)));
+  const outcome = {
+    mode,
+    degraded,
+    degraded_legs: degradedLegs,
+    warnings,
+    results: merged.map((h, i) => {
+      const speakers = [...h.speakerTime.entries()].sort((a, b) => b[1] - a[1]).map(([sp]) => sp);
+      return {
+        recording_id: h.recordingId,
+        recording_title: h.title,
+        recorded_at: h.recordedAt,
+        collection: h.collection,
+        start: h.start,
+        end: h.end,
+        at: h.at,
+        speaker: speakers[0] ?? null,
+        speakers,
+        text: h.text,
+        highlight: marked[i],
+        score: round(h.score, 6),
+        scores: { bm25: h.bm25 === null ? null : round(h.bm25, 4), vector: h.vector === null ? null : round(h.vector, 4) },
+        url: deepLink(h.recordingId, h.at),
+        moment_ids: h.ids,
+      };
+    }),
+  };
+  return { outcome, fused, cosine: vecScore };
+}
+
+/**
+ * The vector leg's hits. Under score fusion a vector-only candidate scores at most FUSION_VECTOR_WEIGHT × its
+ * z-scored cosine, below nearly every lexical candidate; its nearest neighbours matter only when BM25 finds
+ * too few moments to fill the page's `pageDepth`. When BM25 found that many, the leg is the cosine of each of
+ * those candidates (an index lookup by id) instead of an ANN search: over every partition, the slowest part
+ * of a hybrid search at scale; with a date filter (a routed question), an HNSW scan that must walk past the
+ * rest of the decade. Measured against the full ANN leg in BENCHMARKS.md ("Fusion", "Scale").
+ */
+async function vectorLeg(
+  s: Services,
+  qv: Promise<Float32Array>,
+  filters: SearchFilters,
+  depth: number,
+  pageDepth: number,
+  bm25: { value: { momentId: string }[] } | { error: unknown } | null,
+): Promise<{ momentId: string; score: number }[]> {
+  const v = await qv;
+  if (s.cfg.FUSION === 'score' && bm25 && 'value' in bm25 && bm25.value.length >= pageDepth) {
+    const cos = await s.vectors!.similarities(v, bm25.value.map((h) => h.momentId), filters);
+    return [...cos].map(([momentId, score]) => ({ momentId, score })).sort((a, b) => b.score - a.score);
+  }
+  return s.vectors!.search(v, filters, depth);
+}
+
+/**
+ * One ranking from the legs' hits. With one leg (a mode, or a failed leg) that leg's order; with both, the
+ * configured fusion. Score fusion needs the cosine of every lexical candidate, so those the vector leg did
+ * not return are looked up by id (added to `cosine`, which the response reports as the vector score).
+ */
+async function fuse(
+  s: Services,
+  bm25Hits: { momentId: string; score: number }[],
+  vectorHits: { momentId: string; score: number }[],
+  qv: Promise<Float32Array> | null,
+  cosine: Map<string, number>,
+  filters: SearchFilters,
+): Promise<Map<string, number>> {
+  // One leg: its own scores over its best, which keep how far apart its candidates are (rank fusion would not).
+  if (bm25Hits.length === 0 || vectorHits.length === 0 || qv === null) {
+    const leg = bm25Hits.length > 0 ? bm25Hits : vectorHits;
+    const best = Math.max(1e-9, ...leg.map((h) => h.score));
+    return new Map(leg.map((h) => [h.momentId, h.score / best]));
+  }
+  if (s.cfg.FUSION === 'rrf') {
+    const legs = [
+      { ids: bm25Hits.map((h) => h.momentId), weight: 1 },
+      { ids: vectorHits.map((h) => h.momentId), weight: s.cfg.RRF_VECTOR_WEIGHT },
+    ].filter((l) => l.ids.length > 0);
+    return reciprocalRankFusion(legs, s.cfg.RRF_K);
+  }
+  const missing = bm25Hits.map((h) => h.momentId).filter((id) => !cosine.has(id));
+  try {
+    for (const [id, c] of await s.vectors!.similarities(await qv, missing, filters)) cosine.set(id, c);
+  } catch (err) {
+    // Without those cosines the lexical candidates would be judged on partial evidence: use the vector hits only.
+    s.log.warn({ err }, 'cosine lookup for lexical candidates failed');
+  }
+  return scoreFusion(bm25Hits.map((h) => ({ id: h.momentId, score: h.score })), cosine, s.cfg.FUSION_VECTOR_WEIGHT);
+}
+
+// Passage and recording evidence (src/retrieval/fusion.ts), chosen on the dev set's tuning split by link relevance.
+const NEIGHBOUR_REACH = 12;
+const NEIGHBOUR_WEIGHT = 0.1;
+const RECORDING_WEIGHT = 0.25;
+const RECORDING_TOP = 10;
+
+function withEvidence(fused: Map<string, number>): Map<string, number> {
+  return withRecordingEvidence(withNeighbourEvidence(fused, NEIGHBOUR_REACH, NEIGHBOUR_WEIGHT), RECORDING_WEIGHT, RECORDING_TOP);
+}
+
+/** The query's embedding, cached by model and text (it does not change when the archive does). */
+export async function queryVector(s: Services, q: string): Promise<Float32Array> {
+  const key = createHash('sha1').update(`${s.embedder!.model}\n${q}`).digest('hex');
+  const hit = await s.cache.getBinary(QEMB_NAMESPACE, key);
+  if (hit) return hit;
+  const [v] = await s.embedder!.embed([q]);
+  await s.cache.setBinary(QEMB_NAMESPACE, key, v, 24 * 3600);
+  return v;
+}
+
+/** Highlighted excerpts: the query's lexemes from Postgres' English configuration, the marking in JS (src/retrieval/highlight.ts). */
+async function highlights(s: Services, q: string, texts: string[]): Promise<string[]> {
+  if (texts.length === 0) return [];
+  const lexemes = new Set(await s.archive.englishLexemes(q));
+  return texts.map((t) => highlight(t, lexemes));
+}
+
+const legName = (leg: Leg, s: Services) => (leg === 'bm25' ? `the lexical index (${s.lexical.engine})` : 'the vector index');
+
+/** The 503 for a search no leg could answer: names the legs, and keeps an AppError's own (client-safe) message. */
+function legsUnavailable(failed: Array<{ name: Leg; error: unknown }>, s: Services): AppError {
+  for (const f of failed) if (!(f.error instanceof AppError)) s.log.error({ err: f.error, leg: f.name }, `${f.name} leg failed`);
+  const reasons = failed.map((f) => `${legName(f.name, s)} is unavailable${f.error instanceof AppError ? ` (${f.error.message})` : ''}`);
+  return new AppError('engine_unavailable', `search is unavailable: ${reasons.join('; ')}`, { legs: failed.map((f) => f.name) });
+}
+
+async function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await p };
+  } catch (error) {
+    return { error };
+  }
+}
+
+const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;

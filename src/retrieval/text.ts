@@ -1,0 +1,137 @@
+import { stem } from '../core/stem.js';
+import { splitSentences as sentencesOfLine } from '../core/sentences.js';
+
+/**
+ * Text tools shared by verification, the relevance gate and extractive answers: sentence splitting,
+ * content-word stems and overlap.
+ */
+// Function words, plus what speech transcripts are full of (fillers, backchannels) and carry no claim.
+const STOP = new Set(
+  (
+    'a about above after again against all am an and any are as at be because been before being below between both but by ' +
+    'can could did do does doing down during each few for from further had has have having he her here hers herself him ' +
+    'himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other ' +
+    'our ours ourselves out over own same she should so some such than that the their theirs them themselves then there ' +
+    'these they this those through to too under until up very was we were what when where which while who whom why will ' +
+    'with would you your yours yourself yourselves also may might must shall us let lets get got really actually ' +
+    'uh um mm hmm mm-hmm uh-huh yeah yes okay ok oh ah well like gonna wanna kind sort thing things mean know right ' +
+    'one ones something anything everything lot lots bit quite maybe probably just s t d ll m re ve don didn doesn isn ' +
+    'wasn aren weren won wouldn couldn shouldn'
+  ).split(/\s+/),
+);
+
+// Words that frame a question ("what did X say about...") rather than name what it is about.
+const QUESTION_FRAME = new Set(
+  ('summarize summarise summary discuss discussed discussion talk talked say said tell told think thought mention mentioned ' +
+    'opinion opinions view views explain describe happen happened decide decided').split(/\s+/),
+);
+
+const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
+  'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+
+/** Transcripts spell numbers out ("twenty five") where a model writes digits, so digits are read as words. */
+export function numberWords(n: number): string[] {
+  if (!Number.isInteger(n) || n < 0 || n >= 1e9) return [String(n)];
+  if (n < 20) return [ONES[n]];
+  if (n < 100) return n % 10 ? [TENS[Math.floor(n / 10)], ONES[n % 10]] : [TENS[n / 10]];
+  for (const [size, name] of [[1e6, 'million'], [1000, 'thousand'], [100, 'hundred']] as const) {
+    if (n >= size) {
+      const rest = n % size;
+      return [...numberWords(Math.floor(n / size)), name, ...(rest ? numberWords(rest) : [])];
+    }
+  }
+  return [String(n)];
+}
+
+export function words(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.toLowerCase().replace(/\[(?:excerpts?\s*)?\d+(?:\s*[-–,]\s*\d+)*\]/gi, ' ').match(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu) ?? []) {
+    if (/^\d+$/.test(raw)) out.push(...numberWords(Number(raw)));
+    else out.push(raw.replace(/'(s|t|ll|re|ve|d|m)$/, ''));
+  }
+  return out;
+}
+
+/** Stems of the words that can carry a claim: stop words, fillers and one-letter tokens removed. */
+export function contentStems(text: string, opts: { question?: boolean } = {}): Set<string> {
+  const out = new Set<string>();
+  for (const w of words(text)) {
+    if (w.length < 2 || STOP.has(w) || (opts.question && QUESTION_FRAME.has(w))) continue;
+    out.add(stem(w));
+  }
+  return out;
+}
+
+/** The question's own subject words in order ("what did they say about the price?" → "price"). */
+export function subjectText(question: string): string {
+  return words(question)
+    .filter((w) => w.length > 1 && !STOP.has(w) && !QUESTION_FRAME.has(w))
+    .join(' ');
+}
+
+/** Share of `claim`'s content stems found in `source` (0 when the claim has none). */
+export function coverage(claim: Set<string>, source: Set<string>): number {
+  if (claim.size === 0) return 0;
+  let hit = 0;
+  for (const s of claim) if (source.has(s)) hit++;
+  return hit / claim.size;
+}
+
+const ABBREV = /\b(?:mr|mrs|ms|dr|prof|st|vs|etc|e\.g|i\.e|approx|no)\.$/i;
+const CITE_GROUP = /^\s*\[(?:excerpts?\s*)?\d+(?:\s*[-–,]\s*\d+)*\]/i;
+
+export interface Sentence {
+  text: string;
+  /** The sentence ended a line (a list item, a paragraph), so the rebuilt answer keeps the break. */
+  lineEnd: boolean;
+}
+
+/**
+ * Splits model output into sentences. Citations written after the full stop ("... price. [2]") belong
+ * to the sentence before them; line breaks (lists, paragraphs) always end a sentence.
+ */
+export function splitSentences(text: string): Sentence[] {
+  const out: Sentence[] = [];
+  for (const line of text.split(/\n+/)) {
+    const start = out.length;
+    let cur = '';
+    let i = 0;
+    while (i < line.length) {
+      const ch = line[i];
+      cur += ch;
+      i++;
+      if (!/[.!?]/.test(ch)) continue;
+      while (i < line.length && /[.!?"'”’)]/.test(line[i])) cur += line[i++];
+      let m: RegExpExecArray | null;
+      while ((m = CITE_GROUP.exec(line.slice(i)))) {
+        cur += m[0];
+        i += m[0].length;
+      }
+      const next = line.slice(i);
+      if (next === '' || (/^\s/.test(next) && !ABBREV.test(cur.trim()) && !/^\s+[a-z]/.test(next))) {
+        if (cur.trim()) out.push({ text: cur.trim(), lineEnd: false });
+        cur = '';
+      }
+    }
+    if (cur.trim()) out.push({ text: cur.trim(), lineEnd: false });
+    if (out.length > start) out[out.length - 1].lineEnd = true;
+  }
+  return out;
+}
+
+/**
+ * Sentences of a transcript passage, for quoting. ASR text is punctuated with spaced marks ("Yeah . So ,"),
+ * which are tidied so a quote reads as written text.
+ */
+export function transcriptSentences(text: string): string[] {
+  const tidy = text.replace(/\s+([.,!?;:])/g, '$1').replace(/\s+'/g, "'").replace(/\s+/g, ' ').trim();
+  return sentencesOfLine(tidy);
+}
+
+
+/** h:mm:ss, as the excerpt headers show time ranges. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
