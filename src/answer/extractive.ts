@@ -1,4 +1,4 @@
-import type { Cue } from '../core/domain.js';
+import type { Cue } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
 import { contentStems, transcriptSentences, words } from '../retrieval/text.js';
 

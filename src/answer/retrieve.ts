@@ -1,4 +1,4 @@
-import type { Cue, SearchFilters } from '../core/domain.js';
+import type { Cue, SearchFilters } from '../core/index.js';
 import type { Services } from '../archive/services.js';
 import { joinOverlapping } from '../retrieval/fusion.js';
 import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../retrieval/search.js';

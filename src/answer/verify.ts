@@ -1,6 +1,5 @@
-import type { Embedder } from '../core/embedder.js';
+import { type Embedder, cosine } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
-import { cosine } from '../core/math.js';
 import { contentStems, coverage, splitSentences, transcriptSentences, words } from '../retrieval/text.js';
 
 /** What the client gets for each `[n]` it may follow: the excerpt without the retrieval internals. */

@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors.js';
+import { AppError } from '../core/index.js';
 import type { Services } from '../archive/services.js';
 import { mediaKeyOf } from '../platform/storage/keys.js';
 

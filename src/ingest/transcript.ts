@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cue, Moment, RecordingMeta } from '../core/domain.js';
+import type { Cue, Moment, RecordingMeta } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
 import type { Services } from '../archive/services.js';
 import { storeChapters } from './chapters/index.js';

@@ -3,8 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Queryable } from '../platform/db/port.js';
-import { AppError, type ErrorCode } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
+import { AppError, type ErrorCode, type Logger } from '../core/index.js';
 import { KeyStore, ROLES, auditLog } from '../archive/keys.js';
 
 /**

@@ -2,12 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config } from '../core/config.js';
-import { AppError } from '../core/errors.js';
+import { loadConfig, type Config, AppError, createLogger, isoDate } from '../core/index.js';
 import { ArchiveLockedError } from '../platform/db/index.js';
-import { createLogger } from '../core/log.js';
 import type { ServiceOptions, Services } from './services.js';
-import { isoDate } from '../core/validation.js';
 import { keyCommands } from './keys-cli.js';
 
 // The services, the pipeline and the server are imported by the commands that use them: loading them all

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../core/config.js';
+import { loadConfig, AppError } from '../core/index.js';
 import { ArchiveLockedError, openDatabase } from '../platform/db/index.js';
-import { AppError } from '../core/errors.js';
 import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
 import { KeyStore, ROLES, type Role } from '../archive/keys.js';
 

@@ -1,10 +1,8 @@
-import type { Config } from '../core/config.js';
+import { type Config, type Embedder, createLogger, type Logger, type LexicalIndex, type VectorIndex } from '../core/index.js';
 import type { Services } from '../archive/services.js';
 import { openDatabase, type Db } from '../platform/db/index.js';
 import { createEmbedder } from '../indexes/embed/index.js';
-import type { Embedder } from '../core/embedder.js';
 import { createCache, offCache, type Cache } from '../platform/cache/index.js';
-import { createLogger, type Logger } from '../core/log.js';
 import { ArchiveStore } from '../archive/archive.js';
 import { ChapterStore } from '../archive/chapters.js';
 import { JobStore } from '../archive/jobs.js';
@@ -12,12 +10,10 @@ import { KeyStore } from '../archive/keys.js';
 import { StageStore } from '../archive/stages.js';
 import { UploadStore } from '../archive/uploads.js';
 import { ElasticsearchLexicalIndex } from '../indexes/lexical/elasticsearch.js';
-import type { LexicalIndex } from '../core/lexical-index.js';
 import { PostgresLexicalIndex } from '../indexes/lexical/postgres.js';
 import { PgVectorIndex } from '../indexes/vector/pgvector.js';
 import { closeBlobStore, createBlobStore } from '../platform/storage/index.js';
 import type { BlobStore } from '../platform/storage/port.js';
-import type { VectorIndex } from '../core/vector-index.js';
 
 export type { Services };
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SearchFilters, SearchMode } from '../core/domain.js';
-import { AppError } from '../core/errors.js';
+import { type SearchFilters, type SearchMode, AppError } from '../core/index.js';
 import { QEMB_NAMESPACE } from '../platform/cache/index.js';
 import type { Services } from '../archive/services.js';
 import { parseTemporal } from './temporal.js';

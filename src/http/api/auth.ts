@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { allows, type ApiKey, type KeyStore, type Role } from '../../archive/keys.js';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/index.js';
 
 export interface AuthPolicy {
   /** Anyone may read (search, ask, browse) without a key. */

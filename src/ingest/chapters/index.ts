@@ -1,4 +1,4 @@
-import type { Cue, Moment } from '../../core/domain.js';
+import type { Cue, Moment } from '../../core/index.js';
 import type { Services } from '../../archive/services.js';
 import { segmentChapters, type Chapter, type ChapterParams, type PassageVector } from './segment.js';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import type { RecordingMeta } from '../../core/domain.js';
+import type { RecordingMeta } from '../../core/index.js';
 import type { Job } from '../../archive/jobs.js';
 import type { Services } from '../../archive/services.js';
 import { summarise, timings, type StageSummary, type Timings } from './pipeline.js';

@@ -22,9 +22,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Cue, Moment, RecordingMeta } from '../../core/domain.js';
-import { AppError } from '../../core/errors.js';
-import type { Embedder } from '../../core/embedder.js';
+import { type Cue, type Moment, type RecordingMeta, AppError, type Embedder } from '../../core/index.js';
 import type { JobQueue, QueueJob } from '../../platform/queue/queue.js';
 import { UnrecoverableJobError, errorMessage } from '../../platform/queue/queue.js';
 import type { Job, JobStore } from '../../archive/jobs.js';

@@ -1,7 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import { inBackground } from '../../core/lane.js';
-import type { Logger } from '../../core/log.js';
+import { inBackground, type Logger } from '../../core/index.js';
 import {
   checkKey,
   errorMessage,

@@ -1,5 +1,4 @@
-import { inBackground } from '../../core/lane.js';
-import type { Logger } from '../../core/log.js';
+import { inBackground, type Logger } from '../../core/index.js';
 import {
   backoffDelay,
   checkKey,

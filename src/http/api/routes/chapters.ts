@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { AppError } from '../../../core/errors.js';
+import { AppError } from '../../../core/index.js';
 import type { Services } from '../../../archive/services.js';
 import { deepLink } from '../../../retrieval/search.js';
 import type { AppEnv } from '../app.js';

@@ -1,6 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { noNul } from '../../../core/validation.js';
-import { AppError } from '../../../core/errors.js';
+import { noNul, AppError } from '../../../core/index.js';
 import type { Services } from '../../../archive/services.js';
 import { contentTypeFor, exportTranscript } from '../../../ingest/formats/export.js';
 import type { AppEnv } from '../app.js';
