@@ -9,7 +9,7 @@ export { engineSettings, loadConfig } from './config.js';
 export type { Config } from './config.js';
 export type { Cue, Moment, Recording, RecordingMeta, RecordingStatus, SearchFilters, SearchMode, Word } from './domain.js';
 export type { Embedder } from './embedder.js';
-export { AppError, TranscriptError } from './errors.js';
+export { AppError, errorMessage, TranscriptError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { asQueryWork, currentLane, inBackground, queryWorkRunning } from './lane.js';
 export type { Lane } from './lane.js';

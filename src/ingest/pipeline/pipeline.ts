@@ -22,9 +22,9 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import { type Cue, type Moment, type RecordingMeta, AppError, type Embedder } from '../../core/index.js';
+import { type Cue, type Moment, type RecordingMeta, AppError, type Embedder, errorMessage } from '../../core/index.js';
 import type { JobQueue, QueueJob } from '../../platform/queue/queue.js';
-import { UnrecoverableJobError, errorMessage } from '../../platform/queue/queue.js';
+import { UnrecoverableJobError } from '../../platform/queue/queue.js';
 import type { Job, JobStore } from '../../archive/jobs.js';
 import type { Services } from '../../archive/services.js';
 import type { BlobStore } from '../../platform/storage/port.js';

@@ -1,8 +1,7 @@
-import { inBackground, type Logger } from '../../core/index.js';
+import { errorMessage, inBackground, type Logger } from '../../core/index.js';
 import {
   backoffDelay,
   checkKey,
-  errorMessage,
   UnrecoverableJobError,
   type DeadLetter,
   type EnqueueOptions,
