@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Db, Queryable } from '../platform/db/port.js';
+import type { Db, Queryable } from '../platform/index.js';
 import { AppError } from '../core/index.js';
 
 export const ROLES = ['reader', 'archivist', 'admin'] as const;

@@ -1,7 +1,5 @@
 import type { Config, Embedder, LexicalIndex, Logger, VectorIndex } from '../core/index.js';
-import type { Cache } from '../platform/cache/port.js';
-import type { Db } from '../platform/db/port.js';
-import type { BlobStore } from '../platform/storage/port.js';
+import type { Cache, Db, BlobStore } from '../platform/index.js';
 import type { ArchiveStore } from './archive.js';
 import type { ChapterStore } from './chapters.js';
 import type { JobStore } from './jobs.js';

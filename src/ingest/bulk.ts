@@ -4,7 +4,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Job } from '../archive/jobs.js';
 import type { Services } from '../archive/services.js';
-import type { BlobStore } from '../platform/storage/port.js';
+import type { BlobStore } from '../platform/index.js';
 import { checkDuration, probeMedia } from './audio/decode.js';
 import { storeMedia } from './media.js';
 import { readManifest, type ManifestProblem, type ManifestRow } from './manifest.js';

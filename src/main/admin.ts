@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Queryable } from '../platform/db/port.js';
+import type { Queryable } from '../platform/index.js';
 import { AppError, type ErrorCode, type Logger } from '../core/index.js';
 import { KeyStore, ROLES, auditLog } from '../archive/keys.js';
 

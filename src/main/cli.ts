@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Config, AppError, createLogger, isoDate } from '../core/index.js';
-import { ArchiveLockedError } from '../platform/db/index.js';
+import { ArchiveLockedError } from '../platform/index.js';
 import type { ServiceOptions, Services } from './services.js';
 import { keyCommands } from './keys-cli.js';
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { loadConfig, AppError } from '../core/index.js';
-import { ArchiveLockedError, openDatabase } from '../platform/db/index.js';
+import { ArchiveLockedError, openDatabase } from '../platform/index.js';
 import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
 import { KeyStore, ROLES, type Role } from '../archive/keys.js';
 

@@ -1,8 +1,7 @@
 import { type Config, type Embedder, createLogger, type Logger, type LexicalIndex, type VectorIndex } from '../core/index.js';
 import type { Services } from '../archive/services.js';
-import { openDatabase, type Db } from '../platform/db/index.js';
+import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
 import { createEmbedder } from '../indexes/embed/index.js';
-import { createCache, offCache, type Cache } from '../platform/cache/index.js';
 import { ArchiveStore } from '../archive/archive.js';
 import { ChapterStore } from '../archive/chapters.js';
 import { JobStore } from '../archive/jobs.js';
@@ -12,8 +11,6 @@ import { UploadStore } from '../archive/uploads.js';
 import { ElasticsearchLexicalIndex } from '../indexes/lexical/elasticsearch.js';
 import { PostgresLexicalIndex } from '../indexes/lexical/postgres.js';
 import { PgVectorIndex } from '../indexes/vector/pgvector.js';
-import { closeBlobStore, createBlobStore } from '../platform/storage/index.js';
-import type { BlobStore } from '../platform/storage/port.js';
 
 export type { Services };
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type SearchFilters, type SearchMode, AppError } from '../core/index.js';
-import { QEMB_NAMESPACE } from '../platform/cache/index.js';
+import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/services.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';

@@ -6,7 +6,7 @@ import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiKey, KeyStore } from '../../archive/keys.js';
 import { AppError, asQueryWork, type Logger } from '../../core/index.js';
-import { Metrics } from '../../platform/metrics.js';
+import { Metrics } from '../../platform/index.js';
 import { asrEngineName } from '../../ingest/audio/asr/index.js';
 import { authenticate, identify, sameOrigin, type Identity } from './auth.js';
 import { addressOf, Limiter, rateLimit, StreamSlots, streamCap } from './limits.js';

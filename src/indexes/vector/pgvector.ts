@@ -1,6 +1,5 @@
 import { AppError, type SearchFilters, type EmbeddingModelInfo, type VectorHit, type VectorIndex, type VectorItem } from '../../core/index.js';
-import { queryByIndex } from '../../platform/db/by-index.js';
-import type { Db, Queryable } from '../../platform/db/port.js';
+import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
 
 const MODEL_KEY = 'embedding_model';

@@ -1,5 +1,4 @@
-import { createQueue } from '../../platform/queue/index.js';
-import type { JobQueue } from '../../platform/queue/queue.js';
+import { createQueue, type JobQueue } from '../../platform/index.js';
 import { JobStore } from '../../archive/jobs.js';
 import type { Services } from '../../archive/services.js';
 import type { AsrEngine } from '../audio/asr/port.js';

@@ -1,6 +1,6 @@
 import { type RecordingMeta, engineSettings } from '../../core/index.js';
 import { isOpenMediaJobConflict, type Job, type JobStore } from '../../archive/jobs.js';
-import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../platform/queue/wait.js';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../platform/index.js';
 import type { Services } from '../../archive/services.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
 import { STAGES } from '../../archive/stages.js';

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { cached } from '../../../platform/cache/index.js';
+import { cached } from '../../../platform/index.js';
 import { AppError, isoDate, noNul } from '../../../core/index.js';
 import type { Services } from '../../../archive/services.js';
 import { createLlm } from '../../../answer/llm/index.js';

@@ -6,7 +6,7 @@ import { enqueueManifestJob, MANIFEST_JOB_KIND } from '../../../ingest/pipeline/
 import { confine, readManifest } from '../../../ingest/manifest.js';
 import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
 import { AppError, inBackground } from '../../../core/index.js';
-import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../platform/queue/wait.js';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../platform/index.js';
 import type { Services } from '../../../archive/services.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
