@@ -1,8 +1,7 @@
 import type { Cue, SearchFilters } from '../core/index.js';
-import type { Services } from '../archive/services.js';
+import type { Services, MomentWithRecording } from '../archive/index.js';
 import { joinOverlapping } from '../retrieval/fusion.js';
 import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../retrieval/search.js';
-import type { MomentWithRecording } from '../archive/archive.js';
 import { contentStems, coverage, subjectText } from '../retrieval/text.js';
 import { bestSentenceStart } from '../retrieval/localise.js';
 

@@ -1,5 +1,5 @@
 import { AppError } from '../core/index.js';
-import type { Services } from '../archive/services.js';
+import type { Services } from '../archive/index.js';
 import type { Leg, Routing } from '../retrieval/search.js';
 import { extractiveAnswer } from './extractive.js';
 import { unavailable, type Llm } from './llm/port.js';

@@ -1,5 +1,5 @@
 import { AppError } from '../core/index.js';
-import type { Services } from '../archive/services.js';
+import type { Services } from '../archive/index.js';
 import { mediaKeyOf } from '../platform/index.js';
 
 export interface PurgeReport {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Queryable } from '../platform/index.js';
 import { AppError, type ErrorCode, type Logger } from '../core/index.js';
-import { KeyStore, ROLES, auditLog } from '../archive/keys.js';
+import { KeyStore, ROLES, auditLog } from '../archive/index.js';
 
 /**
  * The `keys` and `audit` commands as requests, so that they run the same way in the CLI's own process or, when

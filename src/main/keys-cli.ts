@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { loadConfig, AppError } from '../core/index.js';
 import { ArchiveLockedError, openDatabase } from '../platform/index.js';
 import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
-import { KeyStore, ROLES, type Role } from '../archive/keys.js';
+import { KeyStore, ROLES, type Role } from '../archive/index.js';
 
 /**
  * Runs a `keys` or `audit` command on the database, or, when a running server owns the embedded database, in

@@ -1,13 +1,7 @@
 import { type Config, type Embedder, createLogger, type Logger, type LexicalIndex, type VectorIndex } from '../core/index.js';
-import type { Services } from '../archive/services.js';
+import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, StageStore, UploadStore } from '../archive/index.js';
 import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
 import { createEmbedder } from '../indexes/embed/index.js';
-import { ArchiveStore } from '../archive/archive.js';
-import { ChapterStore } from '../archive/chapters.js';
-import { JobStore } from '../archive/jobs.js';
-import { KeyStore } from '../archive/keys.js';
-import { StageStore } from '../archive/stages.js';
-import { UploadStore } from '../archive/uploads.js';
 import { ElasticsearchLexicalIndex } from '../indexes/lexical/elasticsearch.js';
 import { PostgresLexicalIndex } from '../indexes/lexical/postgres.js';
 import { PgVectorIndex } from '../indexes/vector/pgvector.js';

@@ -1,6 +1,5 @@
 import { createQueue, type JobQueue } from '../../platform/index.js';
-import { JobStore } from '../../archive/jobs.js';
-import type { Services } from '../../archive/services.js';
+import { JobStore, type Services } from '../../archive/index.js';
 import type { AsrEngine } from '../audio/asr/port.js';
 import { registerManifestJobs, resumeManifestJobs } from './manifest.js';
 import { MediaPipeline } from './pipeline.js';

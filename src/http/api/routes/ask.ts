@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { cached } from '../../../platform/index.js';
 import { AppError, isoDate, noNul } from '../../../core/index.js';
-import type { Services } from '../../../archive/services.js';
+import type { Services } from '../../../archive/index.js';
 import { createLlm } from '../../../answer/llm/index.js';
 import { ask, type AskRequest, type AskResult } from '../../../answer/service.js';
 import type { AppEnv } from '../app.js';

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../../core/index.js';
-import type { Services } from '../../../archive/services.js';
+import type { Services } from '../../../archive/index.js';
 import { deepLink } from '../../../retrieval/search.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId } from '../schemas.js';

@@ -7,7 +7,7 @@ import { confine, readManifest } from '../../../ingest/manifest.js';
 import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
 import { AppError, inBackground } from '../../../core/index.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../platform/index.js';
-import type { Services } from '../../../archive/services.js';
+import type { Services } from '../../../archive/index.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
 

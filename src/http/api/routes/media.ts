@@ -11,10 +11,8 @@ import { RECORDING_ID, type RecordingMeta, AppError } from '../../../core/index.
 import { MEDIA_EXTENSIONS } from '../../../ingest/media.js';
 import { submitMediaIngest } from '../../../ingest/pipeline/submit.js';
 import { slugId } from '../../../ingest/transcript.js';
-import type { Job } from '../../../archive/jobs.js';
-import type { Services } from '../../../archive/services.js';
+import { type Job, type Services, ChecksumTakenError, type StoredRecording } from '../../../archive/index.js';
 import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../platform/index.js';
-import { ChecksumTakenError, type StoredRecording } from '../../../archive/archive.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { blank, ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
 

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Services } from '../../../archive/services.js';
+import type { Services } from '../../../archive/index.js';
 import { searchMoments } from '../../../retrieval/search.js';
 import { ErrorBody, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
