@@ -1,9 +1,8 @@
-import { type Config, type Embedder, createLogger, type Logger, type LexicalIndex, type VectorIndex } from '../core/index.js';
+import { type Config, type Embedder, createLogger, type Logger, type VectorIndex } from '../core/index.js';
 import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, StageStore, UploadStore } from '../archive/index.js';
 import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
 import { createEmbedder } from '../indexes/embed/index.js';
-import { ElasticsearchLexicalIndex } from '../indexes/lexical/elasticsearch.js';
-import { PostgresLexicalIndex } from '../indexes/lexical/postgres.js';
+import { createLexicalIndex } from '../indexes/lexical/index.js';
 import { PgVectorIndex } from '../indexes/vector/pgvector.js';
 
 export type { Services };
@@ -40,21 +39,7 @@ export async function openServices(cfg: Config, opts: ServiceOptions = {}): Prom
 }
 
 async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Promise<Services> {
-  const lexical: LexicalIndex =
-    cfg.LEXICAL_ENGINE === 'elasticsearch'
-      ? new ElasticsearchLexicalIndex({
-          node: cfg.ES_URL!,
-          indexPrefix: cfg.ES_INDEX_PREFIX,
-          auth: cfg.ES_API_KEY
-            ? { apiKey: cfg.ES_API_KEY }
-            : cfg.ES_USERNAME
-              ? { username: cfg.ES_USERNAME, password: cfg.ES_PASSWORD ?? '' }
-              : undefined,
-          k1: cfg.BM25_K1,
-          b: cfg.BM25_B,
-          logger: log,
-        })
-      : new PostgresLexicalIndex(db, { k1: cfg.BM25_K1, b: cfg.BM25_B });
+  const lexical = createLexicalIndex(cfg, db, log);
   await lexical.init();
   const embedder =
     opts.embedder !== undefined ? opts.embedder : createEmbedder(cfg, { cacheDir: opts.embedCacheDir });
