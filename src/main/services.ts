@@ -1,9 +1,7 @@
 import { type Config, type Embedder, createLogger, type Logger, type VectorIndex } from '../core/index.js';
 import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, StageStore, UploadStore } from '../archive/index.js';
 import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
-import { createEmbedder } from '../indexes/embed/index.js';
-import { createLexicalIndex } from '../indexes/lexical/index.js';
-import { PgVectorIndex } from '../indexes/vector/pgvector.js';
+import { createEmbedder, createLexicalIndex, PgVectorIndex } from '../indexes/index.js';
 
 export type { Services };
 
