@@ -105,7 +105,7 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
-    const { searchMoments } = await import('../retrieval/search.js');
+    const { searchMoments } = await import('../retrieval/index.js');
     await withServices(async (s) => {
       const t0 = performance.now();
       const out = await searchMoments(s, {
