@@ -47,7 +47,7 @@ program
   });
 
 async function ingestManifestWithProgress(s: Services, file: string, concurrency?: number) {
-  const { ingestManifest } = await import('../ingest/bulk.js');
+  const { ingestManifest } = await import('../ingest/index.js');
   const bar = new cliProgress.SingleBar(
     { format: 'ingest {bar} {percentage}% | {value}/{total} recordings | {last} | eta {eta_formatted}', hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -72,10 +72,10 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
   const recordedAt = o.recordedAt ? isoDate.parse(o.recordedAt) : null;
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
-  const { MEDIA_EXTENSIONS } = await import('../ingest/media.js');
+  const { MEDIA_EXTENSIONS } = await import('../ingest/index.js');
   if (MEDIA_EXTENSIONS.test(file)) {
     // Through the job graph (decode → chunk → asr ∥ diarize → stitch → sentences → embed → index), in process.
-    const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/pipeline/cli.js');
+    const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/index.js');
     const job = await ingestMediaWithProgress(s, file, {
       id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file),
     });
@@ -83,7 +83,7 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
     if (job.status === 'failed') process.exitCode = 1;
     return;
   }
-  const { ingestTranscript } = await import('../ingest/transcript.js');
+  const { ingestTranscript } = await import('../ingest/index.js');
   const out = await ingestTranscript(s, {
     meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
     fileName: file,
@@ -147,7 +147,7 @@ program
   .command('reembed')
   .description('re-embed every moment with the configured embedding model (after changing it)')
   .action(async () => {
-    const { reembedArchive } = await import('../ingest/reembed.js');
+    const { reembedArchive } = await import('../ingest/index.js');
     await withServices(async (s) => {
       const bar = new cliProgress.SingleBar({ format: 'reembed {bar} {value}/{total} recordings' }, cliProgress.Presets.shades_classic);
       const n = await reembedArchive(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));

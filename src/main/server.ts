@@ -4,9 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { serve as serveHttp } from '@hono/node-server';
 import { type Config, onShutdown } from '../core/index.js';
 import { openServices } from './services.js';
-import { ingestManifest } from '../ingest/bulk.js';
+import { ingestManifest, createJobRuntime } from '../ingest/index.js';
 import { createApp } from '../http/api/app.js';
-import { createJobRuntime } from '../ingest/pipeline/runtime.js';
 import { adminSocketPath, serveAdmin } from './admin.js';
 
 export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sample/manifest.jsonl');

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, createLogger, onShutdown } from '../core/index.js';
 import { openServices } from './services.js';
-import { createJobRuntime } from '../ingest/pipeline/runtime.js';
+import { createJobRuntime } from '../ingest/index.js';
 
 /** Touched every 10 s while the worker runs. */
 export const WORKER_HEARTBEAT = path.join(os.tmpdir(), 'speech-archive-worker.alive');

@@ -2,7 +2,7 @@
 import path from 'node:path/posix';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { parseManifest } from '../../../ingest/manifest.js';
+import { parseManifest } from '../../../ingest/index.js';
 import { STAGES } from '../../../archive/index.js';
 import type { Api, Job, Recording } from '../api.js';
 import { clock, longDate } from '../format.js';
