@@ -5,7 +5,7 @@ import { serve as serveHttp } from '@hono/node-server';
 import { type Config, onShutdown } from '../core/index.js';
 import { openServices } from './services.js';
 import { ingestManifest, createJobRuntime } from '../ingest/index.js';
-import { createApp } from '../http/api/app.js';
+import { createApp } from '../http/index.js';
 import { adminSocketPath, serveAdmin } from './admin.js';
 
 export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sample/manifest.jsonl');
