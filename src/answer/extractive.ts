@@ -1,6 +1,6 @@
-import type { Cue } from '../core/domain.js';
+import type { Cue } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
-import { contentStems, transcriptSentences, words } from '../retrieval/text.js';
+import { contentStems, transcriptSentences, words } from '../retrieval/index.js';
 
 // Quotes come from the best excerpts only: lower ones are there to give a model context, not to be quoted.
 const FROM_EXCERPTS = 3;

@@ -1,6 +1,6 @@
 import type { ChatMessage } from './llm/port.js';
 import type { Excerpt } from './retrieve.js';
-import { clock } from '../retrieval/text.js';
+import { clock } from '../retrieval/index.js';
 
 export const SYSTEM_PROMPT = [
   'You answer questions about an archive of recorded speech (meetings, hearings, interviews).',

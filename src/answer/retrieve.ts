@@ -1,10 +1,17 @@
-import type { Cue, SearchFilters } from '../core/domain.js';
-import type { Services } from '../archive/services.js';
-import { joinOverlapping } from '../retrieval/fusion.js';
-import { queryVector, searchMomentsScored, type Leg, type Routing, type SearchResult } from '../retrieval/search.js';
-import type { MomentWithRecording } from '../archive/archive.js';
-import { contentStems, coverage, subjectText } from '../retrieval/text.js';
-import { bestSentenceStart } from '../retrieval/localise.js';
+import type { Cue, SearchFilters } from '../core/index.js';
+import type { Services, MomentWithRecording } from '../archive/index.js';
+import {
+  joinOverlapping,
+  queryVector,
+  searchMomentsScored,
+  type Leg,
+  type Routing,
+  type SearchResult,
+  contentStems,
+  coverage,
+  subjectText,
+  bestSentenceStart,
+} from '../retrieval/index.js';
 
 /** A retrieved passage as the model sees it, numbered [n] in the prompt. */
 export interface Excerpt {

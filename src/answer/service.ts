@@ -1,6 +1,6 @@
-import { AppError } from '../core/errors.js';
-import type { Services } from '../archive/services.js';
-import type { Leg, Routing } from '../retrieval/search.js';
+import { AppError } from '../core/index.js';
+import type { Services } from '../archive/index.js';
+import type { Leg, Routing } from '../retrieval/index.js';
 import { extractiveAnswer } from './extractive.js';
 import { unavailable, type Llm } from './llm/port.js';
 import { buildMessages } from './prompt.js';

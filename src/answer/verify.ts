@@ -1,7 +1,6 @@
-import type { Embedder } from '../core/embedder.js';
+import { type Embedder, cosine } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
-import { cosine } from '../core/math.js';
-import { contentStems, coverage, splitSentences, transcriptSentences, words } from '../retrieval/text.js';
+import { contentStems, coverage, splitSentences, transcriptSentences, words } from '../retrieval/index.js';
 
 /** What the client gets for each `[n]` it may follow: the excerpt without the retrieval internals. */
 export type Citation = Omit<Excerpt, 'speakers' | 'vector'>;

@@ -1,7 +1,5 @@
-import type { Cue, Moment, Recording, RecordingMeta, RecordingStatus } from '../core/domain.js';
-import type { Db, Queryable } from '../platform/db/port.js';
-import { uniqueViolation } from '../platform/db/unique.js';
-import { AppError } from '../core/errors.js';
+import { type Cue, type Moment, type Recording, type RecordingMeta, type RecordingStatus, AppError } from '../core/index.js';
+import { type Db, type Queryable, uniqueViolation } from '../platform/index.js';
 
 /** The unique index of recordings.checksum (migrations/010_unique_checksum.sql). */
 const CHECKSUM_INDEX = 'recordings_checksum_unique';

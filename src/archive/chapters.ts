@@ -1,4 +1,4 @@
-import type { Db } from '../platform/db/port.js';
+import type { Db } from '../platform/index.js';
 
 export interface StoredChapter {
   start: number;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../platform/db/port.js';
-import { uniqueViolation } from '../platform/db/unique.js';
+import { type Db, uniqueViolation } from '../platform/index.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Db, Queryable } from '../platform/db/port.js';
-import { AppError } from '../core/errors.js';
+import type { Db, Queryable } from '../platform/index.js';
+import { AppError } from '../core/index.js';
 
 export const ROLES = ['reader', 'archivist', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

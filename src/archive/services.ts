@@ -1,11 +1,5 @@
-import type { Config } from '../core/config.js';
-import type { Embedder } from '../core/embedder.js';
-import type { LexicalIndex } from '../core/lexical-index.js';
-import type { Logger } from '../core/log.js';
-import type { VectorIndex } from '../core/vector-index.js';
-import type { Cache } from '../platform/cache/port.js';
-import type { Db } from '../platform/db/port.js';
-import type { BlobStore } from '../platform/storage/port.js';
+import type { Config, Embedder, LexicalIndex, Logger, VectorIndex } from '../core/index.js';
+import type { Cache, Db, BlobStore } from '../platform/index.js';
 import type { ArchiveStore } from './archive.js';
 import type { ChapterStore } from './chapters.js';
 import type { JobStore } from './jobs.js';

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../platform/db/port.js';
+import type { Db, Queryable } from '../platform/index.js';
 
 export type StageName = 'decode' | 'chunk' | 'asr' | 'diarize' | 'stitch' | 'sentences' | 'embed' | 'index';
 export type StageStatus = 'pending' | 'running' | 'done' | 'failed';

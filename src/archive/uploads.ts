@@ -1,4 +1,4 @@
-import type { Db } from '../platform/db/port.js';
+import type { Db } from '../platform/index.js';
 
 /** A presigned upload (POST /v1/uploads): where the client PUTs the file, and what became of it. */
 export interface UploadRow {

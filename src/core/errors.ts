@@ -58,3 +58,6 @@ export class TranscriptError extends AppError {
     this.name = 'TranscriptError';
   }
 }
+
+/** The message of a thrown value, for a log line: an Error's message, anything else as a string. */
+export const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));

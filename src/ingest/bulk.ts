@@ -2,16 +2,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { Job } from '../archive/jobs.js';
-import type { Services } from '../archive/services.js';
-import type { BlobStore } from '../platform/storage/port.js';
+import { type Job, type Services, ChecksumTakenError } from '../archive/index.js';
+import type { BlobStore } from '../platform/index.js';
 import { checkDuration, probeMedia } from './audio/decode.js';
 import { storeMedia } from './media.js';
 import { readManifest, type ManifestProblem, type ManifestRow } from './manifest.js';
 import type { JobRuntime } from './pipeline/runtime.js';
 import { submitMedia, type SubmitRuntime } from './pipeline/submit.js';
 import { ingestTranscript } from './transcript.js';
-import { ChecksumTakenError } from '../archive/archive.js';
 
 export interface BulkSummary {
   total: number;

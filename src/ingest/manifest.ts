@@ -2,9 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import type { RecordingMeta } from '../core/domain.js';
-import { AppError } from '../core/errors.js';
-import { isoDate, noNul, RECORDING_ID } from '../core/validation.js';
+import { type RecordingMeta, AppError, isoDate, noNul, RECORDING_ID } from '../core/index.js';
 
 const blankToUndefined = (v: unknown) => (v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v);
 

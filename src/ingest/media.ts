@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Services } from '../archive/services.js';
-import { copyBlob, mediaKey } from '../platform/storage/index.js';
+import type { Services } from '../archive/index.js';
+import { copyBlob, mediaKey } from '../platform/index.js';
 
 export const MEDIA_EXTENSIONS = /\.(mp3|wav|m4a|aac|flac|ogg|oga|opus|mp4|mkv|mov|webm)$/i;
 

@@ -1,5 +1,4 @@
-import type { Cue, Moment } from '../core/domain.js';
-import { cueSentences, type TimedSentence } from '../core/sentences.js';
+import { type Cue, type Moment, cueSentences, type TimedSentence } from '../core/index.js';
 
 export interface MomentSettings {
   /** A window closes once it spans this many seconds... */

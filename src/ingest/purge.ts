@@ -1,6 +1,6 @@
-import { AppError } from '../core/errors.js';
-import type { Services } from '../archive/services.js';
-import { mediaKeyOf } from '../platform/storage/keys.js';
+import { AppError } from '../core/index.js';
+import type { Services } from '../archive/index.js';
+import { mediaKeyOf } from '../platform/index.js';
 
 export interface PurgeReport {
   id: string;

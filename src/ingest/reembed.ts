@@ -1,5 +1,5 @@
-import { AppError } from '../core/errors.js';
-import type { Services } from '../archive/services.js';
+import { AppError } from '../core/index.js';
+import type { Services } from '../archive/index.js';
 import { indexedText } from './transcript.js';
 
 /** Drops every vector and embeds each recording's moments again with the configured model. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Cue, Moment, RecordingMeta } from '../core/domain.js';
+import type { Cue, Moment, RecordingMeta } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
-import type { Services } from '../archive/services.js';
+import type { Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
 import { buildMoments, type MomentSettings } from './moments.js';
 

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Queryable } from '../platform/db/port.js';
-import { AppError, type ErrorCode } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import { KeyStore, ROLES, auditLog } from '../archive/keys.js';
+import type { Queryable } from '../platform/index.js';
+import { AppError, type ErrorCode, type Logger } from '../core/index.js';
+import { KeyStore, ROLES, auditLog } from '../archive/index.js';
 
 /**
  * The `keys` and `audit` commands as requests, so that they run the same way in the CLI's own process or, when

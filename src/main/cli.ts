@@ -2,12 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config } from '../core/config.js';
-import { AppError } from '../core/errors.js';
-import { ArchiveLockedError } from '../platform/db/index.js';
-import { createLogger } from '../core/log.js';
+import { loadConfig, type Config, AppError, createLogger, isoDate } from '../core/index.js';
+import { ArchiveLockedError } from '../platform/index.js';
 import type { ServiceOptions, Services } from './services.js';
-import { isoDate } from '../core/validation.js';
 import { keyCommands } from './keys-cli.js';
 
 // The services, the pipeline and the server are imported by the commands that use them: loading them all
@@ -50,7 +47,7 @@ program
   });
 
 async function ingestManifestWithProgress(s: Services, file: string, concurrency?: number) {
-  const { ingestManifest } = await import('../ingest/bulk.js');
+  const { ingestManifest } = await import('../ingest/index.js');
   const bar = new cliProgress.SingleBar(
     { format: 'ingest {bar} {percentage}% | {value}/{total} recordings | {last} | eta {eta_formatted}', hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -75,10 +72,10 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
   const recordedAt = o.recordedAt ? isoDate.parse(o.recordedAt) : null;
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
-  const { MEDIA_EXTENSIONS } = await import('../ingest/media.js');
+  const { MEDIA_EXTENSIONS } = await import('../ingest/index.js');
   if (MEDIA_EXTENSIONS.test(file)) {
     // Through the job graph (decode → chunk → asr ∥ diarize → stitch → sentences → embed → index), in process.
-    const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/pipeline/cli.js');
+    const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/index.js');
     const job = await ingestMediaWithProgress(s, file, {
       id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file),
     });
@@ -86,7 +83,7 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
     if (job.status === 'failed') process.exitCode = 1;
     return;
   }
-  const { ingestTranscript } = await import('../ingest/transcript.js');
+  const { ingestTranscript } = await import('../ingest/index.js');
   const out = await ingestTranscript(s, {
     meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
     fileName: file,
@@ -108,7 +105,7 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
-    const { searchMoments } = await import('../retrieval/search.js');
+    const { searchMoments } = await import('../retrieval/index.js');
     await withServices(async (s) => {
       const t0 = performance.now();
       const out = await searchMoments(s, {
@@ -150,7 +147,7 @@ program
   .command('reembed')
   .description('re-embed every moment with the configured embedding model (after changing it)')
   .action(async () => {
-    const { reembedArchive } = await import('../ingest/reembed.js');
+    const { reembedArchive } = await import('../ingest/index.js');
     await withServices(async (s) => {
       const bar = new cliProgress.SingleBar({ format: 'reembed {bar} {value}/{total} recordings' }, cliProgress.Presets.shades_classic);
       const n = await reembedArchive(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));

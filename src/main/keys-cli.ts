@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../core/config.js';
-import { ArchiveLockedError, openDatabase } from '../platform/db/index.js';
-import { AppError } from '../core/errors.js';
+import { loadConfig, AppError } from '../core/index.js';
+import { ArchiveLockedError, openDatabase } from '../platform/index.js';
 import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
-import { KeyStore, ROLES, type Role } from '../archive/keys.js';
+import { KeyStore, ROLES, type Role } from '../archive/index.js';
 
 /**
  * Runs a `keys` or `audit` command on the database, or, when a running server owns the embedded database, in

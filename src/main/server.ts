@@ -2,12 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve as serveHttp } from '@hono/node-server';
-import type { Config } from '../core/config.js';
+import { type Config, onShutdown } from '../core/index.js';
 import { openServices } from './services.js';
-import { ingestManifest } from '../ingest/bulk.js';
-import { createApp } from '../http/api/app.js';
-import { createJobRuntime } from '../ingest/pipeline/runtime.js';
-import { onShutdown } from '../core/shutdown.js';
+import { ingestManifest, createJobRuntime } from '../ingest/index.js';
+import { createApp } from '../http/index.js';
 import { adminSocketPath, serveAdmin } from './admin.js';
 
 export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sample/manifest.jsonl');

@@ -1,23 +1,7 @@
-import type { Config } from '../core/config.js';
-import type { Services } from '../archive/services.js';
-import { openDatabase, type Db } from '../platform/db/index.js';
-import { createEmbedder } from '../indexes/embed/index.js';
-import type { Embedder } from '../core/embedder.js';
-import { createCache, offCache, type Cache } from '../platform/cache/index.js';
-import { createLogger, type Logger } from '../core/log.js';
-import { ArchiveStore } from '../archive/archive.js';
-import { ChapterStore } from '../archive/chapters.js';
-import { JobStore } from '../archive/jobs.js';
-import { KeyStore } from '../archive/keys.js';
-import { StageStore } from '../archive/stages.js';
-import { UploadStore } from '../archive/uploads.js';
-import { ElasticsearchLexicalIndex } from '../indexes/lexical/elasticsearch.js';
-import type { LexicalIndex } from '../core/lexical-index.js';
-import { PostgresLexicalIndex } from '../indexes/lexical/postgres.js';
-import { PgVectorIndex } from '../indexes/vector/pgvector.js';
-import { closeBlobStore, createBlobStore } from '../platform/storage/index.js';
-import type { BlobStore } from '../platform/storage/port.js';
-import type { VectorIndex } from '../core/vector-index.js';
+import { type Config, type Embedder, createLogger, type Logger, type VectorIndex } from '../core/index.js';
+import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, StageStore, UploadStore } from '../archive/index.js';
+import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
+import { createEmbedder, createLexicalIndex, PgVectorIndex } from '../indexes/index.js';
 
 export type { Services };
 
@@ -53,21 +37,7 @@ export async function openServices(cfg: Config, opts: ServiceOptions = {}): Prom
 }
 
 async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Promise<Services> {
-  const lexical: LexicalIndex =
-    cfg.LEXICAL_ENGINE === 'elasticsearch'
-      ? new ElasticsearchLexicalIndex({
-          node: cfg.ES_URL!,
-          indexPrefix: cfg.ES_INDEX_PREFIX,
-          auth: cfg.ES_API_KEY
-            ? { apiKey: cfg.ES_API_KEY }
-            : cfg.ES_USERNAME
-              ? { username: cfg.ES_USERNAME, password: cfg.ES_PASSWORD ?? '' }
-              : undefined,
-          k1: cfg.BM25_K1,
-          b: cfg.BM25_B,
-          logger: log,
-        })
-      : new PostgresLexicalIndex(db, { k1: cfg.BM25_K1, b: cfg.BM25_B });
+  const lexical = createLexicalIndex(cfg, db, log);
   await lexical.init();
   const embedder =
     opts.embedder !== undefined ? opts.embedder : createEmbedder(cfg, { cacheDir: opts.embedCacheDir });

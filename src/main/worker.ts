@@ -7,11 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../core/config.js';
-import { createLogger } from '../core/log.js';
+import { loadConfig, createLogger, onShutdown } from '../core/index.js';
 import { openServices } from './services.js';
-import { onShutdown } from '../core/shutdown.js';
-import { createJobRuntime } from '../ingest/pipeline/runtime.js';
+import { createJobRuntime } from '../ingest/index.js';
 
 /** Touched every 10 s while the worker runs. */
 export const WORKER_HEARTBEAT = path.join(os.tmpdir(), 'speech-archive-worker.alive');

@@ -1,4 +1,4 @@
-import { stem } from '../core/stem.js';
+import { stem } from '../core/index.js';
 
 /**
  * Search-result highlighting in JavaScript. The query's lexemes come from Postgres' English configuration

@@ -1,6 +1,5 @@
-import type { Cue } from '../core/domain.js';
+import { type Cue, cueSentences } from '../core/index.js';
 import { contentStems } from './text.js';
-import { cueSentences } from '../core/sentences.js';
 
 /** How far past a moment's end its link may move, to the reply to a question asked at its end. */
 export const REPLY_S = 30;

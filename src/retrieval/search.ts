@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { SearchFilters, SearchMode } from '../core/domain.js';
-import { AppError } from '../core/errors.js';
-import { QEMB_NAMESPACE } from '../platform/cache/index.js';
-import type { Services } from '../archive/services.js';
+import { type SearchFilters, type SearchMode, AppError } from '../core/index.js';
+import { QEMB_NAMESPACE } from '../platform/index.js';
+import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
 import { detectSpeaker, withoutLabel, type SpeakerMatch } from './speakers.js';

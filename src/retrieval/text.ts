@@ -1,5 +1,4 @@
-import { stem } from '../core/stem.js';
-import { splitSentences as sentencesOfLine } from '../core/sentences.js';
+import { stem, splitSentences as sentencesOfLine } from '../core/index.js';
 
 /**
  * Text tools shared by verification, the relevance gate and extractive answers: sentence splitting,

@@ -1,4 +1,4 @@
-import type { Config } from '../../core/config.js';
+import type { Config } from '../../core/index.js';
 import { LlamaLlm } from './llama.js';
 import { OpenAILlm } from './openai.js';
 import type { Llm } from './port.js';

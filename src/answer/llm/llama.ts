@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/index.js';
 import { unavailable, type ChatMessage, type CompleteOptions, type Llm } from './port.js';
 
 // node-llama-cpp is an optional install (its lock entries are platform-specific), so it is typed loosely

@@ -1,6 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { AppError } from '../../core/errors.js';
-import { redactUrls, urlHost } from '../../core/redact.js';
+import { type AppError, redactUrls, urlHost } from '../../core/index.js';
 import { StreamCut, unavailable, type ChatMessage, type CompleteOptions, type Llm } from './port.js';
 
 /** Any OpenAI-compatible chat endpoint: OpenAI itself, or a local server (llama.cpp, vLLM, Ollama, LM Studio...). */

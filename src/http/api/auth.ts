@@ -2,8 +2,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
-import { allows, type ApiKey, type KeyStore, type Role } from '../../archive/keys.js';
-import { AppError } from '../../core/errors.js';
+import { allows, type ApiKey, type KeyStore, type Role } from '../../archive/index.js';
+import { AppError } from '../../core/index.js';
 
 export interface AuthPolicy {
   /** Anyone may read (search, ask, browse) without a key. */

@@ -1,9 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Redis } from 'ioredis';
-import type { Config } from '../../core/config.js';
-import { AppError } from '../../core/errors.js';
-import type { Logger } from '../../core/log.js';
+import { type Config, AppError, type Logger } from '../../core/index.js';
 
 /**
  * Fairness: every client has a budget of cost units a minute (RATE_LIMIT_PER_MIN). A request costs one unit when

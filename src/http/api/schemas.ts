@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { isoDate, noNul, RECORDING_ID } from '../../core/validation.js';
+import { isoDate, noNul, RECORDING_ID } from '../../core/index.js';
 
 export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })

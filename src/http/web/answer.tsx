@@ -2,8 +2,8 @@
 import { clockRange, longDate, momentHref, routingText, type RoutingInfo } from './format.js';
 
 /** The `POST /v1/ask` answer (also the data of the stream's `done` event). */
-export type { Citation } from '../../answer/verify.js';
-import type { Citation } from '../../answer/verify.js';
+export type { Citation } from '../../answer/index.js';
+import type { Citation } from '../../answer/index.js';
 export interface Unsupported {
   sentence: string;
   reason: string;

@@ -2,8 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { KeyStore } from '../../archive/keys.js';
-import type { Services } from '../../archive/services.js';
+import type { KeyStore, Services } from '../../archive/index.js';
 import type { AppEnv, Runtime } from '../api/app.js';
 import { identify } from '../api/auth.js';
 import { IN_PROCESS } from '../api/limits.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import type { Embedder } from '../../core/embedder.js';
+import type { Embedder } from '../../core/index.js';
 
 /**
  * Persistent embedding cache in front of any Embedder, so re-ingesting an archive or re-running an

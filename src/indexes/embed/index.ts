@@ -1,12 +1,11 @@
 import path from 'node:path';
-import type { Config } from '../../core/config.js';
+import type { Config, Embedder } from '../../core/index.js';
 import { CachedEmbedder } from './cache.js';
 import { DEFAULT_ONNX_MODEL, OnnxEmbedder } from './onnx.js';
 import { OpenAIEmbedder } from './openai.js';
-import type { Embedder } from '../../core/embedder.js';
 import { UseEmbedder } from './use.js';
 
-export type { Embedder } from '../../core/embedder.js';
+export type { Embedder } from '../../core/index.js';
 export { CachedEmbedder } from './cache.js';
 export { OnnxEmbedder } from './onnx.js';
 export { OpenAIEmbedder } from './openai.js';

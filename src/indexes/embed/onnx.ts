@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../../core/errors.js';
-import type { Embedder } from '../../core/embedder.js';
+import { AppError, type Embedder } from '../../core/index.js';
 import { l2normalise } from './vector.js';
 
 /**

@@ -1,7 +1,5 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { redactUrls, urlHost } from '../../core/redact.js';
-import { AppError } from '../../core/errors.js';
-import type { Embedder } from '../../core/embedder.js';
+import { redactUrls, urlHost, AppError, type Embedder } from '../../core/index.js';
 import { l2normalise } from './vector.js';
 
 /** Any OpenAI-compatible `/embeddings` endpoint: OpenAI itself, or a local server (llama.cpp, vLLM, TEI, Ollama...). */

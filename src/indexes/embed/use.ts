@@ -1,7 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../../core/errors.js';
-import { currentLane, type Lane } from '../../core/lane.js';
-import type { Embedder } from '../../core/embedder.js';
+import { AppError, currentLane, type Lane, type Embedder } from '../../core/index.js';
 
 /** The nice value (Linux: per thread) of workers that take ingest batches while a query-only worker exists. */
 export const USE_BACKGROUND_NICE = 10;

@@ -3,7 +3,7 @@
  * recording date so that date-bounded searches only touch the partitions that can match; other code
  * (e.g. routing or stats) uses the same functions so the partition names never drift apart.
  */
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/index.js';
 
 /** Label of the partition holding recordings without a date. */
 export const UNDATED = 'undated';

@@ -1,10 +1,7 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import type { Config } from '../../core/config.js';
-import type { SearchFilters } from '../../core/domain.js';
-import { AppError } from '../../core/errors.js';
+import { type Config, type SearchFilters, AppError, type LexicalDoc, type LexicalHit, type LexicalIndex } from '../../core/index.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
-import type { LexicalDoc, LexicalHit, LexicalIndex } from '../../core/lexical-index.js';
 
 export interface ElasticsearchLexicalOptions {
   /** A ready client (tests pass one built on the mock connection); it is then the caller's to close. */

@@ -1,7 +1,5 @@
-import type { SearchFilters } from '../../core/domain.js';
-import { queryByIndex } from '../../platform/db/by-index.js';
-import type { Db, Queryable } from '../../platform/db/port.js';
-import type { LexicalDoc, LexicalHit, LexicalIndex } from '../../core/lexical-index.js';
+import type { SearchFilters, LexicalDoc, LexicalHit, LexicalIndex } from '../../core/index.js';
+import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
  * Okapi BM25 computed in SQL over Postgres' English Snowball analyser:

@@ -1,9 +1,6 @@
-import { AppError } from '../../core/errors.js';
-import type { SearchFilters } from '../../core/domain.js';
-import { queryByIndex } from '../../platform/db/by-index.js';
-import type { Db, Queryable } from '../../platform/db/port.js';
+import { AppError, type SearchFilters, type EmbeddingModelInfo, type VectorHit, type VectorIndex, type VectorItem } from '../../core/index.js';
+import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
-import type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from '../../core/vector-index.js';
 
 const MODEL_KEY = 'embedding_model';
 /**

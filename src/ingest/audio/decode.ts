@@ -12,8 +12,7 @@ import { spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { AppError } from '../../core/errors.js';
-import { engineSettings } from '../../core/config.js';
+import { AppError, engineSettings } from '../../core/index.js';
 
 export const SAMPLE_RATE = 16_000;
 

@@ -7,7 +7,7 @@
  * Without punctuation (pocketsphinx) a 500 ms pause is the best sentence cue there is. With punctuation the
  * pause threshold is raised, since Whisper-style engines already end sentences where the speaker does.
  */
-import type { Cue, Word } from '../../core/domain.js';
+import type { Cue, Word } from '../../core/index.js';
 
 export interface SentenceOptions {
   /** Pause that ends a cue when the words have no punctuation. Default 0.5 s. */

@@ -18,7 +18,7 @@
  * A chunk whose ASR failed becomes a visible gap word `[inaudible: ASR failed]` over the time no neighbour
  * covers, instead of failing the recording. Runs of low-confidence words are flagged.
  */
-import type { Word } from '../../core/domain.js';
+import type { Word } from '../../core/index.js';
 import type { AsrResult } from './asr/port.js';
 import type { Chunk } from './chunk.js';
 import type { Region } from './vad.js';

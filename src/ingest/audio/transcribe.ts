@@ -18,8 +18,7 @@
  */
 import os from 'node:os';
 import pLimit from 'p-limit';
-import type { Cue } from '../../core/domain.js';
-import { AppError } from '../../core/errors.js';
+import { type Cue, AppError, engineSettings } from '../../core/index.js';
 import { createAsrEngine } from './asr/index.js';
 import type { AsrEngine, AsrEngineName, AsrResult } from './asr/port.js';
 import { type Chunk, type ChunkPlanOptions, planChunks } from './chunk.js';
@@ -30,7 +29,6 @@ import { SherpaDiarizer } from './diarize/sherpa.js';
 import { type SentenceOptions, wordsToCues } from './sentences.js';
 import { type ChunkOutcome, type Gap, type StitchResult, type StitchedWord, stitch } from './stitch.js';
 import { type Region, StreamingVad, type VadOptions } from './vad.js';
-import { engineSettings } from '../../core/config.js';
 
 export type Stage = 'probe' | 'analyse' | 'asr' | 'diarize' | 'stitch';
 export type DiarizationEngine = 'basic' | 'sherpa' | 'none';

@@ -1,5 +1,5 @@
-import type { Cue, Moment } from '../../core/domain.js';
-import type { Services } from '../../archive/services.js';
+import type { Cue, Moment } from '../../core/index.js';
+import type { Services } from '../../archive/index.js';
 import { segmentChapters, type Chapter, type ChapterParams, type PassageVector } from './segment.js';
 
 export { segmentChapters, DEFAULT_CHAPTER_PARAMS, type Chapter, type ChapterParams } from './segment.js';

@@ -1,6 +1,5 @@
-import type { Cue } from '../../core/domain.js';
+import { type Cue, cosine } from '../../core/index.js';
 import { contentTokens, GENERIC, isTransition, titleWord } from './text.js';
-import { cosine } from '../../core/math.js';
 
 /**
  * Chapters from topic shifts, TextTiling-style (Hearst 1997), over time instead of sentences:

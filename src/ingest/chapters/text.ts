@@ -1,4 +1,4 @@
-import { stem } from '../../core/stem.js';
+import { stem } from '../../core/index.js';
 
 /**
  * Words for topic segmentation and chapter titles: content words of speech transcripts, stemmed, with the

@@ -1,5 +1,4 @@
-import type { Cue } from '../../core/domain.js';
-import { AppError } from '../../core/errors.js';
+import { type Cue, AppError } from '../../core/index.js';
 
 export const EXPORT_FORMATS = ['vtt', 'srt', 'txt', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -1,6 +1,5 @@
 import { extname } from 'node:path';
-import type { Cue } from '../../core/domain.js';
-import { AppError, TranscriptError } from '../../core/errors.js';
+import { type Cue, AppError, TranscriptError } from '../../core/index.js';
 import { checkBytes, checkCues, DEFAULT_TRANSCRIPT_LIMITS, type TranscriptLimits } from './limits.js';
 import { parseSrt } from './srt.js';
 import { parseVtt } from './vtt.js';

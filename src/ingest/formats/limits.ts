@@ -1,5 +1,4 @@
-import type { Cue } from '../../core/domain.js';
-import { AppError, TranscriptError } from '../../core/errors.js';
+import { type Cue, AppError, TranscriptError } from '../../core/index.js';
 
 /**
  * What one transcript may hold. The bounds keep parsing, moment building and indexing of a single upload within

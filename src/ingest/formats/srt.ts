@@ -1,5 +1,4 @@
-import type { Cue } from '../../core/domain.js';
-import { TranscriptError } from '../../core/errors.js';
+import { type Cue, TranscriptError } from '../../core/index.js';
 import { countWords, DEFAULT_TRANSCRIPT_LIMITS, tooManyCues, tooManyWords, type TranscriptLimits } from './limits.js';
 import { splitByVoice, type Utterance } from './vtt.js';
 

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Cue } from '../../core/domain.js';
-import { TranscriptError } from '../../core/errors.js';
+import { type Cue, TranscriptError } from '../../core/index.js';
 import { badCodePoint, countWords, DEFAULT_TRANSCRIPT_LIMITS, MAX_MARKUP_DEPTH, tooManyCues, tooManyWords, type TranscriptLimits } from './limits.js';
 
 /*

@@ -1,7 +1,6 @@
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
-import type { Cue, Word } from '../../core/domain.js';
-import { TranscriptError } from '../../core/errors.js';
+import { type Cue, type Word, TranscriptError } from '../../core/index.js';
 import { DEFAULT_TRANSCRIPT_LIMITS, tooManyCues, type TranscriptLimits } from './limits.js';
 import { normalizeText } from './vtt.js';
 

@@ -1,14 +1,12 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import type { RecordingMeta } from '../../core/domain.js';
-import type { Job } from '../../archive/jobs.js';
-import type { Services } from '../../archive/services.js';
+import type { RecordingMeta } from '../../core/index.js';
+import { type Job, type Services, STAGES } from '../../archive/index.js';
 import { summarise, timings, type StageSummary, type Timings } from './pipeline.js';
 import { checkDuration, probeMedia } from '../audio/decode.js';
 import { storeMedia } from '../media.js';
 import { createLocalRuntime } from './runtime.js';
 import { submitMedia } from './submit.js';
-import { STAGES } from '../../archive/stages.js';
 
 /**
  * `cli ingest <audio>`: the same job graph as the API, run in this process (whatever JOB_QUEUE says), with a

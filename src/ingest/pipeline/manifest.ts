@@ -1,9 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { JobQueue } from '../../platform/queue/queue.js';
-import { UnrecoverableJobError } from '../../platform/queue/queue.js';
-import type { JobStore } from '../../archive/jobs.js';
-import type { Services } from '../../archive/services.js';
+import { type JobQueue, UnrecoverableJobError } from '../../platform/index.js';
+import type { JobStore, Services } from '../../archive/index.js';
 import { countRow, ingestManifest, mediaRowOutcome, type BulkSummary } from '../bulk.js';
 import type { MediaPipeline } from './pipeline.js';
 import type { Webhooks } from './webhook.js';

@@ -22,14 +22,9 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Cue, Moment, RecordingMeta } from '../../core/domain.js';
-import { AppError } from '../../core/errors.js';
-import type { Embedder } from '../../core/embedder.js';
-import type { JobQueue, QueueJob } from '../../platform/queue/queue.js';
-import { UnrecoverableJobError, errorMessage } from '../../platform/queue/queue.js';
-import type { Job, JobStore } from '../../archive/jobs.js';
-import type { Services } from '../../archive/services.js';
-import type { BlobStore } from '../../platform/storage/port.js';
+import { type Cue, type Moment, type RecordingMeta, AppError, type Embedder, errorMessage } from '../../core/index.js';
+import { type JobQueue, type QueueJob, UnrecoverableJobError, type BlobStore } from '../../platform/index.js';
+import { type Job, type JobStore, type Services, STAGES, StageStore, type StageName, type StageRow } from '../../archive/index.js';
 import { createAsrEngine } from '../audio/asr/index.js';
 import type { AsrEngine, AsrResult } from '../audio/asr/port.js';
 import type { Chunk } from '../audio/chunk.js';
@@ -50,7 +45,6 @@ import {
 import type { Region } from '../audio/vad.js';
 import { buildMoments } from '../moments.js';
 import { indexContent, indexedText, momentSettings } from '../transcript.js';
-import { STAGES, StageStore, type StageName, type StageRow } from '../../archive/stages.js';
 import type { Webhooks } from './webhook.js';
 
 export const MEDIA_JOB_KIND = 'ingest-media';

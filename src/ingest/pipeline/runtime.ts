@@ -1,9 +1,5 @@
-import os from 'node:os';
-import { createQueue } from '../../platform/queue/index.js';
-import { InProcessQueue } from '../../platform/queue/inprocess.js';
-import type { JobQueue } from '../../platform/queue/queue.js';
-import { JobStore } from '../../archive/jobs.js';
-import type { Services } from '../../archive/services.js';
+import { createQueue, type JobQueue } from '../../platform/index.js';
+import { JobStore, type Services } from '../../archive/index.js';
 import type { AsrEngine } from '../audio/asr/port.js';
 import { registerManifestJobs, resumeManifestJobs } from './manifest.js';
 import { MediaPipeline } from './pipeline.js';
@@ -86,10 +82,7 @@ export function createJobRuntime(s: Services, o: JobRuntimeOptions = {}): JobRun
  * the end. Resumes nothing by itself: submitting the same media again resumes its unfinished job.
  */
 export async function createLocalRuntime(s: Services, o: Pick<JobRuntimeOptions, 'engine'> = {}): Promise<JobRuntime> {
-  const queue = new InProcessQueue(
-    { attempts: s.cfg.JOB_ATTEMPTS, backoffMs: s.cfg.JOB_BACKOFF_MS, concurrency: s.cfg.JOB_CONCURRENCY ?? os.availableParallelism() },
-    s.log,
-  );
+  const queue = createQueue({ ...s.cfg, JOB_QUEUE: 'inprocess' }, s.log);
   const rt = createJobRuntime(s, { queue, consume: true, resume: 'none', engine: o.engine });
   await rt.start();
   return rt;

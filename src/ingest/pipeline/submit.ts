@@ -1,10 +1,7 @@
-import type { RecordingMeta } from '../../core/domain.js';
-import { isOpenMediaJobConflict, type Job, type JobStore } from '../../archive/jobs.js';
-import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../platform/queue/wait.js';
-import type { Services } from '../../archive/services.js';
+import { type RecordingMeta, engineSettings } from '../../core/index.js';
+import { isOpenMediaJobConflict, type Job, type JobStore, type Services, STAGES } from '../../archive/index.js';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../platform/index.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
-import { STAGES } from '../../archive/stages.js';
-import { engineSettings } from '../../core/config.js';
 
 /** What submitting needs from the runtime (src/http/api/app.ts Runtime has it). */
 export interface SubmitRuntime {

@@ -1,5 +1,4 @@
-import type { Logger } from '../../core/log.js';
-import { redactUrls, safeUrl, splitCredentials } from '../../core/redact.js';
+import { type Logger, redactUrls, safeUrl, splitCredentials } from '../../core/index.js';
 
 export interface WebhookBody {
   job: string;

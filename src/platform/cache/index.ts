@@ -1,4 +1,4 @@
-import type { Config } from '../../core/config.js';
+import type { Config } from '../../core/index.js';
 import { Counters } from './keys.js';
 import { MemoryCache } from './memory.js';
 import type { Cache, CacheLogger, CacheStats } from './port.js';

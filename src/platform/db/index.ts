@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from '../../core/config.js';
+import type { Config } from '../../core/index.js';
 import { migrate } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';

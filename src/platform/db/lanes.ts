@@ -1,4 +1,4 @@
-import { currentLane, queryWorkRunning } from '../../core/lane.js';
+import { currentLane, queryWorkRunning } from '../../core/index.js';
 
 /**
  * Query-time first on a single connection (embedded PGlite). PGlite runs one statement at a time, first come

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/index.js';
 
 /**
  * One owner per embedded database directory. PGlite is Postgres compiled to WASM running inside one process,

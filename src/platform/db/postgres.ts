@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/index.js';
 import type { Db, Queryable } from './port.js';
 import { jsonRows, jsonRowsSql, statementName } from './rows.js';
 

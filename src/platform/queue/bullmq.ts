@@ -1,10 +1,8 @@
 import { Queue, UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import { inBackground } from '../../core/lane.js';
-import type { Logger } from '../../core/log.js';
+import { errorMessage, inBackground, type Logger } from '../../core/index.js';
 import {
   checkKey,
-  errorMessage,
   UnrecoverableJobError,
   type DeadLetter,
   type EnqueueOptions,

@@ -1,6 +1,5 @@
 import os from 'node:os';
-import type { Config } from '../../core/config.js';
-import type { Logger } from '../../core/log.js';
+import type { Config, Logger } from '../../core/index.js';
 import { BullMqQueue } from './bullmq.js';
 import { InProcessQueue } from './inprocess.js';
 import type { JobQueue } from './queue.js';

@@ -1,9 +1,7 @@
-import { inBackground } from '../../core/lane.js';
-import type { Logger } from '../../core/log.js';
+import { errorMessage, inBackground, type Logger } from '../../core/index.js';
 import {
   backoffDelay,
   checkKey,
-  errorMessage,
   UnrecoverableJobError,
   type DeadLetter,
   type EnqueueOptions,

@@ -112,4 +112,3 @@ export function checkKey(key: string): string {
   return key;
 }
 
-export const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/index.js';
 import { checkKey, contentTypeFor, hashingStream } from './keys.js';
 import type { BlobStore } from './port.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from '../../core/config.js';
+import type { Config } from '../../core/index.js';
 import { FsBlobStore } from './fs.js';
 import type { BlobStore } from './port.js';
 import { S3BlobStore } from './s3.js';

@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/index.js';
 
 /**
  * Blob keys are `/`-separated relative paths: no absolute paths, no empty, `.` or `..` segments, no segment

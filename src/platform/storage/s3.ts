@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/index.js';
 import { checkKey, contentTypeFor, hashingStream } from './keys.js';
 import type { BlobStore } from './port.js';
 

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Services } from '../../../archive/services.js';
-import { purgeRecording } from '../../../ingest/purge.js';
+import type { Services } from '../../../archive/index.js';
+import { purgeRecording } from '../../../ingest/index.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId } from '../schemas.js';
 

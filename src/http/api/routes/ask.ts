@@ -1,11 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { cached } from '../../../platform/cache/index.js';
-import { AppError } from '../../../core/errors.js';
-import type { Services } from '../../../archive/services.js';
-import { createLlm } from '../../../answer/llm/index.js';
-import { ask, type AskRequest, type AskResult } from '../../../answer/service.js';
-import { isoDate, noNul } from '../../../core/validation.js';
+import { cached } from '../../../platform/index.js';
+import { AppError, isoDate, noNul } from '../../../core/index.js';
+import type { Services } from '../../../archive/index.js';
+import { createLlm, ask, type AskRequest, type AskResult } from '../../../answer/index.js';
 import type { AppEnv } from '../app.js';
 import { askCost } from '../limits.js';
 import { ErrorBody, Routing } from '../schemas.js';

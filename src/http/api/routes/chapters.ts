@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { AppError } from '../../../core/errors.js';
-import type { Services } from '../../../archive/services.js';
-import { deepLink } from '../../../retrieval/search.js';
+import { AppError } from '../../../core/index.js';
+import type { Services } from '../../../archive/index.js';
+import { deepLink } from '../../../retrieval/index.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId } from '../schemas.js';
 

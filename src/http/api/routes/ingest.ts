@@ -2,13 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { enqueueManifestJob, MANIFEST_JOB_KIND } from '../../../ingest/pipeline/manifest.js';
-import { confine, readManifest } from '../../../ingest/manifest.js';
-import { ingestTranscript, slugId } from '../../../ingest/transcript.js';
-import { AppError } from '../../../core/errors.js';
-import { inBackground } from '../../../core/lane.js';
-import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../platform/queue/wait.js';
-import type { Services } from '../../../archive/services.js';
+import { enqueueManifestJob, MANIFEST_JOB_KIND, confine, readManifest, ingestTranscript, slugId } from '../../../ingest/index.js';
+import { AppError, inBackground } from '../../../core/index.js';
+import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../../platform/index.js';
+import type { Services } from '../../../archive/index.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { ErrorBody, JobSchema, RecordingMetaFields, RecordingSchema } from '../schemas.js';
 

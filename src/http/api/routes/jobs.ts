@@ -1,10 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { MEDIA_JOB_KIND, summarise, timings, type StageSummary, type Timings } from '../../../ingest/pipeline/pipeline.js';
-import { noNul } from '../../../core/validation.js';
-import { AppError } from '../../../core/errors.js';
-import type { Job } from '../../../archive/jobs.js';
-import type { Services } from '../../../archive/services.js';
+import { MEDIA_JOB_KIND, summarise, timings, type StageSummary, type Timings } from '../../../ingest/index.js';
+import { noNul, AppError } from '../../../core/index.js';
+import type { Job, Services } from '../../../archive/index.js';
 import type { AppEnv, Runtime } from '../app.js';
 import { ErrorBody, JobSchema } from '../schemas.js';
 

@@ -1,8 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { noNul } from '../../../core/validation.js';
-import { AppError } from '../../../core/errors.js';
-import type { Services } from '../../../archive/services.js';
-import { contentTypeFor, exportTranscript } from '../../../ingest/formats/export.js';
+import { noNul, AppError } from '../../../core/index.js';
+import type { Services } from '../../../archive/index.js';
+import { contentTypeFor, exportTranscript } from '../../../ingest/index.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId, RecordingSchema } from '../schemas.js';
 import { withMediaUrl } from './media.js';

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Services } from '../../../archive/services.js';
-import { searchMoments } from '../../../retrieval/search.js';
+import type { Services } from '../../../archive/index.js';
+import { searchMoments } from '../../../retrieval/index.js';
 import { ErrorBody, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 import { searchCost } from '../limits.js';

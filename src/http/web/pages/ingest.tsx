@@ -2,8 +2,8 @@
 import path from 'node:path/posix';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { parseManifest } from '../../../ingest/manifest.js';
-import { STAGES } from '../../../archive/stages.js';
+import { parseManifest } from '../../../ingest/index.js';
+import { STAGES } from '../../../archive/index.js';
 import type { Api, Job, Recording } from '../api.js';
 import { clock, longDate } from '../format.js';
 import { ErrorPage, Field, Layout, sendPage } from '../layout.js';

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { KeyStore } from '../../../archive/keys.js';
+import type { KeyStore } from '../../../archive/index.js';
 import { KEY_COOKIE } from '../../api/auth.js';
 import { Field, Layout, sendPage } from '../layout.js';
 

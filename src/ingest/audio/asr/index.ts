@@ -3,12 +3,11 @@
  * Debian packages). Every way an engine can be unavailable is an `engine_unavailable` AppError that says
  * what to install or set, raised when the engine is created rather than on the first chunk.
  */
-import { AppError } from '../../../core/errors.js';
+import { AppError, engineSettings } from '../../../core/index.js';
 import { OpenAiAsrEngine, type OpenAiAsrOptions } from './openai.js';
 import { PocketsphinxEngine, type PocketsphinxOptions } from './pocketsphinx.js';
 import { ASR_ENGINES, type AsrEngine, type AsrEngineName } from './port.js';
 import { WhisperEngine, type WhisperOptions } from './whisper.js';
-import { engineSettings } from '../../../core/config.js';
 
 export type { AsrEngine, AsrEngineName, AsrOptions, AsrResult } from './port.js';
 

@@ -7,12 +7,9 @@
  * server's own `probability` per word is used when it sends one. Uploads are capped at 25 MB (OpenAI's limit,
  * ≈13 min of 16 kHz PCM); the chunk planner keeps far below it.
  */
-import type { Word } from '../../../core/domain.js';
-import { AppError } from '../../../core/errors.js';
-import { redactUrls, safeUrl } from '../../../core/redact.js';
+import { type Word, AppError, redactUrls, safeUrl, engineSettings } from '../../../core/index.js';
 import { SAMPLE_RATE, encodeWav } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, spreadWords, tidyWords } from './port.js';
-import { engineSettings } from '../../../core/config.js';
 
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 

@@ -14,8 +14,7 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Word } from '../../../core/domain.js';
-import { AppError } from '../../../core/errors.js';
+import { type Word, AppError } from '../../../core/index.js';
 import { SAMPLE_RATE, encodeWav } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, round, tidyWords } from './port.js';
 

@@ -2,7 +2,7 @@
  * The ASR port: one call per chunk of 16 kHz mono PCM, words with times relative to the chunk's first sample.
  * Adapters (pocketsphinx, whisper, openai) hide how an engine is run; the pipeline only sees this interface.
  */
-import type { Word } from '../../../core/domain.js';
+import type { Word } from '../../../core/index.js';
 
 export type AsrEngineName = 'pocketsphinx' | 'whisper' | 'openai';
 export const ASR_ENGINES: readonly AsrEngineName[] = ['pocketsphinx', 'whisper', 'openai'];

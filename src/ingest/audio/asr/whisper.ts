@@ -11,11 +11,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OfflineRecognizer, OfflineRecognizerResult } from 'sherpa-onnx-node';
-import type { Word } from '../../../core/domain.js';
-import { AppError } from '../../../core/errors.js';
+import { type Word, AppError, engineSettings } from '../../../core/index.js';
 import { SAMPLE_RATE } from '../decode.js';
 import { type AsrEngine, type AsrOptions, type AsrResult, round, spreadWords, tidyWords } from './port.js';
-import { engineSettings } from '../../../core/config.js';
 
 export const DEFAULT_WHISPER_DIR = 'models/sherpa-onnx-whisper-base.en';
 

@@ -2,7 +2,7 @@
  * Speaker turns, and giving each word its speaker. Diarization is best-effort: when it failed or found no
  * turns, words get UNKNOWN_SPEAKER instead of the recording failing.
  */
-import type { Word } from '../../../core/domain.js';
+import type { Word } from '../../../core/index.js';
 
 export interface Turn {
   start: number;

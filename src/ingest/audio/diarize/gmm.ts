@@ -5,7 +5,7 @@
  * raw MFCC means over 1.5 s mostly measure which phonemes were said, while each component's shift measures
  * how this voice says the same sound (the classic GMM-supervector idea, without a trained UBM or i-vectors).
  */
-import { rng } from '../../../core/math.js';
+import { rng } from '../../../core/index.js';
 
 export interface Gmm {
   mu: Float64Array[];

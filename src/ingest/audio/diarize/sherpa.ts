@@ -14,10 +14,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OfflineSpeakerDiarization } from 'sherpa-onnx-node';
-import { AppError } from '../../../core/errors.js';
+import { AppError, engineSettings } from '../../../core/index.js';
 import { SAMPLE_RATE } from '../decode.js';
 import { type Turn, mergeTurns, speakerLabel } from './assign.js';
-import { engineSettings } from '../../../core/config.js';
 
 export const DEFAULT_SEGMENTATION = 'models/sherpa-onnx-pyannote-segmentation-3-0/model.onnx';
 export const DEFAULT_EMBEDDING = 'models/3dspeaker_speech_eres2net_base_sv_zh-cn_3dspeaker_16k.onnx';

@@ -1,0 +1,17 @@
+/**
+ * archive: the stores that own the tables, each a class over the database handle: recordings, segments and
+ * moments (ArchiveStore), chapters, jobs and their pipeline stages, resumable uploads, API keys and the
+ * audit log. Offers the stores, their row types and errors, and `Services`, the handle every capability
+ * above is given (wired by openServices in src/main).
+ */
+export { ArchiveStore, ChecksumTakenError } from './archive.js';
+export type { MomentWithRecording, StoredRecording } from './archive.js';
+export { ChapterStore } from './chapters.js';
+export { isOpenMediaJobConflict, JobStore } from './jobs.js';
+export type { Job } from './jobs.js';
+export { allows, auditLog, KeyStore, ROLES } from './keys.js';
+export type { ApiKey, Role } from './keys.js';
+export type { Services } from './services.js';
+export { STAGES, StageStore } from './stages.js';
+export type { StageName, StageRow } from './stages.js';
+export { UploadStore } from './uploads.js';

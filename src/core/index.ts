@@ -1,0 +1,26 @@
+/**
+ * core: what every other capability builds on, with no infrastructure of its own. The configuration (the only
+ * reader of `process.env`), the domain types (recordings, cues, words, moments, search filters), typed errors,
+ * the logger, the query/background lanes, shutdown on a signal, text helpers (sentences, stems, cosine,
+ * URL redaction), input validators, and the ports the indexes implement: the lexical index, the vector
+ * index and the embedder.
+ */
+export { engineSettings, loadConfig } from './config.js';
+export type { Config } from './config.js';
+export type { Cue, Moment, Recording, RecordingMeta, RecordingStatus, SearchFilters, SearchMode, Word } from './domain.js';
+export type { Embedder } from './embedder.js';
+export { AppError, errorMessage, TranscriptError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { asQueryWork, currentLane, inBackground, queryWorkRunning } from './lane.js';
+export type { Lane } from './lane.js';
+export type { LexicalDoc, LexicalHit, LexicalIndex } from './lexical-index.js';
+export { createLogger } from './log.js';
+export type { Logger } from './log.js';
+export { cosine, rng } from './math.js';
+export { redactUrls, safeUrl, splitCredentials, urlHost } from './redact.js';
+export { cueSentences, splitSentences } from './sentences.js';
+export type { TimedSentence } from './sentences.js';
+export { onShutdown } from './shutdown.js';
+export { stem } from './stem.js';
+export { isoDate, noNul, RECORDING_ID } from './validation.js';
+export type { EmbeddingModelInfo, VectorHit, VectorIndex, VectorItem } from './vector-index.js';

@@ -1,0 +1,9 @@
+/**
+ * indexes: what search reads besides the tables, behind the ports core defines. The lexical index (BM25 in
+ * Postgres or Elasticsearch, picked from LEXICAL_ENGINE), the vector index (pgvector) and the embedder (USE,
+ * ONNX or an OpenAI-compatible service, with its vector cache, picked from EMBEDDINGS). Offers the
+ * factories, and the pgvector index that the composition builds on the database.
+ */
+export { createEmbedder } from './embed/index.js';
+export { createLexicalIndex } from './lexical/index.js';
+export { PgVectorIndex } from './vector/pgvector.js';

@@ -1,0 +1,11 @@
+/**
+ * retrieval: finding the moments that answer a query. Hybrid search (BM25 and vectors, fused, with the time
+ * range and speaker a question names), highlights, where a result's link opens, and the text tools that
+ * answers share with search (content-word stems, coverage, sentences). Offers search, its result types,
+ * deep links, and those text tools.
+ */
+export { joinOverlapping } from './fusion.js';
+export { bestSentenceStart } from './localise.js';
+export { deepLink, queryVector, searchMoments, searchMomentsScored } from './search.js';
+export type { Leg, Routing, SearchResult } from './search.js';
+export { clock, contentStems, coverage, splitSentences, subjectText, transcriptSentences, words } from './text.js';
