@@ -17,6 +17,17 @@ export interface LexicalHit {
   score: number;
 }
 
+/**
+ * How many moments a query matches: exact ('eq') up to COUNT_EXACT_UP_TO, beyond which counting stops and the
+ * value is that bound ('gte'), so that a common word does not cost a count of the whole archive.
+ */
+export interface MatchCount {
+  value: number;
+  relation: 'eq' | 'gte';
+}
+
+export const COUNT_EXACT_UP_TO = 10_000;
+
 /** A BM25 index over moments. Adapters: `src/indexes/lexical/postgres.ts` (embedded, SQL) and `elasticsearch.ts`. */
 export interface LexicalIndex {
   readonly engine: 'postgres' | 'elasticsearch';
@@ -28,5 +39,10 @@ export interface LexicalIndex {
   search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]>;
   /** Number of indexed documents (for health and stats). */
   count(): Promise<number>;
+  /**
+   * Number of moments `search` can return for the query under the filters (every moment holding any of its
+   * terms), exact up to COUNT_EXACT_UP_TO. An empty or stop-word-only query matches 0.
+   */
+  count(query: string, filters: SearchFilters): Promise<MatchCount>;
   close(): Promise<void>;
 }

@@ -6,6 +6,6 @@
  */
 export { joinOverlapping } from './fusion.js';
 export { bestSentenceStart } from './localise.js';
-export { deepLink, queryVector, searchMoments, searchMomentsScored } from './search.js';
-export type { Leg, Routing, SearchResult } from './search.js';
+export { deepLink, PAGING_CAP, queryVector, searchMoments, searchMomentsScored } from './search.js';
+export type { Leg, Routing, SearchParams, SearchResult } from './search.js';
 export { clock, contentStems, coverage, splitSentences, subjectText, transcriptSentences, words } from './text.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type SearchFilters, type SearchMode, AppError } from '../core/index.js';
+import { type SearchFilters, type SearchMode, AppError, type MatchCount } from '../core/index.js';
 import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
@@ -12,7 +12,17 @@ import { contentStems, coverage, subjectText } from './text.js';
 
 export interface SearchParams {
   q: string;
+  /** Passages on the page: positions [offset, offset + limit) of the ranking, within PAGING_CAP. */
   limit: number;
+  /** Passages of the ranking before the page (0: the first page). */
+  offset?: number;
+  /**
+   * Whether a question routed by its dates falls back to the whole archive: decided on the first page (by
+   * how little the range matched) and given for the pages after it, so every page is cut from one ranking.
+   */
+  fallback?: boolean;
+  /** Count the moments the lexical leg matches (SearchOutcome.total). */
+  total?: boolean;
   mode: SearchMode;
   filters: SearchFilters;
   /** 'auto' reads a time range and a speaker from the question; 'off' matches the words as they are. */
@@ -63,9 +73,18 @@ export interface SearchOutcome {
   /** The legs that failed (empty unless degraded): 'bm25' is the lexical engine, 'vector' the vector index or embedder. */
   degraded_legs: Leg[];
   warnings: string[];
+  /** The moments the lexical leg matches (exact up to COUNT_EXACT_UP_TO); null when not asked, for mode=vector, or when the lexical index could not count. */
+  total: MatchCount | null;
+  /** The number of passages one can page through (at most PAGING_CAP), when the ranking was computed to its end; null when deeper pages may hold more. */
+  passages: number | null;
+  /** Whether passages follow this page (within PAGING_CAP). */
+  more: boolean;
 }
 
 export type Leg = 'bm25' | 'vector';
+
+/** Paging reaches this many passages of a ranking, no further: deeper pages would cost ever deeper candidate lists. */
+export const PAGING_CAP = 1000;
 
 // Hits of one recording this close are one passage to a listener, up to a passage of MAX_PASSAGE_S.
 const MERGE_GAP_S = 2;
@@ -95,20 +114,23 @@ export interface ScoredSearch {
 
 export async function searchMomentsScored(s: Services, params: SearchParams): Promise<ScoredSearch> {
   const { p, routing, speaker } = await understand(s, params);
-  const routed = await retrieve(s, p);
-  if (routing?.source === 'question' && thin(routed.outcome.results, p.q)) {
-    // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
-    // when the question's dates find too little, the whole archive is searched with the year kept as words.
-    const wide = { ...p, q: params.q, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
-    const all = await retrieve(s, wide);
-    if (all.outcome.results.length > 0 && !thin(all.outcome.results, wide.q)) {
-      const note = `little from ${rangeText(routing)} matched, so all dates were searched with the dates kept as words`;
-      return {
-        outcome: { ...all.outcome, warnings: [...all.outcome.warnings, note], routing: { ...routing, fallback: true }, speaker_filter: speaker, matched_text: wide.q },
-        fused: all.fused,
-        cosine: all.cosine,
-      };
-    }
+  // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
+  // when the question's dates find too little, the whole archive is searched with the year kept as words.
+  const wide = { ...p, q: params.q, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
+  const widened = (all: Retrieved): ScoredSearch => {
+    const note = `little from ${rangeText(routing!)} matched, so all dates were searched with the dates kept as words`;
+    return {
+      outcome: { ...all.outcome, warnings: [...all.outcome.warnings, note], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q },
+      fused: all.fused,
+      cosine: all.cosine,
+    };
+  };
+  // The pages after the first keep its decision, so they continue its ranking whatever they hold themselves.
+  if (routing?.source === 'question' && params.fallback === true) return widened(await retrieve(s, wide, params.total));
+  const routed = await retrieve(s, p, params.total);
+  if (routing?.source === 'question' && params.fallback === undefined && thin(routed.top, p.q)) {
+    const all = await retrieve(s, wide, params.total);
+    if (all.top.length > 0 && !thin(all.top, wide.q)) return widened(all);
   }
   return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q }, fused: routed.fused, cosine: routed.cosine };
 }
@@ -116,11 +138,12 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
 // A routed search is thin when its best passages hold less than this share of the question's subject words.
 const THIN_COVERAGE = 0.5;
 
-function thin(results: SearchResult[], q: string): boolean {
-  if (results.length === 0) return true;
+/** Whether the ranking's best passages (their texts, best first; the ranking's, not the page's) are thin. */
+function thin(best: string[], q: string): boolean {
+  if (best.length === 0) return true;
   const subject = contentStems(subjectText(q));
   if (subject.size === 0) return false;
-  return coverage(subject, contentStems(results.slice(0, 3).map((r) => r.text).join(' '))) < THIN_COVERAGE;
+  return coverage(subject, contentStems(best.slice(0, 3).join(' '))) < THIN_COVERAGE;
 }
 
 const rangeText = (r: Routing) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);
@@ -162,10 +185,15 @@ function speakerLabels(s: Services): Promise<string[]> {
   return labels;
 }
 
-async function retrieve(
-  s: Services,
-  p: SearchParams,
-): Promise<{ outcome: Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text'>; fused: Map<string, number>; cosine: Map<string, number> }> {
+interface Retrieved {
+  outcome: Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text'>;
+  fused: Map<string, number>;
+  cosine: Map<string, number>;
+  /** The texts of the ranking's best three passages (whatever the page), for the temporal fallback's decision. */
+  top: string[];
+}
+
+async function retrieve(s: Services, p: SearchParams, count = false): Promise<Retrieved> {
   const warnings: string[] = [];
   let mode = p.mode;
   if (mode !== 'bm25' && !s.embedder) {
@@ -173,12 +201,23 @@ async function retrieve(
     mode = 'bm25';
     warnings.push('vector search is off (EMBEDDINGS=none); results are BM25 only');
   }
-  const depth = Math.max(50, p.limit * 5);
-  // How many fused moments the page is cut from (before they are merged into passages).
-  const pageDepth = Math.max(p.limit * 3, 30);
+  const offset = Math.max(0, Math.floor(p.offset ?? 0));
+  const limit = Math.max(0, Math.min(p.limit, PAGING_CAP - offset));
+  // The candidate depths grow with the end of the page: page n is cut from the ranking a first page as long
+  // as pages 1..n together would be cut from, so that it continues the pages before it.
+  const want = offset + limit;
+  const depth = Math.max(50, want * 5);
+  // How many fused moments the passages are merged from (before the page is cut out of them).
+  const pageDepth = Math.max(want * 3, 30);
   const qv = mode === 'bm25' ? null : queryVector(s, p.q);
   qv?.catch(() => {}); // its failure is the vector leg's, reported below
-  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalQuery(withoutLabel(p.q, p.filters.speaker)), p.filters, depth));
+  const lexicalText = lexicalQuery(withoutLabel(p.q, p.filters.speaker));
+  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalText, p.filters, depth));
+  // The total: what the lexical leg matches, counted by its index beside the search (a failure leaves it null).
+  const total = count && mode !== 'vector' ? s.lexical.count(lexicalText, p.filters).catch((err: unknown) => {
+    s.log.warn({ err }, 'lexical count failed; the total is left out');
+    return null;
+  }) : Promise.resolve(null);
   // Score fusion waits for BM25's candidates (see vectorLeg); rank fusion runs both legs at once.
   const ordered = mode === 'hybrid' && s.cfg.FUSION === 'score';
   const [bm25, vector] = await Promise.all([
@@ -205,6 +244,8 @@ async function retrieve(
     for (const [id, c] of vecScore) if (!bm25Score.has(id) && c < VECTOR_ONLY_FLOOR) fused.delete(id);
   }
   const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
+  // Every candidate is in: the passages merged from them are all the ranking holds.
+  const complete = fused.size <= pageDepth;
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
 
   type Hit = Span & { at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null };
@@ -221,14 +262,19 @@ async function retrieve(
       title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection,
     });
   }
-  const merged = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
+  const passages = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
     // The link stays on the best moment: merging neighbours widens what is shown, not where it opens.
     if (from.score > into.score) [into.at, into.atEnd] = [from.at, from.atEnd];
     into.ids = [...into.ids, ...from.ids];
     for (const [sp, t] of from.speakerTime) into.speakerTime.set(sp, (into.speakerTime.get(sp) ?? 0) + t);
     into.bm25 = maxOrNull(into.bm25, from.bm25);
     into.vector = maxOrNull(into.vector, from.vector);
-  }, MAX_PASSAGE_S).slice(0, p.limit);
+  }, MAX_PASSAGE_S);
+  // Highlights, where links open and the segments they read are for the page's passages only.
+  const merged = passages.slice(offset, offset + limit);
+  const end = offset + merged.length;
+  // A page cut short by the passages its depth holds is followed by the rest, deeper (the next page starts at `end`).
+  const more = end < PAGING_CAP && merged.length > 0 && (passages.length > end || !complete);
   const [marked, cues] = await Promise.all([
     highlights(s, p.q, merged.map((h) => h.text)),
     // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)
@@ -238,6 +284,9 @@ async function retrieve(
   merged.forEach((h, i) => (h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked)));
   const outcome = {
     mode,
+    total: await total,
+    passages: complete ? Math.min(passages.length, PAGING_CAP) : null,
+    more,
     degraded,
     degraded_legs: degradedLegs,
     warnings,
@@ -262,7 +311,7 @@ async function retrieve(
       };
     }),
   };
-  return { outcome, fused, cosine: vecScore };
+  return { outcome, fused, cosine: vecScore, top: passages.slice(0, 3).map((h) => h.text) };
 }
 
 /**

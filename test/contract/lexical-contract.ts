@@ -82,6 +82,22 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       expect(await index.search('housing', {}, 2)).toHaveLength(2);
     });
 
+    it('counts the moments a query matches, under the same filters as search', async () => {
+      // housing/houses: rec-a#0, rec-b#0, rec-b#1, rec-c#0 (any of the query's terms, as search matches)
+      expect(await index.count('housing', {})).toEqual({ value: 4, relation: 'eq' });
+      expect(await index.count('budget remote', {})).toEqual({ value: 2, relation: 'eq' });
+      expect(await index.count('housing', { collection: 'radio' })).toEqual({ value: 2, relation: 'eq' });
+      expect(await index.count('housing', { from: '1980-01-01' })).toEqual({ value: 1, relation: 'eq' });
+      expect(await index.count('housing', { recordingId: 'rec-b' })).toEqual({ value: 2, relation: 'eq' });
+      expect(await index.count('remote', { speaker: 'Designer' })).toEqual({ value: 1, relation: 'eq' });
+      expect(await index.count('the and of', {})).toEqual({ value: 0, relation: 'eq' });
+      expect(await index.count('   ', {})).toEqual({ value: 0, relation: 'eq' });
+      // The count is the length of the full result list.
+      for (const q of ['housing weather', 'budget', 'spring rain']) {
+        expect((await index.count(q, {})).value, q).toBe((await index.search(q, {}, 1000)).length);
+      }
+    });
+
     it('replaces and deletes a recording without touching the others', async () => {
       await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
       expect((await index.search('cooperatives', {}, 10))).toEqual([]);

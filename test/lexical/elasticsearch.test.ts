@@ -261,6 +261,29 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     expect(requests[0].querystring).toMatchObject({ ignore_unavailable: 'true', allow_no_indices: 'true' });
   });
 
+  it('counts a query\'s matches with track_total_hits and the search\'s query, reading the relation', async () => {
+    const { on, index, requests } = setup();
+    const totals = [{ value: 7, relation: 'eq' }, { value: 10_000, relation: 'gte' }];
+    on('POST', '/:index/_search', () => ({ ...hits(), hits: { total: totals.shift(), max_score: null, hits: [] } }));
+    expect(await index.count('housing', { collection: 'council', from: '1987-01-01', to: '1987-12-31' })).toEqual({ value: 7, relation: 'eq' });
+    expect(await index.count('the housing', {})).toEqual({ value: 10_000, relation: 'gte' });
+    expect(requests.map((r) => r.path)).toEqual(['/p-1980s/_search', '/p/_search']);
+    expect(requests[0].body).toEqual({
+      size: 0,
+      track_total_hits: 10_000,
+      query: {
+        bool: {
+          must: [{ match: { text: { query: 'housing', operator: 'or', zero_terms_query: 'none' } } }],
+          filter: [{ term: { collection: 'council' } }, { range: { recorded_at: { gte: '1987-01-01||/d', lte: '1987-12-31||/d' } } }],
+        },
+      },
+    });
+    // Blank queries and ranges that hold no decade are 0 without a request.
+    expect(await index.count('  ', {})).toEqual({ value: 0, relation: 'eq' });
+    expect(await index.count('housing', { from: '1990-01-01', to: '1980-01-01' })).toEqual({ value: 0, relation: 'eq' });
+    expect(requests).toHaveLength(2);
+  });
+
   it('reads a missing alias (index_not_found_exception) as empty; reports delete_by_query failures', async () => {
     const { on, index } = setup();
     on('GET', '/:index/_count', () => responseError(404, 'index_not_found_exception', 'no such index [p]'));

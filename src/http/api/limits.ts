@@ -22,6 +22,14 @@ export function searchCost(cfg: Pick<Config, 'RATE_COST_SEARCH'>, q: string, cac
   return cached ? 1 : cfg.RATE_COST_SEARCH * Math.max(1, Math.ceil(q.length / 100));
 }
 
+/** An export ranks and reads up to 1,000 passages, ten pages of the largest size: it costs as ten uncached searches. */
+export const EXPORT_COST_FACTOR = 10;
+
+/** Units of an export of a search's passages (never cached). */
+export function exportCost(cfg: Pick<Config, 'RATE_COST_SEARCH'>, q: string): number {
+  return EXPORT_COST_FACTOR * searchCost(cfg, q, false);
+}
+
 /** Units of an answer: 1 from the cache; otherwise RATE_COST_ASK. */
 export function askCost(cfg: Pick<Config, 'RATE_COST_ASK'>, cached: boolean): number {
   return cached ? 1 : cfg.RATE_COST_ASK;

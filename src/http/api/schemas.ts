@@ -18,9 +18,9 @@ export const RecordingMetaFields = z.object({
   language: optionalText(35),
 });
 
-export const SearchQuery = z.object({
+/** The search's own parameters: what a result list is of, whichever page or export of it is asked for. */
+const SearchTerms = z.object({
   q: z.string().trim().min(1, 'q (the query) is required').max(1000, 'q is longer than 1000 characters').refine(...noNul).openapi({ example: 'remote control price' }),
-  limit: z.coerce.number().int().min(1).max(100).default(10),
   mode: z.enum(['hybrid', 'bm25', 'vector']).default('hybrid'),
   recording: optionalText(128),
   collection: optionalText(200),
@@ -30,6 +30,38 @@ export const SearchQuery = z.object({
   temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range from the question ("in the early seventies")' }),
   speakers: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: apply a speaker filter when the question names a known speaker' }),
 });
+
+export const SearchQuery = SearchTerms.extend({
+  limit: z.coerce.number().int().min(1).max(100).default(10).openapi({ description: 'Passages on the page (1-100)' }),
+  cursor: z
+    .preprocess(blank, z.string().max(200).optional())
+    .openapi({
+      type: 'string',
+      description:
+        'The next_cursor of the previous page, as it is: the next page of the same ranking. Paging reaches 1,000 passages. A cursor that is malformed, made for another q, mode or filters, or beyond 1,000 passages is a 400 bad_request.',
+    }),
+});
+
+export const ExportQuery = SearchTerms.extend({
+  format: z.enum(['csv', 'json']).default('csv').openapi({ description: 'csv (RFC 4180, UTF-8, a header row) or json (an array of the same objects)' }),
+});
+
+export const ExportRow = z
+  .object({
+    rank: z.number().int().openapi({ description: 'Place in the ranking, from 1 (the order paging through the search gives)' }),
+    recording_id: z.string(),
+    recording_title: z.string(),
+    recorded_at: z.string().nullable(),
+    collection: z.string().nullable(),
+    speakers: z.array(z.string()).openapi({ description: 'Speakers of the passage, most talk first (joined with ";" in CSV)' }),
+    start: z.number(),
+    end: z.number(),
+    at: z.number().openapi({ description: 'Where the deep link opens (seconds)' }),
+    url: z.string().openapi({ description: 'The deep link as the search gives it: /r/<id>?t=<seconds>' }),
+    link: z.string().nullable().openapi({ description: 'The deep link made absolute with the origin the request was sent to (null without a Host header)' }),
+    text: z.string(),
+  })
+  .openapi('ExportRow');
 
 export const Routing = z
   .object({
@@ -77,6 +109,15 @@ export const SearchResponse = z
     speaker_filter: z.object({ label: z.string(), matched: z.string() }).nullable(),
     matched_text: z.string(),
     results: z.array(SearchResultSchema),
+    total: z.number().int().nullable().openapi({
+      description:
+        'The number of moments (indexed windows of about 20 s) the lexical leg matches for the question as searched: every moment holding any of its words after the dates and speaker read from it are applied, under the filters (after a temporal fallback, across all dates). Counted by the lexical index, exact up to 10,000 (see total_relation). Results are passages (a recording\'s neighbouring hits merged), so a total is not a number of passages. null for mode=vector (every moment is some distance from any question: there is no match to count) and when the lexical index could not count.',
+    }),
+    total_relation: z.enum(['eq', 'gte']).nullable().openapi({ description: "eq: total is exact; gte: at least total (counting stops at 10,000); null with total" }),
+    total_passages: z.number().int().nullable().openapi({
+      description: 'The number of passages one can page through (at most 1,000), when this page\'s ranking holds every candidate; null when deeper pages may hold more',
+    }),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next page; null on the last page (or at 1,000 passages)' }),
   })
   .openapi('SearchResponse');
 

@@ -1,6 +1,6 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { type Config, type SearchFilters, AppError, type LexicalDoc, type LexicalHit, type LexicalIndex } from '../../core/index.js';
+import { type Config, type SearchFilters, AppError, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
 
 export interface ElasticsearchLexicalOptions {
@@ -199,23 +199,8 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
   async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
     const size = Math.min(Math.max(0, Math.floor(limit)), MAX_SIZE);
     if (query.trim() === '' || size === 0) return [];
-    for (const [k, v] of [['from', filters.from], ['to', filters.to]] as const) {
-      if (v && !DAY.test(v)) throw new AppError('bad_request', `Invalid ${k} date "${v}": expected YYYY-MM-DD`);
-    }
-    const index = this.routeIndices(filters);
+    const index = this.routeIndices(checkDates(filters));
     if (index.length === 0) return [];
-
-    const filter: estypes.QueryDslQueryContainer[] = [];
-    if (filters.recordingId) filter.push({ term: { recording_id: filters.recordingId } });
-    if (filters.collection) filter.push({ term: { collection: filters.collection } });
-    if (filters.speaker) filter.push({ term: { speakers: filters.speaker } });
-    if (filters.from || filters.to) {
-      // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.
-      const range: estypes.QueryDslDateRangeQuery = {};
-      if (filters.from) range.gte = `${filters.from}||/d`;
-      if (filters.to) range.lte = `${filters.to}||/d`;
-      filter.push({ range: { recorded_at: range } });
-    }
 
     return this.call('search', async () => {
       const res = await this.client.search(
@@ -229,14 +214,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
           search_type: 'dfs_query_then_fetch',
           ignore_unavailable: true,
           allow_no_indices: true,
-          query: {
-            bool: {
-              // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
-              // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
-              must: [{ match: { text: { query, operator: 'or', zero_terms_query: 'none' } } }],
-              filter,
-            },
-          },
+          query: matchQuery(query, filters),
         },
         this.searchOpts,
       );
@@ -244,9 +222,29 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     }, []);
   }
 
-  async count(): Promise<number> {
-    const count = async () => (await this.client.count({ index: this.alias, ignore_unavailable: true, allow_no_indices: true })).count;
-    return this.call('count', count, 0);
+  async count(): Promise<number>;
+  async count(query: string, filters: SearchFilters): Promise<MatchCount>;
+  async count(query?: string, filters?: SearchFilters): Promise<number | MatchCount> {
+    if (query === undefined) {
+      const count = async () => (await this.client.count({ index: this.alias, ignore_unavailable: true, allow_no_indices: true })).count;
+      return this.call('count', count, 0);
+    }
+    const none: MatchCount = { value: 0, relation: 'eq' };
+    if (query.trim() === '') return none;
+    const f = checkDates(filters ?? {});
+    const index = this.routeIndices(f);
+    if (index.length === 0) return none;
+    // The query search sends, no documents: track_total_hits counts exactly up to the bound, then says 'gte'.
+    return this.call('count matches', async () => {
+      const res = await this.client.search(
+        { index, size: 0, track_total_hits: COUNT_EXACT_UP_TO, ignore_unavailable: true, allow_no_indices: true, query: matchQuery(query, f) },
+        this.searchOpts,
+      );
+      const total = res.hits.total;
+      if (total === undefined) return none;
+      if (typeof total === 'number') return { value: total, relation: 'eq' };
+      return { value: total.value, relation: total.relation === 'gte' ? 'gte' : 'eq' };
+    }, none);
   }
 
   async close(): Promise<void> {
@@ -347,6 +345,37 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
       throw upstream(operation, err);
     }
   }
+}
+
+/** The dates of the filters, checked: anything but YYYY-MM-DD is a bad request, not a cluster error. */
+function checkDates(filters: SearchFilters): SearchFilters {
+  for (const [k, v] of [['from', filters.from], ['to', filters.to]] as const) {
+    if (v && !DAY.test(v)) throw new AppError('bad_request', `Invalid ${k} date "${v}": expected YYYY-MM-DD`);
+  }
+  return filters;
+}
+
+/** The query of a search and of its count: the words as text, filtered by recording, collection, speaker and dates. */
+function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQueryContainer {
+  const filter: estypes.QueryDslQueryContainer[] = [];
+  if (filters.recordingId) filter.push({ term: { recording_id: filters.recordingId } });
+  if (filters.collection) filter.push({ term: { collection: filters.collection } });
+  if (filters.speaker) filter.push({ term: { speakers: filters.speaker } });
+  if (filters.from || filters.to) {
+    // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.
+    const range: estypes.QueryDslDateRangeQuery = {};
+    if (filters.from) range.gte = `${filters.from}||/d`;
+    if (filters.to) range.lte = `${filters.to}||/d`;
+    filter.push({ range: { recorded_at: range } });
+  }
+  return {
+    bool: {
+      // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
+      // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
+      must: [{ match: { text: { query, operator: 'or', zero_terms_query: 'none' } } }],
+      filter,
+    },
+  };
 }
 
 function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text }: LexicalDoc): EsDoc {

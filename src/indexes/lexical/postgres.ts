@@ -1,4 +1,4 @@
-import type { SearchFilters, LexicalDoc, LexicalHit, LexicalIndex } from '../../core/index.js';
+import { type SearchFilters, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
@@ -72,18 +72,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
   async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
     if (!query.trim()) return [];
     const params: unknown[] = [query, this.params.k1, this.params.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit)];
-    const where: string[] = [];
-    // Dates are on the postings themselves (migrations/007): a dated question reads only its range's postings.
-    const dates: string[] = [];
-    if (filters.from) dates.push(`p.recorded_at >= $${params.push(filters.from)}::date`);
-    if (filters.to) dates.push(`p.recorded_at <= $${params.push(filters.to)}::date`);
-    if (filters.recordingId) where.push(`d.recording_id = $${params.push(filters.recordingId)}`);
-    if (filters.collection) where.push(`d.collection = $${params.push(filters.collection)}`);
-    if (filters.speaker) where.push(`lex_lower_labels(d.speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
-    // The moments passing the filters are found by index (migrations/008) and only their postings scored.
-    // Inline rather than a CTE: the planner then knows the ids are lex_docs' primary key (unique), and hashes
-    // them for the join without first de-duplicating them.
-    const conditions = [...dates, ...(where.length ? [`p.moment_id IN (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})`] : [])];
+    const conditions = filterConditions(filters, params);
     // Postings are always read by term. Without statistics the planner cannot tell a term's postings from a
     // fraction of the table, and for some questions chose to scan and hash all of it (39M postings, 7-21 s at
     // 500K moments) instead.
@@ -96,14 +85,48 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return rows.map((r) => ({ momentId: r.moment_id, score: Number(r.score) }));
   }
 
-  async count(): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>('SELECT n FROM lex_stats WHERE id = 1');
-    return Number(row?.n ?? 0);
+  async count(): Promise<number>;
+  async count(query: string, filters: SearchFilters): Promise<MatchCount>;
+  async count(query?: string, filters?: SearchFilters): Promise<number | MatchCount> {
+    if (query === undefined) {
+      const [row] = await this.db.query<{ n: number }>('SELECT n FROM lex_stats WHERE id = 1');
+      return Number(row?.n ?? 0);
+    }
+    if (!query.trim()) return { value: 0, relation: 'eq' };
+    // The moments holding any of the query's terms, as search scores them; counting stops one past the bound.
+    const params: unknown[] = [query, COUNT_EXACT_UP_TO + 1];
+    const conditions = filterConditions(filters ?? {}, params);
+    const [row] = await queryByIndex<{ n: number }>(
+      this.db,
+      `SELECT count(*)::int AS n FROM (
+         SELECT DISTINCT p.moment_id FROM lex_postings p
+         WHERE p.term = ANY(tsvector_to_array(to_tsvector('english', $1))) ${conditions.map((c) => `AND ${c}`).join(' ')}
+         LIMIT $2) m`,
+      params,
+    );
+    const n = Number(row?.n ?? 0);
+    return n > COUNT_EXACT_UP_TO ? { value: COUNT_EXACT_UP_TO, relation: 'gte' } : { value: n, relation: 'eq' };
   }
 
   async close(): Promise<void> {
     // The database belongs to the caller.
   }
+}
+
+/** The filters as conditions on postings `p`, their values appended to `params`. */
+function filterConditions(filters: SearchFilters, params: unknown[]): string[] {
+  const where: string[] = [];
+  // Dates are on the postings themselves (migrations/007): a dated question reads only its range's postings.
+  const dates: string[] = [];
+  if (filters.from) dates.push(`p.recorded_at >= $${params.push(filters.from)}::date`);
+  if (filters.to) dates.push(`p.recorded_at <= $${params.push(filters.to)}::date`);
+  if (filters.recordingId) where.push(`d.recording_id = $${params.push(filters.recordingId)}`);
+  if (filters.collection) where.push(`d.collection = $${params.push(filters.collection)}`);
+  if (filters.speaker) where.push(`lex_lower_labels(d.speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
+  // The moments passing the filters are found by index (migrations/008) and only their postings scored.
+  // Inline rather than a CTE: the planner then knows the ids are lex_docs' primary key (unique), and hashes
+  // them for the join without first de-duplicating them.
+  return [...dates, ...(where.length ? [`p.moment_id IN (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})`] : [])];
 }
 
 async function removeRecording(tx: Queryable, recordingId: string): Promise<void> {

@@ -1,18 +1,24 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import { stream } from 'hono/streaming';
 import type { Services } from '../../../archive/index.js';
-import { searchMoments } from '../../../retrieval/index.js';
-import { ErrorBody, SearchQuery, SearchResponse } from '../schemas.js';
+import { PAGING_CAP, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
+import { ErrorBody, ExportQuery, ExportRow, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
-import { searchCost } from '../limits.js';
+import { exportCost, searchCost } from '../limits.js';
+import { decodeCursor, encodeCursor, searchHash, type Cursor } from '../cursor.js';
+import { csvRecord } from '../csv.js';
 
 const route = createRoute({
   method: 'get',
   path: '/v1/search',
   summary: 'Find moments: hybrid BM25 + vector retrieval fused by reciprocal rank',
+  description:
+    `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page of the same ranking, up to ${PAGING_CAP} passages. ` +
+    '`total` is the number of moments the lexical leg matches (exact up to 10,000, see total_relation; null for mode=vector).',
   request: { query: SearchQuery },
   responses: {
     200: { content: { 'application/json': { schema: SearchResponse } }, description: 'Moments, best first, with deep links' },
-    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad parameters' },
+    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad parameters, or a cursor that is malformed, made for another search or beyond the paging cap' },
     503: {
       content: { 'application/json': { schema: ErrorBody } },
       description: 'engine_unavailable: no index can answer (the one leg of mode=bm25 or mode=vector, or both legs of hybrid, or the database is down)',
@@ -20,23 +26,52 @@ const route = createRoute({
   },
 });
 
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/v1/search/export',
+  summary: "Export a search's passages as CSV or JSON",
+  description:
+    `Every passage of the search (the same parameters, no cursor or limit), in ranking order, up to ${PAGING_CAP}: the rows paging through /v1/search gives. ` +
+    'CSV: RFC 4180, UTF-8, a header row, speakers joined with ";". JSON: an array of the same objects. Sent as an attachment (search-<words of q>.csv|json), streamed. ' +
+    'Costs as ten uncached searches against the rate limit.',
+  request: { query: ExportQuery },
+  responses: {
+    200: {
+      content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: ExportRow.array() } },
+      description: 'The passages, one row or object each',
+    },
+    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad parameters (a format other than csv or json)' },
+    503: { content: { 'application/json': { schema: ErrorBody } }, description: 'engine_unavailable: no index can answer' },
+  },
+});
+
 type SearchBody = z.infer<typeof SearchResponse>;
+type Row = z.infer<typeof ExportRow>;
+type Terms = Omit<z.infer<typeof ExportQuery>, 'format'>;
+
+const searchParams = (q: Terms, page: { limit: number; offset: number; fallback?: boolean }): SearchParams => ({
+  q: q.q,
+  limit: page.limit,
+  offset: page.offset,
+  fallback: page.fallback,
+  total: true,
+  mode: q.mode,
+  filters: { recordingId: q.recording, collection: q.collection, speaker: q.speaker, from: q.from, to: q.to },
+  temporal: q.temporal,
+  speakers: q.speakers,
+});
 
 export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(route, async (c) => {
     const t0 = performance.now();
     const q = c.req.valid('query');
-    const params = {
-      q: q.q,
-      limit: q.limit,
-      mode: q.mode,
-      filters: { recordingId: q.recording, collection: q.collection, speaker: q.speaker, from: q.from, to: q.to },
-      temporal: q.temporal,
-      speakers: q.speakers,
-    };
+    const hash = searchHash(q);
+    const at: Cursor = q.cursor === undefined ? { offset: 0 } : decodeCursor(q.cursor, hash);
+    const params = searchParams(q, { limit: q.limit, ...at });
     // The answer is cached as its UTF-8 JSON and sent as it is, behind the per-request fields: a hit parses,
     // re-serialises and re-encodes nothing. As a string it was copied three times per hit (~55 KB each for a
     // typical page), which set the pace of young-generation GC pauses, the cached p95 (BENCHMARKS.md).
+    // (The key holds the page: its offset and the first page's fallback decision are in params.)
     const key = JSON.stringify([params]);
     const respond = (body: Uint8Array, hit: boolean) => {
       const head = Buffer.from(`{"query":${JSON.stringify(q.q)},"took_ms":${Math.round((performance.now() - t0) * 100) / 100},"cached":${hit},`);
@@ -51,6 +86,9 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
     const value = await searchMoments(s, params);
+    // The next page keeps this search's fallback decision (made on the first page) whatever it holds itself.
+    const fallback = value.routing?.source === 'question' ? value.routing.fallback === true : undefined;
+    const next = value.more ? encodeCursor(hash, { offset: at.offset + value.results.length, fallback }) : null;
     const body = Buffer.from(
       JSON.stringify({
         mode: value.mode,
@@ -61,10 +99,67 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
         speaker_filter: value.speaker_filter,
         matched_text: value.matched_text,
         results: value.results,
+        total: value.total?.value ?? null,
+        total_relation: value.total?.relation ?? null,
+        total_passages: value.passages,
+        next_cursor: next,
       } satisfies Omit<SearchBody, 'query' | 'took_ms' | 'cached'>),
     );
     // Degraded results (a leg down) are not cached: they would outlive the outage by CACHE_TTL_S.
     if (!value.degraded) await s.cache.setBytes('search', key, body, s.cfg.CACHE_TTL_S, { ifGeneration: generation });
     return respond(body, false);
   });
+
+  app.openapi(exportRoute, async (c) => {
+    const { format, ...q } = c.req.valid('query');
+    c.set('cost', exportCost(s.cfg, q.q));
+    // Searched before the response starts, so a failure is still a JSON error with its status.
+    const value = await searchMoments(s, searchParams(q, { limit: PAGING_CAP, offset: 0 }));
+    const origin = c.req.header('host') ? new URL(c.req.url).origin : null;
+    const rows = value.results.map((r, i) => exportRow(r, i + 1, origin));
+    c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="search-${slug(q.q)}.${format}"`);
+    c.header('X-Total-Passages', String(rows.length));
+    if (value.degraded) c.header('X-Search-Degraded', value.degraded_legs.join(','));
+    return stream(c, async (out) => {
+      if (format === 'csv') {
+        await out.write(csvRecord(COLUMNS));
+        for (const r of rows) await out.write(csvRecord(COLUMNS.map((k) => (k === 'speakers' ? r.speakers.join(';') : r[k]))));
+      } else {
+        await out.write('[');
+        for (let i = 0; i < rows.length; i++) await out.write(`${i ? ',' : ''}\n${JSON.stringify(rows[i])}`);
+        await out.write('\n]\n');
+      }
+    }) as never;
+  });
+}
+
+const COLUMNS = ['rank', 'recording_id', 'recording_title', 'recorded_at', 'collection', 'speakers', 'start', 'end', 'at', 'url', 'link', 'text'] as const satisfies readonly (keyof Row)[];
+
+function exportRow(r: SearchResult, rank: number, origin: string | null): Row {
+  return {
+    rank,
+    recording_id: r.recording_id,
+    recording_title: r.recording_title,
+    recorded_at: r.recorded_at,
+    collection: r.collection,
+    speakers: r.speakers,
+    start: r.start,
+    end: r.end,
+    at: r.at,
+    url: r.url,
+    link: origin === null ? null : origin + r.url,
+    text: r.text,
+  };
+}
+
+/** The file name's part from the query: its words, lowercased ASCII letters and digits joined by "-". */
+export function slug(q: string): string {
+  const words = q
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return words.slice(0, 60).replace(/-+$/, '') || 'results';
 }

@@ -4,10 +4,11 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, Hit, Recording, Search } from '../api.js';
 import { clock, clockRange, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
+import { cursorOffset, moveCursor } from '../../api/cursor.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
-const KEYS = ['q', ...FILTERS, 'mode', 'group', 'limit', 'temporal', 'speakers'] as const;
+const KEYS = ['q', ...FILTERS, 'mode', 'group', 'limit', 'temporal', 'speakers', 'cursor'] as const;
 type Params = Partial<Record<(typeof KEYS)[number], string>>;
 
 /** Everything the page shows comes through the API, with the page's key: what the API refuses, the page lacks. */
@@ -91,16 +92,36 @@ function SearchForm({ p, recordings, speakers }: { p: Params; recordings: Record
   );
 }
 
+/** "N matching moments" from the search's total (the lexical matches), or the passages shown when there is none. */
+function totalText(search: Search, n: number): string {
+  if (search.total === null) return n === 0 ? 'No moments found' : `${n} moment${n === 1 ? '' : 's'}`;
+  if (search.total === 0 && n === 0) return 'No moments found';
+  const count = search.total.toLocaleString('en');
+  return `${search.total_relation === 'gte' ? 'More than ' : ''}${count} matching moment${search.total === 1 ? '' : 's'}`;
+}
+
 function Results({ p, search }: { p: Params; search: Search }) {
   const grouped = p.group === 'recording';
-  const link = (extra: Params) => `/${qs({ ...p, ...extra })}`;
+  // A filter, mode or view changed from this page starts again at the first page.
+  const link = (extra: Params) => `/${qs({ ...p, cursor: undefined, ...extra })}`;
   const n = search.results.length;
+  const limit = Number(p.limit ?? 20);
+  const offset = cursorOffset(p.cursor);
+  const prevCursor = offset - limit > 0 && p.cursor ? moveCursor(p.cursor, offset - limit) : undefined;
+  const { group: _g, limit: _l, cursor: _c, ...terms } = p;
+  const exportHref = (format: string) => `/v1/search/export${qs({ ...terms, format })}`;
   return (
     <section class="results" aria-labelledby="results-heading">
       <div class="results-head">
         <h2 id="results-heading">
-          {n === 0 ? 'No moments found' : `${n} moment${n === 1 ? '' : 's'}`} <span class="muted">for “{search.query}”</span>
+          {totalText(search, n)} <span class="muted">for “{search.query}”</span>
         </h2>
+        {n > 0 ? (
+          <p class="muted small page-range">
+            Passages {offset + 1}–{offset + n}
+            {search.total_passages !== null ? ` of ${search.total_passages}` : ''}
+          </p>
+        ) : null}
         <p class="muted small">
           {search.mode} · {Math.round(search.took_ms)} ms{search.cached ? ' · cached' : ''}
         </p>
@@ -141,9 +162,23 @@ function Results({ p, search }: { p: Params; search: Search }) {
         <p>Try other words, fewer filters{search.routing?.source === 'question' ? ', or all dates' : ''}.</p>
       )}
       {grouped ? <Grouped hits={search.results} q={search.query} /> : <HitList hits={search.results} q={search.query} showTitle />}
-      {n > 0 && n >= Number(p.limit ?? 20) && Number(p.limit ?? 20) < 100 ? (
-        <p class="more">
-          <a href={link({ limit: String(Math.min(100, Number(p.limit ?? 20) + 20)) })}>More results</a>
+      {offset > 0 || search.next_cursor ? (
+        <nav class="pager" aria-label="Pages of results">
+          {offset > 0 ? (
+            <a rel="prev" href={`/${qs({ ...p, cursor: prevCursor ?? undefined })}`}>
+              ← Previous page
+            </a>
+          ) : null}
+          {search.next_cursor ? (
+            <a rel="next" href={`/${qs({ ...p, cursor: search.next_cursor })}`}>
+              Next page →
+            </a>
+          ) : null}
+        </nav>
+      ) : null}
+      {n > 0 ? (
+        <p class="export small">
+          Export the list (up to 1,000 passages): <a href={exportHref('csv')}>Export CSV</a> · <a href={exportHref('json')}>Export JSON</a>
         </p>
       ) : null}
     </section>

@@ -1,0 +1,216 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvRecord } from '../../src/http/api/csv.js';
+import { encodeCursor, searchHash } from '../../src/http/api/cursor.js';
+import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
+
+/** A recording written for the test: every cue is its own sentence, some say "aardvark", one is hostile to CSV. */
+function zooTranscript(): string {
+  const cues: string[] = [];
+  const line = (i: number, text: string) => {
+    const t = (s: number) => `00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.000`;
+    cues.push(`${t(i * 60)} --> ${t(i * 60 + 8)}\n<v Keeper>${text}`);
+  };
+  for (let i = 0; i < 12; i++) line(i, i % 3 === 0 ? `The aardvark number ${i} was fed at noon.` : `The giraffe number ${i} slept all day.`);
+  line(12, 'She said, "aardvarks, of course", and then\nwrote it down.');
+  return `WEBVTT\n\n${cues.join('\n\n')}\n`;
+}
+
+describe('search paging, totals and export (PGlite, real USE embeddings, loopback HTTP)', () => {
+  let t: TestServer;
+  const get = async (p: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(t.url + p, { headers });
+    const type = res.headers.get('content-type') ?? '';
+    return { status: res.status, headers: res.headers, body: type.includes('json') ? await res.json() : await res.text() };
+  };
+  const ingest = async (name: string, content: string, fields: Record<string, string>) => {
+    const res = await fetch(`${t.url}/v1/ingest`, { method: 'POST', body: transcriptForm(name, content, fields) });
+    expect(res.status).toBe(201);
+  };
+  /** Pages of `limit` through a search, following next_cursor to its end. */
+  const pages = async (query: string, limit: number) => {
+    const out: any[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 300; i++) {
+      const page: any = (await get(`/v1/search?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      expect(page.results.length).toBeGreaterThan(0);
+      out.push(page);
+      cursor = page.next_cursor;
+      if (!cursor) return out;
+    }
+    throw new Error('paging did not end');
+  };
+  const key = (r: { recording_id: string; start: number; end: number }) => `${r.recording_id}@${r.start}-${r.end}`;
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    await ingest('ES2005a.vtt', devTranscript('ES2005a'), { id: 'ES2005a', title: 'Remote control kick-off', recorded_at: '1992-01-11', collection: 'qmsum' });
+    await ingest('IS1004a.vtt', devTranscript('IS1004a'), { id: 'IS1004a', title: 'Design meeting', recorded_at: '2021-06-03', collection: 'other' });
+    await ingest('ES2008a.vtt', devTranscript('ES2008a'), { id: 'ES2008a', title: 'Remote, "again", with commas', recorded_at: '1995-02-02', collection: 'qmsum' });
+    const docks = fs.readFileSync(path.resolve(__dirname, '../../sample/recordings/oral-history-1974-docks.vtt'), 'utf8');
+    await ingest('docks.vtt', docks, { id: 'oral-history-1974-docks', title: 'Oral History: docks', recorded_at: '1974-06-18', collection: 'oral-history' });
+    await ingest('zoo.vtt', zooTranscript(), { id: 'zoo', title: 'Zoo, day one', recorded_at: '2001-05-05', collection: 'zoo' });
+  }, 300_000);
+  afterAll(async () => t?.close());
+
+  for (const mode of ['bm25', 'hybrid'] as const) {
+    it(`cuts each page from the ranking a first page of the same end gets, reads totals once, and ends (${mode})`, async () => {
+      const query = `q=remote%20control%20design&mode=${mode}`;
+      const paged = await pages(query, 7);
+      expect(paged.length).toBeGreaterThan(3);
+      let offset = 0;
+      for (const page of paged) {
+        // Page n is positions [offset, offset + limit) of one big page of offset + limit passages, field for field.
+        if (offset + 7 > 100) break;
+        const big = (await get(`/v1/search?${query}&limit=${offset + 7}`)).body;
+        expect(page.results).toEqual(big.results.slice(offset));
+        offset += page.results.length;
+      }
+      expect(paged.at(-1).next_cursor).toBeNull();
+      expect(new Set(paged.map((p) => p.total)).size).toBe(1);
+      // NOT asserted: pages 1..n concatenated equal one big page of their total size. They do not in general:
+      // a deeper candidate list widens passages and changes neighbour and recording evidence (see README, Paging).
+    }, 120_000);
+  }
+
+  it('counts the moments the lexical leg matches as total, exactly, under the filters', async () => {
+    const moments = await t.services.archive.moments('zoo');
+    const truth = moments.filter((m) => /aardvark/i.test(m.text)).length;
+    expect(truth).toBeGreaterThan(3);
+    const r = (await get('/v1/search?q=aardvark&mode=bm25&limit=2')).body;
+    expect(r).toMatchObject({ total: truth, total_relation: 'eq' });
+    expect(r.results).toHaveLength(2);
+    expect(typeof r.next_cursor).toBe('string');
+    const zooOnly = (await get('/v1/search?q=aardvark&mode=bm25&collection=qmsum')).body;
+    expect(zooOnly).toMatchObject({ total: 0, total_relation: 'eq', results: [], next_cursor: null });
+    // Hybrid counts the same lexical matches; vector has no matches to count.
+    expect((await get('/v1/search?q=aardvark&limit=2')).body.total).toBe(truth);
+    expect((await get('/v1/search?q=aardvark&mode=vector&limit=2')).body).toMatchObject({ total: null, total_relation: null });
+  });
+
+  it('ends with next_cursor null, and keeps cached pages apart', async () => {
+    const one = (await get('/v1/search?q=aardvark&mode=bm25&limit=100')).body;
+    expect(one.next_cursor).toBeNull();
+    expect(one.total_passages).toBe(one.results.length);
+    const first = (await get('/v1/search?q=aardvark&mode=bm25&limit=1')).body;
+    const second = (await get(`/v1/search?q=aardvark&mode=bm25&limit=1&cursor=${first.next_cursor}`)).body;
+    const secondAgain = (await get(`/v1/search?q=aardvark&mode=bm25&limit=1&cursor=${first.next_cursor}`)).body;
+    expect(secondAgain.cached).toBe(true);
+    expect(secondAgain.results).toEqual(second.results);
+    expect(second.results[0]).toEqual(one.results[1]);
+    expect((await get('/v1/search?q=aardvark&mode=bm25&limit=1')).body.results).toEqual(first.results);
+  });
+
+  it('refuses a malformed cursor, one made for another search, and one beyond the paging cap', async () => {
+    const first = (await get('/v1/search?q=aardvark&mode=bm25&limit=1')).body;
+    const cases: Array<[string, RegExp]> = [
+      ['/v1/search?q=aardvark&mode=bm25&cursor=not-a-cursor', /malformed/],
+      ['/v1/search?q=aardvark&mode=bm25&cursor=%25%25%25', /malformed/],
+      [`/v1/search?q=giraffe&mode=bm25&cursor=${first.next_cursor}`, /another search/],
+      [`/v1/search?q=aardvark&mode=hybrid&cursor=${first.next_cursor}`, /another search/],
+      [`/v1/search?q=aardvark&mode=bm25&collection=zoo&cursor=${first.next_cursor}`, /another search/],
+      [`/v1/search?q=aardvark&mode=bm25&cursor=${encodeCursor(searchHash({ q: 'aardvark', mode: 'bm25' }), { offset: 1000 })}`, /beyond the 1000/],
+    ];
+    for (const [path, message] of cases) {
+      const { status, body } = await get(path);
+      expect(status, path).toBe(400);
+      expect(body.error.code, path).toBe('bad_request');
+      expect(body.error.message, path).toMatch(message);
+    }
+    // The last page before the cap is served and ends the paging.
+    const last = (await get(`/v1/search?q=aardvark&mode=bm25&limit=5&cursor=${encodeCursor(searchHash({ q: 'aardvark', mode: 'bm25' }), { offset: 999 })}`)).body;
+    expect(last.next_cursor).toBeNull();
+  });
+
+  it('keeps a temporal fallback on every page', async () => {
+    // Nothing was recorded in 1967: the whole archive is searched with the year kept as words.
+    const query = `q=${encodeURIComponent('Why did the dockers go on strike in 1967?')}&mode=bm25`;
+    const paged = await pages(query, 2);
+    expect(paged.length).toBeGreaterThan(1);
+    for (const p of paged) expect(p.routing).toMatchObject({ source: 'question', fallback: true });
+    const big = (await get(`/v1/search?${query}&limit=100`)).body;
+    expect(big.routing).toMatchObject({ fallback: true });
+    expect(paged[0].total).toBe(big.total);
+  });
+
+  it('exports CSV that parses back, one row per passage in the order paging gives', async () => {
+    const query = 'q=remote%20control%20design&mode=bm25';
+    const paged = (await pages(query, 25)).flatMap((p) => p.results);
+    const res = await get(`/v1/search/export?${query}&format=csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="search-remote-control-design.csv"');
+    const rows: string[][] = parse(res.body as string, { relax_column_count: false });
+    expect(rows[0]).toEqual(['rank', 'recording_id', 'recording_title', 'recorded_at', 'collection', 'speakers', 'start', 'end', 'at', 'url', 'link', 'text']);
+    const data = rows.slice(1);
+    expect(data).toHaveLength(paged.length);
+    data.forEach((row, i) => {
+      const r = paged[i];
+      expect(row).toEqual([String(i + 1), r.recording_id, r.recording_title, r.recorded_at ?? '', r.collection ?? '', r.speakers.join(';'), String(r.start), String(r.end), String(r.at), r.url, t.url + r.url, r.text]);
+    });
+    // The title with quotes and commas came back whole.
+    expect(data.some((row) => row[2] === 'Remote, "again", with commas')).toBe(true);
+  });
+
+  it('exports quotes, commas and newlines in text, and JSON equal to the search results', async () => {
+    const csv = (await get('/v1/search/export?q=aardvark&mode=bm25&format=csv')).body as string;
+    const rows: string[][] = parse(csv);
+    const quoted = rows.find((r) => r[11].includes('"aardvarks, of course"'));
+    expect(quoted?.[11]).toMatch(/"aardvarks, of course", and then\s+wrote it down\./);
+    const search = (await get('/v1/search?q=aardvark&mode=bm25&limit=100')).body;
+    const json = await get('/v1/search/export?q=aardvark&mode=bm25&format=json');
+    expect(json.headers.get('content-disposition')).toBe('attachment; filename="search-aardvark.json"');
+    expect(json.body).toEqual(
+      search.results.map((r: any, i: number) => ({
+        rank: i + 1, recording_id: r.recording_id, recording_title: r.recording_title, recorded_at: r.recorded_at, collection: r.collection,
+        speakers: r.speakers, start: r.start, end: r.end, at: r.at, url: r.url, link: t.url + r.url, text: r.text,
+      })),
+    );
+    expect(rows).toHaveLength(search.results.length + 1);
+  });
+
+  it('answers a bad export format with a 400 JSON error, and documents the export in OpenAPI', async () => {
+    const bad = await get('/v1/search/export?q=aardvark&format=xlsx');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'bad_request', message: expect.stringMatching(/format/) });
+    const doc = (await get('/openapi.json')).body;
+    expect(doc.paths['/v1/search/export'].get.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['q', 'format', 'from', 'to']));
+    const search = doc.paths['/v1/search'].get;
+    expect(search.parameters.map((p: { name: string }) => p.name)).toContain('cursor');
+    expect(Object.keys(doc.components.schemas.SearchResponse.properties)).toEqual(expect.arrayContaining(['total', 'total_relation', 'total_passages', 'next_cursor']));
+  });
+
+  it('shows the total, previous and next page links and export links on the web results page', async () => {
+    const page1 = (await get('/?q=aardvark&mode=bm25&collection=zoo&limit=2')).body as string;
+    expect(page1).toMatch(/\d+ matching moments/);
+    const next = /<a[^>]*rel="next"[^>]*>/.exec(page1)?.[0].match(/href="([^"]+)"/)?.[1].replace(/&amp;/g, '&');
+    expect(next).toBeDefined();
+    const nextUrl = new URL(next!, t.url);
+    expect(Object.fromEntries(nextUrl.searchParams)).toMatchObject({ q: 'aardvark', mode: 'bm25', collection: 'zoo', limit: '2' });
+    expect(page1).not.toMatch(/rel="prev"/);
+    const page2 = (await get(nextUrl.pathname + nextUrl.search)).body as string;
+    expect(page2).toMatch(/rel="prev"/);
+    const api1 = (await get('/v1/search?q=aardvark&mode=bm25&collection=zoo&limit=2')).body;
+    const api2 = (await get(`/v1/search?q=aardvark&mode=bm25&collection=zoo&limit=2&cursor=${nextUrl.searchParams.get('cursor')}`)).body;
+    for (const r of api2.results) expect(page2).toContain(`data-start="${r.start}"`);
+    for (const r of api1.results) expect(page2).not.toContain(`data-start="${r.start}" data-end="${r.end}"`);
+    for (const format of ['csv', 'json']) {
+      const href = new RegExp(`href="(/v1/search/export\\?[^"]*format=${format}[^"]*)"`).exec(page1)?.[1].replace(/&amp;/g, '&');
+      expect(href, format).toBeDefined();
+      const u = new URL(href!, t.url);
+      expect(Object.fromEntries(u.searchParams)).toMatchObject({ q: 'aardvark', mode: 'bm25', collection: 'zoo' });
+      expect(u.searchParams.has('cursor')).toBe(false);
+      expect((await fetch(u)).status).toBe(200);
+    }
+  });
+});
+
+describe('CSV fields (RFC 4180)', () => {
+  it('quotes fields with commas, quotes, CR or LF, doubles quotes, and ends records in CRLF', () => {
+    expect(csvRecord(['a', 1, null, undefined, ''])).toBe('a,1,,,\r\n');
+    expect(csvRecord(['x,y', 'say "hi"', 'two\nlines', 'cr\r', ' spaced '])).toBe('"x,y","say ""hi""","two\nlines","cr\r", spaced \r\n');
+    expect(parse(csvRecord(['x,y', 'say "hi"', 'two\r\nlines']))).toEqual([['x,y', 'say "hi"', 'two\r\nlines']]);
+  });
+});
