@@ -17,6 +17,12 @@ export interface SearchParams {
   /** Passages of the ranking before the page (0: the first page). */
   offset?: number;
   /**
+   * For a page after the first (offset > 0): the first page's size. The first page is cut from the ranking its
+   * own size sets (what the quality figures measure); the pages after it from one ranking PAGING_CAP deep, less
+   * every passage that shares a moment with the first page, so that no page repeats or skips a passage.
+   */
+  first?: number;
+  /**
    * Whether a question routed by its dates falls back to the whole archive: decided on the first page (by
    * how little the range matched) and given for the pages after it, so every page is cut from one ranking.
    */
@@ -126,10 +132,10 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
     };
   };
   // The pages after the first keep its decision, so they continue its ranking whatever they hold themselves.
-  if (routing?.source === 'question' && params.fallback === true) return widened(await retrieve(s, wide, params.total));
-  const routed = await retrieve(s, p, params.total);
+  if (routing?.source === 'question' && params.fallback === true) return widened(await page(s, wide, params.total));
+  const routed = await page(s, p, params.total);
   if (routing?.source === 'question' && params.fallback === undefined && thin(routed.top, p.q)) {
-    const all = await retrieve(s, wide, params.total);
+    const all = await page(s, wide, params.total);
     if (all.top.length > 0 && !thin(all.top, wide.q)) return widened(all);
   }
   return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q }, fused: routed.fused, cosine: routed.cosine };
@@ -193,7 +199,36 @@ interface Retrieved {
   top: string[];
 }
 
-async function retrieve(s: Services, p: SearchParams, count = false): Promise<Retrieved> {
+/**
+ * One page of a search: the first from its own ranking; a later one (offset ≥ first) continues it from the
+ * ranking PAGING_CAP deep, without the passages sharing a moment with the first page (see SearchParams.first).
+ */
+async function page(s: Services, p: SearchParams, count = false): Promise<Retrieved> {
+  const offset = Math.max(0, Math.floor(p.offset ?? 0));
+  if (offset === 0) return retrieve(s, p, { want: p.limit, from: 0, base: 0, count });
+  const first = Math.max(1, Math.floor(p.first ?? p.limit));
+  const shown = (await retrieve(s, { ...p, offset: 0, limit: first }, { want: first, from: 0, base: 0, bare: true })).outcome.results;
+  if (offset < shown.length) throw new AppError('bad_request', `a page after the first starts at or after the first page's ${shown.length} passages`);
+  const seen = new Set(shown.flatMap((r) => r.moment_ids));
+  return retrieve(s, p, { want: PAGING_CAP, from: offset - shown.length, base: shown.length, exclude: seen, count });
+}
+
+interface Cut {
+  /** The passages the candidate depths are sized for. */
+  want: number;
+  /** Where the page starts in the passages kept (after `exclude`). */
+  from: number;
+  /** Passages before the kept ones in the whole sequence (the first page's, for a later page). */
+  base: number;
+  /** Moments already shown: a passage holding any of them is left out. */
+  exclude?: Set<string>;
+  count?: boolean;
+  /** The passages only: no highlights, no link placement (a later page's view of the first). */
+  bare?: boolean;
+}
+
+async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retrieved> {
+  const count = cut.count ?? false;
   const warnings: string[] = [];
   let mode = p.mode;
   if (mode !== 'bm25' && !s.embedder) {
@@ -201,11 +236,8 @@ async function retrieve(s: Services, p: SearchParams, count = false): Promise<Re
     mode = 'bm25';
     warnings.push('vector search is off (EMBEDDINGS=none); results are BM25 only');
   }
-  const offset = Math.max(0, Math.floor(p.offset ?? 0));
-  const limit = Math.max(0, Math.min(p.limit, PAGING_CAP - offset));
-  // The candidate depths grow with the end of the page: page n is cut from the ranking a first page as long
-  // as pages 1..n together would be cut from, so that it continues the pages before it.
-  const want = offset + limit;
+  const limit = Math.max(0, Math.min(p.limit, PAGING_CAP - cut.base - cut.from));
+  const want = Math.min(PAGING_CAP, Math.max(cut.want, cut.from + limit));
   const depth = Math.max(50, want * 5);
   // How many fused moments the passages are merged from (before the page is cut out of them).
   const pageDepth = Math.max(want * 3, 30);
@@ -262,7 +294,7 @@ async function retrieve(s: Services, p: SearchParams, count = false): Promise<Re
       title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection,
     });
   }
-  const passages = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
+  const mergedAll = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
     // The link stays on the best moment: merging neighbours widens what is shown, not where it opens.
     if (from.score > into.score) [into.at, into.atEnd] = [from.at, from.atEnd];
     into.ids = [...into.ids, ...from.ids];
@@ -270,22 +302,24 @@ async function retrieve(s: Services, p: SearchParams, count = false): Promise<Re
     into.bm25 = maxOrNull(into.bm25, from.bm25);
     into.vector = maxOrNull(into.vector, from.vector);
   }, MAX_PASSAGE_S);
+  const passages = cut.exclude ? mergedAll.filter((h) => !h.ids.some((id) => cut.exclude!.has(id))) : mergedAll;
   // Highlights, where links open and the segments they read are for the page's passages only.
-  const merged = passages.slice(offset, offset + limit);
-  const end = offset + merged.length;
-  // A page cut short by the passages its depth holds is followed by the rest, deeper (the next page starts at `end`).
-  const more = end < PAGING_CAP && merged.length > 0 && (passages.length > end || !complete);
+  const merged = passages.slice(cut.from, cut.from + limit);
+  const end = cut.from + merged.length;
+  // The next page starts at base + end; a page that is the end of a ranking cut short by its depth (a first
+  // page) is followed by the rest, from the deep ranking.
+  const more = cut.base + end < PAGING_CAP && merged.length > 0 && (passages.length > end || !complete);
   const [marked, cues] = await Promise.all([
-    highlights(s, p.q, merged.map((h) => h.text)),
+    cut.bare ? merged.map(() => '') : highlights(s, p.q, merged.map((h) => h.text)),
     // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)
-    s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: h.at, end: h.atEnd + REPLY_S }))),
+    cut.bare ? merged.map(() => []) : s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: h.at, end: h.atEnd + REPLY_S }))),
   ]);
   const asked = contentStems(withoutLabel(p.q, p.filters.speaker), { question: true });
-  merged.forEach((h, i) => (h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked)));
+  if (!cut.bare) merged.forEach((h, i) => (h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked)));
   const outcome = {
     mode,
     total: await total,
-    passages: complete ? Math.min(passages.length, PAGING_CAP) : null,
+    passages: complete ? Math.min(cut.base + passages.length, PAGING_CAP) : null,
     more,
     degraded,
     degraded_legs: degradedLegs,

@@ -43,6 +43,13 @@ export const SearchQuery = SearchTerms.extend({
 });
 
 export const ExportQuery = SearchTerms.extend({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(10)
+    .openapi({ description: 'The page size the rows follow (as paging through /v1/search with this limit gives them): the first page, then the pages after it' }),
   format: z.enum(['csv', 'json']).default('csv').openapi({ description: 'csv (RFC 4180, UTF-8, a header row) or json (an array of the same objects)' }),
 });
 

@@ -13,7 +13,7 @@ const route = createRoute({
   path: '/v1/search',
   summary: 'Find moments: hybrid BM25 + vector retrieval fused by reciprocal rank',
   description:
-    `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page of the same ranking, up to ${PAGING_CAP} passages. ` +
+    `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page, up to ${PAGING_CAP} passages; the pages after the first continue it from one deeper ranking without showing a moment twice. ` +
     '`total` is the number of moments the lexical leg matches (exact up to 10,000, see total_relation; null for mode=vector).',
   request: { query: SearchQuery },
   responses: {
@@ -31,8 +31,8 @@ const exportRoute = createRoute({
   path: '/v1/search/export',
   summary: "Export a search's passages as CSV or JSON",
   description:
-    `Every passage of the search (the same parameters, no cursor or limit), in ranking order, up to ${PAGING_CAP}: the rows paging through /v1/search gives. ` +
-    'CSV: RFC 4180, UTF-8, a header row, speakers joined with ";". JSON: an array of the same objects. Sent as an attachment (search-<words of q>.csv|json), streamed. ' +
+    `The passages of the search (the same parameters, no cursor; limit is the first page's size), in order, up to ${PAGING_CAP}: the rows paging through /v1/search with that limit gives. ` +
+    'CSV: RFC 4180, UTF-8, a header row, speakers joined with ";", text starting like a formula (=, +, -, @) prefixed with an apostrophe. JSON: an array of the same objects. Sent as an attachment (search-<words of q>.csv|json), streamed. ' +
     'Costs as ten uncached searches against the rate limit.',
   request: { query: ExportQuery },
   responses: {
@@ -47,12 +47,13 @@ const exportRoute = createRoute({
 
 type SearchBody = z.infer<typeof SearchResponse>;
 type Row = z.infer<typeof ExportRow>;
-type Terms = Omit<z.infer<typeof ExportQuery>, 'format'>;
+type Terms = Omit<z.infer<typeof ExportQuery>, 'format' | 'limit'>;
 
-const searchParams = (q: Terms, page: { limit: number; offset: number; fallback?: boolean }): SearchParams => ({
+const searchParams = (q: Terms, page: { limit: number; offset: number; first?: number; fallback?: boolean }): SearchParams => ({
   q: q.q,
   limit: page.limit,
   offset: page.offset,
+  first: page.first,
   fallback: page.fallback,
   total: true,
   mode: q.mode,
@@ -88,7 +89,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     const value = await searchMoments(s, params);
     // The next page keeps this search's fallback decision (made on the first page) whatever it holds itself.
     const fallback = value.routing?.source === 'question' ? value.routing.fallback === true : undefined;
-    const next = value.more ? encodeCursor(hash, { offset: at.offset + value.results.length, fallback }) : null;
+    const next = value.more ? encodeCursor(hash, { offset: at.offset + value.results.length, first: at.first ?? q.limit, fallback }) : null;
     const body = Buffer.from(
       JSON.stringify({
         mode: value.mode,
@@ -114,7 +115,17 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     const { format, ...q } = c.req.valid('query');
     c.set('cost', exportCost(s.cfg, q.q));
     // Searched before the response starts, so a failure is still a JSON error with its status.
-    const value = await searchMoments(s, searchParams(q, { limit: PAGING_CAP, offset: 0 }));
+    // The rows paging gives: the first page at `limit`, then the rest of the ranking the pages after it share.
+    const { limit, ...terms } = q;
+    const value = await searchMoments(s, searchParams(terms, { limit, offset: 0 }));
+    if (value.more) {
+      const fallback = value.routing?.source === 'question' ? value.routing.fallback === true : undefined;
+      const n = value.results.length;
+      const rest = await searchMoments(s, searchParams(terms, { limit: PAGING_CAP - n, offset: n, first: limit, fallback }));
+      value.results.push(...rest.results);
+      value.degraded ||= rest.degraded;
+      value.degraded_legs = [...new Set([...value.degraded_legs, ...rest.degraded_legs])];
+    }
     const origin = c.req.header('host') ? new URL(c.req.url).origin : null;
     const rows = value.results.map((r, i) => exportRow(r, i + 1, origin));
     c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');

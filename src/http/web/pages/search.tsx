@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, Hit, Recording, Search } from '../api.js';
 import { clock, clockRange, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
-import { cursorOffset, moveCursor } from '../../api/cursor.js';
+import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
@@ -107,9 +107,10 @@ function Results({ p, search }: { p: Params; search: Search }) {
   const n = search.results.length;
   const limit = Number(p.limit ?? 20);
   const offset = cursorOffset(p.cursor);
-  const prevCursor = offset - limit > 0 && p.cursor ? moveCursor(p.cursor, offset - limit) : undefined;
-  const { group: _g, limit: _l, cursor: _c, ...terms } = p;
-  const exportHref = (format: string) => `/v1/search/export${qs({ ...terms, format })}`;
+  // Back past the first page's end is the first page itself (no cursor).
+  const prevCursor = offset - limit >= cursorFirst(p.cursor) && p.cursor ? moveCursor(p.cursor, offset - limit) : undefined;
+  const { group: _g, cursor: _c, ...terms } = p;
+  const exportHref = (format: string) => `/v1/search/export${qs({ ...terms, limit: String(limit), format })}`;
   return (
     <section class="results" aria-labelledby="results-heading">
       <div class="results-head">
