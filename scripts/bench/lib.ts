@@ -99,6 +99,7 @@ export const searchUrl = (mode: string, text: string, extra = '') =>
 export const SUITE_LABELS = {
   cold: 'uncached, new query embedding',
   uncached: 'uncached',
+  secondPage: 'uncached, second page (cursor)',
   cached: 'cached (same requests again)',
   routed: 'year question, routed',
   unrouted: 'year question, unrouted (temporal=off)',
@@ -121,6 +122,15 @@ export async function searchSuite(s: Services, base: string, questions: Question
     out.push(await measure(base, out.length === 0 ? SUITE_LABELS.cold : '(warm-up)', plain, c));
     await s.cache.bumpGeneration();
     out.push(await measure(base, SUITE_LABELS.uncached, plain, c));
+    // The page after the first comes from the ranking PAGING_CAP deep that later pages share (and the first
+    // page again, to leave its moments out): the cost of paging on. Cursors from the first pages just measured.
+    const second: string[] = [];
+    for (const u of plain) {
+      const page = (await (await fetch(base + u)).json()) as { next_cursor?: string | null };
+      if (page.next_cursor) second.push(`${u}&cursor=${page.next_cursor}`);
+    }
+    await s.cache.bumpGeneration();
+    out.push(await measure(base, SUITE_LABELS.secondPage, second, c));
     // The first pass over cached answers also compiles the hit path (a few hundred requests are not enough for
     // the JIT); a server that has been up a while is past that, so one warm-up pass comes first.
     await measure(base, '(warm-up)', plain, c);

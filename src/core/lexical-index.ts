@@ -41,8 +41,9 @@ export interface LexicalIndex {
   count(): Promise<number>;
   /**
    * Number of moments `search` can return for the query under the filters (every moment holding any of its
-   * terms), exact up to COUNT_EXACT_UP_TO. An empty or stop-word-only query matches 0.
+   * terms), exact up to COUNT_EXACT_UP_TO. An empty or stop-word-only query matches 0. An engine for which an
+   * exact count would cost more than the search itself may give a lower bound ('gte'), or null (not counted).
    */
-  count(query: string, filters: SearchFilters): Promise<MatchCount>;
+  count(query: string, filters: SearchFilters): Promise<MatchCount | null>;
   close(): Promise<void>;
 }

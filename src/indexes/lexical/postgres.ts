@@ -7,6 +7,9 @@ import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
  * (Lucene's variant, so scores are comparable with the Elasticsearch adapter). N, Σ|d| and df are kept
  * incrementally in the same transaction as the postings, so a query touches only its own terms' postings.
  */
+
+/** Postings a match count reads at most (see count()): a few milliseconds on the embedded database. */
+const COUNT_SCAN_POSTINGS = 20_000;
 export class PostgresLexicalIndex implements LexicalIndex {
   readonly engine = 'postgres' as const;
 
@@ -86,22 +89,36 @@ export class PostgresLexicalIndex implements LexicalIndex {
   }
 
   async count(): Promise<number>;
-  async count(query: string, filters: SearchFilters): Promise<MatchCount>;
-  async count(query?: string, filters?: SearchFilters): Promise<number | MatchCount> {
+  async count(query: string, filters: SearchFilters): Promise<MatchCount | null>;
+  async count(query?: string, filters?: SearchFilters): Promise<number | MatchCount | null> {
     if (query === undefined) {
       const [row] = await this.db.query<{ n: number }>('SELECT n FROM lex_stats WHERE id = 1');
       return Number(row?.n ?? 0);
     }
     if (!query.trim()) return { value: 0, relation: 'eq' };
+    // Counting reads every posting of the query's terms, which search does not (it prunes common terms): for a
+    // question with a common word that is a scan of a good share of the archive on every search. Past
+    // COUNT_SCAN_POSTINGS postings the count is the largest term's document frequency instead, a lower bound
+    // ('gte'); under a filter that bound does not hold, and the count is skipped (the caller shows none).
+    const [stats] = await this.db.query<{ terms: string[] | null; postings: number | null; most: number | null }>(
+      `SELECT array_agg(term) AS terms, sum(df)::int AS postings, max(df)::int AS most
+       FROM lex_terms WHERE term = ANY(tsvector_to_array(to_tsvector('english', $1)))`,
+      [query],
+    );
+    const postings = Number(stats?.postings ?? 0);
+    if (postings === 0) return { value: 0, relation: 'eq' };
+    if (postings > COUNT_SCAN_POSTINGS) {
+      const filtered = Object.values(filters ?? {}).some((v) => v !== undefined && v !== null && v !== '');
+      if (filtered) return null;
+      return { value: Math.min(Number(stats?.most ?? 0), COUNT_EXACT_UP_TO), relation: 'gte' };
+    }
     // The moments holding any of the query's terms, as search scores them; counting stops one past the bound.
-    const params: unknown[] = [query, COUNT_EXACT_UP_TO + 1];
+    const params: unknown[] = [stats?.terms ?? []];
     const conditions = filterConditions(filters ?? {}, params);
     const [row] = await queryByIndex<{ n: number }>(
       this.db,
-      `SELECT count(*)::int AS n FROM (
-         SELECT DISTINCT p.moment_id FROM lex_postings p
-         WHERE p.term = ANY(tsvector_to_array(to_tsvector('english', $1))) ${conditions.map((c) => `AND ${c}`).join(' ')}
-         LIMIT $2) m`,
+      `SELECT count(DISTINCT p.moment_id)::int AS n FROM lex_postings p
+       WHERE p.term = ANY($1::text[]) ${conditions.map((c) => `AND ${c}`).join(' ')}`,
       params,
     );
     const n = Number(row?.n ?? 0);
