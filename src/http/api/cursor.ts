@@ -41,9 +41,15 @@ export function encodeCursor(hash: string, c: Cursor): string {
 
 const SHAPE = /^(\d{1,7}):(\d{1,3}):([0-9a-f]{12}):([01-])$/;
 
+/** A cursor's fields (offset, first page's size, search hash, fallback), or null when it is not one. */
+function parse(cursor: string | undefined): RegExpExecArray | null {
+  if (!cursor || !/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return null;
+  return SHAPE.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+}
+
 /** The cursor's place, checked against the search it is sent with: malformed, foreign or beyond the cap is a 400. */
 export function decodeCursor(cursor: string, hash: string): Cursor {
-  const m = /^[A-Za-z0-9_-]{1,64}$/.test(cursor) ? SHAPE.exec(Buffer.from(cursor, 'base64url').toString('latin1')) : null;
+  const m = parse(cursor);
   if (!m) throw new AppError('bad_request', 'cursor is malformed: pass the next_cursor of the previous page as it is');
   if (m[3] !== hash) {
     throw new AppError('bad_request', 'cursor belongs to another search (q, mode or a filter differs): start again without a cursor');
@@ -57,19 +63,19 @@ export function decodeCursor(cursor: string, hash: string): Cursor {
 
 /** The same cursor at another place (a page's link to the previous page); not checked, the API checks it when used. */
 export function moveCursor(cursor: string, offset: number): string | null {
-  const m = SHAPE.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  const m = parse(cursor);
   if (!m) return null;
   return Buffer.from(`${Math.max(0, offset)}:${m[2]}:${m[3]}:${m[4]}`).toString('base64url');
 }
 
 /** The offset a cursor points at (0 when it is not a cursor). */
 export function cursorOffset(cursor: string | undefined): number {
-  const m = cursor ? SHAPE.exec(Buffer.from(cursor, 'base64url').toString('latin1')) : null;
+  const m = parse(cursor);
   return m ? Number(m[1]) : 0;
 }
 
 /** The first page's size a cursor carries (1 when it is not a cursor, so that any later offset is past it). */
 export function cursorFirst(cursor: string | undefined): number {
-  const m = cursor ? SHAPE.exec(Buffer.from(cursor, 'base64url').toString('latin1')) : null;
+  const m = parse(cursor);
   return m ? Math.max(1, Number(m[2])) : 1;
 }

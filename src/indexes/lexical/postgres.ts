@@ -107,14 +107,12 @@ export class PostgresLexicalIndex implements LexicalIndex {
     );
     const postings = Number(stats?.postings ?? 0);
     if (postings === 0) return { value: 0, relation: 'eq' };
-    if (postings > COUNT_SCAN_POSTINGS) {
-      const filtered = Object.values(filters ?? {}).some((v) => v !== undefined && v !== null && v !== '');
-      if (filtered) return null;
-      return { value: Math.min(Number(stats?.most ?? 0), COUNT_EXACT_UP_TO), relation: 'gte' };
-    }
-    // The moments holding any of the query's terms, as search scores them; counting stops one past the bound.
     const params: unknown[] = [stats?.terms ?? []];
     const conditions = filterConditions(filters ?? {}, params);
+    if (postings > COUNT_SCAN_POSTINGS) {
+      return conditions.length > 0 ? null : { value: Math.min(Number(stats?.most ?? 0), COUNT_EXACT_UP_TO), relation: 'gte' };
+    }
+    // The moments holding any of the query's terms, as search scores them.
     const [row] = await queryByIndex<{ n: number }>(
       this.db,
       `SELECT count(DISTINCT p.moment_id)::int AS n FROM lex_postings p

@@ -87,9 +87,9 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
     const value = await searchMoments(s, params);
-    // The next page keeps this search's fallback decision (made on the first page) whatever it holds itself.
-    const fallback = value.routing?.source === 'question' ? value.routing.fallback === true : undefined;
-    const next = value.more ? encodeCursor(hash, { offset: at.offset + value.results.length, first: at.first ?? q.limit, fallback }) : null;
+    const next = value.more
+      ? encodeCursor(hash, { offset: at.offset + value.results.length, first: at.first ?? q.limit, fallback: fallbackOf(value) })
+      : null;
     const body = Buffer.from(
       JSON.stringify({
         mode: value.mode,
@@ -119,9 +119,8 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     const { limit, ...terms } = q;
     const value = await searchMoments(s, searchParams(terms, { limit, offset: 0 }));
     if (value.more) {
-      const fallback = value.routing?.source === 'question' ? value.routing.fallback === true : undefined;
       const n = value.results.length;
-      const rest = await searchMoments(s, searchParams(terms, { limit: PAGING_CAP - n, offset: n, first: limit, fallback }));
+      const rest = await searchMoments(s, searchParams(terms, { limit: PAGING_CAP - n, offset: n, first: limit, fallback: fallbackOf(value) }));
       value.results.push(...rest.results);
       value.degraded ||= rest.degraded;
       value.degraded_legs = [...new Set([...value.degraded_legs, ...rest.degraded_legs])];
@@ -143,6 +142,14 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
       }
     }) as never;
   });
+}
+
+/**
+ * The first page's temporal fallback decision, which the pages after it keep whatever they hold themselves:
+ * undefined when the question was not routed by its dates.
+ */
+function fallbackOf(first: { routing: { source: string; fallback?: boolean } | null }): boolean | undefined {
+  return first.routing?.source === 'question' ? first.routing.fallback === true : undefined;
 }
 
 const COLUMNS = ['rank', 'recording_id', 'recording_title', 'recorded_at', 'collection', 'speakers', 'start', 'end', 'at', 'url', 'link', 'text'] as const satisfies readonly (keyof Row)[];
