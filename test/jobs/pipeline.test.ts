@@ -175,6 +175,8 @@ describe('media pipeline failures and resume (fake ASR engine)', () => {
     expect((await s.archive.get('jfk-gap'))?.status).toBe('ready');
     // One dead letter: the chunk.
     expect((await rt.queue.deadLetters()).map((d) => d.name)).toEqual(['media.asr']);
+    // The job row reads 'succeeded' a moment before its webhook goes out.
+    await waitFor(() => hook.bodies.some((b) => (b as { job: string }).job === job.id), 5000, 'the webhook');
     await rt.webhooks.drain();
     expect(hook.bodies.filter((b) => (b as { job: string }).job === job.id)).toEqual([expect.objectContaining({ status: 'succeeded', recording_id: 'jfk-gap' })]);
   });
@@ -194,6 +196,7 @@ describe('media pipeline failures and resume (fake ASR engine)', () => {
     expect(decode).toMatchObject({ status: 'failed', attempts: 1 });
     expect((await s.archive.get('not-audio'))?.status).toBe('failed');
     // The first delivery was answered 500, the second 200.
+    await waitFor(() => hook.bodies.filter((b) => (b as { job: string }).job === job.id).length >= 2, 5000, 'the webhook retried');
     await rt.webhooks.drain();
     expect(hook.bodies.filter((b) => (b as { job: string }).job === job.id)).toEqual([
       expect.objectContaining({ job: job.id, recording_id: 'not-audio', status: 'failed', error: done.error }),
