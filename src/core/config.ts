@@ -98,6 +98,8 @@ const schema = engineSchema.extend({
   ES_API_KEY: optionalString,
   ES_USERNAME: optionalString,
   ES_PASSWORD: optionalString,
+  /** The language of recordings that name none, and of questions that give no clue (en, es or de). */
+  DEFAULT_LANGUAGE: z.enum(['en', 'es', 'de']).default('en'),
   BM25_K1: num(1.2),
   BM25_B: num(0.75),
   EMBEDDINGS: z.enum(['use', 'openai', 'onnx', 'none']).default('use'),
@@ -106,6 +108,12 @@ const schema = engineSchema.extend({
   EMBEDDING_BASE_URL: optionalString,
   EMBEDDING_API_KEY: optionalString,
   EMBEDDING_MODEL_DIR: optionalString,
+  /**
+   * The languages the embedding model reads: `en` (an English-only model: questions in another language are
+   * answered by the lexical leg alone) or `multilingual`. Unset: `en` for USE and a local ONNX model,
+   * `multilingual` for an OpenAI-compatible endpoint.
+   */
+  EMBEDDING_LANGUAGES: z.enum(['en', 'multilingual']).optional(),
   EMBED_WORKERS: int(2, 1),
   /** USE worker threads kept for query-time embeddings (a search's question), so a bulk ingest never delays one. */
   EMBED_QUERY_WORKERS: int(1, 0),

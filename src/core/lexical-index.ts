@@ -1,4 +1,5 @@
 import type { SearchFilters } from './domain.js';
+import type { Analysis } from './language/index.js';
 
 /** What the lexical index keeps of a moment: its text plus the fields filters need. */
 export interface LexicalDoc {
@@ -10,6 +11,11 @@ export interface LexicalDoc {
   start: number;
   end: number;
   text: string;
+  /**
+   * How the text is analysed (src/core/language): each language's stemming and stop words, in a term space of
+   * its own, so that a query matches a moment by the moment's own language; 'en' when not given.
+   */
+  analysis?: Analysis;
 }
 
 export interface LexicalHit {
@@ -35,7 +41,11 @@ export interface LexicalIndex {
   /** Replaces every document of the recording with `docs` (an empty list removes it). */
   replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void>;
   deleteRecording(recordingId: string): Promise<void>;
-  /** Best `limit` moments for the query, best first. An empty or stop-word-only query returns []. */
+  /**
+   * Best `limit` moments for the query, best first. The query is analysed in each language as the moments of
+   * that language were, so it matches every moment by its own language's stems (and names and numbers across
+   * languages). An empty or stop-word-only query returns [].
+   */
   search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]>;
   /** Number of indexed documents (for health and stats). */
   count(): Promise<number>;

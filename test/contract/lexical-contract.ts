@@ -98,6 +98,37 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       }
     });
 
+    it("matches each moment by its own language's stems, and names across languages", async () => {
+      await index.replaceRecording('rec-es', [
+        doc('rec-es', 0, 'Los estibadores de Kelmouth fueron a la huelga en el puerto durante seis semanas.', { analysis: 'es' }),
+        doc('rec-es', 1, 'El alcalde habló de los alquileres y de las viviendas nuevas.', { analysis: 'es' }),
+      ]);
+      await index.replaceRecording('rec-de', [
+        doc('rec-de', 0, 'Die Werftarbeiter in Kelmouth streikten drei Wochen lang für höhere Löhne.', { analysis: 'de' }),
+        doc('rec-de', 1, 'Der Stadtrat beschloss die neue Straßenbahnlinie.', { analysis: 'de' }),
+      ]);
+      await index.replaceRecording('rec-xx', [doc('rec-xx', 0, 'Les dockers ont fait grève à Kelmouth.', { analysis: 'other' })]);
+      try {
+        // Inflected forms meet by their language's stems: huelgas/huelga, streikte/streikten, Lohn/Löhne.
+        expect((await index.search('¿Por qué hubo huelgas?', {}, 10)).map((h) => h.momentId)).toEqual(['rec-es#0']);
+        expect((await index.search('Warum streikte man?', {}, 10)).map((h) => h.momentId)).toEqual(['rec-de#0']);
+        expect((await index.search('Straßenbahnlinien', {}, 10)).map((h) => h.momentId)).toEqual(['rec-de#1']);
+        // Stop words of a moment's language match nothing in it ("de", "la", "die", "der").
+        expect(await index.search('de la', {}, 10)).toEqual([]);
+        expect(await index.search('die der', {}, 10)).toEqual([]);
+        // A language without a stemmer is matched word for word.
+        expect((await index.search('grève', {}, 10)).map((h) => h.momentId)).toEqual(['rec-xx#0']);
+        // A name is the same word in every language.
+        const kelmouth = (await index.search('Kelmouth', {}, 10)).map((h) => h.momentId).sort();
+        expect(kelmouth).toEqual(['rec-de#0', 'rec-es#0', 'rec-xx#0']);
+        expect((await index.count('Kelmouth', {}))!.value).toBe(3);
+        // English moments are analysed as before: "houses" meets "housing"'s recording by the English stem.
+        expect((await index.search('houses', {}, 10)).map((h) => h.momentId)).toContain('rec-a#0');
+      } finally {
+        for (const id of ['rec-es', 'rec-de', 'rec-xx']) await index.deleteRecording(id);
+      }
+    });
+
     it('replaces and deletes a recording without touching the others', async () => {
       await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
       expect((await index.search('cooperatives', {}, 10))).toEqual([]);

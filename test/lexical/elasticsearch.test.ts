@@ -85,24 +85,28 @@ async function upstreamError(p: Promise<unknown>): Promise<AppError> {
 }
 
 describe('ElasticsearchLexicalIndex: request/response handling (mocked transport)', () => {
-  it('init checks the cluster and installs a template with the english analyzer, BM25 similarity and alias', async () => {
+  it('init checks the cluster, installs a template with an analyzer per language, BM25 similarity and alias, and adds the fields to older indices', async () => {
     const { on, index, requests } = setup();
     on('GET', '/', () => ({ name: 'n', cluster_name: 'c', cluster_uuid: 'u', version: { number: '9.0.0' }, tagline: 'You Know, for Search' }));
     on('PUT', '/_index_template/:name', () => ({ acknowledged: true }));
+    on('PUT', '/:index/_mapping', () => ({ acknowledged: true }));
     await index.init();
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /', 'PUT /_index_template/p-decades']);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /', 'PUT /_index_template/p-decades', 'PUT /p/_mapping']);
+    expect(requests[2].body.properties.text_es).toEqual({ type: 'text', analyzer: 'spanish', similarity: 'moment_bm25' });
+    expect(requests[2].querystring).toMatchObject({ ignore_unavailable: 'true', allow_no_indices: 'true' });
     const tpl = requests[1].body;
     expect(tpl.index_patterns).toEqual(['p-*']);
     expect(tpl.priority).toBe(101); // 100 + prefix length: more specific prefixes outrank overlapping ones
     expect(tpl.template.settings.index.similarity.moment_bm25).toEqual({ type: 'BM25', k1: 1.4, b: 0.6 });
     expect(tpl.template.mappings.properties.text).toEqual({ type: 'text', analyzer: 'english', similarity: 'moment_bm25' });
+    expect(tpl.template.mappings.properties.text_de).toEqual({ type: 'text', analyzer: 'german', similarity: 'moment_bm25' });
     expect(tpl.template.aliases).toEqual({ p: {} });
   });
 
   it('replaceRecording deletes by recording, creates the decade indices, then bulk-indexes with _id and wait_for', async () => {
     const { on, index, requests } = setup();
     acceptWrites(on);
-    await index.replaceRecording('rec-a', [doc(0, '1987-05-01', { speakers: ['Chair', 'Clerk'] }), doc(1, null, { collection: null })]);
+    await index.replaceRecording('rec-a', [doc(0, '1987-05-01', { speakers: ['Chair', 'Clerk'] }), doc(1, null, { collection: null, analysis: 'es' })]);
 
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /p/_delete_by_query', 'PUT /p-1980s', 'PUT /p-undated', 'POST /_bulk']);
     const [del, c1980, , bulk] = requests;
@@ -119,6 +123,9 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       start: { type: 'float' },
       end: { type: 'float' },
       text: { type: 'text', analyzer: 'english', similarity: 'moment_bm25' },
+      text_es: { type: 'text', analyzer: 'spanish', similarity: 'moment_bm25' },
+      text_de: { type: 'text', analyzer: 'german', similarity: 'moment_bm25' },
+      text_other: { type: 'text', analyzer: 'standard', similarity: 'moment_bm25' },
     });
     expect(c1980.body.aliases).toEqual({ p: {} });
 
@@ -127,7 +134,8 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       { index: { _index: 'p-1980s', _id: 'rec-a#0' } },
       { moment_id: 'rec-a#0', recording_id: 'rec-a', recorded_at: '1987-05-01', collection: 'council', speakers: ['Chair', 'Clerk'], start: 0, end: 60, text: 'passage 0' },
       { index: { _index: 'p-undated', _id: 'rec-a#1' } },
-      { moment_id: 'rec-a#1', recording_id: 'rec-a', recorded_at: null, collection: null, speakers: ['Chair'], start: 60, end: 120, text: 'passage 1' },
+      // A Spanish moment's text is in the Spanish field, analysed with the Spanish analyzer.
+      { moment_id: 'rec-a#1', recording_id: 'rec-a', recorded_at: null, collection: null, speakers: ['Chair'], start: 60, end: 120, text_es: 'passage 1' },
     ]);
   });
 
@@ -213,7 +221,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       track_total_hits: false,
       query: {
         bool: {
-          must: [{ match: { text: { query: 'budget" OR 1=1; (taxes) AND *', operator: 'or', zero_terms_query: 'none' } } }],
+          must: [{ multi_match: { query: 'budget" OR 1=1; (taxes) AND *', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'best_fields', operator: 'or', zero_terms_query: 'none' } }],
           filter: [
             { term: { recording_id: 'rec-a' } },
             { term: { collection: 'council' } },
@@ -273,7 +281,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       track_total_hits: 10_000,
       query: {
         bool: {
-          must: [{ match: { text: { query: 'housing', operator: 'or', zero_terms_query: 'none' } } }],
+          must: [{ multi_match: { query: 'housing', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'best_fields', operator: 'or', zero_terms_query: 'none' } }],
           filter: [{ term: { collection: 'council' } }, { range: { recorded_at: { gte: '1987-01-01||/d', lte: '1987-12-31||/d' } } }],
         },
       },
@@ -311,6 +319,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     let up = false;
     on('GET', '/', () => (up ? { name: 'n', cluster_name: 'c', version: { number: '8.13.0' }, tagline: 'You Know, for Search' } : new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200')));
     on('PUT', '/_index_template/:name', () => ({ acknowledged: true }));
+    on('PUT', '/:index/_mapping', () => ({ acknowledged: true }));
     acceptWrites(on);
     await index.init(); // degraded, not fatal
     const err = await upstreamError(index.replaceRecording('rec-a', [doc(0, '1987-05-01')]));

@@ -1,6 +1,6 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { type Config, type SearchFilters, AppError, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type Config, type SearchFilters, AppError, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
 
 export interface ElasticsearchLexicalOptions {
@@ -29,8 +29,24 @@ interface EsDoc {
   speakers: string[];
   start: number;
   end: number;
-  text: string;
+  /** The moment's text, in the field of its language's analysis (TEXT_FIELDS); the others are absent. */
+  text?: string;
+  text_es?: string;
+  text_de?: string;
+  text_other?: string;
 }
+
+/**
+ * Each analysis' field and analyzer: a moment's text goes in its language's field, and a query is matched
+ * against every field (each analyses it its own way), so it matches each moment by that moment's own stems,
+ * as the Postgres adapter does. English keeps the field `text`, so an English index is unchanged.
+ */
+const TEXT_FIELDS: Record<Analysis, { field: 'text' | 'text_es' | 'text_de' | 'text_other'; analyzer: string }> = {
+  en: { field: 'text', analyzer: 'english' },
+  es: { field: 'text_es', analyzer: 'spanish' },
+  de: { field: 'text_de', analyzer: 'german' },
+  other: { field: 'text_other', analyzer: 'standard' },
+};
 
 const SIMILARITY = 'moment_bm25';
 /** index.max_result_window: a larger `size` is a 400, so clamp rather than fail. */
@@ -108,7 +124,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
           recorded_at: { type: 'date' },
           start: { type: 'float' },
           end: { type: 'float' },
-          text: { type: 'text' as const, analyzer: 'english', similarity: SIMILARITY },
+          ...textProperties(),
         },
       },
       aliases: { [this.prefix]: {} },
@@ -160,6 +176,10 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
         _meta: { managed_by: 'speech-archive' },
       }),
     );
+    // Decade indices made before a language's field existed get it (adding a field is all a mapping may change).
+    await this.call('put mapping', async () => {
+      await this.client.indices.putMapping({ index: this.alias, properties: textProperties(), ignore_unavailable: true, allow_no_indices: true });
+    }, undefined as void);
   }
 
   async replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void> {
@@ -347,6 +367,10 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
   }
 }
 
+function textProperties(): Record<string, estypes.MappingProperty> {
+  return Object.fromEntries(Object.values(TEXT_FIELDS).map((f) => [f.field, { type: 'text' as const, analyzer: f.analyzer, similarity: SIMILARITY }]));
+}
+
 /** The dates of the filters, checked: anything but YYYY-MM-DD is a bad request, not a cluster error. */
 function checkDates(filters: SearchFilters): SearchFilters {
   for (const [k, v] of [['from', filters.from], ['to', filters.to]] as const) {
@@ -372,16 +396,25 @@ function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQuer
     bool: {
       // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
       // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
-      must: [{ match: { text: { query, operator: 'or', zero_terms_query: 'none' } } }],
+      must: [{
+        multi_match: {
+          query,
+          fields: Object.values(TEXT_FIELDS).map((f) => f.field),
+          // A moment fills one field: its score is that field's (its language's) BM25.
+          type: 'best_fields',
+          operator: 'or',
+          zero_terms_query: 'none',
+        },
+      }],
       filter,
     },
   };
 }
 
-function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text }: LexicalDoc): EsDoc {
+function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text, analysis }: LexicalDoc): EsDoc {
   // decadeOf validates the date now, so a bad one is a bad_request rather than a mapping error later.
   decadeOf(recordedAt);
-  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, text };
+  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, [TEXT_FIELDS[analysis ?? 'en'].field]: text };
 }
 
 /**

@@ -1,8 +1,8 @@
-import { type SearchFilters, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type SearchFilters, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
- * Okapi BM25 computed in SQL over Postgres' English Snowball analyser:
+ * Okapi BM25 computed in SQL over Postgres' Snowball analysers, each moment by its language's (ANALYSES):
  *   score(d, q) = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl)),  idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
  * (Lucene's variant, so scores are comparable with the Elasticsearch adapter). N, Σ|d| and df are kept
  * incrementally in the same transaction as the postings, so a query touches only its own terms' postings.
@@ -35,6 +35,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
           collection: d.collection,
           speakers: d.speakers,
           text: d.text,
+          cfg: ANALYSES[d.analysis ?? 'en'].cfg,
+          prefix: ANALYSES[d.analysis ?? 'en'].prefix,
         })),
       );
       // One statement, everything computed from the new moments' own terms: reading document frequencies and
@@ -44,10 +46,10 @@ export class PostgresLexicalIndex implements LexicalIndex {
       await tx.query(
         `WITH x AS MATERIALIZED (
            SELECT * FROM jsonb_to_recordset($1::jsonb)
-             AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], text text)),
+             AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], text text, cfg text, prefix text)),
          terms AS MATERIALIZED (
-           SELECT t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf, x.recorded_at
-           FROM x, unnest(to_tsvector('english', x.text)) AS t),
+           SELECT x.prefix || t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf, x.recorded_at
+           FROM x, unnest(to_tsvector(x.cfg::regconfig, x.text)) AS t),
          lens AS MATERIALIZED (SELECT moment_id, sum(tf)::int AS len FROM terms GROUP BY moment_id),
          postings AS (
            INSERT INTO lex_postings (term, moment_id, tf, len, recorded_at)
@@ -102,7 +104,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // ('gte'); under a filter that bound does not hold, and the count is skipped (the caller shows none).
     const [stats] = await this.db.query<{ terms: string[] | null; postings: number | null; most: number | null }>(
       `SELECT array_agg(term) AS terms, sum(df)::int AS postings, max(df)::int AS most
-       FROM lex_terms WHERE term = ANY(tsvector_to_array(to_tsvector('english', $1)))`,
+       FROM lex_terms WHERE term = ANY(lex_query_terms($1))`,
       [query],
     );
     const postings = Number(stats?.postings ?? 0);
@@ -127,6 +129,17 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // The database belongs to the caller.
   }
 }
+
+/**
+ * Each analysis' Postgres configuration and term prefix (migrations/013_lex_languages.sql, which analyses
+ * queries the same way).
+ */
+const ANALYSES: Record<Analysis, { cfg: string; prefix: string }> = {
+  en: { cfg: 'english', prefix: '' },
+  es: { cfg: 'spanish', prefix: 'es|' },
+  de: { cfg: 'german', prefix: 'de|' },
+  other: { cfg: 'simple', prefix: '*|' },
+};
 
 /** The filters as conditions on postings `p`, their values appended to `params`. */
 function filterConditions(filters: SearchFilters, params: unknown[]): string[] {
@@ -181,7 +194,7 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
          SELECT lt.term, lt.df, s.n, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
                 $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
          FROM lex_terms lt CROSS JOIN s
-         WHERE lt.term = ANY(tsvector_to_array(to_tsvector('english', $1))) AND lt.df > 0),
+         WHERE lt.term = ANY(lex_query_terms($1)) AND lt.df > 0),
        -- (candidates is unused: it names $6 so that both forms of the query take the same parameters)
        t AS MATERIALIZED (SELECT q.*, (q.df > $5::float8 * q.n AND q.df > (SELECT min(df) FROM q)) AS common,
                                  $6::int AS candidates FROM q)`;

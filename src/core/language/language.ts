@@ -1,0 +1,76 @@
+import { GERMAN_STOP_WORDS } from './german-stop-words.js';
+import { SPANISH_STOP_WORDS } from './spanish-stop-words.js';
+
+/**
+ * The languages the whole path knows: stemming and stop words in both lexical engines, sentence and question
+ * words, temporal phrases, chapter keywords. A recording in any other language is indexed by its words as
+ * they are (no stemming, no stop words): `analysisOf` gives 'other' for it.
+ */
+export const LANGUAGES = ['en', 'es', 'de'] as const;
+export type Language = (typeof LANGUAGES)[number];
+/** How a text is analysed for the lexical index: by its language, or word for word. */
+export type Analysis = Language | 'other';
+
+export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', es: 'Spanish', de: 'German' };
+
+// ISO 639-1 and -2 codes, BCP 47 tags ("es-MX") and names, in English and in the language itself.
+const ALIASES: Record<string, Language> = {
+  en: 'en', eng: 'en', english: 'en',
+  es: 'es', spa: 'es', spanish: 'es', español: 'es', espanol: 'es', castellano: 'es',
+  de: 'de', deu: 'de', ger: 'de', german: 'de', deutsch: 'de',
+};
+
+/** The language a code or name stands for, when the path knows it ("es-AR" → 'es'); null otherwise. */
+export function languageOf(code: string | null | undefined): Language | null {
+  if (!code) return null;
+  const c = code.trim().toLowerCase();
+  return ALIASES[c] ?? ALIASES[c.split(/[-_]/)[0]] ?? null;
+}
+
+/**
+ * How a recording's text is analysed: by its language when the path knows it; 'other' for a language it does
+ * not; `fallback` (the archive's default language) when the recording names none.
+ */
+export function analysisOf(code: string | null | undefined, fallback: Language = 'en'): Analysis {
+  if (!code || !code.trim()) return fallback;
+  return languageOf(code) ?? 'other';
+}
+
+const ENGLISH_STOP_WORDS = (
+  'i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself it ' +
+  'its itself they them their theirs themselves what which who whom this that these those am is are was were be been ' +
+  'being have has had having do does did doing a an the and but if or because as until while of at by for with about ' +
+  'against between into through during before after above below to from up down in out on off over under again further ' +
+  'then once here there when where why how all any both each few more most other some such no nor not only own same so ' +
+  'than too very s t can will just don should now'
+).split(/\s+/);
+
+/** Each language's stop words (Snowball's lists: what the lexical engines drop). */
+export const STOP_WORDS: Record<Language, ReadonlySet<string>> = {
+  en: new Set(ENGLISH_STOP_WORDS),
+  es: new Set(SPANISH_STOP_WORDS),
+  de: new Set(GERMAN_STOP_WORDS),
+};
+
+// Letters one language writes and the others do not: a question with "¿", "ñ" or "ß" is not English.
+const MARKS: Record<Language, RegExp> = { en: /(?!)/, es: /[¿¡ñáéíóú]/i, de: /[äöüß]/i };
+
+/**
+ * The language a question is written in, among LANGUAGES: the one whose stop words it uses most (a question
+ * is mostly function words and a subject), letters only one of them writes counting as one word more. A
+ * question with no clue either way ("Hillside estate roofs") is taken to be in `fallback`, the archive's
+ * default language, as is a tie with it.
+ */
+export function detectLanguage(text: string, fallback: Language = 'en'): Language {
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  let best: Language = fallback;
+  let bestScore = 0;
+  const score = (l: Language) => words.filter((w) => STOP_WORDS[l].has(w)).length + (MARKS[l].test(text) ? 1 : 0);
+  const fallbackScore = score(fallback);
+  for (const l of LANGUAGES) {
+    const n = l === fallback ? fallbackScore : score(l);
+    if (n > bestScore) [best, bestScore] = [l, n];
+  }
+  // A word shared by two lists ("a", "de", "in") decides nothing: the winner must lead the fallback clearly.
+  return best !== fallback && bestScore >= fallbackScore + 1 && bestScore >= 2 ? best : fallback;
+}
