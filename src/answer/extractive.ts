@@ -1,4 +1,4 @@
-import type { Cue } from '../core/index.js';
+import type { Analysis, Cue } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
 import { contentStems, transcriptSentences, words } from '../retrieval/index.js';
 
@@ -27,15 +27,15 @@ interface Candidate {
  * words with the question, best first, quoted verbatim with their excerpt's citation and, where the
  * transcript says, who said them. `cues` holds the recordings' speaker turns.
  */
-export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>): string | null {
-  const q = contentStems(question, { question: true });
+export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis = 'en'): string | null {
+  const q = contentStems(question, { question: true, language });
   if (q.size === 0) return null;
   const candidates: Candidate[] = [];
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
     transcriptSentences(e.text).forEach((text, pos) => {
-      const n = words(text).length;
+      const n = words(text, language).length;
       if (n < MIN_WORDS || n > MAX_WORDS) return;
-      const stems = contentStems(text);
+      const stems = contentStems(text, { language });
       let hits = 0;
       for (const s of q) if (stems.has(s)) hits++;
       if (hits === 0) return;

@@ -1,4 +1,4 @@
-import type { Cue, SearchFilters } from '../core/index.js';
+import type { Cue, Language, SearchFilters } from '../core/index.js';
 import type { Services, MomentWithRecording } from '../archive/index.js';
 import {
   joinOverlapping,
@@ -46,6 +46,8 @@ export interface Retrieval {
   gate: { union_coverage: number; vector: number | null };
   /** Speaker turns of the excerpts' recordings (who said a quoted sentence). */
   cues: Map<string, Cue[]>;
+  /** The question's language, as the search read it. */
+  language: Language;
 }
 
 export interface AskFilters {
@@ -88,7 +90,7 @@ const MAX_EXCERPT_S = 150;
 export async function retrieveExcerpts(
   s: Services,
   question: string,
-  opts: { limit: number; filters: AskFilters; temporal: 'auto' | 'off' },
+  opts: { limit: number; filters: AskFilters; temporal: 'auto' | 'off'; language?: Language },
 ): Promise<Retrieval> {
   const filters: SearchFilters = {
     recordingId: opts.filters.recording,
@@ -97,7 +99,7 @@ export async function retrieveExcerpts(
     from: opts.filters.from,
     to: opts.filters.to,
   };
-  const { outcome: out, fused, cosine } = await searchMomentsScored(s, { q: question, limit: opts.limit, mode: 'hybrid', filters, temporal: opts.temporal });
+  const { outcome: out, fused, cosine } = await searchMomentsScored(s, { q: question, limit: opts.limit, mode: 'hybrid', filters, temporal: opts.temporal, language: opts.language });
   const effective: SearchFilters = {
     ...filters,
     from: out.routing?.from ?? undefined,
@@ -108,15 +110,15 @@ export async function retrieveExcerpts(
   const excerpts = picked.map((x) => x.excerpt);
   const ids = [...new Set(excerpts.map((e) => e.recording_id))];
   const cues = new Map(await Promise.all(ids.map(async (id) => [id, await s.archive.segments(id)] as const)));
-  const asked = contentStems(out.matched_text, { question: true });
+  const asked = contentStems(out.matched_text, { question: true, language: out.language.code });
   for (const { excerpt: e, best } of picked) {
     const recordingCues = cues.get(e.recording_id) ?? [];
     e.speaker = mainSpeaker(recordingCues, e.start, e.end) ?? e.speaker;
     // The excerpt opens on its best moment's best sentence, as a search hit does.
-    e.at = bestSentenceStart(recordingCues, best.start, best.end, asked);
+    e.at = bestSentenceStart(recordingCues, best.start, best.end, asked, out.language.code);
     e.url = citationLink(e.recording_id, e.at, Math.max(e.end, e.at + 1));
   }
-  const gate = await gateSignals(s, out.matched_text, excerpts, effective, out.degraded_legs.includes('vector'));
+  const gate = await gateSignals(s, out.matched_text, excerpts, effective, out.degraded_legs.includes('vector'), out.language.code);
   return {
     cues,
     excerpts,
@@ -126,6 +128,7 @@ export async function retrieveExcerpts(
     degraded_legs: out.degraded_legs,
     relevant: isRelevant(excerpts.length, gate),
     gate,
+    language: out.language.code,
   };
 }
 
@@ -195,12 +198,12 @@ export function mainSpeaker(cues: Cue[], start: number, end: number): string | n
 
 const spanOf = (ms: MomentWithRecording[]) => Math.max(...ms.map((m) => m.end)) - Math.min(...ms.map((m) => m.start));
 
-async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], filters: SearchFilters, vectorDown = false) {
+async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], filters: SearchFilters, vectorDown = false, language: Language = 'en') {
   if (excerpts.length === 0) return { union_coverage: 0, vector: null };
-  const subject = subjectText(matched);
+  const subject = subjectText(matched, language);
   // Speaker labels and titles count as found: "what did the project manager say" names a speaker, not words.
-  const found = contentStems(excerpts.map((e) => `${e.text} ${e.speakers.join(' ')} ${e.recording_title}`).join(' '));
-  const union_coverage = subject ? coverage(contentStems(subject), found) : 1;
+  const found = contentStems(excerpts.map((e) => `${e.text} ${e.speakers.join(' ')} ${e.recording_title}`).join(' '), { language });
+  const union_coverage = subject ? coverage(contentStems(subject, { language }), found) : 1;
   // With the vector leg down the words alone decide, as without embeddings.
   if (!s.embedder || !s.vectors || vectorDown) return { union_coverage, vector: null };
   let vector = Math.max(0, ...excerpts.map((e) => e.vector ?? 0));

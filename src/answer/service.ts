@@ -1,4 +1,4 @@
-import { AppError } from '../core/index.js';
+import { AppError, type Language } from '../core/index.js';
 import type { Services } from '../archive/index.js';
 import type { Leg, Routing } from '../retrieval/index.js';
 import { extractiveAnswer } from './extractive.js';
@@ -15,6 +15,8 @@ export interface AskRequest {
   limit: number;
   filters: AskFilters;
   temporal: 'auto' | 'off';
+  /** The question's language; unset: read from the question. */
+  language?: Language;
 }
 
 export interface AskResult {
@@ -46,7 +48,7 @@ const MAX_TOKENS = 700;
 
 /** Retrieve, gate, answer (model or extractive), verify. Nothing unverified is in the result. */
 export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: AskHooks = {}): Promise<AskResult> {
-  const r = await retrieveExcerpts(s, req.question, { limit: req.limit, filters: req.filters, temporal: req.temporal });
+  const r = await retrieveExcerpts(s, req.question, { limit: req.limit, filters: req.filters, temporal: req.temporal, language: req.language });
   const base = {
     routing: r.routing,
     model: llm?.name ?? null,
@@ -63,9 +65,9 @@ export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: 
   }
 
   if (!llm) {
-    const text = extractiveAnswer(r.matched_text, r.excerpts, r.cues);
+    const text = extractiveAnswer(r.matched_text, r.excerpts, r.cues, r.language);
     if (!text) return { ...base, answer: NO_ANSWER, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
-    const v = await verifyAnswer(text, r.excerpts, verifier);
+    const v = await verifyAnswer(text, r.excerpts, verifier, r.language);
     return { ...base, ...v, answer: v.answer || NO_ANSWER, kind: 'extractive' };
   }
 
@@ -89,7 +91,7 @@ export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: 
   }
   // The asker left: a partial answer must not be returned as complete (or cached).
   hooks.signal?.throwIfAborted();
-  const v = await verifyAnswer(raw, r.excerpts, verifier);
+  const v = await verifyAnswer(raw, r.excerpts, verifier, r.language);
   if (v.removed_citations.length || v.unsupported.length) {
     s.log.info({ removed: v.removed_citations, unsupported: v.unsupported.length }, 'ask: verification changed the answer');
   }

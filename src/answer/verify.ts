@@ -1,4 +1,4 @@
-import { type Embedder, cosine } from '../core/index.js';
+import { type Analysis, type Embedder, cosine } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
 import { contentStems, coverage, splitSentences, transcriptSentences, words } from '../retrieval/index.js';
 
@@ -51,10 +51,10 @@ const GROUP = /\[(?:excerpts?\s*)?(\d+(?:\s*[-–,]\s*\d+)*)\]/gi;
 // Statements about the excerpts themselves ("the excerpts do not say...") are honest, not claims to cite.
 const META = /\b(excerpts?|archive|transcripts?|sources?|provided|context)\b.*\b(not|no|n't|nothing|silent)\b|\b(cannot|can't|unable to|not possible to) (answer|tell|determine|say)\b|\bnot (mentioned|discussed|stated|covered|specified)\b/i;
 
-export function isClaim(sentence: string): boolean {
+export function isClaim(sentence: string, language: Analysis = 'en'): boolean {
   const text = sentence.replace(GROUP, ' ').trim();
   if (text.endsWith(':') || text.endsWith('?') || META.test(text)) return false;
-  return contentStems(text).size >= CLAIM_MIN_STEMS;
+  return contentStems(text, { language }).size >= CLAIM_MIN_STEMS;
 }
 
 function parseGroup(body: string): number[] {
@@ -97,21 +97,21 @@ export function headerOf(e: Pick<Excerpt, 'recording_title' | 'recorded_at'>): s
  * Scores how well `claim` is backed by `sources`: stem coverage, and meaning against their closest windows.
  * Who speaks in a passage counts as found ("Marketing wanted..."): the labels are not in the words.
  */
-export async function supportSignals(claim: string, sources: Source[], embedder: Embedder | null): Promise<SupportSignals> {
-  const stems = contentStems(claim);
+export async function supportSignals(claim: string, sources: Source[], embedder: Embedder | null, language: Analysis = 'en'): Promise<SupportSignals> {
+  const stems = contentStems(claim, { language });
   // "Yes [2]." states nothing the excerpt could contradict.
   if (stems.size === 0) return { lexical: 1, semantic: null };
   const found = sources.map((x) => `${x.text} ${x.speakers?.join(' ') ?? ''} ${x.header ?? ''}`).join(' ');
-  const lexical = coverage(stems, contentStems(found));
-  const said = new Set(words(found));
-  const missing = [...new Set(words(claim).filter((w) => NUMBER_WORDS.has(w) && !said.has(w)))];
+  const lexical = coverage(stems, contentStems(found, { language }));
+  const said = new Set(words(found, language));
+  const missing = [...new Set(words(claim, language).filter((w) => NUMBER_WORDS.has(w) && !said.has(w)))];
   const numbers = missing.length ? { missing_numbers: missing } : {};
   if (!embedder) return { lexical, semantic: null, ...numbers };
   const windows = sources.flatMap((x) => windowsOf(x.text));
   // Embedding every window of every excerpt would cost seconds per answer; the lexically closest are where a
   // paraphrase lives too.
   const best = windows
-    .map((w) => ({ w, c: coverage(stems, contentStems(w)) }))
+    .map((w) => ({ w, c: coverage(stems, contentStems(w, { language })) }))
     .sort((a, b) => b.c - a.c)
     .slice(0, WINDOWS_EMBEDDED)
     .map((x) => x.w);
@@ -143,7 +143,7 @@ export function windowsOf(text: string): string[] {
  * Checks an answer against the excerpts it was written from. Invented citation numbers are removed; a
  * sentence that cites excerpts stays only if they support it; a claim without a citation is dropped.
  */
-export async function verifyAnswer(answer: string, excerpts: Excerpt[], embedder: Embedder | null): Promise<Verified> {
+export async function verifyAnswer(answer: string, excerpts: Excerpt[], embedder: Embedder | null, language: Analysis = 'en'): Promise<Verified> {
   const byN = new Map(excerpts.map((e) => [e.n, e]));
   const removed = new Set<number>();
   const parsed = splitSentences(answer).map((s) => {
@@ -167,14 +167,14 @@ export async function verifyAnswer(answer: string, excerpts: Excerpt[], embedder
   });
   // Sentences are scored together so their embeddings share the embedder's batches.
   const signals = await Promise.all(
-    parsed.map((p) => (p.cites.length ? supportSignals(p.text, p.cites.map((n) => ({ ...byN.get(n)!, header: headerOf(byN.get(n)!) })), embedder) : null)),
+    parsed.map((p) => (p.cites.length ? supportSignals(p.text, p.cites.map((n) => ({ ...byN.get(n)!, header: headerOf(byN.get(n)!) })), embedder, language) : null)),
   );
   const unsupported: Unsupported[] = [];
   const kept: typeof parsed = [];
   parsed.forEach((p, i) => {
     const sig = signals[i];
     if (!sig) {
-      if (isClaim(p.text)) unsupported.push({ sentence: p.text, reason: p.invented ? 'invented_citation' : 'uncited', citations: [] });
+      if (isClaim(p.text, language)) unsupported.push({ sentence: p.text, reason: p.invented ? 'invented_citation' : 'uncited', citations: [] });
       else if (p.text) kept.push(p);
     } else if (isSupported(sig)) kept.push(p);
     else unsupported.push({ sentence: p.text, reason: 'not_supported', citations: p.cites, ...round(sig) });

@@ -1,4 +1,4 @@
-import { type Cue, type Moment, type Recording, type RecordingMeta, type RecordingStatus, AppError } from '../core/index.js';
+import { type Analysis, type Cue, type Moment, TEXT_SEARCH_CONFIGS, type Recording, type RecordingMeta, type RecordingStatus, AppError } from '../core/index.js';
 import { type Db, type Queryable, uniqueViolation } from '../platform/index.js';
 
 /** The unique index of recordings.checksum (migrations/010_unique_checksum.sql). */
@@ -37,6 +37,8 @@ export interface MomentWithRecording extends Moment {
   recordingTitle: string;
   recordedAt: string | null;
   collection: string | null;
+  /** The recording's language as stored (a code or name, as ingest was given it). */
+  language: string | null;
 }
 
 export interface StoredRecording extends Recording {
@@ -77,9 +79,9 @@ export class ArchiveStore {
     return this.db.kind;
   }
 
-  /** The lexemes of `text` under Postgres' English configuration (what the BM25 index stores for it). */
-  async englishLexemes(text: string): Promise<string[]> {
-    const [row] = await this.db.queryRows<{ l: string[] }>("SELECT tsvector_to_array(to_tsvector('english', $1)) AS l", [text]);
+  /** The lexemes of `text` under Postgres' configuration for a language (what the BM25 index stores for it). */
+  async lexemes(text: string, analysis: Analysis = 'en'): Promise<string[]> {
+    const [row] = await this.db.queryRows<{ l: string[] }>('SELECT tsvector_to_array(to_tsvector($2::regconfig, $1)) AS l', [text, TEXT_SEARCH_CONFIGS[analysis]]);
     return row?.l ?? [];
   }
 
@@ -226,16 +228,16 @@ export class ArchiveStore {
     // Each moment's recording by primary key (a LATERAL subquery kept apart by OFFSET 0, so a nested loop):
     // without table statistics (PGlite runs no autovacuum) a plain join was planned as a hash of the whole
     // recordings table for a few dozen moments (5-10 ms at 100K moments).
-    const rows = await this.db.queryRows<MomentRow & { title: string; rec_recorded_at: string | null; rec_collection: string | null }>(
+    const rows = await this.db.queryRows<MomentRow & { title: string; rec_recorded_at: string | null; rec_collection: string | null; rec_language: string | null }>(
       `SELECT m.id, m.recording_id, m.seq, m.start_s, m.end_s, m.speakers, m.text,
-              r.title, r.recorded_at AS rec_recorded_at, r.collection AS rec_collection
+              r.title, r.recorded_at AS rec_recorded_at, r.collection AS rec_collection, r.language AS rec_language
        FROM moments m
-       JOIN LATERAL (SELECT title, recorded_at, collection FROM recordings WHERE id = m.recording_id OFFSET 0) r ON true
+       JOIN LATERAL (SELECT title, recorded_at, collection, language FROM recordings WHERE id = m.recording_id OFFSET 0) r ON true
        WHERE m.id = ANY($1::text[])`,
       [ids],
     );
     return new Map(
-      rows.map((m) => [m.id, { ...toMoment(m), recordingTitle: m.title, recordedAt: m.rec_recorded_at, collection: m.rec_collection }] as const),
+      rows.map((m) => [m.id, { ...toMoment(m), recordingTitle: m.title, recordedAt: m.rec_recorded_at, collection: m.rec_collection, language: m.rec_language }] as const),
     );
   }
 

@@ -210,6 +210,11 @@ export type Config = z.infer<typeof schema> & { dataDir: string };
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 /** Validates the environment once at start; a bad value stops the process with the variable named. */
+/** The languages the configured embedding model reads (EMBEDDING_LANGUAGES, else what its engine usually is). */
+export function embeddingLanguages(cfg: Pick<Config, 'EMBEDDINGS' | 'EMBEDDING_LANGUAGES'>): 'en' | 'multilingual' {
+  return cfg.EMBEDDING_LANGUAGES ?? (cfg.EMBEDDINGS === 'openai' ? 'multilingual' : 'en');
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) throw new Error(`Invalid configuration: ${problemsOf(parsed.error)}`);

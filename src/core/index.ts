@@ -5,7 +5,7 @@
  * URL redaction), input validators, and the ports the indexes implement: the lexical index, the vector
  * index and the embedder.
  */
-export { engineSettings, loadConfig } from './config.js';
+export { embeddingLanguages, engineSettings, loadConfig } from './config.js';
 export type { Config } from './config.js';
 export type { Cue, Moment, Recording, RecordingMeta, RecordingStatus, SearchFilters, SearchMode, Word } from './domain.js';
 export type { Embedder } from './embedder.js';
@@ -13,7 +13,7 @@ export { AppError, errorMessage, TranscriptError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { asQueryWork, currentLane, inBackground, queryWorkRunning } from './lane.js';
 export type { Lane } from './lane.js';
-export { analysisOf, detectLanguage, LANGUAGE_NAMES, LANGUAGES, languageOf, STOP_WORDS } from './language/index.js';
+export { analysisOf, detectLanguage, LANGUAGE_NAMES, LANGUAGES, languageOf, STOP_WORDS, TEXT_SEARCH_CONFIGS } from './language/index.js';
 export type { Analysis, Language } from './language/index.js';
 export { COUNT_EXACT_UP_TO } from './lexical-index.js';
 export type { LexicalDoc, LexicalHit, LexicalIndex, MatchCount } from './lexical-index.js';

@@ -1,11 +1,15 @@
 import type { Cue } from './domain.js';
 
-/**
- * Sentences of a line of text: up to and including a run of . ! ?, except a mark followed at once by a digit,
- * which is inside a number ("£16.40", "2.5 million"), not at the end of a sentence.
- */
+// A full stop that ends no sentence: inside a number ("£16.40", "2.5 million"), after a German day number before
+// its month ("am 12. Mai 1987"), or after a Spanish or German title or abbreviation ("Sra. Ruiz", "z. B.").
+const MONTHS_DE = 'Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember';
+const ABBREVIATIONS = 'Sr|Sra|Srta|Sres|Dña|Dra|Hr|Hrn|Nr|bzw|usw|vgl|z\\.\\s?B|d\\.\\s?h';
+const NOT_AN_END = String.raw`[.!?](?=\p{N})|(?<=\d)\.(?=\s+(?:${MONTHS_DE})\b)|(?<=\b(?:${ABBREVIATIONS}))\.(?=\s)|(?<=\bz)\.(?=\s?B\.)|(?<=\bd)\.(?=\s?h\.)`;
+const SENTENCE = new RegExp(String.raw`(?:[^.!?]|${NOT_AN_END})+(?:[.!?]+|$)`, 'gu');
+
+/** Sentences of a line of text: up to and including a run of . ! ?, unless the mark ends no sentence (above). */
 export function splitSentences(text: string): string[] {
-  return text.match(/(?:[^.!?]|[.!?](?=\p{N}))+(?:[.!?]+|$)/gu)?.map((x) => x.trim()).filter(Boolean) ?? [];
+  return text.match(SENTENCE)?.map((x) => x.trim()).filter(Boolean) ?? [];
 }
 
 export interface TimedSentence {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cue, Moment, RecordingMeta } from '../core/index.js';
+import { analysisOf, type Cue, type Moment, type RecordingMeta } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
 import type { Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
@@ -107,6 +107,7 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
 
 /** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */
 async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<void> {
+  const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
   await s.lexical.replaceRecording(
     meta.id,
     moments.map((m) => ({
@@ -118,6 +119,7 @@ async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], momen
       start: m.start,
       end: m.end,
       text: indexedText(m),
+      analysis,
     })),
   );
   if (s.vectors && vectors) {
@@ -134,7 +136,7 @@ async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], momen
     );
   }
   // Chapters reuse the moments' vectors; a failure there is logged and leaves the recording without chapters.
-  await storeChapters(s, meta.id, cues, moments, vectors);
+  await storeChapters(s, meta.id, cues, moments, vectors, analysis);
 }
 
 /** A URL- and filesystem-safe id from a title or file name, with a short hash so equal titles differ. */

@@ -1,9 +1,9 @@
-import { stem } from '../core/index.js';
+import { type Analysis, stem } from '../core/index.js';
 
 /**
- * Search-result highlighting in JavaScript. The query's lexemes come from Postgres' English configuration
- * (the same as the BM25 index); the passage's words are stemmed with the same Snowball English algorithm
- * (src/core/stem.ts). Postgres' ts_headline did this in SQL, but it re-parses every passage in WASM: 5 ms of a
+ * Search-result highlighting in JavaScript. The query's lexemes come from Postgres' configuration for the
+ * passage's language (the same as the BM25 index); the passage's words are stemmed with the same Snowball
+ * algorithm (src/core/stem.ts). Postgres' ts_headline did this in SQL, but it re-parses every passage in WASM: 5 ms of a
  * 30 ms search at 100K moments (BENCHMARKS "Scale"). Fragments follow ts_headline's options as the service used
  * them: up to two fragments of at most 45 words, joined by " … ".
  */
@@ -30,19 +30,32 @@ function runMatches(run: string, lexemes: Set<string>, heads: Set<string>): bool
   return lexemes.has(w) || lexemes.has(stem(w)) || w.split("'").some((x) => lexemes.has(stem(x)));
 }
 
+type RunTest = (run: string) => boolean;
+
+/**
+ * Spanish and German stems drop accents and umlauts that the word keeps ("fábrica" → "fabric"), so the
+ * first-letters test does not hold for them: every word is stemmed (their passages are few).
+ */
+function otherRunMatches(language: Analysis, lexemes: Set<string>): RunTest {
+  return (run) => {
+    const w = run.toLowerCase().replace(/’/g, "'");
+    return lexemes.has(w) || lexemes.has(stem(w, language));
+  };
+}
+
 /** Whether the word holds a run matching a lexeme. */
-function wordHits(word: string, lexemes: Set<string>, headSet: Set<string>): boolean {
-  for (const m of word.matchAll(RUN)) if (runMatches(m[0], lexemes, headSet)) return true;
+function wordHits(word: string, test: RunTest): boolean {
+  for (const m of word.matchAll(RUN)) if (test(m[0])) return true;
   return false;
 }
 
 /** The word HTML-escaped, with its matching runs in <mark>. */
-function markWord(word: string, lexemes: Set<string>, headSet: Set<string>): string {
+function markWord(word: string, test: RunTest): string {
   let html = '';
   let last = 0;
   for (const m of word.matchAll(RUN)) {
     html += escapeHtml(word.slice(last, m.index));
-    html += runMatches(m[0], lexemes, headSet) ? `<mark>${escapeHtml(m[0])}</mark>` : escapeHtml(m[0]);
+    html += test(m[0]) ? `<mark>${escapeHtml(m[0])}</mark>` : escapeHtml(m[0]);
     last = m.index + m[0].length;
   }
   return html + escapeHtml(word.slice(last));
@@ -53,14 +66,15 @@ function markWord(word: string, lexemes: Set<string>, headSet: Set<string>): str
  * words: only the words holding a lexeme's first letters are tested (matchedWords), and only the words of the
  * chosen fragments are escaped and marked.
  */
-export function highlight(text: string, lexemes: Set<string>): string {
+export function highlight(text: string, lexemes: Set<string>, language: Analysis = 'en'): string {
   const words = text.split(/\s+/).filter(Boolean);
   const headSet = new Set([...lexemes].map((l) => l.slice(0, 2)));
-  const hit = matchedWords(text, words, lexemes, headSet);
+  const test: RunTest = language === 'en' ? (run) => runMatches(run, lexemes, headSet) : otherRunMatches(language, lexemes);
+  const hit = language === 'en' ? matchedWords(text, words, lexemes, headSet, test) : Uint8Array.from(words, (w) => (lexemes.size && wordHits(w, test) ? 1 : 0));
   const render = (from: number, to: number) =>
     words
       .slice(from, to)
-      .map((w, i) => (hit[from + i] ? markWord(w, lexemes, headSet) : escapeHtml(w)))
+      .map((w, i) => (hit[from + i] ? markWord(w, test) : escapeHtml(w)))
       .join(' ');
   if (!hit.includes(1)) return render(0, Math.min(words.length, MIN_WORDS));
   if (words.length <= MAX_WORDS) return render(0, words.length);
@@ -87,7 +101,7 @@ export function highlight(text: string, lexemes: Set<string>): string {
  * no ASCII letter or digit (a superset of run starts), and only the words there are tested, not every word
  * of passages that run to thousands of words a search.
  */
-function matchedWords(text: string, words: string[], lexemes: Set<string>, headSet: Set<string>): Uint8Array {
+function matchedWords(text: string, words: string[], lexemes: Set<string>, headSet: Set<string>, test: RunTest): Uint8Array {
   const hit = new Uint8Array(words.length);
   if (lexemes.size === 0) return hit;
   const alternatives = [...headSet].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
@@ -96,7 +110,7 @@ function matchedWords(text: string, words: string[], lexemes: Set<string>, headS
   for (const w of words) length += w.length;
   if (length !== text.length) {
     const anyHead = new RegExp(alternatives, 'i');
-    words.forEach((w, i) => (hit[i] = anyHead.test(w) && wordHits(w, lexemes, headSet) ? 1 : 0));
+    words.forEach((w, i) => (hit[i] = anyHead.test(w) && wordHits(w, test) ? 1 : 0));
     return hit;
   }
   let i = 0;
@@ -108,7 +122,7 @@ function matchedWords(text: string, words: string[], lexemes: Set<string>, headS
     if (i === tested) continue;
     tested = i;
     let h = known.get(words[i]);
-    if (h === undefined) known.set(words[i], (h = wordHits(words[i], lexemes, headSet) ? 1 : 0));
+    if (h === undefined) known.set(words[i], (h = wordHits(words[i], test) ? 1 : 0));
     hit[i] = h;
   }
   return hit;

@@ -1,4 +1,4 @@
-import { type Cue, cueSentences } from '../core/index.js';
+import { type Analysis, type Cue, cueSentences } from '../core/index.js';
 import { contentStems } from './text.js';
 
 /** How far past a moment's end its link may move, to the reply to a question asked at its end. */
@@ -18,14 +18,14 @@ export const REPLY_S = 30;
  * next is another speaker's, the link opens on the reply, if it begins within REPLY_S of the window's end.
  * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
  */
-export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>): number {
+export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, language: Analysis = 'en'): number {
   if (question.size === 0) return from;
   const all = cues
     .filter((c) => c.end > from && c.start < to + REPLY_S)
     .flatMap((c) => cueSentences(c))
     .filter((x) => x.start >= from - 0.5);
   // A sentence belongs to the window when it starts inside it (the first may have begun a little earlier).
-  const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text) }));
+  const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
   if (sentences.length < 2) return from;
   const df = new Map<string, number>();
   for (const x of sentences) for (const w of x.stems) if (question.has(w)) df.set(w, (df.get(w) ?? 0) + 1);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type SearchFilters, type SearchMode, AppError, type MatchCount } from '../core/index.js';
+import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type SearchFilters, type SearchMode, AppError, type MatchCount } from '../core/index.js';
 import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
@@ -34,6 +34,14 @@ export interface SearchParams {
   /** 'auto' reads a time range and a speaker from the question; 'off' matches the words as they are. */
   temporal?: 'auto' | 'off';
   speakers?: 'auto' | 'off';
+  /** The question's language; unset: read from the question (src/core/language). */
+  language?: Language;
+}
+
+/** The language the question was read in, and whether it was given or read from the question. */
+export interface QueryLanguage {
+  code: Language;
+  source: 'param' | 'detected';
 }
 
 /** How the question was read: the date range applied and where it came from. */
@@ -51,6 +59,8 @@ export interface SearchResult {
   recording_title: string;
   recorded_at: string | null;
   collection: string | null;
+  /** The recording's language, as ingest was given it (null: the archive's default). */
+  language: string | null;
   /** The passage shown: the merged hits of one recording. */
   start: number;
   end: number;
@@ -73,6 +83,7 @@ export interface SearchOutcome {
   speaker_filter: { label: string; matched: string } | null;
   /** The text the indexes were asked for (the question without its time expressions). */
   matched_text: string;
+  language: QueryLanguage;
   results: SearchResult[];
   /** True when a leg failed and the results come from the other one alone. */
   degraded: boolean;
@@ -119,14 +130,14 @@ export interface ScoredSearch {
 }
 
 export async function searchMomentsScored(s: Services, params: SearchParams): Promise<ScoredSearch> {
-  const { p, routing, speaker } = await understand(s, params);
+  const { p, routing, speaker, language } = await understand(s, params);
   // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
   // when the question's dates find too little, the whole archive is searched with the year kept as words.
   const wide = { ...p, q: params.q, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
   const widened = (all: Retrieved): ScoredSearch => {
     const note = `little from ${rangeText(routing!)} matched, so all dates were searched with the dates kept as words`;
     return {
-      outcome: { ...all.outcome, warnings: [...all.outcome.warnings, note], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q },
+      outcome: { ...all.outcome, warnings: [...all.outcome.warnings, note], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, language },
       fused: all.fused,
       cosine: all.cosine,
     };
@@ -134,29 +145,33 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   // The pages after the first keep its decision, so they continue its ranking whatever they hold themselves.
   if (routing?.source === 'question' && params.fallback === true) return widened(await page(s, wide, params.total));
   const routed = await page(s, p, params.total);
-  if (routing?.source === 'question' && params.fallback === undefined && thin(routed.top, p.q)) {
+  if (routing?.source === 'question' && params.fallback === undefined && thin(routed.top, p.q, language.code)) {
     const all = await page(s, wide, params.total);
-    if (all.top.length > 0 && !thin(all.top, wide.q)) return widened(all);
+    if (all.top.length > 0 && !thin(all.top, wide.q, language.code)) return widened(all);
   }
-  return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q }, fused: routed.fused, cosine: routed.cosine };
+  return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, language }, fused: routed.fused, cosine: routed.cosine };
 }
 
 // A routed search is thin when its best passages hold less than this share of the question's subject words.
 const THIN_COVERAGE = 0.5;
 
 /** Whether the ranking's best passages (their texts, best first; the ranking's, not the page's) are thin. */
-function thin(best: string[], q: string): boolean {
+function thin(best: string[], q: string, language: Language): boolean {
   if (best.length === 0) return true;
-  const subject = contentStems(subjectText(q));
+  const subject = contentStems(subjectText(q, language), { language });
   if (subject.size === 0) return false;
-  return coverage(subject, contentStems(best.slice(0, 3).join(' '))) < THIN_COVERAGE;
+  return coverage(subject, contentStems(best.slice(0, 3).join(' '), { language })) < THIN_COVERAGE;
 }
 
 const rangeText = (r: Routing) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);
 
 /** Reads a date range and a speaker out of the question, unless the caller gave them or switched it off. */
 export async function understand(s: Services, params: SearchParams) {
-  let p = params;
+  const language: QueryLanguage = params.language
+    ? { code: params.language, source: 'param' }
+    : { code: detectLanguage(params.q, s.cfg.DEFAULT_LANGUAGE), source: 'detected' };
+  // Every later step reads the question in that language.
+  let p: SearchParams = { ...params, language: language.code };
   let routing: Routing | null = null;
   if (params.temporal !== 'off') {
     const t = parseTemporal(params.q);
@@ -175,7 +190,7 @@ export async function understand(s: Services, params: SearchParams) {
     speaker = detectSpeaker(p.q, await speakerLabels(s));
     if (speaker) p = { ...p, filters: { ...p.filters, speaker: speaker.label } };
   }
-  return { p, routing, speaker };
+  return { p, routing, speaker, language };
 }
 
 const labelMemo = new WeakMap<Services, { at: number; labels: Promise<string[]> }>();
@@ -192,7 +207,7 @@ function speakerLabels(s: Services): Promise<string[]> {
 }
 
 interface Retrieved {
-  outcome: Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text'>;
+  outcome: Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text' | 'language'>;
   fused: Map<string, number>;
   cosine: Map<string, number>;
   /** The texts of the ranking's best three passages (whatever the page), for the temporal fallback's decision. */
@@ -236,6 +251,12 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     mode = 'bm25';
     warnings.push('vector search is off (EMBEDDINGS=none); results are BM25 only');
   }
+  const language = p.language ?? s.cfg.DEFAULT_LANGUAGE;
+  // An English-only model places a question in another language nowhere near what answers it.
+  if (mode === 'hybrid' && language !== 'en' && embeddingLanguages(s.cfg) === 'en') {
+    mode = 'bm25';
+    warnings.push(`the embedding model reads English only; a question in ${LANGUAGE_NAMES[language]} is answered by BM25 alone`);
+  }
   const limit = Math.max(0, Math.min(p.limit, PAGING_CAP - cut.base - cut.from));
   const want = Math.min(PAGING_CAP, Math.max(cut.want, cut.from + limit));
   const depth = Math.max(50, want * 5);
@@ -243,7 +264,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const pageDepth = Math.max(want * 3, 30);
   const qv = mode === 'bm25' ? null : queryVector(s, p.q);
   qv?.catch(() => {}); // its failure is the vector leg's, reported below
-  const lexicalText = lexicalQuery(withoutLabel(p.q, p.filters.speaker));
+  const lexicalText = lexicalQuery(withoutLabel(p.q, p.filters.speaker), language);
   const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalText, p.filters, depth));
   // The total: what the lexical leg matches, counted by its index beside the search (a failure leaves it null).
   const total = count && mode !== 'vector' ? s.lexical.count(lexicalText, p.filters).catch((err: unknown) => {
@@ -280,18 +301,19 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const complete = fused.size <= pageDepth;
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
 
-  type Hit = Span & { at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null };
+  type Hit = Span & { at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null; language: string | null; analysis: Analysis };
   const hits: Hit[] = [];
   for (const [id, score] of ranked) {
     const m = moments.get(id);
     if (!m) continue; // indexed but since deleted
+    const analysis = analysisOf(m.language, s.cfg.DEFAULT_LANGUAGE);
     // A moment of nothing but fillers ("Um .") answers nothing, however close its vector happens to fall.
-    if (contentStems(m.text).size === 0) continue;
+    if (contentStems(m.text, { language: analysis }).size === 0) continue;
     hits.push({
       recordingId: m.recordingId, start: m.start, end: m.end, at: m.start, atEnd: m.end, score, text: m.text, ids: [id],
       speakerTime: new Map(m.speakers.map((sp) => [sp, m.end - m.start])),
       bm25: bm25Score.get(id) ?? null, vector: vecScore.get(id) ?? null,
-      title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection,
+      title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection, language: m.language, analysis,
     });
   }
   const mergedAll = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
@@ -310,12 +332,13 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   // page) is followed by the rest, from the deep ranking.
   const more = cut.base + end < PAGING_CAP && merged.length > 0 && (passages.length > end || !complete);
   const [marked, cues] = await Promise.all([
-    cut.bare ? merged.map(() => '') : highlights(s, p.q, merged.map((h) => h.text)),
+    cut.bare ? merged.map(() => '') : highlights(s, p.q, merged),
     // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)
     cut.bare ? merged.map(() => []) : s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: h.at, end: h.atEnd + REPLY_S }))),
   ]);
-  const asked = contentStems(withoutLabel(p.q, p.filters.speaker), { question: true });
-  if (!cut.bare) merged.forEach((h, i) => (h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked)));
+  // The question's words as each passage's language stems them.
+  const asked = memo((a: Analysis) => contentStems(withoutLabel(p.q, p.filters.speaker), { question: true, language: a }));
+  if (!cut.bare) merged.forEach((h, i) => (h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), h.analysis)));
   const outcome = {
     mode,
     total: await total,
@@ -331,6 +354,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
         recording_title: h.title,
         recorded_at: h.recordedAt,
         collection: h.collection,
+        language: h.language,
         start: h.start,
         end: h.end,
         at: h.at,
@@ -428,11 +452,21 @@ export async function queryVector(s: Services, q: string): Promise<Float32Array>
   return v;
 }
 
-/** Highlighted excerpts: the query's lexemes from Postgres' English configuration, the marking in JS (src/retrieval/highlight.ts). */
-async function highlights(s: Services, q: string, texts: string[]): Promise<string[]> {
-  if (texts.length === 0) return [];
-  const lexemes = new Set(await s.archive.englishLexemes(q));
-  return texts.map((t) => highlight(t, lexemes));
+/**
+ * Highlighted excerpts: the query's lexemes from Postgres' configuration for each passage's language, the
+ * marking in JS (src/retrieval/highlight.ts).
+ */
+async function highlights(s: Services, q: string, passages: { text: string; analysis: Analysis }[]): Promise<string[]> {
+  const lexemes = memo((a: Analysis) => s.archive.lexemes(q, a).then((l) => new Set(l)));
+  return Promise.all(passages.map(async (h) => highlight(h.text, await lexemes(h.analysis), h.analysis)));
+}
+
+function memo<K, V>(f: (k: K) => V): (k: K) => V {
+  const m = new Map<K, V>();
+  return (k) => {
+    if (!m.has(k)) m.set(k, f(k));
+    return m.get(k)!;
+  };
 }
 
 const legName = (leg: Leg, s: Services) => (leg === 'bm25' ? `the lexical index (${s.lexical.engine})` : 'the vector index');

@@ -1,4 +1,4 @@
-import { stem, splitSentences as sentencesOfLine } from '../core/index.js';
+import { type Analysis, stem, splitSentences as sentencesOfLine, STOP_WORDS } from '../core/index.js';
 
 /**
  * Text tools shared by verification, the relevance gate and extractive answers: sentence splitting,
@@ -25,6 +25,31 @@ const QUESTION_FRAME = new Set(
     'opinion opinions view views explain describe happen happened decide decided').split(/\s+/),
 );
 
+// Spanish and German: Snowball's stop words, the fillers of speech, and the words that frame a question.
+const SPOKEN = {
+  es: 'eh em mm ajá sí bueno pues vale claro entonces o sea este oye mira',
+  de: 'äh ähm hm mhm ja nein also halt naja genau okay eben mal schon denn doch eigentlich',
+};
+const FRAMES = {
+  es: 'resumen resume resumir discutir discutió discutieron discusión hablar habló hablaron decir dijo dijeron dice ' +
+    'opinión opiniones explicar explicó describir describe pasar pasó ocurrió sucedió decidir decidió decidieron qué cómo por',
+  de: 'zusammenfassen zusammenfassung diskutieren diskutiert diskutierte besprochen sprechen sprach gesprochen reden redete ' +
+    'sagen sagte gesagt meinung erklären erklärte beschreiben beschrieb passiert geschah geschehen entschieden beschlossen ' +
+    'entscheiden warum wieso weshalb',
+};
+const STOP_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {
+  en: STOP,
+  es: new Set([...STOP_WORDS.es, ...SPOKEN.es.split(' ')]),
+  de: new Set([...STOP_WORDS.de, ...SPOKEN.de.split(' ')]),
+  other: new Set(),
+};
+const FRAME_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {
+  en: QUESTION_FRAME,
+  es: new Set(FRAMES.es.split(' ')),
+  de: new Set(FRAMES.de.split(' ')),
+  other: new Set(),
+};
+
 const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
   'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
 const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
@@ -43,29 +68,35 @@ export function numberWords(n: number): string[] {
   return [String(n)];
 }
 
-export function words(text: string): string[] {
+/** Lower-case words of a text; in English, digits as the words a transcript spells them with. */
+export function words(text: string, language: Analysis = 'en'): string[] {
   const out: string[] = [];
   for (const raw of text.toLowerCase().replace(/\[(?:excerpts?\s*)?\d+(?:\s*[-–,]\s*\d+)*\]/gi, ' ').match(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu) ?? []) {
-    if (/^\d+$/.test(raw)) out.push(...numberWords(Number(raw)));
-    else out.push(raw.replace(/'(s|t|ll|re|ve|d|m)$/, ''));
+    if (/^\d+$/.test(raw)) out.push(...(language === 'en' ? numberWords(Number(raw)) : [raw]));
+    else out.push(language === 'en' ? raw.replace(/'(s|t|ll|re|ve|d|m)$/, '') : raw);
   }
   return out;
 }
 
 /** Stems of the words that can carry a claim: stop words, fillers and one-letter tokens removed. */
-export function contentStems(text: string, opts: { question?: boolean } = {}): Set<string> {
+export function contentStems(text: string, opts: { question?: boolean; language?: Analysis } = {}): Set<string> {
+  const language = opts.language ?? 'en';
+  const stop = STOP_BY_LANGUAGE[language];
+  const frame = FRAME_BY_LANGUAGE[language];
   const out = new Set<string>();
-  for (const w of words(text)) {
-    if (w.length < 2 || STOP.has(w) || (opts.question && QUESTION_FRAME.has(w))) continue;
-    out.add(stem(w));
+  for (const w of words(text, language)) {
+    if (w.length < 2 || stop.has(w) || (opts.question && frame.has(w))) continue;
+    out.add(stem(w, language));
   }
   return out;
 }
 
 /** The question's own subject words in order ("what did they say about the price?" → "price"). */
-export function subjectText(question: string): string {
-  return words(question)
-    .filter((w) => w.length > 1 && !STOP.has(w) && !QUESTION_FRAME.has(w))
+export function subjectText(question: string, language: Analysis = 'en'): string {
+  const stop = STOP_BY_LANGUAGE[language];
+  const frame = FRAME_BY_LANGUAGE[language];
+  return words(question, language)
+    .filter((w) => w.length > 1 && !stop.has(w) && !frame.has(w))
     .join(' ');
 }
 

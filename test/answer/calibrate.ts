@@ -133,7 +133,7 @@ for (const [i, x] of inArchive.entries()) {
   const hard = await outsideText(x.recording_id, x.gold, i * 7);
   const other = inArchive.find((y, j) => j > i && y.recording_id !== x.recording_id) ?? inArchive[0];
   const easy = await spanText(other.recording_id, other.gold);
-  for (const sent of splitSentences(x.answer).map((y) => y.text).filter(isClaim)) {
+  for (const sent of splitSentences(x.answer).map((y) => y.text).filter((x) => isClaim(x))) {
     rows.push({ kind: 'pos', sent, sig: await supportSignals(sent, [gold], s.embedder) });
     if (hard) rows.push({ kind: 'hard', sent, sig: await supportSignals(sent, [hard], s.embedder) });
     rows.push({ kind: 'easy', sent, sig: await supportSignals(sent, [easy], s.embedder) });

@@ -11,6 +11,14 @@ export type Language = (typeof LANGUAGES)[number];
 /** How a text is analysed for the lexical index: by its language, or word for word. */
 export type Analysis = Language | 'other';
 
+/** The Snowball stemmer and Postgres text search configuration of each analysis ('simple': words as they are). */
+export const TEXT_SEARCH_CONFIGS: Record<Analysis, 'english' | 'spanish' | 'german' | 'simple'> = {
+  en: 'english',
+  es: 'spanish',
+  de: 'german',
+  other: 'simple',
+};
+
 export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', es: 'Spanish', de: 'German' };
 
 // ISO 639-1 and -2 codes, BCP 47 tags ("es-MX") and names, in English and in the language itself.

@@ -29,6 +29,9 @@ const SearchTerms = z.object({
   to: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1989-12-31' }),
   temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range from the question ("in the early seventies")' }),
   speakers: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: apply a speaker filter when the question names a known speaker' }),
+  lang: z
+    .preprocess((v) => (v === '' || v === 'auto' ? undefined : v), z.enum(['en', 'es', 'de']).optional())
+    .openapi({ type: 'string', enum: ['auto', 'en', 'es', 'de'], description: "The question's language (en, es or de); unset or auto: read from the question" }),
 });
 
 export const SearchQuery = SearchTerms.extend({
@@ -87,6 +90,7 @@ export const SearchResultSchema = z
     recording_title: z.string(),
     recorded_at: z.string().nullable(),
     collection: z.string().nullable(),
+    language: z.string().nullable().openapi({ description: "The recording's language as ingest was given it (null: the archive's default language)" }),
     start: z.number().openapi({ description: 'Start of the passage shown (seconds)' }),
     end: z.number().openapi({ description: 'End of the passage shown (seconds)' }),
     at: z.number().openapi({ description: 'Where the deep link opens (seconds): the start of the best-matching sentence of the best moment in the passage' }),
@@ -115,6 +119,9 @@ export const SearchResponse = z
     routing: Routing,
     speaker_filter: z.object({ label: z.string(), matched: z.string() }).nullable(),
     matched_text: z.string(),
+    language: z
+      .object({ code: z.enum(['en', 'es', 'de']), source: z.enum(['param', 'detected']) })
+      .openapi({ description: "The language the question was read in: given as lang, or read from the question's words" }),
     results: z.array(SearchResultSchema),
     total: z.number().int().nullable().openapi({
       description:

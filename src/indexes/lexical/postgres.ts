@@ -1,8 +1,8 @@
-import { type Analysis, type SearchFilters, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type SearchFilters, COUNT_EXACT_UP_TO, TEXT_SEARCH_CONFIGS, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
- * Okapi BM25 computed in SQL over Postgres' Snowball analysers, each moment by its language's (ANALYSES):
+ * Okapi BM25 computed in SQL over Postgres' Snowball analysers, each moment by its language's (PREFIXES):
  *   score(d, q) = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·|d|/avgdl)),  idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
  * (Lucene's variant, so scores are comparable with the Elasticsearch adapter). N, Σ|d| and df are kept
  * incrementally in the same transaction as the postings, so a query touches only its own terms' postings.
@@ -35,8 +35,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
           collection: d.collection,
           speakers: d.speakers,
           text: d.text,
-          cfg: ANALYSES[d.analysis ?? 'en'].cfg,
-          prefix: ANALYSES[d.analysis ?? 'en'].prefix,
+          cfg: TEXT_SEARCH_CONFIGS[d.analysis ?? 'en'],
+          prefix: PREFIXES[d.analysis ?? 'en'],
         })),
       );
       // One statement, everything computed from the new moments' own terms: reading document frequencies and
@@ -131,15 +131,9 @@ export class PostgresLexicalIndex implements LexicalIndex {
 }
 
 /**
- * Each analysis' Postgres configuration and term prefix (migrations/013_lex_languages.sql, which analyses
- * queries the same way).
+ * Each analysis' term prefix (migrations/013_lex_languages.sql, which analyses queries the same way).
  */
-const ANALYSES: Record<Analysis, { cfg: string; prefix: string }> = {
-  en: { cfg: 'english', prefix: '' },
-  es: { cfg: 'spanish', prefix: 'es|' },
-  de: { cfg: 'german', prefix: 'de|' },
-  other: { cfg: 'simple', prefix: '*|' },
-};
+const PREFIXES: Record<Analysis, string> = { en: '', es: 'es|', de: 'de|', other: '*|' };
 
 /** The filters as conditions on postings `p`, their values appended to `params`. */
 function filterConditions(filters: SearchFilters, params: unknown[]): string[] {

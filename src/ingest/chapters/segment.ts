@@ -1,4 +1,4 @@
-import { type Cue, cosine } from '../../core/index.js';
+import { type Analysis, type Cue, cosine } from '../../core/index.js';
 import { contentTokens, GENERIC, isTransition, titleWord } from './text.js';
 
 /**
@@ -79,6 +79,8 @@ export interface SegmentOptions {
   /** Embeddings of passages of this transcript; without them the segmentation is lexical only. */
   vectors?: PassageVector[] | null;
   params?: Partial<ChapterParams>;
+  /** The transcript's language: its stop words and stems (English when not given). */
+  language?: Analysis;
 }
 
 export interface TimedToken {
@@ -97,7 +99,7 @@ export function segmentChapters(cues: Cue[], opts: SegmentOptions = {}): Chapter
   if (spoken.length === 0) return [];
   const t0 = spoken[0].start;
   const t1 = spoken.reduce((a, c) => Math.max(a, c.end), t0);
-  const tokens = timedTokens(spoken);
+  const tokens = timedTokens(spoken, opts.language);
   const bounds = findBoundaries(spoken, tokens, t0, t1, p, opts.vectors ?? null);
   const edges = [t0, ...bounds, t1];
   const spans = edges.slice(1).map((end, i) => ({ start: edges[i], end }));
@@ -169,10 +171,10 @@ export function findBoundaries(cues: Cue[], tokens: TimedToken[], t0: number, t1
 }
 
 /** Content-word tokens, each at a time: its word's time when known, else spread evenly over its cue. */
-export function timedTokens(cues: Cue[]): TimedToken[] {
+export function timedTokens(cues: Cue[], language: Analysis = 'en'): TimedToken[] {
   const out: TimedToken[] = [];
   cues.forEach((c, ci) => {
-    const toks = contentTokens(c.text);
+    const toks = contentTokens(c.text, language);
     const nWords = Math.max(1, c.words?.length ?? c.text.split(/\s+/).length);
     const dur = Math.max(0, c.end - c.start);
     for (const tk of toks) {

@@ -1,4 +1,4 @@
-import { stem } from '../../core/index.js';
+import { type Analysis, stem, STOP_WORDS } from '../../core/index.js';
 
 /**
  * Words for topic segmentation and chapter titles: content words of speech transcripts, stemmed, with the
@@ -73,9 +73,26 @@ export function rawWords(text: string): string[] {
   return (text.match(WORD) ?? []).map((w) => w.replace(/’/g, "'").replace(/'(s|t|ll|re|ve|d|m)$/i, ''));
 }
 
+/**
+ * Spanish and German: Snowball's stop words, plus the fillers, backchannels and conversational verbs of
+ * speech. Another language's words are kept but for the shortest.
+ */
+const SPOKEN: Record<'es' | 'de', string> = {
+  es: 'eh em mm ajá sí no bueno pues vale claro entonces o sea este oye mira vamos digo dice dijo decir creo cree ' +
+    'hacer hace hizo hecho tener tiene tenía ver vez veces cosa cosas gracias señor señora usted ustedes bien muy',
+  de: 'äh ähm hm mhm ja nein also halt naja genau okay gut eben mal so schon denn doch eigentlich wirklich ' +
+    'sagen sagte gesagt glaube meine machen gemacht gibt geben kommen kam gehen ging sehen sache sachen danke bitte herr frau',
+};
+const STOP_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {
+  en: STOPWORDS,
+  es: new Set([...STOP_WORDS.es, ...SPOKEN.es.split(/\s+/)]),
+  de: new Set([...STOP_WORDS.de, ...SPOKEN.de.split(/\s+/)]),
+  other: new Set(),
+};
+
 /** True for (lower-case) words that can say what a stretch of talk is about. */
-export function isContentWord(w: string): boolean {
-  if (w.length < 3 || STOPWORDS.has(w)) return false;
+export function isContentWord(w: string, language: Analysis = 'en'): boolean {
+  if (w.length < 3 || STOP_BY_LANGUAGE[language].has(w)) return false;
   if (/\d/.test(w)) return false;
   // Hesitations and letter runs: "mmm", "hmmm", "uhhh".
   if (/^(.)\1+$/.test(w) || /^(u+h+|u+m+|h+m+|m+h*m+|a+h+|o+h+)$/.test(w)) return false;
@@ -83,13 +100,13 @@ export function isContentWord(w: string): boolean {
 }
 
 /** Content-word tokens of a line, stemmed, each with its position among all the line's words. */
-export function contentTokens(text: string): Token[] {
+export function contentTokens(text: string, language: Analysis = 'en'): Token[] {
   const out: Token[] = [];
   const ws = rawWords(text);
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i].toLowerCase().replace(/'/g, '');
-    if (!isContentWord(w)) continue;
-    out.push({ stem: stem(w), surface: ws[i].replace(/'/g, ''), pos: i });
+    if (!isContentWord(w, language)) continue;
+    out.push({ stem: stem(w, language), surface: ws[i].replace(/'/g, ''), pos: i });
   }
   return out;
 }
@@ -109,9 +126,13 @@ export function titleWord(surface: string): string {
 const TRANSITION =
   /\b(?:mov(?:e|ing) on|go(?:ing)? on (?:now )?to|turn(?:ing)? (?:now )?to|switch(?:ing)? to|next (?:agenda )?(?:item|topic|question|questions|point|thing|issue|section|subject|phase|presentation|speaker)|(?:some|any|the|a few) questions (?:now )?(?:on|about|from)|let'?s (?:talk|move|go|turn|look|start|begin|discuss|get)|(?:any other|new) business|agenda|(?:first|last|final) (?:item|question|topic|point)|to begin with|to start with|shift (?:gears|to))\b/i;
 
+// The same in Spanish and German council and interview talk ("pasamos al siguiente punto", "kommen wir zu").
+const TRANSITION_ES = /\b(?:pasa(?:mos|r) a(?:l)?|siguiente (?:punto|tema|pregunta)|punto (?:siguiente|del orden del día)|orden del día|vamos a hablar de|hablemos de|(?:primer|último) punto|ruegos y preguntas)\b/i;
+const TRANSITION_DE = /(?:^|\s)(?:kommen wir (?:nun |jetzt )?zu|(?:nächste[nrs]?|letzte[nrs]?) (?:punkt|thema|frage|tagesordnungspunkt)|tagesordnungspunkt|zum nächsten|reden wir (?:über|von)|sprechen wir über|verschiedenes)(?=\s|[.,;:!?]|$)/i;
+
 /** Whether the opening words of a line announce a change of topic. */
 export function isTransition(text: string): boolean {
   // Corpus tokenisation splits contractions ("let 's"): join them back first.
   const head = text.replace(/\s+(['’])/g, '$1').split(/\s+/).slice(0, 40).join(' ');
-  return TRANSITION.test(head);
+  return TRANSITION.test(head) || TRANSITION_ES.test(head) || TRANSITION_DE.test(head);
 }

@@ -21,6 +21,7 @@ const AskBody = z
     from: isoDate.optional().openapi({ type: 'string', example: '1990-01-01' }),
     to: isoDate.optional().openapi({ type: 'string', example: '1999-12-31' }),
     temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range and a speaker from the question' }),
+    lang: z.enum(['en', 'es', 'de']).optional().openapi({ description: "The question's language; unset: read from the question" }),
   })
   .openapi('AskRequest');
 
@@ -125,6 +126,7 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
       limit: body.limit,
       filters: { recording: body.recording, collection: body.collection, speaker: body.speaker, from: body.from, to: body.to },
       temporal: body.temporal,
+      language: body.lang,
     };
     const took = () => Math.round((performance.now() - t0) * 100) / 100;
 

@@ -60,6 +60,7 @@ const searchParams = (q: Terms, page: { limit: number; offset: number; first?: n
   filters: { recordingId: q.recording, collection: q.collection, speaker: q.speaker, from: q.from, to: q.to },
   temporal: q.temporal,
   speakers: q.speakers,
+  language: q.lang,
 });
 
 export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
@@ -98,6 +99,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
         warnings: value.warnings,
         routing: value.routing,
         speaker_filter: value.speaker_filter,
+        language: value.language,
         matched_text: value.matched_text,
         results: value.results,
         total: value.total?.value ?? null,
