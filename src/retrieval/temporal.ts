@@ -24,6 +24,10 @@
  *  - Relative expressions use the UTC calendar date of `now`, so results don't depend on the server zone.
  *  - "around"/"circa" are removed but do not widen the range: widening would be a guess.
  *  - "1985-10" is neither a range (a 25-year two-digit range is implausible) nor October: it's ambiguous.
+ *  - Spanish and German read the same way, with their own words: "a principios de los setenta" and "Anfang
+ *    der siebziger Jahre" are early seventies, "mediados"/"Mitte" mid, "finales"/"Ende" late; "entre 1985 y
+ *    1990" and "zwischen 1985 und 1990" are ranges, "antes de"/"vor" before, "desde"/"seit" since. Their rules
+ *    are always on (a question's language is not always known), and their words do not occur in English.
  */
 
 /** Inclusive ISO dates YYYY-MM-DD; null = open on that side. */
@@ -56,7 +60,7 @@ const union = (spans: Span[]): Span => ({
 });
 
 // ---------- vocabulary ----------
-const re = (src: string) => new RegExp(src, 'gi');
+const re = (src: string, flags = 'gi') => new RegExp(src, flags);
 const HOLD = String.raw`[\uE100-\uF8FF]`;
 const P = `(${HOLD})`;
 const YEAR = '(1[89]\\d\\d|20\\d\\d|2100)'; // the plausible 1800–2100 window
@@ -69,6 +73,26 @@ const PARTS: Record<string, [number, number]> = { early: [0, 3], mid: [4, 6], la
 // "in her sixties", "his late 80s" are ages, not decades.
 // Bounded quantifiers: an unbounded [\s-]+ in a look-behind goes quadratic on "- - - - ..." input.
 const POSS = String.raw`(?<!\b(?:his|her|their|my|your|our|its|whose)\s{1,3}(?:(?:early|mid|late)[\s-]{1,3})?)`;
+// Spanish and German decades and months, and the parts of a decade or year.
+const DECADES_ES: Record<string, number> = { veinte: 20, treinta: 30, cuarenta: 40, cincuenta: 50, sesenta: 60, setenta: 70, ochenta: 80, noventa: 90 };
+const DECADES_DE: Record<string, number> = {
+  zwanziger: 20, dreißiger: 30, dreissiger: 30, vierziger: 40, fünfziger: 50, fuenfziger: 50, sechziger: 60, siebziger: 70,
+  achtziger: 80, neunziger: 90,
+};
+const MONTHS_ES = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'];
+const MONTHS_DE = ['januar', 'februar', 'märz', 'april', 'mai', 'juni', 'juli', 'august', 'september', 'oktober', 'november', 'dezember'];
+const MONTH_ES = String.raw`(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)`;
+const MONTH_DE = String.raw`(januar|jänner|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)`;
+const monthNoEs = (s: string) => (s.toLowerCase() === 'setiembre' ? 9 : MONTHS_ES.indexOf(s.toLowerCase()) + 1);
+const monthNoDe = (s: string) => ({ jänner: 1, maerz: 3 } as Record<string, number>)[s.toLowerCase()] ?? MONTHS_DE.indexOf(s.toLowerCase()) + 1;
+const PART_ES = String.raw`(?:(?:a\s+)?(principios|comienzos|inicios|mediados|finales|fines)\s+de(?:l)?\s+)?`;
+const PART_DE = String.raw`(?:(anfang|mitte|ende)\s+(?:der\s+)?)?`;
+const PARTS_OTHER: Record<string, 'early' | 'mid' | 'late'> = {
+  principios: 'early', comienzos: 'early', inicios: 'early', mediados: 'mid', finales: 'late', fines: 'late',
+  anfang: 'early', mitte: 'mid', ende: 'late', frühen: 'early', fruehen: 'early', mittleren: 'mid', späten: 'late', spaeten: 'late',
+};
+const partOf = (w?: string) => (w ? PARTS_OTHER[w.toLowerCase()] : undefined);
+
 const DECADE_WORDS: Record<string, number> = {
   tens: 10, twenties: 20, thirties: 30, forties: 40, fifties: 50, sixties: 60, seventies: 70, eighties: 80,
   nineties: 90, noughties: 0, naughties: 0, aughts: 0,
@@ -93,9 +117,9 @@ function yearPart(y: number, part?: string): Span {
 // Context that makes a bare number a year. Labels ("page 1990", "tape 1987") never are.
 const LABEL_BEFORE = /(?:\b(?:pages?|pp?\.|items?|nos?\.|numbers?|rooms?|chapters?|ch\.|sections?|sec\.|fig\.|figures?|tables?|lines?|vol\.|volumes?|issues?|episodes?|ep\.|tracks?|models?|flights?|routes?|bus|exhibits?|steps?|rules?|articles?|paragraphs?|clauses?|codes?|id|ref\.|versions?|tapes?|boxes|box|files?|folders?|reels?|cassettes?|catalog(?:ue)?|stations?|channels?|ext\.|extensions?|units?|apartments?|suites?|highway|forms?|slides?)|[#№])\s*#?\s*$/i;
 // Prepositions that only ever introduce times: a number after them is a year even before a count noun.
-const TEMPORAL_BEFORE = /(?:\b(?:in|during|since|before|after|until|till|circa|throughout|year|spring|summer|autumn|fall|winter|pre|post)|\bca?\.)[\s-]*$/i;
+const TEMPORAL_BEFORE = /(?:\b(?:in|during|since|before|after|until|till|circa|throughout|year|spring|summer|autumn|fall|winter|pre|post|en|durante|desde|antes de|después de|hasta|año|im|jahre?|seit|vor|nach|bis|ab|während|um)|\bca?\.)[\s-]*$/i;
 // Weaker context: enough for an 1800s year, not enough to override "2000 people".
-const WEAK_BEFORE = new RegExp(String.raw`(?:\b(?:from|between|by|around|of|to|and|or|through|thru|than|as of|on)\s+|(?:${HOLD}|\b\d{4})\s*(?:[-–—,/&]|and|or|to|until|through)?\s*)$`, 'i');
+const WEAK_BEFORE = new RegExp(String.raw`(?:\b(?:from|between|by|around|of|to|and|or|through|thru|than|as of|on|entre|de|del|y|o|und|oder|von|zwischen)\s+|(?:${HOLD}|\b\d{4})\s*(?:[-–—,/&]|and|or|to|until|through|y|o|a|hasta|und|oder|bis)?\s*)$`, 'i');
 const RANGE_AFTER = new RegExp(String.raw`^\s*(?:[-–—]|to|and|until|through)\s*${YEAR}\b`, 'i');
 // "the seventies or eighties": a bare decade word is trusted when it continues a list after an accepted
 // expression (rules see earlier matches of the same pass as placeholders in `pre`).
@@ -112,6 +136,36 @@ const DECADE_WORD_RULE: Rule = [re(String.raw`${POSS}\b(?:(the)\s+)?${PART}(?:(n
       const base = n === 0 || cent?.toLowerCase() === 'twenty' ? 2000 : 1900;
       return period(base + n, 1, part);
     }];
+
+// Spanish and German expressions (see the header), each kind most specific first like the English ones.
+const OTHER_LANGUAGE_ATOMS: Rule[] = [
+  // 12 de marzo de 1987 / 12. März 1987
+  [re(String.raw`\b(\d{1,2})\s+de\s+${MONTH_ES}\s+(?:de|del)\s+${YEAR}\b`), ([d, m, y]) => day(+y!, monthNoEs(m!), +d!)],
+  [re(String.raw`\b(\d{1,2})\.\s*${MONTH_DE}\s+${YEAR}\b`), ([d, m, y]) => day(+y!, monthNoDe(m!), +d!)],
+  // marzo de 1987 / März 1987
+  [re(String.raw`\b${MONTH_ES}\s+(?:de|del)\s+${YEAR}\b`), ([m, y]) => month(+y!, monthNoEs(m!))],
+  [re(String.raw`\b${MONTH_DE}\s+${YEAR}\b`), ([m, y]) => month(+y!, monthNoDe(m!))],
+  // (a principios de) los (años) ochenta / los (años) 80 / la década de (los) 1980 / los 1980
+  [re(String.raw`\b${PART_ES}(?:(?:la\s+)?década\s+de\s+)?(?:los\s+)?(?:años\s+)?(?:(veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)\b|(\d0)(?:s|'s)?(?![\w'’.,]?\d)|(1[89]\d0|20\d0)(?:s|'s)?\b)`),
+    ([part, w, d2, d4], { whole }) => {
+      // A bare number ("los 80") is a decade only after "los", "años" or "década".
+      if (!w && !/\b(?:los|años|década\s+de)\s+\S+$/i.test(whole.trim())) return null;
+      if (w && !/\b(?:los|años|década)\s/i.test(whole)) return null;
+      const base = w ? 1900 + DECADES_ES[w.toLowerCase()] : d2 ? 1900 + +d2 : +d4!;
+      return period(base, 1, partOf(part));
+    }],
+  // (Anfang der | in den frühen) achtziger Jahre(n) / Achtzigern / 80er(-)Jahre / 1980er Jahre
+  [re(String.raw`(?<!\b(?:ihren|seinen|meinen|deinen|unseren|euren)\s{1,3}(?:(?:frühen|späten|mittleren)\s{1,3})?)\b${PART_DE}(?:(?:in\s+)?(?:den|die|der)\s+)?(?:(frühen|fruehen|mittleren|späten|spaeten)\s+)?(?:(zwanziger|dreißiger|dreissiger|vierziger|fünfziger|fuenfziger|sechziger|siebziger|achtziger|neunziger)(n?)|(\d0)er|(1[89]\d0|20\d0)er)(?:(?:\s*-\s*|\s+)jahre?n?)?(?![\p{L}])`, 'giu'),
+    ([part, part2, w, plural, d2, d4], { whole }) => {
+      // "Achtziger" alone may be a wine or a bus line: a decade needs "Jahre", an article or a part with it.
+      if (w && !plural && !/jahre?n?$/i.test(whole.trim()) && !/\b(?:den|die|der|anfang|mitte|ende|frühen|späten|mittleren)\s/i.test(whole)) return null;
+      const base = w ? 1900 + DECADES_DE[w.toLowerCase()] : d2 ? 1900 + +d2 : +d4!;
+      return period(base, 1, partOf(part) ?? partOf(part2));
+    }],
+  // a principios de 1987 / Anfang 1987
+  [re(String.raw`\b(?:a\s+)?(principios|comienzos|inicios|mediados|finales|fines)\s+de(?:l)?\s+(?:año\s+)?${YEAR}\b`), ([part, y]) => yearPart(+y!, partOf(part))],
+  [re(String.raw`\b(anfang|mitte|ende)\s+${YEAR}\b`), ([part, y]) => yearPart(+y!, partOf(part))],
+];
 
 // ---------- pass 1: atomic expressions, most specific first ----------
 const ATOMS: Rule[] = [
@@ -148,6 +202,7 @@ const ATOMS: Rule[] = [
   // the '80s, 80s, late 60s
   [re(String.raw`${POSS}(?<![\w'’$£€.])(?:the\s+)?${PART}['’]?(\d0)['’]?s\b`), ([part, d]) =>
     period(d === '00' ? 2000 : 1900 + +d!, 1, part)],
+  ...OTHER_LANGUAGE_ATOMS,
   DECADE_WORD_RULE,
   // in the last 5 years, the past decade (rolling) / last year, last month (calendar)
   [re(String.raw`\b(?:for\s+)?(?:(the)\s+)?(?:last|past)\s+(?:(\d{1,3}|${Object.keys(NUM_WORDS).join('|')})(?:\s+of)?\s+)?(years?|months?|decades?)(?:['’]s?)?(?![\w'’]|\s+of\b)`),
@@ -177,17 +232,17 @@ const ATOMS: Rule[] = [
 ];
 
 // ---------- pass 2: what surrounds the atoms ----------
-const CONNECT = String.raw`(?:\s*,?\s+(?:and|or|to|till|until|through|thru|up\s+to|up\s+until)\s+|\s*[-–—,/&]\s*)(?:(?:in|during|on)\s+)?`;
+const CONNECT = String.raw`(?:\s*,?\s+(?:and|or|to|till|until|through|thru|up\s+to|up\s+until|y|o|a|al|hasta|und|oder|bis)\s+|\s*[-–—,/&]\s*)(?:(?:in|during|on|en|el|los|in\s+den|im)\s+)?`;
 const startOf = (s: Span) => s.from;
 const endOf = (s: Span) => s.to;
 const COMPOUNDS: Rule[] = [
   // before/after/since/until P. Skipped right after another atom so "from P until P" stays one range.
-  [re(String.raw`(?<!${HOLD}\s*)\b(before|prior\s+to|earlier\s+than|pre-?|after|later\s+than|post-?|since|until|till|up\s+to|up\s+until|by|no\s+later\s+than)\s*${P}`),
+  [re(String.raw`(?<!${HOLD}\s*)\b(before|prior\s+to|earlier\s+than|pre-?|after|later\s+than|post-?|since|until|till|up\s+to|up\s+until|by|no\s+later\s+than|antes\s+de|después\s+de|despues\s+de|desde|a\s+partir\s+de|hasta|vor|nach|seit|ab|bis)\s*(?:(?:el\s+año|los|la|el|dem|den|der|jahre?)\s+)?${P}(?!${CONNECT}${HOLD})`),
     ([w, p], { get }) => {
       const s = get(p!), k = w!.toLowerCase().replace(/\s+/g, ' ');
-      if (/^(before|prior to|earlier than|pre)/.test(k)) return { from: null, to: startOf(s) && shift(startOf(s)!, -1) };
-      if (/^(after|later than|post)/.test(k)) return { from: endOf(s) && shift(endOf(s)!, 1), to: null };
-      return k === 'since' ? { from: s.from, to: null } : { from: null, to: s.to };
+      if (/^(before|prior to|earlier than|pre|antes|vor)/.test(k)) return { from: null, to: startOf(s) && shift(startOf(s)!, -1) };
+      if (/^(after|later than|post|después|despues|nach)/.test(k)) return { from: endOf(s) && shift(endOf(s)!, 1), to: null };
+      return /^(since|desde|a partir|seit|ab)/.test(k) ? { from: s.from, to: null } : { from: null, to: s.to };
     }],
   // 1985 onwards, 1990 and earlier
   [re(String.raw`${P}\s+(?:onwards?|on\s+wards?|(?:and|or)\s+(?:later|after|beyond|since))\b`), ([p], { get }) => ({ from: get(p!).from, to: null })],
@@ -195,7 +250,7 @@ const COMPOUNDS: Rule[] = [
   // lists and ranges: "1985 and 1990", "the sixties to the eighties", "1985, 1987 or 1990"
   [re(String.raw`${P}(?:${CONNECT}${P})+`), (_g, { whole, get }) => union([...whole.matchAll(re(P))].map((m) => get(m[1])))],
   // prepositions that only introduce the time: between/from/in/during/on/around/circa...
-  [re(String.raw`\b(?:(?:between|from|in|during|on|around|circa|c\.|ca\.|through|throughout|within|over|at\s+some\s+point\s+in|the\s+year(?:\s+of)?)\s+)+${P}`),
+  [re(String.raw`\b(?:(?:between|from|in|during|on|around|circa|c\.|ca\.|through|throughout|within|over|at\s+some\s+point\s+in|the\s+year(?:\s+of)?|entre|de|del|desde|en|durante|hacia|alrededor\s+de|el\s+año|los\s+años|zwischen|von|im|am|in\s+den|während|um|im\s+jahre?|anno)\s+)+${P}`),
     ([p], { get }) => get(p!)],
 ];
 

@@ -266,3 +266,37 @@ describe('parseTemporal', () => {
     ])('%s', (...row) => check(row));
   });
 });
+
+describe('parseTemporal in Spanish and German', () => {
+  const rows: Row[] = [
+    ['¿Qué pasó en la fábrica en los años sesenta?', Y(1960, 1969), '¿Qué pasó en la fábrica?'],
+    ['en los años ochenta', Y(1980, 1989), ''],
+    ['¿Qué se decidió a principios de los setenta?', Y(1970, 1973), '¿Qué se decidió?'],
+    ['a finales de los años ochenta', Y(1987, 1989), ''],
+    ['la década de 1980', Y(1980, 1989), ''],
+    ['los 80', Y(1980, 1989), ''],
+    ['¿Qué pasó entre 1985 y 1990 en el puerto?', Y(1985, 1990), '¿Qué pasó en el puerto?'],
+    ['desde 1975 hasta 1980', Y(1975, 1980), ''],
+    ['de 1985 a 1990', Y(1985, 1990), ''],
+    ['¿Cómo era el trabajo antes de 1970?', { from: null, to: '1969-12-31' }, '¿Cómo era el trabajo?'],
+    ['después de 1980', { from: '1981-01-01', to: null }, ''],
+    ['la huelga de marzo de 1967', { from: '1967-03-01', to: '1967-03-31' }, 'la huelga'],
+    ['el 12 de marzo de 1987', { from: '1987-03-12', to: '1987-03-12' }, 'el'],
+    ['Was geschah auf der Werft Anfang der siebziger Jahre?', Y(1970, 1973), 'Was geschah auf der Werft?'],
+    ['in den achtziger Jahren', Y(1980, 1989), ''],
+    ['In den Achtzigern gab es viele Streiks', Y(1980, 1989), 'gab es viele Streiks'],
+    ['Wie war es in den 80er Jahren?', Y(1980, 1989), 'Wie war es?'],
+    ['Mitte der 70er Jahre', Y(1974, 1976), ''],
+    ['in den frühen sechziger Jahren', Y(1960, 1963), ''],
+    ['zwischen 1985 und 1990', Y(1985, 1990), ''],
+    ['von 1965 bis 1970', Y(1965, 1970), ''],
+    ['Was passierte vor 1970 auf der Werft?', { from: null, to: '1969-12-31' }, 'Was passierte auf der Werft?'],
+    ['seit 1985', { from: '1985-01-01', to: null }, ''],
+    ['Was sagte der Bürgermeister am 12. Mai 1987?', { from: '1987-05-12', to: '1987-05-12' }, 'Was sagte der Bürgermeister?'],
+    ['Ende 1987', { from: '1987-09-01', to: '1987-12-31' }, ''],
+    // Ages are not decades.
+    ['mit achtzig Jahren', null, 'mit achtzig Jahren'],
+    ['in ihren Achtzigern', null, 'in ihren Achtzigern'],
+  ];
+  it.each(rows)('%s', (...row) => check(row as Row));
+});

@@ -60,6 +60,13 @@ export const STOP_WORDS: Record<Language, ReadonlySet<string>> = {
   de: new Set(GERMAN_STOP_WORDS),
 };
 
+// Words questions begin with that the stop word lists leave out.
+const QUESTION_WORDS: Record<Language, ReadonlySet<string>> = {
+  en: new Set(['why', 'who', 'whom', 'whose', 'when', 'where', 'which', 'what', 'how']),
+  es: new Set(['qué', 'cómo', 'cuándo', 'dónde', 'quién', 'quiénes', 'cuál', 'cuáles', 'cuánto', 'cuántos', 'hubo', 'fue']),
+  de: new Set(['warum', 'wieso', 'weshalb', 'wer', 'wann', 'wo', 'wurde', 'wurden', 'gab', 'ist', 'sind']),
+};
+
 // Letters one language writes and the others do not: a question with "¿", "ñ" or "ß" is not English.
 const MARKS: Record<Language, RegExp> = { en: /(?!)/, es: /[¿¡ñáéíóú]/i, de: /[äöüß]/i };
 
@@ -73,7 +80,7 @@ export function detectLanguage(text: string, fallback: Language = 'en'): Languag
   const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   let best: Language = fallback;
   let bestScore = 0;
-  const score = (l: Language) => words.filter((w) => STOP_WORDS[l].has(w)).length + (MARKS[l].test(text) ? 1 : 0);
+  const score = (l: Language) => words.filter((w) => STOP_WORDS[l].has(w) || QUESTION_WORDS[l].has(w)).length + (MARKS[l].test(text) ? 1 : 0);
   const fallbackScore = score(fallback);
   for (const l of LANGUAGES) {
     const n = l === fallback ? fallbackScore : score(l);

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { analysisOf, detectLanguage, languageOf } from '../../src/core/language/index.js';
+import { splitSentences } from '../../src/core/sentences.js';
+import { stem } from '../../src/core/stem.js';
+import { contentStems, subjectText } from '../../src/retrieval/text.js';
+import { lexicalQuery } from '../../src/retrieval/question.js';
+import { highlight } from '../../src/retrieval/highlight.js';
+import { contentTokens, isTransition } from '../../src/ingest/chapters/text.js';
+
+describe('languages', () => {
+  it('reads codes, tags and names of the languages the path knows', () => {
+    expect(['es', 'es-MX', 'spa', 'Spanish', 'español', 'ES_es'].map(languageOf)).toEqual(['es', 'es', 'es', 'es', 'es', 'es']);
+    expect(['de', 'de-AT', 'deu', 'ger', 'Deutsch'].map(languageOf)).toEqual(['de', 'de', 'de', 'de', 'de']);
+    expect([null, '', 'fr', 'xx'].map(languageOf)).toEqual([null, null, null, null]);
+    expect(analysisOf('fr')).toBe('other');
+    expect(analysisOf(null, 'de')).toBe('de');
+    expect(analysisOf('en-GB', 'de')).toBe('en');
+  });
+
+  it("detects a question's language by its function words, and keeps the default when there is no clue", () => {
+    expect(detectLanguage('¿Qué pasó en la fábrica en los años sesenta?')).toBe('es');
+    expect(detectLanguage('¿Por qué hubo huelga?')).toBe('es');
+    expect(detectLanguage('Was geschah auf der Werft Anfang der siebziger Jahre?')).toBe('de');
+    expect(detectLanguage('Warum wurde das Schwimmbad geschlossen?')).toBe('de');
+    expect(detectLanguage('In 1987, what did the council decide about rents?')).toBe('en');
+    expect(detectLanguage('was the dock strike in 1967 a success?')).toBe('en');
+    // Names and nouns alone say nothing: the archive's default language.
+    expect(detectLanguage('Hillside estate roofs')).toBe('en');
+    expect(detectLanguage('Kelmouth Hafen', 'de')).toBe('de');
+    expect(detectLanguage('die')).toBe('en');
+  });
+
+  it('stems with each language\'s Snowball algorithm', () => {
+    expect(stem('huelgas', 'es')).toBe(stem('huelga', 'es'));
+    expect(stem('Werften'.toLowerCase(), 'de')).toBe(stem('werft', 'de'));
+    expect(stem('running')).toBe('run');
+    expect(stem('grèves', 'other')).toBe('grèves');
+  });
+
+  it('splits sentences without cutting German dates or Spanish and German abbreviations', () => {
+    expect(splitSentences('Am 12. Mai 1987 begann der Streik. Er dauerte drei Wochen.')).toEqual(['Am 12. Mai 1987 begann der Streik.', 'Er dauerte drei Wochen.']);
+    expect(splitSentences('La Sra. Ruiz habló primero. Luego votamos.')).toEqual(['La Sra. Ruiz habló primero.', 'Luego votamos.']);
+    expect(splitSentences('Wir haben z. B. die Löhne erhöht. Das war gut!')).toEqual(['Wir haben z. B. die Löhne erhöht.', 'Das war gut!']);
+    expect(splitSentences('The rent is £16.40 a week. That is 9% more.')).toEqual(['The rent is £16.40 a week.', 'That is 9% more.']);
+  });
+
+  it("keeps a question's subject and drops its frame and stop words, in its language", () => {
+    expect(subjectText('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('alcalde alquileres');
+    expect(subjectText('Was sagte der Bürgermeister über die Mieten?', 'de')).toBe('bürgermeister mieten');
+    expect([...contentStems('Los trabajadores fueron a la huelga', { language: 'es' })]).toEqual(['trabaj', 'huelg']);
+    expect(lexicalQuery('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('¿ el alcalde sobre los alquileres?');
+    expect(lexicalQuery('Warum streikten die Werftarbeiter?', 'de')).toBe('streikten die Werftarbeiter?');
+    // English words that look like another language's frame words are left alone in English.
+    expect(lexicalQuery('was the wie festival held?', 'en')).toBe('was the wie festival held?');
+  });
+
+  it('highlights a passage in its language, accents and umlauts included', () => {
+    expect(highlight('La fábrica cerró en 1979 tras la huelga.', new Set(['fabric', 'huelg']), 'es')).toBe('La <mark>fábrica</mark> cerró en 1979 tras la <mark>huelga</mark>.');
+    expect(highlight('Die Löhne der Werftarbeiter stiegen.', new Set(['lohn']), 'de')).toBe('Die <mark>Löhne</mark> der Werftarbeiter stiegen.');
+  });
+
+  it('finds chapter keywords and topic changes in Spanish and German', () => {
+    expect(contentTokens('Bueno, pues, el puerto necesita una grúa nueva', 'es').map((t) => t.surface)).toEqual(['puerto', 'necesita', 'grúa', 'nueva']);
+    expect(contentTokens('Also, äh, die Straßenbahn kommt nicht', 'de').map((t) => t.surface)).toEqual(['Straßenbahn', 'kommt']);
+    expect(isTransition('Pasamos al siguiente punto del orden del día.')).toBe(true);
+    expect(isTransition('Kommen wir zum nächsten Tagesordnungspunkt.')).toBe(true);
+    expect(isTransition('La grúa es vieja.')).toBe(false);
+  });
+});
