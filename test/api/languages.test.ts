@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
+
+// A Spanish and a German recording beside an English one, searched in their languages over loopback HTTP.
+const SPANISH = `WEBVTT
+
+00:00:01.000 --> 00:00:09.000
+<v Entrevistadora>Buenos días. Hoy hablamos con Carmen Vidal, que trabajó treinta años en la fábrica textil.
+
+00:00:10.000 --> 00:00:24.000
+<v Carmen Vidal>Entré en la fábrica en 1958. En los años sesenta éramos casi ochocientas mujeres en los telares. Trabajábamos en tres turnos.
+
+00:00:25.000 --> 00:00:40.000
+<v Carmen Vidal>La huelga empezó en marzo de 1976. Pedíamos un aumento de salario y guarderías para los hijos. Duró seis semanas.
+
+00:00:41.000 --> 00:00:55.000
+<v Entrevistadora>¿Y cómo terminó?
+
+00:00:56.000 --> 00:01:10.000
+<v Carmen Vidal>Con un acuerdo: un aumento del doce por ciento. Pero la fábrica cerró en 1979 de todas formas.
+`;
+const GERMAN = `WEBVTT
+
+00:00:01.000 --> 00:00:10.000
+<v Vorsitzende>Wir kommen zum nächsten Tagesordnungspunkt, der neuen Straßenbahnlinie zum Hafen.
+
+00:00:11.000 --> 00:00:26.000
+<v Stadtrat Becker>Die Linie kostet nach der Vorlage 48 Millionen Mark. Die Werftarbeiter brauchen sie, denn die Busse sind morgens überfüllt.
+
+00:00:27.000 --> 00:00:42.000
+<v Stadträtin Krause>In den siebziger Jahren hatten wir schon einmal eine Straßenbahn zum Hafen. Sie wurde 1974 stillgelegt, weil die Werften Arbeiter entlassen haben.
+
+00:00:43.000 --> 00:00:55.000
+<v Vorsitzende>Wir stimmen ab. Der Antrag ist mit zwölf zu fünf Stimmen angenommen.
+`;
+const ENGLISH = `WEBVTT
+
+00:00:01.000 --> 00:00:12.000
+<v Host>The new tram line to the harbour opened in 1993, and the buses were taken off the route.
+`;
+
+describe('HTTP API: recordings in Spanish and German', () => {
+  let t: TestServer;
+  const search = async (qs: string) => {
+    const res = await fetch(`${t.url}/v1/search?${qs}`);
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const at = (r: { url: string }) => Number(new URL(r.url, t.url).searchParams.get('t'));
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    for (const [id, vtt, language, date] of [
+      ['fabrica-es', SPANISH, 'es', '1980-05-02'],
+      ['tram-de', GERMAN, 'de-DE', '1992-09-14'],
+      ['tram-en', ENGLISH, 'en', '1994-01-10'],
+    ] as const) {
+      const res = await fetch(`${t.url}/v1/ingest`, { method: 'POST', body: transcriptForm(`${id}.vtt`, vtt, { id, title: id, recorded_at: date, language }) });
+      expect(res.status).toBe(201);
+    }
+  });
+  afterAll(async () => t?.close());
+
+  it('answers a Spanish question from the Spanish recording, by its stems, with the link on the answer', async () => {
+    const { status, body } = await search(`q=${encodeURIComponent('¿Qué pedían las mujeres en la huelga?')}`);
+    expect(status).toBe(200);
+    expect(body.language).toEqual({ code: 'es', source: 'detected' });
+    // USE reads English only: the Spanish question is answered by BM25, and the response says so.
+    expect(body.mode).toBe('bm25');
+    expect(body.warnings.join(' ')).toMatch(/English only.*Spanish.*BM25/);
+    const r = body.results[0];
+    expect(r).toMatchObject({ recording_id: 'fabrica-es', language: 'es' });
+    expect(at(r)).toBe(25); // "La huelga empezó en marzo de 1976 …"
+    expect(r.highlight).toContain('<mark>huelga</mark>');
+  });
+
+  it('answers a German question from the German recording, and reads its decade', async () => {
+    const { body } = await search(`q=${encodeURIComponent('Warum wurde die Straßenbahn in den siebziger Jahren stillgelegt?')}`);
+    expect(body.language.code).toBe('de');
+    expect(body.routing).toMatchObject({ from: '1970-01-01', to: '1979-12-31', source: 'question' });
+    // Recorded in 1992, told of the seventies: the routed search is thin, so all dates are searched.
+    expect(body.routing.fallback).toBe(true);
+    expect(body.results[0]).toMatchObject({ recording_id: 'tram-de', language: 'de-DE' });
+    expect(at(body.results[0])).toBe(27);
+  });
+
+  it('routes "en los años ochenta" like "the eighties"', async () => {
+    const es = await search(`q=${encodeURIComponent('¿Qué pasó con la fábrica en los años ochenta?')}&mode=bm25`);
+    const en = await search(`q=${encodeURIComponent('What happened to the factory in the eighties?')}&mode=bm25`);
+    expect(es.body.routing).toMatchObject({ from: '1980-01-01', to: '1989-12-31', source: 'question' });
+    expect(en.body.routing).toMatchObject({ from: es.body.routing.from, to: es.body.routing.to });
+    expect(es.body.matched_text).toBe('¿Qué pasó con la fábrica?');
+    expect(es.body.results[0].recording_id).toBe('fabrica-es');
+  });
+
+  it('takes the language as lang=, and rejects one it does not know', async () => {
+    const { body } = await search(`q=${encodeURIComponent('Hafen')}&lang=de&mode=bm25`);
+    expect(body.language).toEqual({ code: 'de', source: 'param' });
+    expect(body.results.map((r: { recording_id: string }) => r.recording_id)).toEqual(['tram-de']);
+    const bad = await search('q=tram&lang=fr');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/lang/);
+  });
+
+  it('keeps English questions on English analysis', async () => {
+    const { body } = await search(`q=${encodeURIComponent('When did the tram line to the harbour open?')}`);
+    expect(body.language).toEqual({ code: 'en', source: 'detected' });
+    expect(body.mode).toBe('hybrid');
+    expect(body.results[0].recording_id).toBe('tram-en');
+  });
+});
