@@ -49,7 +49,7 @@ describe('the built service', () => {
   });
 
   it('applies its migrations and loads the sample archive', async () => {
-    await vi.waitFor(async () => expect((await (await fetch(`${url}/healthz`)).json()).recordings).toBe(8), { timeout: 90_000, interval: 500 });
+    await vi.waitFor(async () => expect((await (await fetch(`${url}/healthz`)).json()).recordings).toBe(12), { timeout: 90_000, interval: 500 });
   });
 
   it('serves the web pages with their assets', async () => {
