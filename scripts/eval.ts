@@ -4,7 +4,8 @@
  * the search service in each mode, archive-wide and within its recording, and prints nDCG@10, MRR and
  * Recall@10 by link relevance (does the result's deep link land inside the answer?), the median link error,
  * and nDCG@10 by overlap relevance as a second figure (see scripts/eval/metrics.ts). With --url it questions
- * a running server over HTTP instead.
+ * a running server over HTTP instead. Questions in more than one language (a `language` field) are also
+ * reported per language; each is asked as a user would ask it, its language read from its words.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +21,7 @@ import { ingestManifest } from '../src/ingest/bulk.js';
 import { searchMoments } from '../src/retrieval/search.js';
 import { linkError, linkSeconds, mean, median, scoreQuery, splitOf, type QueryScores, type Returned } from './eval/metrics.js';
 
-const Query = z.object({ query: z.string(), recording_id: z.string(), gold: z.array(z.tuple([z.number(), z.number()])) });
+const Query = z.object({ query: z.string(), recording_id: z.string(), gold: z.array(z.tuple([z.number(), z.number()])), language: z.string().default('en') });
 type Query = z.infer<typeof Query>;
 
 const program = new Command('eval')
@@ -96,6 +97,7 @@ interface Outcome {
   ms: number;
   returned: number;
   inYear: number;
+  language: string;
 }
 const outcomes: { scope: string; mode: string; per: Outcome[] }[] = [];
 const yearOf = readYears(path.join(dir, 'manifest.jsonl'));
@@ -108,7 +110,7 @@ for (const scope of allScopes) {
     for (const q of queries) {
       const t0 = performance.now();
       const year = yearOf.get(q.recording_id);
-      const text = scope === 'year-q' && year ? `In ${year}, ${q.query}` : q.query;
+      const text = scope === 'year-q' && year ? inYear(year, q.query, q.language) : q.query;
       const results = await search(text, mode, scope === 'recording' ? q.recording_id : undefined);
       const ms = performance.now() - t0;
       const gold = { recordingId: q.recording_id, spans: q.gold };
@@ -120,6 +122,7 @@ for (const scope of allScopes) {
         ms,
         returned: scope === 'year-q' && year ? results.length : 0,
         inYear: scope === 'year-q' && year ? results.filter((r) => r.recordedAt?.startsWith(year)).length : 0,
+        language: q.language,
       });
       bar.increment();
     }
@@ -160,8 +163,23 @@ function print(title: string, rows: Row[]) {
 }
 print(`${queries.length} questions from ${dir}`, table);
 print(`of which ${holdout[0]?.queries ?? 0} about the held-out quarter of the recordings (never tuned on)`, holdout);
-if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ dir, questions: queries.length, results: table, holdout }, null, 2));
+const languages = [...new Set(queries.map((q) => q.language))].sort();
+const byLanguage: Record<string, Row[]> = {};
+if (languages.length > 1) {
+  for (const l of languages) {
+    byLanguage[l] = outcomes.map((o) => summarise(o.scope, o.mode, o.per.filter((x) => x.language === l)));
+    print(`of which ${byLanguage[l][0]?.queries ?? 0} in ${l}`, byLanguage[l]);
+  }
+}
+if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ dir, questions: queries.length, results: table, holdout, by_language: byLanguage }, null, 2));
 await services?.close();
+
+/** A question with its recording's year put in front, as a researcher writing in its language would. */
+function inYear(year: string, question: string, language: string): string {
+  if (language.startsWith('es')) return `En ${year}, ${question}`;
+  if (language.startsWith('de')) return `Im Jahr ${year}: ${question}`;
+  return `In ${year}, ${question}`;
+}
 
 function readYears(file: string): Map<string, string> {
   const out = new Map<string, string>();
