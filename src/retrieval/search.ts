@@ -147,7 +147,8 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   const routed = await page(s, p, params.total);
   if (routing?.source === 'question' && params.fallback === undefined && thin(routed.top, p.q, language.code)) {
     const all = await page(s, wide, params.total);
-    if (all.top.length > 0 && !thin(all.top, wide.q, language.code)) return widened(all);
+    // Nothing at all from the dates is worse than thin passages from all of them.
+    if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code))) return widened(all);
   }
   return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, language }, fused: routed.fused, cosine: routed.cosine };
 }

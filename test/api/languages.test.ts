@@ -83,6 +83,13 @@ describe('HTTP API: recordings in Spanish and German', () => {
     expect(at(body.results[0])).toBe(27);
   });
 
+  it("falls back to all dates when a question's year finds nothing at all, even if the rest is thin", async () => {
+    // Told of in 1980; the question's year, 1976, holds no recording.
+    const { body } = await search(`q=${encodeURIComponent('¿Qué reclamaban las obreras en 1976?')}&mode=bm25`);
+    expect(body.routing).toMatchObject({ from: '1976-01-01', to: '1976-12-31', fallback: true });
+    expect(body.results[0]?.recording_id).toBe('fabrica-es');
+  });
+
   it('routes "en los años ochenta" like "the eighties"', async () => {
     const es = await search(`q=${encodeURIComponent('¿Qué pasó con la fábrica en los años ochenta?')}&mode=bm25`);
     const en = await search(`q=${encodeURIComponent('What happened to the factory in the eighties?')}&mode=bm25`);

@@ -1,4 +1,5 @@
 /** Small formatting helpers shared by the pages. Everything here returns plain text; JSX escapes it. */
+import { LANGUAGE_NAMES, languageOf } from '../../core/index.js';
 
 /** 75.4 → "1:15", 3725 → "1:02:05". */
 export function clock(seconds: number): string {
@@ -14,6 +15,12 @@ export function clockRange(start: number, end: number): string {
 }
 
 /** "1992-01-11" → "11 Jan 1992"; null → "undated". */
+/** A language code or name as people read it ("es-MX" → "Spanish"); a code the path does not know, as given. */
+export function languageName(code: string): string {
+  const l = languageOf(code);
+  return l ? LANGUAGE_NAMES[l] : code;
+}
+
 export function longDate(iso: string | null | undefined): string {
   if (!iso) return 'undated';
   const d = new Date(`${iso.slice(0, 10)}T00:00:00Z`);

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
 import { type Api, type Chapter, type Hit, mediaUrl, type Segment } from '../api.js';
-import { clock, clockRange, longDate, qs, speakerSlots } from '../format.js';
+import { clock, clockRange, languageName, longDate, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
 import { Timeline } from './timeline.js';
 
@@ -64,6 +64,10 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
             <div>
               <dt>Collection</dt>
               <dd>{r.collection ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>Language</dt>
+              <dd>{r.language ? languageName(r.language) : '—'}</dd>
             </div>
             <div>
               <dt>Length</dt>

@@ -2,13 +2,15 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, Hit, Recording, Search } from '../api.js';
-import { clock, clockRange, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
+import { clock, clockRange, languageName, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
-const KEYS = ['q', ...FILTERS, 'mode', 'group', 'limit', 'temporal', 'speakers', 'cursor'] as const;
+const KEYS = ['q', ...FILTERS, 'mode', 'lang', 'group', 'limit', 'temporal', 'speakers', 'cursor'] as const;
+// The languages a question can be read in, by their own names.
+const QUESTION_LANGUAGES = [['en', 'English'], ['es', 'Español'], ['de', 'Deutsch']] as const;
 type Params = Partial<Record<(typeof KEYS)[number], string>>;
 
 /** Everything the page shows comes through the API, with the page's key: what the API refuses, the page lacks. */
@@ -47,7 +49,7 @@ export async function searchPage(c: Context, api: Api): Promise<Response> {
 
 function SearchForm({ p, recordings, speakers }: { p: Params; recordings: Recording[]; speakers: string[] }) {
   const collections = [...new Set(recordings.map((r) => r.collection).filter((x): x is string => !!x))].sort();
-  const filtered = FILTERS.some((k) => p[k]) || (p.mode && p.mode !== 'hybrid');
+  const filtered = FILTERS.some((k) => p[k]) || (p.mode && p.mode !== 'hybrid') || !!p.lang;
   return (
     <form class="search" action="/" method="get" role="search">
       <div class="searchbar">
@@ -74,6 +76,19 @@ function SearchForm({ p, recordings, speakers }: { p: Params; recordings: Record
               {MODES.map((m) => (
                 <option value={m} selected={(p.mode ?? 'hybrid') === m}>
                   {m === 'hybrid' ? 'Hybrid (words + meaning)' : m === 'bm25' ? 'Words (BM25)' : 'Meaning (vector)'}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="f-lang">Question language</label>
+            <select id="f-lang" name="lang">
+              <option value="" selected={!p.lang}>
+                Detect
+              </option>
+              {QUESTION_LANGUAGES.map(([code, name]) => (
+                <option value={code} selected={p.lang === code}>
+                  {name}
                 </option>
               ))}
             </select>
@@ -145,6 +160,12 @@ function Results({ p, search }: { p: Params; search: Search }) {
             <a href={link({ speakers: 'off' })}>every speaker</a>
           </p>
         ) : null}
+        {search.language.code !== 'en' || search.language.source === 'param' ? (
+          <p class="chip language">
+            Read as {languageName(search.language.code)}
+            {search.language.source === 'detected' ? ' (from its words)' : ''}
+          </p>
+        ) : null}
         {search.matched_text && search.matched_text !== search.query ? <p class="muted small">Matched words: “{search.matched_text}”</p> : null}
         {search.warnings.map((w) => (
           <p class="notice warn">{w}</p>
@@ -203,6 +224,7 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
               <>
                 <time datetime={h.recorded_at ?? undefined}>{longDate(h.recorded_at)}</time>
                 {h.collection ? <span> · {h.collection}</span> : null}
+                {h.language ? <span class="lang-badge" title="Language of the recording"> · {languageName(h.language)}</span> : null}
                 <span> · </span>
               </>
             ) : null}
@@ -212,7 +234,7 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
               {clock(h.at)}
             </a>
           </p>
-          <p class="text" dangerouslySetInnerHTML={{ __html: safeHighlight(h.highlight) }} />
+          <p class="text" lang={h.language ?? undefined} dangerouslySetInnerHTML={{ __html: safeHighlight(h.highlight) }} />
         </li>
       ))}
     </ol>
