@@ -1,4 +1,4 @@
-import type { SearchFilters } from './domain.js';
+import type { MomentKind, SearchFilters } from './domain.js';
 
 /** What the lexical index keeps of a moment: its text plus the fields filters need. */
 export interface LexicalDoc {
@@ -10,6 +10,8 @@ export interface LexicalDoc {
   start: number;
   end: number;
   text: string;
+  /** Absent: 'speech'. */
+  kind?: MomentKind;
 }
 
 export interface LexicalHit {

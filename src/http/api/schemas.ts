@@ -29,6 +29,9 @@ const SearchTerms = z.object({
   to: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1989-12-31' }),
   temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range from the question ("in the early seventies")' }),
   speakers: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: apply a speaker filter when the question names a known speaker' }),
+  kind: z
+    .preprocess(blank, z.enum(['speech', 'screen']).optional())
+    .openapi({ type: 'string', enum: ['speech', 'screen'], description: 'Only what was said (speech) or only text read off video keyframes (screen); unset: both' }),
 });
 
 export const SearchQuery = SearchTerms.extend({
@@ -67,6 +70,7 @@ export const ExportRow = z
     url: z.string().openapi({ description: 'The deep link as the search gives it: /r/<id>?t=<seconds>' }),
     link: z.string().nullable().openapi({ description: 'The deep link made absolute with the origin the request was sent to (null without a Host header)' }),
     text: z.string(),
+    kind: z.enum(['speech', 'screen']).openapi({ description: 'speech, or screen (text read off a video keyframe)' }),
   })
   .openapi('ExportRow');
 
@@ -98,6 +102,7 @@ export const SearchResultSchema = z
     scores: z.object({ bm25: z.number().nullable(), vector: z.number().nullable() }),
     url: z.string().openapi({ description: 'Deep link that opens the recording at the moment: /r/<id>?t=<whole seconds of at>' }),
     moment_ids: z.array(z.string()),
+    kind: z.enum(['speech', 'screen']).openapi({ description: "speech: what was said; screen: text read off a video keyframe, `at` the frame's time" }),
   })
   .openapi('SearchResult');
 

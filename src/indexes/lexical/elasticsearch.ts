@@ -1,6 +1,6 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { type Config, type SearchFilters, AppError, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Config, type MomentKind, type SearchFilters, AppError, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
 
 export interface ElasticsearchLexicalOptions {
@@ -30,6 +30,7 @@ interface EsDoc {
   start: number;
   end: number;
   text: string;
+  kind: MomentKind;
 }
 
 const SIMILARITY = 'moment_bm25';
@@ -108,6 +109,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
           recorded_at: { type: 'date' },
           start: { type: 'float' },
           end: { type: 'float' },
+          kind: { type: 'keyword' },
           text: { type: 'text' as const, analyzer: 'english', similarity: SIMILARITY },
         },
       },
@@ -159,6 +161,11 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
         template: this.indexDefinition(),
         _meta: { managed_by: 'speech-archive' },
       }),
+    );
+    // Decade indices made before moments had a kind get the field (their mapping is strict). Through the alias,
+    // which does not exist before the first write: then there is nothing to update.
+    await this.call('put mapping', () =>
+      this.client.indices.putMapping({ index: this.alias, properties: { kind: { type: 'keyword' } }, ignore_unavailable: true, allow_no_indices: true }),
     );
   }
 
@@ -361,6 +368,9 @@ function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQuer
   if (filters.recordingId) filter.push({ term: { recording_id: filters.recordingId } });
   if (filters.collection) filter.push({ term: { collection: filters.collection } });
   if (filters.speaker) filter.push({ term: { speakers: filters.speaker } });
+  // Documents indexed before moments had a kind are speech: 'speech' is "not screen".
+  if (filters.kind === 'screen') filter.push({ term: { kind: 'screen' } });
+  if (filters.kind === 'speech') filter.push({ bool: { must_not: [{ term: { kind: 'screen' } }] } });
   if (filters.from || filters.to) {
     // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.
     const range: estypes.QueryDslDateRangeQuery = {};
@@ -378,10 +388,10 @@ function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQuer
   };
 }
 
-function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text }: LexicalDoc): EsDoc {
+function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text, kind }: LexicalDoc): EsDoc {
   // decadeOf validates the date now, so a bad one is a bad_request rather than a mapping error later.
   decadeOf(recordedAt);
-  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, text };
+  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, text, kind: kind ?? 'speech' };
 }
 
 /**
