@@ -197,3 +197,63 @@ describe('video: keyframes and on-screen text, searchable beside speech', () => 
     expect(filtered).toMatch(/<option value="speech" selected/);
   });
 });
+
+describe('video: a failed OCR or keyframe extraction never fails the transcript', () => {
+  let s: Services;
+  let rt: JobRuntime;
+  let dir: string;
+  const ingest = async (file: string, id: string) => {
+    const job = await submitMedia(s, rt, { source: { file }, meta: meta(id, { source: path.basename(file) }), sha256: await sha256File(file), settings: { diarization: 'none' } });
+    return waitFor(async () => {
+      const j = await rt.jobs.get(job.id);
+      return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
+    }, 120_000, `job ${job.id}`);
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-video-fail-'));
+    // A language whose data is not installed: the OCR engine cannot start.
+    const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', OCR_LANGS: 'xx' });
+    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
+    rt = createJobRuntime(s, { queue: new InProcessQueue({ attempts: 2, backoffMs: 10, concurrency: 2 }, s.log), engine: async () => talkingEngine() });
+    await rt.start();
+  });
+  afterAll(async () => {
+    await rt?.close();
+    await s?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the keyframes without text when OCR cannot run', async () => {
+    const voice = speak(['The harbour council met today.'], [], dir);
+    const video = makeVideo(dir, 'no-ocr.mp4', [{ seconds: 3, colour: 'black', title: 'HARBOUR COUNCIL' }, { seconds: 3, colour: 'navy' }], voice.file);
+    const job = await ingest(video, 'no-ocr');
+    expect(job).toMatchObject({ status: 'succeeded', result: { frames: 2, screenMoments: 0, ocr: 'failed' } });
+    expect((job.result as { ocrError: string }).ocrError).toMatch(/@tesseract\.js-data\/xx/);
+    expect((await s.archive.frames('no-ocr')).map((f) => [f.at, f.text])).toEqual([[0, ''], [3, '']]);
+    expect((await s.archive.segments('no-ocr')).map((c) => c.text).join(' ')).toMatch(/harbour/);
+  });
+
+  it('indexes the transcript without frames when keyframe extraction fails every attempt', async () => {
+    const voice = speak(['The harbour council met again.'], [], dir);
+    const video = makeVideo(dir, 'no-frames.mp4', [{ seconds: 3, colour: 'maroon', title: 'QUAY' }, { seconds: 3, colour: 'teal' }], voice.file);
+    // An ffmpeg that decodes audio as usual but fails the keyframe run.
+    const wrapper = path.join(dir, 'ffmpeg');
+    fs.writeFileSync(wrapper, `#!/bin/sh\ncase "$*" in *showinfo*) echo "keyframes: simulated failure" >&2; exit 1;; esac\nexec '${ffmpegPath()}' "$@"\n`, { mode: 0o755 });
+    const before = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = wrapper;
+    try {
+      const job = await ingest(video, 'no-frames');
+      expect(job.status).toBe('succeeded');
+      expect(job.result).toMatchObject({ frames: 0, screenMoments: 0 });
+      expect((job.result as { framesError: string }).framesError).toMatch(/simulated failure/);
+      const frames = (await rt.pipeline.stages.list(job.id)).find((r) => r.stage === 'frames');
+      expect(frames).toMatchObject({ status: 'failed', attempts: 2 });
+      expect(await s.archive.frames('no-frames')).toEqual([]);
+      expect((await s.archive.get('no-frames'))?.status).toBe('ready');
+    } finally {
+      if (before === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = before;
+    }
+  });
+});
