@@ -15,6 +15,11 @@ describe('screenText: the OCR filter', () => {
     expect(screenText([w('HARBOUR'), w('COUNCIL'), w('ll|', 30), w('a'), w('—'), w('.:;'), w('|I')], 60)).toBe('HARBOUR COUNCIL');
   });
 
+  it('keeps a lone digit only when read surely', () => {
+    expect(screenText([w('Part'), w('2', 92)], 60)).toBe('Part 2');
+    expect(screenText([w('Part'), w('1', 70)], 60)).toBe('Part');
+  });
+
   it('gives nothing for a frame of junk', () => {
     expect(screenText([w('~', 90), w('Ww', 20), w('iI', 40)], 60)).toBe('');
     expect(screenText([w('ab')], 60)).toBe(''); // too little to search for

@@ -58,7 +58,8 @@ export async function tesseractEngine(langs: string): Promise<OcrEngine> {
   const { createWorker, OEM, PSM } = await import('tesseract.js');
   // cacheMethod none: the data is read from the package, never copied into the working directory.
   const worker = await createWorker(codes, OEM.LSTM_ONLY, { langPath, gzip, cacheMethod: 'none' });
-  await worker.setParameters({ tessedit_pageseg_mode: PSM.SPARSE_TEXT });
+  // A fixed resolution: left to estimate it, tesseract prints its estimate to stderr for every frame.
+  await worker.setParameters({ tessedit_pageseg_mode: PSM.SPARSE_TEXT, user_defined_dpi: '300' });
   return {
     name: `tesseract:${langs}`,
     async read(image) {
@@ -80,16 +81,20 @@ const ALNUM = /[\p{L}\p{N}]/gu;
 /** A frame whose kept words hold fewer letters and digits than this has no text worth indexing. */
 const MIN_FRAME_CHARS = 3;
 
+/** A lone digit ("Part 2") is kept when read this surely at least: edges and bars are read as 1 or l. */
+const LONE_DIGIT_CONFIDENCE = 85;
+
 /**
  * The text of a frame as indexed: the words read with at least `minConfidence`, of two or more letters or
- * digits that make up most of the word (tesseract reads textures and edges as runs of punctuation and single
- * letters, confidently enough). '' when what is left is too little to search for.
+ * digits that make up most of the word, or a lone digit read surely (tesseract reads textures and edges as
+ * runs of punctuation and single letters, confidently enough). '' when what is left is too little to search for.
  */
 export function screenText(words: OcrWord[], minConfidence: number): string {
   const kept = words
     .map((w) => ({ text: w.text.trim(), confidence: w.confidence }))
     .filter((w) => {
       if (w.confidence < minConfidence) return false;
+      if (/^\d$/.test(w.text)) return w.confidence >= Math.max(minConfidence, LONE_DIGIT_CONFIDENCE);
       const alnum = w.text.match(ALNUM)?.length ?? 0;
       return alnum >= 2 && alnum / w.text.length >= 0.5;
     })
