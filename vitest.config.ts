@@ -29,6 +29,8 @@ export const INTEGRATION = [
   'test/audio/flite-timing.test.ts',
   'test/ingest/bulk-media.test.ts',
   'test/jobs/pipeline.test.ts',
+  // video made by ffmpeg with Debian's DejaVu fonts, read by tesseract.js
+  'test/video/video.test.ts',
   // a browser, real processes, the build
   'test/web/browser.test.ts',
   'test/db/archive-owner.test.ts',

@@ -1,4 +1,4 @@
-import { type Analysis, type Cue, type Moment, TEXT_SEARCH_CONFIGS, type Recording, type RecordingMeta, type RecordingStatus, AppError } from '../core/index.js';
+import { type Analysis, type Cue, type Moment, type MomentKind, TEXT_SEARCH_CONFIGS, type Recording, type RecordingMeta, type RecordingStatus, AppError } from '../core/index.js';
 import { type Db, type Queryable, uniqueViolation } from '../platform/index.js';
 
 /** The unique index of recordings.checksum (migrations/010_unique_checksum.sql). */
@@ -39,6 +39,14 @@ export interface MomentWithRecording extends Moment {
   collection: string | null;
   /** The recording's language as stored (a code or name, as ingest was given it). */
   language: string | null;
+}
+
+/** A video keyframe: its time, the text read off it ('' when none) and its thumbnail's blob key. */
+export interface Frame {
+  n: number;
+  at: number;
+  text: string;
+  thumbKey: string;
 }
 
 export interface StoredRecording extends Recording {
@@ -150,12 +158,13 @@ export class ArchiveStore {
     await this.db.query('UPDATE recordings SET status = $2, error = $3, updated_at = now() WHERE id = $1', [id, status, error]);
   }
 
-  /** Replaces segments, moments and speakers in one transaction. */
-  async replaceContent(id: string, content: { cues: Cue[]; moments: Moment[]; durationS: number }): Promise<void> {
+  /** Replaces segments, moments (of both kinds), speakers and keyframes in one transaction. */
+  async replaceContent(id: string, content: { cues: Cue[]; moments: Moment[]; durationS: number; frames?: Frame[] }): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query('DELETE FROM segments WHERE recording_id = $1', [id]);
       await tx.query('DELETE FROM moments WHERE recording_id = $1', [id]);
       await tx.query('DELETE FROM speakers WHERE recording_id = $1', [id]);
+      await tx.query('DELETE FROM frames WHERE recording_id = $1', [id]);
       await insertJson(
         tx,
         `INSERT INTO segments (recording_id, seq, start_s, end_s, speaker, text, words)
@@ -166,10 +175,17 @@ export class ArchiveStore {
       );
       await insertJson(
         tx,
-        `INSERT INTO moments (id, recording_id, seq, start_s, end_s, speakers, text)
-         SELECT id, $2, seq, start_s, end_s, coalesce(speakers, '{}'), text
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, seq int, start_s float8, end_s float8, speakers text[], text text)`,
-        content.moments.map((m) => ({ id: m.id, seq: m.seq, start_s: m.start, end_s: m.end, speakers: m.speakers, text: m.text })),
+        `INSERT INTO moments (id, recording_id, seq, start_s, end_s, speakers, text, kind)
+         SELECT id, $2, seq, start_s, end_s, coalesce(speakers, '{}'), text, kind
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, seq int, start_s float8, end_s float8, speakers text[], text text, kind text)`,
+        content.moments.map((m) => ({ id: m.id, seq: m.seq, start_s: m.start, end_s: m.end, speakers: m.speakers, text: m.text, kind: m.kind ?? 'speech' })),
+        id,
+      );
+      await insertJson(
+        tx,
+        `INSERT INTO frames (recording_id, n, at_s, text, thumb_key)
+         SELECT $2, n, at_s, text, thumb_key FROM jsonb_to_recordset($1::jsonb) AS x(n int, at_s float8, text text, thumb_key text)`,
+        (content.frames ?? []).map((f) => ({ n: f.n, at_s: f.at, text: f.text, thumb_key: f.thumbKey })),
         id,
       );
       await tx.query(
@@ -218,9 +234,19 @@ export class ArchiveStore {
     }));
   }
 
+  /** Every moment of the recording: speech in order, then screen text in order. */
   async moments(id: string): Promise<Moment[]> {
-    const rows = await this.db.query<MomentRow>('SELECT * FROM moments WHERE recording_id = $1 ORDER BY seq', [id]);
+    const rows = await this.db.query<MomentRow>("SELECT * FROM moments WHERE recording_id = $1 ORDER BY kind <> 'speech', seq", [id]);
     return rows.map(toMoment);
+  }
+
+  /** The recording's video keyframes in time order (none for audio and transcripts). */
+  async frames(id: string): Promise<Frame[]> {
+    const rows = await this.db.query<{ n: number; at_s: number; text: string; thumb_key: string }>(
+      'SELECT n, at_s, text, thumb_key FROM frames WHERE recording_id = $1 ORDER BY n',
+      [id],
+    );
+    return rows.map((r) => ({ n: Number(r.n), at: Number(r.at_s), text: r.text, thumbKey: r.thumb_key }));
   }
 
   async momentsByIds(ids: string[]): Promise<Map<string, MomentWithRecording>> {
@@ -229,7 +255,7 @@ export class ArchiveStore {
     // without table statistics (PGlite runs no autovacuum) a plain join was planned as a hash of the whole
     // recordings table for a few dozen moments (5-10 ms at 100K moments).
     const rows = await this.db.queryRows<MomentRow & { title: string; rec_recorded_at: string | null; rec_collection: string | null; rec_language: string | null }>(
-      `SELECT m.id, m.recording_id, m.seq, m.start_s, m.end_s, m.speakers, m.text,
+      `SELECT m.id, m.recording_id, m.seq, m.start_s, m.end_s, m.speakers, m.text, m.kind,
               r.title, r.recorded_at AS rec_recorded_at, r.collection AS rec_collection, r.language AS rec_language
        FROM moments m
        JOIN LATERAL (SELECT title, recorded_at, collection, language FROM recordings WHERE id = m.recording_id OFFSET 0) r ON true
@@ -318,10 +344,14 @@ interface MomentRow {
   end_s: number;
   speakers: string[];
   text: string;
+  kind?: MomentKind;
 }
 
 function toMoment(r: MomentRow): Moment {
-  return { id: r.id, recordingId: r.recording_id, seq: r.seq, start: Number(r.start_s), end: Number(r.end_s), speakers: r.speakers ?? [], text: r.text };
+  const m: Moment = { id: r.id, recordingId: r.recording_id, seq: r.seq, start: Number(r.start_s), end: Number(r.end_s), speakers: r.speakers ?? [], text: r.text };
+  // Speech moments read back as they were written (no kind), so a re-ingest compares equal.
+  if (r.kind === 'screen') m.kind = 'screen';
+  return m;
 }
 
 async function insertJson(tx: Queryable, sql: string, rows: unknown[], id: string): Promise<void> {

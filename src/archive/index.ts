@@ -5,7 +5,7 @@
  * above is given (wired by openServices in src/main).
  */
 export { ArchiveStore, ChecksumTakenError } from './archive.js';
-export type { MomentWithRecording, StoredRecording } from './archive.js';
+export type { Frame, MomentWithRecording, StoredRecording } from './archive.js';
 export { ChapterStore } from './chapters.js';
 export { isOpenMediaJobConflict, JobStore } from './jobs.js';
 export type { Job } from './jobs.js';

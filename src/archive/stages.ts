@@ -1,10 +1,10 @@
 import type { Db, Queryable } from '../platform/index.js';
 
-export type StageName = 'decode' | 'chunk' | 'asr' | 'diarize' | 'stitch' | 'sentences' | 'embed' | 'index';
+export type StageName = 'decode' | 'chunk' | 'asr' | 'diarize' | 'frames' | 'stitch' | 'sentences' | 'embed' | 'index';
 export type StageStatus = 'pending' | 'running' | 'done' | 'failed';
 
-/** In graph order; asr and diarize run side by side. */
-export const STAGES: readonly StageName[] = ['decode', 'chunk', 'asr', 'diarize', 'stitch', 'sentences', 'embed', 'index'];
+/** In graph order; asr, diarize and frames (video only: its row comes with the decode) run side by side. */
+export const STAGES: readonly StageName[] = ['decode', 'chunk', 'asr', 'diarize', 'frames', 'stitch', 'sentences', 'embed', 'index'];
 
 export interface StageRow {
   jobId: string;

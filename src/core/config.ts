@@ -127,6 +127,26 @@ const schema = engineSchema.extend({
   MOMENT_TARGET_S: num(20, 1),
   MOMENT_MAX_S: num(30, 1),
   MOMENT_OVERLAP_S: num(5, 0),
+  // Video (see README "Video"): keyframes on scene changes, their on-screen text indexed as `screen` moments.
+  /** Keyframes, thumbnails and on-screen text for files with a video stream. */
+  VIDEO_FRAMES: onOff('on'),
+  /** ffmpeg's scene-change score (0-1) above which a frame is a keyframe (the first frame always is). */
+  FRAMES_SCENE_THRESHOLD: num(0.3, 0).pipe(z.number().max(1)),
+  /** Keyframes are at least this many seconds apart, and at most FRAMES_PER_MINUTE fall in any minute. */
+  FRAMES_MIN_GAP_S: num(2, 0),
+  FRAMES_PER_MINUTE: int(12, 1),
+  /** How on-screen text is read: tesseract (tesseract.js, offline language data from npm) or off. */
+  OCR: z.enum(['tesseract', 'off']).default('tesseract'),
+  /** Tesseract languages, '+'-joined; each needs its @tesseract.js-data/<code> package installed. */
+  OCR_LANGS: z
+    .string()
+    .default('eng')
+    .pipe(z.string().regex(/^[a-z_]+(\+[a-z_]+)*$/, 'tesseract language codes joined by +, e.g. eng or eng+deu')),
+  /** Words read with less confidence (0-100) are dropped: OCR junk must not flood the index. */
+  OCR_MIN_CONFIDENCE: num(60, 0).pipe(z.number().max(100)),
+  /** A CLIP-style image-and-text embedder (clip: a local ONNX model dir, VISUAL_MODEL_DIR) or off. */
+  VISUAL_EMBEDDINGS: z.enum(['clip', 'off']).default('off'),
+  VISUAL_MODEL_DIR: optionalString,
   SAMPLE_ARCHIVE: z.enum(['on', 'off']).default('on'),
   REDIS_URL: optionalString,
   CACHE_TTL_S: int(600, 1),
@@ -224,6 +244,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (cfg.LEXICAL_ENGINE === 'elasticsearch' && !cfg.ES_URL) {
     throw new Error('Invalid configuration: LEXICAL_ENGINE=elasticsearch needs ES_URL');
+  }
+  if (cfg.VISUAL_EMBEDDINGS === 'clip' && !cfg.VISUAL_MODEL_DIR) {
+    throw new Error('Invalid configuration: VISUAL_EMBEDDINGS=clip needs VISUAL_MODEL_DIR (a local CLIP model exported for transformers.js)');
   }
   if (cfg.STORAGE === 's3' && !cfg.S3_BUCKET) {
     throw new Error('Invalid configuration: STORAGE=s3 needs S3_BUCKET');

@@ -39,7 +39,14 @@ export interface Recording extends RecordingMeta {
   speakers?: string[];
 }
 
-/** The unit of retrieval: a passage of one or a few speaker turns. */
+/**
+ * What a moment is of: 'speech' (a window of the transcript) or 'screen' (the text read off a video keyframe,
+ * at the frame's time). Everything indexed before video is speech, and so is a moment without a kind.
+ */
+export type MomentKind = 'speech' | 'screen';
+export const MOMENT_KINDS: readonly MomentKind[] = ['speech', 'screen'];
+
+/** The unit of retrieval: a passage of one or a few speaker turns, or the text on screen at a keyframe. */
 export interface Moment {
   /** `<recordingId>#<seq>`, stable for a given transcript and moment settings. */
   id: string;
@@ -49,6 +56,8 @@ export interface Moment {
   end: number;
   speakers: string[];
   text: string;
+  /** Absent: 'speech'. */
+  kind?: MomentKind;
 }
 
 /** Filters shared by every retrieval leg. Dates are inclusive ISO dates. */
@@ -58,6 +67,8 @@ export interface SearchFilters {
   speaker?: string;
   from?: string;
   to?: string;
+  /** Only moments of this kind (unset: both). */
+  kind?: MomentKind;
 }
 
 export type SearchMode = 'hybrid' | 'bm25' | 'vector';

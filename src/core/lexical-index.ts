@@ -1,4 +1,4 @@
-import type { SearchFilters } from './domain.js';
+import type { MomentKind, SearchFilters } from './domain.js';
 import type { Analysis } from './language/index.js';
 
 /** What the lexical index keeps of a moment: its text plus the fields filters need. */
@@ -16,6 +16,8 @@ export interface LexicalDoc {
    * its own, so that a query matches a moment by the moment's own language; 'en' when not given.
    */
   analysis?: Analysis;
+  /** Absent: 'speech'. */
+  kind?: MomentKind;
 }
 
 export interface LexicalHit {

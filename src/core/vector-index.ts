@@ -1,4 +1,4 @@
-import type { SearchFilters } from './domain.js';
+import type { MomentKind, SearchFilters } from './domain.js';
 
 export interface VectorItem {
   momentId: string;
@@ -7,6 +7,8 @@ export interface VectorItem {
   collection: string | null;
   speakers: string[];
   vector: Float32Array;
+  /** Absent: 'speech'. */
+  kind?: MomentKind;
 }
 
 export interface VectorHit {

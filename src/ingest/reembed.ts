@@ -17,7 +17,7 @@ export async function reembedArchive(s: Services, onProgress: (done: number, tot
     const vectors = await s.embedder.embed(moments.map(indexedText));
     await s.vectors.replaceRecording(
       id,
-      moments.map((m, i) => ({ momentId: m.id, recordingId: id, recordedAt: rec.recordedAt, collection: rec.collection, speakers: m.speakers, vector: vectors[i] })),
+      moments.map((m, i) => ({ momentId: m.id, recordingId: id, recordedAt: rec.recordedAt, collection: rec.collection, speakers: m.speakers, vector: vectors[i], kind: m.kind })),
     );
     onProgress(++done, ids.length);
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { analysisOf, type Cue, type Moment, type RecordingMeta } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
-import type { Services } from '../archive/index.js';
+import type { Frame, Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
 import { buildMoments, type MomentSettings } from './moments.js';
 
@@ -58,6 +58,8 @@ export async function ingestTranscript(s: Services, input: TranscriptInput): Pro
 export interface IndexFields {
   checksum?: string | null;
   durationS?: number | null;
+  /** A video's keyframes (their screen moments are among the moments); none for audio and transcripts. */
+  frames?: Frame[];
 }
 
 /**
@@ -71,12 +73,16 @@ export interface IndexFields {
 export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], contentHash: string, fields: IndexFields = {}): Promise<void> {
   const vectors = s.embedder ? await s.embedder.embed(moments.map(indexedText)) : null;
   const previous = await s.archive.get(meta.id);
-  const backup = previous?.status === 'ready' ? { row: previous, cues: await s.archive.segments(meta.id), moments: await s.archive.moments(meta.id) } : null;
-  await s.archive.upsert(meta, { status: backup ? 'ready' : 'processing', ...fields });
+  const backup =
+    previous?.status === 'ready'
+      ? { row: previous, cues: await s.archive.segments(meta.id), moments: await s.archive.moments(meta.id), frames: await s.archive.frames(meta.id) }
+      : null;
+  const { frames, ...rowFields } = fields;
+  await s.archive.upsert(meta, { status: backup ? 'ready' : 'processing', ...rowFields });
   let replaced = false;
   try {
-    // Segments, moments and speakers change in one transaction: until it commits, the old ones are intact.
-    await s.archive.replaceContent(meta.id, { cues, moments, durationS: cues.reduce((a, c) => Math.max(a, c.end), 0) });
+    // Segments, moments, speakers and keyframes change in one transaction: until it commits, the old ones are intact.
+    await s.archive.replaceContent(meta.id, { cues, moments, durationS: cues.reduce((a, c) => Math.max(a, c.end), 0), frames });
     replaced = true;
     await writeIndexes(s, meta, cues, moments, vectors);
     await s.archive.markReady(meta.id, contentHash);
@@ -87,7 +93,7 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
         if (replaced) {
           const oldMeta: RecordingMeta = { id: row.id, title: row.title, recordedAt: row.recordedAt, collection: row.collection, language: row.language, source: row.source };
           const oldVectors = s.embedder && s.vectors ? await s.embedder.embed(backup.moments.map(indexedText)) : null;
-          await s.archive.replaceContent(row.id, { cues: backup.cues, moments: backup.moments, durationS: row.durationS ?? 0 });
+          await s.archive.replaceContent(row.id, { cues: backup.cues, moments: backup.moments, durationS: row.durationS ?? 0, frames: backup.frames });
           await writeIndexes(s, oldMeta, backup.cues, backup.moments, oldVectors);
         }
         await s.archive.restore(row);
@@ -120,6 +126,7 @@ async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], momen
       end: m.end,
       text: indexedText(m),
       analysis,
+      kind: m.kind,
     })),
   );
   if (s.vectors && vectors) {
@@ -132,11 +139,14 @@ async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], momen
         collection: meta.collection,
         speakers: m.speakers,
         vector: vectors[i],
+        kind: m.kind,
       })),
     );
   }
-  // Chapters reuse the moments' vectors; a failure there is logged and leaves the recording without chapters.
-  await storeChapters(s, meta.id, cues, moments, vectors, analysis);
+  // Chapters are topics of the talk, and reuse the speech moments' vectors; a failure there is logged and
+  // leaves the recording without chapters.
+  const speech = moments.flatMap((m, i) => ((m.kind ?? 'speech') === 'speech' ? [i] : []));
+  await storeChapters(s, meta.id, cues, speech.map((i) => moments[i]), vectors && speech.map((i) => vectors[i]), analysis);
 }
 
 /** A URL- and filesystem-safe id from a title or file name, with a short hash so equal titles differ. */

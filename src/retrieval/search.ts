@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type SearchFilters, type SearchMode, AppError, type MatchCount } from '../core/index.js';
+import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type MatchCount } from '../core/index.js';
 import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
@@ -74,6 +74,8 @@ export interface SearchResult {
   scores: { bm25: number | null; vector: number | null };
   url: string;
   moment_ids: string[];
+  /** 'speech' (what was said) or 'screen' (text read off a video keyframe; `at` is the frame's time). */
+  kind: MomentKind;
 }
 
 export interface SearchOutcome {
@@ -302,7 +304,10 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const complete = fused.size <= pageDepth;
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
 
-  type Hit = Span & { at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null; title: string; recordedAt: string | null; collection: string | null; language: string | null; analysis: Analysis };
+  type Hit = Span & {
+    at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null;
+    title: string; recordedAt: string | null; collection: string | null; kind: MomentKind; language: string | null; analysis: Analysis;
+  };
   const hits: Hit[] = [];
   for (const [id, score] of ranked) {
     const m = moments.get(id);
@@ -314,10 +319,12 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
       recordingId: m.recordingId, start: m.start, end: m.end, at: m.start, atEnd: m.end, score, text: m.text, ids: [id],
       speakerTime: new Map(m.speakers.map((sp) => [sp, m.end - m.start])),
       bm25: bm25Score.get(id) ?? null, vector: vecScore.get(id) ?? null,
-      title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection, language: m.language, analysis,
+      title: m.recordingTitle, recordedAt: m.recordedAt, collection: m.collection, kind: m.kind ?? 'speech', language: m.language, analysis,
     });
   }
-  const mergedAll = mergeSpans(hits, MERGE_GAP_S, (into, from) => {
+  // Text on screen is a hit of its own, at its frame: merged into the talk around it, it would be lost in it.
+  const screenHits = hits.filter((h) => h.kind === 'screen');
+  const speechHits = mergeSpans(hits.filter((h) => h.kind !== 'screen'), MERGE_GAP_S, (into, from) => {
     // The link stays on the best moment: merging neighbours widens what is shown, not where it opens.
     if (from.score > into.score) [into.at, into.atEnd] = [from.at, from.atEnd];
     into.ids = [...into.ids, ...from.ids];
@@ -325,6 +332,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     into.bm25 = maxOrNull(into.bm25, from.bm25);
     into.vector = maxOrNull(into.vector, from.vector);
   }, MAX_PASSAGE_S);
+  const mergedAll = screenHits.length ? [...speechHits, ...screenHits].sort((a, b) => b.score - a.score) : speechHits;
   const passages = cut.exclude ? mergedAll.filter((h) => !h.ids.some((id) => cut.exclude!.has(id))) : mergedAll;
   // Highlights, where links open and the segments they read are for the page's passages only.
   const merged = passages.slice(cut.from, cut.from + limit);
@@ -337,9 +345,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)
     cut.bare ? merged.map(() => []) : s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: h.at, end: h.atEnd + REPLY_S }))),
   ]);
-  // The question's words as each passage's language stems them.
+  // The question's words as each passage's language stems them; a screen hit opens on its frame.
   const asked = memo((a: Analysis) => contentStems(withoutLabel(p.q, p.filters.speaker), { question: true, language: a }));
-  if (!cut.bare) merged.forEach((h, i) => (h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), h.analysis)));
+  if (!cut.bare) merged.forEach((h, i) => (h.at = h.kind === 'screen' ? h.at : bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), h.analysis)));
   const outcome = {
     mode,
     total: await total,
@@ -367,6 +375,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
         scores: { bm25: h.bm25 === null ? null : round(h.bm25, 4), vector: h.vector === null ? null : round(h.vector, 4) },
         url: deepLink(h.recordingId, h.at),
         moment_ids: h.ids,
+        kind: h.kind,
       };
     }),
   };

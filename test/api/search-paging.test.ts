@@ -154,12 +154,12 @@ describe('search paging, totals and export (PGlite, real USE embeddings, loopbac
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="search-remote-control-design.csv"');
     const rows: string[][] = parse(res.body as string, { relax_column_count: false });
-    expect(rows[0]).toEqual(['rank', 'recording_id', 'recording_title', 'recorded_at', 'collection', 'speakers', 'start', 'end', 'at', 'url', 'link', 'text']);
+    expect(rows[0]).toEqual(['rank', 'recording_id', 'recording_title', 'recorded_at', 'collection', 'speakers', 'start', 'end', 'at', 'url', 'link', 'text', 'kind']);
     const data = rows.slice(1);
     expect(data).toHaveLength(paged.length);
     data.forEach((row, i) => {
       const r = paged[i];
-      expect(row).toEqual([String(i + 1), r.recording_id, r.recording_title, r.recorded_at ?? '', r.collection ?? '', r.speakers.join(';'), String(r.start), String(r.end), String(r.at), r.url, t.url + r.url, r.text]);
+      expect(row).toEqual([String(i + 1), r.recording_id, r.recording_title, r.recorded_at ?? '', r.collection ?? '', r.speakers.join(';'), String(r.start), String(r.end), String(r.at), r.url, t.url + r.url, r.text, r.kind]);
     });
     // The title with quotes and commas came back whole.
     expect(data.some((row) => row[2] === 'Remote, "again", with commas')).toBe(true);
@@ -176,7 +176,7 @@ describe('search paging, totals and export (PGlite, real USE embeddings, loopbac
     expect(json.body).toEqual(
       search.results.map((r: any, i: number) => ({
         rank: i + 1, recording_id: r.recording_id, recording_title: r.recording_title, recorded_at: r.recorded_at, collection: r.collection,
-        speakers: r.speakers, start: r.start, end: r.end, at: r.at, url: r.url, link: t.url + r.url, text: r.text,
+        speakers: r.speakers, start: r.start, end: r.end, at: r.at, url: r.url, link: t.url + r.url, text: r.text, kind: r.kind,
       })),
     );
     expect(rows).toHaveLength(search.results.length + 1);

@@ -129,6 +129,26 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       }
     });
 
+    it('filters by kind: screen text apart from speech, documents without a kind being speech', async () => {
+      await index.replaceRecording('rec-v', [
+        doc('rec-v', 0, 'The harbour council met about housing.', { kind: 'speech' }),
+        { ...doc('rec-v', 0, 'HARBOUR COUNCIL housing', { kind: 'screen', speakers: [] }), momentId: 'rec-v#f0' },
+      ]);
+      try {
+        expect((await index.search('harbour', {}, 10)).map((h) => h.momentId).sort()).toEqual(['rec-v#0', 'rec-v#f0']);
+        expect((await index.search('harbour', { kind: 'screen' }, 10)).map((h) => h.momentId)).toEqual(['rec-v#f0']);
+        expect((await index.search('harbour', { kind: 'speech' }, 10)).map((h) => h.momentId)).toEqual(['rec-v#0']);
+        // rec-a#0 and the others were indexed without a kind: speech.
+        const speech = (await index.search('housing', { kind: 'speech' }, 10)).map((h) => h.momentId);
+        expect(speech).toContain('rec-a#0');
+        expect(speech).not.toContain('rec-v#f0');
+        expect(await index.count('housing', { kind: 'screen' })).toEqual({ value: 1, relation: 'eq' });
+        expect(await index.count('housing', { kind: 'speech' })).toEqual({ value: 5, relation: 'eq' });
+      } finally {
+        await index.deleteRecording('rec-v');
+      }
+    });
+
     it('replaces and deletes a recording without touching the others', async () => {
       await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
       expect((await index.search('cooperatives', {}, 10))).toEqual([]);

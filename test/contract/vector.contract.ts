@@ -11,6 +11,7 @@ export const VECTOR_CASES = [
   'ranks by cosine similarity, best first, with the cosine as score',
   'returns at most `limit` hits',
   'filters by date range, collection, speaker and recording',
+  'filters by kind, vectors stored without one being speech',
   'replaces one recording and deletes one recording without touching the others',
   'refuses a vector of the wrong dimension and keeps what was stored',
   'gives the cosine of named moments only, within a date range when given',
@@ -105,6 +106,21 @@ export function vectorIndexContract(name: string, setup: () => Promise<VectorSet
       expect(await ids({ recordingId: 'a' })).toEqual(['a#0', 'a#1']);
       expect(await ids({ collection: 'council', from: '1999-01-01', to: '1999-12-31' })).toEqual(['e#0']);
       expect(await ids({ recordingId: 'nope' })).toEqual([]);
+    });
+
+    test('filters by kind, vectors stored without one being speech', async () => {
+      await index.replaceRecording('v', [item('v', 0, '1987-05-01', vec(1, 0.05), { kind: 'speech' }), { ...item('v', 0, '1987-05-01', vec(1, 0.05), { kind: 'screen', speakers: [] }), momentId: 'v#f0' }]);
+      try {
+        const ids = async (f: Parameters<VectorIndex['search']>[1]) => (await index.search(q, f, 10)).map((h) => h.momentId);
+        expect(await ids({ kind: 'screen' })).toEqual(['v#f0']);
+        const speech = await ids({ kind: 'speech' });
+        expect(speech).toContain('v#0');
+        expect(speech).toContain('a#0');
+        expect(speech).not.toContain('v#f0');
+        expect(await ids({ kind: 'screen', recordingId: 'a' })).toEqual([]);
+      } finally {
+        await index.deleteRecording('v');
+      }
     });
 
     test('replaces one recording and deletes one recording without touching the others', async () => {

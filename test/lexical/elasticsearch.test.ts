@@ -93,6 +93,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     await index.init();
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /', 'PUT /_index_template/p-decades', 'PUT /p/_mapping']);
     expect(requests[2].body.properties.text_es).toEqual({ type: 'text', analyzer: 'spanish', similarity: 'moment_bm25' });
+    expect(requests[2].body.properties.kind).toEqual({ type: 'keyword' });
     expect(requests[2].querystring).toMatchObject({ ignore_unavailable: 'true', allow_no_indices: 'true' });
     const tpl = requests[1].body;
     expect(tpl.index_patterns).toEqual(['p-*']);
@@ -122,6 +123,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       recorded_at: { type: 'date' },
       start: { type: 'float' },
       end: { type: 'float' },
+      kind: { type: 'keyword' },
       text: { type: 'text', analyzer: 'english', similarity: 'moment_bm25' },
       text_es: { type: 'text', analyzer: 'spanish', similarity: 'moment_bm25' },
       text_de: { type: 'text', analyzer: 'german', similarity: 'moment_bm25' },
@@ -132,10 +134,10 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     expect(bulk.querystring).toMatchObject({ refresh: 'wait_for' });
     expect(bulk.body).toEqual([
       { index: { _index: 'p-1980s', _id: 'rec-a#0' } },
-      { moment_id: 'rec-a#0', recording_id: 'rec-a', recorded_at: '1987-05-01', collection: 'council', speakers: ['Chair', 'Clerk'], start: 0, end: 60, text: 'passage 0' },
+      { moment_id: 'rec-a#0', recording_id: 'rec-a', recorded_at: '1987-05-01', collection: 'council', speakers: ['Chair', 'Clerk'], start: 0, end: 60, text: 'passage 0', kind: 'speech' },
       { index: { _index: 'p-undated', _id: 'rec-a#1' } },
       // A Spanish moment's text is in the Spanish field, analysed with the Spanish analyzer.
-      { moment_id: 'rec-a#1', recording_id: 'rec-a', recorded_at: null, collection: null, speakers: ['Chair'], start: 60, end: 120, text_es: 'passage 1' },
+      { moment_id: 'rec-a#1', recording_id: 'rec-a', recorded_at: null, collection: null, speakers: ['Chair'], start: 60, end: 120, text_es: 'passage 1', kind: 'speech' },
     ]);
   });
 
@@ -249,6 +251,23 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     ]);
     expect(requests[0].body.query.bool.filter).toEqual([]);
     expect(requests[2].body.query.bool.filter).toEqual([{ range: { recorded_at: { gte: '2075-06-01||/d' } } }]);
+  });
+
+  it('filters by kind: screen is the term, speech is "not screen" so documents indexed before kinds count as speech', async () => {
+    const { on, index, requests } = setup();
+    acceptWrites(on);
+    on('POST', '/:index/_search', () => hits(['rec-a#f0', 3]));
+    on('POST', '/:index/_count', () => ({ count: 1 }));
+    await index.replaceRecording('rec-a', [doc(0, null), doc(1, null, { momentId: 'rec-a#f0', kind: 'screen', text: 'HARBOUR COUNCIL' })]);
+    const bulk = requests.find((r) => r.path === '/_bulk')!;
+    expect(bulk.body.filter((l: { kind?: string }) => l.kind).map((l: { kind: string }) => l.kind)).toEqual(['speech', 'screen']);
+    await index.search('harbour', { kind: 'screen' }, 5);
+    await index.search('harbour', { kind: 'speech', collection: 'council' }, 5);
+    await index.count('harbour', { kind: 'screen' });
+    const searches = requests.filter((r) => r.path.endsWith('/_search'));
+    expect(searches[0].body.query.bool.filter).toEqual([{ term: { kind: 'screen' } }]);
+    expect(searches[1].body.query.bool.filter).toEqual([{ term: { collection: 'council' } }, { bool: { must_not: [{ term: { kind: 'screen' } }] } }]);
+    expect(searches[2].body).toMatchObject({ size: 0, query: { bool: { filter: [{ term: { kind: 'screen' } }] } } });
   });
 
   it('short-circuits blank queries, zero limits and inverted ranges without a request', async () => {

@@ -13,6 +13,7 @@ import { addressOf, Limiter, rateLimit, StreamSlots, streamCap } from './limits.
 import { registerAdmin } from './routes/admin.js';
 import { registerAsk } from './routes/ask.js';
 import { registerChapters } from './routes/chapters.js';
+import { registerFrames } from './routes/frames.js';
 import { registerIngest } from './routes/ingest.js';
 import { registerJobs } from './routes/jobs.js';
 import { registerMedia } from './routes/media.js';
@@ -157,6 +158,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
   registerSearch(app, s);
   registerRecordings(app, s);
   registerChapters(app, s);
+  registerFrames(app, s);
   registerMedia(app, s, runtime);
   registerIngest(app, s, runtime);
   registerJobs(app, s, runtime);

@@ -27,11 +27,12 @@ export interface CursorScope {
   temporal?: string;
   speakers?: string;
   lang?: string;
+  kind?: string;
 }
 
 /** A short hash of the search a cursor belongs to. */
 export function searchHash(p: CursorScope): string {
-  const key = JSON.stringify([p.q, p.mode, p.recording ?? null, p.collection ?? null, p.speaker ?? null, p.from ?? null, p.to ?? null, p.temporal ?? 'auto', p.speakers ?? 'auto', ...(p.lang ? [p.lang] : [])]);
+  const key = JSON.stringify([p.q, p.mode, p.recording ?? null, p.collection ?? null, p.speaker ?? null, p.from ?? null, p.to ?? null, p.temporal ?? 'auto', p.speakers ?? 'auto', ...(p.kind ? [p.kind] : []), ...(p.lang ? [`lang:${p.lang}`] : [])]);
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 

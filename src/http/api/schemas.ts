@@ -32,6 +32,9 @@ const SearchTerms = z.object({
   lang: z
     .preprocess((v) => (v === '' || v === 'auto' ? undefined : v), z.enum(['en', 'es', 'de']).optional())
     .openapi({ type: 'string', enum: ['auto', 'en', 'es', 'de'], description: "The question's language (en, es or de); unset or auto: read from the question" }),
+  kind: z
+    .preprocess(blank, z.enum(['speech', 'screen']).optional())
+    .openapi({ type: 'string', enum: ['speech', 'screen'], description: 'Only what was said (speech) or only text read off video keyframes (screen); unset: both' }),
 });
 
 export const SearchQuery = SearchTerms.extend({
@@ -70,6 +73,7 @@ export const ExportRow = z
     url: z.string().openapi({ description: 'The deep link as the search gives it: /r/<id>?t=<seconds>' }),
     link: z.string().nullable().openapi({ description: 'The deep link made absolute with the origin the request was sent to (null without a Host header)' }),
     text: z.string(),
+    kind: z.enum(['speech', 'screen']).openapi({ description: 'speech, or screen (text read off a video keyframe)' }),
   })
   .openapi('ExportRow');
 
@@ -102,6 +106,7 @@ export const SearchResultSchema = z
     scores: z.object({ bm25: z.number().nullable(), vector: z.number().nullable() }),
     url: z.string().openapi({ description: 'Deep link that opens the recording at the moment: /r/<id>?t=<whole seconds of at>' }),
     moment_ids: z.array(z.string()),
+    kind: z.enum(['speech', 'screen']).openapi({ description: "speech: what was said; screen: text read off a video keyframe, `at` the frame's time" }),
   })
   .openapi('SearchResult');
 

@@ -28,6 +28,13 @@ export interface Chapter {
   keywords: string[];
 }
 
+export interface Frame {
+  n: number;
+  at: number;
+  text: string;
+  thumbnail_url: string;
+}
+
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; message: string };
 
 export class Api {
@@ -89,6 +96,12 @@ export class Api {
       .filter((ch) => typeof ch.start === 'number' && typeof ch.end === 'number')
       .map((ch) => ({ start: ch.start, end: ch.end, title: String(ch.title ?? ''), keywords: Array.isArray(ch.keywords) ? ch.keywords.map(String) : [] }))
       .sort((a, b) => a.start - b.start);
+  }
+
+  /** A video's keyframes (none for audio and transcripts). */
+  async frames(id: string): Promise<Frame[]> {
+    const r = await this.call<{ frames: Frame[] }>(`/v1/recordings/${encodeURIComponent(id)}/frames`);
+    return r.ok ? (r.data.frames ?? []) : [];
   }
 
   async recordings(limit = 500): Promise<Recording[]> {

@@ -1,6 +1,6 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { type Analysis, type Config, type SearchFilters, AppError, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type Config, type MomentKind, type SearchFilters, AppError, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
 
 export interface ElasticsearchLexicalOptions {
@@ -34,6 +34,7 @@ interface EsDoc {
   text_es?: string;
   text_de?: string;
   text_other?: string;
+  kind: MomentKind;
 }
 
 /**
@@ -124,6 +125,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
           recorded_at: { type: 'date' },
           start: { type: 'float' },
           end: { type: 'float' },
+          kind: { type: 'keyword' },
           ...textProperties(),
         },
       },
@@ -176,9 +178,11 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
         _meta: { managed_by: 'speech-archive' },
       }),
     );
-    // Decade indices made before a language's field existed get it (adding a field is all a mapping may change).
+    // Decade indices made before a language's field or moments' kind existed get them (their mapping is strict;
+    // adding a field is all a mapping may change). Through the alias, which does not exist before the first
+    // write: then there is nothing to update.
     await this.call('put mapping', async () => {
-      await this.client.indices.putMapping({ index: this.alias, properties: textProperties(), ignore_unavailable: true, allow_no_indices: true });
+      await this.client.indices.putMapping({ index: this.alias, properties: { kind: { type: 'keyword' }, ...textProperties() }, ignore_unavailable: true, allow_no_indices: true });
     }, undefined as void);
   }
 
@@ -385,6 +389,9 @@ function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQuer
   if (filters.recordingId) filter.push({ term: { recording_id: filters.recordingId } });
   if (filters.collection) filter.push({ term: { collection: filters.collection } });
   if (filters.speaker) filter.push({ term: { speakers: filters.speaker } });
+  // Documents indexed before moments had a kind are speech: 'speech' is "not screen".
+  if (filters.kind === 'screen') filter.push({ term: { kind: 'screen' } });
+  if (filters.kind === 'speech') filter.push({ bool: { must_not: [{ term: { kind: 'screen' } }] } });
   if (filters.from || filters.to) {
     // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.
     const range: estypes.QueryDslDateRangeQuery = {};
@@ -411,10 +418,10 @@ function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQuer
   };
 }
 
-function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text, analysis }: LexicalDoc): EsDoc {
+function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text, analysis, kind }: LexicalDoc): EsDoc {
   // decadeOf validates the date now, so a bad one is a bad_request rather than a mapping error later.
   decadeOf(recordedAt);
-  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, [TEXT_FIELDS[analysis ?? 'en'].field]: text };
+  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, [TEXT_FIELDS[analysis ?? 'en'].field]: text, kind: kind ?? 'speech' };
 }
 
 /**

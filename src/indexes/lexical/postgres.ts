@@ -37,6 +37,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
           text: d.text,
           cfg: TEXT_SEARCH_CONFIGS[d.analysis ?? 'en'],
           prefix: PREFIXES[d.analysis ?? 'en'],
+          kind: d.kind ?? 'speech',
         })),
       );
       // One statement, everything computed from the new moments' own terms: reading document frequencies and
@@ -46,7 +47,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
       await tx.query(
         `WITH x AS MATERIALIZED (
            SELECT * FROM jsonb_to_recordset($1::jsonb)
-             AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], text text, cfg text, prefix text)),
+             AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], text text, cfg text, prefix text, kind text)),
          terms AS MATERIALIZED (
            SELECT x.prefix || t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf, x.recorded_at
            FROM x, unnest(to_tsvector(x.cfg::regconfig, x.text)) AS t),
@@ -55,8 +56,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
            INSERT INTO lex_postings (term, moment_id, tf, len, recorded_at)
            SELECT t.term, t.moment_id, t.tf, l.len, t.recorded_at FROM terms t JOIN lens l USING (moment_id) ORDER BY t.term),
          docs AS (
-           INSERT INTO lex_docs (moment_id, recording_id, recorded_at, collection, speakers, len)
-           SELECT x.moment_id, x.recording_id, x.recorded_at, x.collection, coalesce(x.speakers, '{}'), coalesce(l.len, 0)
+           INSERT INTO lex_docs (moment_id, recording_id, recorded_at, collection, speakers, len, kind)
+           SELECT x.moment_id, x.recording_id, x.recorded_at, x.collection, coalesce(x.speakers, '{}'), coalesce(l.len, 0), x.kind
            FROM x LEFT JOIN lens l USING (moment_id)),
          -- Sorted upserts keep concurrent writers on a server from deadlocking on lex_terms rows.
          df AS (
@@ -148,7 +149,12 @@ function filterConditions(filters: SearchFilters, params: unknown[]): string[] {
   // The moments passing the filters are found by index (migrations/008) and only their postings scored.
   // Inline rather than a CTE: the planner then knows the ids are lex_docs' primary key (unique), and hashes
   // them for the join without first de-duplicating them.
-  return [...dates, ...(where.length ? [`p.moment_id IN (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})`] : [])];
+  const docs = where.length ? [`p.moment_id IN (SELECT d.moment_id FROM lex_docs d WHERE ${where.join(' AND ')})`] : [];
+  // By the screen documents only (a partial index, migrations/012), whichever kind is asked for: they are few,
+  // where the speech ids would be nearly the whole archive.
+  const screen = "(SELECT s.moment_id FROM lex_docs s WHERE s.kind = 'screen')";
+  const kind = filters.kind === 'screen' ? [`p.moment_id IN ${screen}`] : filters.kind === 'speech' ? [`p.moment_id NOT IN ${screen}`] : [];
+  return [...dates, ...docs, ...kind];
 }
 
 async function removeRecording(tx: Queryable, recordingId: string): Promise<void> {

@@ -51,7 +51,9 @@ export class PgVectorIndex implements VectorIndex {
            recorded_at date,
            collection text,
            speakers text[] NOT NULL DEFAULT '{}',
-           embedding halfvec(${model.dim}) NOT NULL
+           embedding halfvec(${model.dim}) NOT NULL,
+           -- (added to an older table by migrations/012)
+           kind text NOT NULL DEFAULT 'speech'
          ) PARTITION BY RANGE (recorded_at)`,
       );
       await tx.query('CREATE TABLE IF NOT EXISTS embeddings_undated PARTITION OF embeddings DEFAULT');
@@ -213,6 +215,7 @@ function vectorFilters(filters: SearchFilters, params: unknown[]): { where: stri
   // Literal-typed date bounds let the planner prune partitions at plan time.
   if (filters.from) where.push(`recorded_at >= $${params.push(filters.from)}::date`);
   if (filters.to) where.push(`recorded_at <= $${params.push(filters.to)}::date`);
+  if (filters.kind) where.push(`kind = $${params.push(filters.kind)}`);
   return { where, params };
 }
 
@@ -225,12 +228,13 @@ async function insertBatch(tx: Queryable, items: VectorItem[]): Promise<void> {
       collection: i.collection,
       speakers: i.speakers,
       embedding: toLiteral(i.vector),
+      kind: i.kind ?? 'speech',
     })),
   );
   await tx.query(
-    `INSERT INTO embeddings (moment_id, recording_id, recorded_at, collection, speakers, embedding)
-     SELECT moment_id, recording_id, recorded_at, collection, coalesce(speakers, '{}'), embedding::halfvec
-     FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], embedding text)`,
+    `INSERT INTO embeddings (moment_id, recording_id, recorded_at, collection, speakers, embedding, kind)
+     SELECT moment_id, recording_id, recorded_at, collection, coalesce(speakers, '{}'), embedding::halfvec, kind
+     FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], embedding text, kind text)`,
     [payload],
   );
 }

@@ -2,7 +2,8 @@
  * The media ingestion job graph, one per recording:
  *
  *   decode ─► chunk ─► asr[0..n) ─┐
- *      └──────────────► diarize ──┴─► stitch ─► sentences ─► embed ─► index
+ *      ├──────────────► diarize ──┴─► stitch ─► sentences ─┬─► embed ─► index
+ *      └──────────────► frames (video only) ───────────────┘
  *
  * The file is decoded once, by the decode stage, which stores the audio as 16 kHz PCM in the blob store
  * (`tmp/pcm/<job>.s16`, removed when the job ends); the asr chunks read their ranges of it and diarization
@@ -16,15 +17,20 @@
  * returns at once, so a completed stage never runs twice.
  *
  * Failures: a chunk that fails its last retry becomes a gap in the transcript (stitch.ts); diarization that
- * fails gives 'Unknown speaker'; any other stage failing for good fails the job (and the recording, unless
+ * fails gives 'Unknown speaker'; keyframes that fail their last retry leave the recording without frames and
+ * screen text, and OCR that fails leaves the frames without text (the transcript never waits on either); any other stage failing for good fails the job (and the recording, unless
  * an earlier version of it is still being served), and the webhook hears about it.
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { type Cue, type Moment, type RecordingMeta, AppError, type Embedder, errorMessage } from '../../core/index.js';
 import { type JobQueue, type QueueJob, UnrecoverableJobError, type BlobStore } from '../../platform/index.js';
-import { type Job, type JobStore, type Services, STAGES, StageStore, type StageName, type StageRow } from '../../archive/index.js';
+import { type Frame, type Job, type JobStore, type Services, STAGES, StageStore, type StageName, type StageRow } from '../../archive/index.js';
 import { createAsrEngine } from '../audio/asr/index.js';
 import type { AsrEngine, AsrResult } from '../audio/asr/port.js';
 import type { Chunk } from '../audio/chunk.js';
@@ -45,6 +51,9 @@ import {
 import type { Region } from '../audio/vad.js';
 import { buildMoments } from '../moments.js';
 import { indexContent, indexedText, momentSettings } from '../transcript.js';
+import { extractKeyframes } from '../video/keyframes.js';
+import { createOcrEngine, screenText } from '../video/ocr.js';
+import { screenMoments } from '../video/screen.js';
 import type { Webhooks } from './webhook.js';
 
 export const MEDIA_JOB_KIND = 'ingest-media';
@@ -56,6 +65,8 @@ export interface PipelineSettings {
   overlapS: number;
   diarization: DiarizationEngine;
   language: string | null;
+  /** Keyframes and on-screen text for video (VIDEO_FRAMES); absent in jobs submitted before video: off. */
+  frames?: boolean;
 }
 
 export type MediaSource = { blobKey: string } | { file: string };
@@ -81,6 +92,8 @@ interface DecodeOutput {
   format: string;
   hasVideo: boolean;
   regions: Region[];
+  /** Whether the job has a frames stage (a video stream, and frames on in the job's settings). */
+  keyframes?: boolean;
 }
 interface ChunkOutput {
   chunks: Chunk[];
@@ -106,9 +119,17 @@ interface EmbedOutput {
   model: string | null;
   vectors: number[][] | null;
 }
+interface FramesOutput {
+  frames: Frame[];
+  /** The OCR engine that read them; 'off' (OCR=off) or 'failed' (then every frame's text is ''). */
+  ocr: string;
+  ocrError?: string;
+  /** Of the stage: extracting (and storing) the keyframes, and reading them. */
+  seconds: { extract: number; ocr: number };
+}
 
 /** Share of the job's progress bar per stage (asr is split evenly over its chunks). */
-const WEIGHT: Record<StageName, number> = { decode: 0.1, chunk: 0.01, asr: 0.6, diarize: 0.05, stitch: 0.04, sentences: 0.02, embed: 0.13, index: 0.05 };
+const WEIGHT: Record<StageName, number> = { decode: 0.1, chunk: 0.01, asr: 0.55, diarize: 0.05, frames: 0.05, stitch: 0.04, sentences: 0.02, embed: 0.13, index: 0.05 };
 
 /** Errors that another attempt cannot fix. */
 const PERMANENT = new Set(['bad_request', 'unsupported_format', 'payload_too_large', 'not_found', 'invalid_transcript', 'invalid_manifest', 'engine_unavailable']);
@@ -263,19 +284,25 @@ export class MediaPipeline {
 
   /** Registers the stage handlers on the queue (in processes that run them). */
   register(): void {
-    const run = <T>(stage: StageName, fn: (job: Job, payload: MediaJobPayload, part: number, progress: (f: number) => Promise<void>) => Promise<T>) =>
-      this.queue.handle<StageData>(jobName(stage), (qj) => this.runStage(qj, stage, fn), {
+    const run = <T>(
+      stage: StageName,
+      fn: (job: Job, payload: MediaJobPayload, part: number, progress: (f: number) => Promise<void>) => Promise<T>,
+      parts?: (out: T) => { stage: StageName; count: number },
+    ) =>
+      this.queue.handle<StageData>(jobName(stage), (qj) => this.runStage(qj, stage, fn, parts), {
         onDead: (j, err) => this.stageDead(j.data, stage, err),
       });
 
     // The one decode of the file: VAD for the chunk plan, and the PCM stored for the asr and diarize stages.
+    // A video's frames stage is created with the decode's output, as the asr rows are with the chunk plan.
     run('decode', async (job, p, _part, progress) => {
       const file = await this.media.path(job.id, p.source);
       const maxS = this.s.cfg.MAX_MEDIA_HOURS * 3600;
       const blobs = this.blobs();
+      const keyframes = (video: boolean) => video && p.settings.frames === true;
       if (!blobs) {
         const a = await analyseMedia(file, { onProgress: (f) => void progress(f), maxS });
-        return { durationS: a.durationS, containerDurationS: a.info.durationS, format: a.info.format, hasVideo: a.info.hasVideo, regions: a.regions } satisfies DecodeOutput;
+        return { durationS: a.durationS, containerDurationS: a.info.durationS, format: a.info.format, hasVideo: a.info.hasVideo, regions: a.regions, keyframes: keyframes(a.info.hasVideo) } satisfies DecodeOutput;
       }
       const pcmKey = pcmKeyOf(job.id);
       const sink = new PassThrough();
@@ -291,12 +318,74 @@ export class MediaPipeline {
         });
         sink.end();
         await stored;
-        return { pcmKey, durationS: a.durationS, containerDurationS: a.info.durationS, format: a.info.format, hasVideo: a.info.hasVideo, regions: a.regions } satisfies DecodeOutput;
+        return {
+          pcmKey,
+          durationS: a.durationS,
+          containerDurationS: a.info.durationS,
+          format: a.info.format,
+          hasVideo: a.info.hasVideo,
+          regions: a.regions,
+          keyframes: keyframes(a.info.hasVideo),
+        } satisfies DecodeOutput;
       } catch (err) {
         sink.destroy();
         await stored.catch(() => {});
         await blobs.delete(pcmKey).catch(() => {});
         throw err;
+      }
+    }, (out) => ({ stage: 'frames', count: out.keyframes ? 1 : 0 }));
+
+    // Keyframes, their thumbnails (kept in the blob store) and the text on them. OCR failing is not the stage
+    // failing: the frames are kept without text. Extraction failing is retried, and after the last retry the
+    // recording goes on without frames (stageDead).
+    run('frames', async (job, p, _part, progress) => {
+      const decode = await this.stages.output<DecodeOutput>(job.id, 'decode');
+      const file = await this.media.path(job.id, p.source);
+      const cfg = this.s.cfg;
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'sa-frames-'));
+      try {
+        const t0 = performance.now();
+        const frames = await extractKeyframes(file, dir, {
+          sceneThreshold: cfg.FRAMES_SCENE_THRESHOLD,
+          minGapS: cfg.FRAMES_MIN_GAP_S,
+          perMinute: cfg.FRAMES_PER_MINUTE,
+          durationS: decode.containerDurationS,
+          onProgress: (f) => void progress(0.3 * f),
+        });
+        const prefix = framesPrefix(p.meta.id, job.id);
+        for (const f of frames) await this.s.blobs.put(`${prefix}${f.n}.jpg`, createReadStream(f.thumb), { contentType: 'image/jpeg' });
+        const t1 = performance.now();
+        const texts: string[] = frames.map(() => '');
+        let ocr = 'off';
+        let ocrError: string | undefined;
+        try {
+          const engine = await createOcrEngine(cfg);
+          if (engine) {
+            ocr = engine.name;
+            try {
+              for (const [i, f] of frames.entries()) {
+                texts[i] = screenText(await engine.read(f.ocr), cfg.OCR_MIN_CONFIDENCE);
+                await progress(0.3 + (0.7 * (i + 1)) / frames.length);
+              }
+            } finally {
+              await engine.close().catch(() => {});
+            }
+          }
+        } catch (err) {
+          ocr = 'failed';
+          ocrError = errorMessage(err);
+          texts.fill('');
+          this.s.log.warn({ job: job.id, err: ocrError }, 'OCR failed; the keyframes are kept without their text');
+        }
+        const seconds = { extract: round3((t1 - t0) / 1000), ocr: round3((performance.now() - t1) / 1000) };
+        return {
+          frames: frames.map((f, i) => ({ n: f.n, at: f.at, text: texts[i], thumbKey: `${prefix}${f.n}.jpg` })),
+          ocr,
+          ...(ocrError ? { ocrError } : {}),
+          seconds,
+        } satisfies FramesOutput;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
     });
 
@@ -359,22 +448,39 @@ export class MediaPipeline {
       return { cues, moments: buildMoments(p.meta.id, cues, momentSettings(this.s)) } satisfies SentencesOutput;
     });
 
-    run('embed', async (job, _p, _part, progress) => {
+    run('embed', async (job, p, _part, progress) => {
       if (!this.s.embedder) return { model: null, vectors: null } satisfies EmbedOutput;
-      const { moments } = await this.stages.output<SentencesOutput>(job.id, 'sentences');
+      const { moments } = await this.content(job.id, p);
       const vectors = await this.s.embedder.embed(moments.map(indexedText), (done, total) => void progress(done / Math.max(1, total)));
       return { model: this.s.embedder.model, vectors: vectors.map((v) => Array.from(v)) } satisfies EmbedOutput;
     });
 
     run('index', async (job, p) => {
-      const { cues, moments } = await this.stages.output<SentencesOutput>(job.id, 'sentences');
+      const { cues, moments, frames } = await this.content(job.id, p);
       const emb = await this.stages.output<EmbedOutput>(job.id, 'embed');
       const decode = await this.stages.output<DecodeOutput>(job.id, 'decode');
+      const before = await this.s.archive.frames(p.meta.id);
       // indexContent replaces the recording's rows wholesale: running it again cannot duplicate segments. A
       // version already served stays served until the new one is written, and comes back if writing fails.
-      await indexContent(withVectors(this.s, emb, moments.map(indexedText)), p.meta, cues, moments, p.contentHash, { checksum: p.sha256, durationS: decode.durationS });
-      return { moments: moments.length, segments: cues.length };
+      await indexContent(withVectors(this.s, emb, moments.map(indexedText)), p.meta, cues, moments, p.contentHash, { checksum: p.sha256, durationS: decode.durationS, frames });
+      // The previous version's thumbnails go once the new version is served.
+      const kept = new Set(frames.map((f) => f.thumbKey));
+      for (const f of before) if (!kept.has(f.thumbKey)) await this.s.blobs.delete(f.thumbKey).catch(() => {});
+      const screen = moments.filter((m) => m.kind === 'screen').length;
+      return { moments: moments.length - screen, screenMoments: screen, frames: frames.length, segments: cues.length };
     });
+  }
+
+  /**
+   * What the job indexes: the transcript's cues and speech moments, and, when the frames stage is done, the
+   * keyframes and their screen moments (a frames stage that failed for good leaves none).
+   */
+  private async content(jobId: string, p: MediaJobPayload): Promise<{ cues: Cue[]; moments: Moment[]; frames: Frame[] }> {
+    const { cues, moments } = await this.stages.output<SentencesOutput>(jobId, 'sentences');
+    if ((await this.stages.get(jobId, 'frames'))?.status !== 'done') return { cues, moments, frames: [] };
+    const { frames } = await this.stages.output<FramesOutput>(jobId, 'frames');
+    const decode = await this.stages.output<DecodeOutput>(jobId, 'decode');
+    return { cues, moments: [...moments, ...screenMoments(p.meta.id, frames, decode.containerDurationS)], frames };
   }
 
   /** The frame every stage runs in: skip when done, record start, time, output, then move the graph on. */
@@ -432,9 +538,10 @@ export class MediaPipeline {
   private async stageDead(data: StageData, stage: StageName, err: Error): Promise<void> {
     const { jobId, part } = data;
     await this.stages.fail(jobId, stage, part, err.message);
-    if (stage === 'asr') {
-      // A lost chunk is a gap in the transcript, not a lost recording.
-      this.s.log.warn({ job: jobId, chunk: part, err: err.message }, 'ASR chunk failed for good: it becomes a gap');
+    if (stage === 'asr' || stage === 'frames') {
+      // A lost chunk is a gap in the transcript, lost keyframes a recording without frames: not a lost recording.
+      if (stage === 'asr') this.s.log.warn({ job: jobId, chunk: part, err: err.message }, 'ASR chunk failed for good: it becomes a gap');
+      else this.s.log.warn({ job: jobId, err: err.message }, 'keyframes failed for good: the recording is indexed without frames');
       await this.refresh(jobId);
       await this.advance(jobId);
       return;
@@ -449,7 +556,7 @@ export class MediaPipeline {
     let rows = await this.stages.list(jobId);
     if (rows.length === 0) {
       // Submitted, then stopped before its stage rows were written.
-      await this.stages.createJobStages(jobId, STAGES.filter((st) => st !== 'asr'));
+      await this.stages.createJobStages(jobId, STAGES.filter((st) => st !== 'asr' && st !== 'frames'));
       rows = await this.stages.list(jobId);
     }
     const one = (stage: StageName) => rows.find((r) => r.stage === stage);
@@ -460,9 +567,11 @@ export class MediaPipeline {
       chunk: isDone('decode'),
       asr: isDone('chunk'),
       diarize: isDone('decode'),
+      frames: isDone('decode'),
       stitch: isDone('chunk') && asrRows.every(finished) && finished(one('diarize')),
       sentences: isDone('stitch'),
-      embed: isDone('sentences'),
+      // A video's screen moments are embedded and indexed with its speech: the frames stage ends first.
+      embed: isDone('sentences') && (one('frames') === undefined || finished(one('frames'))),
       index: isDone('embed'),
     };
     let n = 0;
@@ -517,6 +626,8 @@ export class MediaPipeline {
     const summary = summarise(rows);
     let progress = 0;
     for (const s of summary) progress += WEIGHT[s.stage] * s.progress;
+    // Audio has no frames stage: its share is done once the decode says so.
+    if (!summary.some((x) => x.stage === 'frames') && summary.some((x) => x.stage === 'decode' && x.status === 'done')) progress += WEIGHT.frames;
     const current =
       summary.find((s) => s.stage === 'asr' && s.status === 'running')?.stage ??
       summary.find((s) => s.status !== 'done' && s.status !== 'failed' && s.status !== 'partial')?.stage ??
@@ -541,6 +652,8 @@ export class MediaPipeline {
     const { moments } = await this.stages.output<SentencesOutput>(jobId, 'sentences');
     const { model } = await this.stages.output<ChunkOutput>(jobId, 'chunk');
     const asr = rows.filter((r) => r.stage === 'asr');
+    const framesRow = rows.find((r) => r.stage === 'frames');
+    const frames = framesRow?.status === 'done' ? await this.stages.output<FramesOutput>(jobId, 'frames') : null;
     const result = {
       recording_id: p.meta.id,
       status: 'ingested',
@@ -553,6 +666,14 @@ export class MediaPipeline {
       gaps: stitch.gaps,
       diarization: diar.engine,
       ...(diar.error ? { diarizationError: diar.error } : {}),
+      ...(framesRow
+        ? {
+            frames: frames?.frames.length ?? 0,
+            screenMoments: frames ? screenMoments(p.meta.id, frames.frames, null).length : 0,
+            ocr: frames?.ocr ?? 'failed',
+            ...(frames?.ocrError ? { ocrError: frames.ocrError } : framesRow.status === 'failed' ? { framesError: framesRow.error } : {}),
+          }
+        : {}),
       timings: timings(rows, durationS),
     };
     // The decoded audio goes before the job is reported done, so a finished job has left nothing behind.
@@ -654,6 +775,14 @@ export class MediaPipeline {
 }
 
 export const pcmKeyOf = (jobId: string) => `tmp/pcm/${jobId}.s16`;
+
+/**
+ * Where a job's keyframe thumbnails go: under the recording's artefacts (removed with the recording), per job so
+ * that a new version's frames never overwrite the ones still served.
+ */
+export const framesPrefix = (recordingId: string, jobId: string) => `artefacts/${recordingId}/frames/${jobId}/`;
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function* pcmChunks(blobs: BlobStore, key: string): AsyncGenerator<Buffer> {
   const stream: Readable = await blobs.get(key);

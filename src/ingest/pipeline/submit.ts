@@ -51,7 +51,7 @@ export async function submitMedia(
   rt: SubmitRuntime,
   input: { source: MediaSource; meta: RecordingMeta; sha256: string; settings?: Partial<PipelineSettings> },
 ): Promise<Job> {
-  const settings = pipelineSettings(input.meta, input.settings);
+  const settings = pipelineSettings(input.meta, { frames: s.cfg.VIDEO_FRAMES, ...input.settings });
   const contentHash = mediaContentHash(s, input.meta, input.sha256, settings.asrEngine);
   const payload: MediaJobPayload = { source: input.source, meta: input.meta, sha256: input.sha256, contentHash, settings };
 
@@ -84,7 +84,8 @@ export async function submitMedia(
       if (!isOpenMediaJobConflict(err) || attempt >= 5) throw err;
     }
   }
-  await rt.pipeline.stages.createJobStages(job.id, STAGES.filter((st) => st !== 'asr'));
+  // (asr rows come with the chunk plan, a frames row with a decode that found video)
+  await rt.pipeline.stages.createJobStages(job.id, STAGES.filter((st) => st !== 'asr' && st !== 'frames'));
   // A new (or pending) recording is listed as processing from now on; a ready one keeps serving its current
   // content until the index stage replaces it.
   if (existing?.status !== 'ready') await s.archive.upsert(input.meta, { status: 'processing', checksum: input.sha256 });

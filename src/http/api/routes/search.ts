@@ -57,7 +57,7 @@ const searchParams = (q: Terms, page: { limit: number; offset: number; first?: n
   fallback: page.fallback,
   total: true,
   mode: q.mode,
-  filters: { recordingId: q.recording, collection: q.collection, speaker: q.speaker, from: q.from, to: q.to },
+  filters: { recordingId: q.recording, collection: q.collection, speaker: q.speaker, from: q.from, to: q.to, kind: q.kind },
   temporal: q.temporal,
   speakers: q.speakers,
   language: q.lang,
@@ -154,7 +154,7 @@ function fallbackOf(first: { routing: { source: string; fallback?: boolean } | n
   return first.routing?.source === 'question' ? first.routing.fallback === true : undefined;
 }
 
-const COLUMNS = ['rank', 'recording_id', 'recording_title', 'recorded_at', 'collection', 'speakers', 'start', 'end', 'at', 'url', 'link', 'text'] as const satisfies readonly (keyof Row)[];
+const COLUMNS = ['rank', 'recording_id', 'recording_title', 'recorded_at', 'collection', 'speakers', 'start', 'end', 'at', 'url', 'link', 'text', 'kind'] as const satisfies readonly (keyof Row)[];
 
 function exportRow(r: SearchResult, rank: number, origin: string | null): Row {
   return {
@@ -170,6 +170,7 @@ function exportRow(r: SearchResult, rank: number, origin: string | null): Row {
     url: r.url,
     link: origin === null ? null : origin + r.url,
     text: r.text,
+    kind: r.kind,
   };
 }
 

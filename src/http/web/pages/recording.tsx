@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
-import { type Api, type Chapter, type Hit, mediaUrl, type Segment } from '../api.js';
+import { type Api, type Chapter, type Frame, type Hit, mediaUrl, type Segment } from '../api.js';
 import { clock, clockRange, languageName, longDate, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
 import { Timeline } from './timeline.js';
@@ -33,11 +33,12 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
     throw new Error(`recording ${id}: ${rec.message}`);
   }
   const r = rec.data;
-  const [segments, chapters, hits] = await Promise.all([
+  const [segments, chapters, hits, frames] = await Promise.all([
     api.segments(id),
     // A single chapter spanning the whole recording says nothing the title does not: chapters show from two on.
     api.chapters(id).then((list) => (list.length > 1 ? list : [])),
     q ? api.search({ q, recording: id, limit: '50' }).then((x) => (x.ok ? x.data.results.filter((h) => h.recording_id === id) : [])) : Promise.resolve([] as Hit[]),
+    api.frames(id),
   ]);
   const t = parseTime(c.req.query('t'));
   const active = activeIndex(segments, t);
@@ -114,6 +115,8 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
           ) : null}
         </section>
 
+        {frames.length ? <FrameStrip frames={frames} t={t} href={at} /> : null}
+
         {chapters.length ? (
           <nav class="chapters" aria-label="Chapters">
             <h2>Chapters</h2>
@@ -167,6 +170,30 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
         </section>
       </article>
     </Layout>,
+  );
+}
+
+/** A video's keyframes, each a link to its time (the player seeks there); the text read off it is its title. */
+function FrameStrip({ frames, t, href }: { frames: Frame[]; t: number | null; href: (s: number) => string }) {
+  // The frame on screen at t: the last one at or before it.
+  const current = t === null ? -1 : frames.reduce((found, f, i) => (f.at <= t + 0.5 ? i : found), -1);
+  return (
+    <nav class="frames" aria-label="Keyframes">
+      <h2>Keyframes</h2>
+      <ol>
+        {frames.map((f, i) => {
+          const label = f.text ? `${clock(f.at)}: ${f.text}` : `${clock(f.at)}: frame ${f.n + 1}`;
+          return (
+            <li>
+              <a href={href(f.at)} data-seek={f.at} title={label} aria-current={i === current ? 'true' : undefined}>
+                <img src={f.thumbnail_url} alt={label} loading="lazy" width="160" />
+                <span class="time">{clock(f.at)}</span>
+              </a>
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
   );
 }
 

@@ -7,7 +7,7 @@ import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
-const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
+const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording', 'kind'] as const;
 const KEYS = ['q', ...FILTERS, 'mode', 'lang', 'group', 'limit', 'temporal', 'speakers', 'cursor'] as const;
 // The languages a question can be read in, by their own names.
 const QUESTION_LANGUAGES = [['en', 'English'], ['es', 'Español'], ['de', 'Deutsch']] as const;
@@ -70,6 +70,20 @@ function SearchForm({ p, recordings, speakers }: { p: Params; recordings: Record
           <Field name="collection" label="Collection" value={p.collection} list="collections" />
           <Field name="speaker" label="Speaker" value={p.speaker} list="speakers" />
           <Field name="recording" label="Recording" value={p.recording} list="recordings" placeholder="recording id" />
+          <div class="field">
+            <label for="f-kind">Found in</label>
+            <select id="f-kind" name="kind">
+              <option value="" selected={!p.kind}>
+                Speech and on-screen text
+              </option>
+              <option value="speech" selected={p.kind === 'speech'}>
+                Speech only
+              </option>
+              <option value="screen" selected={p.kind === 'screen'}>
+                On-screen text only (video)
+              </option>
+            </select>
+          </div>
           <div class="field">
             <label for="f-mode">Mode</label>
             <select id="f-mode" name="mode">
@@ -211,7 +225,7 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
   return (
     <ol class="hits">
       {hits.map((h) => (
-        <li class="hit" data-recording={h.recording_id} data-start={h.start} data-end={h.end} data-at={h.at}>
+        <li class={`hit kind-${h.kind}`} data-recording={h.recording_id} data-start={h.start} data-end={h.end} data-at={h.at} data-kind={h.kind}>
           {showTitle ? (
             <h3>
               <a class="moment" href={momentHref(h.recording_id, h.at, q)}>
@@ -228,7 +242,13 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
                 <span> · </span>
               </>
             ) : null}
-            <Speakers h={h} />
+            {h.kind === 'screen' ? (
+              <span class="screen-mark" title="Text read off a video keyframe">
+                On screen
+              </span>
+            ) : (
+              <Speakers h={h} />
+            )}
             <span> · </span>
             <a class={showTitle ? 'time' : 'time moment'} href={momentHref(h.recording_id, h.at, q)} aria-label={`Play from ${clock(h.at)}`} title={`Passage ${clockRange(h.start, h.end)}`}>
               {clock(h.at)}

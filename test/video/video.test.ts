@@ -1,0 +1,259 @@
+/**
+ * Video through the real job graph (in-process queue, a fake ASR engine, real ffmpeg and tesseract.js): keyframes
+ * at the cuts with their exact times, thumbnails served, the on-screen text searchable as `screen` moments beside
+ * the speech, the kind filter, and the recording and search pages showing both.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/log.js';
+import { createApp } from '../../src/http/api/app.js';
+import { ffmpegPath, SAMPLE_RATE } from '../../src/ingest/audio/decode.js';
+import type { AsrEngine, AsrResult } from '../../src/ingest/audio/asr/port.js';
+import { createJobRuntime, type JobRuntime } from '../../src/ingest/pipeline/runtime.js';
+import { sha256File, submitMedia } from '../../src/ingest/pipeline/submit.js';
+import { openServices, type Services } from '../../src/main/services.js';
+import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
+import type { Job } from '../../src/archive/jobs.js';
+import { waitFor } from '../jobs/contract.js';
+import { meta } from '../jobs/helpers.js';
+import { speak } from '../audio/helpers.js';
+import { makeVideo } from './helpers.js';
+
+/** Hears the same words in every chunk: speech that also matches "harbour", so the kind filter has both to choose from. */
+function talkingEngine(): AsrEngine {
+  const said = ['the', 'harbour', 'council', 'met', 'today'];
+  return {
+    name: 'pocketsphinx',
+    model: 'fake',
+    punctuated: false,
+    maxChunkS: 60,
+    async transcribe(pcm: Float32Array): Promise<AsrResult> {
+      const d = pcm.length / SAMPLE_RATE;
+      const words = said.map((text, i) => ({ start: (d * i) / said.length, end: (d * (i + 0.8)) / said.length, text, confidence: 0.9 }));
+      return { text: said.join(' '), words };
+    },
+  };
+}
+
+interface Hit {
+  recording_id: string;
+  kind: 'speech' | 'screen';
+  at: number;
+  url: string;
+  text: string;
+  speakers: string[];
+}
+interface FrameJson {
+  n: number;
+  at: number;
+  text: string;
+  url: string;
+  thumbnail_url: string;
+}
+
+describe('video: keyframes and on-screen text, searchable beside speech', () => {
+  let s: Services;
+  let rt: JobRuntime;
+  let url: string;
+  let close: () => Promise<void>;
+  let dir: string;
+  let videoJob: Job;
+
+  const get = async (p: string) => fetch(url + p);
+  const json = async <T>(p: string): Promise<T> => {
+    const res = await get(p);
+    expect(res.status, `${p}: ${res.status}`).toBe(200);
+    return (await res.json()) as T;
+  };
+  const search = async (q: string, extra = '') => (await json<{ results: Hit[] }>(`/v1/search?q=${encodeURIComponent(q)}&mode=bm25${extra}`)).results;
+  const ingest = async (file: string, id: string) => {
+    const job = await submitMedia(s, rt, { source: { file }, meta: meta(id, { source: path.basename(file) }), sha256: await sha256File(file), settings: { diarization: 'none' } });
+    return waitFor(async () => {
+      const j = await rt.jobs.get(job.id);
+      return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
+    }, 120_000, `job ${job.id}`);
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-video-'));
+    const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', AUTH_PUBLIC_WRITE: 'on', RATE_LIMIT_PER_MIN: '0' });
+    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
+    rt = createJobRuntime(s, { queue: new InProcessQueue({ attempts: 2, backoffMs: 10, concurrency: 2 }, s.log), engine: async () => talkingEngine() });
+    await rt.start();
+    const { app, close: closeApp } = createApp(s, rt);
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = async () => {
+      await new Promise((r) => server.close(r));
+      await closeApp();
+      await rt.close();
+      await s.close();
+    };
+    // A title card, a cut to a second scene with a lower third, and a third scene holding the same lower third
+    // (its text must not be indexed twice).
+    const voice = speak(['The harbour council met today.', 'The mayor spoke about the new quay.'], [1.5], dir);
+    const video = makeVideo(
+      dir,
+      'council.mp4',
+      [
+        { seconds: 4, colour: 'black', title: 'HARBOUR COUNCIL' },
+        { seconds: 4, colour: '0x204060', lower: 'Mayor Ana Ruiz, 12 May 1987' },
+        { seconds: 4, colour: '0x603020', lower: 'Mayor Ana Ruiz, 12 May 1987' },
+      ],
+      voice.file,
+    );
+    videoJob = await ingest(video, 'council-video');
+  }, 180_000);
+  afterAll(async () => {
+    await close?.();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a frames stage beside the transcript and reports keyframes and screen moments', async () => {
+    expect(videoJob).toMatchObject({ status: 'succeeded', error: null });
+    const stages = (await rt.pipeline.stages.list(videoJob.id)).filter((r) => r.stage === 'frames');
+    expect(stages).toEqual([expect.objectContaining({ status: 'done', attempts: 1 })]);
+    expect(videoJob.result).toMatchObject({ frames: 3, screenMoments: 2, ocr: 'tesseract:eng' });
+    const body = await json<{ stages: { stage: string; status: string }[] }>(`/v1/jobs/${videoJob.id}`);
+    expect(body.stages.map((x) => x.stage)).toEqual(['decode', 'chunk', 'asr', 'diarize', 'frames', 'stitch', 'sentences', 'embed', 'index']);
+  });
+
+  it('lists the keyframes at the cuts, with their text, deep links and thumbnails', async () => {
+    const { frames } = await json<{ frames: FrameJson[] }>('/v1/recordings/council-video/frames');
+    expect(frames.map((f) => f.n)).toEqual([0, 1, 2]);
+    // Hard cuts at 0, 4 and 8 s (25 fps: a frame every 0.04 s).
+    frames.forEach((f, i) => expect(Math.abs(f.at - 4 * i)).toBeLessThanOrEqual(0.04));
+    expect(frames[0].text).toMatch(/HARBOUR COUNCIL/);
+    expect(frames[1].text).toMatch(/Ana Ruiz/);
+    expect(frames.map((f) => f.url)).toEqual(['/r/council-video?t=0', '/r/council-video?t=4', '/r/council-video?t=8']);
+
+    const thumb = await get(frames[1].thumbnail_url);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    const bytes = Buffer.from(await thumb.arrayBuffer());
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(bytes.length).toBeLessThan(30_000); // a thumbnail, not the frame
+    expect((await get('/v1/recordings/council-video/frames/9.jpg')).status).toBe(404);
+    expect((await get('/v1/recordings/council-video/frames/..%2F..%2Fpg.jpg')).status).toBe(404);
+    expect((await get('/v1/recordings/nope/frames')).status).toBe(404);
+  });
+
+  it('finds the title card with kind=screen, its link at the frame time', async () => {
+    const hits = await search('harbour council', '&kind=screen');
+    expect(hits.length).toBe(1);
+    expect(hits[0]).toMatchObject({ recording_id: 'council-video', kind: 'screen', speakers: [] });
+    expect(hits[0].text).toMatch(/HARBOUR COUNCIL/);
+    expect(Math.abs(Number(new URL(hits[0].url, url).searchParams.get('t')) - 0)).toBeLessThanOrEqual(0.5);
+
+    const [ruiz] = await search('Ana Ruiz 1987', '&kind=screen');
+    expect(ruiz).toMatchObject({ kind: 'screen' });
+    expect(Math.abs(ruiz.at - 4)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(Number(new URL(ruiz.url, url).searchParams.get('t')) - 4)).toBeLessThanOrEqual(0.5);
+    // The same lower third over the next scene is not a second moment.
+    expect((await search('Ruiz', '&kind=screen')).length).toBe(1);
+  });
+
+  it('kind=speech leaves the screen text out; no kind gives both', async () => {
+    const both = await search('harbour');
+    expect(new Set(both.map((h) => h.kind))).toEqual(new Set(['speech', 'screen']));
+    const speech = await search('harbour', '&kind=speech');
+    expect(speech.length).toBeGreaterThan(0);
+    expect(speech.every((h) => h.kind === 'speech')).toBe(true);
+    expect(await search('Ruiz', '&kind=speech')).toEqual([]);
+    const bad = await get('/v1/search?q=harbour&kind=slides');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+  });
+
+  it('gives an audio file no frames stage and no frames', async () => {
+    const wav = path.join(dir, 'tone.wav');
+    execFileSync(ffmpegPath(), ['-nostdin', '-y', '-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=5:sample_rate=16000', wav]);
+    const job = await ingest(wav, 'tone');
+    expect(job.status).toBe('succeeded');
+    expect((await rt.pipeline.stages.list(job.id)).map((r) => r.stage)).not.toContain('frames');
+    expect(job.result).not.toHaveProperty('frames');
+    expect((await json<{ frames: FrameJson[] }>('/v1/recordings/tone/frames')).frames).toEqual([]);
+  }, 120_000);
+
+  it('shows a thumbnail strip on the recording page and marks screen hits on the search page', async () => {
+    const page = await (await get('/r/council-video')).text();
+    expect(page).toMatch(/class="frames"/);
+    expect(page).toContain('href="/r/council-video?t=4"');
+    expect(page).toContain('src="/v1/recordings/council-video/frames/1.jpg"');
+    expect(page).toMatch(/alt="[^"]*Ana Ruiz/);
+
+    const results = await (await get('/?q=harbour+council&mode=bm25')).text();
+    expect(results).toMatch(/class="[^"]*kind-screen/);
+    expect(results).toMatch(/On screen/);
+    const filtered = await (await get('/?q=harbour+council&mode=bm25&kind=speech')).text();
+    expect(filtered).not.toMatch(/kind-screen/);
+    expect(filtered).toMatch(/<option value="speech" selected/);
+  });
+});
+
+describe('video: a failed OCR or keyframe extraction never fails the transcript', () => {
+  let s: Services;
+  let rt: JobRuntime;
+  let dir: string;
+  const ingest = async (file: string, id: string) => {
+    const job = await submitMedia(s, rt, { source: { file }, meta: meta(id, { source: path.basename(file) }), sha256: await sha256File(file), settings: { diarization: 'none' } });
+    return waitFor(async () => {
+      const j = await rt.jobs.get(job.id);
+      return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
+    }, 120_000, `job ${job.id}`);
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-video-fail-'));
+    // A language whose data is not installed: the OCR engine cannot start.
+    const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', OCR_LANGS: 'xx' });
+    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
+    rt = createJobRuntime(s, { queue: new InProcessQueue({ attempts: 2, backoffMs: 10, concurrency: 2 }, s.log), engine: async () => talkingEngine() });
+    await rt.start();
+  });
+  afterAll(async () => {
+    await rt?.close();
+    await s?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the keyframes without text when OCR cannot run', async () => {
+    const voice = speak(['The harbour council met today.'], [], dir);
+    const video = makeVideo(dir, 'no-ocr.mp4', [{ seconds: 3, colour: 'black', title: 'HARBOUR COUNCIL' }, { seconds: 3, colour: 'navy' }], voice.file);
+    const job = await ingest(video, 'no-ocr');
+    expect(job).toMatchObject({ status: 'succeeded', result: { frames: 2, screenMoments: 0, ocr: 'failed' } });
+    expect((job.result as { ocrError: string }).ocrError).toMatch(/@tesseract\.js-data\/xx/);
+    expect((await s.archive.frames('no-ocr')).map((f) => [f.at, f.text])).toEqual([[0, ''], [3, '']]);
+    expect((await s.archive.segments('no-ocr')).map((c) => c.text).join(' ')).toMatch(/harbour/);
+  });
+
+  it('indexes the transcript without frames when keyframe extraction fails every attempt', async () => {
+    const voice = speak(['The harbour council met again.'], [], dir);
+    const video = makeVideo(dir, 'no-frames.mp4', [{ seconds: 3, colour: 'maroon', title: 'QUAY' }, { seconds: 3, colour: 'teal' }], voice.file);
+    // An ffmpeg that decodes audio as usual but fails the keyframe run.
+    const wrapper = path.join(dir, 'ffmpeg');
+    fs.writeFileSync(wrapper, `#!/bin/sh\ncase "$*" in *showinfo*) echo "keyframes: simulated failure" >&2; exit 1;; esac\nexec '${ffmpegPath()}' "$@"\n`, { mode: 0o755 });
+    const before = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = wrapper;
+    try {
+      const job = await ingest(video, 'no-frames');
+      expect(job.status).toBe('succeeded');
+      expect(job.result).toMatchObject({ frames: 0, screenMoments: 0 });
+      expect((job.result as { framesError: string }).framesError).toMatch(/simulated failure/);
+      const frames = (await rt.pipeline.stages.list(job.id)).find((r) => r.stage === 'frames');
+      expect(frames).toMatchObject({ status: 'failed', attempts: 2 });
+      expect(await s.archive.frames('no-frames')).toEqual([]);
+      expect((await s.archive.get('no-frames'))?.status).toBe('ready');
+    } finally {
+      if (before === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = before;
+    }
+  });
+});
