@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'embedding_model_mismatch'
+  | 'unsupported_language'
   | 'archive_locked'
   | 'engine_unavailable'
   | 'upstream_error'
@@ -28,6 +29,7 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   embedding_model_mismatch: 409,
+  unsupported_language: 422,
   archive_locked: 409,
   engine_unavailable: 503,
   upstream_error: 502,

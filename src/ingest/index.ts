@@ -17,7 +17,7 @@ export { MEDIA_JOB_KIND, summarise, timings } from './pipeline/pipeline.js';
 export type { StageSummary, Timings } from './pipeline/pipeline.js';
 export { createJobRuntime } from './pipeline/runtime.js';
 export type { JobRuntime } from './pipeline/runtime.js';
-export { submitMediaIngest } from './pipeline/submit.js';
+export { refuseUnheardLanguage, submitMediaIngest } from './pipeline/submit.js';
 export { purgeRecording } from './purge.js';
 export { reembedArchive } from './reembed.js';
 export { ingestTranscript, slugId } from './transcript.js';

@@ -108,6 +108,11 @@ describe('HTTP API: recordings in Spanish and German', () => {
     expect(JSON.stringify(bad.body)).toMatch(/lang/);
   });
 
+  it('says in /v1/stats that the vector leg reads English only', async () => {
+    const stats = (await (await fetch(`${t.url}/v1/stats`)).json()) as Record<string, unknown>;
+    expect(stats).toMatchObject({ vector_languages: 'en', vector_english_only: true, lexical_languages: ['en', 'es', 'de'] });
+  });
+
   it('keeps English questions on English analysis', async () => {
     const { body } = await search(`q=${encodeURIComponent('When did the tram line to the harbour open?')}`);
     expect(body.language).toEqual({ code: 'en', source: 'detected' });

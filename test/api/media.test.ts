@@ -135,6 +135,17 @@ describe('media intake over HTTP, filesystem storage (real ffprobe, pocketsphinx
     expect(filesUnder(path.join(blobsDir(), '.partial'))).toEqual([]);
   });
 
+  it('refuses speech in a language the offline recogniser has no model for (422 JSON), and stores nothing', async () => {
+    const mp3 = fs.readFileSync(path.resolve(__dirname, '../../../shared/audio/jfk.mp3'));
+    const res = await fetch(`${t.url}/v1/recordings`, { method: 'POST', body: form('discurso.mp3', mp3, { title: 'Discurso', language: 'es' }, 'audio/mpeg') });
+    expect(res.status).toBe(422);
+    const body = await res.json();
+    expect(body.error.code).toBe('unsupported_language');
+    expect(body.error.message).toMatch(/English only.*"es".*ASR_ENGINE=whisper/);
+    expect((await t.services.archive.counts()).recordings).toBe(1);
+    expect(filesUnder(blobsDir()).filter((f) => !f.startsWith('.partial'))).toHaveLength(1);
+  });
+
   it('refuses an upload over MAX_UPLOAD_MB with 413 JSON, declared or streamed, and stores nothing', async () => {
     const big = Buffer.alloc(1.5 * 1024 * 1024, 7);
     const res = await fetch(`${t.url}/v1/recordings`, { method: 'POST', body: form('big.wav', big) });

@@ -5,7 +5,7 @@ import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiKey, KeyStore, Services } from '../../archive/index.js';
-import { AppError, asQueryWork, type Logger } from '../../core/index.js';
+import { AppError, asQueryWork, embeddingLanguages, type Logger } from '../../core/index.js';
 import { Metrics } from '../../platform/index.js';
 import { asrEngineName, createJobRuntime, type JobRuntime } from '../../ingest/index.js';
 import { authenticate, identify, sameOrigin, type Identity } from './auth.js';
@@ -152,7 +152,17 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
   });
   app.get('/v1/stats', async (c) => {
     const counts = await s.archive.counts();
-    return c.json({ ...counts, cache: s.cache.stats(), lexical: s.lexical.engine, embedder: s.embedder?.model ?? null });
+    // Whether the vector leg reads only English: questions in other languages are then answered by BM25 alone.
+    const vectorLanguages = s.embedder ? embeddingLanguages(s.cfg) : null;
+    return c.json({
+      ...counts,
+      cache: s.cache.stats(),
+      lexical: s.lexical.engine,
+      lexical_languages: ['en', 'es', 'de'],
+      embedder: s.embedder?.model ?? null,
+      vector_languages: vectorLanguages,
+      vector_english_only: vectorLanguages === 'en',
+    });
   });
 
   registerSearch(app, s);

@@ -1,4 +1,4 @@
-import { type RecordingMeta, engineSettings } from '../../core/index.js';
+import { AppError, engineSettings, languageOf, type RecordingMeta } from '../../core/index.js';
 import { isOpenMediaJobConflict, type Job, type JobStore, type Services, STAGES } from '../../archive/index.js';
 import { ENQUEUE_WAIT_MS, enqueuedWithin } from '../../platform/index.js';
 import { MEDIA_JOB_KIND, mediaContentHash, type MediaJobPayload, type MediaPipeline, type MediaSource, type PipelineSettings } from './pipeline.js';
@@ -32,6 +32,22 @@ export function pipelineSettings(meta: RecordingMeta, overrides: Partial<Pipelin
 }
 
 /**
+ * PocketSphinx hears only the language of its model, American English unless POCKETSPHINX_HMM/LM/DICT name
+ * another: given speech in another language it writes English words that were never said, which would be
+ * indexed as if they had been. Such a recording is refused before anything is stored.
+ */
+export function refuseUnheardLanguage(settings: Pick<PipelineSettings, 'asrEngine' | 'language'>): void {
+  const env = engineSettings();
+  if (settings.asrEngine !== 'pocketsphinx' || !settings.language?.trim() || env.POCKETSPHINX_HMM) return;
+  if (languageOf(settings.language) === 'en') return;
+  throw new AppError(
+    'unsupported_language',
+    `the offline speech recogniser (PocketSphinx) has a model for English only, not "${settings.language}": ` +
+      'set ASR_ENGINE=whisper with a multilingual model (or openai), or POCKETSPHINX_HMM, POCKETSPHINX_LM and POCKETSPHINX_DICT for a model in that language',
+  );
+}
+
+/**
  * Starts (or finds) the ingest job of one media file stored in the blob store under `blobKey`: the job graph
  * of src/ingest/pipeline/pipeline.ts. Returns the parent job at once, to follow at GET /v1/jobs/:id (or its SSE
  * events); the recording becomes `ready` (or `failed` with the reason) when the graph finishes.
@@ -52,6 +68,7 @@ export async function submitMedia(
   input: { source: MediaSource; meta: RecordingMeta; sha256: string; settings?: Partial<PipelineSettings> },
 ): Promise<Job> {
   const settings = pipelineSettings(input.meta, { frames: s.cfg.VIDEO_FRAMES, ...input.settings });
+  refuseUnheardLanguage(settings);
   const contentHash = mediaContentHash(s, input.meta, input.sha256, settings.asrEngine);
   const payload: MediaJobPayload = { source: input.source, meta: input.meta, sha256: input.sha256, contentHash, settings };
 

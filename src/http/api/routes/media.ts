@@ -6,8 +6,8 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
 import type { Context } from 'hono';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { probeMedia, tooLong, type MediaInfo, MEDIA_EXTENSIONS, submitMediaIngest, slugId } from '../../../ingest/index.js';
-import { RECORDING_ID, type RecordingMeta, AppError } from '../../../core/index.js';
+import { probeMedia, tooLong, type MediaInfo, MEDIA_EXTENSIONS, refuseUnheardLanguage, submitMediaIngest, slugId } from '../../../ingest/index.js';
+import { RECORDING_ID, type RecordingMeta, AppError, engineSettings } from '../../../core/index.js';
 import { type Job, type Services, ChecksumTakenError, type StoredRecording } from '../../../archive/index.js';
 import { contentTypeFor, extensionFor, mediaKey, mediaKeyOf, moveBlob } from '../../../platform/index.js';
 import type { AppEnv, Runtime } from '../app.js';
@@ -119,6 +119,7 @@ async function acceptMedia(
       // Refused before it is kept: the temporary blob goes in `finally` below, and no recording or job exists yet.
       const maxS = s.cfg.MAX_MEDIA_HOURS * 3600;
       if (info.durationS > maxS) throw tooLong(input.filename, maxS, info.durationS);
+      refuseUnheardLanguage({ asrEngine: engineSettings().ASR_ENGINE, language: input.meta.language ?? dup?.language ?? null });
       const key = mediaKey(input.sha256, mediaExtension(input.filename, input.contentType, info));
       if (await s.blobs.stat(key)) await s.blobs.delete(input.tmpKey);
       else await moveBlob(s.blobs, input.tmpKey, key);
