@@ -205,14 +205,16 @@ export class FakeElasticsearch {
           const items: unknown[] = [];
           for (let i = 0; i < lines.length; i += 2) {
             const a = lines[i].index as { _index: string; _id: string };
-            this.docs.set(a._id, String(lines[i + 1]?.text ?? ''));
+            const d = lines[i + 1] ?? {};
+            this.docs.set(a._id, String(d.text ?? d.text_es ?? d.text_de ?? d.text_other ?? ''));
             items.push({ index: { ...a, status: 201, result: 'created' } });
           }
           return send(200, { took: 1, errors: false, items });
         }
         if (p.endsWith('/_search')) {
           const q = JSON.parse(body || '{}');
-          const text: string = q.query?.bool?.must?.[0]?.match?.text?.query ?? '';
+          const must = q.query?.bool?.must?.[0];
+          const text: string = must?.multi_match?.query ?? must?.match?.text?.query ?? '';
           const terms = text.toLowerCase().match(/[a-z]{3,}/g) ?? [];
           const hits = [...this.docs.entries()]
             .map(([id, t]) => ({ _id: id, _score: terms.filter((w) => t.toLowerCase().includes(w)).length }))
