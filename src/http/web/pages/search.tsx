@@ -225,7 +225,7 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
   return (
     <ol class="hits">
       {hits.map((h) => (
-        <li class={`hit kind-${h.kind}`} data-recording={h.recording_id} data-start={h.start} data-end={h.end} data-at={h.at} data-kind={h.kind}>
+        <li class={h.kind === 'screen' ? 'hit kind-screen' : 'hit'} data-recording={h.recording_id} data-start={h.start} data-end={h.end} data-at={h.at} data-kind={h.kind}>
           {showTitle ? (
             <h3>
               <a class="moment" href={momentHref(h.recording_id, h.at, q)}>
