@@ -1,4 +1,4 @@
-import { type Analysis, stem, splitSentences as sentencesOfLine, STOP_WORDS } from '../core/index.js';
+import { type Analysis, SPEECH_FILLERS, stem, splitSentences as sentencesOfLine, STOP_WORDS } from '../core/index.js';
 
 /**
  * Text tools shared by verification, the relevance gate and extractive answers: sentence splitting,
@@ -25,11 +25,7 @@ const QUESTION_FRAME = new Set(
     'opinion opinions view views explain describe happen happened decide decided').split(/\s+/),
 );
 
-// Spanish and German: Snowball's stop words, the fillers of speech, and the words that frame a question.
-const SPOKEN = {
-  es: 'eh em mm ajá sí bueno pues vale claro entonces o sea este oye mira',
-  de: 'äh ähm hm mhm ja nein also halt naja genau okay eben mal schon denn doch eigentlich',
-};
+// Spanish and German: Snowball's stop words, the fillers of speech (SPEECH_FILLERS), and the words that frame a question.
 const FRAMES = {
   es: 'resumen resume resumir discutir discutió discutieron discusión hablar habló hablaron decir dijo dijeron dice ' +
     'opinión opiniones explicar explicó describir describe pasar pasó ocurrió sucedió decidir decidió decidieron qué cómo por',
@@ -39,8 +35,8 @@ const FRAMES = {
 };
 const STOP_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {
   en: STOP,
-  es: new Set([...STOP_WORDS.es, ...SPOKEN.es.split(' ')]),
-  de: new Set([...STOP_WORDS.de, ...SPOKEN.de.split(' ')]),
+  es: new Set([...STOP_WORDS.es, ...SPEECH_FILLERS.es]),
+  de: new Set([...STOP_WORDS.de, ...SPEECH_FILLERS.de]),
   other: new Set(),
 };
 const FRAME_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {

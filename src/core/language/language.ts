@@ -67,6 +67,12 @@ const QUESTION_WORDS: Record<Language, ReadonlySet<string>> = {
   de: new Set(['warum', 'wieso', 'weshalb', 'wer', 'wann', 'wo', 'wurde', 'wurden', 'gab', 'ist', 'sind']),
 };
 
+/** What Spanish and German speech is full of and says nothing: fillers and backchannels. */
+export const SPEECH_FILLERS: Record<'es' | 'de', readonly string[]> = {
+  es: 'eh em mm ajá sí bueno pues vale claro entonces o sea este oye mira'.split(' '),
+  de: 'äh ähm hm mhm ja nein also halt naja genau okay eben mal schon denn doch eigentlich'.split(' '),
+};
+
 // Letters one language writes and the others do not: a question with "¿", "ñ" or "ß" is not English.
 const MARKS: Record<Language, RegExp> = { en: /(?!)/, es: /[¿¡ñáéíóú]/i, de: /[äöüß]/i };
 

@@ -181,9 +181,9 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     // Decade indices made before a language's field or moments' kind existed get them (their mapping is strict;
     // adding a field is all a mapping may change). Through the alias, which does not exist before the first
     // write: then there is nothing to update.
-    await this.call('put mapping', async () => {
-      await this.client.indices.putMapping({ index: this.alias, properties: { kind: { type: 'keyword' }, ...textProperties() }, ignore_unavailable: true, allow_no_indices: true });
-    }, undefined as void);
+    await this.call('put mapping', () =>
+      this.client.indices.putMapping({ index: this.alias, properties: { kind: { type: 'keyword' }, ...textProperties() }, ignore_unavailable: true, allow_no_indices: true }),
+    );
   }
 
   async replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Analysis, stem, STOP_WORDS } from '../../core/index.js';
+import { type Analysis, SPEECH_FILLERS, stem, STOP_WORDS } from '../../core/index.js';
 
 /**
  * Words for topic segmentation and chapter titles: content words of speech transcripts, stemmed, with the
@@ -74,19 +74,19 @@ export function rawWords(text: string): string[] {
 }
 
 /**
- * Spanish and German: Snowball's stop words, plus the fillers, backchannels and conversational verbs of
- * speech. Another language's words are kept but for the shortest.
+ * Spanish and German: Snowball's stop words, the fillers of speech (SPEECH_FILLERS), plus conversational verbs
+ * and vague words. Another language's words are kept but for the shortest.
  */
-const SPOKEN: Record<'es' | 'de', string> = {
-  es: 'eh em mm ajá sí no bueno pues vale claro entonces o sea este oye mira vamos digo dice dijo decir creo cree ' +
-    'hacer hace hizo hecho tener tiene tenía ver vez veces cosa cosas gracias señor señora usted ustedes bien muy',
-  de: 'äh ähm hm mhm ja nein also halt naja genau okay gut eben mal so schon denn doch eigentlich wirklich ' +
-    'sagen sagte gesagt glaube meine machen gemacht gibt geben kommen kam gehen ging sehen sache sachen danke bitte herr frau',
+const CONVERSATIONAL: Record<'es' | 'de', string> = {
+  es: 'no vamos digo dice dijo decir creo cree hacer hace hizo hecho tener tiene tenía ver vez veces cosa cosas gracias ' +
+    'señor señora usted ustedes bien muy',
+  de: 'gut so wirklich sagen sagte gesagt glaube meine machen gemacht gibt geben kommen kam gehen ging sehen sache sachen ' +
+    'danke bitte herr frau',
 };
 const STOP_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {
   en: STOPWORDS,
-  es: new Set([...STOP_WORDS.es, ...SPOKEN.es.split(/\s+/)]),
-  de: new Set([...STOP_WORDS.de, ...SPOKEN.de.split(/\s+/)]),
+  es: new Set([...STOP_WORDS.es, ...SPEECH_FILLERS.es, ...CONVERSATIONAL.es.split(/\s+/)]),
+  de: new Set([...STOP_WORDS.de, ...SPEECH_FILLERS.de, ...CONVERSATIONAL.de.split(/\s+/)]),
   other: new Set(),
 };
 
