@@ -57,6 +57,15 @@ interface FrameJson {
   thumbnail_url: string;
 }
 
+
+/** Runs one media file through the job graph (no diarization) and waits for its job to end. */
+async function ingestVideo(s: Services, rt: JobRuntime, file: string, id: string) {
+  const job = await submitMedia(s, rt, { source: { file }, meta: meta(id, { source: path.basename(file) }), sha256: await sha256File(file), settings: { diarization: 'none' } });
+  return waitFor(async () => {
+    const j = await rt.jobs.get(job.id);
+    return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
+  }, 120_000, `job ${job.id}`);
+}
 describe('video: keyframes and on-screen text, searchable beside speech', () => {
   let s: Services;
   let rt: JobRuntime;
@@ -72,13 +81,7 @@ describe('video: keyframes and on-screen text, searchable beside speech', () => 
     return (await res.json()) as T;
   };
   const search = async (q: string, extra = '') => (await json<{ results: Hit[] }>(`/v1/search?q=${encodeURIComponent(q)}&mode=bm25${extra}`)).results;
-  const ingest = async (file: string, id: string) => {
-    const job = await submitMedia(s, rt, { source: { file }, meta: meta(id, { source: path.basename(file) }), sha256: await sha256File(file), settings: { diarization: 'none' } });
-    return waitFor(async () => {
-      const j = await rt.jobs.get(job.id);
-      return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
-    }, 120_000, `job ${job.id}`);
-  };
+  const ingest = (file: string, id: string) => ingestVideo(s, rt, file, id);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-video-'));
@@ -202,13 +205,7 @@ describe('video: a failed OCR or keyframe extraction never fails the transcript'
   let s: Services;
   let rt: JobRuntime;
   let dir: string;
-  const ingest = async (file: string, id: string) => {
-    const job = await submitMedia(s, rt, { source: { file }, meta: meta(id, { source: path.basename(file) }), sha256: await sha256File(file), settings: { diarization: 'none' } });
-    return waitFor(async () => {
-      const j = await rt.jobs.get(job.id);
-      return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
-    }, 120_000, `job ${job.id}`);
-  };
+  const ingest = (file: string, id: string) => ingestVideo(s, rt, file, id);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-video-fail-'));
