@@ -185,6 +185,28 @@ describe('video: keyframes and on-screen text, searchable beside speech', () => 
     expect((await json<{ frames: FrameJson[] }>('/v1/recordings/tone/frames')).frames).toEqual([]);
   }, 120_000);
 
+  it('plays an uploaded video in a video player that opens at the frame, and says the media type', async () => {
+    const voice = speak(['The quay opens next spring.'], [], dir);
+    const file = makeVideo(dir, 'quay.mp4', [{ seconds: 3, colour: 'black', title: 'NEW QUAY' }], voice.file);
+    const form = new FormData();
+    form.set('file', new Blob([fs.readFileSync(file)], { type: 'video/mp4' }), 'quay.mp4');
+    form.set('id', 'quay-video');
+    form.set('title', 'The new quay');
+    form.set('diarization', 'none');
+    const res = await fetch(`${url}/v1/recordings`, { method: 'POST', body: form });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const accepted = (await res.json()) as { recording: { media_type: string }; job: { id: string } };
+    expect(accepted.recording.media_type).toBe('video/mp4');
+    await waitFor(async () => ((await rt.jobs.get(accepted.job.id))?.status === 'succeeded' ? true : null), 120_000, 'upload job');
+
+    expect((await json<{ media_type: string | null }>('/v1/recordings/quay-video')).media_type).toBe('video/mp4');
+    const page = await (await get('/r/quay-video?t=1')).text();
+    expect(page).toMatch(/<video[^>]*id="player"[^>]*src="\/v1\/recordings\/quay-video\/media#t=1"/);
+    expect(page).not.toMatch(/<audio/);
+    // A recording without stored media says so, and has no media type.
+    expect((await json<{ media_type: string | null }>('/v1/recordings/council-video')).media_type).toBeNull();
+  }, 180_000);
+
   it('shows a thumbnail strip on the recording page and marks screen hits on the search page', async () => {
     const page = await (await get('/r/council-video')).text();
     expect(page).toMatch(/class="frames"/);

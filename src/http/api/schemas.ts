@@ -160,7 +160,12 @@ export const RecordingSchema = z
       .string()
       .nullable()
       .optional()
-      .openapi({ description: 'Where to play the audio (GET, HTTP Range; on S3 a redirect to a presigned URL); null when the recording has no media' }),
+      .openapi({ description: 'Where to play the audio or video (GET, HTTP Range; on S3 a redirect to a presigned URL); null when the recording has no media' }),
+    media_type: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "The media's content type (audio/… or video/…, from its stored extension); null when the recording has no media", example: 'video/mp4' }),
   })
   .openapi('Recording');
 

@@ -125,6 +125,11 @@ export class Api {
   }
 }
 
+/** Whether the recording's media is a video (played in a <video>, so a screen hit shows its frame). */
+export function isVideo(rec: Recording): boolean {
+  return typeof rec.media_type === 'string' && rec.media_type.startsWith('video/');
+}
+
 /** The media URL of a recording when the audio pipeline has attached one. */
 export function mediaUrl(rec: Recording): string | null {
   const url = rec.media_url ?? rec.mediaUrl ?? null;

@@ -42,8 +42,9 @@ const UploadRequest = RecordingMetaFields.extend({
 const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 
 /** The JSON of a recording with its media URL (null when it has no stored media). */
-export function withMediaUrl<T extends StoredRecording>(rec: T): T & { media_url: string | null } {
-  return { ...rec, media_url: mediaKeyOf(rec) ? `/v1/recordings/${encodeURIComponent(rec.id)}/media` : null };
+export function withMediaUrl<T extends StoredRecording>(rec: T): T & { media_url: string | null; media_type: string | null } {
+  const key = mediaKeyOf(rec);
+  return { ...rec, media_url: key ? `/v1/recordings/${encodeURIComponent(rec.id)}/media` : null, media_type: key ? contentTypeFor(key) : null };
 }
 
 const publicJob = (job: Job | null) => {

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
-import { type Api, type Chapter, type Frame, type Hit, mediaUrl, type Segment } from '../api.js';
+import { type Api, type Chapter, type Frame, type Hit, isVideo, mediaUrl, type Segment } from '../api.js';
 import { clock, clockRange, languageName, longDate, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
 import { Timeline } from './timeline.js';
@@ -102,7 +102,11 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
           <p class="sticky-title" aria-hidden="true">
             {r.title} · {longDate(r.recordedAt)}
           </p>
-          {media ? (
+          {media && isVideo(r) ? (
+            <video id="player" class="video" controls preload="metadata" playsinline src={t !== null ? `${media}#t=${t}` : media} data-start={t ?? 0}>
+              <a href={media}>Download the recording</a>
+            </video>
+          ) : media ? (
             <audio id="player" controls preload="metadata" src={t !== null ? `${media}#t=${t}` : media} data-start={t ?? 0}>
               <a href={media}>Download the recording</a>
             </audio>
