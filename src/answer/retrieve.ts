@@ -1,4 +1,4 @@
-import type { Cue, Language, SearchFilters } from '../core/index.js';
+import type { Cue, Language, MomentKind, SearchFilters } from '../core/index.js';
 import type { Services, MomentWithRecording } from '../archive/index.js';
 import {
   joinOverlapping,
@@ -56,6 +56,7 @@ export interface AskFilters {
   speaker?: string;
   from?: string;
   to?: string;
+  kind?: MomentKind;
 }
 
 /**
@@ -98,6 +99,7 @@ export async function retrieveExcerpts(
     speaker: opts.filters.speaker,
     from: opts.filters.from,
     to: opts.filters.to,
+    kind: opts.filters.kind,
   };
   const { outcome: out, fused, cosine } = await searchMomentsScored(s, { q: question, limit: opts.limit, mode: 'hybrid', filters, temporal: opts.temporal, language: opts.language });
   const effective: SearchFilters = {
@@ -150,8 +152,9 @@ async function momentExcerpts(
   const moments = await s.archive.momentsByIds(ranked);
 
   const picks: MomentWithRecording[][] = [];
+  // Text read off the screen is never joined to speech: a quote holds what was said or what was shown.
   const touches = (p: MomentWithRecording[], m: MomentWithRecording) =>
-    p[0].recordingId === m.recordingId && p.some((x) => m.start <= x.end + 2 && m.end >= x.start - 2);
+    p[0].recordingId === m.recordingId && (p[0].kind ?? 'speech') === (m.kind ?? 'speech') && p.some((x) => m.start <= x.end + 2 && m.end >= x.start - 2);
   for (const id of ranked) {
     const m = moments.get(id);
     if (!m) continue;

@@ -175,6 +175,25 @@ describe('video: keyframes and on-screen text, searchable beside speech', () => 
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('bad_request');
   });
 
+  it('answers from the screen text alone with kind=screen on /v1/ask, and refuses an unknown kind', async () => {
+    const ask = async (body: object) =>
+      fetch(`${url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    type Answer = { kind: string; citations: { text: string; at: number }[] };
+    const screen = (await (await ask({ question: 'Who is Mayor Ana Ruiz?', kind: 'screen' })).json()) as Answer;
+    expect(screen.citations.map((c) => [c.text, c.at])).toEqual([['Mayor Ana Ruiz, 12 May 1987', 4]]);
+    expect(((await (await ask({ question: 'Who is Mayor Ana Ruiz?', kind: 'speech' })).json()) as Answer).kind).toBe('no_answer');
+    const speech = (await (await ask({ question: 'What did the harbour council do?', kind: 'speech' })).json()) as Answer;
+    expect(speech.citations.map((c) => c.text)).toEqual(['the harbour council met today']);
+    // Without a kind, the title card and the speech under it are cited apart: a quote never mixes what was
+    // said with what was on screen.
+    const both = (await (await ask({ question: 'What did the harbour council do?' })).json()) as Answer;
+    expect(both.citations.length).toBeGreaterThan(0);
+    for (const c of both.citations) expect(['HARBOUR COUNCIL', 'the harbour council met today']).toContain(c.text);
+    const bad = await ask({ question: 'harbour', kind: 'film' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/kind/);
+  });
+
   it('gives an audio file no frames stage and no frames', async () => {
     const wav = path.join(dir, 'tone.wav');
     execFileSync(ffmpegPath(), ['-nostdin', '-y', '-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=5:sample_rate=16000', wav]);

@@ -22,6 +22,7 @@ const AskBody = z
     to: isoDate.optional().openapi({ type: 'string', example: '1999-12-31' }),
     temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range and a speaker from the question' }),
     lang: z.enum(['en', 'es', 'de']).optional().openapi({ description: "The question's language; unset: read from the question" }),
+    kind: z.enum(['speech', 'screen']).optional().openapi({ description: 'Answer only from what was said (speech) or only from text read off video keyframes (screen); unset: both' }),
   })
   .openapi('AskRequest');
 
@@ -124,7 +125,7 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
     const req: AskRequest = {
       question: body.question,
       limit: body.limit,
-      filters: { recording: body.recording, collection: body.collection, speaker: body.speaker, from: body.from, to: body.to },
+      filters: { recording: body.recording, collection: body.collection, speaker: body.speaker, from: body.from, to: body.to, kind: body.kind },
       temporal: body.temporal,
       language: body.lang,
     };
