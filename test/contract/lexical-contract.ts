@@ -102,6 +102,7 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       await index.replaceRecording('rec-es', [
         doc('rec-es', 0, 'Los estibadores de Kelmouth fueron a la huelga en el puerto durante seis semanas.', { analysis: 'es' }),
         doc('rec-es', 1, 'El alcalde habló de los alquileres y de las viviendas nuevas.', { analysis: 'es' }),
+        doc('rec-es', 2, 'Hubo huelgas.', { analysis: 'es' }),
       ]);
       await index.replaceRecording('rec-de', [
         doc('rec-de', 0, 'Die Werftarbeiter in Kelmouth streikten drei Wochen lang für höhere Löhne.', { analysis: 'de' }),
@@ -110,12 +111,15 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       await index.replaceRecording('rec-xx', [doc('rec-xx', 0, 'Les dockers ont fait grève à Kelmouth.', { analysis: 'other' })]);
       try {
         // Inflected forms meet by their language's stems: huelgas/huelga, streikte/streikten, Lohn/Löhne.
-        expect((await index.search('¿Por qué hubo huelgas?', {}, 10)).map((h) => h.momentId)).toEqual(['rec-es#0']);
+        expect((await index.search('¿Por qué se declaró la huelga?', {}, 10)).map((h) => h.momentId).sort()).toEqual(['rec-es#0', 'rec-es#2']);
         expect((await index.search('Warum streikte man?', {}, 10)).map((h) => h.momentId)).toEqual(['rec-de#0']);
         expect((await index.search('Straßenbahnlinien', {}, 10)).map((h) => h.momentId)).toEqual(['rec-de#1']);
-        // Stop words of a moment's language match nothing in it ("de", "la", "die", "der").
-        expect(await index.search('de la', {}, 10)).toEqual([]);
-        expect(await index.search('die der', {}, 10)).toEqual([]);
+        // The words as said count beside the stems: "la huelga" meets its own words in the long moment before
+        // the short one that only shares the stem (huelgas), which BM25 would otherwise rank first.
+        expect((await index.search('la huelga', {}, 10)).map((h) => h.momentId)).toEqual(['rec-es#0', 'rec-es#2']);
+        expect((await index.search('huelgas', {}, 10)).map((h) => h.momentId)).toEqual(['rec-es#2', 'rec-es#0']);
+        // A stop word as said matches weakly (its idf is low): it never outranks the words that carry the question.
+        expect((await index.search('die Straßenbahnlinie', {}, 10)).map((h) => h.momentId)).toEqual(['rec-de#1', 'rec-de#0']);
         // A language without a stemmer is matched word for word.
         expect((await index.search('grève', {}, 10)).map((h) => h.momentId)).toEqual(['rec-xx#0']);
         // A name is the same word in every language.

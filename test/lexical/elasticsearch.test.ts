@@ -137,7 +137,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       { moment_id: 'rec-a#0', recording_id: 'rec-a', recorded_at: '1987-05-01', collection: 'council', speakers: ['Chair', 'Clerk'], start: 0, end: 60, text: 'passage 0', kind: 'speech' },
       { index: { _index: 'p-undated', _id: 'rec-a#1' } },
       // A Spanish moment's text is in the Spanish field, analysed with the Spanish analyzer.
-      { moment_id: 'rec-a#1', recording_id: 'rec-a', recorded_at: null, collection: null, speakers: ['Chair'], start: 60, end: 120, text_es: 'passage 1', kind: 'speech' },
+      { moment_id: 'rec-a#1', recording_id: 'rec-a', recorded_at: null, collection: null, speakers: ['Chair'], start: 60, end: 120, text_es: 'passage 1', text_other: 'passage 1', kind: 'speech' },
     ]);
   });
 
@@ -223,7 +223,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       track_total_hits: false,
       query: {
         bool: {
-          must: [{ multi_match: { query: 'budget" OR 1=1; (taxes) AND *', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'best_fields', operator: 'or', zero_terms_query: 'none' } }],
+          must: [{ multi_match: { query: 'budget" OR 1=1; (taxes) AND *', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'most_fields', operator: 'or', zero_terms_query: 'none' } }],
           filter: [
             { term: { recording_id: 'rec-a' } },
             { term: { collection: 'council' } },
@@ -300,7 +300,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       track_total_hits: 10_000,
       query: {
         bool: {
-          must: [{ multi_match: { query: 'housing', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'best_fields', operator: 'or', zero_terms_query: 'none' } }],
+          must: [{ multi_match: { query: 'housing', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'most_fields', operator: 'or', zero_terms_query: 'none' } }],
           filter: [{ term: { collection: 'council' } }, { range: { recorded_at: { gte: '1987-01-01||/d', lte: '1987-12-31||/d' } } }],
         },
       },

@@ -29,7 +29,8 @@ interface EsDoc {
   speakers: string[];
   start: number;
   end: number;
-  /** The moment's text, in the field of its language's analysis (TEXT_FIELDS); the others are absent. */
+  /** The moment's text, in the field of its language's analysis (TEXT_FIELDS), and for Spanish and German also
+   * word for word in text_other (EXACT_TOO); the others are absent. */
   text?: string;
   text_es?: string;
   text_de?: string;
@@ -48,6 +49,12 @@ const TEXT_FIELDS: Record<Analysis, { field: 'text' | 'text_es' | 'text_de' | 't
   de: { field: 'text_de', analyzer: 'german' },
   other: { field: 'text_other', analyzer: 'standard' },
 };
+
+/**
+ * Spanish and German moments also keep their words as said (text_other, no stemming, no stop words removed),
+ * as the Postgres adapter does: a question's own word forms then count beside the shared stems.
+ */
+const EXACT_TOO: ReadonlySet<Analysis> = new Set(['es', 'de']);
 
 const SIMILARITY = 'moment_bm25';
 /** index.max_result_window: a larger `size` is a 400, so clamp rather than fail. */
@@ -407,8 +414,8 @@ function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQuer
         multi_match: {
           query,
           fields: Object.values(TEXT_FIELDS).map((f) => f.field),
-          // A moment fills one field: its score is that field's (its language's) BM25.
-          type: 'best_fields',
+          // A moment fills its language's field (and, in Spanish and German, text_other too): its score is the sum.
+          type: 'most_fields',
           operator: 'or',
           zero_terms_query: 'none',
         },
@@ -421,7 +428,9 @@ function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQuer
 function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text, analysis, kind }: LexicalDoc): EsDoc {
   // decadeOf validates the date now, so a bad one is a bad_request rather than a mapping error later.
   decadeOf(recordedAt);
-  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, [TEXT_FIELDS[analysis ?? 'en'].field]: text, kind: kind ?? 'speech' };
+  const a = analysis ?? 'en';
+  const exact = EXACT_TOO.has(a) ? { text_other: text } : {};
+  return { moment_id: momentId, recording_id: recordingId, recorded_at: recordedAt, collection, speakers, start, end, [TEXT_FIELDS[a].field]: text, ...exact, kind: kind ?? 'speech' };
 }
 
 /**

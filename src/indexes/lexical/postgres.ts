@@ -49,9 +49,12 @@ export class PostgresLexicalIndex implements LexicalIndex {
            SELECT * FROM jsonb_to_recordset($1::jsonb)
              AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], text text, cfg text, prefix text, kind text)),
          terms AS MATERIALIZED (
-           SELECT x.prefix || t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf, x.recorded_at
-           FROM x, unnest(to_tsvector(x.cfg::regconfig, x.text)) AS t),
-         lens AS MATERIALIZED (SELECT moment_id, sum(tf)::int AS len FROM terms GROUP BY moment_id),
+           SELECT x.prefix || t.lexeme AS term, x.moment_id, coalesce(array_length(t.positions, 1), 1) AS tf, x.recorded_at, true AS main
+           FROM x, unnest(to_tsvector(x.cfg::regconfig, x.text)) AS t
+           UNION ALL
+           SELECT '*|' || t.lexeme, x.moment_id, coalesce(array_length(t.positions, 1), 1), x.recorded_at, false
+           FROM x, unnest(to_tsvector('simple', x.text)) AS t WHERE x.prefix IN ('es|', 'de|')),
+         lens AS MATERIALIZED (SELECT moment_id, sum(tf) FILTER (WHERE main)::int AS len FROM terms GROUP BY moment_id),
          postings AS (
            INSERT INTO lex_postings (term, moment_id, tf, len, recorded_at)
            SELECT t.term, t.moment_id, t.tf, l.len, t.recorded_at FROM terms t JOIN lens l USING (moment_id) ORDER BY t.term),
