@@ -31,6 +31,7 @@ export const INTEGRATION = [
   'test/jobs/pipeline.test.ts',
   // video made by ffmpeg with Debian's DejaVu fonts, read by tesseract.js
   'test/video/video.test.ts',
+  'test/video/visual.test.ts',
   // a browser, real processes, the build
   'test/web/browser.test.ts',
   'test/db/archive-owner.test.ts',

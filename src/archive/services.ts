@@ -1,4 +1,4 @@
-import type { Config, Embedder, LexicalIndex, Logger, VectorIndex } from '../core/index.js';
+import type { Config, Embedder, FrameVectorIndex, LexicalIndex, Logger, VectorIndex, VisualEmbedder } from '../core/index.js';
 import type { Cache, Db, BlobStore } from '../platform/index.js';
 import type { ArchiveStore } from './archive.js';
 import type { ChapterStore } from './chapters.js';
@@ -25,6 +25,9 @@ export interface Services {
   /** null when EMBEDDINGS=none: search runs BM25 only. */
   embedder: Embedder | null;
   vectors: VectorIndex | null;
+  /** null unless VISUAL_EMBEDDINGS is set: keyframes are then embedded as images and found by a question's words. */
+  visual: VisualEmbedder | null;
+  frameVectors: FrameVectorIndex | null;
   cache: Cache;
   /** Media files and pipeline artefacts (STORAGE: DATA_DIR/blobs or S3). */
   blobs: BlobStore;

@@ -147,6 +147,8 @@ const schema = engineSchema.extend({
   /** A CLIP-style image-and-text embedder (clip: a local ONNX model dir, VISUAL_MODEL_DIR) or off. */
   VISUAL_EMBEDDINGS: z.enum(['clip', 'off']).default('off'),
   VISUAL_MODEL_DIR: optionalString,
+  /** How close (cosine) a keyframe's image must be to a question's words to be shown as a matching frame. */
+  VISUAL_MIN_SIMILARITY: num(0.22, -1).pipe(z.number().max(1)),
   SAMPLE_ARCHIVE: z.enum(['on', 'off']).default('on'),
   REDIS_URL: optionalString,
   CACHE_TTL_S: int(600, 1),

@@ -39,3 +39,32 @@ export interface VectorIndex {
   reset(): Promise<void>;
   count(): Promise<number>;
 }
+
+/** A keyframe's image vector (a VisualEmbedder's), stored beside its recording. */
+export interface FrameVectorItem {
+  /** The keyframe's position in its recording, from 0 (as in /v1/recordings/:id/frames). */
+  n: number;
+  /** The frame's time (seconds). */
+  at: number;
+  vector: Float32Array;
+}
+
+export interface FrameVectorHit {
+  recordingId: string;
+  n: number;
+  at: number;
+  /** Cosine similarity of the frame's image to the searched text, in [-1, 1]. */
+  score: number;
+}
+
+/**
+ * Nearest keyframes to a text, in a visual model's image-and-text space (VISUAL_EMBEDDINGS). Adapter:
+ * `src/indexes/vector/frames.ts` (pgvector, PGlite or a server). Each row names its model, so vectors of another
+ * model are never compared with the query's.
+ */
+export interface FrameVectorIndex {
+  init(model: EmbeddingModelInfo): Promise<void>;
+  replaceRecording(recordingId: string, items: FrameVectorItem[]): Promise<void>;
+  search(vector: Float32Array, filters: Pick<SearchFilters, 'recordingId' | 'collection' | 'from' | 'to'>, limit: number): Promise<FrameVectorHit[]>;
+  count(): Promise<number>;
+}

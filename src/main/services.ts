@@ -1,7 +1,7 @@
-import { type Config, type Embedder, createLogger, type Logger, type VectorIndex } from '../core/index.js';
+import { type Config, type Embedder, createLogger, type FrameVectorIndex, type Logger, type VectorIndex, type VisualEmbedder } from '../core/index.js';
 import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, StageStore, UploadStore } from '../archive/index.js';
 import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
-import { createEmbedder, createLexicalIndex, PgVectorIndex } from '../indexes/index.js';
+import { createEmbedder, createLexicalIndex, createVisualEmbedder, PgFrameVectorIndex, PgVectorIndex } from '../indexes/index.js';
 
 export type { Services };
 
@@ -11,6 +11,8 @@ export interface ServiceOptions {
   inMemoryDb?: boolean;
   /** Replace the configured embedder (tests, scale benchmarks). */
   embedder?: Embedder | null;
+  /** Replace the configured visual embedder (tests). */
+  visual?: VisualEmbedder | null;
   /** Where computed vectors are kept for reuse; null disables it. Default `${DATA_DIR}/embed-cache`. */
   embedCacheDir?: string | null;
   /** Skip binding the vector index to the model (the `reembed` command does it itself). */
@@ -47,6 +49,13 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
     vectors = new PgVectorIndex(db);
     if (!opts.skipVectorInit) await vectors.init({ model: embedder.model, dim: embedder.dim });
   }
+  const visual = opts.visual !== undefined ? opts.visual : createVisualEmbedder(cfg);
+  let frameVectors: FrameVectorIndex | null = null;
+  if (visual) {
+    await visual.init();
+    frameVectors = new PgFrameVectorIndex(db);
+    await frameVectors.init({ model: visual.model, dim: visual.dim });
+  }
   const cache = opts.cache === 'off' ? offCache() : (opts.cache ?? createCache(cfg, log));
   const blobs = opts.blobs ?? createBlobStore(cfg);
   return {
@@ -62,11 +71,14 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
     lexical,
     embedder,
     vectors,
+    visual,
+    frameVectors,
     cache,
     blobs,
     async close() {
       await cache.close();
       await embedder?.close();
+      await visual?.close();
       await lexical.close();
       await db.close();
       if (!opts.blobs) closeBlobStore(blobs);

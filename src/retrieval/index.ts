@@ -2,8 +2,10 @@
  * retrieval: finding the moments that answer a query. Hybrid search (BM25 and vectors, fused, with the time
  * range and speaker a question names), highlights, where a result's link opens, and the text tools that
  * answers share with search (content-word stems, coverage, sentences). Offers search, its result types,
- * deep links, and those text tools.
+ * deep links, those text tools, and keyframes found by what they show (a visual embedder's frames).
  */
+export { searchFrames } from './frames.js';
+export type { FrameHit } from './frames.js';
 export { joinOverlapping } from './fusion.js';
 export { bestSentenceStart } from './localise.js';
 export { deepLink, PAGING_CAP, queryVector, searchMoments, searchMomentsScored } from './search.js';

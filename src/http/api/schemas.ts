@@ -137,6 +137,25 @@ export const SearchResponse = z
       description: 'The number of passages one can page through (at most 1,000), when this page\'s ranking holds every candidate; null when deeper pages may hold more',
     }),
     next_cursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next page; null on the last page (or at 1,000 passages)' }),
+    frames: z
+      .array(
+        z.object({
+          recording_id: z.string(),
+          recording_title: z.string(),
+          recorded_at: z.string().nullable(),
+          n: z.number().int().openapi({ description: 'The keyframe, as in /v1/recordings/{id}/frames' }),
+          at: z.number().openapi({ description: "The frame's time (seconds)" }),
+          score: z.number().openapi({ description: "Cosine similarity of the frame's image to the question's words" }),
+          text: z.string().openapi({ description: "The text read off the frame ('' when none)" }),
+          url: z.string().openapi({ description: 'Deep link that opens the player at the frame' }),
+          thumbnail_url: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({
+        description:
+          'Keyframes whose picture matches the question (a visual embedder, VISUAL_EMBEDDINGS, compares images with words), best first, at least VISUAL_MIN_SIMILARITY; on the first page of a search that is not bm25-only or kind=speech; absent when no visual embedder is configured',
+      }),
   })
   .openapi('SearchResponse');
 

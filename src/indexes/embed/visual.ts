@@ -1,26 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { AppError, type Config } from '../../core/index.js';
+import { AppError, type Config, type VisualEmbedder } from '../../core/index.js';
 import { l2normalise } from './vector.js';
-
-/**
- * Images and texts in one vector space (CLIP-style): a keyframe and the words describing it land close together,
- * so a frame can be found by what it shows, not only by the text on it. Vectors are L2-normalised, so the dot
- * product of an image's and a text's vector is their cosine.
- */
-export interface VisualEmbedder {
-  /** Stable identity of the model, e.g. `clip:clip-vit-base-patch32`. */
-  readonly model: string;
-  /** 0 before init(). */
-  readonly dim: number;
-  /** Loads the model (idempotent). Throws AppError('engine_unavailable') naming what is missing. */
-  init(): Promise<void>;
-  /** One vector per image file (JPEG, PNG), in order. */
-  embedImages(files: string[]): Promise<Float32Array[]>;
-  /** One vector per text, in order, in the images' space. */
-  embedTexts(texts: string[]): Promise<Float32Array[]>;
-  close(): Promise<void>;
-}
 
 type Tensor = { data: ArrayLike<number>; dims: number[] };
 type Model = ((inputs: Record<string, unknown>) => Promise<Record<string, Tensor>>) & { dispose?: () => Promise<unknown> };

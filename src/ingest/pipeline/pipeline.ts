@@ -124,8 +124,14 @@ interface FramesOutput {
   /** The OCR engine that read them; 'off' (OCR=off) or 'failed' (then every frame's text is ''). */
   ocr: string;
   ocrError?: string;
+  /**
+   * The visual embedder's image vector of each frame, in order (VISUAL_EMBEDDINGS); absent when it is off or
+   * failed (visualError), and then the frames are found by their text alone.
+   */
+  visual?: { model: string; vectors: number[][] };
+  visualError?: string;
   /** Of the stage: extracting (and storing) the keyframes, and reading them. */
-  seconds: { extract: number; ocr: number };
+  seconds: { extract: number; ocr: number; visual?: number };
 }
 
 /** Share of the job's progress bar per stage (asr is split evenly over its chunks). */
@@ -377,11 +383,27 @@ export class MediaPipeline {
           texts.fill('');
           this.s.log.warn({ job: job.id, err: ocrError }, 'OCR failed; the keyframes are kept without their text');
         }
-        const seconds = { extract: round3((t1 - t0) / 1000), ocr: round3((performance.now() - t1) / 1000) };
+        const t2 = performance.now();
+        // What a frame shows, for questions its text does not answer. Like OCR, a visual model failing keeps the
+        // frames (found by their text alone).
+        let visual: FramesOutput['visual'];
+        let visualError: string | undefined;
+        if (this.s.visual && frames.length) {
+          try {
+            const vectors = await this.s.visual.embedImages(frames.map((f) => f.thumb));
+            visual = { model: this.s.visual.model, vectors: vectors.map((v) => Array.from(v)) };
+          } catch (err) {
+            visualError = errorMessage(err);
+            this.s.log.warn({ job: job.id, err: visualError }, 'the visual embedder failed; the keyframes are kept without image vectors');
+          }
+        }
+        const seconds = { extract: round3((t1 - t0) / 1000), ocr: round3((t2 - t1) / 1000), ...(this.s.visual ? { visual: round3((performance.now() - t2) / 1000) } : {}) };
         return {
           frames: frames.map((f, i) => ({ n: f.n, at: f.at, text: texts[i], thumbKey: `${prefix}${f.n}.jpg` })),
           ocr,
           ...(ocrError ? { ocrError } : {}),
+          ...(visual ? { visual } : {}),
+          ...(visualError ? { visualError } : {}),
           seconds,
         } satisfies FramesOutput;
       } finally {
@@ -456,13 +478,18 @@ export class MediaPipeline {
     });
 
     run('index', async (job, p) => {
-      const { cues, moments, frames } = await this.content(job.id, p);
+      const { cues, moments, frames, frameVectors } = await this.content(job.id, p);
       const emb = await this.stages.output<EmbedOutput>(job.id, 'embed');
       const decode = await this.stages.output<DecodeOutput>(job.id, 'decode');
       const before = await this.s.archive.frames(p.meta.id);
       // indexContent replaces the recording's rows wholesale: running it again cannot duplicate segments. A
       // version already served stays served until the new one is written, and comes back if writing fails.
       await indexContent(withVectors(this.s, emb, moments.map(indexedText)), p.meta, cues, moments, p.contentHash, { checksum: p.sha256, durationS: decode.durationS, frames });
+      // Image vectors of another model than the one now configured are not written: they could not be searched.
+      if (this.s.frameVectors && this.s.visual) {
+        const vectors = frameVectors?.model === this.s.visual.model ? frameVectors.vectors : [];
+        await this.s.frameVectors.replaceRecording(p.meta.id, vectors.map((v, i) => ({ n: frames[i].n, at: frames[i].at, vector: Float32Array.from(v) })));
+      }
       // The previous version's thumbnails go once the new version is served.
       const kept = new Set(frames.map((f) => f.thumbKey));
       for (const f of before) if (!kept.has(f.thumbKey)) await this.s.blobs.delete(f.thumbKey).catch(() => {});
@@ -475,12 +502,12 @@ export class MediaPipeline {
    * What the job indexes: the transcript's cues and speech moments, and, when the frames stage is done, the
    * keyframes and their screen moments (a frames stage that failed for good leaves none).
    */
-  private async content(jobId: string, p: MediaJobPayload): Promise<{ cues: Cue[]; moments: Moment[]; frames: Frame[] }> {
+  private async content(jobId: string, p: MediaJobPayload): Promise<{ cues: Cue[]; moments: Moment[]; frames: Frame[]; frameVectors?: FramesOutput['visual'] }> {
     const { cues, moments } = await this.stages.output<SentencesOutput>(jobId, 'sentences');
     if ((await this.stages.get(jobId, 'frames'))?.status !== 'done') return { cues, moments, frames: [] };
-    const { frames } = await this.stages.output<FramesOutput>(jobId, 'frames');
+    const { frames, visual } = await this.stages.output<FramesOutput>(jobId, 'frames');
     const decode = await this.stages.output<DecodeOutput>(jobId, 'decode');
-    return { cues, moments: [...moments, ...screenMoments(p.meta.id, frames, decode.containerDurationS)], frames };
+    return { cues, moments: [...moments, ...screenMoments(p.meta.id, frames, decode.containerDurationS)], frames, frameVectors: visual };
   }
 
   /** The frame every stage runs in: skip when done, record start, time, output, then move the graph on. */
@@ -672,6 +699,8 @@ export class MediaPipeline {
             screenMoments: frames ? screenMoments(p.meta.id, frames.frames, null).length : 0,
             ocr: frames?.ocr ?? 'failed',
             ...(frames?.ocrError ? { ocrError: frames.ocrError } : framesRow.status === 'failed' ? { framesError: framesRow.error } : {}),
+            ...(frames?.visual ? { visual: frames.visual.model } : {}),
+            ...(frames?.visualError ? { visualError: frames.visualError } : {}),
           }
         : {}),
       timings: timings(rows, durationS),

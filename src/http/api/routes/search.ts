@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import type { Services } from '../../../archive/index.js';
-import { PAGING_CAP, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
+import { PAGING_CAP, searchFrames, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
 import { ErrorBody, ExportQuery, ExportRow, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 import { exportCost, searchCost } from '../limits.js';
@@ -63,6 +63,9 @@ const searchParams = (q: Terms, page: { limit: number; offset: number; first?: n
   language: q.lang,
 });
 
+/** Matching keyframes shown beside a search's first page. */
+const FRAMES_SHOWN = 8;
+
 export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(route, async (c) => {
     const t0 = performance.now();
@@ -88,6 +91,11 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
     const value = await searchMoments(s, params);
+    // What the frames show is matched on the first page only, within the dates the question was routed to.
+    const frames =
+      s.visual && at.offset === 0 && q.mode !== 'bm25' && q.kind !== 'speech'
+        ? await searchFrames(s, q.q, { ...params.filters, from: value.routing?.from ?? params.filters.from, to: value.routing?.to ?? params.filters.to }, FRAMES_SHOWN)
+        : null;
     const next = value.more
       ? encodeCursor(hash, { offset: at.offset + value.results.length, first: at.first ?? q.limit, fallback: fallbackOf(value) })
       : null;
@@ -106,6 +114,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
         total_relation: value.total?.relation ?? null,
         total_passages: value.passages,
         next_cursor: next,
+        ...(frames ? { frames } : {}),
       } satisfies Omit<SearchBody, 'query' | 'took_ms' | 'cached'>),
     );
     // Degraded results (a leg down) are not cached: they would outlive the outage by CACHE_TTL_S.

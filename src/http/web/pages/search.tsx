@@ -197,6 +197,7 @@ function Results({ p, search }: { p: Params; search: Search }) {
       ) : (
         <p>Try other words, fewer filters{search.routing?.source === 'question' ? ', or all dates' : ''}.</p>
       )}
+      {search.frames?.length ? <MatchingFrames frames={search.frames} q={search.query} /> : null}
       {grouped ? <Grouped hits={search.results} q={search.query} /> : <HitList hits={search.results} q={search.query} showTitle />}
       {offset > 0 || search.next_cursor ? (
         <nav class="pager" aria-label="Pages of results">
@@ -218,6 +219,28 @@ function Results({ p, search }: { p: Params; search: Search }) {
         </p>
       ) : null}
     </section>
+  );
+}
+
+/** Keyframes whose picture matches the words (a visual embedder): each opens its recording at the frame. */
+function MatchingFrames({ frames, q }: { frames: NonNullable<Search['frames']>; q: string }) {
+  return (
+    <nav class="frames matching-frames" aria-label="Frames that match">
+      <h3 class="small">Frames that look like “{q}”</h3>
+      <ol>
+        {frames.map((f) => {
+          const label = `${f.recording_title}, ${clock(f.at)}${f.text ? `: ${f.text}` : ''}`;
+          return (
+            <li>
+              <a href={`/r/${encodeURIComponent(f.recording_id)}${qs({ t: Math.round(f.at * 1000) / 1000, q })}`} title={label}>
+                <img src={f.thumbnail_url} alt={label} loading="lazy" width="160" />
+                <span class="time">{clock(f.at)}</span>
+              </a>
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
   );
 }
 
