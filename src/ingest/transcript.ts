@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { analysisOf, type Cue, type Moment, type RecordingMeta } from '../core/index.js';
+import { analysisOf, type Cue, type FrameVectorItem, type Moment, type RecordingMeta } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
 import type { Frame, Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
@@ -60,6 +60,8 @@ export interface IndexFields {
   durationS?: number | null;
   /** A video's keyframes (their screen moments are among the moments); none for audio and transcripts. */
   frames?: Frame[];
+  /** The keyframes' image vectors (a visual embedder's), written when one is configured. */
+  frameVectors?: FrameVectorItem[];
 }
 
 /**
@@ -77,7 +79,8 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
     previous?.status === 'ready'
       ? { row: previous, cues: await s.archive.segments(meta.id), moments: await s.archive.moments(meta.id), frames: await s.archive.frames(meta.id) }
       : null;
-  const { frames, ...rowFields } = fields;
+  const { frames, frameVectors, ...rowFields } = fields;
+  const framesBefore = backup?.frames ?? (await s.archive.frames(meta.id));
   await s.archive.upsert(meta, { status: backup ? 'ready' : 'processing', ...rowFields });
   let replaced = false;
   try {
@@ -85,6 +88,8 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
     await s.archive.replaceContent(meta.id, { cues, moments, durationS: cues.reduce((a, c) => Math.max(a, c.end), 0), frames });
     replaced = true;
     await writeIndexes(s, meta, cues, moments, vectors);
+    // Without keyframes now (a video ingested again as a transcript) the recording has no frame vectors either.
+    if (s.frameVectors) await s.frameVectors.replaceRecording(meta.id, frameVectors ?? []);
     await s.archive.markReady(meta.id, contentHash);
   } catch (err) {
     if (backup) {
@@ -109,6 +114,9 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
   } finally {
     await s.cache.bumpGeneration();
   }
+  // The previous version's thumbnails go once the new version is served.
+  const kept = new Set((frames ?? []).map((f) => f.thumbKey));
+  for (const f of framesBefore) if (!kept.has(f.thumbKey)) await s.blobs.delete(f.thumbKey).catch(() => {});
 }
 
 /** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */

@@ -24,6 +24,7 @@ import { waitFor } from '../jobs/contract.js';
 import { meta } from '../jobs/helpers.js';
 import { speak } from '../audio/helpers.js';
 import { makeVideo } from './helpers.js';
+import { ingestTranscript } from '../../src/ingest/transcript.js';
 
 /** Hears the same words in every chunk: speech that also matches "harbour", so the kind filter has both to choose from. */
 function talkingEngine(): AsrEngine {
@@ -270,6 +271,20 @@ describe('video: a failed OCR or keyframe extraction never fails the transcript'
     expect((job.result as { ocrError: string }).ocrError).toMatch(/@tesseract\.js-data\/xx/);
     expect((await s.archive.frames('no-ocr')).map((f) => [f.at, f.text])).toEqual([[0, ''], [3, '']]);
     expect((await s.archive.segments('no-ocr')).map((c) => c.text).join(' ')).toMatch(/harbour/);
+  });
+
+  it('drops the keyframes, their thumbnails and screen text when a video is ingested again as a transcript', async () => {
+    const voice = speak(['The harbour council met once more.'], [], dir);
+    const video = makeVideo(dir, 'retold.mp4', [{ seconds: 3, colour: 'black' }, { seconds: 3, colour: 'navy' }], voice.file);
+    expect((await ingest(video, 'retold')).status).toBe('succeeded');
+    const thumbs = (await s.archive.frames('retold')).map((f) => f.thumbKey);
+    expect(thumbs).toHaveLength(2);
+    for (const k of thumbs) expect(await s.blobs.stat(k)).not.toBeNull();
+
+    const vtt = 'WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nThe harbour council met once more, from the minutes.\n';
+    await ingestTranscript(s, { fileName: 'retold.vtt', content: vtt, meta: meta('retold', { source: 'retold.vtt' }) });
+    expect(await s.archive.frames('retold')).toEqual([]);
+    for (const k of thumbs) expect(await s.blobs.stat(k)).toBeNull();
   });
 
   it('indexes the transcript without frames when keyframe extraction fails every attempt', async () => {

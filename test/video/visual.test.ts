@@ -26,6 +26,7 @@ import { waitFor } from '../jobs/contract.js';
 import { meta } from '../jobs/helpers.js';
 import { makeVideo } from './helpers.js';
 import { purgeRecording } from '../../src/ingest/purge.js';
+import { ingestTranscript } from '../../src/ingest/transcript.js';
 
 const unit = (v: number[]) => {
   const n = Math.hypot(...v) || 1;
@@ -151,8 +152,12 @@ describe('video: keyframes found by what they show (a visual embedder)', () => {
     expect((await search('blue', '&kind=speech')).frames).toBeUndefined();
   });
 
-  it('drops the vectors with the recording', async () => {
-    await purgeRecording(s, 'colours', 'test');
+  it('drops the vectors when the video is ingested again as a transcript, and with the recording', async () => {
+    const vtt = 'WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nThe council met, from the minutes.\n';
+    await ingestTranscript(s, { fileName: 'colours.vtt', content: vtt, meta: meta('colours', { source: 'colours.vtt', recordedAt: '1975-05-01' }) });
     expect(await s.frameVectors!.count()).toBe(0);
+    expect((await search('the blue scene')).frames).toEqual([]);
+    await purgeRecording(s, 'colours', 'test');
+    expect(await s.archive.get('colours')).toBeNull();
   });
 });

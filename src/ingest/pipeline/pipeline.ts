@@ -481,18 +481,16 @@ export class MediaPipeline {
       const { cues, moments, frames, frameVectors } = await this.content(job.id, p);
       const emb = await this.stages.output<EmbedOutput>(job.id, 'embed');
       const decode = await this.stages.output<DecodeOutput>(job.id, 'decode');
-      const before = await this.s.archive.frames(p.meta.id);
+      // Image vectors of another model than the one now configured are not written: they could not be searched.
+      const vectors = frameVectors && frameVectors.model === this.s.visual?.model ? frameVectors.vectors : [];
       // indexContent replaces the recording's rows wholesale: running it again cannot duplicate segments. A
       // version already served stays served until the new one is written, and comes back if writing fails.
-      await indexContent(withVectors(this.s, emb, moments.map(indexedText)), p.meta, cues, moments, p.contentHash, { checksum: p.sha256, durationS: decode.durationS, frames });
-      // Image vectors of another model than the one now configured are not written: they could not be searched.
-      if (this.s.frameVectors && this.s.visual) {
-        const vectors = frameVectors?.model === this.s.visual.model ? frameVectors.vectors : [];
-        await this.s.frameVectors.replaceRecording(p.meta.id, vectors.map((v, i) => ({ n: frames[i].n, at: frames[i].at, vector: Float32Array.from(v) })));
-      }
-      // The previous version's thumbnails go once the new version is served.
-      const kept = new Set(frames.map((f) => f.thumbKey));
-      for (const f of before) if (!kept.has(f.thumbKey)) await this.s.blobs.delete(f.thumbKey).catch(() => {});
+      await indexContent(withVectors(this.s, emb, moments.map(indexedText)), p.meta, cues, moments, p.contentHash, {
+        checksum: p.sha256,
+        durationS: decode.durationS,
+        frames,
+        frameVectors: vectors.map((v, i) => ({ n: frames[i].n, at: frames[i].at, vector: Float32Array.from(v) })),
+      });
       const screen = moments.filter((m) => m.kind === 'screen').length;
       return { moments: moments.length - screen, screenMoments: screen, frames: frames.length, segments: cues.length };
     });
