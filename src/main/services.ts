@@ -1,5 +1,5 @@
 import { type Config, type Embedder, createLogger, type Logger, type VectorIndex } from '../core/index.js';
-import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, StageStore, UploadStore } from '../archive/index.js';
+import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, RevisionStore, StageStore, UploadStore } from '../archive/index.js';
 import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
 import { createEmbedder, createLexicalIndex, PgVectorIndex } from '../indexes/index.js';
 
@@ -59,6 +59,7 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
     stages: new StageStore(db),
     uploads: new UploadStore(db),
     keys: new KeyStore(db),
+    revisions: new RevisionStore(db),
     lexical,
     embedder,
     vectors,
