@@ -187,6 +187,31 @@ describe('corrections: PATCH a recording and its lines, re-indexed at once, with
     expect((await history())[0].rev).toBe(body.revision.rev);
   });
 
+  it('undoes a correction whose indexing fails: rows, history and both legs as they were', async () => {
+    const rec = (await call('GET', '/v1/recordings/council-1987')).body;
+    const lines = await transcript();
+    const n = (await history()).length;
+    const lexical = t.services.lexical;
+    const real = lexical.replaceRecording.bind(lexical);
+    let calls = 0;
+    lexical.replaceRecording = async (id, docs) => {
+      if (calls++ === 0) throw new Error('lexical index unavailable');
+      return real(id, docs);
+    };
+    try {
+      const res = await call('PATCH', '/v1/recordings/council-1987/segments/5', { text: 'The library roof is fine now.' });
+      expect(res.status).toBe(500);
+    } finally {
+      lexical.replaceRecording = real;
+    }
+    expect(calls).toBe(2);
+    expect(await transcript()).toEqual(lines);
+    expect({ ...(await call('GET', '/v1/recordings/council-1987')).body, updatedAt: rec.updatedAt }).toEqual(rec);
+    expect((await history()).length).toBe(n);
+    expect((await search({ q: 'leaks', mode: 'bm25' })).length).toBeGreaterThan(0);
+    expect(await search({ q: 'fine', mode: 'bm25' })).toEqual([]);
+  });
+
   it('needs a key with the archivist role when writes are not public', async () => {
     const closed = await startTestServer({ SAMPLE_ARCHIVE: 'off', AUTH_PUBLIC_WRITE: 'off' }, { embedder: new HashEmbedder() });
     try {
