@@ -11,7 +11,7 @@ export { isOpenMediaJobConflict, JobStore } from './jobs.js';
 export type { Job } from './jobs.js';
 export { allows, auditLog, KeyStore, ROLES } from './keys.js';
 export type { ApiKey, Role } from './keys.js';
-export { RevisionStore } from './revisions.js';
+export { changesOf, RevisionStore } from './revisions.js';
 export type { CorrectionWrite, RecordingFields, Revision, RevisionRecord, RevisionTarget, SegmentFields, StoredSegment } from './revisions.js';
 export type { Services } from './services.js';
 export { STAGES, StageStore } from './stages.js';

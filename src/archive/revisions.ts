@@ -70,6 +70,15 @@ export interface RevisionRecord {
   revertOf?: number | null;
 }
 
+/** The fields a revision changed, in a fixed order (stored JSON keeps none): metadata first, then a line's. */
+const FIELD_ORDER = ['title', 'recorded_at', 'collection', 'language', 'start', 'end', 'speaker', 'text'];
+const rank = (f: string) => (FIELD_ORDER.includes(f) ? FIELD_ORDER.indexOf(f) : FIELD_ORDER.length);
+export function changesOf(r: Pick<Revision, 'before' | 'after'>): { field: string; before: unknown; after: unknown }[] {
+  return Object.keys(r.after)
+    .sort((a, b) => rank(a) - rank(b))
+    .map((field) => ({ field, before: r.before[field] ?? null, after: r.after[field] ?? null }));
+}
+
 interface RevisionRow {
   id: string | number;
   recording_id: string;

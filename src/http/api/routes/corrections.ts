@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { isoDate, noNul } from '../../../core/index.js';
-import type { Revision, Services } from '../../../archive/index.js';
+import { changesOf, type Revision, type Services } from '../../../archive/index.js';
 import { correctRecording, correctSegment, revertRevision } from '../../../ingest/index.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId, RecordingSchema } from '../schemas.js';
@@ -51,10 +51,6 @@ const RevisionSchema = z
 
 const SegmentSchema = z.object({ seq: z.number().int(), start: z.number(), end: z.number(), speaker: z.string().nullable(), text: z.string() });
 
-/** Changes are listed in this order (the stored JSON keeps no order of its own). */
-const FIELD_ORDER = ['title', 'recorded_at', 'collection', 'language', 'start', 'end', 'speaker', 'text'];
-const rank = (f: string) => (FIELD_ORDER.includes(f) ? FIELD_ORDER.indexOf(f) : FIELD_ORDER.length);
-
 export function revisionJson(r: Revision): z.infer<typeof RevisionSchema> {
   return {
     rev: r.rev,
@@ -63,9 +59,7 @@ export function revisionJson(r: Revision): z.infer<typeof RevisionSchema> {
     actor: r.actor,
     target: r.target,
     seq: r.seq,
-    changes: Object.keys(r.after)
-      .sort((a, b) => rank(a) - rank(b))
-      .map((field) => ({ field, before: r.before[field] ?? null, after: r.after[field] ?? null })),
+    changes: changesOf(r),
     revert_of: r.revertOf,
   };
 }

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { type Api, type Chapter, type Frame, type Hit, mediaUrl, type Segment } from '../api.js';
 import { clock, clockRange, languageName, longDate, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
+import { CorrectionsPanel } from './corrections.js';
 import { Timeline } from './timeline.js';
 
 /** "75", "75.5", "1:15" or "1:01:15" → seconds. */
@@ -168,6 +169,8 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
           </div>
           {segments.length === 0 ? <p>No transcript.</p> : <Transcript segments={segments} chapters={chapters} hits={hits} slots={slots} active={active} href={at} />}
         </section>
+
+        <CorrectionsPanel api={api} id={r.id} />
       </article>
     </Layout>,
   );
