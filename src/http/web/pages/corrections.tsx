@@ -29,9 +29,8 @@ export async function historyOf(api: Api, id: string): Promise<RevisionView[] | 
   return r.ok ? r.data.items : null;
 }
 
-/** For the recording page: the way to the corrections and the latest ones, for archivists only. */
-export async function CorrectionsPanel({ api, id }: { api: Api; id: string }) {
-  const items = await historyOf(api, id);
+/** For the recording page: the way to the corrections and the latest ones; nothing for whoever may not correct (items null). */
+export function CorrectionsPanel({ items, id }: { items: RevisionView[] | null; id: string }) {
   if (!items) return null;
   return (
     <section class="corrections" aria-labelledby="corrections-heading">
@@ -40,7 +39,11 @@ export async function CorrectionsPanel({ api, id }: { api: Api; id: string }) {
         <a href={`${base(id)}/edit`}>Correct the title, date, collection or transcript lines</a>
       </p>
       <History items={items.slice(0, 5)} id={id} />
-      {items.length > 5 ? <p class="small"><a href={`${base(id)}/edit#history`}>All {items.length} corrections</a></p> : null}
+      {items.length > 5 ? (
+        <p class="small">
+          <a href={`${base(id)}/edit#history`}>All {items.length} corrections</a>
+        </p>
+      ) : null}
     </section>
   );
 }
