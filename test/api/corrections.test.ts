@@ -212,6 +212,14 @@ describe('corrections: PATCH a recording and its lines, re-indexed at once, with
     expect(await search({ q: 'fine', mode: 'bm25' })).toEqual([]);
   });
 
+  it('documents the routes in the OpenAPI document', async () => {
+    const doc = await (await fetch(`${t.url}/openapi.json`)).json();
+    expect(Object.keys(doc.paths['/v1/recordings/{id}'])).toContain('patch');
+    expect(Object.keys(doc.paths['/v1/recordings/{id}/segments/{seq}'])).toEqual(['patch']);
+    expect(Object.keys(doc.paths['/v1/recordings/{id}/history'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/v1/recordings/{id}/history/{rev}/revert'])).toEqual(['post']);
+  });
+
   it('needs a key with the archivist role when writes are not public', async () => {
     const closed = await startTestServer({ SAMPLE_ARCHIVE: 'off', AUTH_PUBLIC_WRITE: 'off' }, { embedder: new HashEmbedder() });
     try {

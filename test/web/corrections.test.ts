@@ -93,9 +93,14 @@ describe.skipIf(!hasChromium)('corrections on the web: plain forms, archivists o
     const lantern = await api('/v1/search?q=lantern&mode=bm25');
     expect(lantern.results.every((r: { text: string }) => !r.text.includes('new lantern'))).toBe(true);
 
-    // The recording page shows the latest corrections.
+    // The recording page shows the latest corrections; Revert on the edit page undoes the line's.
     await page.goto(`${t.url}/r/lighthouse`);
     expect(await page.locator('.corrections li').count()).toBe(2);
+    await page.goto(`${t.url}/r/lighthouse/edit`);
+    await Promise.all([page.waitForURL(/saved=recording/), page.click('#history li:first-child button')]);
+    expect(await page.inputValue('#l1-text')).toBe('The keeper asks for a new lantern.');
+    expect(await page.inputValue('#l1-speaker')).toBe('Clerk');
+    expect(await page.locator('#history li').first().textContent()).toMatch(/reverts #/);
     await ctx.close();
   });
 
@@ -106,7 +111,7 @@ describe.skipIf(!hasChromium)('corrections on the web: plain forms, archivists o
     await page.fill('#l1-end', '14');
     await Promise.all([page.waitForResponse((r) => r.url().endsWith('/r/lighthouse/lines/1')), page.click('#s-1 button[type="submit"]')]);
     expect(await page.locator('#s-1 .notice.error').textContent()).toMatch(/start: must not be after the next line's start/);
-    expect(await page.locator('#history li').count()).toBe(2);
+    expect(await page.locator('#history li').count()).toBe(3);
     await ctx.close();
   });
 
