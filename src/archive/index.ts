@@ -1,8 +1,8 @@
 /**
  * archive: the stores that own the tables, each a class over the database handle: recordings, segments and
  * moments (ArchiveStore), chapters, jobs and their pipeline stages, resumable uploads, API keys and the
- * audit log. Offers the stores, their row types and errors, and `Services`, the handle every capability
- * above is given (wired by openServices in src/main).
+ * audit log, corrections and their revisions. Offers the stores, their row types and errors, and `Services`,
+ * the handle every capability above is given (wired by openServices in src/main).
  */
 export { ArchiveStore, ChecksumTakenError } from './archive.js';
 export type { Frame, MomentWithRecording, StoredRecording } from './archive.js';
@@ -11,6 +11,8 @@ export { isOpenMediaJobConflict, JobStore } from './jobs.js';
 export type { Job } from './jobs.js';
 export { allows, auditLog, KeyStore, ROLES } from './keys.js';
 export type { ApiKey, Role } from './keys.js';
+export { changesOf, RevisionStore } from './revisions.js';
+export type { CorrectionWrite, RecordingFields, Revision, RevisionRecord, RevisionTarget, SegmentFields, StoredSegment } from './revisions.js';
 export type { Services } from './services.js';
 export { STAGES, StageStore } from './stages.js';
 export type { StageName, StageRow } from './stages.js';

@@ -4,6 +4,7 @@ import type { ArchiveStore } from './archive.js';
 import type { ChapterStore } from './chapters.js';
 import type { JobStore } from './jobs.js';
 import type { KeyStore } from './keys.js';
+import type { RevisionStore } from './revisions.js';
 import type { StageStore } from './stages.js';
 import type { UploadStore } from './uploads.js';
 
@@ -21,6 +22,8 @@ export interface Services {
   uploads: UploadStore;
   /** API keys and the audit log. */
   keys: KeyStore;
+  /** Corrections of recordings and transcript lines, with their history. */
+  revisions: RevisionStore;
   lexical: LexicalIndex;
   /** null when EMBEDDINGS=none: search runs BM25 only. */
   embedder: Embedder | null;

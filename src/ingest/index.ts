@@ -1,13 +1,15 @@
 /**
  * ingest: getting recordings into the archive. Transcripts (VTT, SRT, Whisper JSON) and manifests of them,
  * media through the job graph (decode, VAD, ASR, diarization, stitching, sentences, embedding, indexing),
- * chapters and moments, re-embedding, purge, and transcript export. Offers the ingest entry points, the job
+ * chapters and moments, corrections, re-embedding, purge, and transcript export. Offers the ingest entry points, the job
  * runtime the API, the worker and the CLI share, the job summaries, and the media probe and limits.
  */
 export { asrEngineName } from './audio/asr/index.js';
 export { probeMedia, tooLong } from './audio/decode.js';
 export type { MediaInfo } from './audio/decode.js';
 export { ingestManifest } from './bulk.js';
+export { correctRecording, correctSegment, revertRevision } from './corrections.js';
+export type { CorrectionOutcome, RecordingPatch, SegmentPatch } from './corrections.js';
 export { contentTypeFor, exportTranscript } from './formats/index.js';
 export { confine, parseManifest, readManifest } from './manifest.js';
 export { MEDIA_EXTENSIONS } from './media.js';

@@ -120,7 +120,7 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
 }
 
 /** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */
-async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<void> {
+export async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<void> {
   const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
   await s.lexical.replaceRecording(
     meta.id,

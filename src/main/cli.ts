@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Config, AppError, createLogger, isoDate } from '../core/index.js';
 import { ArchiveLockedError } from '../platform/index.js';
+import type { RecordingPatch } from '../ingest/index.js';
 import type { ServiceOptions, Services } from './services.js';
 import { keyCommands } from './keys-cli.js';
 
@@ -156,6 +157,74 @@ program
     }, { skipVectorInit: true });
   });
 
+program
+  .command('edit')
+  .description('correct a recording\'s title, date, collection or language (re-indexed at once, kept in its history)')
+  .argument('<recording>', 'recording id')
+  .option('--title <title>')
+  .option('--date <date>', 'recording date YYYY-MM-DD')
+  .option('--collection <name>')
+  .option('--language <code>')
+  .option('--clear-date', 'make the recording undated')
+  .option('--clear-collection', 'take the recording out of its collection')
+  .option('--clear-language', 'analyse the recording in the archive\'s default language')
+  .action(async (id: string, o) => {
+    const patch = editPatch(o);
+    const { correctRecording } = await import('../ingest/index.js');
+    await withServices(async (s) => {
+      const out = await correctRecording(s, id, patch, 'cli');
+      if (!out.revision) {
+        console.log(`unchanged ${id}: the values given are the stored ones`);
+        return;
+      }
+      const { changesOf } = await import('../archive/index.js');
+      for (const c of changesOf(out.revision)) console.log(`${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
+      console.log(`corrected ${id} (revision ${out.revision.rev})`);
+    });
+  });
+
+/** The `edit` options as a patch, checked as the API checks them. */
+function editPatch(o: Record<string, string | boolean | undefined>): RecordingPatch {
+  const text = (name: string, v: unknown, max: number) => {
+    if (typeof v !== 'string') return undefined;
+    const t = v.trim();
+    if (!t || t.length > max || t.includes('\u0000')) throw new AppError('bad_request', `--${name}: 1-${max} characters, without NUL`);
+    return t;
+  };
+  const both = (name: string) => {
+    if (o[name] !== undefined && o[`clear${name[0].toUpperCase()}${name.slice(1)}`]) throw new AppError('bad_request', `--${name} and --clear-${name} contradict each other`);
+  };
+  for (const name of ['date', 'collection', 'language']) both(name);
+  const date = typeof o.date === 'string' ? isoDate.safeParse(o.date) : null;
+  if (date && !date.success) throw new AppError('bad_request', `--date: ${date.error.issues[0].message}`);
+  const patch: RecordingPatch = {
+    title: text('title', o.title, 500),
+    recorded_at: o.clearDate ? null : date?.data,
+    collection: o.clearCollection ? null : text('collection', o.collection, 200),
+    language: o.clearLanguage ? null : text('language', o.language, 35),
+  };
+  if (Object.values(patch).every((v) => v === undefined)) throw new AppError('bad_request', 'nothing to change: give --title, --date, --collection or --language (or a --clear- option)');
+  return patch;
+}
+
+program
+  .command('history')
+  .description('the corrections of a recording, newest first')
+  .argument('<recording>', 'recording id')
+  .action(async (id: string) => {
+    const { changesOf } = await import('../archive/index.js');
+    await withServices(async (s) => {
+      if (!(await s.archive.get(id))) throw new AppError('not_found', `no recording "${id}"`);
+      const items = await s.revisions.history(id);
+      for (const r of items) {
+        const what = r.target === 'segment' ? `line ${r.seq}` : 'recording';
+        const changes = changesOf(r).map((c) => `${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
+        console.log(`#${r.rev} ${r.at} ${r.actor} ${what}${r.revertOf ? ` (reverts #${r.revertOf})` : ''}: ${changes.join('; ')}`);
+      }
+      if (items.length === 0) console.log(`no corrections of ${id}`);
+    });
+  });
+
 function fmt(t: number): string {
   const s = Math.floor(t);
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
@@ -182,7 +251,7 @@ function whatToDo(err: ArchiveLockedError): string {
   const lines = [`The embedded database is one process's at a time: ${stop}.`];
   if (o?.url) {
     lines.push(
-      `While the server runs, use its HTTP API at ${o.url} instead: POST /v1/ingest or /v1/recordings to ingest, GET /v1/search, POST /v1/ask` +
+      `While the server runs, use its HTTP API at ${o.url} instead: POST /v1/ingest or /v1/recordings to ingest, PATCH /v1/recordings/<id> to correct, GET /v1/search, POST /v1/ask` +
         (o.admin ? '; `keys` and `audit` commands are passed to it by themselves.' : '.'),
     );
   }

@@ -1,5 +1,5 @@
 import { type Config, type Embedder, createLogger, type FrameVectorIndex, type Logger, type VectorIndex, type VisualEmbedder } from '../core/index.js';
-import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, StageStore, UploadStore } from '../archive/index.js';
+import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, RevisionStore, StageStore, UploadStore } from '../archive/index.js';
 import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
 import { createEmbedder, createLexicalIndex, createVisualEmbedder, PgFrameVectorIndex, PgVectorIndex } from '../indexes/index.js';
 
@@ -68,6 +68,7 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
     stages: new StageStore(db),
     uploads: new UploadStore(db),
     keys: new KeyStore(db),
+    revisions: new RevisionStore(db),
     lexical,
     embedder,
     vectors,

@@ -13,6 +13,7 @@ import { addressOf, Limiter, rateLimit, StreamSlots, streamCap } from './limits.
 import { registerAdmin } from './routes/admin.js';
 import { registerAsk } from './routes/ask.js';
 import { registerChapters } from './routes/chapters.js';
+import { registerCorrections } from './routes/corrections.js';
 import { registerFrames } from './routes/frames.js';
 import { registerIngest } from './routes/ingest.js';
 import { registerJobs } from './routes/jobs.js';
@@ -168,6 +169,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
   registerSearch(app, s);
   registerRecordings(app, s);
   registerChapters(app, s);
+  registerCorrections(app, s);
   registerFrames(app, s);
   registerMedia(app, s, runtime);
   registerIngest(app, s, runtime);

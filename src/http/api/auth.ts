@@ -21,6 +21,8 @@ export function requiredRole(method: string, path: string): Role {
   if (method === 'DELETE') return 'admin';
   // Jobs show who ingested what and why it failed: the archivists' business, not the readers'.
   if (path === '/v1/jobs' || path.startsWith('/v1/jobs/')) return 'archivist';
+  // A recording's corrections name the keys that made them.
+  if (/^\/v1\/recordings\/[^/]+\/history(\/|$)/.test(path)) return 'archivist';
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'reader';
   // Asking and searching are reads even when the question comes as a body.
   if (path === '/v1/search' || path === '/v1/ask') return 'reader';

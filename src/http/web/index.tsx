@@ -10,6 +10,7 @@ import { Api } from './api.js';
 import { getAsset } from './assets.js';
 import { ErrorPage, sendPage } from './layout.js';
 import { askPage, renderAnswer } from './pages/ask.js';
+import { editLinePost, editPage, editRecordingPost, revertPost } from './pages/corrections.js';
 import { ingestPage, ingestPost, jobPage, renderResult, retryJobPost } from './pages/ingest.js';
 import { recordingPage } from './pages/recording.js';
 import { searchPage } from './pages/search.js';
@@ -80,6 +81,10 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime,
 
   app.get('/', page((c) => searchPage(c, api(c))));
   app.get('/r/:id', page((c) => recordingPage(c, api(c))));
+  app.get('/r/:id/edit', page((c) => editPage(c, api(c))));
+  app.post('/r/:id/edit', limit, page((c) => editRecordingPost(c, api(c))));
+  app.post('/r/:id/lines/:seq', limit, page((c) => editLinePost(c, api(c))));
+  app.post('/r/:id/history/:rev/revert', page((c) => revertPost(c, api(c))));
   app.get('/ask', page((c) => askPage(c, api(c))));
   app.post('/ask', limit, page((c) => askPage(c, api(c))));
   app.post('/ask/render', limit, (c) => renderAnswer(c));

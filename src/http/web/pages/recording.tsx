@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { type Api, type Chapter, type Frame, type Hit, isVideo, mediaUrl, type Segment } from '../api.js';
 import { clock, clockRange, languageName, longDate, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
+import { CorrectionsPanel, historyOf } from './corrections.js';
 import { Timeline } from './timeline.js';
 
 /** "75", "75.5", "1:15" or "1:01:15" → seconds. */
@@ -40,6 +41,8 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
     q ? api.search({ q, recording: id, limit: '50' }).then((x) => (x.ok ? x.data.results.filter((h) => h.recording_id === id) : [])) : Promise.resolve([] as Hit[]),
     api.frames(id),
   ]);
+  // Only archivists may read a recording's corrections, and so see the way to make them.
+  const corrections = await historyOf(api, id);
   const t = parseTime(c.req.query('t'));
   const active = activeIndex(segments, t);
   const media = mediaUrl(r);
@@ -172,6 +175,8 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
           </div>
           {segments.length === 0 ? <p>No transcript.</p> : <Transcript segments={segments} chapters={chapters} hits={hits} slots={slots} active={active} href={at} />}
         </section>
+
+        <CorrectionsPanel items={corrections} id={r.id} />
       </article>
     </Layout>,
   );

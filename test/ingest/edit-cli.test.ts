@@ -1,0 +1,71 @@
+/**
+ * `cli edit` and `cli history` as an archivist runs them, in real processes on a real DATA_DIR: a correction is
+ * made and recorded as the CLI's (the API suite shows the search following a correction); beside a process that owns the embedded
+ * archive the command is refused and changes nothing.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/core/config.js';
+import { openDatabase } from '../../src/platform/db/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+describe('cli edit', () => {
+  let dir: string;
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: '', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn' };
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      p.on('exit', (code) => resolve({ code, out, err }));
+    });
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-edit-'));
+    const vtt = path.join(dir, 'council.vtt');
+    fs.writeFileSync(vtt, 'WEBVTT\n\n00:00:00.000 --> 00:00:05.000\n<v Chair>The lighthouse needs repairs.\n');
+    const r = await cli('ingest', vtt, '--id', 'council', '--title', 'Council', '--recorded-at', '1987-03-12', '--collection', 'minutes');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+  }, 240_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('corrects the metadata, and the history names the CLI', { timeout: 240_000 }, async () => {
+    const r = await cli('edit', 'council', '--title', 'Harbour council', '--date', '2003-05-06', '--clear-collection');
+    expect(r.err).toBe('');
+    expect(r.out).toContain('recorded_at: "1987-03-12" → "2003-05-06"');
+    expect(r.out).toContain('collection: "minutes" → null');
+    expect(r.out).toMatch(/corrected council \(revision \d+\)/);
+    const h = await cli('history', 'council');
+    expect(h.out).toMatch(/^#\d+ \S+ cli recording: title: "Council" → "Harbour council"; recorded_at: .*; collection: "minutes" → null$/m);
+  });
+
+  it('refuses bad input with the reason, before opening the archive', { timeout: 120_000 }, async () => {
+    const bad = await cli('edit', 'council', '--date', '2003-02-30');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--date: not a date/);
+    const both = await cli('edit', 'council', '--collection', 'x', '--clear-collection');
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/contradict/);
+  });
+
+  it('beside a process that owns the archive, exits 3 and says to use the server', { timeout: 240_000 }, async () => {
+    const owner = await openDatabase(loadConfig({ DATA_DIR: dir, DATABASE_URL: '' }));
+    try {
+      const r = await cli('edit', 'council', '--title', 'Elsewhere');
+      expect(r.code).toBe(3);
+      expect(r.err).toContain('is in use by');
+      expect(r.out).toBe('');
+    } finally {
+      await owner.close();
+    }
+    const h = await cli('history', 'council');
+    expect(h.out).not.toContain('Elsewhere');
+  });
+});
