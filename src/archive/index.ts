@@ -1,6 +1,6 @@
 /**
  * archive: the stores that own the tables, each a class over the database handle: recordings, segments and
- * moments (ArchiveStore), chapters, jobs and their pipeline stages, resumable uploads, API keys and the
+ * moments (ArchiveStore), chapters, speaker names (SpeakerStore), jobs and their pipeline stages, resumable uploads, API keys and the
  * audit log. Offers the stores, their row types and errors, and `Services`, the handle every capability
  * above is given (wired by openServices in src/main).
  */
@@ -12,6 +12,8 @@ export type { Job } from './jobs.js';
 export { allows, auditLog, KeyStore, ROLES } from './keys.js';
 export type { ApiKey, Role } from './keys.js';
 export type { Services } from './services.js';
+export { SpeakerStore } from './speakers.js';
+export type { ArchiveSpeaker, NameChange, RecordingSpeaker, SpeakerRecording } from './speakers.js';
 export { STAGES, StageStore } from './stages.js';
 export type { StageName, StageRow } from './stages.js';
 export { UploadStore } from './uploads.js';
