@@ -60,6 +60,8 @@ describe('web: naming speakers on the recording page, and the speakers page (loo
     const merged = await post('/r/hearing/speakers', { label: 'SPEAKER_01', into: 'SPEAKER_00', action: 'merge' }, key.archivist);
     expect(merged.status).toBe(303);
     expect((await t.services.speakers.ofRecording('hearing')).map((x) => x.name)).toEqual(['Margaret Hale', 'Margaret Hale']);
+    // One speaker left: nothing to merge into.
+    expect((await page('/r/hearing', key.archivist)).html).not.toContain('class="speaker-merge"');
   });
 
   it('lists speakers with recordings and talk time, each name a search filtered by it, and one speaker’s recordings', async () => {

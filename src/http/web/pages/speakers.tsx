@@ -122,37 +122,39 @@ export function SpeakerEditor({ recordingId, speakers }: { recordingId: string; 
     <details class="speaker-editor" id="speakers">
       <summary>Name or merge speakers</summary>
       <ul>
-        {speakers.map((x) => (
-          <li data-label={x.label}>
-            <form action={action} method="post" class="speaker-rename">
-              <input type="hidden" name="label" value={x.label} />
-              <label>
-                <span class="speaker-label">{x.label}</span> ({clock(x.seconds)}) <input name="name" value={x.name} maxlength={100} required aria-label={`Name of ${x.label}`} />
-              </label>{' '}
-              <button type="submit" name="action" value="rename">
-                Rename
-              </button>
-            </form>
-            {speakers.length > 1 ? (
-              <form action={action} method="post" class="speaker-merge">
+        {speakers.map((x) => {
+          // Another speaker to merge into: one shown under another name.
+          const others = speakers.filter((o) => o.name !== x.name);
+          return (
+            <li data-label={x.label}>
+              <form action={action} method="post" class="speaker-rename">
                 <input type="hidden" name="label" value={x.label} />
                 <label>
-                  Merge into{' '}
-                  <select name="into" aria-label={`Merge ${x.label} into`}>
-                    {speakers
-                      .filter((o) => o.label !== x.label && o.name !== x.name)
-                      .map((o) => (
-                        <option value={o.label}>{o.name === o.label ? o.label : `${o.name} (${o.label})`}</option>
-                      ))}
-                  </select>
+                  <span class="speaker-label">{x.label}</span> ({clock(x.seconds)}) <input name="name" value={x.name} maxlength={100} required aria-label={`Name of ${x.label}`} />
                 </label>{' '}
-                <button type="submit" name="action" value="merge">
-                  Merge
+                <button type="submit" name="action" value="rename">
+                  Rename
                 </button>
               </form>
-            ) : null}
-          </li>
-        ))}
+              {others.length ? (
+                <form action={action} method="post" class="speaker-merge">
+                  <input type="hidden" name="label" value={x.label} />
+                  <label>
+                    Merge into{' '}
+                    <select name="into" aria-label={`Merge ${x.label} into`}>
+                      {others.map((o) => (
+                        <option value={o.label}>{o.name === o.label ? o.label : `${o.name} (${o.label})`}</option>
+                      ))}
+                    </select>
+                  </label>{' '}
+                  <button type="submit" name="action" value="merge">
+                    Merge
+                  </button>
+                </form>
+              ) : null}
+            </li>
+          );
+        })}
       </ul>
     </details>
   );
