@@ -41,12 +41,12 @@ export function speakerCommands(withServices: WithServices): Command {
         if (o.recording) {
           const list = await (await ingest()).recordingSpeakers(s, o.recording);
           if (o.json) return console.log(JSON.stringify({ recording_id: o.recording, speakers: list }, null, 2));
-          for (const x of list) console.log(`${x.label}\t${x.named ? x.name : '(no name)'}\t${clock(x.seconds)}\t${x.turns} turns`);
+          for (const x of list) console.log(`${x.label}\t${x.named ? x.name : '(no name)'}\t${clock(x.seconds)}\t${turns(x.turns)}`);
           return;
         }
         const page = await s.speakers.list({ q: o.prefix, limit: o.limit, offset: o.offset });
         if (o.json) return console.log(JSON.stringify(page, null, 2));
-        for (const x of page.items) console.log(`${x.name}\t${x.recordings} recording${x.recordings === 1 ? '' : 's'}\t${clock(x.seconds)}\t${x.turns} turns`);
+        for (const x of page.items) console.log(`${x.name}\t${x.recordings} recording${x.recordings === 1 ? '' : 's'}\t${clock(x.seconds)}\t${turns(x.turns)}`);
         console.error(`${page.items.length} of ${page.total} speakers`);
       });
     });
@@ -91,6 +91,8 @@ export function speakerCommands(withServices: WithServices): Command {
     });
   return cmd;
 }
+
+const turns = (n: number) => `${n} turn${n === 1 ? '' : 's'}`;
 
 function clock(seconds: number): string {
   const s = Math.round(seconds);

@@ -57,7 +57,7 @@ describe('cli speakers (embedded database on disk)', () => {
     expect(merged.out).toContain('meeting: SPEAKER_02, SPEAKER_00 → Margaret Hale');
     const list = await cli('speakers', 'list');
     expect(list.code, list.err).toBe(0);
-    expect(list.out.split('\n').filter(Boolean)).toEqual(['Margaret Hale\t1 recording\t0:00:16\t2 turns', 'SPEAKER_01\t1 recording\t0:00:08\t1 turns']);
+    expect(list.out.split('\n').filter(Boolean)).toEqual(['Margaret Hale\t1 recording\t0:00:16\t2 turns', 'SPEAKER_01\t1 recording\t0:00:08\t1 turn']);
     const search = await cli('search', 'housing cooperative', '--speaker', 'margaret hale', '--json');
     expect(search.code, search.err).toBe(0);
     const hits = JSON.parse(search.out).results as { recording_id: string; speakers: string[] }[];
