@@ -66,6 +66,17 @@ export async function recordingSpeakers(s: Services, recordingId: string): Promi
   return s.speakers.ofRecording(recordingId);
 }
 
+/**
+ * Writes the recording's stored names over what shows its speakers now, when they differ from `applied`, the
+ * names an ingest wrote its version under: a speaker named while that version was being written keeps its name.
+ */
+export async function catchUpSpeakerNames(s: Services, recordingId: string, applied: Map<string, string>): Promise<void> {
+  const names = await s.speakers.names(recordingId);
+  if (names.size === applied.size && [...names].every(([label, name]) => applied.get(label) === name)) return;
+  const labels = (await s.speakers.ofRecording(recordingId)).map((x) => x.label);
+  await applyChanges(s, recordingId, labels.map((label) => ({ label, name: names.get(label) ?? label })));
+}
+
 /** A label of the recording, or a name standing for the labels shown under it (exact first, then any case). */
 function matching(speakers: RecordingSpeaker[], given: string): RecordingSpeaker[] {
   const byLabel = speakers.filter((x) => x.label === given);

@@ -5,6 +5,7 @@ import type { Frame, Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
 import { buildMoments, type MomentSettings } from './moments.js';
 import { withSpeakerNames } from './speaker-names.js';
+import { catchUpSpeakerNames } from './speakers.js';
 
 // Bump when moment building or indexing changes, so unchanged transcripts are re-indexed once.
 // 2: chapters.
@@ -73,7 +74,8 @@ export interface IndexFields {
  */
 export async function indexContent(s: Services, meta: RecordingMeta, given: Cue[], givenMoments: Moment[], contentHash: string, fields: IndexFields = {}): Promise<void> {
   // The names archivists gave this recording's speaker labels hold for every version of it.
-  const { cues, moments } = withSpeakerNames(await s.speakers.names(meta.id), given, givenMoments);
+  const names = await s.speakers.names(meta.id);
+  const { cues, moments } = withSpeakerNames(names, given, givenMoments);
   const vectors = s.embedder ? await s.embedder.embed(moments.map(indexedText)) : null;
   const previous = await s.archive.get(meta.id);
   const backup =
@@ -112,6 +114,8 @@ export async function indexContent(s: Services, meta: RecordingMeta, given: Cue[
   } finally {
     await s.cache.bumpGeneration();
   }
+  // A speaker named while this version was being written keeps its name; the version stands either way.
+  await catchUpSpeakerNames(s, meta.id, names).catch((err: unknown) => s.log.warn({ err, recordingId: meta.id }, 'speaker names given during the ingest are not shown yet'));
 }
 
 /** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */
