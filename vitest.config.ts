@@ -19,6 +19,7 @@ export const INTEGRATION = [
   'test/jobs/bullmq.test.ts',
   'test/jobs/kill.test.ts',
   'test/lexical/postgres.test.ts',
+  'test/speakers/store.test.ts',
   // real speech through PocketSphinx, synthesised by flite, decoded by ffmpeg
   'test/api/media.test.ts',
   'test/api/jobs-retry.test.ts',
@@ -35,6 +36,7 @@ export const INTEGRATION = [
   // a browser, real processes, the build
   'test/web/browser.test.ts',
   'test/db/archive-owner.test.ts',
+  'test/speakers/cli.test.ts',
   'test/db/pglite-upkeep.test.ts',
   'test/build/**/*.test.ts',
 ];

@@ -167,10 +167,10 @@ export class ArchiveStore {
       await tx.query('DELETE FROM frames WHERE recording_id = $1', [id]);
       await insertJson(
         tx,
-        `INSERT INTO segments (recording_id, seq, start_s, end_s, speaker, text, words)
-         SELECT $2, seq, start_s, end_s, speaker, text, words
-         FROM jsonb_to_recordset($1::jsonb) AS x(seq int, start_s float8, end_s float8, speaker text, text text, words jsonb)`,
-        content.cues.map((c, seq) => ({ seq, start_s: c.start, end_s: c.end, speaker: c.speaker ?? null, text: c.text, words: c.words ?? null })),
+        `INSERT INTO segments (recording_id, seq, start_s, end_s, speaker, label, text, words)
+         SELECT $2, seq, start_s, end_s, speaker, label, text, words
+         FROM jsonb_to_recordset($1::jsonb) AS x(seq int, start_s float8, end_s float8, speaker text, label text, text text, words jsonb)`,
+        content.cues.map((c, seq) => ({ seq, start_s: c.start, end_s: c.end, speaker: c.speaker ?? null, label: c.label ?? null, text: c.text, words: c.words ?? null })),
         id,
       );
       await insertJson(
@@ -221,8 +221,8 @@ export class ArchiveStore {
   }
 
   async segments(id: string): Promise<Cue[]> {
-    const rows = await this.db.query<{ start_s: number; end_s: number; speaker: string | null; text: string; words: Cue['words'] | null }>(
-      'SELECT start_s, end_s, speaker, text, words FROM segments WHERE recording_id = $1 ORDER BY seq',
+    const rows = await this.db.query<{ start_s: number; end_s: number; speaker: string | null; label: string | null; text: string; words: Cue['words'] | null }>(
+      'SELECT start_s, end_s, speaker, label, text, words FROM segments WHERE recording_id = $1 ORDER BY seq',
       [id],
     );
     return rows.map((r) => ({
@@ -230,6 +230,7 @@ export class ArchiveStore {
       end: Number(r.end_s),
       text: r.text,
       ...(r.speaker ? { speaker: r.speaker } : {}),
+      ...(r.label && r.label !== r.speaker ? { label: r.label } : {}),
       ...(r.words ? { words: r.words } : {}),
     }));
   }

@@ -5,6 +5,7 @@ import type { ChapterStore } from './chapters.js';
 import type { JobStore } from './jobs.js';
 import type { KeyStore } from './keys.js';
 import type { RevisionStore } from './revisions.js';
+import type { SpeakerStore } from './speakers.js';
 import type { StageStore } from './stages.js';
 import type { UploadStore } from './uploads.js';
 
@@ -16,6 +17,8 @@ export interface Services {
   db: Db;
   archive: ArchiveStore;
   chapters: ChapterStore;
+  /** Names given to speaker labels, and the archive's speakers. */
+  speakers: SpeakerStore;
   /** Job state (the jobs table); the ingest pipeline's stages are in `stages`. */
   jobs: JobStore;
   stages: StageStore;

@@ -14,6 +14,11 @@ export interface Cue {
   end: number;
   text: string;
   speaker?: string;
+  /**
+   * The label the transcript or diarization gave the speaker, when `speaker` is a name an archivist gave that
+   * label since (src/ingest/speakers.ts); absent when the speaker is shown as it came.
+   */
+  label?: string;
   words?: Word[];
 }
 

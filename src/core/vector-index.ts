@@ -27,6 +27,11 @@ export interface VectorIndex {
   /** Binds the index to a model; a different stored model raises AppError('embedding_model_mismatch'). */
   init(model: EmbeddingModelInfo): Promise<void>;
   replaceRecording(recordingId: string, items: VectorItem[]): Promise<void>;
+  /**
+   * Sets the speakers of some of a recording's moments (a speaker was named or merged): their vectors stay as
+   * they are, as the speaker is not part of the embedded text. Moments not stored are left out.
+   */
+  setSpeakers(recordingId: string, items: { momentId: string; speakers: string[] }[]): Promise<void>;
   deleteRecording(recordingId: string): Promise<void>;
   search(vector: Float32Array, filters: SearchFilters, limit: number): Promise<VectorHit[]>;
   /**

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { analysisOf, type Cue, type FrameVectorItem, type Moment, type RecordingMeta } from '../core/index.js';
+import { analysisOf, type Cue, type FrameVectorItem, type LexicalDoc, type Moment, type RecordingMeta } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
 import type { Frame, Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
 import { buildMoments, type MomentSettings } from './moments.js';
+import { withSpeakerNames } from './speaker-names.js';
+import { catchUpSpeakerNames } from './speakers.js';
 
 // Bump when moment building or indexing changes, so unchanged transcripts are re-indexed once.
 // 2: chapters.
@@ -72,7 +74,10 @@ export interface IndexFields {
  * error goes on, so a failed re-ingest never leaves a served recording `failed` or half replaced. A recording
  * that was not ready is marked `failed` with the reason, as there is nothing to go back to.
  */
-export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], contentHash: string, fields: IndexFields = {}): Promise<void> {
+export async function indexContent(s: Services, meta: RecordingMeta, given: Cue[], givenMoments: Moment[], contentHash: string, fields: IndexFields = {}): Promise<void> {
+  // The names archivists gave this recording's speaker labels hold for every version of it.
+  const names = await s.speakers.names(meta.id);
+  const { cues, moments } = withSpeakerNames(names, given, givenMoments);
   const vectors = s.embedder ? await s.embedder.embed(moments.map(indexedText)) : null;
   const previous = await s.archive.get(meta.id);
   const backup =
@@ -114,6 +119,8 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
   } finally {
     await s.cache.bumpGeneration();
   }
+  // A speaker named while this version was being written keeps its name; the version stands either way.
+  await catchUpSpeakerNames(s, meta.id, names).catch((err: unknown) => s.log.warn({ err, recordingId: meta.id }, 'speaker names given during the ingest are not shown yet'));
   // The previous version's thumbnails go once the new version is served.
   const kept = new Set((frames ?? []).map((f) => f.thumbKey));
   for (const f of framesBefore) if (!kept.has(f.thumbKey)) await s.blobs.delete(f.thumbKey).catch(() => {});
@@ -122,21 +129,7 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
 /** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */
 export async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<void> {
   const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
-  await s.lexical.replaceRecording(
-    meta.id,
-    moments.map((m) => ({
-      momentId: m.id,
-      recordingId: meta.id,
-      recordedAt: meta.recordedAt,
-      collection: meta.collection,
-      speakers: m.speakers,
-      start: m.start,
-      end: m.end,
-      text: indexedText(m),
-      analysis,
-      kind: m.kind,
-    })),
-  );
+  await s.lexical.replaceRecording(meta.id, lexicalDocs(s, meta, moments));
   if (s.vectors && vectors) {
     await s.vectors.replaceRecording(
       meta.id,
@@ -155,6 +148,23 @@ export async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[]
   // leaves the recording without chapters.
   const speech = moments.flatMap((m, i) => ((m.kind ?? 'speech') === 'speech' ? [i] : []));
   await storeChapters(s, meta.id, cues, speech.map((i) => moments[i]), vectors && speech.map((i) => vectors[i]), analysis);
+}
+
+/** What the lexical index holds of a recording's moments. */
+export function lexicalDocs(s: Services, meta: Pick<RecordingMeta, 'id' | 'recordedAt' | 'collection' | 'language'>, moments: Moment[]): LexicalDoc[] {
+  const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
+  return moments.map((m) => ({
+    momentId: m.id,
+    recordingId: meta.id,
+    recordedAt: meta.recordedAt,
+    collection: meta.collection,
+    speakers: m.speakers,
+    start: m.start,
+    end: m.end,
+    text: indexedText(m),
+    analysis,
+    kind: m.kind,
+  }));
 }
 
 /** A URL- and filesystem-safe id from a title or file name, with a short hash so equal titles differ. */

@@ -7,6 +7,7 @@ import { ArchiveLockedError } from '../platform/index.js';
 import type { RecordingPatch } from '../ingest/index.js';
 import type { ServiceOptions, Services } from './services.js';
 import { keyCommands } from './keys-cli.js';
+import { speakerCommands } from './speakers-cli.js';
 
 // The services, the pipeline and the server are imported by the commands that use them: loading them all
 // takes seconds, which `keys`, `audit` and a refusal to open an archive in use need not wait for.
@@ -231,6 +232,7 @@ function fmt(t: number): string {
 }
 
 for (const c of keyCommands()) program.addCommand(c);
+program.addCommand(speakerCommands(withServices));
 
 /** Exit status when another process owns the embedded database. */
 const EXIT_ARCHIVE_LOCKED = 3;

@@ -1,5 +1,5 @@
 import { type Config, type Embedder, createLogger, type FrameVectorIndex, type Logger, type VectorIndex, type VisualEmbedder } from '../core/index.js';
-import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, RevisionStore, StageStore, UploadStore } from '../archive/index.js';
+import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, RevisionStore, SpeakerStore, StageStore, UploadStore } from '../archive/index.js';
 import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
 import { createEmbedder, createLexicalIndex, createVisualEmbedder, PgFrameVectorIndex, PgVectorIndex } from '../indexes/index.js';
 
@@ -64,6 +64,7 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
     db,
     archive: new ArchiveStore(db),
     chapters: new ChapterStore(db),
+    speakers: new SpeakerStore(db),
     jobs: new JobStore(db),
     stages: new StageStore(db),
     uploads: new UploadStore(db),

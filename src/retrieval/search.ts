@@ -196,12 +196,14 @@ export async function understand(s: Services, params: SearchParams) {
   return { p, routing, speaker, language };
 }
 
-const labelMemo = new WeakMap<Services, { at: number; labels: Promise<string[]> }>();
+const labelMemo = new WeakMap<Services, { at: number; generation: number; labels: Promise<string[]> }>();
 function speakerLabels(s: Services): Promise<string[]> {
   const m = labelMemo.get(s);
-  if (m && Date.now() - m.at < 10_000) return m.labels;
+  // A change this process made (an ingest, a speaker named) bumps the generation: the labels are read again.
+  const generation = s.cache.stats().generation;
+  if (m && m.generation === generation && Date.now() - m.at < 10_000) return m.labels;
   const labels = s.archive.speakerLabels();
-  labelMemo.set(s, { at: Date.now(), labels });
+  labelMemo.set(s, { at: Date.now(), generation, labels });
   // A failure (database down) must not be remembered: the next search asks again.
   labels.catch(() => {
     if (labelMemo.get(s)?.labels === labels) labelMemo.delete(s);

@@ -13,6 +13,7 @@ export const VECTOR_CASES = [
   'filters by date range, collection, speaker and recording',
   'filters by kind, vectors stored without one being speech',
   'replaces one recording and deletes one recording without touching the others',
+  'sets the speakers of named moments of one recording, leaving their vectors and other recordings',
   'refuses a vector of the wrong dimension and keeps what was stored',
   'gives the cosine of named moments only, within a date range when given',
   'refuses to bind a different model to a store that holds vectors',
@@ -138,6 +139,27 @@ export function vectorIndexContract(name: string, setup: () => Promise<VectorSet
       await index.deleteRecording('never-there');
       expect(await index.count()).toBe(before);
       expect((await index.search(q, {}, 10)).map((h) => h.momentId)).toEqual(['a#0', 'b#0', 'c#0', 'a#1', 'd#0', 'e#0']);
+    });
+
+    test('sets the speakers of named moments of one recording, leaving their vectors and other recordings', async () => {
+      await index.replaceRecording('sp', [
+        item('sp', 0, null, vec(0, 1, 1), { speakers: ['SPEAKER_00'] }),
+        item('sp', 1, null, vec(0, 1, 2), { speakers: ['SPEAKER_00', 'SPEAKER_01'] }),
+      ]);
+      await index.setSpeakers('sp', [
+        { momentId: 'sp#1', speakers: ['Margaret Hale', 'SPEAKER_01'] },
+        { momentId: 'a#0', speakers: ['Margaret Hale'] },
+        { momentId: 'sp#9', speakers: ['Margaret Hale'] },
+      ]);
+      const bySpeaker = async (speaker: string) => (await index.search(vec(0, 1, 1), { speaker }, 10)).map((h) => h.momentId).sort();
+      expect(await bySpeaker('margaret hale')).toEqual(['sp#1']);
+      expect(await bySpeaker('SPEAKER_00')).toEqual(['sp#0']);
+      expect(await bySpeaker('SPEAKER_01')).toEqual(['sp#1']);
+      // a#0 is another recording's: its speaker stays.
+      expect((await index.search(q, { speaker: 'Chair' }, 10)).map((h) => h.momentId)).toContain('a#0');
+      const [hit] = await index.search(vec(0, 1, 2), { speaker: 'Margaret Hale' }, 1);
+      expect(hit.score).toBeCloseTo(cos(vec(0, 1, 2), vec(0, 1, 2)), 2);
+      await index.deleteRecording('sp');
     });
 
     test('refuses a vector of the wrong dimension and keeps what was stored', async () => {

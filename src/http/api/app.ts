@@ -20,6 +20,7 @@ import { registerJobs } from './routes/jobs.js';
 import { registerMedia } from './routes/media.js';
 import { registerRecordings } from './routes/recordings.js';
 import { registerSearch } from './routes/search.js';
+import { registerSpeakers } from './routes/speakers.js';
 import { registerWeb, webRefusal } from '../web/index.js';
 
 export type AppEnv = {
@@ -168,6 +169,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
 
   registerSearch(app, s);
   registerRecordings(app, s);
+  registerSpeakers(app, s);
   registerChapters(app, s);
   registerCorrections(app, s);
   registerFrames(app, s);

@@ -35,6 +35,22 @@ export interface Frame {
   thumbnail_url: string;
 }
 
+export interface ArchiveSpeaker {
+  name: string;
+  recordings: number;
+  seconds: number;
+  turns: number;
+  search_url: string;
+}
+
+export interface RecordingSpeaker {
+  label: string;
+  name: string;
+  named: boolean;
+  seconds: number;
+  turns: number;
+}
+
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; message: string };
 
 export class Api {
@@ -109,9 +125,22 @@ export class Api {
     return r.ok ? r.data.items : [];
   }
 
+  /** The speakers' names (for the speaker filter's suggestions). */
   async speakers(): Promise<string[]> {
-    const r = await this.call<{ items: string[] }>('/v1/speakers');
-    return r.ok ? r.data.items : [];
+    return (await this.speakerList({ limit: 500 })).items.map((x) => x.name);
+  }
+
+  /** A page of the archive's speakers with their recordings and talk time. */
+  async speakerList(params: { q?: string; limit?: number; offset?: number } = {}): Promise<{ total: number; items: ArchiveSpeaker[] }> {
+    const qs = new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (v === undefined || v === '' ? [] : [[k, String(v)]])));
+    const r = await this.call<{ total: number; items: ArchiveSpeaker[] }>(`/v1/speakers${qs.size ? `?${qs}` : ''}`);
+    return r.ok ? r.data : { total: 0, items: [] };
+  }
+
+  /** A recording's speakers by label, with the names they are shown under. */
+  async recordingSpeakers(id: string): Promise<RecordingSpeaker[]> {
+    const r = await this.call<{ speakers: RecordingSpeaker[] }>(`/v1/recordings/${encodeURIComponent(id)}/speakers`);
+    return r.ok ? r.data.speakers : [];
   }
 
   /** The archive's size; null when the API does not say (the key may not read). */

@@ -2,7 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { KeyStore, Services } from '../../archive/index.js';
+import { allows, type KeyStore, type Services } from '../../archive/index.js';
 import type { AppEnv, Runtime } from '../api/app.js';
 import { identify } from '../api/auth.js';
 import { IN_PROCESS } from '../api/limits.js';
@@ -14,6 +14,7 @@ import { editLinePost, editPage, editRecordingPost, revertPost } from './pages/c
 import { ingestPage, ingestPost, jobPage, renderResult, retryJobPost } from './pages/ingest.js';
 import { recordingPage } from './pages/recording.js';
 import { searchPage } from './pages/search.js';
+import { speakerPage, speakersPage, speakersPost } from './pages/speakers.js';
 import { signInPage, signInPost, signOutPost } from './pages/signin.js';
 
 /** The page answering a request the server refuses before any page runs: over the rate limit, or cross-site. */
@@ -77,14 +78,22 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime,
     const url = new URL(c.req.url);
     return signInPage(c, { next: c.req.method === 'GET' ? url.pathname + url.search : url.pathname, status: 401 });
   };
-  for (const p of ['/', '/r/*', '/ask', '/ask/*', '/ingest', '/ingest/*']) app.use(p, signedInOrPublic);
+  for (const p of ['/', '/r/*', '/ask', '/ask/*', '/ingest', '/ingest/*', '/speakers', '/speakers/*']) app.use(p, signedInOrPublic);
 
   app.get('/', page((c) => searchPage(c, api(c))));
-  app.get('/r/:id', page((c) => recordingPage(c, api(c))));
+  // Forms that write are shown to keys that may write (archivist), or to everyone with AUTH_PUBLIC_WRITE=on.
+  const canWrite = async (c: Context<AppEnv>) => {
+    const { key } = await identify(c, keys);
+    return key ? allows(key.role, 'archivist') : s.cfg.AUTH_PUBLIC_WRITE;
+  };
+  app.get('/r/:id', page(async (c) => recordingPage(c, api(c), { canWrite: await canWrite(c) })));
   app.get('/r/:id/edit', page((c) => editPage(c, api(c))));
   app.post('/r/:id/edit', limit, page((c) => editRecordingPost(c, api(c))));
   app.post('/r/:id/lines/:seq', limit, page((c) => editLinePost(c, api(c))));
   app.post('/r/:id/history/:rev/revert', page((c) => revertPost(c, api(c))));
+  app.post('/r/:id/speakers', limit, page((c) => speakersPost(c, api(c))));
+  app.get('/speakers', page((c) => speakersPage(c, api(c))));
+  app.get('/speakers/:name', page((c) => speakerPage(c, api(c))));
   app.get('/ask', page((c) => askPage(c, api(c))));
   app.post('/ask', limit, page((c) => askPage(c, api(c))));
   app.post('/ask/render', limit, (c) => renderAnswer(c));

@@ -4,7 +4,7 @@ import { createContext, useContext, type Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { assetUrl } from './assets.js';
 
-export type PageName = 'search' | 'recording' | 'ask' | 'ingest' | 'signin' | 'error';
+export type PageName = 'search' | 'recording' | 'ask' | 'ingest' | 'signin' | 'error' | 'speakers';
 
 /** Who is signed in (the key's name), for the page header; set by sendPage from the request. */
 const Account = createContext<string | null>(null);
@@ -12,6 +12,7 @@ const Account = createContext<string | null>(null);
 const NAV: { href: string; label: string; page: PageName }[] = [
   { href: '/', label: 'Search', page: 'search' },
   { href: '/ask', label: 'Ask', page: 'ask' },
+  { href: '/speakers', label: 'Speakers', page: 'speakers' },
   { href: '/ingest', label: 'Add recordings', page: 'ingest' },
 ];
 

@@ -122,6 +122,18 @@ export class PgVectorIndex implements VectorIndex {
     });
   }
 
+  async setSpeakers(recordingId: string, items: { momentId: string; speakers: string[] }[]): Promise<void> {
+    if (!this.dim || items.length === 0) return;
+    for (let i = 0; i < items.length; i += 2000) {
+      await this.db.query(
+        `UPDATE embeddings e SET speakers = coalesce(x.speakers, '{}')
+         FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, speakers text[])
+         WHERE e.recording_id = $2 AND e.moment_id = x.moment_id`,
+        [JSON.stringify(items.slice(i, i + 2000).map((x) => ({ moment_id: x.momentId, speakers: x.speakers }))), recordingId],
+      );
+    }
+  }
+
   async deleteRecording(recordingId: string): Promise<void> {
     if (!this.dim) return;
     await this.db.query('DELETE FROM embeddings WHERE recording_id = $1', [recordingId]);

@@ -44,16 +44,7 @@ const transcript = createRoute({
   responses: { 200: { content: { 'text/plain': { schema: z.string() } }, description: 'The transcript' }, 404: notFound },
 });
 
-const speakers = createRoute({
-  method: 'get',
-  path: '/v1/speakers',
-  summary: 'Every speaker label in the archive, alphabetically (for a speaker filter)',
-  responses: { 200: { content: { 'application/json': { schema: z.object({ items: z.array(z.string()) }) } }, description: 'Speaker labels' } },
-});
-
 export function registerRecordings(app: OpenAPIHono<AppEnv>, s: Services): void {
-  app.openapi(speakers, async (c) => c.json({ items: await s.archive.speakerLabels() }, 200));
-
   app.openapi(list, async (c) => {
     const q = c.req.valid('query');
     const page = await s.archive.list(q);

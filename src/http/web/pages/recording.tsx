@@ -4,6 +4,7 @@ import { type Api, type Chapter, type Frame, type Hit, isVideo, mediaUrl, type S
 import { clock, clockRange, languageName, longDate, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
 import { CorrectionsPanel, historyOf } from './corrections.js';
+import { SpeakerEditor } from './speakers.js';
 import { Timeline } from './timeline.js';
 
 /** "75", "75.5", "1:15" or "1:01:15" → seconds. */
@@ -23,7 +24,8 @@ export function activeIndex(segments: Segment[], t: number | null): number {
   return next >= 0 ? next : segments.length - 1;
 }
 
-export async function recordingPage(c: Context, api: Api): Promise<Response> {
+/** `canWrite`: the page's key may name speakers (the forms are shown). */
+export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boolean } = {}): Promise<Response> {
   const id = c.req.param('id') ?? '';
   const q = c.req.query('q')?.trim() || undefined;
   const rec = await api.recording(id);
@@ -34,12 +36,13 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
     throw new Error(`recording ${id}: ${rec.message}`);
   }
   const r = rec.data;
-  const [segments, chapters, hits, frames] = await Promise.all([
+  const [segments, chapters, hits, frames, speakers] = await Promise.all([
     api.segments(id),
     // A single chapter spanning the whole recording says nothing the title does not: chapters show from two on.
     api.chapters(id).then((list) => (list.length > 1 ? list : [])),
     q ? api.search({ q, recording: id, limit: '50' }).then((x) => (x.ok ? x.data.results.filter((h) => h.recording_id === id) : [])) : Promise.resolve([] as Hit[]),
     api.frames(id),
+    opts.canWrite ? api.recordingSpeakers(id) : Promise.resolve([]),
   ]);
   // Only archivists may read a recording's corrections, and so see the way to make them.
   const corrections = await historyOf(api, id);
@@ -92,6 +95,7 @@ export async function recordingPage(c: Context, api: Api): Promise<Response> {
               </dd>
             </div>
           </dl>
+          {opts.canWrite ? <SpeakerEditor recordingId={r.id} speakers={speakers} /> : null}
           {media ? null : <p class="muted small no-media">No audio for this recording yet: the transcript is shown on its own.</p>}
           {r.status !== 'ready' ? (
             <p class="notice warn">
