@@ -1,4 +1,4 @@
-import { type Analysis, type SearchFilters, COUNT_EXACT_UP_TO, TEXT_SEARCH_CONFIGS, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type Facets, type FacetBucket, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
@@ -126,6 +126,41 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return n > COUNT_EXACT_UP_TO ? { value: COUNT_EXACT_UP_TO, relation: 'gte' } : { value: n, relation: 'eq' };
   }
 
+  async facets(query: string | null, filters: SearchFilters): Promise<Facets> {
+    let rows: FacetRow[];
+    if (query === null) {
+      // Browsing: every document passing the filters, read from lex_docs by its filter indexes (migrations/008).
+      const params: unknown[] = [];
+      const where = docConditions(filters, params);
+      const docs = `SELECT d.recording_id, d.collection, d.recorded_at, d.speakers FROM lex_docs d ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+      rows = await this.db.query<FacetRow>(facetsSql(docs), params);
+    } else {
+      if (!query.trim()) return noFacets();
+      const [stats] = await this.db.query<{ terms: string[] | null }>('SELECT array_agg(term) AS terms FROM lex_terms WHERE term = ANY(lex_query_terms($1)) AND df > 0', [query]);
+      if (!stats?.terms?.length) return noFacets();
+      // The moments search can return (any of the query's terms, under the filters), as count() finds them; then
+      // their documents, once each, for the groupings.
+      const params: unknown[] = [stats.terms];
+      const conditions = filterConditions(filters, params);
+      const docs = `SELECT d.recording_id, d.collection, d.recorded_at, d.speakers
+         FROM (SELECT DISTINCT p.moment_id FROM lex_postings p WHERE p.term = ANY($1::text[]) ${conditions.map((c) => `AND ${c}`).join(' ')}) m
+         JOIN lex_docs d ON d.moment_id = m.moment_id`;
+      rows = await queryByIndex<FacetRow>(this.db, facetsSql(docs), params);
+    }
+    const of = (facet: FacetRow['facet']): FacetBucket[] =>
+      rows.filter((r) => r.facet === facet).map((r) => ({ value: String(r.value), moments: Number(r.moments), recordings: Number(r.recordings) }));
+    const all = rows.find((r) => r.facet === 'all');
+    const year = of('year').sort((a, b) => Number(a.value) - Number(b.value));
+    return {
+      moments: Number(all?.moments ?? 0),
+      recordings: Number(all?.recordings ?? 0),
+      collection: topBuckets(of('collection')),
+      decade: decadeBuckets(year),
+      year,
+      speaker: topBuckets(of('speaker')),
+    };
+  }
+
   async close(): Promise<void> {
     // The database belongs to the caller.
   }
@@ -155,6 +190,42 @@ function filterConditions(filters: SearchFilters, params: unknown[]): string[] {
   const screen = "(SELECT s.moment_id FROM lex_docs s WHERE s.kind = 'screen')";
   const kind = filters.kind === 'screen' ? [`p.moment_id IN ${screen}`] : filters.kind === 'speech' ? [`p.moment_id NOT IN ${screen}`] : [];
   return [...dates, ...docs, ...kind];
+}
+
+interface FacetRow {
+  facet: 'all' | 'collection' | 'year' | 'speaker';
+  value: string | null;
+  moments: number;
+  recordings: number;
+}
+
+const noFacets = (): Facets => ({ moments: 0, recordings: 0, collection: [], decade: [], year: [], speaker: [] });
+
+/**
+ * The facet counts of `docs` (a query of lex_docs rows: recording_id, collection, recorded_at, speakers), one
+ * row per (facet, value), in one statement. Decades are folded from years (decadeBuckets); the largest
+ * collections and speakers are kept by the caller.
+ */
+function facetsSql(docs: string): string {
+  const counts = 'count(*)::int AS moments, count(DISTINCT recording_id)::int AS recordings';
+  return `WITH d AS MATERIALIZED (${docs})
+    SELECT 'all' AS facet, NULL::text AS value, ${counts} FROM d
+    UNION ALL SELECT 'collection', collection, ${counts} FROM d WHERE collection IS NOT NULL GROUP BY collection
+    UNION ALL SELECT 'year', extract(year FROM recorded_at)::int::text, ${counts} FROM d WHERE recorded_at IS NOT NULL GROUP BY 2
+    UNION ALL SELECT 'speaker', s.label, ${counts} FROM d, unnest(d.speakers) AS s(label) GROUP BY s.label`;
+}
+
+/** The filters as conditions on documents `d` (browsing: no postings), their values appended to `params`. */
+function docConditions(filters: SearchFilters, params: unknown[]): string[] {
+  const where: string[] = [];
+  if (filters.from) where.push(`d.recorded_at >= $${params.push(filters.from)}::date`);
+  if (filters.to) where.push(`d.recorded_at <= $${params.push(filters.to)}::date`);
+  if (filters.recordingId) where.push(`d.recording_id = $${params.push(filters.recordingId)}`);
+  if (filters.collection) where.push(`d.collection = $${params.push(filters.collection)}`);
+  if (filters.speaker) where.push(`lex_lower_labels(d.speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
+  if (filters.kind === 'screen') where.push("d.kind = 'screen'");
+  if (filters.kind === 'speech') where.push("d.kind <> 'screen'");
+  return where;
 }
 
 async function removeRecording(tx: Queryable, recordingId: string): Promise<void> {
