@@ -147,18 +147,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
          JOIN lex_docs d ON d.moment_id = m.moment_id`;
       rows = await queryByIndex<FacetRow>(this.db, facetsSql(docs), params);
     }
-    const of = (facet: FacetRow['facet']): FacetBucket[] =>
-      rows.filter((r) => r.facet === facet).map((r) => ({ value: String(r.value), moments: Number(r.moments), recordings: Number(r.recordings) }));
-    const all = rows.find((r) => r.facet === 'all');
-    const year = of('year').sort((a, b) => Number(a.value) - Number(b.value));
-    return {
-      moments: Number(all?.moments ?? 0),
-      recordings: Number(all?.recordings ?? 0),
-      collection: topBuckets(of('collection')),
-      decade: decadeBuckets(year),
-      year,
-      speaker: topBuckets(of('speaker')),
-    };
+    return foldFacets(rows);
   }
 
   async close(): Promise<void> {
@@ -192,27 +181,58 @@ function filterConditions(filters: SearchFilters, params: unknown[]): string[] {
   return [...dates, ...docs, ...kind];
 }
 
+/** Moments of one recording (collection, year) or, with `speaker`, of one recording and speaker. */
 interface FacetRow {
-  facet: 'all' | 'collection' | 'year' | 'speaker';
-  value: string | null;
-  moments: number;
-  recordings: number;
+  recording_id: string;
+  collection: string | null;
+  year: number | null;
+  speaker: string | null;
+  n: number;
 }
 
 const noFacets = (): Facets => ({ moments: 0, recordings: 0, collection: [], decade: [], year: [], speaker: [] });
 
 /**
- * The facet counts of `docs` (a query of lex_docs rows: recording_id, collection, recorded_at, speakers), one
- * row per (facet, value), in one statement. Decades are folded from years (decadeBuckets); the largest
- * collections and speakers are kept by the caller.
+ * The matching documents `docs` (a query of lex_docs rows: recording_id, collection, recorded_at, speakers)
+ * counted per recording, and per recording and speaker, in one statement: a few rows per recording, which
+ * foldFacets adds up. Aggregating each facet in SQL, with a distinct count of recordings in each, took twice
+ * as long as reading the documents on the embedded database.
  */
 function facetsSql(docs: string): string {
-  const counts = 'count(*)::int AS moments, count(DISTINCT recording_id)::int AS recordings';
   return `WITH d AS MATERIALIZED (${docs})
-    SELECT 'all' AS facet, NULL::text AS value, ${counts} FROM d
-    UNION ALL SELECT 'collection', collection, ${counts} FROM d WHERE collection IS NOT NULL GROUP BY collection
-    UNION ALL SELECT 'year', extract(year FROM recorded_at)::int::text, ${counts} FROM d WHERE recorded_at IS NOT NULL GROUP BY 2
-    UNION ALL SELECT 'speaker', s.label, ${counts} FROM d, unnest(d.speakers) AS s(label) GROUP BY s.label`;
+    SELECT recording_id, collection, extract(year FROM recorded_at)::int AS year, NULL::text AS speaker, count(*)::int AS n
+    FROM d GROUP BY recording_id, collection, recorded_at
+    UNION ALL
+    SELECT d.recording_id, NULL, NULL, s.label, count(*)::int FROM d, unnest(d.speakers) AS s(label) GROUP BY d.recording_id, s.label`;
+}
+
+/** Facets from per-recording counts: a recording has one collection and one date, so its rows add up. */
+function foldFacets(rows: FacetRow[]): Facets {
+  const add = (m: Map<string, { moments: number; recordings: Set<string> }>, key: string, r: FacetRow) => {
+    const b = m.get(key) ?? { moments: 0, recordings: new Set<string>() };
+    b.moments += Number(r.n);
+    b.recordings.add(r.recording_id);
+    m.set(key, b);
+  };
+  const collections = new Map<string, { moments: number; recordings: Set<string> }>();
+  const years = new Map<string, { moments: number; recordings: Set<string> }>();
+  const speakers = new Map<string, { moments: number; recordings: Set<string> }>();
+  const recordings = new Set<string>();
+  let moments = 0;
+  for (const r of rows) {
+    if (r.speaker !== null) {
+      add(speakers, r.speaker, r);
+      continue;
+    }
+    moments += Number(r.n);
+    recordings.add(r.recording_id);
+    if (r.collection !== null) add(collections, r.collection, r);
+    if (r.year !== null) add(years, String(r.year), r);
+  }
+  const list = (m: Map<string, { moments: number; recordings: Set<string> }>): FacetBucket[] =>
+    [...m].map(([value, b]) => ({ value, moments: b.moments, recordings: b.recordings.size }));
+  const year = list(years).sort((a, b) => Number(a.value) - Number(b.value));
+  return { moments, recordings: recordings.size, collection: topBuckets(list(collections)), decade: decadeBuckets(year), year, speaker: topBuckets(list(speakers)) };
 }
 
 /** The filters as conditions on documents `d` (browsing: no postings), their values appended to `params`. */
