@@ -10,9 +10,9 @@ import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording', 'kind'] as const;
 const KEYS = ['q', ...FILTERS, 'mode', 'lang', 'group', 'limit', 'temporal', 'speakers', 'cursor'] as const;
-// The languages a question can be read in, by their own names.
 // Browsing by filters alone (no words) needs one of these.
 const BROWSE_BY = ['collection', 'speaker', 'from', 'to', 'recording'] as const;
+// The languages a question can be read in, by their own names.
 const QUESTION_LANGUAGES = [['en', 'English'], ['es', 'Español'], ['de', 'Deutsch']] as const;
 type Params = Partial<Record<(typeof KEYS)[number], string>>;
 
