@@ -120,11 +120,11 @@ export class ArchiveStore {
   }
 
   /**
-   * The ready recordings passing the filters, newest first (undated last): browsing the archive by filters
+   * The ready recordings passing the filters, newest (or oldest) first, undated last: browsing the archive by filters
    * alone. A speaker matches as the search's filter does (any case); kind 'screen' keeps recordings with text
    * read off a frame. With each recording, its speakers by talk time.
    */
-  async browse(filters: SearchFilters, page: { limit: number; offset: number }): Promise<{ total: number; items: StoredRecording[] }> {
+  async browse(filters: SearchFilters, page: { limit: number; offset: number; order?: 'newest' | 'oldest' }): Promise<{ total: number; items: StoredRecording[] }> {
     const params: unknown[] = [];
     const where = ["r.status = 'ready'"];
     if (filters.recordingId) where.push(`r.id = $${params.push(filters.recordingId)}`);
@@ -138,7 +138,7 @@ export class ArchiveStore {
     const rows = await this.db.query<RecordingRow>(
       `SELECT r.*, (SELECT count(*)::int FROM moments m WHERE m.recording_id = r.id) AS moment_count,
               (SELECT array_agg(s.label ORDER BY s.seconds DESC) FROM speakers s WHERE s.recording_id = r.id) AS speakers
-       FROM recordings r ${w} ORDER BY r.recorded_at DESC NULLS LAST, r.id LIMIT $${params.push(page.limit)} OFFSET $${params.push(page.offset)}`,
+       FROM recordings r ${w} ORDER BY r.recorded_at ${page.order === 'oldest' ? 'ASC' : 'DESC'} NULLS LAST, r.id LIMIT $${params.push(page.limit)} OFFSET $${params.push(page.offset)}`,
       params,
     );
     return { total: Number(n), items: rows.map(toRecording) };

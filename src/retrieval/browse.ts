@@ -33,12 +33,12 @@ export const BROWSE_FILTERS = ['collection', 'speaker', 'from', 'to', 'recording
 export const canBrowse = (filters: SearchFilters) => BROWSE_FILTERS.some((k) => !!filters[k]);
 
 /**
- * The archive by filters alone (no words): its recordings newest first, a page at a time, and, when asked, the
+ * The archive by filters alone (no words): its recordings newest (or oldest) first, a page at a time, and, when asked, the
  * facets of every moment under the filters, from the lexical index beside the listing.
  */
 export async function browseRecordings(
   s: Services,
-  p: { filters: SearchFilters; limit: number; offset: number; facets?: boolean },
+  p: { filters: SearchFilters; limit: number; offset: number; facets?: boolean; order?: 'newest' | 'oldest' },
 ): Promise<BrowseOutcome> {
   const warnings: string[] = [];
   const limit = Math.max(0, Math.min(p.limit, PAGING_CAP - p.offset));
@@ -49,7 +49,7 @@ export async function browseRecordings(
         return null;
       })
     : Promise.resolve(null);
-  const [page, counted] = await Promise.all([s.archive.browse(p.filters, { limit, offset: p.offset }), facets]);
+  const [page, counted] = await Promise.all([s.archive.browse(p.filters, { limit, offset: p.offset, order: p.order }), facets]);
   return {
     recordings: page.items.map((r) => ({
       recording_id: r.id,

@@ -87,6 +87,12 @@ describe('HTTP API: facets and browsing by filters (PGlite, loopback HTTP)', () 
     const p2 = await get(`/v1/search?q=&from=1990-01-01&to=2009-12-31&limit=1&cursor=${p1.body.next_cursor}`);
     expect(p2.body.recordings.map((r: { recording_id: string }) => r.recording_id)).toEqual(['ES2005a']);
     expect(p2.body.next_cursor).toBeNull();
+    // Oldest first: its own order and its own cursors.
+    const o1 = await get('/v1/search?from=1990-01-01&to=2009-12-31&limit=1&order=oldest');
+    expect(o1.body.recordings.map((r: { recording_id: string }) => r.recording_id)).toEqual(['ES2005a']);
+    expect((await get(`/v1/search?from=1990-01-01&to=2009-12-31&limit=1&cursor=${o1.body.next_cursor}`)).status).toBe(400);
+    const o2 = await get(`/v1/search?from=1990-01-01&to=2009-12-31&limit=1&order=oldest&cursor=${o1.body.next_cursor}`);
+    expect(o2.body.recordings.map((r: { recording_id: string }) => r.recording_id)).toEqual(['Bed002']);
     // A speaker, in any case.
     const sp = await get('/v1/search?speaker=grad%20a');
     expect(sp.body.recordings.map((r: { recording_id: string }) => r.recording_id)).toEqual(['Bed002']);

@@ -67,6 +67,9 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     expect(await page.textContent('#results-heading')).toContain('2 recordings');
     // The collection picker lists every collection with its recordings.
     expect(await page.$$eval('#collections option', (els) => els.map((e) => (e as HTMLOptionElement).label))).toEqual(['icsi (1 recording)', 'qmsum (2 recordings)']);
+    await page.click('.view-toggle a:has-text("Oldest first")');
+    await page.waitForURL(/order=oldest/);
+    expect(await page.$$eval('.recordings .recording-item', (els) => els.map((e) => (e as HTMLElement).dataset.recording))).toEqual(['ES2005a', 'IS1004a']);
     const speaker = page.locator('.facet-speaker a').first();
     const name = (await speaker.getAttribute('data-value'))!;
     await speaker.click();

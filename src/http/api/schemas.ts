@@ -48,6 +48,9 @@ const SearchTerms = z.object({
 
 export const SearchQuery = SearchTerms.extend({
   limit: z.coerce.number().int().min(1).max(100).default(10).openapi({ description: 'Passages on the page (1-100)' }),
+  order: z
+    .preprocess(blank, z.enum(['newest', 'oldest']).default('newest'))
+    .openapi({ type: 'string', enum: ['newest', 'oldest'], description: 'Browsing (empty q): newest (default) or oldest recordings first; undated ones last either way' }),
   facets: z
     .preprocess((v) => (v === '' ? undefined : v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean().default(false))
     .openapi({

@@ -17,7 +17,7 @@ const route = createRoute({
     `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page, up to ${PAGING_CAP} passages; the pages after the first continue it from one deeper ranking without showing a moment twice. ` +
     '`total` is the number of moments the lexical leg matches (exact up to 10,000, see total_relation; null for mode=vector). ' +
     '`facets=true` adds `facets`: matching moments and the distinct recordings holding them, in all and by collection, year, decade and speaker, counted over every match and not the page. ' +
-    'An empty `q` with a filter (collection, speaker, from, to or recording) browses: `recordings` lists the recordings passing the filters, newest first (undated last), a page at a time with the same cursor, `total` is their number and `results` is empty; the facets then count every moment under the filters.',
+    'An empty `q` with a filter (collection, speaker, from, to or recording) browses: `recordings` lists the recordings passing the filters, newest first (`order=oldest`: oldest first; undated last), a page at a time with the same cursor, `total` is their number and `results` is empty; the facets then count every moment under the filters.',
   request: { query: SearchQuery },
   responses: {
     200: { content: { 'application/json': { schema: SearchResponse } }, description: 'Moments, best first, with deep links' },
@@ -82,7 +82,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     // re-serialises and re-encodes nothing. As a string it was copied three times per hit (~55 KB each for a
     // typical page), which set the pace of young-generation GC pauses, the cached p95 (BENCHMARKS.md).
     // (The key holds the page: its offset and the first page's fallback decision are in params.)
-    const key = JSON.stringify([params]);
+    const key = JSON.stringify(browsing ? [params, q.order] : [params]);
     const respond = (body: Uint8Array, hit: boolean) => {
       const head = Buffer.from(`{"query":${JSON.stringify(q.q)},"took_ms":${Math.round((performance.now() - t0) * 100) / 100},"cached":${hit},`);
       // body is a JSON object: its "{" is replaced by the head, which ends in a comma.
@@ -96,7 +96,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
     if (browsing) {
-      const b = await browseRecordings(s, { filters: params.filters, limit: q.limit, offset: at.offset, facets: q.facets });
+      const b = await browseRecordings(s, { filters: params.filters, limit: q.limit, offset: at.offset, facets: q.facets, order: q.order });
       const body = Buffer.from(
         JSON.stringify({
           mode: q.mode,

@@ -9,7 +9,7 @@ import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording', 'kind'] as const;
-const KEYS = ['q', ...FILTERS, 'mode', 'lang', 'group', 'limit', 'temporal', 'speakers', 'cursor'] as const;
+const KEYS = ['q', ...FILTERS, 'mode', 'lang', 'group', 'limit', 'temporal', 'speakers', 'order', 'cursor'] as const;
 // Browsing by filters alone (no words) needs one of these.
 const BROWSE_BY = ['collection', 'speaker', 'from', 'to', 'recording'] as const;
 // The languages a question can be read in, by their own names.
@@ -247,10 +247,20 @@ function Browse({ p, search, recordings, offset, prevCursor }: { p: Params; sear
         </h2>
         {n > 0 ? (
           <p class="muted small page-range">
-            Recordings {offset + 1}–{offset + n}, newest first
+            Recordings {offset + 1}–{offset + n}
           </p>
         ) : null}
       </div>
+      {n > 0 ? (
+        <div class="view-toggle" role="group" aria-label="Order">
+          <a href={`/${qs({ ...p, cursor: undefined, order: undefined })}`} aria-current={p.order !== 'oldest' ? 'true' : undefined}>
+            Newest first
+          </a>
+          <a href={`/${qs({ ...p, cursor: undefined, order: 'oldest' })}`} aria-current={p.order === 'oldest' ? 'true' : undefined}>
+            Oldest first
+          </a>
+        </div>
+      ) : null}
       {search.warnings.map((w) => (
         <p class="notice warn">{w}</p>
       ))}
