@@ -1,4 +1,4 @@
-import { type Analysis, type Cue, type Moment, type MomentKind, TEXT_SEARCH_CONFIGS, type Recording, type RecordingMeta, type RecordingStatus, AppError } from '../core/index.js';
+import { type Analysis, type Cue, type Moment, type MomentKind, TEXT_SEARCH_CONFIGS, type Recording, type RecordingMeta, type RecordingStatus, type SearchFilters, AppError } from '../core/index.js';
 import { type Db, type Queryable, uniqueViolation } from '../platform/index.js';
 
 /** The unique index of recordings.checksum (migrations/010_unique_checksum.sql). */
@@ -117,6 +117,39 @@ export class ArchiveStore {
       params,
     );
     return { total: Number(n), items: rows.map(toRecording) };
+  }
+
+  /**
+   * The ready recordings passing the filters, newest (or oldest) first, undated last: browsing the archive by filters
+   * alone. A speaker matches as the search's filter does (any case); kind 'screen' keeps recordings with text
+   * read off a frame. With each recording, its speakers by talk time.
+   */
+  async browse(filters: SearchFilters, page: { limit: number; offset: number; order?: 'newest' | 'oldest' }): Promise<{ total: number; items: StoredRecording[] }> {
+    const params: unknown[] = [];
+    const where = ["r.status = 'ready'"];
+    if (filters.recordingId) where.push(`r.id = $${params.push(filters.recordingId)}`);
+    if (filters.collection) where.push(`r.collection = $${params.push(filters.collection)}`);
+    if (filters.from) where.push(`r.recorded_at >= $${params.push(filters.from)}::date`);
+    if (filters.to) where.push(`r.recorded_at <= $${params.push(filters.to)}::date`);
+    if (filters.speaker) where.push(`EXISTS (SELECT 1 FROM speakers s WHERE s.recording_id = r.id AND lower(s.label) = lower($${params.push(filters.speaker)}))`);
+    if (filters.kind === 'screen') where.push("EXISTS (SELECT 1 FROM moments m WHERE m.recording_id = r.id AND m.kind = 'screen')");
+    const w = `WHERE ${where.join(' AND ')}`;
+    const [{ n }] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM recordings r ${w}`, params);
+    const rows = await this.db.query<RecordingRow>(
+      `SELECT r.*, (SELECT count(*)::int FROM moments m WHERE m.recording_id = r.id) AS moment_count,
+              (SELECT array_agg(s.label ORDER BY s.seconds DESC) FROM speakers s WHERE s.recording_id = r.id) AS speakers
+       FROM recordings r ${w} ORDER BY r.recorded_at ${page.order === 'oldest' ? 'ASC' : 'DESC'} NULLS LAST, r.id LIMIT $${params.push(page.limit)} OFFSET $${params.push(page.offset)}`,
+      params,
+    );
+    return { total: Number(n), items: rows.map(toRecording) };
+  }
+
+  /** Every collection with its number of recordings, by name. */
+  async collections(): Promise<{ name: string; recordings: number }[]> {
+    const rows = await this.db.query<{ name: string; n: number }>(
+      'SELECT collection AS name, count(*)::int AS n FROM recordings WHERE collection IS NOT NULL GROUP BY collection ORDER BY collection',
+    );
+    return rows.map((r) => ({ name: r.name, recordings: Number(r.n) }));
   }
 
   /**

@@ -36,6 +36,52 @@ export interface MatchCount {
 
 export const COUNT_EXACT_UP_TO = 10_000;
 
+/** One value of a facet: how many matching moments carry it, and in how many distinct recordings. */
+export interface FacetBucket {
+  value: string;
+  moments: number;
+  recordings: number;
+}
+
+/**
+ * Counts over every moment a query matches under the filters (not a page of it): all of them, and by
+ * collection, year and decade of the recording's date, and speaker. Moments without a collection, a date or a
+ * speaker are in the totals and in no bucket of that facet. A moment with several speakers counts once under
+ * each. Years and decades oldest first; collections and speakers most moments first, the FACET_SIZE largest.
+ */
+export interface Facets {
+  moments: number;
+  recordings: number;
+  collection: FacetBucket[];
+  decade: FacetBucket[];
+  year: FacetBucket[];
+  speaker: FacetBucket[];
+}
+
+/** Collections and speakers a facet lists at most (years and decades: all). */
+export const FACET_SIZE = 50;
+
+/**
+ * Decades from years: a recording has one date, so its moments and itself fall in one year and one decade, and
+ * a decade's counts are its years' sums. Both adapters count years only and fold them here.
+ */
+export function decadeBuckets(years: FacetBucket[]): FacetBucket[] {
+  const by = new Map<string, FacetBucket>();
+  for (const y of years) {
+    const value = `${Math.floor(Number(y.value) / 10) * 10}s`;
+    const b = by.get(value) ?? { value, moments: 0, recordings: 0 };
+    b.moments += y.moments;
+    b.recordings += y.recordings;
+    by.set(value, b);
+  }
+  return [...by.values()].sort((a, b) => a.value.localeCompare(b.value));
+}
+
+/** Collections and speakers: most moments first, then by name; the FACET_SIZE first. */
+export function topBuckets(buckets: FacetBucket[]): FacetBucket[] {
+  return [...buckets].sort((a, b) => b.moments - a.moments || a.value.localeCompare(b.value)).slice(0, FACET_SIZE);
+}
+
 /** A BM25 index over moments. Adapters: `src/indexes/lexical/postgres.ts` (embedded, SQL) and `elasticsearch.ts`. */
 export interface LexicalIndex {
   readonly engine: 'postgres' | 'elasticsearch';
@@ -57,5 +103,11 @@ export interface LexicalIndex {
    * exact count would cost more than the search itself may give a lower bound ('gte'), or null (not counted).
    */
   count(query: string, filters: SearchFilters): Promise<MatchCount | null>;
+  /**
+   * Facets of the moments `search` can return for the query under the filters (every moment holding any of its
+   * terms; an empty or stop-word-only query matches none), or, with a null query, of every moment passing the
+   * filters (browsing by filters alone).
+   */
+  facets(query: string | null, filters: SearchFilters): Promise<Facets>;
   close(): Promise<void>;
 }

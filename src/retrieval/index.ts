@@ -11,3 +11,5 @@ export { bestSentenceStart } from './localise.js';
 export { deepLink, PAGING_CAP, queryVector, searchMoments, searchMomentsScored } from './search.js';
 export type { Leg, Routing, SearchParams, SearchResult } from './search.js';
 export { clock, contentStems, coverage, splitSentences, subjectText, transcriptSentences, words } from './text.js';
+export { browseRecordings, canBrowse } from './browse.js';
+export type { BrowsedRecording, BrowseOutcome } from './browse.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type MatchCount } from '../core/index.js';
+import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount } from '../core/index.js';
 import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
@@ -29,6 +29,8 @@ export interface SearchParams {
   fallback?: boolean;
   /** Count the moments the lexical leg matches (SearchOutcome.total). */
   total?: boolean;
+  /** With total: count them by collection, year, decade and speaker too (SearchOutcome.facets). */
+  facets?: boolean;
   mode: SearchMode;
   filters: SearchFilters;
   /** 'auto' reads a time range and a speaker from the question; 'off' matches the words as they are. */
@@ -94,6 +96,8 @@ export interface SearchOutcome {
   warnings: string[];
   /** The moments the lexical leg matches (exact up to COUNT_EXACT_UP_TO); null when not asked, for mode=vector, or when the lexical index could not count. */
   total: MatchCount | null;
+  /** Facets of the moments counted in total (asked with facets; null as total is, and when not asked). */
+  facets: Facets | null;
   /** The number of passages one can page through (at most PAGING_CAP), when the ranking was computed to its end; null when deeper pages may hold more. */
   passages: number | null;
   /** Whether passages follow this page (within PAGING_CAP). */
@@ -276,6 +280,11 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     s.log.warn({ err }, 'lexical count failed; the total is left out');
     return null;
   }) : Promise.resolve(null);
+  // Its facets likewise: every matching moment, not the page (a failure leaves them null).
+  const facets = count && p.facets && mode !== 'vector' ? s.lexical.facets(lexicalText, p.filters).catch((err: unknown) => {
+    s.log.warn({ err }, 'lexical facets failed; they are left out');
+    return null;
+  }) : Promise.resolve(null);
   // Score fusion waits for BM25's candidates (see vectorLeg); rank fusion runs both legs at once.
   const ordered = mode === 'hybrid' && s.cfg.FUSION === 'score';
   const [bm25, vector] = await Promise.all([
@@ -353,6 +362,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const outcome = {
     mode,
     total: await total,
+    facets: await facets,
     passages: complete ? Math.min(cut.base + passages.length, PAGING_CAP) : null,
     more,
     degraded,

@@ -153,6 +153,60 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       }
     });
 
+    it('counts facets over every matching moment: by collection, year, decade and speaker, with distinct recordings', async () => {
+      // housing/houses: rec-a#0 (council, 1987, Chair), rec-b#0 (radio, 1972, Host), rec-b#1 (radio, 1972, Guest),
+      // rec-c#0 (no collection, undated, no speaker): in the totals, in no bucket.
+      const f = await index.facets('housing', {});
+      expect({ moments: f.moments, recordings: f.recordings }).toEqual({ moments: 4, recordings: 3 });
+      expect(f.collection).toEqual([
+        { value: 'radio', moments: 2, recordings: 1 },
+        { value: 'council', moments: 1, recordings: 1 },
+      ]);
+      expect(f.year).toEqual([
+        { value: '1972', moments: 2, recordings: 1 },
+        { value: '1987', moments: 1, recordings: 1 },
+      ]);
+      expect(f.decade).toEqual([
+        { value: '1970s', moments: 2, recordings: 1 },
+        { value: '1980s', moments: 1, recordings: 1 },
+      ]);
+      expect(f.speaker).toEqual([
+        { value: 'Chair', moments: 1, recordings: 1 },
+        { value: 'Guest', moments: 1, recordings: 1 },
+        { value: 'Host', moments: 1, recordings: 1 },
+      ]);
+      // The totals are the count's, under the same filters.
+      for (const [q, filters] of [['housing weather', {}], ['housing', { from: '1970-01-01', to: '1979-12-31' }], ['budget remote', { collection: 'council' }]] as const) {
+        const n = await index.count(q, filters);
+        expect((await index.facets(q, filters)).moments, q).toBe(n!.value);
+      }
+      const seventies = await index.facets('housing', { from: '1970-01-01', to: '1979-12-31' });
+      expect(seventies.collection).toEqual([{ value: 'radio', moments: 2, recordings: 1 }]);
+      expect(seventies.speaker.map((b) => b.value)).toEqual(['Guest', 'Host']);
+      expect(await index.facets('the and of', {})).toMatchObject({ moments: 0, recordings: 0, collection: [], year: [], speaker: [] });
+    });
+
+    it('counts facets of every moment under the filters alone (a null query: browsing)', async () => {
+      const council = await index.facets(null, { collection: 'council' });
+      expect({ moments: council.moments, recordings: council.recordings }).toEqual({ moments: 3, recordings: 1 });
+      expect(council.year).toEqual([{ value: '1987', moments: 3, recordings: 1 }]);
+      // A moment of two speakers counts under each.
+      expect(council.speaker).toEqual([
+        { value: 'Chair', moments: 1, recordings: 1 },
+        { value: 'Designer', moments: 1, recordings: 1 },
+        { value: 'Marketing', moments: 1, recordings: 1 },
+        { value: 'Treasurer', moments: 1, recordings: 1 },
+      ]);
+      const all = await index.facets(null, {});
+      expect({ moments: all.moments, recordings: all.recordings }).toEqual({ moments: 6, recordings: 3 });
+      expect(all.decade).toEqual([
+        { value: '1970s', moments: 2, recordings: 1 },
+        { value: '1980s', moments: 3, recordings: 1 },
+      ]);
+      expect((await index.facets(null, { speaker: 'Host' })).collection).toEqual([{ value: 'radio', moments: 1, recordings: 1 }]);
+      expect((await index.facets(null, { to: '1980-01-01' })).recordings).toBe(1);
+    });
+
     it('replaces and deletes a recording without touching the others', async () => {
       await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
       expect((await index.search('cooperatives', {}, 10))).toEqual([]);

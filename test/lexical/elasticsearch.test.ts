@@ -311,6 +311,61 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     expect(requests).toHaveLength(2);
   });
 
+  it('counts facets with aggregations (terms, a yearly histogram, recording cardinality), folding years into decades', async () => {
+    const { on, index, requests } = setup();
+    const rec = (value: number) => ({ recordings: { value } });
+    on('POST', '/:index/_search', () => ({
+      ...hits(),
+      hits: { total: { value: 9, relation: 'eq' }, max_score: null, hits: [] },
+      aggregations: {
+        recordings: { value: 4 },
+        collection: { buckets: [{ key: 'council', doc_count: 3, ...rec(1) }, { key: 'radio', doc_count: 5, ...rec(2) }] },
+        speaker: { buckets: [{ key: 'Host', doc_count: 2, ...rec(1) }, { key: 'Chair', doc_count: 2, ...rec(1) }] },
+        year: {
+          buckets: [
+            { key: 94694400000, key_as_string: '1973', doc_count: 1, ...rec(1) },
+            { key: 63072000000, key_as_string: '1972', doc_count: 4, ...rec(1) },
+            { key: 536457600000, key_as_string: '1987', doc_count: 3, ...rec(1) },
+          ],
+        },
+      },
+    }));
+    const f = await index.facets('housing', { speaker: 'Host', from: '1970-01-01', to: '1989-12-31' });
+    expect(f).toEqual({
+      moments: 9,
+      recordings: 4,
+      collection: [{ value: 'radio', moments: 5, recordings: 2 }, { value: 'council', moments: 3, recordings: 1 }],
+      year: [{ value: '1972', moments: 4, recordings: 1 }, { value: '1973', moments: 1, recordings: 1 }, { value: '1987', moments: 3, recordings: 1 }],
+      decade: [{ value: '1970s', moments: 5, recordings: 2 }, { value: '1980s', moments: 3, recordings: 1 }],
+      speaker: [{ value: 'Chair', moments: 2, recordings: 1 }, { value: 'Host', moments: 2, recordings: 1 }],
+    });
+    expect(requests[0].path).toBe('/p-1970s,p-1980s/_search');
+    const cardinality = { recordings: { cardinality: { field: 'recording_id', precision_threshold: 40_000 } } };
+    expect(requests[0].body).toEqual({
+      size: 0,
+      track_total_hits: true,
+      query: {
+        bool: {
+          must: [{ multi_match: { query: 'housing', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'best_fields', operator: 'or', zero_terms_query: 'none' } }],
+          filter: [{ term: { speakers: 'Host' } }, { range: { recorded_at: { gte: '1970-01-01||/d', lte: '1989-12-31||/d' } } }],
+        },
+      },
+      aggs: {
+        ...cardinality,
+        collection: { terms: { field: 'collection', size: 50 }, aggs: cardinality },
+        speaker: { terms: { field: 'speakers', size: 50 }, aggs: cardinality },
+        year: { date_histogram: { field: 'recorded_at', calendar_interval: 'year', format: 'yyyy', min_doc_count: 1 }, aggs: cardinality },
+      },
+    });
+    // Browsing (no query): the filters alone, through the alias.
+    await index.facets(null, { collection: 'radio' });
+    expect(requests[1].path).toBe('/p/_search');
+    expect(requests[1].body.query).toEqual({ bool: { filter: [{ term: { collection: 'radio' } }] } });
+    // A blank query matches nothing, without a request.
+    expect(await index.facets(' ', {})).toMatchObject({ moments: 0, recordings: 0, year: [] });
+    expect(requests).toHaveLength(2);
+  });
+
   it('reads a missing alias (index_not_found_exception) as empty; reports delete_by_query failures', async () => {
     const { on, index } = setup();
     on('GET', '/:index/_count', () => responseError(404, 'index_not_found_exception', 'no such index [p]'));

@@ -28,11 +28,13 @@ export interface CursorScope {
   speakers?: string;
   lang?: string;
   kind?: string;
+  /** Browsing's order (unset or 'newest': the default, which the hash leaves out). */
+  order?: string;
 }
 
 /** A short hash of the search a cursor belongs to. */
 export function searchHash(p: CursorScope): string {
-  const key = JSON.stringify([p.q, p.mode, p.recording ?? null, p.collection ?? null, p.speaker ?? null, p.from ?? null, p.to ?? null, p.temporal ?? 'auto', p.speakers ?? 'auto', ...(p.kind ? [p.kind] : []), ...(p.lang ? [`lang:${p.lang}`] : [])]);
+  const key = JSON.stringify([p.q, p.mode, p.recording ?? null, p.collection ?? null, p.speaker ?? null, p.from ?? null, p.to ?? null, p.temporal ?? 'auto', p.speakers ?? 'auto', ...(p.kind ? [p.kind] : []), ...(p.lang ? [`lang:${p.lang}`] : []), ...(p.order && p.order !== 'newest' ? [`order:${p.order}`] : [])]);
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 

@@ -20,7 +20,16 @@ export const RecordingMetaFields = z.object({
 
 /** The search's own parameters: what a result list is of, whichever page or export of it is asked for. */
 const SearchTerms = z.object({
-  q: z.string().trim().min(1, 'q (the query) is required').max(1000, 'q is longer than 1000 characters').refine(...noNul).openapi({ example: 'remote control price' }),
+  q: z
+    .string()
+    .trim()
+    .max(1000, 'q is longer than 1000 characters')
+    .refine(...noNul)
+    .default('')
+    .openapi({
+      example: 'remote control price',
+      description: 'The question or words. Empty (or left out) with a filter (collection, speaker, from, to or recording): browse, listing the recordings passing the filters, newest first. Empty without one: 400.',
+    }),
   mode: z.enum(['hybrid', 'bm25', 'vector']).default('hybrid'),
   recording: optionalText(128),
   collection: optionalText(200),
@@ -39,6 +48,15 @@ const SearchTerms = z.object({
 
 export const SearchQuery = SearchTerms.extend({
   limit: z.coerce.number().int().min(1).max(100).default(10).openapi({ description: 'Passages on the page (1-100)' }),
+  order: z
+    .preprocess(blank, z.enum(['newest', 'oldest']).default('newest'))
+    .openapi({ type: 'string', enum: ['newest', 'oldest'], description: 'Browsing (empty q): newest (default) or oldest recordings first; undated ones last either way' }),
+  facets: z
+    .preprocess((v) => (v === '' ? undefined : v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean().default(false))
+    .openapi({
+      type: 'boolean',
+      description: 'true: add `facets`, counts by collection, year, decade and speaker over every match (not the page); off by default, as it reads every matching moment',
+    }),
   cursor: z
     .preprocess(blank, z.string().max(200).optional())
     .openapi({
@@ -110,6 +128,42 @@ export const SearchResultSchema = z
   })
   .openapi('SearchResult');
 
+const FacetBucketSchema = z
+  .object({
+    value: z.string().openapi({ description: 'The collection, year (1987), decade (1980s) or speaker label' }),
+    moments: z.number().int().openapi({ description: 'Matching moments with this value' }),
+    recordings: z.number().int().openapi({ description: 'Distinct recordings those moments are in' }),
+  })
+  .openapi('FacetBucket');
+
+export const FacetsSchema = z
+  .object({
+    moments: z.number().int().openapi({ description: 'Every matching moment (the lexical index, exact; the same set as total, uncapped)' }),
+    recordings: z.number().int().openapi({ description: 'Distinct recordings holding them' }),
+    collection: z.array(FacetBucketSchema).openapi({ description: 'By collection, most moments first, the 50 largest; moments of no collection are in no bucket' }),
+    decade: z.array(FacetBucketSchema).openapi({ description: "By decade of the recording's date, oldest first; undated moments are in no bucket" }),
+    year: z.array(FacetBucketSchema).openapi({ description: "By year of the recording's date, oldest first; undated moments are in no bucket" }),
+    speaker: z.array(FacetBucketSchema).openapi({ description: 'By speaker, most moments first, the 50 largest; a moment of several speakers counts under each' }),
+  })
+  .openapi('Facets', {
+    description:
+      'Counts over every moment the search matches, not the page: with q, the moments the lexical leg matches (any of the words, after the dates and speaker read from the question and the filters, as total counts them); browsing (empty q), every moment under the filters. Each bucket gives matching moments and the distinct recordings they are in. With Elasticsearch, recording counts above 40,000 in a bucket are estimates.',
+  });
+
+export const BrowsedRecordingSchema = z
+  .object({
+    recording_id: z.string(),
+    recording_title: z.string(),
+    recorded_at: z.string().nullable(),
+    collection: z.string().nullable(),
+    language: z.string().nullable(),
+    duration_s: z.number().nullable(),
+    moments: z.number().int().openapi({ description: 'The moments of the recording' }),
+    speakers: z.array(z.string()).openapi({ description: 'Its speakers, most talk first' }),
+    url: z.string().openapi({ description: 'Where it opens: /r/<id>' }),
+  })
+  .openapi('BrowsedRecording');
+
 export const SearchResponse = z
   .object({
     query: z.string(),
@@ -130,13 +184,17 @@ export const SearchResponse = z
     results: z.array(SearchResultSchema),
     total: z.number().int().nullable().openapi({
       description:
-        'The number of moments (indexed windows of about 20 s) the lexical leg matches for the question as searched: every moment holding any of its words after the dates and speaker read from it are applied, under the filters (after a temporal fallback, across all dates). Counted by the lexical index, exact up to 10,000 (see total_relation). Results are passages (a recording\'s neighbouring hits merged), so a total is not a number of passages. null for mode=vector (every moment is some distance from any question: there is no match to count) and when the lexical index could not count.',
+        'The number of moments (indexed windows of about 20 s) the lexical leg matches for the question as searched: every moment holding any of its words after the dates and speaker read from it are applied, under the filters (after a temporal fallback, across all dates). Counted by the lexical index, exact up to 10,000 (see total_relation). Results are passages (a recording\'s neighbouring hits merged), so a total is not a number of passages. null for mode=vector (every moment is some distance from any question: there is no match to count) and when the lexical index could not count. Browsing (empty q): the number of recordings passing the filters.',
     }),
     total_relation: z.enum(['eq', 'gte']).nullable().openapi({ description: "eq: total is exact; gte: at least total (counting stops at 10,000); null with total" }),
     total_passages: z.number().int().nullable().openapi({
       description: 'The number of passages one can page through (at most 1,000), when this page\'s ranking holds every candidate; null when deeper pages may hold more',
     }),
     next_cursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next page; null on the last page (or at 1,000 passages)' }),
+    facets: FacetsSchema.nullable().openapi({ description: 'With facets=true: the counts (see Facets); otherwise, for mode=vector (no match set) and when the lexical index could not count, null' }),
+    recordings: z.array(BrowsedRecordingSchema).nullable().openapi({
+      description: 'Browsing (empty q with a filter): the page of recordings passing the filters, newest first (undated last), and results is empty; total is then their number. null when q is given.',
+    }),
     frames: z
       .array(
         z.object({

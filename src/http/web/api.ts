@@ -13,6 +13,8 @@ export interface Fetcher {
 
 export type Search = z.infer<typeof SearchResponse>;
 export type Hit = Search['results'][number];
+export type Facets = NonNullable<Search['facets']>;
+export type BrowsedRecording = NonNullable<Search['recordings']>[number];
 export type Job = z.infer<typeof JobSchema>;
 export type Recording = z.infer<typeof RecordingSchema> & { media_url?: string | null; mediaUrl?: string | null };
 export interface Segment {
@@ -122,6 +124,12 @@ export class Api {
 
   async recordings(limit = 500): Promise<Recording[]> {
     const r = await this.call<{ items: Recording[] }>(`/v1/recordings?limit=${limit}`);
+    return r.ok ? r.data.items : [];
+  }
+
+  /** Every collection with its number of recordings. */
+  async collections(): Promise<{ name: string; recordings: number }[]> {
+    const r = await this.call<{ items: { name: string; recordings: number }[] }>('/v1/collections');
     return r.ok ? r.data.items : [];
   }
 

@@ -1,6 +1,6 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { type Analysis, type Config, type MomentKind, type SearchFilters, AppError, COUNT_EXACT_UP_TO, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type Config, type FacetBucket, type Facets, type MomentKind, type SearchFilters, AppError, COUNT_EXACT_UP_TO, decadeBuckets, FACET_SIZE, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
 
 export interface ElasticsearchLexicalOptions {
@@ -278,6 +278,52 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     }, none);
   }
 
+  /**
+   * Aggregations beside a search of no documents: terms on collection and speakers, a yearly date histogram,
+   * each with the cardinality of recording_id. Cardinality is HyperLogLog: exact below its precision
+   * threshold (RECORDINGS_EXACT_UP_TO distinct recordings per bucket), an estimate within a few percent above.
+   */
+  async facets(query: string | null, filters: SearchFilters): Promise<Facets> {
+    const none: Facets = { moments: 0, recordings: 0, collection: [], decade: [], year: [], speaker: [] };
+    if (query !== null && query.trim() === '') return none;
+    const f = checkDates(filters);
+    const index = this.routeIndices(f);
+    if (index.length === 0) return none;
+    const recordings = { cardinality: { field: 'recording_id', precision_threshold: RECORDINGS_EXACT_UP_TO } };
+    return this.call('facets', async () => {
+      const res = await this.client.search(
+        {
+          index,
+          size: 0,
+          track_total_hits: true,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: query === null ? { bool: { filter: filterClauses(f) } } : matchQuery(query, f),
+          aggs: {
+            recordings,
+            collection: { terms: { field: 'collection', size: FACET_SIZE }, aggs: { recordings } },
+            speaker: { terms: { field: 'speakers', size: FACET_SIZE }, aggs: { recordings } },
+            year: { date_histogram: { field: 'recorded_at', calendar_interval: 'year', format: 'yyyy', min_doc_count: 1 }, aggs: { recordings } },
+          },
+        },
+        this.searchOpts,
+      );
+      const total = res.hits.total;
+      const aggs = (res.aggregations ?? {}) as Record<string, { value?: number; buckets?: EsBucket[] }>;
+      const buckets = (name: string): FacetBucket[] =>
+        (aggs[name]?.buckets ?? []).map((b) => ({ value: String(b.key_as_string ?? b.key), moments: b.doc_count, recordings: b.recordings?.value ?? 0 }));
+      const year = buckets('year').sort((a, b) => Number(a.value) - Number(b.value));
+      return {
+        moments: typeof total === 'number' ? total : (total?.value ?? 0),
+        recordings: aggs.recordings?.value ?? 0,
+        collection: topBuckets(buckets('collection')),
+        decade: decadeBuckets(year),
+        year,
+        speaker: topBuckets(buckets('speaker')),
+      };
+    }, none);
+  }
+
   async close(): Promise<void> {
     if (this.ownsClient) await this.client.close();
   }
@@ -390,22 +436,19 @@ function checkDates(filters: SearchFilters): SearchFilters {
   return filters;
 }
 
+/** A bucket of a terms or date_histogram aggregation with its recordings cardinality. */
+interface EsBucket {
+  key: string | number;
+  key_as_string?: string;
+  doc_count: number;
+  recordings?: { value: number };
+}
+
+/** The largest precision_threshold Elasticsearch accepts; below it a cardinality is (near) exact. */
+const RECORDINGS_EXACT_UP_TO = 40_000;
+
 /** The query of a search and of its count: the words as text, filtered by recording, collection, speaker and dates. */
 function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQueryContainer {
-  const filter: estypes.QueryDslQueryContainer[] = [];
-  if (filters.recordingId) filter.push({ term: { recording_id: filters.recordingId } });
-  if (filters.collection) filter.push({ term: { collection: filters.collection } });
-  if (filters.speaker) filter.push({ term: { speakers: filters.speaker } });
-  // Documents indexed before moments had a kind are speech: 'speech' is "not screen".
-  if (filters.kind === 'screen') filter.push({ term: { kind: 'screen' } });
-  if (filters.kind === 'speech') filter.push({ bool: { must_not: [{ term: { kind: 'screen' } }] } });
-  if (filters.from || filters.to) {
-    // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.
-    const range: estypes.QueryDslDateRangeQuery = {};
-    if (filters.from) range.gte = `${filters.from}||/d`;
-    if (filters.to) range.lte = `${filters.to}||/d`;
-    filter.push({ range: { recorded_at: range } });
-  }
   return {
     bool: {
       // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
@@ -420,9 +463,28 @@ function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQuer
           zero_terms_query: 'none',
         },
       }],
-      filter,
+      filter: filterClauses(filters),
     },
   };
+}
+
+/** The filters as filter clauses: recording, collection, speaker, kind and dates. */
+function filterClauses(filters: SearchFilters): estypes.QueryDslQueryContainer[] {
+  const filter: estypes.QueryDslQueryContainer[] = [];
+  if (filters.recordingId) filter.push({ term: { recording_id: filters.recordingId } });
+  if (filters.collection) filter.push({ term: { collection: filters.collection } });
+  if (filters.speaker) filter.push({ term: { speakers: filters.speaker } });
+  // Documents indexed before moments had a kind are speech: 'speech' is "not screen".
+  if (filters.kind === 'screen') filter.push({ term: { kind: 'screen' } });
+  if (filters.kind === 'speech') filter.push({ bool: { must_not: [{ term: { kind: 'screen' } }] } });
+  if (filters.from || filters.to) {
+    // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.
+    const range: estypes.QueryDslDateRangeQuery = {};
+    if (filters.from) range.gte = `${filters.from}||/d`;
+    if (filters.to) range.lte = `${filters.to}||/d`;
+    filter.push({ range: { recorded_at: range } });
+  }
+  return filter;
 }
 
 function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text, analysis, kind }: LexicalDoc): EsDoc {

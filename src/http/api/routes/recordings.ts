@@ -44,7 +44,21 @@ const transcript = createRoute({
   responses: { 200: { content: { 'text/plain': { schema: z.string() } }, description: 'The transcript' }, 404: notFound },
 });
 
+const collections = createRoute({
+  method: 'get',
+  path: '/v1/collections',
+  summary: 'Every collection in the archive with its number of recordings, by name (for a collection filter)',
+  responses: {
+    200: {
+      content: { 'application/json': { schema: z.object({ items: z.array(z.object({ name: z.string(), recordings: z.number().int() })) }) } },
+      description: 'Collections and their recordings (of any status)',
+    },
+  },
+});
+
 export function registerRecordings(app: OpenAPIHono<AppEnv>, s: Services): void {
+  app.openapi(collections, async (c) => c.json({ items: await s.archive.collections() }, 200));
+
   app.openapi(list, async (c) => {
     const q = c.req.valid('query');
     const page = await s.archive.list(q);

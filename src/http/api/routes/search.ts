@@ -1,7 +1,8 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import type { Services } from '../../../archive/index.js';
-import { PAGING_CAP, searchFrames, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
+import { AppError } from '../../../core/index.js';
+import { browseRecordings, canBrowse, PAGING_CAP, searchFrames, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
 import { ErrorBody, ExportQuery, ExportRow, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 import { exportCost, searchCost } from '../limits.js';
@@ -14,7 +15,9 @@ const route = createRoute({
   summary: 'Find moments: hybrid BM25 + vector retrieval fused by reciprocal rank',
   description:
     `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page, up to ${PAGING_CAP} passages; the pages after the first continue it from one deeper ranking without showing a moment twice. ` +
-    '`total` is the number of moments the lexical leg matches (exact up to 10,000, see total_relation; null for mode=vector).',
+    '`total` is the number of moments the lexical leg matches (exact up to 10,000, see total_relation; null for mode=vector). ' +
+    '`facets=true` adds `facets`: matching moments and the distinct recordings holding them, in all and by collection, year, decade and speaker, counted over every match and not the page. ' +
+    'An empty `q` with a filter (collection, speaker, from, to or recording) browses: `recordings` lists the recordings passing the filters, newest first (`order=oldest`: oldest first; undated last), a page at a time with the same cursor, `total` is their number and `results` is empty; the facets then count every moment under the filters.',
   request: { query: SearchQuery },
   responses: {
     200: { content: { 'application/json': { schema: SearchResponse } }, description: 'Moments, best first, with deep links' },
@@ -49,13 +52,14 @@ type SearchBody = z.infer<typeof SearchResponse>;
 type Row = z.infer<typeof ExportRow>;
 type Terms = Omit<z.infer<typeof ExportQuery>, 'format' | 'limit'>;
 
-const searchParams = (q: Terms, page: { limit: number; offset: number; first?: number; fallback?: boolean }): SearchParams => ({
+const searchParams = (q: Terms, page: { limit: number; offset: number; first?: number; fallback?: boolean; facets?: boolean }): SearchParams => ({
   q: q.q,
   limit: page.limit,
   offset: page.offset,
   first: page.first,
   fallback: page.fallback,
   total: true,
+  ...(page.facets ? { facets: true } : {}),
   mode: q.mode,
   filters: { recordingId: q.recording, collection: q.collection, speaker: q.speaker, from: q.from, to: q.to, kind: q.kind },
   temporal: q.temporal,
@@ -72,12 +76,16 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     const q = c.req.valid('query');
     const hash = searchHash(q);
     const at: Cursor = q.cursor === undefined ? { offset: 0 } : decodeCursor(q.cursor, hash);
-    const params = searchParams(q, { limit: q.limit, ...at });
+    const params = searchParams(q, { limit: q.limit, ...at, facets: q.facets });
+    const browsing = q.q === '';
+    if (browsing && !canBrowse(params.filters)) {
+      throw new AppError('bad_request', 'q (the query) is required, unless a filter (collection, speaker, from, to or recording) is given to browse by');
+    }
     // The answer is cached as its UTF-8 JSON and sent as it is, behind the per-request fields: a hit parses,
     // re-serialises and re-encodes nothing. As a string it was copied three times per hit (~55 KB each for a
     // typical page), which set the pace of young-generation GC pauses, the cached p95 (BENCHMARKS.md).
     // (The key holds the page: its offset and the first page's fallback decision are in params.)
-    const key = JSON.stringify([params]);
+    const key = JSON.stringify(browsing ? [params, q.order] : [params]);
     const respond = (body: Uint8Array, hit: boolean) => {
       const head = Buffer.from(`{"query":${JSON.stringify(q.q)},"took_ms":${Math.round((performance.now() - t0) * 100) / 100},"cached":${hit},`);
       // body is a JSON object: its "{" is replaced by the head, which ends in a comma.
@@ -90,6 +98,30 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     if (stored) return respond(stored, true);
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
+    if (browsing) {
+      const b = await browseRecordings(s, { filters: params.filters, limit: q.limit, offset: at.offset, facets: q.facets, order: q.order });
+      const body = Buffer.from(
+        JSON.stringify({
+          mode: q.mode,
+          degraded: false,
+          degraded_legs: [],
+          warnings: b.warnings,
+          routing: q.from || q.to ? { from: q.from ?? null, to: q.to ?? null, source: 'params' } : null,
+          speaker_filter: null,
+          language: { code: q.lang ?? s.cfg.DEFAULT_LANGUAGE, source: q.lang ? 'param' : 'detected' },
+          matched_text: '',
+          results: [],
+          total: b.total,
+          total_relation: 'eq',
+          total_passages: null,
+          next_cursor: b.more ? encodeCursor(hash, { offset: at.offset + b.recordings.length, first: at.first ?? q.limit }) : null,
+          facets: b.facets,
+          recordings: b.recordings,
+        } satisfies Omit<SearchBody, 'query' | 'took_ms' | 'cached'>),
+      );
+      if (b.warnings.length === 0) await s.cache.setBytes('search', key, body, s.cfg.CACHE_TTL_S, { ifGeneration: generation });
+      return respond(body, false);
+    }
     const value = await searchMoments(s, params);
     // What the frames show is matched on the first page only, within the dates the question was routed to.
     const frames =
@@ -114,6 +146,8 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
         total_relation: value.total?.relation ?? null,
         total_passages: value.passages,
         next_cursor: next,
+        facets: value.facets,
+        recordings: null,
         ...(frames ? { frames } : {}),
       } satisfies Omit<SearchBody, 'query' | 'took_ms' | 'cached'>),
     );
@@ -124,6 +158,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
 
   app.openapi(exportRoute, async (c) => {
     const { format, ...q } = c.req.valid('query');
+    if (!q.q) throw new AppError('bad_request', 'q (the query) is required: an export is of a search');
     c.set('cost', exportCost(s.cfg, q.q));
     // Searched before the response starts, so a failure is still a JSON error with its status.
     // The rows paging gives: the first page at `limit`, then the rest of the ranking the pages after it share.

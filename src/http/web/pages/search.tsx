@@ -1,14 +1,17 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Api, Hit, Recording, Search } from '../api.js';
+import type { Api, BrowsedRecording, Hit, Recording, Search } from '../api.js';
+import { FacetPanel, YearChart } from './facets.js';
 import { clock, clockRange, languageName, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording', 'kind'] as const;
-const KEYS = ['q', ...FILTERS, 'mode', 'lang', 'group', 'limit', 'temporal', 'speakers', 'cursor'] as const;
+const KEYS = ['q', ...FILTERS, 'mode', 'lang', 'group', 'limit', 'temporal', 'speakers', 'order', 'cursor'] as const;
+// Browsing by filters alone (no words) needs one of these.
+const BROWSE_BY = ['collection', 'speaker', 'from', 'to', 'recording'] as const;
 // The languages a question can be read in, by their own names.
 const QUESTION_LANGUAGES = [['en', 'English'], ['es', 'Español'], ['de', 'Deutsch']] as const;
 type Params = Partial<Record<(typeof KEYS)[number], string>>;
@@ -20,35 +23,35 @@ export async function searchPage(c: Context, api: Api): Promise<Response> {
     const v = c.req.query(k)?.trim();
     if (v) p[k] = v;
   }
-  const [recordings, speakers, stats] = await Promise.all([api.recordings(), api.speakers(), api.stats()]);
+  const [recordings, collections, speakers, stats] = await Promise.all([api.recordings(), api.collections(), api.speakers(), api.stats()]);
   let search: Search | null = null;
   let error: { status: number; message: string } | null = null;
-  if (p.q) {
+  const browsing = !p.q && BROWSE_BY.some((k) => p[k]);
+  if (p.q || browsing) {
     const { group: _g, ...apiParams } = p;
-    const r = await api.search({ limit: '20', ...apiParams } as Record<string, string>);
+    const r = await api.search({ limit: '20', ...apiParams, facets: 'true' } as Record<string, string>);
     if (r.ok) search = r.data;
     else error = r;
   }
-  const title = p.q ? `“${p.q}”` : 'Speech archive';
+  const title = p.q ? `“${p.q}”` : browsing ? 'Browse the archive' : 'Speech archive';
   return sendPage(
     c,
     <Layout title={title} page="search" script="search.js">
-      <h1 class={p.q ? 'visually-hidden' : undefined}>Search the archive</h1>
-      <SearchForm p={p} recordings={recordings} speakers={speakers} />
+      <h1 class={p.q || browsing ? 'visually-hidden' : undefined}>Search the archive</h1>
+      <SearchForm p={p} recordings={recordings} collections={collections} speakers={speakers} />
       {error ? (
         <p class="notice error" role="alert">
           {error.message}
         </p>
       ) : null}
       {search ? <Results p={p} search={search} /> : null}
-      {!p.q ? <Intro recordings={stats?.recordings ?? 0} moments={stats?.moments ?? 0} /> : null}
+      {!p.q && !browsing ? <Intro recordings={stats?.recordings ?? 0} moments={stats?.moments ?? 0} /> : null}
     </Layout>,
     (error?.status ?? 200) as ContentfulStatusCode,
   );
 }
 
-function SearchForm({ p, recordings, speakers }: { p: Params; recordings: Recording[]; speakers: string[] }) {
-  const collections = [...new Set(recordings.map((r) => r.collection).filter((x): x is string => !!x))].sort();
+function SearchForm({ p, recordings, collections, speakers }: { p: Params; recordings: Recording[]; collections: { name: string; recordings: number }[]; speakers: string[] }) {
   const filtered = FILTERS.some((k) => p[k]) || (p.mode && p.mode !== 'hybrid') || !!p.lang;
   return (
     <form class="search" action="/" method="get" role="search">
@@ -56,7 +59,7 @@ function SearchForm({ p, recordings, speakers }: { p: Params; recordings: Record
         <label for="q" class="visually-hidden">
           Search the archive
         </label>
-        <input id="q" name="q" type="search" value={p.q ?? ''} placeholder="What was said about…" autocomplete="off" required />
+        <input id="q" name="q" type="search" value={p.q ?? ''} placeholder="What was said about… (empty with a filter: browse)" autocomplete="off" />
         <button type="submit">Search</button>
       </div>
       {p.group ? <input type="hidden" name="group" value={p.group} /> : null}
@@ -108,7 +111,11 @@ function SearchForm({ p, recordings, speakers }: { p: Params; recordings: Record
             </select>
           </div>
         </div>
-        <datalist id="collections">{collections.map((x) => <option value={x} />)}</datalist>
+        <datalist id="collections">
+          {collections.map((x) => (
+            <option value={x.name} label={`${x.name} (${x.recordings} recording${x.recordings === 1 ? '' : 's'})`} />
+          ))}
+        </datalist>
         <datalist id="speakers">{speakers.map((x) => <option value={x} />)}</datalist>
         <datalist id="recordings">{recordings.map((r) => <option value={r.id} label={`${r.title} (${longDate(r.recordedAt)})`} />)}</datalist>
         {filtered ? (
@@ -140,6 +147,7 @@ function Results({ p, search }: { p: Params; search: Search }) {
   const prevCursor = offset - limit >= cursorFirst(p.cursor) && p.cursor ? moveCursor(p.cursor, offset - limit) : undefined;
   const { group: _g, cursor: _c, ...terms } = p;
   const exportHref = (format: string) => `/v1/search/export${qs({ ...terms, limit: String(limit), format })}`;
+  if (search.recordings) return <Browse p={p} search={search} recordings={search.recordings} offset={offset} prevCursor={prevCursor ?? undefined} />;
   return (
     <section class="results" aria-labelledby="results-heading">
       <div class="results-head">
@@ -198,6 +206,12 @@ function Results({ p, search }: { p: Params; search: Search }) {
         <p>Try other words, fewer filters{search.routing?.source === 'question' ? ', or all dates' : ''}.</p>
       )}
       {search.frames?.length ? <MatchingFrames frames={search.frames} q={search.query} /> : null}
+      {search.facets && search.facets.moments > 0 ? (
+        <div class="facets-area">
+          <YearChart years={search.facets.year} p={p} />
+          <FacetPanel facets={search.facets} p={p} />
+        </div>
+      ) : null}
       {grouped ? <Grouped hits={search.results} q={search.query} /> : <HitList hits={search.results} q={search.query} showTitle />}
       {offset > 0 || search.next_cursor ? (
         <nav class="pager" aria-label="Pages of results">
@@ -241,6 +255,74 @@ function MatchingFrames({ frames, q }: { frames: NonNullable<Search['frames']>; 
         })}
       </ol>
     </nav>
+  );
+}
+
+/** Browsing by filters alone: the recordings passing them, newest first, with the facets of their moments. */
+function Browse({ p, search, recordings, offset, prevCursor }: { p: Params; search: Search; recordings: BrowsedRecording[]; offset: number; prevCursor?: string }) {
+  const n = recordings.length;
+  return (
+    <section class="results browse" aria-labelledby="results-heading">
+      <div class="results-head">
+        <h2 id="results-heading">
+          {search.total === 0 ? 'No recordings' : `${(search.total ?? n).toLocaleString('en')} recording${search.total === 1 ? '' : 's'}`}{' '}
+          <span class="muted">matching the filters</span>
+        </h2>
+        {n > 0 ? (
+          <p class="muted small page-range">
+            Recordings {offset + 1}–{offset + n}
+          </p>
+        ) : null}
+      </div>
+      {n > 0 ? (
+        <div class="view-toggle" role="group" aria-label="Order">
+          <a href={`/${qs({ ...p, cursor: undefined, order: undefined })}`} aria-current={p.order !== 'oldest' ? 'true' : undefined}>
+            Newest first
+          </a>
+          <a href={`/${qs({ ...p, cursor: undefined, order: 'oldest' })}`} aria-current={p.order === 'oldest' ? 'true' : undefined}>
+            Oldest first
+          </a>
+        </div>
+      ) : null}
+      {search.warnings.map((w) => (
+        <p class="notice warn">{w}</p>
+      ))}
+      {search.facets && search.facets.moments > 0 ? (
+        <div class="facets-area">
+          <YearChart years={search.facets.year} p={p} />
+          <FacetPanel facets={search.facets} p={p} />
+        </div>
+      ) : null}
+      <ol class="recordings">
+        {recordings.map((r) => (
+          <li class="recording-item" data-recording={r.recording_id}>
+            <h3>
+              <a href={r.url}>{r.recording_title}</a>
+            </h3>
+            <p class="meta">
+              <time datetime={r.recorded_at ?? undefined}>{longDate(r.recorded_at)}</time>
+              {r.collection ? <span> · {r.collection}</span> : null}
+              {r.duration_s !== null ? <span> · {clock(r.duration_s)}</span> : null}
+              {r.speakers.length ? <span> · {r.speakers.slice(0, 4).join(', ')}{r.speakers.length > 4 ? ` +${r.speakers.length - 4}` : ''}</span> : null}
+            </p>
+          </li>
+        ))}
+      </ol>
+      {offset > 0 || search.next_cursor ? (
+        <nav class="pager" aria-label="Pages of recordings">
+          {offset > 0 ? (
+            <a rel="prev" href={`/${qs({ ...p, cursor: prevCursor })}`}>
+              ← Previous page
+            </a>
+          ) : null}
+          {search.next_cursor ? (
+            <a rel="next" href={`/${qs({ ...p, cursor: search.next_cursor })}`}>
+              Next page →
+            </a>
+          ) : null}
+        </nav>
+      ) : null}
+    </section>
   );
 }
 
