@@ -346,7 +346,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       track_total_hits: true,
       query: {
         bool: {
-          must: [{ multi_match: { query: 'housing', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'best_fields', operator: 'or', zero_terms_query: 'none' } }],
+          must: [{ multi_match: { query: 'housing', fields: ['text', 'text_es', 'text_de', 'text_other'], type: 'most_fields', operator: 'or', zero_terms_query: 'none' } }],
           filter: [{ term: { speakers: 'Host' } }, { range: { recorded_at: { gte: '1970-01-01||/d', lte: '1989-12-31||/d' } } }],
         },
       },
