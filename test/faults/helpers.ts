@@ -1,31 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { Embedder } from '../../src/core/embedder.js';
 import { freePort, pingOnce, waitFor } from '../cache/helpers.js';
 
 export { captureLogger, freePort, sleep, waitFor } from '../cache/helpers.js';
-
-/** A cheap deterministic embedder (hashed bag of words); `down` makes it fail like an unreachable embedding service. */
-export class HashEmbedder implements Embedder {
-  readonly model = 'test-hash-64';
-  readonly dim = 64;
-  down = false;
-  async init(): Promise<void> {}
-  async close(): Promise<void> {}
-  async embed(texts: string[]): Promise<Float32Array[]> {
-    if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1 (embedding service)'), { code: 'ECONNREFUSED' });
-    return texts.map((t) => {
-      const v = new Float32Array(this.dim);
-      for (const w of t.toLowerCase().match(/[a-z]{4,}/g) ?? []) v[createHash('md5').update(w).digest()[0] % this.dim] += 1;
-      const n = Math.hypot(...v) || 1;
-      return v.map((x) => x / n);
-    });
-  }
-}
+export { HashEmbedder } from '../helpers/hash-embedder.js';
 
 /** Resolves with the value and how long it took. */
 export async function timed<T>(p: Promise<T>): Promise<{ value: T; ms: number }> {

@@ -1,24 +1,7 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Embedder } from '../../src/core/embedder.js';
 import { KeyStore } from '../../src/archive/keys.js';
 import { startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
-
-/** A cheap deterministic embedder (hashed bag of words), so the vector leg and its speaker filter run without a model. */
-class HashEmbedder implements Embedder {
-  readonly model = 'test-hash-64';
-  readonly dim = 64;
-  async init(): Promise<void> {}
-  async close(): Promise<void> {}
-  async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map((t) => {
-      const v = new Float32Array(this.dim);
-      for (const w of t.toLowerCase().match(/[a-z]{4,}/g) ?? []) v[createHash('md5').update(w).digest()[0] % this.dim] += 1;
-      const n = Math.hypot(...v) || 1;
-      return v.map((x) => x / n);
-    });
-  }
-}
+import { HashEmbedder } from '../helpers/hash-embedder.js';
 
 /** A diarized recording: two labelled speakers, each on its own topic, long enough for several moments. */
 function diarized(extra = ''): string {

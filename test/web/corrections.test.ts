@@ -1,26 +1,9 @@
 import fs from 'node:fs';
-import { createHash } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Embedder } from '../../src/core/embedder.js';
 import { startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './fixtures.js';
-
-/** A cheap deterministic embedder (hashed bag of words), so the vector leg runs without loading a model. */
-class HashEmbedder implements Embedder {
-  readonly model = 'test-hash-64';
-  readonly dim = 64;
-  async init(): Promise<void> {}
-  async close(): Promise<void> {}
-  async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map((t) => {
-      const v = new Float32Array(this.dim);
-      for (const w of t.toLowerCase().match(/\p{L}{4,}/gu) ?? []) v[createHash('md5').update(w).digest()[0] % this.dim] += 1;
-      const n = Math.hypot(...v) || 1;
-      return v.map((x) => x / n);
-    });
-  }
-}
+import { HashEmbedder } from '../helpers/hash-embedder.js';
 
 const VTT = `WEBVTT
 
