@@ -1,7 +1,7 @@
 /**
  * ingest: getting recordings into the archive. Transcripts (VTT, SRT, Whisper JSON) and manifests of them,
  * media through the job graph (decode, VAD, ASR, diarization, stitching, sentences, embedding, indexing),
- * chapters and moments, re-embedding, purge, and transcript export. Offers the ingest entry points, the job
+ * chapters and moments, re-embedding, re-indexing, purge, and transcript export. Offers the ingest entry points, the job
  * runtime the API, the worker and the CLI share, the job summaries, and the media probe and limits.
  */
 export { asrEngineName } from './audio/asr/index.js';
@@ -20,4 +20,6 @@ export type { JobRuntime } from './pipeline/runtime.js';
 export { refuseUnheardLanguage, submitMediaIngest } from './pipeline/submit.js';
 export { purgeRecording } from './purge.js';
 export { reembedArchive } from './reembed.js';
+export { reindexLexical } from './reindex.js';
+export type { ReindexSummary } from './reindex.js';
 export { ingestTranscript, slugId } from './transcript.js';

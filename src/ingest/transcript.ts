@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { analysisOf, type Cue, type Moment, type RecordingMeta } from '../core/index.js';
+import { analysisOf, type Cue, type LexicalDoc, type Moment, type RecordingMeta } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
 import type { Frame, Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
@@ -111,24 +111,27 @@ export async function indexContent(s: Services, meta: RecordingMeta, cues: Cue[]
   }
 }
 
+/** What the lexical index holds of a recording's moments (ingest and `reindex` alike). */
+export function lexicalDocs(s: Services, meta: Pick<RecordingMeta, 'id' | 'recordedAt' | 'collection' | 'language'>, moments: Moment[]): LexicalDoc[] {
+  const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
+  return moments.map((m) => ({
+    momentId: m.id,
+    recordingId: meta.id,
+    recordedAt: meta.recordedAt,
+    collection: meta.collection,
+    speakers: m.speakers,
+    start: m.start,
+    end: m.end,
+    text: indexedText(m),
+    analysis,
+    kind: m.kind,
+  }));
+}
+
 /** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */
 async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<void> {
   const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
-  await s.lexical.replaceRecording(
-    meta.id,
-    moments.map((m) => ({
-      momentId: m.id,
-      recordingId: meta.id,
-      recordedAt: meta.recordedAt,
-      collection: meta.collection,
-      speakers: m.speakers,
-      start: m.start,
-      end: m.end,
-      text: indexedText(m),
-      analysis,
-      kind: m.kind,
-    })),
-  );
+  await s.lexical.replaceRecording(meta.id, lexicalDocs(s, meta, moments));
   if (s.vectors && vectors) {
     await s.vectors.replaceRecording(
       meta.id,

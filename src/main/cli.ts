@@ -156,6 +156,19 @@ program
     }, { skipVectorInit: true });
   });
 
+program
+  .command('reindex')
+  .description('write every stored moment into the configured lexical index again (after switching LEXICAL_ENGINE)')
+  .action(async () => {
+    const { reindexLexical } = await import('../ingest/index.js');
+    await withServices(async (s) => {
+      const bar = new cliProgress.SingleBar({ format: 'reindex {bar} {value}/{total} recordings', hideCursor: true }, cliProgress.Presets.shades_classic);
+      const out = await reindexLexical(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));
+      bar.stop();
+      console.log(`re-indexed ${out.recordings} recordings (${out.moments} moments) into ${s.lexical.engine}`);
+    });
+  });
+
 function fmt(t: number): string {
   const s = Math.floor(t);
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
