@@ -1,6 +1,6 @@
 /**
  * archive: the stores that own the tables, each a class over the database handle: recordings, segments and
- * moments (ArchiveStore), chapters, jobs and their pipeline stages, resumable uploads, API keys and the
+ * moments (ArchiveStore), chapters, jobs and their pipeline stages, resumable uploads, backups, API keys and the
  * audit log. Offers the stores, their row types and errors, and `Services`, the handle every capability
  * above is given (wired by openServices in src/main).
  */
@@ -15,3 +15,5 @@ export type { Services } from './services.js';
 export { STAGES, StageStore } from './stages.js';
 export type { StageName, StageRow } from './stages.js';
 export { UploadStore } from './uploads.js';
+export { BackupManifest, readBackup, restoreBackup, writeBackup, writeBackupFile } from './backup.js';
+export type { RestoreOutcome } from './backup.js';

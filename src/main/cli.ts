@@ -6,6 +6,7 @@ import { loadConfig, type Config, AppError, createLogger, isoDate } from '../cor
 import { ArchiveLockedError } from '../platform/index.js';
 import type { ServiceOptions, Services } from './services.js';
 import { keyCommands } from './keys-cli.js';
+import { backupCommands } from './backup-cli.js';
 
 // The services, the pipeline and the server are imported by the commands that use them: loading them all
 // takes seconds, which `keys`, `audit` and a refusal to open an archive in use need not wait for.
@@ -175,6 +176,7 @@ function fmt(t: number): string {
 }
 
 for (const c of keyCommands()) program.addCommand(c);
+for (const c of backupCommands()) program.addCommand(c);
 
 /** Exit status when another process owns the embedded database. */
 const EXIT_ARCHIVE_LOCKED = 3;
