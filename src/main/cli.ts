@@ -146,7 +146,7 @@ program
 
 program
   .command('reembed')
-  .description('re-embed every moment with the configured embedding model (after changing it)')
+  .description('re-embed every moment with the configured embedding model (after changing it); the old vectors serve until the new ones are complete')
   .action(async () => {
     const { reembedArchive } = await import('../ingest/index.js');
     await withServices(async (s) => {
