@@ -180,12 +180,12 @@ export async function restoreBackup(cfg: Config, file: string, opts: { force?: b
     if ((pgFiles.length || blobFiles.length) && !opts.force) {
       throw new AppError('conflict', `${cfg.dataDir} holds an archive already: restore into an empty DATA_DIR, or pass --force to replace it`);
     }
-    for (const n of pgFiles) fs.rmSync(path.join(pgDir, n), { recursive: true, force: true });
-    if (blobs instanceof FsBlobStore) fs.rmSync(blobs.root, { recursive: true, force: true });
-
     fs.rmSync(staging, { recursive: true, force: true });
     const tarball = (await fs.openAsBlob(file)).slice(database.offset, database.offset + database.size);
     await loadPgliteDir(staging, tarball);
+    // Loaded whole before anything is replaced: a backup that does not load leaves the archive there as it was.
+    for (const n of pgFiles) fs.rmSync(path.join(pgDir, n), { recursive: true, force: true });
+    if (blobs instanceof FsBlobStore) fs.rmSync(blobs.root, { recursive: true, force: true });
     for (const n of fs.readdirSync(staging)) fs.renameSync(path.join(staging, n), path.join(pgDir, n));
 
     for (const e of entries) {
