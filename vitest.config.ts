@@ -34,6 +34,7 @@ export const INTEGRATION = [
   // a browser, real processes, the build
   'test/web/browser.test.ts',
   'test/db/archive-owner.test.ts',
+  'test/backup/backup-served.test.ts',
   'test/db/pglite-upkeep.test.ts',
   'test/build/**/*.test.ts',
 ];

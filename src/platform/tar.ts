@@ -15,8 +15,12 @@ const ZEROS = Buffer.alloc(BLOCK * 2);
 
 export class TarWriter {
   private written = 0;
+  private failed: Error | undefined;
 
-  constructor(private readonly out: Writable) {}
+  constructor(private readonly out: Writable) {
+    // Kept for the next write to throw (a full disk): an 'error' event nobody listens to would end the process.
+    out.on('error', (err) => (this.failed ??= err));
+  }
 
   /** Bytes written so far. */
   get bytes(): number {
@@ -53,6 +57,7 @@ export class TarWriter {
     await this.write(ZEROS);
     this.out.end();
     if (!this.out.writableFinished) await once(this.out, 'finish');
+    if (this.failed) throw this.failed;
   }
 
   private async pad(size: number): Promise<void> {
@@ -61,16 +66,25 @@ export class TarWriter {
   }
 
   private async write(buf: Uint8Array): Promise<void> {
-    if (this.out.destroyed) throw new AppError('internal', 'the archive stream was closed before the archive was complete');
+    if (this.failed) throw this.failed;
+    if (this.out.destroyed) throw closed();
     this.written += buf.length;
-    if (!this.out.write(buf)) {
-      // A reader that goes away stops the writing instead of leaving it waiting for a drain that never comes.
-      await Promise.race([once(this.out, 'drain'), once(this.out, 'close').then(() => {
-        throw new AppError('internal', 'the archive stream was closed before the archive was complete');
-      })]);
-    }
+    if (this.out.write(buf)) return;
+    // A reader that goes away stops the writing, rather than leaving it waiting for a drain that never comes.
+    await new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error) => {
+        this.out.off('drain', onDrain).off('close', onClose).off('error', settle);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onClose = () => settle(this.failed ?? closed());
+      this.out.on('drain', onDrain).on('close', onClose).on('error', settle);
+    });
   }
 }
+
+const closed = () => new AppError('internal', 'the archive stream was closed before the archive was complete');
 
 function header(name: string, size: number, type: '0' | 'x', mtime: Date): Buffer {
   const h = Buffer.alloc(BLOCK);
