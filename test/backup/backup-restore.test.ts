@@ -79,6 +79,8 @@ describe('backup over HTTP while the archive is written, restore into an empty D
     const archivist = (await t.services.keys.create('digitisation', 'archivist')).key;
     const res2 = await fetch(`${t.url}/v1/admin/backup`, { method: 'POST', headers: { authorization: `Bearer ${archivist}` } });
     expect(res2.status).toBe(403);
+    const doc = await (await fetch(`${t.url}/openapi.json`)).json();
+    expect(Object.keys(doc.paths['/v1/admin/backup'].post.responses['200'].content)).toEqual(['application/x-tar']);
   });
 
   it('restores what was searchable, with its media, and a recording ingested during the backup whole or not at all', async () => {

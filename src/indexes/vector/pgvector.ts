@@ -27,14 +27,7 @@ export class PgVectorIndex implements VectorIndex {
   constructor(private readonly db: Db) {}
 
   async init(model: EmbeddingModelInfo): Promise<void> {
-    try {
-      await this.db.exec('CREATE EXTENSION IF NOT EXISTS vector');
-    } catch (err) {
-      throw new AppError(
-        'engine_unavailable',
-        `pgvector is not installed in this Postgres (${(err as Error).message}); install pgvector or set EMBEDDINGS=none`,
-      );
-    }
+    await this.ensureExtension();
     const [row] = await this.db.query<{ value: EmbeddingModelInfo }>('SELECT value FROM archive_meta WHERE key = $1', [MODEL_KEY]);
     const stored = row?.value;
     if (stored && (stored.model !== model.model || stored.dim !== model.dim)) {
@@ -154,7 +147,7 @@ export class PgVectorIndex implements VectorIndex {
    * rebuild left by a process that stopped part way is dropped by the next one.
    */
   async rebuild(model: EmbeddingModelInfo): Promise<VectorRebuild> {
-    await this.db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+    await this.ensureExtension();
     await this.db.transaction(async (tx) => {
       await tx.query(`DROP TABLE IF EXISTS ${NEXT} CASCADE`);
       // No HNSW index while loading: built whole at the end, several times faster than vector by vector.
@@ -237,6 +230,17 @@ export class PgVectorIndex implements VectorIndex {
 
   private async ensurePartition(decade: string): Promise<void> {
     await ensurePartition(this.db, TABLE, decade, this.knownPartitions);
+  }
+
+  private async ensureExtension(): Promise<void> {
+    try {
+      await this.db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+    } catch (err) {
+      throw new AppError(
+        'engine_unavailable',
+        `pgvector is not installed in this Postgres (${(err as Error).message}); install pgvector or set EMBEDDINGS=none`,
+      );
+    }
   }
 
   private assertReady(): void {
