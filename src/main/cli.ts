@@ -198,7 +198,7 @@ function whatToDo(err: ArchiveLockedError): string {
   if (o?.url) {
     lines.push(
       `While the server runs, use its HTTP API at ${o.url} instead: POST /v1/ingest or /v1/recordings to ingest, GET /v1/search, POST /v1/ask` +
-        (o.admin ? '; `keys` and `audit` commands are passed to it by themselves.' : '.'),
+        (o.admin ? '; `keys`, `audit` and `backup` commands are passed to it by themselves.' : '.'),
     );
   }
   lines.push('Processes that must share an archive need a Postgres server (DATABASE_URL).');
