@@ -37,6 +37,7 @@ export const INTEGRATION = [
   'test/web/browser.test.ts',
   'test/db/archive-owner.test.ts',
   'test/speakers/cli.test.ts',
+  'test/backup/backup-served.test.ts',
   'test/db/pglite-upkeep.test.ts',
   'test/build/**/*.test.ts',
 ];

@@ -1,8 +1,8 @@
 /**
  * archive: the stores that own the tables, each a class over the database handle: recordings, segments and
  * moments (ArchiveStore), chapters, speaker names (SpeakerStore), jobs and their pipeline stages, resumable
- * uploads, API keys and the audit log, corrections and their revisions. Offers the stores, their row types and
- * errors, and `Services`, the handle every capability above is given (wired by openServices in src/main).
+ * uploads, backups, API keys and the audit log, corrections and their revisions. Offers the stores, their row
+ * types and errors, and `Services`, the handle every capability above is given (wired by openServices in src/main).
  */
 export { ArchiveStore, ChecksumTakenError } from './archive.js';
 export type { Frame, MomentWithRecording, StoredRecording } from './archive.js';
@@ -19,3 +19,5 @@ export type { ArchiveSpeaker, NameChange, RecordingSpeaker, SpeakerRecording } f
 export { STAGES, StageStore } from './stages.js';
 export type { StageName, StageRow } from './stages.js';
 export { UploadStore } from './uploads.js';
+export { BackupManifest, readBackup, restoreBackup, writeBackup, writeBackupFile } from './backup.js';
+export type { RestoreOutcome } from './backup.js';

@@ -27,5 +27,5 @@ export type { TimedSentence } from './sentences.js';
 export { onShutdown } from './shutdown.js';
 export { stem } from './stem.js';
 export { isoDate, noNul, RECORDING_ID } from './validation.js';
-export type { EmbeddingModelInfo, FrameVectorHit, FrameVectorIndex, FrameVectorItem, VectorHit, VectorIndex, VectorItem } from './vector-index.js';
+export type { EmbeddingModelInfo, FrameVectorHit, FrameVectorIndex, FrameVectorItem, VectorHit, VectorIndex, VectorItem, VectorRebuild } from './vector-index.js';
 export type { VisualEmbedder } from './visual-embedder.js';

@@ -40,9 +40,22 @@ export interface VectorIndex {
    * partitions); moments outside it are left out too.
    */
   similarities(vector: Float32Array, momentIds: string[], dates?: Pick<SearchFilters, 'from' | 'to'>): Promise<Map<string, number>>;
-  /** Drops every vector and forgets the model, so another model can be bound (re-embedding). */
+  /** Starts building vectors of `model` beside the served ones (re-embedding); search is not affected until swap(). */
+  rebuild(model: EmbeddingModelInfo): Promise<VectorRebuild>;
+  /** Drops every vector and forgets the model, so another model can be bound. */
   reset(): Promise<void>;
   count(): Promise<number>;
+}
+
+/** Vectors of another model being built beside the served ones (VectorIndex.rebuild). */
+export interface VectorRebuild {
+  readonly model: EmbeddingModelInfo;
+  /** Writes (or replaces) the recording's new vectors. */
+  add(recordingId: string, items: VectorItem[]): Promise<void>;
+  /** Serves the new vectors and binds the index to the new model, in one transaction; the old vectors are dropped. */
+  swap(): Promise<void>;
+  /** Drops what was built; the served vectors stay as they were. */
+  abandon(): Promise<void>;
 }
 
 /** A keyframe's image vector (a VisualEmbedder's), stored beside its recording. */

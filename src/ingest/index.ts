@@ -1,7 +1,7 @@
 /**
  * ingest: getting recordings into the archive. Transcripts (VTT, SRT, Whisper JSON) and manifests of them,
  * media through the job graph (decode, VAD, ASR, diarization, stitching, sentences, embedding, indexing),
- * chapters and moments, speaker names, corrections, re-embedding, purge, and transcript export. Offers the ingest entry points, the job
+ * chapters and moments, speaker names, corrections, re-embedding, re-indexing, purge, and transcript export. Offers the ingest entry points, the job
  * runtime the API, the worker and the CLI share, the job summaries, and the media probe and limits.
  */
 export { asrEngineName } from './audio/asr/index.js';
@@ -24,4 +24,6 @@ export { purgeRecording } from './purge.js';
 export { reembedArchive } from './reembed.js';
 export { cleanSpeakerName, MAX_SPEAKER_NAME, mergeSpeakers, recordingSpeakers, renameSpeakers } from './speakers.js';
 export type { SpeakerChange } from './speakers.js';
+export { reindexLexical } from './reindex.js';
+export type { ReindexSummary } from './reindex.js';
 export { ingestTranscript, slugId } from './transcript.js';

@@ -126,6 +126,23 @@ export async function indexContent(s: Services, meta: RecordingMeta, given: Cue[
   for (const f of framesBefore) if (!kept.has(f.thumbKey)) await s.blobs.delete(f.thumbKey).catch(() => {});
 }
 
+/** What the lexical index holds of a recording's moments (ingest and `reindex` alike). */
+export function lexicalDocs(s: Services, meta: Pick<RecordingMeta, 'id' | 'recordedAt' | 'collection' | 'language'>, moments: Moment[]): LexicalDoc[] {
+  const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
+  return moments.map((m) => ({
+    momentId: m.id,
+    recordingId: meta.id,
+    recordedAt: meta.recordedAt,
+    collection: meta.collection,
+    speakers: m.speakers,
+    start: m.start,
+    end: m.end,
+    text: indexedText(m),
+    analysis,
+    kind: m.kind,
+  }));
+}
+
 /** The lexical and vector indexes and the chapters of a recording whose rows hold these cues and moments. */
 export async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[], moments: Moment[], vectors: Float32Array[] | null): Promise<void> {
   const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
@@ -148,23 +165,6 @@ export async function writeIndexes(s: Services, meta: RecordingMeta, cues: Cue[]
   // leaves the recording without chapters.
   const speech = moments.flatMap((m, i) => ((m.kind ?? 'speech') === 'speech' ? [i] : []));
   await storeChapters(s, meta.id, cues, speech.map((i) => moments[i]), vectors && speech.map((i) => vectors[i]), analysis);
-}
-
-/** What the lexical index holds of a recording's moments. */
-export function lexicalDocs(s: Services, meta: Pick<RecordingMeta, 'id' | 'recordedAt' | 'collection' | 'language'>, moments: Moment[]): LexicalDoc[] {
-  const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
-  return moments.map((m) => ({
-    momentId: m.id,
-    recordingId: meta.id,
-    recordedAt: meta.recordedAt,
-    collection: meta.collection,
-    speakers: m.speakers,
-    start: m.start,
-    end: m.end,
-    text: indexedText(m),
-    analysis,
-    kind: m.kind,
-  }));
 }
 
 /** A URL- and filesystem-safe id from a title or file name, with a short hash so equal titles differ. */

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Queryable } from '../platform/index.js';
+import type { BlobStore, Db, Queryable } from '../platform/index.js';
 import { AppError, type ErrorCode, type Logger } from '../core/index.js';
-import { KeyStore, ROLES, auditLog } from '../archive/index.js';
+import { BackupManifest, KeyStore, ROLES, auditLog, writeBackupFile } from '../archive/index.js';
 
 /**
- * The `keys` and `audit` commands as requests, so that they run the same way in the CLI's own process or, when
+ * The `keys`, `audit` and `backup` commands as requests, so that they run the same way in the CLI's own process or, when
  * a server owns the embedded database (src/platform/db/owner.ts), inside that server: sent over a Unix socket under
  * DATA_DIR that only the archive's user can open (mode 0600 in a 0700 folder), one JSON line each way.
  */
@@ -16,6 +16,8 @@ export const AdminRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('keys.list') }),
   z.object({ op: z.literal('keys.revoke'), id: z.string().min(1).max(64) }),
   z.object({ op: z.literal('audit'), limit: z.number().int().min(1).max(10_000) }),
+  // Written by the server itself, which alone may read its database; the socket's user is the archive's.
+  z.object({ op: z.literal('backup'), file: z.string().min(1).max(4096).refine((f) => path.isAbsolute(f), 'an absolute path') }),
 ]);
 export type AdminRequest = z.infer<typeof AdminRequest>;
 
@@ -32,11 +34,15 @@ const Results = {
   'keys.list': z.array(Key),
   'keys.revoke': z.boolean(),
   audit: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), target: z.string().nullable(), details: z.unknown() })),
+  backup: BackupManifest,
 };
 export type AdminResult<R extends AdminRequest> = z.infer<(typeof Results)[R['op']]>;
 
-/** Runs a request against the database this process has open. */
-export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Queryable, req: R): Promise<AdminResult<R>> {
+/**
+ * Runs a request against the database this process has open. A backup needs the whole database and the blob
+ * store (`archive`): a server has them, the `keys` commands do not.
+ */
+export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Queryable, req: R, archive?: { db: Db; blobs: BlobStore }): Promise<AdminResult<R>> {
   const result = await (async () => {
     switch (req.op) {
       case 'keys.create':
@@ -47,6 +53,12 @@ export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Query
         return keys.revoke(req.id);
       case 'audit':
         return auditLog(db, req.limit);
+      case 'backup': {
+        if (!archive) throw new AppError('bad_request', 'a backup is made by the process that has the archive open');
+        const manifest = await writeBackupFile(archive, req.file);
+        await keys.audit('cli', 'archive.backup', req.file, manifest.counts);
+        return manifest;
+      }
     }
   })();
   return result as AdminResult<R>;
@@ -61,7 +73,13 @@ const MAX_LINE = 64 * 1024;
  * Serves admin requests with the server's own KeyStore, so a key revoked this way is refused at once. Only the
  * owner of the embedded database calls this, so a socket file left by a killed server can be replaced.
  */
-export async function serveAdmin(socket: string, keys: KeyStore, db: Queryable, log: Logger): Promise<{ close(): Promise<void> }> {
+export async function serveAdmin(
+  socket: string,
+  keys: KeyStore,
+  db: Queryable,
+  log: Logger,
+  archive?: { db: Db; blobs: BlobStore },
+): Promise<{ close(): Promise<void> }> {
   fs.mkdirSync(path.dirname(socket), { recursive: true, mode: 0o700 });
   fs.chmodSync(path.dirname(socket), 0o700);
   fs.rmSync(socket, { force: true });
@@ -85,6 +103,8 @@ export async function serveAdmin(socket: string, keys: KeyStore, db: Queryable, 
       }
       const line = buf.slice(0, nl);
       conn.removeAllListeners('data');
+      // The request is in: answering it may take long (a backup), which is not a client gone quiet.
+      conn.setTimeout(0);
       void answer(line).then(reply);
     });
   });
@@ -97,7 +117,7 @@ export async function serveAdmin(socket: string, keys: KeyStore, db: Queryable, 
     }
     if (!parsed.success) return failure('bad_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
     try {
-      const result = await runAdmin(keys, db, parsed.data);
+      const result = await runAdmin(keys, db, parsed.data, archive);
       log.info({ op: parsed.data.op }, 'admin request from the command line');
       return { ok: true, result };
     } catch (err) {

@@ -8,6 +8,7 @@ import type { RecordingPatch } from '../ingest/index.js';
 import type { ServiceOptions, Services } from './services.js';
 import { keyCommands } from './keys-cli.js';
 import { speakerCommands } from './speakers-cli.js';
+import { backupCommands } from './backup-cli.js';
 
 // The services, the pipeline and the server are imported by the commands that use them: loading them all
 // takes seconds, which `keys`, `audit` and a refusal to open an archive in use need not wait for.
@@ -147,7 +148,7 @@ program
 
 program
   .command('reembed')
-  .description('re-embed every moment with the configured embedding model (after changing it)')
+  .description('re-embed every moment with the configured embedding model (after changing it); the old vectors serve until the new ones are complete')
   .action(async () => {
     const { reembedArchive } = await import('../ingest/index.js');
     await withServices(async (s) => {
@@ -226,6 +227,19 @@ program
     });
   });
 
+program
+  .command('reindex')
+  .description('write every stored moment into the configured lexical index again (after switching LEXICAL_ENGINE)')
+  .action(async () => {
+    const { reindexLexical } = await import('../ingest/index.js');
+    await withServices(async (s) => {
+      const bar = new cliProgress.SingleBar({ format: 'reindex {bar} {value}/{total} recordings', hideCursor: true }, cliProgress.Presets.shades_classic);
+      const out = await reindexLexical(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));
+      bar.stop();
+      console.log(`re-indexed ${out.recordings} recordings (${out.moments} moments) into ${s.lexical.engine}`);
+    });
+  });
+
 function fmt(t: number): string {
   const s = Math.floor(t);
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
@@ -233,6 +247,7 @@ function fmt(t: number): string {
 
 for (const c of keyCommands()) program.addCommand(c);
 program.addCommand(speakerCommands(withServices));
+for (const c of backupCommands()) program.addCommand(c);
 
 /** Exit status when another process owns the embedded database. */
 const EXIT_ARCHIVE_LOCKED = 3;
@@ -254,7 +269,7 @@ function whatToDo(err: ArchiveLockedError): string {
   if (o?.url) {
     lines.push(
       `While the server runs, use its HTTP API at ${o.url} instead: POST /v1/ingest or /v1/recordings to ingest, PATCH /v1/recordings/<id> to correct, GET /v1/search, POST /v1/ask` +
-        (o.admin ? '; `keys` and `audit` commands are passed to it by themselves.' : '.'),
+        (o.admin ? '; `keys`, `audit` and `backup` commands are passed to it by themselves.' : '.'),
     );
   }
   lines.push('Processes that must share an archive need a Postgres server (DATABASE_URL).');

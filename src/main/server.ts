@@ -27,7 +27,7 @@ export async function serve(cfg: Config): Promise<void> {
   // This process alone has the embedded database open: `keys` and `audit` from the command line are run here.
   const owner = s.db.owner;
   const admin = owner
-    ? await serveAdmin(adminSocketPath(cfg.dataDir), keys, s.db, s.log).catch((err: unknown) => {
+    ? await serveAdmin(adminSocketPath(cfg.dataDir), keys, s.db, s.log, s).catch((err: unknown) => {
         s.log.warn({ err }, 'no admin socket: `keys` and `audit` will have to wait until the server stops');
         return undefined;
       })

@@ -17,6 +17,7 @@ export const VECTOR_CASES = [
   'refuses a vector of the wrong dimension and keeps what was stored',
   'gives the cosine of named moments only, within a date range when given',
   'refuses to bind a different model to a store that holds vectors',
+  'rebuilds with another model beside the served vectors and swaps them in at once',
   'is unusable before init, and reset lets another model be bound',
 ] as const;
 export type VectorCase = (typeof VECTOR_CASES)[number];
@@ -192,6 +193,45 @@ export function vectorIndexContract(name: string, setup: () => Promise<VectorSet
       // The same model binds, and sees what the first index stored.
       await other.init(MODEL);
       expect((await other.search(q, {}, 1))[0].momentId).toBe('a#0');
+    });
+
+    test('rebuilds with another model beside the served vectors and swaps them in at once', async () => {
+      const before = await index.search(q, {}, 10);
+      const NEXT = { model: 'contract-4', dim: 4 };
+      const v4 = (...xs: number[]) => {
+        const v = new Float32Array(4);
+        xs.forEach((x, i) => (v[i] = x));
+        return v.map((x) => x / Math.hypot(...v));
+      };
+      // Abandoned: nothing changes.
+      const dropped = await index.rebuild(NEXT);
+      await dropped.add('a', [item('a', 0, '1987-05-01', v4(1, 0))]);
+      await dropped.abandon();
+      expect(await index.search(q, {}, 10)).toEqual(before);
+
+      const rebuild = await index.rebuild(NEXT);
+      await expect(rebuild.add('a', [item('a', 0, '1987-05-01', vec(1, 0))])).rejects.toMatchObject({ code: 'embedding_model_mismatch' });
+      await rebuild.add('a', [item('a', 0, '1987-05-01', v4(0, 1)), item('a', 1, '1987-05-01', v4(1, 0))]);
+      await rebuild.add('b', [item('b', 0, '1972-03-03', v4(0, 1, 0.1))]);
+      await rebuild.add('c', [item('c', 0, null, v4(0, 1, 0.3))]);
+      // Until the swap, the old vectors are served, and the old model is the one bound.
+      expect(await index.search(q, {}, 10)).toEqual(before);
+      expect(await index.count()).toBe(seeded.length);
+      await expect(env.index().init(NEXT)).rejects.toMatchObject({ code: 'embedding_model_mismatch' });
+
+      await rebuild.swap();
+      expect(await index.count()).toBe(4);
+      expect((await index.search(v4(0, 1), {}, 10)).map((h) => h.momentId)).toEqual(['a#0', 'b#0', 'c#0', 'a#1']);
+      expect((await index.search(v4(0, 1), { from: '1980-01-01', to: '1989-12-31' }, 10)).map((h) => h.momentId)).toEqual(['a#0', 'a#1']);
+      expect([...(await index.similarities(v4(1, 0), ['a#1', 'b#0'])).keys()].sort()).toEqual(['a#1', 'b#0']);
+      await expect(env.index().init(MODEL)).rejects.toMatchObject({ code: 'embedding_model_mismatch' });
+      const other = env.index();
+      await other.init(NEXT);
+      // Writes after the swap go to the served vectors, in the partitions the rebuild made or new ones.
+      await other.replaceRecording('d', [item('d', 0, '2004-01-01', v4(0, 0, 1))]);
+      await other.replaceRecording('f', [item('f', 0, '1950-06-01', v4(0, 0, 0, 1))]);
+      expect((await index.search(v4(0, 0, 1), { from: '2000-01-01' }, 1))[0].momentId).toBe('d#0');
+      expect(await index.count()).toBe(6);
     });
 
     test('is unusable before init, and reset lets another model be bound', async () => {

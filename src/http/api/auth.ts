@@ -17,7 +17,7 @@ export const KEY_COOKIE = 'sa_key';
 
 /** The role a request needs, from its method and path: one table instead of a check in every route. */
 export function requiredRole(method: string, path: string): Role {
-  if (path.startsWith('/v1/keys') || path.startsWith('/v1/audit')) return 'admin';
+  if (path.startsWith('/v1/keys') || path.startsWith('/v1/audit') || path.startsWith('/v1/admin/')) return 'admin';
   if (method === 'DELETE') return 'admin';
   // Jobs show who ingested what and why it failed: the archivists' business, not the readers'.
   if (path === '/v1/jobs' || path.startsWith('/v1/jobs/')) return 'archivist';

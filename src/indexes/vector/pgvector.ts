@@ -1,8 +1,11 @@
-import { AppError, type SearchFilters, type EmbeddingModelInfo, type VectorHit, type VectorIndex, type VectorItem } from '../../core/index.js';
+import { AppError, type SearchFilters, type EmbeddingModelInfo, type VectorHit, type VectorIndex, type VectorItem, type VectorRebuild } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
 
 const MODEL_KEY = 'embedding_model';
+const TABLE = 'embeddings';
+/** Where a re-embedding builds the new vectors while the old ones are served (rebuild()). */
+const NEXT = 'embeddings_next';
 /**
  * Rows per transaction on PGlite, where a search waits for the background transaction in progress. One HNSW
  * insert (30–50 ms) is then the longest wait; more rows per transaction save no ingest time, as the inserts
@@ -24,14 +27,7 @@ export class PgVectorIndex implements VectorIndex {
   constructor(private readonly db: Db) {}
 
   async init(model: EmbeddingModelInfo): Promise<void> {
-    try {
-      await this.db.exec('CREATE EXTENSION IF NOT EXISTS vector');
-    } catch (err) {
-      throw new AppError(
-        'engine_unavailable',
-        `pgvector is not installed in this Postgres (${(err as Error).message}); install pgvector or set EMBEDDINGS=none`,
-      );
-    }
+    await this.ensureExtension();
     const [row] = await this.db.query<{ value: EmbeddingModelInfo }>('SELECT value FROM archive_meta WHERE key = $1', [MODEL_KEY]);
     const stored = row?.value;
     if (stored && (stored.model !== model.model || stored.dim !== model.dim)) {
@@ -44,23 +40,8 @@ export class PgVectorIndex implements VectorIndex {
     }
     this.dim = model.dim;
     await this.db.transaction(async (tx) => {
-      await tx.query(
-        `CREATE TABLE IF NOT EXISTS embeddings (
-           moment_id text NOT NULL,
-           recording_id text NOT NULL,
-           recorded_at date,
-           collection text,
-           speakers text[] NOT NULL DEFAULT '{}',
-           embedding halfvec(${model.dim}) NOT NULL,
-           -- (added to an older table by migrations/012)
-           kind text NOT NULL DEFAULT 'speech'
-         ) PARTITION BY RANGE (recorded_at)`,
-      );
-      await tx.query('CREATE TABLE IF NOT EXISTS embeddings_undated PARTITION OF embeddings DEFAULT');
-      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_recording ON embeddings (recording_id)');
-      // Score fusion looks up the cosine of lexical candidates by moment id.
-      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_moment ON embeddings (moment_id)');
-      await tx.query('CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw (embedding halfvec_cosine_ops)');
+      await createTable(tx, TABLE, model.dim);
+      await tx.query(`CREATE INDEX IF NOT EXISTS ${TABLE}_hnsw ON ${TABLE} USING hnsw (embedding halfvec_cosine_ops)`);
       await tx.query(
         'INSERT INTO archive_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING',
         [MODEL_KEY, JSON.stringify(model)],
@@ -171,6 +152,68 @@ export class PgVectorIndex implements VectorIndex {
     return new Map(rows.map((r) => [r.moment_id, Number(r.score)]));
   }
 
+  /**
+   * Builds vectors of another model beside the served ones: into a table of their own (its partitions and
+   * indexes alike), while search goes on reading the old table. swap() then serves the new table and records
+   * the new model in one transaction, so a search sees either the old vectors or the new, never none. A
+   * rebuild left by a process that stopped part way is dropped by the next one.
+   */
+  async rebuild(model: EmbeddingModelInfo): Promise<VectorRebuild> {
+    await this.ensureExtension();
+    await this.db.transaction(async (tx) => {
+      await tx.query(`DROP TABLE IF EXISTS ${NEXT} CASCADE`);
+      // No HNSW index while loading: built whole at the end, several times faster than vector by vector.
+      await createTable(tx, NEXT, model.dim);
+    });
+    const known = new Set<string>();
+    let open = true;
+    const assertOpen = () => {
+      if (!open) throw new AppError('internal', 'vector rebuild used after swap() or abandon()');
+    };
+    return {
+      model,
+      add: async (recordingId, items) => {
+        assertOpen();
+        for (const item of items) {
+          if (item.vector.length !== model.dim)
+            throw new AppError('embedding_model_mismatch', `vector of ${item.vector.length} dims for a ${model.dim}-d index`);
+        }
+        for (const d of new Set(items.map((i) => decadeOf(i.recordedAt)))) await ensurePartition(this.db, NEXT, d, known);
+        await this.db.transaction(async (tx) => {
+          await tx.query(`DELETE FROM ${NEXT} WHERE recording_id = $1`, [recordingId]);
+          for (let i = 0; i < items.length; i += 200) await insertBatch(tx, items.slice(i, i + 200), NEXT);
+        });
+      },
+      swap: async () => {
+        assertOpen();
+        await this.db.exec(`CREATE INDEX IF NOT EXISTS ${NEXT}_hnsw ON ${NEXT} USING hnsw (embedding halfvec_cosine_ops)`);
+        await this.db.transaction(async (tx) => {
+          const parts = await tx.query<{ name: string }>(
+            `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '${NEXT}'::regclass`,
+          );
+          await tx.query(`DROP TABLE IF EXISTS ${TABLE} CASCADE`);
+          await tx.query(`ALTER TABLE ${NEXT} RENAME TO ${TABLE}`);
+          for (const p of parts) await tx.query(`ALTER TABLE ${p.name} RENAME TO ${TABLE}${p.name.slice(NEXT.length)}`);
+          for (const suffix of ['recording', 'moment', 'hnsw']) await tx.query(`ALTER INDEX ${NEXT}_${suffix} RENAME TO ${TABLE}_${suffix}`);
+          await tx.query(
+            'INSERT INTO archive_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+            [MODEL_KEY, JSON.stringify(model)],
+          );
+        });
+        open = false;
+        this.dim = model.dim;
+        this.knownPartitions.clear();
+        for (const p of known) this.knownPartitions.add(`${TABLE}${p.slice(NEXT.length)}`);
+        this.knownPartitions.add(`${TABLE}_undated`);
+      },
+      abandon: async () => {
+        if (!open) return;
+        open = false;
+        await this.db.exec(`DROP TABLE IF EXISTS ${NEXT} CASCADE`);
+      },
+    };
+  }
+
   async reset(): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query('DROP TABLE IF EXISTS embeddings CASCADE');
@@ -198,19 +241,18 @@ export class PgVectorIndex implements VectorIndex {
   }
 
   private async ensurePartition(decade: string): Promise<void> {
-    if (decade === UNDATED) return;
-    const name = `embeddings_${decade}`;
-    if (this.knownPartitions.has(name)) return;
-    const { from, to } = decadeBounds(decade);
+    await ensurePartition(this.db, TABLE, decade, this.knownPartitions);
+  }
+
+  private async ensureExtension(): Promise<void> {
     try {
-      await this.db.exec(
-        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF embeddings FOR VALUES FROM ('${from}') TO ('${to}')`,
-      );
+      await this.db.exec('CREATE EXTENSION IF NOT EXISTS vector');
     } catch (err) {
-      // Another process may have created it between our check and CREATE; only a real failure matters.
-      if (!/already exists/.test((err as Error).message)) throw err;
+      throw new AppError(
+        'engine_unavailable',
+        `pgvector is not installed in this Postgres (${(err as Error).message}); install pgvector or set EMBEDDINGS=none`,
+      );
     }
-    this.knownPartitions.add(name);
   }
 
   private assertReady(): void {
@@ -231,7 +273,42 @@ function vectorFilters(filters: SearchFilters, params: unknown[]): { where: stri
   return { where, params };
 }
 
-async function insertBatch(tx: Queryable, items: VectorItem[]): Promise<void> {
+/** The partitioned table of vectors (`table` and its DEFAULT partition `<table>_undated`) and its lookup indexes. */
+async function createTable(tx: Queryable, table: string, dim: number): Promise<void> {
+  await tx.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       moment_id text NOT NULL,
+       recording_id text NOT NULL,
+       recorded_at date,
+       collection text,
+       speakers text[] NOT NULL DEFAULT '{}',
+       embedding halfvec(${dim}) NOT NULL,
+       -- (added to an older table by migrations/012)
+       kind text NOT NULL DEFAULT 'speech'
+     ) PARTITION BY RANGE (recorded_at)`,
+  );
+  await tx.query(`CREATE TABLE IF NOT EXISTS ${table}_undated PARTITION OF ${table} DEFAULT`);
+  await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_recording ON ${table} (recording_id)`);
+  // Score fusion looks up the cosine of lexical candidates by moment id.
+  await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_moment ON ${table} (moment_id)`);
+}
+
+/** The decade's partition of `table` (`<table>_1980s`), created on first use; undated rows go to the DEFAULT one. */
+async function ensurePartition(db: Queryable, table: string, decade: string, known: Set<string>): Promise<void> {
+  if (decade === UNDATED) return;
+  const name = `${table}_${decade}`;
+  if (known.has(name)) return;
+  const { from, to } = decadeBounds(decade);
+  try {
+    await db.exec(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF ${table} FOR VALUES FROM ('${from}') TO ('${to}')`);
+  } catch (err) {
+    // Another process may have created it between our check and CREATE; only a real failure matters.
+    if (!/already exists/.test((err as Error).message)) throw err;
+  }
+  known.add(name);
+}
+
+async function insertBatch(tx: Queryable, items: VectorItem[], table = TABLE): Promise<void> {
   const payload = JSON.stringify(
     items.map((i) => ({
       moment_id: i.momentId,
@@ -244,7 +321,7 @@ async function insertBatch(tx: Queryable, items: VectorItem[]): Promise<void> {
     })),
   );
   await tx.query(
-    `INSERT INTO embeddings (moment_id, recording_id, recorded_at, collection, speakers, embedding, kind)
+    `INSERT INTO ${table} (moment_id, recording_id, recorded_at, collection, speakers, embedding, kind)
      SELECT moment_id, recording_id, recorded_at, collection, coalesce(speakers, '{}'), embedding::halfvec, kind
      FROM jsonb_to_recordset($1::jsonb) AS x(moment_id text, recording_id text, recorded_at date, collection text, speakers text[], embedding text, kind text)`,
     [payload],

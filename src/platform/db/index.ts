@@ -2,12 +2,14 @@ import path from 'node:path';
 import type { Config } from '../../core/index.js';
 import { migrate } from './migrate.js';
 import { openPglite } from './pglite.js';
+
+export { loadPgliteDir } from './pglite.js';
 import { openPostgres } from './postgres.js';
 import type { OwnOptions } from './owner.js';
 import type { Db } from './port.js';
 
 export type { Db, Queryable } from './port.js';
-export { ArchiveLockedError, type OwnerLock, type OwnerRecord } from './owner.js';
+export { ArchiveLockedError, LOCK_FILE, takeOwnership, type OwnerLock, type OwnerRecord } from './owner.js';
 
 /**
  * Opens the configured database and brings its schema up to date. The embedded one on disk is this process's

@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { LaneGate } from './lanes.js';
 import { DEFAULT_CHECKPOINT_POLICY, WalCheckpointer, type CheckpointPolicy } from './checkpoint.js';
-import { takeOwnership, type OwnOptions } from './owner.js';
+import { LOCK_FILE, takeOwnership, type OwnOptions } from './owner.js';
 import { PgliteStatements } from './pglite-prepared.js';
 import type { Db, Queryable } from './port.js';
 import { jsonRows, jsonRowsSql } from './rows.js';
@@ -73,6 +75,14 @@ export async function openPglite(
       // Statements inside hold the connection already: only the transaction as a whole takes its turn.
       return after(await gate.run(() => pg.transaction((tx) => fn(wrap(tx, true)))));
     },
+    async dumpDataDir() {
+      return gate.run(async () => {
+        // Flushed first, so the copy starts without WAL to replay.
+        await pg.exec('CHECKPOINT');
+        // Within a transaction of its own: PGlite runs one at a time, so none is halfway while the files are read.
+        return pg.transaction(() => pg.dumpDataDir('none'));
+      });
+    },
     async close() {
       try {
         await checkpointer?.stop();
@@ -82,4 +92,14 @@ export async function openPglite(
       }
     },
   };
+}
+
+/**
+ * Creates the data directory `dir` (empty or absent) from a tar made by dumpDataDir, and closes it again. The
+ * owner lock the tar may hold (its source's) is removed: the directory is the caller's to hand over.
+ */
+export async function loadPgliteDir(dir: string, tarball: Blob): Promise<void> {
+  const pg = await PGlite.create({ dataDir: dir, loadDataDir: tarball, extensions: { vector } });
+  await pg.close();
+  fs.rmSync(path.join(dir, LOCK_FILE), { force: true });
 }

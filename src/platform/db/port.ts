@@ -18,5 +18,10 @@ export interface Db extends Queryable {
   /** An embedded database on disk: this process's ownership of its directory (src/platform/db/owner.ts). */
   readonly owner?: OwnerLock;
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * The embedded database only: its data directory as an uncompressed tar, read between transactions, so it
+   * holds every committed one and none half done (a backup while the server runs).
+   */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
