@@ -172,7 +172,11 @@ async function writeRows(tx: Queryable, w: CorrectionWrite): Promise<void> {
   if (w.segment) {
     const g = w.segment;
     const done = await tx.query<{ seq: number }>(
-      'UPDATE segments SET start_s = $3, end_s = $4, speaker = $5, text = $6, words = $7::jsonb WHERE recording_id = $1 AND seq = $2 RETURNING seq',
+      // A line given another speaker is that speaker's from now on: the label it came with (which naming a
+      // speaker matches on) goes, so naming its former label later does not undo the correction.
+      `UPDATE segments SET start_s = $3, end_s = $4, speaker = $5, text = $6, words = $7::jsonb,
+         label = CASE WHEN speaker IS DISTINCT FROM $5 THEN NULL ELSE label END
+       WHERE recording_id = $1 AND seq = $2 RETURNING seq`,
       [w.recordingId, g.seq, g.start, g.end, g.speaker, g.text, g.words === null ? null : JSON.stringify(g.words)],
     );
     if (done.length === 0) throw new AppError('not_found', `recording "${w.recordingId}" has no transcript line ${g.seq}`);

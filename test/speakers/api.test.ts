@@ -167,6 +167,18 @@ describe('speakers as archive entities (loopback HTTP, PGlite)', () => {
     expect(await speakersOf('council-b')).toEqual(before);
   });
 
+  it('a line whose speaker was corrected keeps the correction when its former label is named', async () => {
+    await ingest('council-c', diarized());
+    expect((await json('PUT', '/v1/recordings/council-c/speakers/SPEAKER_00', { name: 'Ann' })).status).toBe(200);
+    // Line 0 is SPEAKER_00's (now Ann); the archivist hears that it is in fact SPEAKER_01.
+    expect((await json('PATCH', '/v1/recordings/council-c/segments/0', { speaker: 'SPEAKER_01' })).status).toBe(200);
+    expect((await json('PUT', '/v1/recordings/council-c/speakers/SPEAKER_00', { name: 'Ann Reid' })).status).toBe(200);
+    expect((await json('PUT', '/v1/recordings/council-c/speakers/SPEAKER_01', { name: 'Tom Hart' })).status).toBe(200);
+    const lines = (await json('GET', '/v1/recordings/council-c/transcript?format=json')).body as { segments: { speaker: string }[] } | { speaker: string }[];
+    const segs = Array.isArray(lines) ? lines : lines.segments;
+    expect(segs.slice(0, 3).map((x) => x.speaker)).toEqual(['Tom Hart', 'Tom Hart', 'Ann Reid']);
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const doc = (await json('GET', '/openapi.json')).body;
     expect(Object.keys(doc.paths['/v1/recordings/{id}/speakers/{label}']).sort()).toEqual(['patch', 'put']);
