@@ -5,7 +5,10 @@
  * code and scores the boundaries against the gold `coarse` chapters: boundary precision / recall / F1 within
  * ±tol seconds, Pk and WindowDiff (k = half the mean gold chapter length, sampled every second). It prints one
  * markdown table per corpus with two baselines: no boundaries, and equal-length chapters with the gold count.
- * --sweep runs a grid of parameters and prints one line per setting (tuning).
+ * The recordings fall into the retrieval eval's two splits (`splitOf`: a quarter held out by a hash of the id);
+ * without --split the tables are printed for the tuning split, the held-out split and all recordings.
+ * --sweep runs a grid of parameters and prints one line per setting (tuning); it scores the tuning split
+ * unless --split says otherwise, so that parameters are never chosen on the held-out recordings.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +22,7 @@ import { buildMoments } from '../src/ingest/moments.js';
 import { chaptersFor } from '../src/ingest/chapters/index.js';
 import { DEFAULT_CHAPTER_PARAMS, type ChapterParams } from '../src/ingest/chapters/segment.js';
 import { boundariesOf, boundaryF1, defaultK, evenBoundaries, pk, prf, windowDiff } from './eval/chapters-metrics.js';
+import { splitOf } from './eval/metrics.js';
 
 const program = new Command('eval-chapters')
   .argument('[dir]', 'folder with manifest.jsonl and chapters.jsonl', '../shared/eval/dev')
@@ -27,12 +31,18 @@ const program = new Command('eval-chapters')
   .option('--tol <seconds>', 'boundary tolerance', (v) => Number(v), 10)
   .option('--param <key=value...>', 'override a segmentation parameter (repeatable)', [])
   .option('--sweep <key=v1,v2...>', 'grid search over parameters (repeatable); prints one line per setting', [])
+  .option('--split <tune|held-out|all>', 'score only these recordings (default: tables for tune, held-out and all; --sweep: tune)')
   .option('--show <n>', 'print the chapters of the first n recordings', (v) => parseInt(v, 10), 0)
   .option('--json <file>', 'also write the figures as JSON')
   .parse();
 
-const opts = program.opts<{ embeddings: string; embedCache: string; tol: number; param: string[]; sweep: string[]; show: number; json?: string }>();
+const opts = program.opts<{ embeddings: string; embedCache: string; tol: number; param: string[]; sweep: string[]; split?: string; show: number; json?: string }>();
 if (!['use', 'none'].includes(opts.embeddings)) throw new Error('--embeddings must be use or none');
+type Split = 'tune' | 'held-out' | 'all';
+const SPLITS: Split[] = ['tune', 'held-out', 'all'];
+if (opts.split !== undefined && !SPLITS.includes(opts.split as Split)) throw new Error('--split must be tune, held-out or all');
+const splits: Split[] = opts.split ? [opts.split as Split] : opts.sweep.length ? ['tune'] : SPLITS;
+const inSplit = (id: string, split: Split) => split === 'all' || (splitOf(id) === 'holdout') === (split === 'held-out');
 const dir = path.resolve(program.args[0] ?? '../shared/eval/dev');
 
 interface Gold {
@@ -111,6 +121,7 @@ if (opts.embeddings === 'use') {
 const baseParams: Partial<ChapterParams> = Object.fromEntries(opts.param.map(parseKv).map(([k, v]) => [k, Number(v)]));
 
 interface Scored {
+  id: string;
   corpus: string;
   f: ReturnType<typeof boundaryF1>;
   pk: number;
@@ -121,10 +132,11 @@ interface Scored {
 
 function score(it: Item, bounds: number[], ref = it.gold): Scored {
   const o = { start: it.start, end: it.end, k: defaultK(ref, it.start, it.end) };
-  return { corpus: it.corpus, f: boundaryF1(ref, bounds, opts.tol), pk: pk(ref, bounds, o), wd: windowDiff(ref, bounds, o), hyp: bounds.length + 1, gold: ref.length + 1 };
+  return { id: it.id, corpus: it.corpus, f: boundaryF1(ref, bounds, opts.tol), pk: pk(ref, bounds, o), wd: windowDiff(ref, bounds, o), hyp: bounds.length + 1, gold: ref.length + 1 };
 }
 
 interface Row {
+  split: Split;
   group: string;
   method: string;
   n: number;
@@ -138,11 +150,12 @@ interface Row {
   windowdiff: number;
 }
 
-function summarise(group: string, method: string, xs: Scored[]): Row {
+function summarise(split: Split, group: string, method: string, xs: Scored[]): Row {
   const sum = (f: (x: Scored) => number) => xs.reduce((a, x) => a + f(x), 0);
   const avg = (f: (x: Scored) => number) => (xs.length ? sum(f) / xs.length : 0);
   const micro = prf(sum((x) => x.f.matched), sum((x) => x.f.hyp), sum((x) => x.f.ref));
   return {
+    split,
     group,
     method,
     n: xs.length,
@@ -166,11 +179,11 @@ const GROUPS: [string, (c: string) => boolean][] = [
   ['overall', () => true],
 ];
 
-function run(params: Partial<ChapterParams>) {
+function run(params: Partial<ChapterParams>, over: Item[] = items) {
   const sys: Scored[] = [];
   let ms = 0;
   const shown: string[] = [];
-  for (const it of items) {
+  for (const it of over) {
     const t0 = performance.now();
     const chapters = chaptersFor(it.cues, it.moments, it.vectors, params);
     ms += performance.now() - t0;
@@ -182,20 +195,23 @@ function run(params: Partial<ChapterParams>) {
       );
     }
   }
-  return { sys, msPerRecording: ms / Math.max(1, items.length), shown };
+  return { sys, msPerRecording: ms / Math.max(1, over.length), shown };
 }
 
 if (opts.sweep.length) {
   const axes = opts.sweep.map(parseKv).map(([k, v]) => [k, v.split(',').map(Number)] as const);
   let grid: Partial<ChapterParams>[] = [{ ...baseParams }];
   for (const [k, vs] of axes) grid = grid.flatMap((g) => vs.map((v) => ({ ...g, [k]: v })));
+  const [split] = splits;
+  const own = items.filter((it) => inSplit(it.id, split));
+  console.log(`split: ${split} (${own.length} recordings)\n`);
   console.log(`| ${axes.map(([k]) => k).join(' | ')} | chapters | F1 QMSum | Pk QMSum | F1 TinyRec | Pk TinyRec | F1 all | Pk all |`);
   console.log(`|${axes.map(() => '---').join('|')}|---|---|---|---|---|---|---|`);
   for (const g of grid) {
-    const { sys } = run(g);
-    const q = summarise('q', 's', sys.filter((x) => x.corpus.startsWith('QMSum')));
-    const t = summarise('t', 's', sys.filter((x) => x.corpus === 'TinyRec'));
-    const a = summarise('a', 's', sys);
+    const { sys } = run(g, own);
+    const q = summarise(split, 'q', 's', sys.filter((x) => x.corpus.startsWith('QMSum')));
+    const t = summarise(split, 't', 's', sys.filter((x) => x.corpus === 'TinyRec'));
+    const a = summarise(split, 'a', 's', sys);
     console.log(`| ${axes.map(([k]) => (g as Record<string, number>)[k]).join(' | ')} | ${a.chapters.toFixed(1)} | ${q.f1.toFixed(3)} | ${q.pk.toFixed(3)} | ${t.f1.toFixed(3)} | ${t.pk.toFixed(3)} | ${a.f1.toFixed(3)} | ${a.pk.toFixed(3)} |`);
   }
 } else {
@@ -203,28 +219,36 @@ if (opts.sweep.length) {
   if (shown.length) console.log(shown.join('\n\n') + '\n');
   const none = items.map((it) => score(it, []));
   const even = items.map((it) => score(it, evenBoundaries(it.start, it.end, it.gold.length + 1)));
-  const rows: Row[] = [];
-  for (const [group, pred] of GROUPS) {
-    const pick = (xs: Scored[]) => xs.filter((x) => pred(x.corpus));
-    if (pick(sys).length === 0) continue;
-    rows.push(summarise(group, `chapters (${opts.embeddings === 'use' ? 'lexical + embeddings' : 'lexical'})`, pick(sys)));
-    rows.push(summarise(group, 'baseline: equal length, gold count', pick(even)));
-    rows.push(summarise(group, 'baseline: no boundaries', pick(none)));
-  }
   const fine = items.filter((it) => it.fine);
-  if (fine.length) {
-    const fineSys = fine.map((it) => score(it, chaptersFor(it.cues, it.moments, it.vectors, baseParams).slice(1).map((c) => c.start), it.fine!));
-    rows.push(summarise('TinyRec (fine)', `chapters (${opts.embeddings === 'use' ? 'lexical + embeddings' : 'lexical'})`, fineSys));
-    rows.push(summarise('TinyRec (fine)', 'baseline: equal length, gold count', fine.map((it) => score(it, evenBoundaries(it.start, it.end, it.fine!.length + 1), it.fine!))));
-  }
+  const fineSys = fine.map((it) => score(it, chaptersFor(it.cues, it.moments, it.vectors, baseParams).slice(1).map((c) => c.start), it.fine!));
+  const fineEven = fine.map((it) => score(it, evenBoundaries(it.start, it.end, it.fine!.length + 1), it.fine!));
+  const method = `chapters (${opts.embeddings === 'use' ? 'lexical + embeddings' : 'lexical'})`;
   const params = { ...DEFAULT_CHAPTER_PARAMS, ...baseParams };
   console.log(`params: ${JSON.stringify(params)}  tolerance ±${opts.tol} s, Pk/WindowDiff k = half the mean gold chapter length`);
-  console.log('| corpus | method | recs | chapters (gold) | P | R | F1 | F1 (macro) | Pk ↓ | WindowDiff ↓ |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
-    console.log(
-      `| ${r.group} | ${r.method} | ${r.n} | ${r.chapters.toFixed(1)} (${r.gold.toFixed(1)}) | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.f1.toFixed(3)} | ${r.f1_macro.toFixed(3)} | ${r.pk.toFixed(3)} | ${r.windowdiff.toFixed(3)} |`,
-    );
+  const rows: Row[] = [];
+  for (const split of splits) {
+    const own = (xs: Scored[]) => xs.filter((x) => inSplit(x.id, split));
+    const splitRows: Row[] = [];
+    for (const [group, pred] of GROUPS) {
+      const pick = (xs: Scored[]) => own(xs).filter((x) => pred(x.corpus));
+      if (pick(sys).length === 0) continue;
+      splitRows.push(summarise(split, group, method, pick(sys)));
+      splitRows.push(summarise(split, group, 'baseline: equal length, gold count', pick(even)));
+      splitRows.push(summarise(split, group, 'baseline: no boundaries', pick(none)));
+    }
+    if (own(fineSys).length) {
+      splitRows.push(summarise(split, 'TinyRec (fine)', method, own(fineSys)));
+      splitRows.push(summarise(split, 'TinyRec (fine)', 'baseline: equal length, gold count', own(fineEven)));
+    }
+    console.log(`\nsplit: ${split} (${own(sys).length} recordings)\n`);
+    console.log('| corpus | method | recs | chapters (gold) | P | R | F1 | F1 (macro) | Pk ↓ | WindowDiff ↓ |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of splitRows) {
+      console.log(
+        `| ${r.group} | ${r.method} | ${r.n} | ${r.chapters.toFixed(1)} (${r.gold.toFixed(1)}) | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.f1.toFixed(3)} | ${r.f1_macro.toFixed(3)} | ${r.pk.toFixed(3)} | ${r.windowdiff.toFixed(3)} |`,
+      );
+    }
+    rows.push(...splitRows);
   }
   const moments = items.reduce((a, it) => a + it.moments.length, 0);
   console.log(
