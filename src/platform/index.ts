@@ -1,7 +1,7 @@
 /**
  * platform: the infrastructure, each piece a port with adapters picked from the configuration. The database
  * (embedded PGlite or a Postgres server, with its owner lock and migrations), the blob store (a folder or S3)
- * and its media keys, tar archives (backups), the cache (memory or Redis), the job queue (in-process or BullMQ), and the Prometheus
+ * and its media keys, the cache (memory or Redis), the job queue (in-process or BullMQ), and the Prometheus
  * metrics. Offers the port types, the factories, and the few helpers the stores and the pipeline share.
  */
 export { ArchiveLockedError, LOCK_FILE, loadPgliteDir, openDatabase, takeOwnership } from './db/index.js';
@@ -18,5 +18,3 @@ export { UnrecoverableJobError } from './queue/queue.js';
 export type { QueueJob } from './queue/queue.js';
 export { ENQUEUE_WAIT_MS, enqueuedWithin } from './queue/wait.js';
 export { Metrics } from './metrics.js';
-export { listTar, TarWriter } from './tar.js';
-export type { TarEntry } from './tar.js';
