@@ -13,7 +13,9 @@
  * It is a baseline, not pyannote: good when voices differ clearly, weak on similar voices and blind to
  * overlapped speech. Its input is what the pipeline already has — VAD regions and the MFCCs collected while
  * streaming — and its cost is small. The defaults were tuned on the three 30 s recordings in
- * shared/audio/diarization (scripts/der.ts), so treat them as a starting point, not a calibration. Long recordings are clustered on an evenly spaced sample of windows
+ * shared/audio/diarization (scripts/der.ts) and the threshold on the tune half of a synthetic conversation
+ * set (scripts/diarization-set.ts, scripts/der-set.ts), so treat them as a starting point, not a
+ * calibration for real meetings. Long recordings are clustered on an evenly spaced sample of windows
  * (clustering is quadratic) and the rest join the nearest centroid.
  */
 import type { Region } from '../vad.js';
@@ -25,7 +27,7 @@ export interface BasicDiarizeOptions {
   /** Window length and hop for the embeddings. Defaults 1.5 s and 0.75 s. */
   windowS?: number;
   hopS?: number;
-  /** Stop merging when the closest clusters are further apart than this (cosine distance). Default 1.05. */
+  /** Stop merging when the closest clusters are further apart than this (cosine distance). Default 0.9. */
   threshold?: number;
   /** Known number of speakers: merge until exactly this many (overrides the threshold). */
   numSpeakers?: number;
@@ -176,7 +178,7 @@ export function diarizeFrames(store: FrameStore, regions: readonly Region[], o: 
   // 3. Clustering (on a sample when there are many windows), then every window to its nearest centroid.
   const every = Math.max(1, Math.ceil(wins.length / (o.maxClusterWindows ?? 1500)));
   const sample = wins.filter((_, i) => i % every === 0);
-  const sampleLabels = agglomerate(sample.map((w) => w.v), o.threshold ?? 1.05, o.numSpeakers, o.maxSpeakers ?? 10);
+  const sampleLabels = agglomerate(sample.map((w) => w.v), o.threshold ?? 0.9, o.numSpeakers, o.maxSpeakers ?? 10);
   const centroidOf = (ws: Win[]) => normalise(ws.reduce((acc, w) => (w.v.forEach((v, i) => (acc[i] += v)), acc), new Float64Array(centre.length)));
   let centroids = [...new Set(sampleLabels)].map((id) => centroidOf(sample.filter((_, i) => sampleLabels[i] === id)));
   const nearest = (v: Float64Array) => centroids.reduce((bi, c, i) => (cosDist(v, c) < cosDist(v, centroids[bi]) ? i : bi), 0);
