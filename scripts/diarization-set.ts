@@ -23,6 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { rng } from '../src/core/math.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,17 +39,6 @@ const out = values.out!;
 const count = Number(values.count);
 const seed = Number(values.seed);
 
-/** mulberry32: small, seedable, good enough for choosing turns. */
-function rng(s: number) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Text: the words of the real meeting transcripts (the TinyRec ones: ordinary punctuation, real talk).
 const words = readdirSync(values.text!)

@@ -213,20 +213,7 @@ function Results({ p, search }: { p: Params; search: Search }) {
         </div>
       ) : null}
       {grouped ? <Grouped hits={search.results} q={search.query} /> : <HitList hits={search.results} q={search.query} showTitle />}
-      {offset > 0 || search.next_cursor ? (
-        <nav class="pager" aria-label="Pages of results">
-          {offset > 0 ? (
-            <a rel="prev" href={`/${qs({ ...p, cursor: prevCursor ?? undefined })}`}>
-              ← Previous page
-            </a>
-          ) : null}
-          {search.next_cursor ? (
-            <a rel="next" href={`/${qs({ ...p, cursor: search.next_cursor })}`}>
-              Next page →
-            </a>
-          ) : null}
-        </nav>
-      ) : null}
+      <Pager p={p} label="Pages of results" offset={offset} prevCursor={prevCursor ?? undefined} next={search.next_cursor} />
       {n > 0 ? (
         <p class="export small">
           Export the list (up to 1,000 passages): <a href={exportHref('csv')}>Export CSV</a> · <a href={exportHref('json')}>Export JSON</a>
@@ -308,21 +295,27 @@ function Browse({ p, search, recordings, offset, prevCursor }: { p: Params; sear
           </li>
         ))}
       </ol>
-      {offset > 0 || search.next_cursor ? (
-        <nav class="pager" aria-label="Pages of recordings">
-          {offset > 0 ? (
-            <a rel="prev" href={`/${qs({ ...p, cursor: prevCursor })}`}>
-              ← Previous page
-            </a>
-          ) : null}
-          {search.next_cursor ? (
-            <a rel="next" href={`/${qs({ ...p, cursor: search.next_cursor })}`}>
-              Next page →
-            </a>
-          ) : null}
-        </nav>
-      ) : null}
+      <Pager p={p} label="Pages of recordings" offset={offset} prevCursor={prevCursor} next={search.next_cursor} />
     </section>
+  );
+}
+
+/** Previous and next page links; none on a single page. */
+function Pager({ p, label, offset, prevCursor, next }: { p: Params; label: string; offset: number; prevCursor?: string; next: string | null }) {
+  if (offset === 0 && !next) return null;
+  return (
+    <nav class="pager" aria-label={label}>
+      {offset > 0 ? (
+        <a rel="prev" href={`/${qs({ ...p, cursor: prevCursor })}`}>
+          ← Previous page
+        </a>
+      ) : null}
+      {next ? (
+        <a rel="next" href={`/${qs({ ...p, cursor: next })}`}>
+          Next page →
+        </a>
+      ) : null}
+    </nav>
   );
 }
 
