@@ -78,11 +78,16 @@ describe('segmentChapters', () => {
     expect(withVectors.slice(1).some((ch) => Math.abs(ch.start - 900) <= 60)).toBe(true);
   });
 
-  it('gives one chapter to a short recording and none to an empty one', () => {
+  it('splits a short recording by topic too, gives a very short one a single chapter, and an empty one none', () => {
+    // Four minutes of two topics: windows and the minimum chapter shrink with the recording (shortS).
     const short = transcript([BAKING, ASTRONOMY], [120, 120]);
-    const chapters = segmentChapters(short);
+    const two = segmentChapters(short);
+    expect(two).toHaveLength(2);
+    expect(Math.abs(two[1].start - 120)).toBeLessThan(25);
+    const tiny = transcript([BAKING, ASTRONOMY], [40, 40]);
+    const chapters = segmentChapters(tiny);
     expect(chapters).toHaveLength(1);
-    expect(chapters[0]).toMatchObject({ start: short[0].start, end: short.at(-1)!.end });
+    expect(chapters[0]).toMatchObject({ start: tiny[0].start, end: tiny.at(-1)!.end });
     expect(chapters[0].title).not.toBe('');
     expect(segmentChapters([])).toEqual([]);
     expect(segmentChapters([{ start: 0, end: 2, text: '  ' }])).toEqual([]);

@@ -46,6 +46,11 @@ export interface ChapterParams {
   embedWeight: number;
   /** How far a boundary may move to reach an announcing line or the start of a speaker turn. */
   snapS: number;
+  /**
+   * Recordings shorter than this have their windows and minimum chapter scaled down in proportion (0: off):
+   * a ten-minute meeting has its agenda items too, and 300 s chapters would leave it one.
+   */
+  shortS: number;
 }
 
 export const DEFAULT_CHAPTER_PARAMS: ChapterParams = {
@@ -60,7 +65,15 @@ export const DEFAULT_CHAPTER_PARAMS: ChapterParams = {
   lowWeight: 1,
   cueWeight: 4,
   snapS: 30,
+  shortS: 1800,
 };
+
+/** The parameters for a recording of `dur` seconds: windows and minimum chapter scaled down when it is short. */
+export function paramsFor(p: ChapterParams, dur: number): ChapterParams {
+  if (!(p.shortS > 0) || dur >= p.shortS) return p;
+  const k = Math.max(dur, 1) / p.shortS;
+  return { ...p, windowS: Math.max(2 * p.blockS, p.windowS * k), minChapterS: Math.max(3 * p.blockS, p.minChapterS * k) };
+}
 
 /** An embedded passage (a moment or any window of the transcript). */
 export interface PassageVector {
@@ -141,8 +154,9 @@ export function similaritySeries(tokens: TimedToken[], t0: number, t1: number, p
 }
 
 /** Boundary times (seconds, ascending, strictly inside the transcript). */
-export function findBoundaries(cues: Cue[], tokens: TimedToken[], t0: number, t1: number, p: ChapterParams, vectors: PassageVector[] | null): number[] {
+export function findBoundaries(cues: Cue[], tokens: TimedToken[], t0: number, t1: number, given: ChapterParams, vectors: PassageVector[] | null): number[] {
   const dur = t1 - t0;
+  const p = paramsFor(given, dur);
   if (dur < 2 * p.minChapterS || p.maxChapters < 2) return [];
   const { gaps, similarity: sim, depth } = similaritySeries(tokens, t0, t1, p, vectors);
   if (gaps.length < 3) return [];
