@@ -32,7 +32,7 @@ export interface ChapterParams {
   wideFactor: number;
   /** Half-width (in gaps) of the moving average applied to the similarity series. */
   smoothing: number;
-  /** No chapter shorter than this (except a whole recording shorter than two of them). */
+  /** No chapter shorter than this (except a whole recording shorter than two of them; scaled down by shortS). */
   minChapterS: number;
   /** A gap becomes a boundary when its score is above mean + depthCutoff·sd of all gaps' scores. */
   depthCutoff: number;
