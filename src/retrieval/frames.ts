@@ -1,6 +1,11 @@
 import type { SearchFilters } from '../core/index.js';
-import type { Services } from '../archive/index.js';
+import type { Frame, Services, StoredRecording } from '../archive/index.js';
 import { deepLink } from './search.js';
+
+/** Where a keyframe's JPEG thumbnail is served (GET /v1/recordings/{id}/frames/{n}.jpg). */
+export function thumbnailUrl(recordingId: string, n: number): string {
+  return `/v1/recordings/${encodeURIComponent(recordingId)}/frames/${n}.jpg`;
+}
 
 export interface FrameHit {
   recording_id: string;
@@ -27,12 +32,13 @@ export async function searchFrames(s: Services, q: string, filters: Pick<SearchF
   const [vector] = await s.visual.embedTexts([q]);
   const hits = (await s.frameVectors.search(vector, filters, limit)).filter((h) => h.score >= s.cfg.VISUAL_MIN_SIMILARITY);
   const out: FrameHit[] = [];
-  const recordings = new Map<string, Awaited<ReturnType<Services['archive']['get']>>>();
+  // Each recording's row and keyframes are read once, however many of its frames match.
+  const recordings = new Map<string, Promise<[StoredRecording | null, Frame[]]>>();
   for (const h of hits) {
-    if (!recordings.has(h.recordingId)) recordings.set(h.recordingId, await s.archive.get(h.recordingId));
-    const rec = recordings.get(h.recordingId);
+    let read = recordings.get(h.recordingId);
+    if (!read) recordings.set(h.recordingId, (read = Promise.all([s.archive.get(h.recordingId), s.archive.frames(h.recordingId)])));
+    const [rec, frames] = await read;
     if (!rec) continue;
-    const text = (await s.archive.frames(h.recordingId)).find((f) => f.n === h.n)?.text ?? '';
     out.push({
       recording_id: h.recordingId,
       recording_title: rec.title,
@@ -40,9 +46,9 @@ export async function searchFrames(s: Services, q: string, filters: Pick<SearchF
       n: h.n,
       at: h.at,
       score: Math.round(h.score * 1e4) / 1e4,
-      text,
+      text: frames.find((f) => f.n === h.n)?.text ?? '',
       url: deepLink(h.recordingId, h.at),
-      thumbnail_url: `/v1/recordings/${encodeURIComponent(h.recordingId)}/frames/${h.n}.jpg`,
+      thumbnail_url: thumbnailUrl(h.recordingId, h.n),
     });
   }
   return out;

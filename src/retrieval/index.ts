@@ -4,7 +4,7 @@
  * answers share with search (content-word stems, coverage, sentences). Offers search, its result types,
  * deep links, those text tools, and keyframes found by what they show (a visual embedder's frames).
  */
-export { searchFrames } from './frames.js';
+export { searchFrames, thumbnailUrl } from './frames.js';
 export type { FrameHit } from './frames.js';
 export { joinOverlapping } from './fusion.js';
 export { bestSentenceStart } from './localise.js';

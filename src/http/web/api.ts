@@ -1,5 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import type { JobSchema, RecordingSchema, SearchResponse } from '../api/schemas.js';
+import type { FrameSchema } from '../api/routes/frames.js';
+import type { ArchiveSpeakerSchema, RecordingSpeakerSchema } from '../api/routes/speakers.js';
 
 /**
  * The pages read the archive through the JSON API, called in-process (no socket): they render exactly what an
@@ -30,28 +32,9 @@ export interface Chapter {
   keywords: string[];
 }
 
-export interface Frame {
-  n: number;
-  at: number;
-  text: string;
-  thumbnail_url: string;
-}
-
-export interface ArchiveSpeaker {
-  name: string;
-  recordings: number;
-  seconds: number;
-  turns: number;
-  search_url: string;
-}
-
-export interface RecordingSpeaker {
-  label: string;
-  name: string;
-  named: boolean;
-  seconds: number;
-  turns: number;
-}
+export type Frame = z.infer<typeof FrameSchema>;
+export type ArchiveSpeaker = z.infer<typeof ArchiveSpeakerSchema>;
+export type RecordingSpeaker = z.infer<typeof RecordingSpeakerSchema>;
 
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; message: string };
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError, RECORDING_ID } from '../../../core/index.js';
 import type { Services } from '../../../archive/index.js';
-import { deepLink } from '../../../retrieval/index.js';
+import { deepLink, thumbnailUrl } from '../../../retrieval/index.js';
 import type { AppEnv } from '../app.js';
 import { ErrorBody, RecordingId } from '../schemas.js';
 
@@ -43,9 +43,8 @@ export function registerFrames(app: OpenAPIHono<AppEnv>, s: Services): void {
     const { id } = c.req.valid('param');
     if (!(await s.archive.get(id))) throw new AppError('not_found', `no recording "${id}"`);
     const frames = await s.archive.frames(id);
-    const base = `/v1/recordings/${encodeURIComponent(id)}/frames`;
     return c.json(
-      { recording_id: id, frames: frames.map((f) => ({ n: f.n, at: f.at, text: f.text, url: deepLink(id, f.at), thumbnail_url: `${base}/${f.n}.jpg` })) },
+      { recording_id: id, frames: frames.map((f) => ({ n: f.n, at: f.at, text: f.text, url: deepLink(id, f.at), thumbnail_url: thumbnailUrl(id, f.n) })) },
       200,
     );
   });

@@ -17,7 +17,7 @@ const Name = z
   .openapi({ example: 'Margaret Hale' });
 const Label = z.string().min(1).max(200).refine(...noNul);
 
-const ArchiveSpeakerSchema = z
+export const ArchiveSpeakerSchema = z
   .object({
     name: z.string().openapi({ description: 'The name the speaker is shown and searched under (a label where nobody named it)' }),
     recordings: z.number().int().openapi({ description: 'Recordings the speaker speaks in' }),
@@ -27,7 +27,7 @@ const ArchiveSpeakerSchema = z
   })
   .openapi('Speaker');
 
-const RecordingSpeakerSchema = z
+export const RecordingSpeakerSchema = z
   .object({
     label: z.string().openapi({ description: 'The label the transcript or diarization gave (SPEAKER_00)', example: 'SPEAKER_00' }),
     name: z.string().openapi({ description: 'What it is shown and searched under: its name, or the label while it has none' }),
