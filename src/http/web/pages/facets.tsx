@@ -56,6 +56,17 @@ export function YearChart({ years, p }: { years: Bucket[]; p: Params }) {
   );
 }
 
+/** The year chart and the facet lists, when anything matched (results and browsing alike). */
+export function FacetsArea({ facets, p }: { facets: Facets | null | undefined; p: Params }) {
+  if (!facets || facets.moments === 0) return null;
+  return (
+    <div class="facets-area">
+      <YearChart years={facets.year} p={p} />
+      <FacetPanel facets={facets} p={p} />
+    </div>
+  );
+}
+
 /** Counts by collection, decade, year and speaker; each value a link adding its filter. */
 export function FacetPanel({ facets, p }: { facets: Facets; p: Params }) {
   const lists: { title: string; name: string; buckets: Bucket[]; filter: (v: string) => Params; current: (v: string) => boolean }[] = [

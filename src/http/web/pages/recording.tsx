@@ -5,6 +5,7 @@ import { clock, clockRange, languageName, longDate, qs, speakerSlots } from '../
 import { ErrorPage, Layout, sendPage } from '../layout.js';
 import { CorrectionsPanel, historyOf } from './corrections.js';
 import { SpeakerEditor } from './speakers.js';
+import { KeyframeStrip } from './keyframes.js';
 import { Timeline } from './timeline.js';
 
 /** "75", "75.5", "1:15" or "1:01:15" → seconds. */
@@ -190,24 +191,15 @@ export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boo
 function FrameStrip({ frames, t, href }: { frames: Frame[]; t: number | null; href: (s: number) => string }) {
   // The frame on screen at t: the last one at or before it.
   const current = t === null ? -1 : frames.reduce((found, f, i) => (f.at <= t + 0.5 ? i : found), -1);
-  return (
-    <nav class="frames" aria-label="Keyframes">
-      <h2>Keyframes</h2>
-      <ol>
-        {frames.map((f, i) => {
-          const label = f.text ? `${clock(f.at)}: ${f.text}` : `${clock(f.at)}: frame ${f.n + 1}`;
-          return (
-            <li>
-              <a href={href(f.at)} data-seek={f.at} title={label} aria-current={i === current ? 'true' : undefined}>
-                <img src={f.thumbnail_url} alt={label} loading="lazy" width="160" />
-                <span class="time">{clock(f.at)}</span>
-              </a>
-            </li>
-          );
-        })}
-      </ol>
-    </nav>
-  );
+  const links = frames.map((f, i) => ({
+    at: f.at,
+    thumbnail_url: f.thumbnail_url,
+    href: href(f.at),
+    label: f.text ? `${clock(f.at)}: ${f.text}` : `${clock(f.at)}: frame ${f.n + 1}`,
+    seek: f.at,
+    current: i === current,
+  }));
+  return <KeyframeStrip class="frames" label="Keyframes" heading={<h2>Keyframes</h2>} frames={links} />;
 }
 
 function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit[]; slots: Map<string, number>; active: number; href: (s: number) => string }) {

@@ -2,7 +2,8 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, BrowsedRecording, Hit, Recording, Search } from '../api.js';
-import { FacetPanel, YearChart } from './facets.js';
+import { FacetsArea } from './facets.js';
+import { KeyframeStrip } from './keyframes.js';
 import { clock, clockRange, languageName, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
@@ -206,12 +207,7 @@ function Results({ p, search }: { p: Params; search: Search }) {
         <p>Try other words, fewer filters{search.routing?.source === 'question' ? ', or all dates' : ''}.</p>
       )}
       {search.frames?.length ? <MatchingFrames frames={search.frames} q={search.query} /> : null}
-      {search.facets && search.facets.moments > 0 ? (
-        <div class="facets-area">
-          <YearChart years={search.facets.year} p={p} />
-          <FacetPanel facets={search.facets} p={p} />
-        </div>
-      ) : null}
+      <FacetsArea facets={search.facets} p={p} />
       {grouped ? <Grouped hits={search.results} q={search.query} /> : <HitList hits={search.results} q={search.query} showTitle />}
       <Pager p={p} label="Pages of results" offset={offset} prevCursor={prevCursor ?? undefined} next={search.next_cursor} />
       {n > 0 ? (
@@ -225,24 +221,13 @@ function Results({ p, search }: { p: Params; search: Search }) {
 
 /** Keyframes whose picture matches the words (a visual embedder): each opens its recording at the frame. */
 function MatchingFrames({ frames, q }: { frames: NonNullable<Search['frames']>; q: string }) {
-  return (
-    <nav class="frames matching-frames" aria-label="Frames that match">
-      <h3 class="small">Frames that look like “{q}”</h3>
-      <ol>
-        {frames.map((f) => {
-          const label = `${f.recording_title}, ${clock(f.at)}${f.text ? `: ${f.text}` : ''}`;
-          return (
-            <li>
-              <a href={`/r/${encodeURIComponent(f.recording_id)}${qs({ t: Math.round(f.at * 1000) / 1000, q })}`} title={label}>
-                <img src={f.thumbnail_url} alt={label} loading="lazy" width="160" />
-                <span class="time">{clock(f.at)}</span>
-              </a>
-            </li>
-          );
-        })}
-      </ol>
-    </nav>
-  );
+  const links = frames.map((f) => ({
+    at: f.at,
+    thumbnail_url: f.thumbnail_url,
+    href: `/r/${encodeURIComponent(f.recording_id)}${qs({ t: Math.round(f.at * 1000) / 1000, q })}`,
+    label: `${f.recording_title}, ${clock(f.at)}${f.text ? `: ${f.text}` : ''}`,
+  }));
+  return <KeyframeStrip class="frames matching-frames" label="Frames that match" heading={<h3 class="small">Frames that look like “{q}”</h3>} frames={links} />;
 }
 
 /** Browsing by filters alone: the recordings passing them, newest first, with the facets of their moments. */
@@ -274,12 +259,7 @@ function Browse({ p, search, recordings, offset, prevCursor }: { p: Params; sear
       {search.warnings.map((w) => (
         <p class="notice warn">{w}</p>
       ))}
-      {search.facets && search.facets.moments > 0 ? (
-        <div class="facets-area">
-          <YearChart years={search.facets.year} p={p} />
-          <FacetPanel facets={search.facets} p={p} />
-        </div>
-      ) : null}
+      <FacetsArea facets={search.facets} p={p} />
       <ol class="recordings">
         {recordings.map((r) => (
           <li class="recording-item" data-recording={r.recording_id}>
