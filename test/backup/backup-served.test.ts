@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `sa-${name}-`));
@@ -16,15 +17,7 @@ describe('backup and restore beside a running server (real processes)', () => {
   let dir: string;
   let server: ChildProcess | undefined;
   const env = (dataDir: string) => ({ ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_PER_MIN: '0' });
-  const cli = (dataDir: string, ...args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', ...args], { cwd: ROOT, env: env(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-      p.on('exit', (code) => resolve({ code, out, err }));
-    });
+  const cli = (dataDir: string, ...args: string[]) => runCli(args, env(dataDir));
 
   beforeAll(() => {
     dir = tmp('served');

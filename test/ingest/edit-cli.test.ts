@@ -3,28 +3,17 @@
  * made and recorded as the CLI's (the API suite shows the search following a correction); beside a process that owns the embedded
  * archive the command is refused and changes nothing.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { openDatabase } from '../../src/platform/db/index.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { runCli } from '../helpers/cli.js';
 
 describe('cli edit', () => {
   let dir: string;
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: '', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn' };
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-      p.on('exit', (code) => resolve({ code, out, err }));
-    });
+  const cli = (...args: string[]) => runCli(args, { ...process.env, DATA_DIR: dir, DATABASE_URL: '', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn' });
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-edit-'));

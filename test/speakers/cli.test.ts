@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -26,16 +27,7 @@ describe('cli speakers (embedded database on disk)', () => {
   let dir: string;
   const children: ChildProcess[] = [];
   const env = () => ({ ...process.env, DATA_DIR: dir, DATABASE_URL: '', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn' });
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli.ts', ...args], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-      children.push(p);
-      let out = '';
-      let err = '';
-      p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-      p.on('exit', (code) => resolve({ code, out, err }));
-    });
+  const cli = (...args: string[]) => runCli(args, env(), (p) => children.push(p));
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-speakers-cli-'));

@@ -4,26 +4,18 @@
  * the speech, the kind filter, and the recording and search pages showing both.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/config.js';
-import { createLogger } from '../../src/core/log.js';
-import { createApp } from '../../src/http/api/app.js';
 import { ffmpegPath, SAMPLE_RATE } from '../../src/ingest/audio/decode.js';
 import type { AsrEngine, AsrResult } from '../../src/ingest/audio/asr/port.js';
-import { createJobRuntime, type JobRuntime } from '../../src/ingest/pipeline/runtime.js';
-import { sha256File, submitMedia } from '../../src/ingest/pipeline/submit.js';
-import { openServices, type Services } from '../../src/main/services.js';
-import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
+import type { JobRuntime } from '../../src/ingest/pipeline/runtime.js';
+import type { Services } from '../../src/main/services.js';
 import type { Job } from '../../src/archive/jobs.js';
 import { waitFor } from '../jobs/contract.js';
 import { meta } from '../jobs/helpers.js';
 import { speak } from '../audio/helpers.js';
-import { makeVideo } from './helpers.js';
+import { ingestVideo, makeVideo, startVideoApp } from './helpers.js';
 import { ingestTranscript } from '../../src/ingest/transcript.js';
 
 /** Hears the same words in every chunk: speech that also matches "harbour", so the kind filter has both to choose from. */
@@ -59,14 +51,6 @@ interface FrameJson {
 }
 
 
-/** Runs one media file through the job graph (no diarization) and waits for its job to end. */
-async function ingestVideo(s: Services, rt: JobRuntime, file: string, id: string) {
-  const job = await submitMedia(s, rt, { source: { file }, meta: meta(id, { source: path.basename(file) }), sha256: await sha256File(file), settings: { diarization: 'none' } });
-  return waitFor(async () => {
-    const j = await rt.jobs.get(job.id);
-    return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
-  }, 120_000, `job ${job.id}`);
-}
 describe('video: keyframes and on-screen text, searchable beside speech', () => {
   let s: Services;
   let rt: JobRuntime;
@@ -85,21 +69,7 @@ describe('video: keyframes and on-screen text, searchable beside speech', () => 
   const ingest = (file: string, id: string) => ingestVideo(s, rt, file, id);
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-video-'));
-    const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', AUTH_PUBLIC_WRITE: 'on', RATE_LIMIT_PER_MIN: '0' });
-    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
-    rt = createJobRuntime(s, { queue: new InProcessQueue({ attempts: 2, backoffMs: 10, concurrency: 2 }, s.log), engine: async () => talkingEngine() });
-    await rt.start();
-    const { app, close: closeApp } = createApp(s, rt);
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = async () => {
-      await new Promise((r) => server.close(r));
-      await closeApp();
-      await rt.close();
-      await s.close();
-    };
+    ({ s, rt, url, dir, close } = await startVideoApp({ AUTH_PUBLIC_WRITE: 'on' }, { engine: talkingEngine }));
     // A title card, a cut to a second scene with a lower third, and a third scene holding the same lower third
     // (its text must not be indexed twice).
     const voice = speak(['The harbour council met today.', 'The mayor spoke about the new quay.'], [1.5], dir);
@@ -115,10 +85,7 @@ describe('video: keyframes and on-screen text, searchable beside speech', () => 
     );
     videoJob = await ingest(video, 'council-video');
   }, 180_000);
-  afterAll(async () => {
-    await close?.();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close?.());
 
   it('runs a frames stage beside the transcript and reports keyframes and screen moments', async () => {
     expect(videoJob).toMatchObject({ status: 'succeeded', error: null });
@@ -247,21 +214,14 @@ describe('video: a failed OCR or keyframe extraction never fails the transcript'
   let s: Services;
   let rt: JobRuntime;
   let dir: string;
+  let close: () => Promise<void>;
   const ingest = (file: string, id: string) => ingestVideo(s, rt, file, id);
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-video-fail-'));
     // A language whose data is not installed: the OCR engine cannot start.
-    const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', OCR_LANGS: 'xx' });
-    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
-    rt = createJobRuntime(s, { queue: new InProcessQueue({ attempts: 2, backoffMs: 10, concurrency: 2 }, s.log), engine: async () => talkingEngine() });
-    await rt.start();
+    ({ s, rt, dir, close } = await startVideoApp({ OCR_LANGS: 'xx' }, { engine: talkingEngine }));
   });
-  afterAll(async () => {
-    await rt?.close();
-    await s?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close?.());
 
   it('keeps the keyframes without text when OCR cannot run', async () => {
     const voice = speak(['The harbour council met today.'], [], dir);

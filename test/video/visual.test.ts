@@ -4,27 +4,17 @@
  * embedder here is a real one of a very small kind: it reads a frame's mean colour with ffmpeg and maps colour
  * words to colours, so the whole path runs (no CLIP model ships; `test/embed/clip.test.ts` covers CLIP itself).
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/core/config.js';
-import { createLogger } from '../../src/core/log.js';
 import type { VisualEmbedder } from '../../src/core/index.js';
-import { createApp } from '../../src/http/api/app.js';
 import { ffmpegPath, SAMPLE_RATE } from '../../src/ingest/audio/decode.js';
 import type { AsrEngine } from '../../src/ingest/audio/asr/port.js';
-import { createJobRuntime, type JobRuntime } from '../../src/ingest/pipeline/runtime.js';
-import { sha256File, submitMedia } from '../../src/ingest/pipeline/submit.js';
-import { openServices, type Services } from '../../src/main/services.js';
-import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
+import type { JobRuntime } from '../../src/ingest/pipeline/runtime.js';
+import type { Services } from '../../src/main/services.js';
 import type { Job } from '../../src/archive/jobs.js';
-import { waitFor } from '../jobs/contract.js';
 import { meta } from '../jobs/helpers.js';
-import { makeVideo } from './helpers.js';
+import { ingestVideo, makeVideo, startVideoApp } from './helpers.js';
 import { purgeRecording } from '../../src/ingest/purge.js';
 import { ingestTranscript } from '../../src/ingest/transcript.js';
 
@@ -92,36 +82,15 @@ describe('video: keyframes found by what they show (a visual embedder)', () => {
   };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-visual-'));
-    const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', OCR: 'off', RATE_LIMIT_PER_MIN: '0', VISUAL_MIN_SIMILARITY: '0.6' });
-    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null, visual });
-    rt = createJobRuntime(s, { queue: new InProcessQueue({ attempts: 2, backoffMs: 10, concurrency: 2 }, s.log), engine: async () => silentEngine() });
-    await rt.start();
-    const { app, close: closeApp } = createApp(s, rt);
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((r) => server.once('listening', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = async () => {
-      await new Promise((r) => server.close(r));
-      await closeApp();
-      await rt.close();
-      await s.close();
-    };
+    ({ s, rt, url, dir, close } = await startVideoApp({ OCR: 'off', VISUAL_MIN_SIMILARITY: '0.6' }, { engine: silentEngine, visual }));
     const video = makeVideo(dir, 'colours.mp4', [
       { seconds: 3, colour: 'red' },
       { seconds: 3, colour: 'blue' },
       { seconds: 3, colour: 'green' },
     ]);
-    const submitted = await submitMedia(s, rt, { source: { file: video }, meta: meta('colours', { source: 'colours.mp4', recordedAt: '1975-05-01' }), sha256: await sha256File(video), settings: { diarization: 'none' } });
-    job = await waitFor(async () => {
-      const j = await rt.jobs.get(submitted.id);
-      return j && (j.status === 'succeeded' || j.status === 'failed') ? j : null;
-    }, 120_000, `job ${submitted.id}`);
+    job = await ingestVideo(s, rt, video, 'colours', { recordedAt: '1975-05-01' });
   }, 180_000);
-  afterAll(async () => {
-    await close?.();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close?.());
 
   it('embeds each keyframe once and says which model did it', async () => {
     expect(job.status).toBe('succeeded');
