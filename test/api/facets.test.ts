@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
+import { ingestDev, startTestServer, type TestServer } from '../helpers/server.js';
 
 interface Bucket {
   value: string;
@@ -17,15 +17,11 @@ describe('HTTP API: facets and browsing by filters (PGlite, loopback HTTP)', () 
 
   beforeAll(async () => {
     t = await startTestServer({ EMBEDDINGS: 'none' });
-    const recs = [
+    await ingestDev(t, [
       ['ES2005a', 'Remote control kick-off', '1992-01-11', 'qmsum'],
       ['IS1004a', 'Design meeting', '2021-06-03', 'qmsum'],
       ['Bed002', 'Research group meeting', '2001-03-05', 'icsi'],
-    ];
-    for (const [id, title, recorded_at, collection] of recs) {
-      const res = await fetch(`${t.url}/v1/ingest`, { method: 'POST', body: transcriptForm(`${id}.vtt`, devTranscript(id), { id, title, recorded_at, collection }) });
-      expect(res.status).toBe(201);
-    }
+    ]);
   }, 120_000);
   afterAll(async () => t?.close());
 

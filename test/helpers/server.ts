@@ -52,3 +52,11 @@ export function transcriptForm(name: string, content: string, fields: Record<str
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   return form;
 }
+
+/** Ingests dev transcripts through POST /v1/ingest, each `[id, title, recorded_at, collection]`. */
+export async function ingestDev(t: TestServer, recordings: [string, string, string, string][]): Promise<void> {
+  for (const [id, title, recorded_at, collection] of recordings) {
+    const res = await fetch(`${t.url}/v1/ingest`, { method: 'POST', body: transcriptForm(`${id}.vtt`, devTranscript(id), { id, title, recorded_at, collection }) });
+    if (res.status !== 201) throw new Error(`ingest ${id}: ${res.status} ${await res.text()}`);
+  }
+}

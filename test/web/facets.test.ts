@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
+import { ingestDev, startTestServer, type TestServer } from '../helpers/server.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './fixtures.js';
 
 const hasChromium = fs.existsSync(CHROMIUM);
@@ -17,15 +17,11 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
 
   beforeAll(async () => {
     t = await startTestServer({ EMBEDDINGS: 'none' });
-    const recs = [
+    await ingestDev(t, [
       ['ES2005a', 'Remote control kick-off', '1992-01-11', 'qmsum'],
       ['IS1004a', 'Design meeting', '2021-06-03', 'qmsum'],
       ['Bed002', 'Research group meeting', '2001-03-05', 'icsi'],
-    ];
-    for (const [id, title, recorded_at, collection] of recs) {
-      const res = await fetch(`${t.url}/v1/ingest`, { method: 'POST', body: transcriptForm(`${id}.vtt`, devTranscript(id), { id, title, recorded_at, collection }) });
-      expect(res.status).toBe(201);
-    }
+    ]);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
   }, 180_000);
