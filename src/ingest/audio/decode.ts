@@ -5,8 +5,9 @@
  * at 16 kHz it would be ~920 MB as Float32. Callers that need one piece (an ASR chunk) use decodeRange,
  * which seeks with -ss/-t instead of decoding from the start.
  *
- * The binaries come from npm (@ffmpeg-installer/linux-x64, @ffprobe-installer/ffprobe) so nothing has to be
- * installed on the machine; FFMPEG_PATH / FFPROBE_PATH override them (e.g. a distro ffmpeg with more codecs).
+ * The binaries come from npm (@ffmpeg-installer/ffmpeg, @ffprobe-installer/ffprobe, each of which installs the
+ * build for this platform) so nothing has to be installed on the machine; FFMPEG_PATH / FFPROBE_PATH override
+ * them (the image sets the distribution's ffmpeg, which gets security updates).
  */
 import { spawn } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
@@ -21,14 +22,24 @@ const require = createRequire(import.meta.url);
 export function ffmpegPath(): string {
   const configured = engineSettings().FFMPEG_PATH;
   if (configured) return configured;
-  // The platform package directly: @ffmpeg-installer/ffmpeg only adds a platform switch we don't need.
-  return path.join(path.dirname(require.resolve('@ffmpeg-installer/linux-x64/package.json')), 'ffmpeg');
+  return installedBinary('ffmpeg', '@ffmpeg-installer/ffmpeg', 'FFMPEG_PATH');
 }
 
 export function ffprobePath(): string {
   const configured = engineSettings().FFPROBE_PATH;
   if (configured) return configured;
-  return (require('@ffprobe-installer/ffprobe') as { path: string }).path;
+  return installedBinary('ffprobe', '@ffprobe-installer/ffprobe', 'FFPROBE_PATH');
+}
+
+/** The npm package's binary for this platform; these packages throw a bare string where none was installed. */
+function installedBinary(name: string, pkg: string, setting: string): string {
+  try {
+    return (require(pkg) as { path: string }).path;
+  } catch (err) {
+    throw new AppError('engine_unavailable', `no ${name} binary from ${pkg} for ${process.platform}-${process.arch}: set ${setting}`, {
+      cause: String(err),
+    });
+  }
 }
 
 /**
