@@ -20,8 +20,9 @@ const program = new Command('moment-lab')
   .requiredOption('--data-dir <dir>')
   .option('--depth <n>', 'candidates per leg', (v) => parseInt(v, 10), 100)
   .option('--embed-cache <dir>', '', path.resolve('.tmp/embed-cache'))
+  .option('--learn', 'fit the weights of a linear fusion over both legs and their evidence (coordinate ascent, 2-fold)')
   .parse();
-const opts = program.opts<{ dataDir: string; depth: number; embedCache: string }>();
+const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean }>();
 const dir = path.resolve(program.args[0]);
 
 type Scope = 'archive' | 'recording';
@@ -184,6 +185,109 @@ const withRecordingPrior = (base: Scorer, gamma: number, top = 5): Scorer => (al
   const fmax = Math.max(1e-9, ...f.values());
   return new Map([...f].map(([id, x]) => [id, x + gamma * fmax * (mass.get(cs.find((c) => c.id === id)!.rec)! / best)]));
 };
+
+
+// ---------------------------------------------------------------- learned fusion (--learn)
+/**
+ * Candidates as the search gathers them: BM25's best LEX_DEPTH, each with its cosine; the vector leg's own
+ * nearest neighbours only when BM25 finds fewer than PAGE_DEPTH (or `extraVec` of them always). Features per
+ * candidate: BM25 over the best, z-scored cosine, passage evidence (neighbours within 12 moments, triangular)
+ * and recording evidence (its 10 best over the best recording's) of each leg apart.
+ */
+const LEX_DEPTH = 50;
+const PAGE_DEPTH = 30;
+type Feat = { c: C; f: number[] };
+const FEATURES = ['cos z', 'bm25 passage', 'cos passage', 'bm25 recording', 'cos recording'];
+function features(all: C[], extraVec: number): Feat[] {
+  const lex = all.filter((c) => c.bm25 !== null).sort((a, b) => b.bm25! - a.bm25!).slice(0, LEX_DEPTH);
+  const byCos = all.filter((c) => c.cos !== null).sort((a, b) => b.cos! - a.cos!);
+  const extra = lex.length < PAGE_DEPTH ? LEX_DEPTH : extraVec;
+  const pool = [...new Map([...lex, ...byCos.slice(0, extra)].map((c) => [c.id, c])).values()];
+  if (pool.length === 0) return [];
+  const mx = Math.max(1e-9, ...pool.map((c) => c.bm25 ?? 0));
+  const z = zs(pool.map((c) => c.cos));
+  const b = pool.map((c) => (c.bm25 ?? 0) / mx);
+  const zz = pool.map((c) => z(c.cos));
+  const seq = (id: string) => Number(id.slice(id.lastIndexOf('#') + 1));
+  const passage = (xs: number[]) => pool.map((c, i) => {
+    let ctx = 0;
+    pool.forEach((o, j) => {
+      if (j === i || o.rec !== c.rec) return;
+      const d = Math.abs(seq(o.id) - seq(c.id));
+      if (d <= 12) ctx += Math.max(0, xs[j]) * (1 - d / 13);
+    });
+    return ctx;
+  });
+  const recording = (xs: number[]) => {
+    const per = new Map<string, number[]>();
+    pool.forEach((c, i) => per.set(c.rec, [...(per.get(c.rec) ?? []), Math.max(0, xs[i])]));
+    const mass = new Map([...per].map(([r, v]) => [r, v.sort((a, b2) => b2 - a).slice(0, 10).reduce((a, b2) => a + b2, 0)]));
+    const best = Math.max(1e-9, ...mass.values());
+    return pool.map((c) => mass.get(c.rec)! / best);
+  };
+  const [pb, pz, rb, rz] = [passage(b), passage(zz), recording(b), recording(zz)];
+  return pool.map((c, i) => ({ c, f: [zz[i], pb[i], pz[i], rb[i], rz[i]] }));
+}
+
+if (opts.learn) {
+  const hasCos = lab.questions.some((q) => q.scopes.archive.some((c) => c[2] !== null));
+  for (const extraVec of [0, 10, 30]) {
+    const feats = Object.fromEntries((['archive', 'recording'] as const).map((scope) => [scope, lab.questions.map((q) => features(q.scopes[scope].map(([id, bm25, cos, cos2]) => {
+      const [rec, start, end] = lab.moments[id];
+      return { id, rec, start, end, bm25, cos, cos2 };
+    }), extraVec))])) as Record<Scope, Feat[][]>;
+    const ndcg = (scope: Scope, w: number[], which: (qi: number) => boolean) => {
+      const xs: number[] = [];
+      lab.questions.forEach((q, qi) => {
+        if (!which(qi)) return;
+        const scores = new Map(feats[scope][qi].map(({ c, f }) => [c.id, baseOf(feats[scope][qi], c) + f.reduce((a, x, k) => a + w[k] * x, 0)]));
+        xs.push(scoreQuery(rank(feats[scope][qi].map((x) => x.c), scores, DEFAULT_MERGE), { recordingId: q.recording_id, spans: q.gold }, 'link').ndcg);
+      });
+      return mean(xs);
+    };
+    // BM25 over the best, the weight-1 anchor of every combination.
+    const baseCache = new WeakMap<Feat[], Map<string, number>>();
+    function baseOf(fs: Feat[], c: C): number {
+      let m = baseCache.get(fs);
+      if (!m) {
+        const mx = Math.max(1e-9, ...fs.map((x) => x.c.bm25 ?? 0));
+        baseCache.set(fs, (m = new Map(fs.map((x) => [x.c.id, (x.c.bm25 ?? 0) / mx]))));
+      }
+      return m.get(c.id)!;
+    }
+    const grid = [0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5];
+    const fit = (scope: Scope, which: (qi: number) => boolean, mask: boolean[]) => {
+      let w = FEATURES.map(() => 0);
+      let best = ndcg(scope, w, which);
+      for (let round = 0; round < 3; round++) {
+        let moved = false;
+        for (let k = 0; k < w.length; k++) {
+          if (!mask[k]) continue;
+          for (const g of grid) {
+            const t = [...w];
+            t[k] = g;
+            const v = ndcg(scope, t, which);
+            if (v > best + 1e-6) [best, w, moved] = [v, t, true];
+          }
+        }
+        if (!moved) break;
+      }
+      return { w, best };
+    };
+    for (const scope of ['archive', 'recording'] as const) {
+      for (const [name, mask] of [['bm25 evidence only', [false, true, false, true, false]], ['both legs', FEATURES.map(() => hasCos)]] as const) {
+        if (name === 'both legs' && !hasCos) continue;
+        // 2-fold: fit on one half of the questions, score the other.
+        const a = fit(scope, (qi) => qi % 2 === 0, [...mask]);
+        const b = fit(scope, (qi) => qi % 2 === 1, [...mask]);
+        const cv = (ndcg(scope, a.w, (qi) => qi % 2 === 1) + ndcg(scope, b.w, (qi) => qi % 2 === 0)) / 2;
+        const all = fit(scope, () => true, [...mask]);
+        console.log(`learn extraVec ${extraVec} ${scope.padEnd(9)} ${name.padEnd(18)} 2-fold ${cv.toFixed(4)}  all ${all.best.toFixed(4)}  w ${all.w.map((x, k) => `${FEATURES[k]}=${x}`).join(', ')}  (halves' w ${a.w.join('/')} | ${b.w.join('/')})`);
+      }
+    }
+  }
+  process.exit(0);
+}
 
 const hasVectors = lab.questions.some((q) => q.scopes.archive.some((c) => c[2] !== null));
 console.log(`${lab.questions.length} tuning questions, ${Object.keys(lab.moments).length} moments seen; nDCG@10 by link (halves), overlap nDCG, median link error s`);
