@@ -240,11 +240,13 @@ async function childSearch(kind: Kind, size: number, dir: string): Promise<void>
   const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null });
   const app = await startApp(s);
   const years = await firstCopyYears(s);
-  const questions = loadQuestions(path.resolve(opts.queries), opts.n, (id) => years.get(id));
+  // Twice as many: the second half warms the server up and is never measured.
+  const loaded = loadQuestions(path.resolve(opts.queries), 2 * opts.n, (id) => years.get(id));
+  const questions = loaded.slice(0, opts.n);
   const counts = await s.archive.counts();
   const mode = s.embedder ? 'hybrid' : 'bm25';
   log(`${archiveName(kind, size)}: ${counts.moments} moments, ${questions.length} questions, mode ${mode}`);
-  const measurements = await searchSuite(s, app.base, questions, { mode, concurrency: opts.concurrency.split(',').map(Number) });
+  const measurements = await searchSuite(s, app.base, questions, { mode, concurrency: opts.concurrency.split(',').map(Number), warmup: loaded.slice(opts.n) });
   await app.close();
   await s.close();
   report({ kind, size, mode, moments: counts.moments, questions: questions.length, measurements, maxRssMB: mb(process.resourceUsage().maxRSS * 1024) } satisfies SearchResult);
