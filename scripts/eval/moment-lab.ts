@@ -13,6 +13,7 @@ import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
 import { understand, queryVector } from '../../src/retrieval/search.js';
 import { lexicalQuery } from '../../src/retrieval/question.js';
+import { withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 import { mean, scoreQuery, splitOf, linkError, median } from './metrics.js';
 
 const program = new Command('moment-lab')
@@ -196,7 +197,7 @@ const withRecordingPrior = (base: Scorer, gamma: number, top = 5): Scorer => (al
  */
 const LEX_DEPTH = 50;
 const PAGE_DEPTH = 30;
-type Feat = { c: C; f: number[] };
+type Feat = { c: C; base: number; f: number[] };
 const FEATURES = ['cos z', 'bm25 passage', 'cos passage', 'bm25 recording', 'cos recording'];
 function features(all: C[], extraVec: number): Feat[] {
   const lex = all.filter((c) => c.bm25 !== null).sort((a, b) => b.bm25! - a.bm25!).slice(0, LEX_DEPTH);
@@ -208,29 +209,23 @@ function features(all: C[], extraVec: number): Feat[] {
   const z = zs(pool.map((c) => c.cos));
   const b = pool.map((c) => (c.bm25 ?? 0) / mx);
   const zz = pool.map((c) => z(c.cos));
-  const seq = (id: string) => Number(id.slice(id.lastIndexOf('#') + 1));
-  const passage = (xs: number[]) => pool.map((c, i) => {
-    let ctx = 0;
-    pool.forEach((o, j) => {
-      if (j === i || o.rec !== c.rec) return;
-      const d = Math.abs(seq(o.id) - seq(c.id));
-      if (d <= 12) ctx += Math.max(0, xs[j]) * (1 - d / 13);
-    });
-    return ctx;
-  });
+  // Each leg's evidence as the search computes it (src/retrieval/fusion.ts), less the score it was added to.
+  const passage = (xs: number[]) => {
+    const out = withNeighbourEvidence(new Map(pool.map((c, i) => [c.id, xs[i]])), 12, 1);
+    return pool.map((c, i) => out.get(c.id)! - xs[i]);
+  };
   const recording = (xs: number[]) => {
-    const per = new Map<string, number[]>();
-    pool.forEach((c, i) => per.set(c.rec, [...(per.get(c.rec) ?? []), Math.max(0, xs[i])]));
-    const mass = new Map([...per].map(([r, v]) => [r, v.sort((a, b2) => b2 - a).slice(0, 10).reduce((a, b2) => a + b2, 0)]));
-    const best = Math.max(1e-9, ...mass.values());
-    return pool.map((c) => mass.get(c.rec)! / best);
+    const best = Math.max(0, ...xs);
+    if (best === 0) return pool.map(() => 0);
+    const out = withRecordingEvidence(new Map(pool.map((c, i) => [c.id, xs[i]])), 1, 10);
+    return pool.map((c, i) => (out.get(c.id)! - xs[i]) / best);
   };
   const [pb, pz, rb, rz] = [passage(b), passage(zz), recording(b), recording(zz)];
-  return pool.map((c, i) => ({ c, f: [zz[i], pb[i], pz[i], rb[i], rz[i]] }));
+  return pool.map((c, i) => ({ c, base: b[i], f: [zz[i], pb[i], pz[i], rb[i], rz[i]] }));
 }
 
+const hasVectors = lab.questions.some((q) => q.scopes.archive.some((c) => c[2] !== null));
 if (opts.learn) {
-  const hasCos = lab.questions.some((q) => q.scopes.archive.some((c) => c[2] !== null));
   for (const extraVec of [0, 10, 30]) {
     const feats = Object.fromEntries((['archive', 'recording'] as const).map((scope) => [scope, lab.questions.map((q) => features(q.scopes[scope].map(([id, bm25, cos, cos2]) => {
       const [rec, start, end] = lab.moments[id];
@@ -240,21 +235,11 @@ if (opts.learn) {
       const xs: number[] = [];
       lab.questions.forEach((q, qi) => {
         if (!which(qi)) return;
-        const scores = new Map(feats[scope][qi].map(({ c, f }) => [c.id, baseOf(feats[scope][qi], c) + f.reduce((a, x, k) => a + w[k] * x, 0)]));
+        const scores = new Map(feats[scope][qi].map(({ c, base, f }) => [c.id, base + f.reduce((a, x, k) => a + w[k] * x, 0)]));
         xs.push(scoreQuery(rank(feats[scope][qi].map((x) => x.c), scores, DEFAULT_MERGE), { recordingId: q.recording_id, spans: q.gold }, 'link').ndcg);
       });
       return mean(xs);
     };
-    // BM25 over the best, the weight-1 anchor of every combination.
-    const baseCache = new WeakMap<Feat[], Map<string, number>>();
-    function baseOf(fs: Feat[], c: C): number {
-      let m = baseCache.get(fs);
-      if (!m) {
-        const mx = Math.max(1e-9, ...fs.map((x) => x.c.bm25 ?? 0));
-        baseCache.set(fs, (m = new Map(fs.map((x) => [x.c.id, (x.c.bm25 ?? 0) / mx]))));
-      }
-      return m.get(c.id)!;
-    }
     const grid = [0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5];
     const fit = (scope: Scope, which: (qi: number) => boolean, mask: boolean[]) => {
       let w = FEATURES.map(() => 0);
@@ -275,8 +260,8 @@ if (opts.learn) {
       return { w, best };
     };
     for (const scope of ['archive', 'recording'] as const) {
-      for (const [name, mask] of [['bm25 evidence only', [false, true, false, true, false]], ['both legs', FEATURES.map(() => hasCos)]] as const) {
-        if (name === 'both legs' && !hasCos) continue;
+      for (const [name, mask] of [['bm25 evidence only', [false, true, false, true, false]], ['both legs', FEATURES.map(() => hasVectors)]] as const) {
+        if (name === 'both legs' && !hasVectors) continue;
         // 2-fold: fit on one half of the questions, score the other.
         const a = fit(scope, (qi) => qi % 2 === 0, [...mask]);
         const b = fit(scope, (qi) => qi % 2 === 1, [...mask]);
@@ -289,7 +274,6 @@ if (opts.learn) {
   process.exit(0);
 }
 
-const hasVectors = lab.questions.some((q) => q.scopes.archive.some((c) => c[2] !== null));
 console.log(`${lab.questions.length} tuning questions, ${Object.keys(lab.moments).length} moments seen; nDCG@10 by link (halves), overlap nDCG, median link error s`);
 const bm25: Scorer = (cs) => new Map(cs.filter((c) => c.bm25 !== null).map((c) => [c.id, c.bm25!]));
 evaluate('bm25', bm25);
