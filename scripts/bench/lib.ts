@@ -81,6 +81,15 @@ export function loadQuestions(file: string, n: number, yearOf: (recordingId: str
 }
 
 /**
+ * The questions a search suite measures (`n` of them) and as many others, never measured, that warm the
+ * server up first (see searchSuite).
+ */
+export function loadSuiteQuestions(file: string, n: number, yearOf: (recordingId: string) => string | undefined): { measured: Question[]; warmup: Question[] } {
+  const loaded = loadQuestions(file, 2 * n, yearOf);
+  return { measured: loaded.slice(0, n), warmup: loaded.slice(n) };
+}
+
+/**
  * The year of each source recording's first copy in a bench:scale archive (copies are named
  * `<id>.r<round>`): the year its questions are asked about as "In <year>, …".
  */

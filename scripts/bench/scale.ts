@@ -40,7 +40,7 @@ import { parseTranscript } from '../../src/ingest/formats/index.js';
 import { readManifest } from '../../src/ingest/manifest.js';
 import { buildMoments } from '../../src/ingest/moments.js';
 import { indexedText, ingestTranscript } from '../../src/ingest/transcript.js';
-import { firstCopyYears, loadQuestions, searchSuite, startApp, SUITE_LABELS, type Measurement } from './lib.js';
+import { firstCopyYears, loadSuiteQuestions, searchSuite, startApp, SUITE_LABELS, type Measurement } from './lib.js';
 import { rng } from '../../src/core/math.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -114,16 +114,16 @@ const DATE_TO = Date.UTC(2024, 11, 31);
 function plan(sources: Source[], hours: number, seed: number): { source: Source; meta: RecordingMeta }[] {
   const rand = rng(seed);
   const out: { source: Source; meta: RecordingMeta }[] = [];
-  const size = hours * 3600;
+  const targetS = hours * 3600;
   let seconds = 0;
-  for (let round = 0; seconds < size; round++) {
+  for (let round = 0; seconds < targetS; round++) {
     const order = [...sources];
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
     for (const src of order) {
-      if (seconds >= size) break;
+      if (seconds >= targetS) break;
       const day = new Date(DATE_FROM + Math.floor(rand() * ((DATE_TO - DATE_FROM) / 86_400_000 + 1)) * 86_400_000);
       out.push({
         source: src,
@@ -240,13 +240,11 @@ async function childSearch(kind: Kind, size: number, dir: string): Promise<void>
   const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null });
   const app = await startApp(s);
   const years = await firstCopyYears(s);
-  // Twice as many: the second half warms the server up and is never measured.
-  const loaded = loadQuestions(path.resolve(opts.queries), 2 * opts.n, (id) => years.get(id));
-  const questions = loaded.slice(0, opts.n);
+  const { measured: questions, warmup } = loadSuiteQuestions(path.resolve(opts.queries), opts.n, (id) => years.get(id));
   const counts = await s.archive.counts();
   const mode = s.embedder ? 'hybrid' : 'bm25';
   log(`${archiveName(kind, size)}: ${counts.moments} moments, ${questions.length} questions, mode ${mode}`);
-  const measurements = await searchSuite(s, app.base, questions, { mode, concurrency: opts.concurrency.split(',').map(Number), warmup: loaded.slice(opts.n) });
+  const measurements = await searchSuite(s, app.base, questions, { mode, concurrency: opts.concurrency.split(',').map(Number), warmup });
   await app.close();
   await s.close();
   report({ kind, size, mode, moments: counts.moments, questions: questions.length, measurements, maxRssMB: mb(process.resourceUsage().maxRSS * 1024) } satisfies SearchResult);
@@ -317,14 +315,14 @@ async function main(): Promise<void> {
   let embed: EmbedResult | undefined;
   const builds: BuildResult[] = [];
   const searches: SearchResult[] = [];
-  const needBuild = (kind: Kind, size: number) => opts.rebuild || !fs.existsSync(path.join(dataDir, `${archiveName(kind, size)}`, 'scale-build.json'));
+  const needBuild = (kind: Kind, size: number) => opts.rebuild || !fs.existsSync(path.join(dataDir, archiveName(kind, size), 'scale-build.json'));
   if (kinds.includes('vector') && sizes.some((n) => needBuild('vector', n))) {
     console.log('\n== embedding rate and source vectors');
     embed = await runChild<EmbedResult>(['--child', 'embed', ...common]);
   }
   for (const size of sizes) {
     for (const kind of kinds) {
-      const dir = path.join(dataDir, `${archiveName(kind, size)}`);
+      const dir = path.join(dataDir, archiveName(kind, size));
       if (needBuild(kind, size)) {
         console.log(`\n== build ${archiveName(kind, size)}`);
         const built = await runChild<BuildResult>(['--child', 'build', '--kind', kind, '--size', String(size), ...common]);

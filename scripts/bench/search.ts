@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
-import { firstCopyYears, loadQuestions, searchSuite, startApp } from './lib.js';
+import { firstCopyYears, loadSuiteQuestions, searchSuite, startApp } from './lib.js';
 
 const opts = new Command('bench-search')
   .requiredOption('--data-dir <dir>', 'an ingested archive')
@@ -26,13 +26,11 @@ const app = await startApp(s);
 
 // By source recording: on a bench:scale archive the questions' recordings are there as copies (`<id>.r<round>`).
 const years = await firstCopyYears(s);
-// Twice as many: the second half warms the server up and is never measured.
-const loaded = loadQuestions(opts.queries, 2 * opts.n, (id) => years.get(id));
-const questions = loaded.slice(0, opts.n);
+const { measured: questions, warmup } = loadSuiteQuestions(opts.queries, opts.n, (id) => years.get(id));
 if (!questions.length) throw new Error(`no question in ${opts.queries} is about a dated recording of this archive`);
 
 const counts = await s.archive.counts();
 console.log(`archive ${opts.dataDir}: ${counts.recordings} recordings, ${counts.moments} moments; db ${s.db.kind}, lexical ${s.lexical.engine}, embedder ${s.embedder?.model ?? 'none'}`);
-await searchSuite(s, app.base, questions, { mode: opts.mode, concurrency: opts.concurrency.split(',').map(Number), warmup: loaded.slice(opts.n) });
+await searchSuite(s, app.base, questions, { mode: opts.mode, concurrency: opts.concurrency.split(',').map(Number), warmup });
 await app.close();
 await s.close();
