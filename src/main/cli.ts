@@ -49,6 +49,12 @@ program
     });
   });
 
+/** A bar over the archive's recordings for a command that goes through them all (reembed, reindex). */
+function recordingsBar(verb: string): { progress: (done: number, total: number) => void; stop: () => void } {
+  const bar = new cliProgress.SingleBar({ format: `${verb} {bar} {value}/{total} recordings`, hideCursor: true }, cliProgress.Presets.shades_classic);
+  return { progress: (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)), stop: () => bar.stop() };
+}
+
 async function ingestManifestWithProgress(s: Services, file: string, concurrency?: number) {
   const { ingestManifest } = await import('../ingest/index.js');
   const bar = new cliProgress.SingleBar(
@@ -152,8 +158,8 @@ program
   .action(async () => {
     const { reembedArchive } = await import('../ingest/index.js');
     await withServices(async (s) => {
-      const bar = new cliProgress.SingleBar({ format: 'reembed {bar} {value}/{total} recordings' }, cliProgress.Presets.shades_classic);
-      const n = await reembedArchive(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));
+      const bar = recordingsBar('reembed');
+      const n = await reembedArchive(s, bar.progress);
       bar.stop();
       console.log(`re-embedded ${n} recordings with ${s.embedder?.model}`);
     }, { skipVectorInit: true });
@@ -233,8 +239,8 @@ program
   .action(async () => {
     const { reindexLexical } = await import('../ingest/index.js');
     await withServices(async (s) => {
-      const bar = new cliProgress.SingleBar({ format: 'reindex {bar} {value}/{total} recordings', hideCursor: true }, cliProgress.Presets.shades_classic);
-      const out = await reindexLexical(s, (done, total) => (done === 0 ? bar.start(total, 0) : bar.update(done)));
+      const bar = recordingsBar('reindex');
+      const out = await reindexLexical(s, bar.progress);
       bar.stop();
       console.log(`re-indexed ${out.recordings} recordings (${out.moments} moments) into ${s.lexical.engine}`);
     });
