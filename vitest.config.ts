@@ -1,5 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+// Embedded, but each over ten seconds on two cores: the real USE model over whole dev transcripts, the command
+// line as its own process, whole-archive round trips (backup and restore, reindex, re-embed).
+const SLOW_EMBEDDED = [
+  'test/ingest/edit-cli.test.ts',
+  'test/backup/backup-file.test.ts',
+  'test/backup/backup-restore.test.ts',
+  'test/api/search-api.test.ts',
+  'test/embed/use-lanes.test.ts',
+  'test/api/search-paging.test.ts',
+  'test/ingest/reindex.test.ts',
+  'test/db/lanes.test.ts',
+  'test/api/ask.test.ts',
+  'test/web/corrections.test.ts',
+  'test/vector/reembed.test.ts',
+  'test/web/facets.test.ts',
+  'test/api/languages.test.ts',
+  'test/speakers/api.test.ts',
+];
+
 /**
  * Tests that need more than Node and the embedded engines (the local Postgres server and Redis, Debian's
  * PocketSphinx and flite, Chromium, or several real processes), and the slowest embedded ones.
@@ -40,29 +59,8 @@ export const INTEGRATION = [
   'test/backup/backup-served.test.ts',
   'test/db/pglite-upkeep.test.ts',
   'test/build/**/*.test.ts',
-  // embedded, but each over ten seconds on two cores: the real USE model over whole dev transcripts, the
-  // command line as its own process, whole-archive round trips (backup and restore, reindex, re-embed)
-  ...SLOW_EMBEDDED(),
+  ...SLOW_EMBEDDED,
 ];
-
-function SLOW_EMBEDDED(): string[] {
-  return [
-    'test/ingest/edit-cli.test.ts',
-    'test/backup/backup-file.test.ts',
-    'test/backup/backup-restore.test.ts',
-    'test/api/search-api.test.ts',
-    'test/embed/use-lanes.test.ts',
-    'test/api/search-paging.test.ts',
-    'test/ingest/reindex.test.ts',
-    'test/db/lanes.test.ts',
-    'test/api/ask.test.ts',
-    'test/web/corrections.test.ts',
-    'test/vector/reembed.test.ts',
-    'test/web/facets.test.ts',
-    'test/api/languages.test.ts',
-    'test/speakers/api.test.ts',
-  ];
-}
 
 const ALL = ['test/**/*.test.ts', 'src/**/*.test.ts'];
 
