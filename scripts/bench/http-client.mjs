@@ -27,7 +27,7 @@ function get(url) {
 // requests. A path the app does not serve (404) costs the server next to nothing and touches no cache.
 // `concurrency` at a time, so every connection the timed requests use is open before timing starts, as a
 // load generator opens its connections first: connections opened during a c=32 pass were accepted by the
-// busy server only 0.75-2.4 s after their first request was sent (BENCHMARKS "Session 8").
+// busy server only 0.75-2.4 s after their first request was sent.
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     for (let w = 0; w < Math.max(3, Math.ceil(100 / concurrency)); w++) await get(`${base}/__bench-warm-up`);
