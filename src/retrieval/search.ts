@@ -221,11 +221,25 @@ interface Retrieved {
   cosine: Map<string, number>;
   /** The texts of the ranking's best three passages (whatever the page), for the temporal fallback's decision. */
   top: string[];
+  /** The moments of each passage of this ranking's share of the sequence (see Cut.cap), in order. */
+  share: string[][];
+  /** Whether passages may follow that share: later in this ranking, or in a deeper one. */
+  beyond: boolean;
 }
 
 /**
+ * Where the rankings that the pages after the first continue end, as positions in the whole sequence: the
+ * passages up to the first position come from one ranking, the rest (to PAGING_CAP) from a deeper one. Each is
+ * ranked only when paging reaches it, so the second page does not pay for a ranking PAGING_CAP deep (0.3 s p50,
+ * 1.3 s p95 at 1,000 hours, BENCHMARKS.md "Scale").
+ */
+const PAGING_TIERS = [100, PAGING_CAP];
+
+/**
  * One page of a search: the first from its own ranking; a later one (offset ≥ first) continues it from the
- * ranking PAGING_CAP deep, without the passages sharing a moment with the first page (see SearchParams.first).
+ * rankings of PAGING_TIERS, each without the passages sharing a moment with those before it (the first page,
+ * see SearchParams.first, and the shallower tiers). The tiers depend on positions alone, not on the page size,
+ * so paging with any size shows the same sequence.
  */
 async function page(s: Services, p: SearchParams, count = false): Promise<Retrieved> {
   const offset = Math.max(0, Math.floor(p.offset ?? 0));
@@ -234,7 +248,24 @@ async function page(s: Services, p: SearchParams, count = false): Promise<Retrie
   const shown = (await retrieve(s, { ...p, offset: 0, limit: first }, { want: first, from: 0, base: 0, bare: true })).outcome.results;
   if (offset < shown.length) throw new AppError('bad_request', `a page after the first starts at or after the first page's ${shown.length} passages`);
   const seen = new Set(shown.flatMap((r) => r.moment_ids));
-  return retrieve(s, p, { want: PAGING_CAP, from: offset - shown.length, base: shown.length, exclude: seen, count });
+  let base = shown.length;
+  const results: SearchResult[] = [];
+  let counted: Retrieved | undefined;
+  for (const cap of PAGING_TIERS) {
+    if (cap <= base) continue;
+    // The page starts at offset; what earlier tiers held of it is in results already (it then starts at base).
+    const tier = await retrieve(s, { ...p, limit: p.limit - results.length }, {
+      want: cap, from: offset + results.length - base, base, cap, exclude: seen, count: count && !counted,
+    });
+    counted ??= tier;
+    results.push(...tier.outcome.results);
+    if (cap === PAGING_CAP || results.length >= p.limit || !tier.beyond) {
+      return { ...tier, outcome: { ...tier.outcome, results, total: counted.outcome.total, facets: counted.outcome.facets } };
+    }
+    for (const ids of tier.share) for (const id of ids) seen.add(id);
+    base += tier.share.length;
+  }
+  throw new Error('PAGING_TIERS ends at PAGING_CAP');
 }
 
 interface Cut {
@@ -244,6 +275,8 @@ interface Cut {
   from: number;
   /** Passages before the kept ones in the whole sequence (the first page's, for a later page). */
   base: number;
+  /** Where this ranking's share of the sequence ends (a tier of PAGING_TIERS); PAGING_CAP unless given. */
+  cap?: number;
   /** Moments already shown: a passage holding any of them is left out. */
   exclude?: Set<string>;
   count?: boolean;
@@ -266,7 +299,8 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     mode = 'bm25';
     warnings.push(`the embedding model reads English only; a question in ${LANGUAGE_NAMES[language]} is answered by BM25 alone`);
   }
-  const limit = Math.max(0, Math.min(p.limit, PAGING_CAP - cut.base - cut.from));
+  const cap = cut.cap ?? PAGING_CAP;
+  const limit = Math.max(0, Math.min(p.limit, cap - cut.base - cut.from));
   const want = Math.min(PAGING_CAP, Math.max(cut.want, cut.from + limit));
   const depth = Math.max(50, want * 5);
   // How many fused moments the passages are merged from (before the page is cut out of them).
@@ -391,7 +425,10 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
       };
     }),
   };
-  return { outcome, fused, cosine: vecScore, top: passages.slice(0, 3).map((h) => h.text) };
+  // This ranking's share of the sequence (to its cap), and whether any passage may follow it.
+  const share = passages.slice(0, Math.max(0, cap - cut.base));
+  const beyond = passages.length > share.length || !complete;
+  return { outcome, fused, cosine: vecScore, top: passages.slice(0, 3).map((h) => h.text), share: share.map((h) => h.ids), beyond };
 }
 
 /**

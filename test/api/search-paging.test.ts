@@ -85,6 +85,31 @@ describe('search paging, totals and export (PGlite, real USE embeddings, loopbac
     }, 180_000);
   }
 
+  it('pages on across the rankings the pages after the first come from, in one sequence whatever the page size', async () => {
+    // 260 sightings a minute apart: 260 passages, more than the first of the rankings later pages continue.
+    const cues = Array.from({ length: 260 }, (_, i) => {
+      const t = (s: number) => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.000`;
+      return `${t(i * 60)} --> ${t(i * 60 + 6)}\n<v Ranger>An okapi was seen at post ${i}${i % 4 === 0 ? ', and another okapi behind it' : ''}.`;
+    });
+    await ingest('okapi.vtt', `WEBVTT\n\n${cues.join('\n\n')}\n`, { id: 'okapi-survey', title: 'Okapi survey', recorded_at: '2003-03-03', collection: 'survey' });
+    const query = 'q=okapi&mode=bm25&collection=survey';
+    const by30 = await pages(query, 30);
+    const ids = by30.flatMap((p) => p.results.flatMap((r: any) => r.moment_ids));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(by30.flatMap((p) => p.results).length).toBe(260);
+    expect(by30.at(-1).next_cursor).toBeNull();
+    // The same first page, then pages of 45: the passages after it are the same, in the same order.
+    const rest: any[] = [];
+    let cursor = by30[0].next_cursor;
+    while (cursor) {
+      const page: any = (await get(`/v1/search?${query}&limit=45&cursor=${cursor}`)).body;
+      expect(page.results.length).toBeGreaterThan(0);
+      rest.push(...page.results);
+      cursor = page.next_cursor;
+    }
+    expect(rest.map(key)).toEqual(by30.slice(1).flatMap((p) => p.results.map(key)));
+  }, 180_000);
+
   it('counts the moments the lexical leg matches as total, exactly, under the filters', async () => {
     const moments = await t.services.archive.moments('zoo');
     const truth = moments.filter((m) => /aardvark/i.test(m.text)).length;
