@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/platform/db/pglite.js';
 import { migrate } from '../../src/platform/db/migrate.js';
 import type { Db } from '../../src/platform/db/port.js';
-import { PostgresLexicalIndex } from '../../src/indexes/lexical/postgres.js';
+import { bm25Statement, PostgresLexicalIndex } from '../../src/indexes/lexical/postgres.js';
 import { describeLexicalContract } from '../contract/lexical-contract.js';
 import { buildMoments } from '../../src/ingest/moments.js';
 import { indexedText } from '../../src/ingest/transcript.js';
@@ -128,3 +128,44 @@ describe('postgres BM25 common-term pruning (real dev transcripts)', () => {
     }
   });
 });
+
+describe('postgres BM25 reads', () => {
+  // On a large archive a term's postings lie on as many table pages as there are recordings: read from the
+  // table, a search is mostly page reads. The key holds what scoring reads, and writes keep pages all-visible.
+  it('score postings from the primary key alone, with no table page read, after writes, re-writes and deletions', async () => {
+    const local = await openPglite();
+    try {
+      await migrate(local);
+      const index = new PostgresLexicalIndex(local);
+      await index.init();
+      const put = (id: string, date: string) => {
+        const moments = buildMoments(id, parseTranscript(`${id}.vtt`, devTranscript(id)), { targetS: 20, maxS: 30, overlapS: 5 });
+        return index.replaceRecording(id, moments.map((m) => ({ momentId: m.id, recordingId: id, recordedAt: date, collection: null, speakers: m.speakers, start: m.start, end: m.end, text: indexedText(m) })));
+      };
+      await put('ES2005a', '1990-01-01');
+      await put('ES2008a', '1995-06-01');
+      await put('IS1000a', '2001-02-03');
+      await put('ES2005a', '1990-01-01'); // replaced: its old postings are dead rows
+      await index.deleteRecording('IS1000a');
+      for (const [filters, pruned] of [[{}, true], [{}, false], [{ from: '1990-01-01', to: '1999-12-31' }, true]] as const) {
+        const { sql, params } = bm25Statement('remote control button design think', filters, 10, { k1: 1.2, b: 0.75 }, pruned);
+        const plan = await local.transaction(async (tx) => {
+          await tx.exec('SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan');
+          return (await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF) ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+        });
+        // Postings read by term (every one of an uncommon term's, a common term's for the candidates) come
+        // from the key. (On a few hundred moments the planner may look the candidates' postings up by moment.)
+        const lines = plan.split('\n');
+        const byTerm = lines.filter((l) => / on lex_postings /.test(l) && !/lex_postings_moment|Bitmap Heap Scan/.test(l));
+        expect(byTerm.length, plan).toBeGreaterThan(0);
+        for (const l of byTerm) expect(l, plan).toMatch(/Index Only Scan using lex_postings_pkey/);
+        const count = (re: RegExp) => lines.filter((l) => re.test(l)).length;
+        expect(count(/Bitmap Heap Scan on lex_postings /), plan).toBe(count(/Bitmap Index Scan on lex_postings_moment/));
+        for (const m of plan.matchAll(/Heap Fetches: (\d+)/g)) expect(Number(m[1]), plan).toBe(0);
+      }
+    } finally {
+      await local.close();
+    }
+  });
+});
+

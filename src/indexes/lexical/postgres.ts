@@ -20,7 +20,19 @@ export class PostgresLexicalIndex implements LexicalIndex {
   ) {}
 
   async init(): Promise<void> {
-    // Tables come from migrations/002_bm25.sql; nothing to create at run time.
+    // Tables come from migrations; an archive written before postings were read from their key alone
+    // (migrations/016) has its pages marked all-visible once, here.
+    await this.vacuum();
+  }
+
+  /**
+   * Marks the pages written since the last call all-visible, so that searches read postings from the key alone
+   * (migrations/016); a page not yet marked is read from the table, as before. The embedded database has no
+   * autovacuum to do it; a Postgres server's does. Only new and changed pages are visited: a few milliseconds
+   * after a recording, at any archive size (BENCHMARKS.md "Scale").
+   */
+  private async vacuum(): Promise<void> {
+    if (this.db.kind === 'pglite') await this.db.query('VACUUM lex_postings');
   }
 
   async replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void> {
@@ -72,21 +84,23 @@ export class PostgresLexicalIndex implements LexicalIndex {
         [payload],
       );
     });
+    await this.vacuum();
   }
 
   async deleteRecording(recordingId: string): Promise<void> {
     await this.db.transaction((tx) => removeRecording(tx, recordingId));
+    await this.vacuum();
   }
 
   async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
     if (!query.trim()) return [];
-    const params: unknown[] = [query, this.params.k1, this.params.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit)];
-    const conditions = filterConditions(filters, params);
     // Postings are always read by term. Without statistics the planner cannot tell a term's postings from a
     // fraction of the table, and for some questions chose to scan and hash all of it (39M postings, 7-21 s at
     // 500K moments) instead.
-    const scored = (pruned: boolean) =>
-      queryByIndex<{ moment_id: string; score: number; pruned?: boolean }>(this.db, bm25Sql(conditions, pruned), params);
+    const scored = (pruned: boolean) => {
+      const { sql, params } = bm25Statement(query, filters, limit, this.params, pruned);
+      return queryByIndex<{ moment_id: string; score: number; pruned?: boolean }>(this.db, sql, params);
+    };
     let rows = await scored(!this.params.exhaustive);
     // Fewer candidates than asked for: moments holding only common terms may belong in the list after all
     // (when no term was common, the pruned query already was the exhaustive one).
@@ -269,6 +283,13 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
   );
   await tx.query('DELETE FROM lex_postings p USING unnest($1::text[]) AS m(id) WHERE p.moment_id = m.id', [ids]);
   await tx.query('DELETE FROM lex_docs WHERE recording_id = $1', [recordingId]);
+}
+
+/** The statement search() runs, in its pruned or exhaustive form (bm25Sql), with its parameters. */
+export function bm25Statement(query: string, filters: SearchFilters, limit: number, bm25: { k1: number; b: number }, pruned: boolean): { sql: string; params: unknown[] } {
+  const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit)];
+  const conditions = filterConditions(filters, params);
+  return { sql: bm25Sql(conditions, pruned), params };
 }
 
 /**
