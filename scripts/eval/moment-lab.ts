@@ -22,8 +22,9 @@ const program = new Command('moment-lab')
   .option('--depth <n>', 'candidates per leg', (v) => parseInt(v, 10), 100)
   .option('--embed-cache <dir>', '', path.resolve('.tmp/embed-cache'))
   .option('--learn', 'fit the weights of a linear fusion over both legs and their evidence (coordinate ascent, 2-fold)')
+  .option('--prf', 'score the cosine to the question moved toward the mean vector of BM25\'s best moments (pseudo-relevance feedback)')
   .parse();
-const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean }>();
+const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean }>();
 const dir = path.resolve(program.args[0]);
 
 type Scope = 'archive' | 'recording';
@@ -102,13 +103,13 @@ function rank(cs: C[], scores: Map<string, number>, m: Merge) {
     .map((r) => ({ ...r, start: Math.max(0, r.start - m.contextS), end: r.end + m.contextS, link: Math.floor(r.link) }));
 }
 
-function evaluate(name: string, scorer: Scorer, m: Merge = DEFAULT_MERGE) {
+function evaluate(name: string, scorer: Scorer, m: Merge = DEFAULT_MERGE, questions: Gathered[] = lab.questions) {
   const line: string[] = [];
   for (const scope of ['archive', 'recording'] as const) {
     const halves: number[][] = [[], []];
     const ov: number[] = [];
     const err: number[] = [];
-    lab.questions.forEach((q, qi) => {
+    questions.forEach((q, qi) => {
       const cs: C[] = q.scopes[scope].map(([id, bm25, cos, cos2]) => {
         const [rec, start, end] = lab.moments[id];
         return { id, rec, start, end, bm25, cos, cos2 };
@@ -224,6 +225,72 @@ function features(all: C[], extraVec: number): Feat[] {
   return pool.map((c, i) => ({ c, base: b[i], f: [zz[i], pb[i], pz[i], rb[i], rz[i]] }));
 }
 
+
+const bm25Scorer: Scorer = (cs) => new Map(cs.filter((c) => c.bm25 !== null).map((c) => [c.id, c.bm25!]));
+
+// ---------------------------------------------------------------- pseudo-relevance feedback (--prf)
+/**
+ * The question's vector moved toward the mean vector of BM25's best `k` moments (Rocchio): q̂ + β·m̂, so the
+ * cosine also says how close a candidate is to what the lexical leg found first. Each variant's cosines are
+ * gathered once (beside the lab's cache) and put in place of the framing-free cosine, then scored as the
+ * default fusion scores the plain one.
+ */
+const PRF_VARIANTS: [number, number][] = [[3, 0.5], [3, 1], [10, 0.5], [10, 1], [10, 2]];
+if (opts.prf) {
+  const prfFile = path.join(opts.dataDir, `moment-lab-prf-${opts.depth}.json`);
+  let prf: Record<Scope, number[][]>[];
+  if (fs.existsSync(prfFile)) prf = JSON.parse(fs.readFileSync(prfFile, 'utf8'));
+  else {
+    const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
+    const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+    const unit = (v: Float32Array) => {
+      const n = Math.hypot(...v) || 1;
+      return v.map((x) => x / n);
+    };
+    prf = [];
+    for (const q of lab.questions) {
+      const { p } = await understand(s, { q: q.query, limit: 10, mode: 'hybrid', filters: {} });
+      const qv = unit(await queryVector(s, p.q));
+      const out = {} as Record<Scope, number[][]>;
+      for (const scope of ['archive', 'recording'] as const) {
+        const cands = q.scopes[scope];
+        const byBm25 = cands.filter((c) => c[1] !== null).sort((a, b) => b[1]! - a[1]!);
+        out[scope] = [];
+        for (const [k, beta] of PRF_VARIANTS) {
+          const top = byBm25.slice(0, k).map((c) => c[0]);
+          const [row] = top.length ? await s.db.query<{ v: string | null }>('SELECT avg(embedding::vector)::text AS v FROM embeddings WHERE moment_id = ANY($1::text[])', [top]) : [];
+          const centroid = row?.v ? unit(Float32Array.from(JSON.parse(row.v) as number[])) : null;
+          const moved = centroid ? unit(qv.map((x, i) => x + beta * centroid[i])) : qv;
+          const cos = await s.vectors!.similarities(moved, cands.map((c) => c[0]));
+          out[scope].push(cands.map((c) => cos.get(c[0]) ?? 0));
+        }
+      }
+      prf.push(out);
+      if (prf.length % 100 === 0) console.error(`prf ${prf.length}`);
+    }
+    fs.writeFileSync(prfFile, JSON.stringify(prf));
+    await s.close();
+  }
+  const fused = (a: number): Scorer => withRecordingPrior(withSeqContext(scoreFusion(a, 'cos2'), 12, 0.1), 0.25, 10);
+  const plain: Gathered[] = lab.questions.map((q) => ({ ...q, scopes: { archive: q.scopes.archive.map((c) => [c[0], c[1], c[2], c[2]]), recording: q.scopes.recording.map((c) => [c[0], c[1], c[2], c[2]]) } }));
+  console.log(`${lab.questions.length} tuning questions; nDCG@10 by link (halves), overlap nDCG, median link error s`);
+  evaluate('bm25 + seq ctx 12 ×0.1 + rec 0.25', withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10));
+  evaluate('vector', (cs) => new Map(cs.filter((c) => c.cos2 !== null).map((c) => [c.id, c.cos2!])), DEFAULT_MERGE, plain);
+  for (const a of [0.1, 0.2, 0.3]) evaluate(`score ${a} + evidence (the default at 0.1)`, fused(a), DEFAULT_MERGE, plain);
+  PRF_VARIANTS.forEach(([k, beta], vi) => {
+    const moved: Gathered[] = lab.questions.map((q, qi) => ({
+      ...q,
+      scopes: {
+        archive: q.scopes.archive.map((c, ci) => [c[0], c[1], c[2], prf[qi].archive[vi][ci]]),
+        recording: q.scopes.recording.map((c, ci) => [c[0], c[1], c[2], prf[qi].recording[vi][ci]]),
+      },
+    }));
+    evaluate(`prf k${k} β${beta}: vector`, (cs) => new Map(cs.filter((c) => c.cos2 !== null).map((c) => [c.id, c.cos2!])), DEFAULT_MERGE, moved);
+    for (const a of [0.1, 0.2, 0.3]) evaluate(`prf k${k} β${beta}: score ${a} + evidence`, fused(a), DEFAULT_MERGE, moved);
+  });
+  process.exit(0);
+}
+
 const hasVectors = lab.questions.some((q) => q.scopes.archive.some((c) => c[2] !== null));
 if (opts.learn) {
   for (const extraVec of [0, 10, 30]) {
@@ -275,7 +342,7 @@ if (opts.learn) {
 }
 
 console.log(`${lab.questions.length} tuning questions, ${Object.keys(lab.moments).length} moments seen; nDCG@10 by link (halves), overlap nDCG, median link error s`);
-const bm25: Scorer = (cs) => new Map(cs.filter((c) => c.bm25 !== null).map((c) => [c.id, c.bm25!]));
+const bm25 = bm25Scorer;
 evaluate('bm25', bm25);
 evaluate('bm25, anchor first', bm25, { ...DEFAULT_MERGE, anchor: 'first' });
 for (const gapS of [10, 30]) evaluate(`bm25, merge gap ${gapS}`, bm25, { ...DEFAULT_MERGE, gapS });
