@@ -12,9 +12,9 @@ import { csvRecord } from '../csv.js';
 const route = createRoute({
   method: 'get',
   path: '/v1/search',
-  summary: 'Find moments: hybrid BM25 + vector retrieval fused by reciprocal rank',
+  summary: 'Find moments: hybrid BM25 + vector retrieval, fused (FUSION: score, or reciprocal rank)',
   description:
-    `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page, up to ${PAGING_CAP} passages; the pages after the first continue it from one deeper ranking without showing a moment twice. ` +
+    `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page, up to ${PAGING_CAP} passages; the pages after the first continue it from deeper rankings (100 passages deep, then 1,000) without showing a moment twice. ` +
     '`total` is the number of moments the lexical leg matches (exact up to 10,000, see total_relation; null for mode=vector). ' +
     '`facets=true` adds `facets`: matching moments and the distinct recordings holding them, in all and by collection, year, decade and speaker, counted over every match and not the page. ' +
     'An empty `q` with a filter (collection, speaker, from, to or recording) browses: `recordings` lists the recordings passing the filters, newest first (`order=oldest`: oldest first; undated last), a page at a time with the same cursor, `total` is their number and `results` is empty; the facets then count every moment under the filters.',
@@ -161,7 +161,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     if (!q.q) throw new AppError('bad_request', 'q (the query) is required: an export is of a search');
     c.set('cost', exportCost(s.cfg, q.q));
     // Searched before the response starts, so a failure is still a JSON error with its status.
-    // The rows paging gives: the first page at `limit`, then the rest of the ranking the pages after it share.
+    // The rows paging gives: the first page at `limit`, then the rest of the rankings the pages after it share.
     const { limit, ...terms } = q;
     const value = await searchMoments(s, searchParams(terms, { limit, offset: 0 }));
     if (value.more) {
