@@ -129,6 +129,12 @@ describe('postgres BM25 common-term pruning (real dev transcripts)', () => {
   });
 });
 
+/** A dev meeting indexed as ingest indexes it (the default 20/30/5 s moments). */
+function putDev(index: PostgresLexicalIndex, id: string, recordedAt: string): Promise<void> {
+  const moments = buildMoments(id, parseTranscript(`${id}.vtt`, devTranscript(id)), { targetS: 20, maxS: 30, overlapS: 5 });
+  return index.replaceRecording(id, moments.map((m) => ({ momentId: m.id, recordingId: id, recordedAt, collection: null, speakers: m.speakers, start: m.start, end: m.end, text: indexedText(m) })));
+}
+
 describe('postgres BM25 reads', () => {
   // On a large archive a term's postings lie on as many table pages as there are recordings: read from the
   // table, a search is mostly page reads. The key holds what scoring reads, and writes keep pages all-visible.
@@ -138,10 +144,7 @@ describe('postgres BM25 reads', () => {
       await migrate(local);
       const index = new PostgresLexicalIndex(local);
       await index.init();
-      const put = (id: string, date: string) => {
-        const moments = buildMoments(id, parseTranscript(`${id}.vtt`, devTranscript(id)), { targetS: 20, maxS: 30, overlapS: 5 });
-        return index.replaceRecording(id, moments.map((m) => ({ momentId: m.id, recordingId: id, recordedAt: date, collection: null, speakers: m.speakers, start: m.start, end: m.end, text: indexedText(m) })));
-      };
+      const put = (id: string, date: string) => putDev(index, id, date);
       await put('ES2005a', '1990-01-01');
       await put('ES2008a', '1995-06-01');
       await put('IS1000a', '2001-02-03');
@@ -176,10 +179,7 @@ describe('postgres BM25 reads', () => {
     try {
       await migrate(local);
       const index = new PostgresLexicalIndex(local);
-      const put = (id: string) => {
-        const moments = buildMoments(id, parseTranscript(`${id}.vtt`, devTranscript(id)), { targetS: 20, maxS: 30, overlapS: 5 });
-        return index.replaceRecording(id, moments.map((m) => ({ momentId: m.id, recordingId: id, recordedAt: '1990-01-01', collection: null, speakers: m.speakers, start: m.start, end: m.end, text: indexedText(m) })));
-      };
+      const put = (id: string) => putDev(index, id, '1990-01-01');
       for (const id of ['ES2005a', 'ES2008a', 'IS1000a', 'TS3003c']) await put(id);
       // Postings read from the table and from its indexes: a scan, of either, reads every one of them.
       const read = async () => {
