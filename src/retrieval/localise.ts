@@ -4,6 +4,9 @@ import { contentStems } from './text.js';
 /** How far past a moment's end its link may move, to the reply to a question asked at its end. */
 export const REPLY_S = 30;
 
+/** A turn this short that ends on the best sentence is a prompt ("And it replaces the old library?"): the link opens on the reply. */
+export const PROMPT_S = 8;
+
 /**
  * Where a result's link opens: the start of the sentence, inside the best moment, that holds the most of the
  * question's words. A moment is a window of whole sentences, and the answer often begins a sentence or two
@@ -16,34 +19,49 @@ export const REPLY_S = 30;
  * A question asked in the recording ("Do you remember the first container ship?") shares the most words with
  * a question about it, but what was asked about is the answer: when the best sentence is a question and the
  * next is another speaker's, the link opens on the reply, if it begins within REPLY_S of the window's end.
+ * The same holds for a short turn that ends on the best sentence, without a question mark: an interviewer's
+ * "And it replaces the old library on Chapel Street." or a chair's "Which brings us to speech recognition." is
+ * followed by the talk asked about, not part of it.
  * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
  */
-export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, language: Analysis = 'en'): number {
-  if (question.size === 0) return from;
+export interface LocaliseOptions {
+  /** How the recording's words are stemmed (the question's stems must be the same language's). */
+  language?: Analysis;
+  /** The longest turn read as a prompt (default PROMPT_S; 0 turns the prompt rule off). */
+  promptS?: number;
+}
+
+export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, opts: LocaliseOptions = {}): number {
+  const { language = 'en', promptS = PROMPT_S } = opts;
   const all = cues
     .filter((c) => c.end > from && c.start < to + REPLY_S)
     .flatMap((c) => cueSentences(c))
     .filter((x) => x.start >= from - 0.5);
   // A sentence belongs to the window when it starts inside it (the first may have begun a little earlier).
-  const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
+  const inWindow = all.filter((x) => x.start < to);
+  if (question.size === 0) return from;
+  const sentences = inWindow.map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
   if (sentences.length < 2) return from;
   const df = new Map<string, number>();
   for (const x of sentences) for (const w of x.stems) if (question.has(w)) df.set(w, (df.get(w) ?? 0) + 1);
-  let best = -1;
-  let bestScore = 0;
-  sentences.forEach((x, i) => {
+  const scores = sentences.map((x) => {
     let score = 0;
     for (const w of x.stems) {
       const n = df.get(w);
       if (n) score += 1 + Math.log(sentences.length / n);
     }
-    if (score > bestScore + 1e-9) {
-      bestScore = score;
-      best = i;
-    }
+    return score;
   });
+  // The first sentence with the highest score: ties go to the earliest.
+  const best = scores.reduce((b, x, i) => (x > 1e-9 && (b < 0 || x > scores[b] + 1e-9) ? i : b), -1);
   if (best < 0) return from;
+  const chosen = sentences[best];
   const next = all[best + 1];
-  if (/\?["'”’)]*$/.test(all[best].text) && next && next.speaker !== all[best].speaker) return next.start;
-  return Math.max(from, all[best].start);
+  if (next && next.speaker != null && next.speaker !== chosen.speaker) {
+    if (/\?["'”’)]*$/.test(chosen.text)) return next.start;
+    let turn = best;
+    while (turn > 0 && all[turn - 1].speaker === chosen.speaker) turn--;
+    if (chosen.end - all[turn].start <= promptS) return next.start;
+  }
+  return Math.max(from, chosen.start);
 }

@@ -392,7 +392,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   ]);
   // The question's words as each passage's language stems them; a screen hit opens on its frame.
   const asked = memo((a: Analysis) => contentStems(withoutLabel(p.q, p.filters.speaker), { question: true, language: a }));
-  if (!cut.bare) merged.forEach((h, i) => (h.at = h.kind === 'screen' ? h.at : bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), h.analysis)));
+  if (!cut.bare) merged.forEach((h, i) => (h.at = h.kind === 'screen' ? h.at : bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), { language: h.analysis })));
   const outcome = {
     mode,
     total: await total,

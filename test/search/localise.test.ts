@@ -30,6 +30,23 @@ describe('the sentence a link opens on', () => {
     expect(bestSentenceStart(interview, 0, 20, asked('How quickly was the first container ship unloaded?'))).toBe(9);
   });
 
+  it('opens on the reply when the best sentence is a short prompt that ends its speaker’s turn', () => {
+    const interview = [
+      { start: 0, end: 12, speaker: 'Librarian', text: 'We open the doors of the new library on Monday, with three floors of books.' },
+      { start: 12, end: 15, speaker: 'Host', text: 'And it replaces the old library on Chapel Street.' },
+      { start: 15, end: 30, speaker: 'Librarian', text: 'It does. Chapel Street was built for a town a third the size.' },
+    ];
+    expect(bestSentenceStart(interview, 0, 30, asked('What did the new library replace on Chapel Street?'))).toBe(15);
+  });
+
+  it('stays on the best sentence when it is part of a long turn', () => {
+    const monologue = [
+      { start: 0, end: 20, speaker: 'Host', text: 'It is ten past eleven and there is only one subject today, the weather, and the rain. The River Wend.' },
+      { start: 20, end: 30, speaker: 'Officer', text: 'We had four days of heavy rain up in the hills.' },
+    ];
+    expect(bestSentenceStart(monologue, 0, 30, asked('What did the host say about the River Wend?'))).toBeLessThan(20);
+  });
+
   it('finds the reply just after the window', () => {
     const qa = [
       { start: 0, end: 5, speaker: 'A', text: 'Some talk about nothing much.' },
