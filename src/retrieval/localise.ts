@@ -4,8 +4,18 @@ import { contentStems } from './text.js';
 /** How far past a moment's end its link may move, to the reply to a question asked at its end. */
 export const REPLY_S = 30;
 
-/** A turn this short that ends on the best sentence is a prompt ("And it replaces the old library?"): the link opens on the reply. */
-export const PROMPT_S = 8;
+/**
+ * A turn this short that ends on the best sentence sets up the next speaker ("And it replaces the old
+ * library?"): the link opens on the reply. Chosen on the dev set's tuning split (scripts/eval/localise-lab.ts).
+ */
+export const PROMPT_S = 20;
+
+export interface LocaliseOptions {
+  /** How the recording's words are stemmed (the question's stems must be the same language's). */
+  language?: Analysis;
+  /** The longest turn read as a prompt (default PROMPT_S; 0 turns the prompt rule off). */
+  promptS?: number;
+}
 
 /**
  * Where a result's link opens: the start of the sentence, inside the best moment, that holds the most of the
@@ -19,18 +29,11 @@ export const PROMPT_S = 8;
  * A question asked in the recording ("Do you remember the first container ship?") shares the most words with
  * a question about it, but what was asked about is the answer: when the best sentence is a question and the
  * next is another speaker's, the link opens on the reply, if it begins within REPLY_S of the window's end.
- * The same holds for a short turn that ends on the best sentence, without a question mark: an interviewer's
- * "And it replaces the old library on Chapel Street." or a chair's "Which brings us to speech recognition." is
- * followed by the talk asked about, not part of it.
+ * The same holds for a turn of at most PROMPT_S that ends on the best sentence, without a question mark: an
+ * interviewer's "And it replaces the old library on Chapel Street." or a chair's "Which brings us to speech
+ * recognition." is followed by the talk asked about, not part of it.
  * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
  */
-export interface LocaliseOptions {
-  /** How the recording's words are stemmed (the question's stems must be the same language's). */
-  language?: Analysis;
-  /** The longest turn read as a prompt (default PROMPT_S; 0 turns the prompt rule off). */
-  promptS?: number;
-}
-
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, opts: LocaliseOptions = {}): number {
   const { language = 'en', promptS = PROMPT_S } = opts;
   const all = cues

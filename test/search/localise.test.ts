@@ -41,10 +41,10 @@ describe('the sentence a link opens on', () => {
 
   it('stays on the best sentence when it is part of a long turn', () => {
     const monologue = [
-      { start: 0, end: 20, speaker: 'Host', text: 'It is ten past eleven and there is only one subject today, the weather, and the rain. The River Wend.' },
-      { start: 20, end: 30, speaker: 'Officer', text: 'We had four days of heavy rain up in the hills.' },
+      { start: 0, end: 28, speaker: 'Host', text: 'It is ten past eleven on Thursday morning and there is really only one subject today, the weather, and the rain. The River Wend.' },
+      { start: 28, end: 40, speaker: 'Officer', text: 'We had four days of heavy rain up in the hills.' },
     ];
-    expect(bestSentenceStart(monologue, 0, 30, asked('What did the host say about the River Wend?'))).toBeLessThan(20);
+    expect(bestSentenceStart(monologue, 0, 40, asked('What did the host say about the River Wend?'))).toBeLessThan(28);
   });
 
   it('finds the reply just after the window', () => {
