@@ -79,6 +79,7 @@ const variants: Variant[] = [
   { name: 'best moment’s start', link: async (h) => h.from },
   { name: 'best sentence', link: localised(() => ({ promptS: 0 })) },
   ...[4, 8, 12, 16, 20, 30, 45].map((p) => ({ name: `+ the reply to a prompt of ≤ ${p} s`, link: localised(() => ({ promptS: p })) })),
+  { name: 'best sentence of the whole passage', link: async (h: Hit, a: Asked) => bestSentenceStart(await cuesOf(h.recordingId), h.start, h.end, a.stems, { language: a.language }) },
   ...[30, 60, 120, 300].map((g) => ({ name: `as it is, passages ${g} s apart first`, link: async (h: Hit) => h.link, order: spread(g) })),
 ];
 
