@@ -117,7 +117,7 @@ export async function retrieveExcerpts(
     const recordingCues = cues.get(e.recording_id) ?? [];
     e.speaker = mainSpeaker(recordingCues, e.start, e.end) ?? e.speaker;
     // The excerpt opens on its best moment's best sentence, as a search hit does.
-    e.at = bestSentenceStart(recordingCues, best.start, best.end, asked, { language: out.language.code });
+    e.at = bestSentenceStart(recordingCues, best.start, best.end, asked, { language: out.language.code, until: e.end });
     e.url = citationLink(e.recording_id, e.at, Math.max(e.end, e.at + 1));
   }
   const gate = await gateSignals(s, out.matched_text, excerpts, effective, out.degraded_legs.includes('vector'), out.language.code);

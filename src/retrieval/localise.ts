@@ -15,6 +15,8 @@ export interface LocaliseOptions {
   language?: Analysis;
   /** The longest turn read as a prompt (default PROMPT_S; 0 turns the prompt rule off). */
   promptS?: number;
+  /** A reply that starts after this is not opened on (a citation opens inside the excerpt it cites). */
+  until?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface LocaliseOptions {
  * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
  */
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, opts: LocaliseOptions = {}): number {
-  const { language = 'en', promptS = PROMPT_S } = opts;
+  const { language = 'en', promptS = PROMPT_S, until = Infinity } = opts;
   const all = cues
     .filter((c) => c.end > from && c.start < to + REPLY_S)
     .flatMap((c) => cueSentences(c))
@@ -60,7 +62,7 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
   if (best < 0) return from;
   const chosen = sentences[best];
   const next = all[best + 1];
-  if (next && next.speaker != null && next.speaker !== chosen.speaker) {
+  if (next && next.start <= until && next.speaker != null && next.speaker !== chosen.speaker) {
     if (/\?["'”’)]*$/.test(chosen.text)) return next.start;
     let turn = best;
     while (turn > 0 && all[turn - 1].speaker === chosen.speaker) turn--;
