@@ -12,7 +12,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { z } from 'zod';
 import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/log.js';
 import { openServices, type Services } from '../src/main/services.js';
@@ -20,9 +19,8 @@ import type { SearchMode } from '../src/core/domain.js';
 import { ingestManifest } from '../src/ingest/bulk.js';
 import { searchMoments } from '../src/retrieval/search.js';
 import { linkError, linkSeconds, mean, median, scoreQuery, splitOf, type QueryScores, type Returned } from './eval/metrics.js';
+import { readQuestions } from './eval/questions.js';
 
-const Query = z.object({ query: z.string(), recording_id: z.string(), gold: z.array(z.tuple([z.number(), z.number()])), language: z.string().default('en') });
-type Query = z.infer<typeof Query>;
 
 const program = new Command('eval')
   .argument('<dir>', 'folder with manifest.jsonl and queries.jsonl')
@@ -38,7 +36,7 @@ const program = new Command('eval')
 
 const opts = program.opts<{ dataDir?: string; modes: string; scopes: string; maxQueries?: number; url?: string; embedCache: string; json?: string; yearQuestions?: boolean }>();
 const dir = path.resolve(program.args[0]);
-const queries = readQueries(path.join(dir, 'queries.jsonl')).slice(0, opts.maxQueries);
+const queries = readQuestions(path.join(dir, 'queries.jsonl')).slice(0, opts.maxQueries);
 const modes = opts.modes.split(',') as SearchMode[];
 const scopes = opts.scopes.split(',') as ('archive' | 'recording')[];
 
@@ -189,16 +187,4 @@ function readYears(file: string): Map<string, string> {
     if (r.id && r.recorded_at) out.set(r.id, r.recorded_at.slice(0, 4));
   }
   return out;
-}
-
-function readQueries(file: string): Query[] {
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      const r = Query.safeParse(JSON.parse(l));
-      if (!r.success) throw new Error(`${file}:${i + 1}: ${r.error.issues[0].message}`);
-      return r.data;
-    });
 }

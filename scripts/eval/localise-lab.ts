@@ -7,9 +7,7 @@
  * recording last. Tuning questions and the held-out quarter are reported apart: choose on the first.
  */
 import path from 'node:path';
-import fs from 'node:fs';
 import { Command } from 'commander';
-import { z } from 'zod';
 import type { Analysis, Cue, SearchMode } from '../../src/core/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
@@ -19,6 +17,7 @@ import { bestSentenceStart, type LocaliseOptions } from '../../src/retrieval/loc
 import { withoutLabel } from '../../src/retrieval/speakers.js';
 import { contentStems } from '../../src/retrieval/text.js';
 import { mean, scoreQuery, splitOf } from './metrics.js';
+import { readQuestions } from './questions.js';
 
 const program = new Command('localise-lab')
   .argument('<dir>')
@@ -28,8 +27,7 @@ const program = new Command('localise-lab')
   .parse();
 const opts = program.opts<{ dataDir: string; mode: SearchMode; embedCache: string }>();
 const dir = path.resolve(program.args[0]);
-const Query = z.object({ query: z.string(), recording_id: z.string(), gold: z.array(z.tuple([z.number(), z.number()])) });
-const queries = fs.readFileSync(path.join(dir, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => Query.parse(JSON.parse(l)));
+const queries = readQuestions(path.join(dir, 'queries.jsonl'));
 
 const s = await openServices(loadConfig({ ...process.env, DATA_DIR: opts.dataDir }), { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
 const cues = new Map<string, Cue[]>();

@@ -15,6 +15,7 @@ import { understand, queryVector } from '../../src/retrieval/search.js';
 import { lexicalQuery } from '../../src/retrieval/question.js';
 import { withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 import { mean, scoreQuery, splitOf, linkError, median } from './metrics.js';
+import { readQuestions } from './questions.js';
 
 const program = new Command('moment-lab')
   .argument('<dir>')
@@ -40,7 +41,7 @@ if (fs.existsSync(cacheFile)) {
 } else {
   const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
   const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
-  const queries = fs.readFileSync(path.join(dir, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const queries = readQuestions(path.join(dir, 'queries.jsonl'));
   lab = { moments: {}, questions: [] };
   let i = 0;
   for (const q of queries.filter((x) => splitOf(x.recording_id) === 'tune')) {
