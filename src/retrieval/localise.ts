@@ -37,15 +37,14 @@ export interface LocaliseOptions {
  * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
  */
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, opts: LocaliseOptions = {}): number {
+  if (question.size === 0) return from;
   const { language = 'en', promptS = PROMPT_S, until = Infinity } = opts;
   const all = cues
     .filter((c) => c.end > from && c.start < to + REPLY_S)
     .flatMap((c) => cueSentences(c))
     .filter((x) => x.start >= from - 0.5);
   // A sentence belongs to the window when it starts inside it (the first may have begun a little earlier).
-  const inWindow = all.filter((x) => x.start < to);
-  if (question.size === 0) return from;
-  const sentences = inWindow.map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
+  const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
   if (sentences.length < 2) return from;
   const df = new Map<string, number>();
   for (const x of sentences) for (const w of x.stems) if (question.has(w)) df.set(w, (df.get(w) ?? 0) + 1);
