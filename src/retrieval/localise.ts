@@ -45,7 +45,7 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
     .filter((x) => x.start >= from - 0.5);
   // A sentence belongs to the window when it starts inside it (the first may have begun a little earlier).
   const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
-  if (sentences.length < 2) return from;
+  if (sentences.length === 0) return from;
   const df = new Map<string, number>();
   for (const x of sentences) for (const w of x.stems) if (question.has(w)) df.set(w, (df.get(w) ?? 0) + 1);
   const scores = sentences.map((x) => {
@@ -68,4 +68,19 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
     if (chosen.end - all[turn].start <= promptS) return next.start;
   }
   return Math.max(from, chosen.start);
+}
+
+/**
+ * The sentences from a passage's end `end` up to the one its link opens on (`at`, past `end` when the link opens
+ * on a reply after the passage, see bestSentenceStart), so that the passage shown holds what the link plays.
+ * Null when the link opens inside the passage. `cues` as for bestSentenceStart.
+ */
+export function sentencesToLink(cues: Cue[], end: number, at: number): { text: string; end: number } | null {
+  if (at <= end) return null;
+  const past = cues
+    .filter((c) => c.end > end && c.start <= at)
+    .flatMap((c) => cueSentences(c))
+    .filter((x) => x.start >= end - 0.01 && x.start <= at + 0.01);
+  if (past.length === 0) return null;
+  return { text: past.map((x) => x.text).join(' '), end: Math.max(...past.map((x) => x.end)) };
 }

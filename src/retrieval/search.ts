@@ -7,7 +7,7 @@ import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, w
 import { detectSpeaker, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
-import { bestSentenceStart, REPLY_S } from './localise.js';
+import { bestSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
 import { contentStems, coverage, subjectText } from './text.js';
 
 export interface SearchParams {
@@ -385,14 +385,26 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   // The next page starts at base + end; a page that is the end of a ranking cut short by its depth (a first
   // page) is followed by the rest, from the deep ranking.
   const more = cut.base + end < PAGING_CAP && merged.length > 0 && (passages.length > end || !complete);
-  const [marked, cues] = await Promise.all([
-    cut.bare ? merged.map(() => '') : highlights(s, p.q, merged),
+  // Highlights mark the query's lexemes, as Postgres' configuration for each passage's language finds them.
+  const analyses = cut.bare ? [] : [...new Set(merged.map((h) => h.analysis))];
+  const [lexemeSets, cues] = await Promise.all([
+    Promise.all(analyses.map((a) => s.archive.lexemes(p.q, a).then((l) => new Set(l)))),
     // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)
     cut.bare ? merged.map(() => []) : s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: h.at, end: h.atEnd + REPLY_S }))),
   ]);
+  const lexemes = new Map(analyses.map((a, i) => [a, lexemeSets[i]]));
   // The question's words as each passage's language stems them; a screen hit opens on its frame.
   const asked = memo((a: Analysis) => contentStems(withoutLabel(p.q, p.filters.speaker), { question: true, language: a }));
-  if (!cut.bare) merged.forEach((h, i) => (h.at = h.kind === 'screen' ? h.at : bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), { language: h.analysis })));
+  if (!cut.bare) {
+    merged.forEach((h, i) => {
+      if (h.kind === 'screen') return;
+      h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), { language: h.analysis });
+      // A reply opened on past the passage is shown with it: the passage holds what its link plays.
+      const reply = sentencesToLink(cues[i], h.end, h.at);
+      if (reply) [h.text, h.end] = [`${h.text} ${reply.text}`, reply.end];
+    });
+  }
+  const marked = merged.map((h) => (cut.bare ? '' : highlight(h.text, lexemes.get(h.analysis)!, h.analysis)));
   const outcome = {
     mode,
     total: await total,
@@ -509,15 +521,6 @@ export async function queryVector(s: Services, q: string): Promise<Float32Array>
   const [v] = await s.embedder!.embed([q]);
   await s.cache.setBinary(QEMB_NAMESPACE, key, v, 24 * 3600);
   return v;
-}
-
-/**
- * Highlighted excerpts: the query's lexemes from Postgres' configuration for each passage's language, the
- * marking in JS (src/retrieval/highlight.ts).
- */
-async function highlights(s: Services, q: string, passages: { text: string; analysis: Analysis }[]): Promise<string[]> {
-  const lexemes = memo((a: Analysis) => s.archive.lexemes(q, a).then((l) => new Set(l)));
-  return Promise.all(passages.map(async (h) => highlight(h.text, await lexemes(h.analysis), h.analysis)));
 }
 
 function memo<K, V>(f: (k: K) => V): (k: K) => V {

@@ -40,11 +40,32 @@ describe('finding the moment in the sample archive (BM25)', () => {
     const out = await searchMoments(s, { q: 'How quickly was the first container ship unloaded at Berth Nine?', mode: 'bm25', limit: 5, filters: {} });
     for (const r of out.results) {
       expect(r.at).toBeGreaterThanOrEqual(r.start);
+      expect(r.at).toBeLessThanOrEqual(r.end);
       expect(r.url).toBe(`/r/${encodeURIComponent(r.recording_id)}?t=${Math.floor(r.at)}`);
     }
     // the docker's reply (6:21), not the interviewer's question before it
     expect(out.results[0]).toMatchObject({ recording_id: 'oral-history-1974-docks' });
     expect(Math.floor(out.results[0].at)).toBe(381);
+  });
+
+  it('shows the reply it opens on when the reply lies past the passage that matched', async () => {
+    await ingestTranscript(s, {
+      meta: { id: 'keeper', title: 'Keeper', recordedAt: null, collection: null, language: null, source: null },
+      fileName: 'keeper.vtt',
+      content: [
+        'WEBVTT',
+        '00:00:00.000 --> 00:00:18.000\n<v A>We walked along the harbour wall that morning and talked about the weather and the boats.',
+        '00:00:18.000 --> 00:00:22.000\n<v A>What happened to the lighthouse keeper?',
+        '00:00:23.000 --> 00:00:50.000\n<v B>He retired in nineteen sixty and moved inland to live with his sister near the hills.',
+        '00:00:51.000 --> 00:01:15.000\n<v A>The harbour itself was rebuilt after the war with money from the government.',
+      ].join('\n\n') + '\n',
+    });
+    const out = await searchMoments(s, { q: 'lighthouse keeper', mode: 'bm25', limit: 5, filters: { recordingId: 'keeper' } });
+    const [r] = out.results;
+    expect(r.at).toBe(23);
+    expect(r.end).toBeGreaterThanOrEqual(50);
+    expect(r.text).toMatch(/What happened to the lighthouse keeper\? He retired in nineteen sixty/);
+    expect(r.highlight).toMatch(/He retired/);
   });
 
   it('never lists a moment of nothing but fillers', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestSentenceStart } from '../../src/retrieval/localise.js';
+import { bestSentenceStart, sentencesToLink } from '../../src/retrieval/localise.js';
 import { contentStems } from '../../src/retrieval/text.js';
 import { cueSentences, splitSentences } from '../../src/core/sentences.js';
 
@@ -28,6 +28,14 @@ describe('the sentence a link opens on', () => {
       { start: 9, end: 30, speaker: 'Docker', text: 'I was there. She was in and out in thirty-six hours.' },
     ];
     expect(bestSentenceStart(interview, 0, 20, asked('How quickly was the first container ship unloaded?'))).toBe(9);
+  });
+
+  it('opens on the reply when the window is the question alone', () => {
+    const interview = [
+      { start: 5, end: 8, speaker: 'Interviewer', text: 'Do you remember the first container ship?' },
+      { start: 9, end: 30, speaker: 'Docker', text: 'I was there. She was in and out in thirty-six hours.' },
+    ];
+    expect(bestSentenceStart(interview, 5, 8, asked('How quickly was the first container ship unloaded?'))).toBe(9);
   });
 
   it('opens on the reply when the best sentence is a short prompt that ends its speaker’s turn', () => {
@@ -59,6 +67,16 @@ describe('the sentence a link opens on', () => {
 });
 
 describe('sentences', () => {
+  it('shown past a passage run from its end to the end of the reply its link opens on', () => {
+    const interview = [
+      { start: 5, end: 8, speaker: 'Interviewer', text: 'Do you remember the first container ship?' },
+      { start: 9, end: 20, speaker: 'Docker', text: 'I was there. She was in and out in thirty-six hours.' },
+    ];
+    expect(sentencesToLink(interview, 8, 9)).toMatchObject({ text: 'I was there.' });
+    expect(sentencesToLink(interview, 8, 9)!.end).toBeGreaterThan(9);
+    expect(sentencesToLink(interview, 20, 9)).toBeNull();
+  });
+
   it('do not end inside a number', () => {
     expect(splitSentences('The fare is £16.40 a week. That is 2.5 times more!')).toEqual(['The fare is £16.40 a week.', 'That is 2.5 times more!']);
   });
