@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import type { Analysis, Cue, SearchMode } from '../../src/core/index.js';
+import { type Analysis, type Cue, type SearchMode, cueSentences } from '../../src/core/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
@@ -38,7 +38,7 @@ const cuesOf = async (id: string) => {
 };
 
 interface Hit { recordingId: string; start: number; end: number; from: number; to: number; link: number }
-interface Asked { split: string; language: Analysis; gold: { recordingId: string; spans: [number, number][] }; stems: Set<string>; hits: Hit[] }
+interface Asked { speaker?: string; split: string; language: Analysis; gold: { recordingId: string; spans: [number, number][] }; stems: Set<string>; hits: Hit[] }
 const scopes = ['archive', 'recording'] as const;
 /** Passages gathered per question, so a reordering can bring deeper ones into the top 10. */
 const DEPTH = 30;
@@ -55,12 +55,43 @@ for (const q of queries) {
       const m = moments.get(ids[i]);
       return { recordingId: r.recording_id, start: r.start, end: r.end, from: m?.start ?? r.start, to: m?.end ?? r.end, link: r.at };
     });
-    asked[scope].push({ split: splitOf(q.recording_id), language: outcome.language.code, gold: { recordingId: q.recording_id, spans: q.gold }, stems, hits });
+    asked[scope].push({ speaker, split: splitOf(q.recording_id), language: outcome.language.code, gold: { recordingId: q.recording_id, spans: q.gold }, stems, hits });
   }
   if (++done % 100 === 0) process.stderr.write(`${done}/${queries.length}\n`);
 }
 
-type Variant = { name: string; link: (h: Hit, a: Asked) => Promise<number>; order?: (hits: Hit[]) => Hit[] };
+type Variant = { name: string; link: (h: Hit, a: Asked) => Promise<number>; order?: (hits: Hit[], a: Asked) => Hit[] | Promise<Hit[]> };
+/**
+ * For a question naming a speaker: passages whose best moment has none of the question's words in that
+ * speaker's own sentences move down `by` places (Infinity: after all others).
+ */
+const speakerSays = (by: number) => async (hits: Hit[], a: Asked) => {
+  if (!a.speaker) return hits;
+  const who = a.speaker.toLowerCase();
+  const says = await Promise.all(hits.map(async (h) => (await cuesOf(h.recordingId))
+    .filter((c) => c.end > h.from && c.start < h.to && c.speaker?.toLowerCase() === who)
+    .some((c) => [...contentStems(c.text, { language: a.language })].some((w) => a.stems.has(w)))));
+  const keyed = hits.map((h, i) => ({ h, key: says[i] ? i : i + by + 0.5 }));
+  return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
+};
+/** Passages whose best moment starts in a recording's first `openingS`, when a later one of it is listed too, move down `by`. */
+const opening = (openingS: number, by: number) => (hits: Hit[]) => {
+  const keyed = hits.map((h, i) => ({ h, key: h.from < openingS && hits.some((k) => k !== h && k.recordingId === h.recordingId && k.from >= openingS) ? i + by + 0.5 : i }));
+  return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
+};
+/** The same, for passages whose best moment the named speaker holds less than `share` of (by cue time). */
+const speakerHolds = (share: number, by: number) => async (hits: Hit[], a: Asked) => {
+  if (!a.speaker) return hits;
+  const who = a.speaker.toLowerCase();
+  const holds = await Promise.all(hits.map(async (h) => {
+    const cs = (await cuesOf(h.recordingId)).filter((c) => c.end > h.from && c.start < h.to);
+    const time = (c: Cue) => Math.min(c.end, h.to) - Math.max(c.start, h.from);
+    const all = cs.reduce((t, c) => t + time(c), 0);
+    return all > 0 && cs.filter((c) => c.speaker?.toLowerCase() === who).reduce((t, c) => t + time(c), 0) >= share * all;
+  }));
+  const keyed = hits.map((h, i) => ({ h, key: holds[i] ? i : i + by + 0.5 }));
+  return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
+};
 /** Passages within `gapS` of a better one of the same recording go after all others, in their order. */
 const spread = (gapS: number) => (hits: Hit[]) => {
   const first: Hit[] = [];
@@ -71,6 +102,27 @@ const spread = (gapS: number) => (hits: Hit[]) => {
   }
   return [...first, ...later];
 };
+/** Seconds of the turn holding the sentence at `t`, from it onwards ('from') or up to it ('to'). */
+function turnLength(cues: Cue[], t: number, side: 'from' | 'to'): number {
+  const i = cues.findIndex((c) => c.end > t);
+  if (i < 0) return 0;
+  const speaker = cues[i].speaker;
+  let [a, b] = [i, i];
+  while (a > 0 && cues[a - 1].speaker === speaker) a--;
+  while (b < cues.length - 1 && cues[b + 1].speaker === speaker) b++;
+  return side === 'from' ? cues[b].end - t : t - cues[a].start;
+}
+/** Diagnostic: a sentence start of the span that lands inside the answer when there is one, else the default. */
+const oracle = (span: (h: Hit) => [number, number]) => async (h: Hit, a: Asked) => {
+  const [from, to] = span(h);
+  const c = await cuesOf(h.recordingId);
+  if (h.recordingId === a.gold.recordingId) {
+    const starts = c.filter((x) => x.end > from && x.start < to).flatMap((x) => cueSentences(x)).map((x) => x.start).filter((t) => t >= from - 0.5 && t < to);
+    const inside = starts.find((t) => a.gold.spans.some(([g0, g1]) => Math.floor(t) >= g0 - 3 && Math.floor(t) <= g1));
+    if (inside !== undefined) return inside;
+  }
+  return bestSentenceStart(c, h.from, h.to, a.stems, { language: a.language });
+};
 const localised = (o: (a: Asked) => LocaliseOptions) => async (h: Hit, a: Asked) => bestSentenceStart(await cuesOf(h.recordingId), h.from, h.to, a.stems, { language: a.language, ...o(a) });
 const variants: Variant[] = [
   { name: 'the search as it is', link: async (h) => h.link },
@@ -78,6 +130,18 @@ const variants: Variant[] = [
   { name: 'best sentence', link: localised(() => ({ promptS: 0 })) },
   ...[4, 8, 12, 16, 20, 30, 45].map((p) => ({ name: `+ the reply to a prompt of ≤ ${p} s`, link: localised(() => ({ promptS: p })) })),
   { name: 'best sentence of the whole passage', link: async (h: Hit, a: Asked) => bestSentenceStart(await cuesOf(h.recordingId), h.start, h.end, a.stems, { language: a.language }) },
+  { name: 'reply to a prompt ≤ 20 s only if its turn is longer', link: async (h: Hit, a: Asked) => {
+    const c = await cuesOf(h.recordingId);
+    const plain = bestSentenceStart(c, h.from, h.to, a.stems, { language: a.language, promptS: 0 });
+    const reply = bestSentenceStart(c, h.from, h.to, a.stems, { language: a.language });
+    if (reply === plain) return plain;
+    return turnLength(c, reply, 'from') > turnLength(c, plain, 'to') ? reply : plain;
+  } },
+  { name: 'oracle: a sentence of the best moment inside the answer', link: oracle((h) => [h.from, h.to]) },
+  { name: 'oracle: a sentence of the passage inside the answer', link: oracle((h) => [h.start, h.end]) },
+  ...[3, 10, Infinity].map((by) => ({ name: `as it is, named speaker silent on the words: down ${by}`, link: async (h: Hit) => h.link, order: speakerSays(by) })),
+  ...[0.1, 0.25].flatMap((share) => [3, 10].map((by) => ({ name: `as it is, named speaker < ${share * 100} % of the moment: down ${by}`, link: async (h: Hit) => h.link, order: speakerHolds(share, by) }))),
+  ...[30, 60, 120].flatMap((n) => [1, 3].map((by) => ({ name: `as it is, opening ${n} s of a recording with a later passage: down ${by}`, link: async (h: Hit) => h.link, order: opening(n, by) }))),
   ...[30, 60, 120, 300].map((g) => ({ name: `as it is, passages ${g} s apart first`, link: async (h: Hit) => h.link, order: spread(g) })),
 ];
 
@@ -88,7 +152,7 @@ for (const v of variants) {
   for (const scope of scopes) {
     const by: Record<string, number[]> = { tune: [], holdout: [] };
     for (const a of asked[scope]) {
-      const top = (v.order ? v.order(a.hits) : a.hits).slice(0, 10);
+      const top = (v.order ? await v.order(a.hits, a) : a.hits).slice(0, 10);
       const links = await Promise.all(top.map((h) => v.link(h, a)));
       by[a.split].push(scoreQuery(top.map((h, i) => ({ ...h, link: Math.floor(links[i]) })), a.gold, 'link').ndcg);
     }

@@ -344,10 +344,11 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   if (bm25Hits.length > 0 && vectorHits.length > 0) {
     for (const [id, c] of vecScore) if (!bm25Score.has(id) && c < VECTOR_ONLY_FLOOR) fused.delete(id);
   }
-  const ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
+  let ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
   // Every candidate is in: the passages merged from them are all the ranking holds.
   const complete = fused.size <= pageDepth;
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
+  if (p.filters.speaker) ranked = await heardFrom(s, ranked, moments, p.filters.speaker, fused);
 
   type Hit = Span & {
     at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null;
@@ -511,6 +512,38 @@ const RECORDING_TOP = 10;
 
 function withEvidence(fused: Map<string, number>): Map<string, number> {
   return withRecordingEvidence(withNeighbourEvidence(fused, NEIGHBOUR_REACH, NEIGHBOUR_WEIGHT), RECORDING_WEIGHT, RECORDING_TOP);
+}
+
+/**
+ * Under a speaker filter a moment qualifies when the speaker says anything in it: "Sounds good." in a moment of
+ * someone else's talk is enough. Asked what a speaker said, the listener wants the speaker talking: a moment
+ * they hold less than SPEAKER_SHARE_MIN of (by time) scores SPEAKER_MINOR_WEIGHT of its score (in `fused` too,
+ * which answers read). Chosen on the dev set's tuning split (scripts/eval/localise-lab.ts).
+ */
+const SPEAKER_SHARE_MIN = 0.25;
+const SPEAKER_MINOR_WEIGHT = 0.8;
+async function heardFrom(
+  s: Services,
+  ranked: [string, number][],
+  moments: Map<string, { recordingId: string; start: number; end: number }>,
+  speaker: string,
+  fused: Map<string, number>,
+): Promise<[string, number][]> {
+  const known = ranked.filter(([id]) => moments.has(id));
+  const cues = await s.archive.segmentsInRanges(known.map(([id]) => moments.get(id)!));
+  const who = speaker.toLowerCase();
+  known.forEach(([id, score], i) => {
+    const m = moments.get(id)!;
+    let all = 0;
+    let theirs = 0;
+    for (const c of cues[i]) {
+      const t = Math.max(0, Math.min(c.end, m.end) - Math.max(c.start, m.start));
+      all += t;
+      if (c.speaker?.toLowerCase() === who) theirs += t;
+    }
+    if (all > 0 && theirs < SPEAKER_SHARE_MIN * all) fused.set(id, score * SPEAKER_MINOR_WEIGHT);
+  });
+  return ranked.map(([id]) => [id, fused.get(id)!] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
 /** The query's embedding, cached by model and text (it does not change when the archive does). */

@@ -68,6 +68,23 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(r.highlight).toMatch(/He retired/);
   });
 
+  it('asked about a speaker, ranks the moments they talk in above those they only pass through', async () => {
+    await ingestTranscript(s, {
+      meta: { id: 'tariffs', title: 'Tariffs', recordedAt: null, collection: null, language: null, source: null },
+      fileName: 'tariffs.vtt',
+      content: [
+        'WEBVTT',
+        '00:00:00.000 --> 00:00:02.000\n<v Marketing>Sounds good.',
+        '00:00:02.500 --> 00:00:25.000\n<v Manager>The tariff question again: the tariff goes up in spring, the tariff board decided it, and the tariff will be printed on every ticket from April.',
+        '00:01:00.000 --> 00:01:25.000\n<v Marketing>On the tariff, people told us they would pay more for a ticket if the trains ran on time, so the tariff matters less than punctuality.',
+      ].join('\n\n') + '\n',
+    });
+    const out = await searchMoments(s, { q: 'tariff', mode: 'bm25', limit: 5, filters: { recordingId: 'tariffs', speaker: 'Marketing' } });
+    expect(out.results.map((r) => Math.floor(r.start))).toEqual([60, 0]);
+    const everyone = await searchMoments(s, { q: 'tariff', mode: 'bm25', limit: 5, filters: { recordingId: 'tariffs' } });
+    expect(Math.floor(everyone.results[0].start)).toBe(0);
+  });
+
   it('never lists a moment of nothing but fillers', async () => {
     await ingestTranscript(s, {
       meta: { id: 'fillers', title: 'Fillers', recordedAt: null, collection: null, language: null, source: null },
