@@ -3,8 +3,11 @@
  * Runs each question once per scope (archive-wide and within its recording) through the search, keeps each
  * result's best moment (the passage's moment with the highest fused score), and scores where links open under
  * variants by link nDCG@10: the moment's start, the best sentence, the reply to a short prompt at several
- * turn lengths (bestSentenceStart), and, over the same 30 passages, putting those near a better one of the same
- * recording last. Tuning questions and the held-out quarter are reported apart: choose on the first.
+ * turn lengths (bestSentenceStart), an oracle that opens on a sentence inside the answer wherever the moment or
+ * passage has one (how much better placing the link could do at all), and, over the same 30 passages,
+ * reorderings: those near a better one of the same recording last, those of a recording's opening minute(s)
+ * down, and, for a question naming a speaker, those the speaker barely holds or says none of its words in down.
+ * Tuning questions and the held-out quarter are reported apart: choose on the first.
  */
 import path from 'node:path';
 import { Command } from 'commander';
