@@ -17,7 +17,7 @@ import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
 import { searchMomentsScored } from '../../src/retrieval/search.js';
 import { bestSentenceStart, type LocaliseOptions } from '../../src/retrieval/localise.js';
-import { withoutLabel } from '../../src/retrieval/speakers.js';
+import { speakerShare, withoutLabel } from '../../src/retrieval/speakers.js';
 import { contentStems } from '../../src/retrieval/text.js';
 import { mean, scoreQuery, splitOf } from './metrics.js';
 import { readQuestions } from './questions.js';
@@ -74,27 +74,22 @@ const speakerSays = (by: number) => async (hits: Hit[], a: Asked) => {
   const says = await Promise.all(hits.map(async (h) => (await cuesOf(h.recordingId))
     .filter((c) => c.end > h.from && c.start < h.to && c.speaker?.toLowerCase() === who)
     .some((c) => [...contentStems(c.text, { language: a.language })].some((w) => a.stems.has(w)))));
-  const keyed = hits.map((h, i) => ({ h, key: says[i] ? i : i + by + 0.5 }));
-  return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
+  return demoted(hits, says.map((x) => !x), by);
 };
 /** Passages whose best moment starts in a recording's first `openingS`, when a later one of it is listed too, move down `by`. */
-const opening = (openingS: number, by: number) => (hits: Hit[]) => {
-  const keyed = hits.map((h, i) => ({ h, key: h.from < openingS && hits.some((k) => k !== h && k.recordingId === h.recordingId && k.from >= openingS) ? i + by + 0.5 : i }));
-  return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
-};
+const opening = (openingS: number, by: number) => (hits: Hit[]) =>
+  demoted(hits, hits.map((h) => h.from < openingS && hits.some((k) => k !== h && k.recordingId === h.recordingId && k.from >= openingS)), by);
 /** The same, for passages whose best moment the named speaker holds less than `share` of (by cue time). */
 const speakerHolds = (share: number, by: number) => async (hits: Hit[], a: Asked) => {
   if (!a.speaker) return hits;
-  const who = a.speaker.toLowerCase();
-  const holds = await Promise.all(hits.map(async (h) => {
-    const cs = (await cuesOf(h.recordingId)).filter((c) => c.end > h.from && c.start < h.to);
-    const time = (c: Cue) => Math.min(c.end, h.to) - Math.max(c.start, h.from);
-    const all = cs.reduce((t, c) => t + time(c), 0);
-    return all > 0 && cs.filter((c) => c.speaker?.toLowerCase() === who).reduce((t, c) => t + time(c), 0) >= share * all;
-  }));
-  const keyed = hits.map((h, i) => ({ h, key: holds[i] ? i : i + by + 0.5 }));
-  return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
+  const shares = await Promise.all(hits.map(async (h) => speakerShare(await cuesOf(h.recordingId), h.from, h.to, a.speaker!)));
+  return demoted(hits, shares.map((x) => x === null || x < share), by);
 };
+/** `hits` with those flagged in `down` moved `by` places down (Infinity: after all others), the rest in order. */
+function demoted(hits: Hit[], down: boolean[], by: number): Hit[] {
+  const keyed = hits.map((h, i) => ({ h, key: down[i] ? i + by + 0.5 : i }));
+  return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
+}
 /** Passages within `gapS` of a better one of the same recording go after all others, in their order. */
 const spread = (gapS: number) => (hits: Hit[]) => {
   const first: Hit[] = [];

@@ -11,6 +11,7 @@ import {
   coverage,
   subjectText,
   bestSentenceStart,
+  speakerTimes,
 } from '../retrieval/index.js';
 
 /** A retrieved passage as the model sees it, numbered [n] in the prompt. */
@@ -191,12 +192,8 @@ async function momentExcerpts(
 
 /** Who speaks longest inside [start, end]: the passage's speaker as a listener would name it. */
 export function mainSpeaker(cues: Cue[], start: number, end: number): string | null {
-  const time = new Map<string, number>();
-  for (const c of cues) {
-    const t = Math.min(c.end, end) - Math.max(c.start, start);
-    if (t > 0 && c.speaker) time.set(c.speaker, (time.get(c.speaker) ?? 0) + t);
-  }
-  return [...time.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  const labelled = [...speakerTimes(cues, start, end)].filter((e): e is [string, number] => e[0] !== null);
+  return labelled.sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
 }
 
 const spanOf = (ms: MomentWithRecording[]) => Math.max(...ms.map((m) => m.end)) - Math.min(...ms.map((m) => m.start));

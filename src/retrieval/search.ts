@@ -4,7 +4,7 @@ import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
-import { detectSpeaker, withoutLabel, type SpeakerMatch } from './speakers.js';
+import { detectSpeaker, speakerShare, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
@@ -531,17 +531,10 @@ async function heardFrom(
 ): Promise<[string, number][]> {
   const known = ranked.filter(([id]) => moments.has(id));
   const cues = await s.archive.segmentsInRanges(known.map(([id]) => moments.get(id)!));
-  const who = speaker.toLowerCase();
   known.forEach(([id, score], i) => {
     const m = moments.get(id)!;
-    let all = 0;
-    let theirs = 0;
-    for (const c of cues[i]) {
-      const t = Math.max(0, Math.min(c.end, m.end) - Math.max(c.start, m.start));
-      all += t;
-      if (c.speaker?.toLowerCase() === who) theirs += t;
-    }
-    if (all > 0 && theirs < SPEAKER_SHARE_MIN * all) fused.set(id, score * SPEAKER_MINOR_WEIGHT);
+    const share = speakerShare(cues[i], m.start, m.end, speaker);
+    if (share !== null && share < SPEAKER_SHARE_MIN) fused.set(id, score * SPEAKER_MINOR_WEIGHT);
   });
   return ranked.map(([id]) => [id, fused.get(id)!] as [string, number]).sort((a, b) => b[1] - a[1]);
 }

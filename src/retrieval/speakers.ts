@@ -4,6 +4,8 @@
  * verb of speaking or an opinion word, so a label that merely appears as a topic ("marketing budget")
  * does not narrow the search.
  */
+import type { Cue } from '../core/index.js';
+
 const SPEECH = String.raw`(?:say|said|says|saying|think|thinks|thought|feel|feels|felt|propose[sd]?|suggest(?:s|ed)?|argue[sd]?|mention(?:s|ed)?|explain(?:s|ed)?|believe[sd]?|recommend(?:s|ed)?|want(?:s|ed)?|present(?:s|ed)?|report(?:s|ed)?|ask(?:s|ed)?|answer(?:s|ed)?|describe[sd]?|talk(?:s|ed)?|discuss(?:es|ed)?|claim(?:s|ed)?|insist(?:s|ed)?|agree[sd]?|disagree[sd]?|opinion|view|views|position|stance|idea|ideas|concern|concerns|think about)`;
 
 const GENERIC = new Set(['speaker', 'unknown', 'unknown speaker', 'guest', 'the', 'a', 'an', 'and', 'or', 'of', 'to', 'in', 'it', 'i', 'you', 'we', 'all']);
@@ -64,4 +66,29 @@ export function withoutLabel(q: string, label: string | undefined): string {
   if (!label) return q;
   const rest = q.replace(new RegExp(`(?<![\\p{L}\\p{N}])${labelPattern(label)}(?:'s)?(?![\\p{L}\\p{N}])`, 'giu'), ' ');
   return rest.replace(/[^\p{L}\p{N}]/gu, '') ? rest : q;
+}
+
+/**
+ * Seconds each speaker talks inside [start, end], by the cues' times; talk without a speaker label is under
+ * null. Who holds a passage, as a listener would name it, and how much of a moment a named speaker holds.
+ */
+export function speakerTimes(cues: Cue[], start: number, end: number): Map<string | null, number> {
+  const time = new Map<string | null, number>();
+  for (const c of cues) {
+    const t = Math.min(c.end, end) - Math.max(c.start, start);
+    if (t > 0) time.set(c.speaker || null, (time.get(c.speaker || null) ?? 0) + t);
+  }
+  return time;
+}
+
+/** The share of the talk inside [start, end] that is `label`'s (labels compared without case); null when none is. */
+export function speakerShare(cues: Cue[], start: number, end: number, label: string): number | null {
+  const who = label.toLowerCase();
+  let all = 0;
+  let theirs = 0;
+  for (const [speaker, t] of speakerTimes(cues, start, end)) {
+    all += t;
+    if (speaker?.toLowerCase() === who) theirs += t;
+  }
+  return all > 0 ? theirs / all : null;
 }

@@ -20,6 +20,13 @@ describe('finding the moment in the sample archive (BM25)', () => {
     await ingestManifest(s, SAMPLE, {});
   });
   afterAll(() => s?.close());
+  /** A WebVTT transcript of `cues` ingested as recording `id`. */
+  const addTranscript = (id: string, cues: string[]) =>
+    ingestTranscript(s, {
+      meta: { id, title: id, recordedAt: null, collection: null, language: null, source: null },
+      fileName: `${id}.vtt`,
+      content: ['WEBVTT', ...cues].join('\n\n') + '\n',
+    });
 
   it('falls back to the whole archive with the year kept as words when the year finds too little, and says so', async () => {
     const out = await searchMoments(s, { q: 'Why did the dockers go on strike in 1967?', mode: 'bm25', limit: 5, filters: {} });
@@ -49,17 +56,12 @@ describe('finding the moment in the sample archive (BM25)', () => {
   });
 
   it('shows the reply it opens on when the reply lies past the passage that matched', async () => {
-    await ingestTranscript(s, {
-      meta: { id: 'keeper', title: 'Keeper', recordedAt: null, collection: null, language: null, source: null },
-      fileName: 'keeper.vtt',
-      content: [
-        'WEBVTT',
-        '00:00:00.000 --> 00:00:18.000\n<v A>We walked along the harbour wall that morning and talked about the weather and the boats.',
-        '00:00:18.000 --> 00:00:22.000\n<v A>What happened to the lighthouse keeper?',
-        '00:00:23.000 --> 00:00:50.000\n<v B>He retired in nineteen sixty and moved inland to live with his sister near the hills.',
-        '00:00:51.000 --> 00:01:15.000\n<v A>The harbour itself was rebuilt after the war with money from the government.',
-      ].join('\n\n') + '\n',
-    });
+    await addTranscript('keeper', [
+      '00:00:00.000 --> 00:00:18.000\n<v A>We walked along the harbour wall that morning and talked about the weather and the boats.',
+      '00:00:18.000 --> 00:00:22.000\n<v A>What happened to the lighthouse keeper?',
+      '00:00:23.000 --> 00:00:50.000\n<v B>He retired in nineteen sixty and moved inland to live with his sister near the hills.',
+      '00:00:51.000 --> 00:01:15.000\n<v A>The harbour itself was rebuilt after the war with money from the government.',
+    ]);
     const out = await searchMoments(s, { q: 'lighthouse keeper', mode: 'bm25', limit: 5, filters: { recordingId: 'keeper' } });
     const [r] = out.results;
     expect(r.at).toBe(23);
@@ -69,16 +71,11 @@ describe('finding the moment in the sample archive (BM25)', () => {
   });
 
   it('asked about a speaker, ranks the moments they talk in above those they only pass through', async () => {
-    await ingestTranscript(s, {
-      meta: { id: 'tariffs', title: 'Tariffs', recordedAt: null, collection: null, language: null, source: null },
-      fileName: 'tariffs.vtt',
-      content: [
-        'WEBVTT',
-        '00:00:00.000 --> 00:00:02.000\n<v Marketing>Sounds good.',
-        '00:00:02.500 --> 00:00:25.000\n<v Manager>The tariff question again: the tariff goes up in spring, the tariff board decided it, and the tariff will be printed on every ticket from April.',
-        '00:01:00.000 --> 00:01:25.000\n<v Marketing>On the tariff, people told us they would pay more for a ticket if the trains ran on time, so the tariff matters less than punctuality.',
-      ].join('\n\n') + '\n',
-    });
+    await addTranscript('tariffs', [
+      '00:00:00.000 --> 00:00:02.000\n<v Marketing>Sounds good.',
+      '00:00:02.500 --> 00:00:25.000\n<v Manager>The tariff question again: the tariff goes up in spring, the tariff board decided it, and the tariff will be printed on every ticket from April.',
+      '00:01:00.000 --> 00:01:25.000\n<v Marketing>On the tariff, people told us they would pay more for a ticket if the trains ran on time, so the tariff matters less than punctuality.',
+    ]);
     const out = await searchMoments(s, { q: 'tariff', mode: 'bm25', limit: 5, filters: { recordingId: 'tariffs', speaker: 'Marketing' } });
     expect(out.results.map((r) => Math.floor(r.start))).toEqual([60, 0]);
     const everyone = await searchMoments(s, { q: 'tariff', mode: 'bm25', limit: 5, filters: { recordingId: 'tariffs' } });
@@ -86,11 +83,7 @@ describe('finding the moment in the sample archive (BM25)', () => {
   });
 
   it('never lists a moment of nothing but fillers', async () => {
-    await ingestTranscript(s, {
-      meta: { id: 'fillers', title: 'Fillers', recordedAt: null, collection: null, language: null, source: null },
-      fileName: 'fillers.vtt',
-      content: 'WEBVTT\n\n00:00:00.000 --> 00:00:30.000\n<v A>Um .\n\n00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.\n',
-    });
+    await addTranscript('fillers', ['00:00:00.000 --> 00:00:30.000\n<v A>Um .', '00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.']);
     const out = await searchMoments(s, { q: 'um the ship unloaded', mode: 'bm25', limit: 20, filters: { recordingId: 'fillers' } });
     expect(out.results.map((r) => r.text)).toEqual(['The ship was unloaded at the berth in a day.']);
   });
