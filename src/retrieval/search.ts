@@ -4,7 +4,7 @@ import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
-import { detectSpeaker, speakerShare, withoutLabel, type SpeakerMatch } from './speakers.js';
+import { detectSpeaker, speakerShare, speakerTimes, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
@@ -390,8 +390,11 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const analyses = cut.bare ? [] : [...new Set(merged.map((h) => h.analysis))];
   const [lexemeSets, cues] = await Promise.all([
     Promise.all(analyses.map((a) => s.archive.lexemes(p.q, a).then((l) => new Set(l)))),
-    // (past the moment's end: a question asked at its end is answered just after it, see bestSentenceStart)
-    cut.bare ? merged.map(() => []) : s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: h.at, end: h.atEnd + REPLY_S }))),
+    // The whole passage, for who talks in it, and past the best moment's end: a question asked at its end is
+    // answered just after it (see bestSentenceStart).
+    cut.bare
+      ? merged.map(() => [])
+      : s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: Math.min(h.start, h.at), end: Math.max(h.end, h.atEnd + REPLY_S) }))),
   ]);
   const lexemes = new Map(analyses.map((a, i) => [a, lexemeSets[i]]));
   // The question's words as each passage's language stems them; a screen hit opens on its frame.
@@ -403,6 +406,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
       // A reply opened on past the passage is shown with it: the passage holds what its link plays.
       const reply = sentencesToLink(cues[i], h.end, h.at);
       if (reply) [h.text, h.end] = [`${h.text} ${reply.text}`, reply.end];
+      // Who talks in the passage, by the time they talk: the moments' speaker lists only say who talks at all.
+      const times = [...speakerTimes(cues[i], h.start, h.end)].filter((e): e is [string, number] => e[0] !== null);
+      if (times.length) h.speakerTime = new Map(times);
     });
   }
   const marked = merged.map((h) => (cut.bare ? '' : highlight(h.text, lexemes.get(h.analysis)!, h.analysis)));

@@ -82,6 +82,15 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(Math.floor(everyone.results[0].start)).toBe(0);
   });
 
+  it('names first the speaker who talks most in a passage, by the time they talk', async () => {
+    await addTranscript('fares', [
+      '00:00:00.000 --> 00:00:02.000\n<v Marketing>Sounds good.',
+      '00:00:02.500 --> 00:00:25.000\n<v Manager>The fare question again: the fare goes up in spring, the fare board decided it, and the fare will be printed on every ticket from April.',
+    ]);
+    const out = await searchMoments(s, { q: 'fare board', mode: 'bm25', limit: 5, filters: { recordingId: 'fares' } });
+    expect(out.results[0]).toMatchObject({ speaker: 'Manager', speakers: ['Manager', 'Marketing'] });
+  });
+
   it('never lists a moment of nothing but fillers', async () => {
     await addTranscript('fillers', ['00:00:00.000 --> 00:00:30.000\n<v A>Um .', '00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.']);
     const out = await searchMoments(s, { q: 'um the ship unloaded', mode: 'bm25', limit: 20, filters: { recordingId: 'fillers' } });
