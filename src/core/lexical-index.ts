@@ -109,5 +109,12 @@ export interface LexicalIndex {
    * filters (browsing by filters alone).
    */
   facets(query: string | null, filters: SearchFilters): Promise<Facets>;
+  /**
+   * BM25 of the query over whole recordings, each recording's talk one document (screen text left out), for the
+   * recordings of `recordingIds` that hold any of its terms (the others are absent). The query is analysed in
+   * `analysis` only (the question's language, default 'en'): across a whole recording, another language's
+   * function words ("in", "die") would outweigh the subject.
+   */
+  recordingScores(query: string, recordingIds: string[], analysis?: Analysis): Promise<Map<string, number>>;
   close(): Promise<void>;
 }

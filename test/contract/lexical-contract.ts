@@ -207,6 +207,38 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       expect((await index.facets(null, { to: '1980-01-01' })).recordings).toBe(1);
     });
 
+    it('scores whole recordings by BM25 over their talk, for the recordings asked about only', async () => {
+      const all = await index.recordingScores('housing', ['rec-a', 'rec-b', 'rec-c', 'rec-none']);
+      expect([...all.keys()].sort()).toEqual(['rec-a', 'rec-b', 'rec-c']);
+      // rec-b says "housing" six times
+      expect(all.get('rec-b')!).toBeGreaterThan(all.get('rec-a')!);
+      expect([...(await index.recordingScores('housing', ['rec-a'])).keys()]).toEqual(['rec-a']);
+      expect([...(await index.recordingScores('budget deficit', ['rec-a', 'rec-b'])).keys()]).toEqual(['rec-a']);
+      expect((await index.recordingScores('the of and', ['rec-a', 'rec-b'])).size).toBe(0);
+      expect((await index.recordingScores('housing', [])).size).toBe(0);
+    });
+
+    it('keeps a recording as one document through replacement and deletion, its screen text apart', async () => {
+      await index.replaceRecording('rec-w', [
+        doc('rec-w', 0, 'The lighthouse keeper kept the lamp lit.'),
+        doc('rec-w', 1, 'Harbour tariffs on the slide.', { kind: 'screen' }),
+      ]);
+      expect([...(await index.recordingScores('lighthouse', ['rec-w', 'rec-a'])).keys()]).toEqual(['rec-w']);
+      expect((await index.recordingScores('tariffs', ['rec-w'])).size).toBe(0);
+      await index.replaceRecording('rec-w', [doc('rec-w', 0, 'Only the ferry timetable now.')]);
+      expect((await index.recordingScores('lighthouse', ['rec-w'])).size).toBe(0);
+      expect((await index.recordingScores('ferry', ['rec-w'])).size).toBe(1);
+      await index.deleteRecording('rec-w');
+      expect((await index.recordingScores('ferry', ['rec-w'])).size).toBe(0);
+    });
+
+    it("scores a recording by the question's own language only", async () => {
+      await index.replaceRecording('rec-de', [doc('rec-de', 0, 'Im Jahr 1967 in der Werft in Kiel, in jeder Schicht.', { analysis: 'de' })]);
+      expect((await index.recordingScores('the strike in 1967', ['rec-de'])).size).toBe(0);
+      expect([...(await index.recordingScores('die Werft 1967', ['rec-de'], 'de')).keys()]).toEqual(['rec-de']);
+      await index.deleteRecording('rec-de');
+    });
+
     it('replaces and deletes a recording without touching the others', async () => {
       await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
       expect((await index.search('cooperatives', {}, 10))).toEqual([]);

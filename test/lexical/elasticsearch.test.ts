@@ -50,6 +50,7 @@ function acceptWrites(on: ReturnType<typeof setup>['on'], bulk?: Resolver) {
   on('PUT', '/:index', (p) => ({ acknowledged: true, shards_acknowledged: true, index: p.path.slice(1) }));
   on('POST', '/:index/_delete_by_query', () => ({ took: 1, deleted: 2, total: 2, failures: [] }));
   on('POST', '/_bulk', bulk ?? ((p) => ({ took: 1, errors: false, items: actions(p.body).map((a) => ({ index: { ...a, status: 201, result: 'created' } })) })));
+  on('PUT', '/:index/_doc/:id', (p) => ({ _index: p.path.split('/')[1], _id: p.path.split('/')[3], result: 'created' }));
 }
 
 const actions = (ndjson: any[]) => ndjson.filter((l) => l.index).map((l) => l.index as { _index: string; _id: string });
@@ -109,8 +110,10 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     acceptWrites(on);
     await index.replaceRecording('rec-a', [doc(0, '1987-05-01', { speakers: ['Chair', 'Clerk'] }), doc(1, null, { collection: null, analysis: 'es' })]);
 
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /p/_delete_by_query', 'PUT /p-1980s', 'PUT /p-undated', 'POST /_bulk']);
-    const [del, c1980, , bulk] = requests;
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /p/_delete_by_query', 'POST /p.recordings/_delete_by_query', 'PUT /p-1980s', 'PUT /p-undated', 'PUT /p.recordings', 'POST /_bulk', 'PUT /p.recordings/_doc/rec-a',
+    ]);
+    const [del, , c1980, , recordings, bulk, talk] = requests;
     expect(del.body).toEqual({ query: { term: { recording_id: 'rec-a' } } });
     expect(del.querystring).toMatchObject({ refresh: 'true', ignore_unavailable: 'true', allow_no_indices: 'true' });
 
@@ -139,6 +142,30 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
       // A Spanish moment's text is in the Spanish field, analysed with the Spanish analyzer.
       { moment_id: 'rec-a#1', recording_id: 'rec-a', recorded_at: null, collection: null, speakers: ['Chair'], start: 60, end: 120, text_es: 'passage 1', text_other: 'passage 1', kind: 'speech' },
     ]);
+    // The recording as one document, outside the decade indices' pattern and alias, its talk in each language's field.
+    expect(recordings.body.mappings.properties).toEqual({
+      recording_id: { type: 'keyword' },
+      text: { type: 'text', analyzer: 'english', similarity: 'moment_bm25' },
+      text_es: { type: 'text', analyzer: 'spanish', similarity: 'moment_bm25' },
+      text_de: { type: 'text', analyzer: 'german', similarity: 'moment_bm25' },
+      text_other: { type: 'text', analyzer: 'standard', similarity: 'moment_bm25' },
+    });
+    expect(recordings.body.aliases).toBeUndefined();
+    expect(talk.querystring).toMatchObject({ refresh: 'true' });
+    expect(talk.body).toEqual({ recording_id: 'rec-a', text: 'passage 0', text_es: 'passage 1', text_other: 'passage 1' });
+  });
+
+  it('scores whole recordings on the recordings index, in the question\'s language\'s field, for the ids asked', async () => {
+    const { on, index, requests } = setup();
+    on('POST', '/:index/_search', () => hits(['rec-b', 7.5], ['rec-a', 2.25]));
+    expect(await index.recordingScores('housing shortage', ['rec-a', 'rec-b'], 'es')).toEqual(new Map([['rec-b', 7.5], ['rec-a', 2.25]]));
+    expect(requests[0].path).toBe('/p.recordings/_search');
+    expect(requests[0].body).toMatchObject({
+      size: 2,
+      query: { bool: { must: [{ multi_match: { query: 'housing shortage', fields: ['text_es'] } }], filter: [{ ids: { values: ['rec-a', 'rec-b'] } }] } },
+    });
+    expect((await index.recordingScores('housing', [])).size).toBe(0);
+    expect(requests).toHaveLength(1);
   });
 
   it('creates each decade index once per process and tolerates resource_already_exists_exception', async () => {
@@ -146,6 +173,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     on('PUT', '/:index', () => responseError(400, 'resource_already_exists_exception', 'index [p-1980s/xyz] already exists'));
     on('POST', '/:index/_delete_by_query', () => ({ deleted: 0, failures: [] }));
     on('POST', '/_bulk', (p) => ({ errors: false, items: actions(p.body).map((a) => ({ index: { ...a, status: 200 } })) }));
+    on('PUT', '/:index/_doc/:id', () => ({ result: 'updated' }));
     await index.replaceRecording('rec-a', [doc(0, '1987-05-01')]);
     await index.replaceRecording('rec-a', [doc(0, '1989-01-01')]);
     expect(sent('PUT', '/p-1980s')).toHaveLength(1);
@@ -157,8 +185,11 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     acceptWrites(on);
     await index.replaceRecording('rec-a', []);
     await index.deleteRecording('rec-b');
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /p/_delete_by_query', 'POST /p/_delete_by_query']);
-    expect(requests[1].body).toEqual({ query: { term: { recording_id: 'rec-b' } } });
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /p/_delete_by_query', 'POST /p.recordings/_delete_by_query', 'POST /p/_delete_by_query', 'POST /p.recordings/_delete_by_query',
+    ]);
+    expect(requests[2].body).toEqual({ query: { term: { recording_id: 'rec-b' } } });
+    expect(requests[3].body).toEqual({ query: { ids: { values: ['rec-b'] } } });
   });
 
   it('re-sends only the documents rejected with 429 and then succeeds', async () => {
@@ -403,7 +434,7 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     up = true;
     await index.replaceRecording('rec-a', [doc(0, '1987-05-01')]);
     expect(requests.map((r) => `${r.method} ${r.path}`).slice(before, before + 2)).toEqual(['GET /', 'PUT /_index_template/p-decades']);
-    expect(requests.at(-1)!.path).toBe('/_bulk');
+    expect(requests.at(-2)!.path).toBe('/_bulk');
     await index.replaceRecording('rec-a', [doc(1, '1987-05-01')]);
     expect(requests.filter((r) => r.path.startsWith('/_index_template')).length).toBe(1); // once per process
   });

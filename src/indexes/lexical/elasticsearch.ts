@@ -117,6 +117,22 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     return `${this.prefix}-${decade}`;
   }
 
+  /**
+   * The index of whole recordings (recordingScores): one document a recording, its talk in its language's field.
+   * Outside the decade pattern (`<prefix>-*`) and the alias, so the template and moment searches never see it.
+   */
+  get recordingsIndex(): string {
+    return `${this.prefix}.recordings`;
+  }
+
+  /** Settings and mappings of the recordings index: the moments' analyzers and BM25 settings. */
+  recordingsDefinition(): Pick<estypes.IndicesCreateRequest, 'settings' | 'mappings'> {
+    return {
+      settings: { index: { similarity: { [SIMILARITY]: { type: 'BM25', k1: this.k1, b: this.b } } } },
+      mappings: { dynamic: 'strict', properties: { recording_id: { type: 'keyword' }, ...textProperties() } },
+    };
+  }
+
   /** Settings, mappings and alias of a decade index; used both for explicit creation and for the template. */
   indexDefinition(): Pick<estypes.IndicesCreateRequest, 'settings' | 'mappings' | 'aliases'> {
     return {
@@ -203,8 +219,14 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     if (this.setupPending) await this.ready();
     await this.deleteRecording(recordingId);
     if (esDocs.length === 0) return;
-    await Promise.all(indices.map((i) => this.ensureIndex(i)));
+    await Promise.all([...indices.map((i) => this.ensureIndex(i)), this.ensureIndex(this.recordingsIndex, this.recordingsDefinition())]);
     await this.bulkIndex(recordingId, esDocs);
+    const talk = recordingDoc(recordingId, docs);
+    if (talk) {
+      await this.call(`index recording ${recordingId}`, () =>
+        this.client.index({ index: this.recordingsIndex, id: recordingId, document: talk, refresh: true }),
+      );
+    }
   }
 
   async deleteRecording(recordingId: string): Promise<void> {
@@ -220,6 +242,15 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
       });
       return res.failures ?? [];
     }, []);
+    await this.call(`delete recording ${recordingId}`, () =>
+      this.client.deleteByQuery({
+        index: this.recordingsIndex,
+        query: { ids: { values: [recordingId] } },
+        refresh: true,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      }),
+    );
     if (f.length > 0) {
       const why = `${f[0].cause?.type ?? ''}: ${f[0].cause?.reason ?? ''}`;
       const msg = `Elasticsearch delete_by_query (recording ${recordingId}) failed for ${f.length} document(s); first ${why}`;
@@ -251,6 +282,26 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
       );
       return res.hits.hits.map((h) => ({ momentId: h._id ?? '', score: h._score ?? 0 }));
     }, []);
+  }
+
+  async recordingScores(query: string, recordingIds: string[], analysis: Analysis = 'en'): Promise<Map<string, number>> {
+    const ids = recordingIds.slice(0, MAX_SIZE);
+    if (query.trim() === '' || ids.length === 0) return new Map();
+    return this.call('score recordings', async () => {
+      const res = await this.client.search(
+        {
+          index: this.recordingsIndex,
+          size: ids.length,
+          _source: false,
+          track_total_hits: false,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: { bool: { must: textQuery(query, [TEXT_FIELDS[analysis].field]), filter: [{ ids: { values: ids } }] } },
+        },
+        this.searchOpts,
+      );
+      return new Map(res.hits.hits.map((h) => [h._id ?? '', h._score ?? 0]));
+    }, new Map<string, number>());
   }
 
   async count(): Promise<number>;
@@ -339,10 +390,10 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     return decades.map((d) => this.indexName(d));
   }
 
-  private ensureIndex(index: string): Promise<void> {
+  private ensureIndex(index: string, definition = this.indexDefinition()): Promise<void> {
     let p = this.ensured.get(index);
     if (!p) {
-      p = this.createIndex(index);
+      p = this.createIndex(index, definition);
       this.ensured.set(index, p);
       // A failed creation must be retried by the next write, not remembered.
       p.catch(() => this.ensured.delete(index));
@@ -350,10 +401,10 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     return p;
   }
 
-  private async createIndex(index: string): Promise<void> {
+  private async createIndex(index: string, definition: Pick<estypes.IndicesCreateRequest, 'settings' | 'mappings' | 'aliases'>): Promise<void> {
     try {
-      await this.client.indices.create({ index, ...this.indexDefinition() });
-      this.log?.info({ index }, 'created Elasticsearch decade index');
+      await this.client.indices.create({ index, ...definition });
+      this.log?.info({ index }, 'created Elasticsearch index');
     } catch (err) {
       // Another writer (or an earlier run) got there first: the index exists, which is all we need.
       if (esError(err)?.type === 'resource_already_exists_exception') return;
@@ -449,23 +500,23 @@ const RECORDINGS_EXACT_UP_TO = 40_000;
 
 /** The query of a search and of its count: the words as text, filtered by recording, collection, speaker and dates. */
 function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQueryContainer {
-  return {
-    bool: {
-      // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
-      // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
-      must: [{
-        multi_match: {
-          query,
-          fields: Object.values(TEXT_FIELDS).map((f) => f.field),
-          // A moment fills its language's field (and, in Spanish and German, text_other too): its score is the sum.
-          type: 'most_fields',
-          operator: 'or',
-          zero_terms_query: 'none',
-        },
-      }],
-      filter: filterClauses(filters),
+  return { bool: { must: textQuery(query), filter: filterClauses(filters) } };
+}
+
+/** The query's words against `fields` (every language's field unless given). */
+function textQuery(query: string, fields: string[] = Object.values(TEXT_FIELDS).map((f) => f.field)): estypes.QueryDslQueryContainer[] {
+  // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
+  // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
+  return [{
+    multi_match: {
+      query,
+      fields,
+      // A moment fills its language's field (and, in Spanish and German, text_other too): its score is the sum.
+      type: 'most_fields',
+      operator: 'or',
+      zero_terms_query: 'none',
     },
-  };
+  }];
 }
 
 /** The filters as filter clauses: recording, collection, speaker, kind and dates. */
@@ -485,6 +536,18 @@ function filterClauses(filters: SearchFilters): estypes.QueryDslQueryContainer[]
     filter.push({ range: { recorded_at: range } });
   }
   return filter;
+}
+
+/** A recording's talk as one document: its speech moments' text in each language's field; null with none. */
+function recordingDoc(recordingId: string, docs: LexicalDoc[]): Record<string, string> | null {
+  const fields = new Map<string, string[]>();
+  for (const d of docs) {
+    if ((d.kind ?? 'speech') === 'screen') continue;
+    const a = d.analysis ?? 'en';
+    for (const field of [TEXT_FIELDS[a].field, ...(EXACT_TOO.has(a) ? ['text_other'] : [])]) fields.set(field, [...(fields.get(field) ?? []), d.text]);
+  }
+  if (fields.size === 0) return null;
+  return { recording_id: recordingId, ...Object.fromEntries([...fields].map(([f, texts]) => [f, texts.join('\n')])) };
 }
 
 function toEsDoc({ momentId, recordingId, recordedAt, collection, speakers, start, end, text, analysis, kind }: LexicalDoc): EsDoc {

@@ -32,7 +32,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
    * after a recording, at any archive size (BENCHMARKS.md "Scale").
    */
   private async vacuum(): Promise<void> {
-    if (this.db.kind === 'pglite') await this.db.query('VACUUM lex_postings');
+    if (this.db.kind === 'pglite') await this.db.exec('VACUUM lex_postings, lex_rec_postings');
   }
 
   async replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void> {
@@ -67,6 +67,15 @@ export class PostgresLexicalIndex implements LexicalIndex {
            SELECT '*|' || t.lexeme, x.moment_id, coalesce(array_length(t.positions, 1), 1), x.recorded_at, false
            FROM x, unnest(to_tsvector('simple', x.text)) AS t WHERE x.prefix IN ('es|', 'de|')),
          lens AS MATERIALIZED (SELECT moment_id, sum(tf) FILTER (WHERE main)::int AS len FROM terms GROUP BY moment_id),
+         -- The recording as one document (recordingScores): its talk's terms and length.
+         rec_postings AS (
+           INSERT INTO lex_rec_postings (term, recording_id, tf)
+           SELECT t.term, x.recording_id, sum(t.tf)::int FROM terms t JOIN x USING (moment_id)
+           WHERE x.kind <> 'screen' GROUP BY t.term, x.recording_id ORDER BY t.term),
+         rec_docs AS (
+           INSERT INTO lex_rec_docs (recording_id, len)
+           SELECT x.recording_id, sum(coalesce(l.len, 0))::int FROM x LEFT JOIN lens l USING (moment_id)
+           WHERE x.kind <> 'screen' GROUP BY x.recording_id),
          postings AS (
            INSERT INTO lex_postings (term, moment_id, tf, len, recorded_at)
            SELECT t.term, t.moment_id, t.tf, l.len, t.recorded_at FROM terms t JOIN lens l USING (moment_id) ORDER BY t.term),
@@ -165,6 +174,32 @@ export class PostgresLexicalIndex implements LexicalIndex {
       rows = await queryByIndex<FacetRow>(this.db, facetsSql(docs), params);
     }
     return foldFacets(rows);
+  }
+
+  async recordingScores(query: string, recordingIds: string[], analysis: Analysis = 'en'): Promise<Map<string, number>> {
+    if (!query.trim() || recordingIds.length === 0) return new Map();
+    // The analysis' own terms: English ones carry no prefix, the others theirs (PREFIXES).
+    const space = analysis === 'en' ? "q0.term NOT LIKE '%|%'" : `starts_with(q0.term, '${PREFIXES[analysis]}')`;
+    // idf over recordings (df: how many recordings hold the term), length over each recording's talk.
+    const rows = await queryByIndex<{ recording_id: string; score: number }>(
+      this.db,
+      `WITH s AS MATERIALIZED (SELECT count(*)::float8 AS n, coalesce(avg(len), 1)::float8 AS avgdl FROM lex_rec_docs),
+         q AS MATERIALIZED (SELECT term, count(*)::float8 AS df FROM lex_rec_postings
+                            WHERE term = ANY(ARRAY(SELECT q0.term FROM unnest(lex_query_terms($1)) AS q0(term) WHERE ${space}))
+                            GROUP BY term)
+       SELECT p.recording_id,
+              sum(ln(1 + (s.n - q.df + 0.5) / (q.df + 0.5)) * p.tf * ($3::float8 + 1)
+                  / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * d.len / greatest(s.avgdl, 1)))) AS score
+       FROM q CROSS JOIN s
+       -- (each term's postings of those recordings by the key; planned freely, every posting of the recordings
+       -- was read by recording and hashed against the terms: 34,000 rows for 40 recordings)
+       JOIN LATERAL (SELECT recording_id, tf FROM lex_rec_postings
+                     WHERE term = q.term AND recording_id = ANY($2::text[]) OFFSET 0) p ON true
+       JOIN lex_rec_docs d ON d.recording_id = p.recording_id
+       GROUP BY p.recording_id`,
+      [query, recordingIds, this.params.k1, this.params.b],
+    );
+    return new Map(rows.map((r) => [r.recording_id, Number(r.score)]));
   }
 
   async close(): Promise<void> {
@@ -287,6 +322,8 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
   );
   await tx.query('DELETE FROM lex_postings p USING unnest($1::text[]) AS m(id) WHERE p.moment_id = m.id', [ids]);
   await tx.query('DELETE FROM lex_docs WHERE recording_id = $1', [recordingId]);
+  await tx.query('DELETE FROM lex_rec_postings WHERE recording_id = $1', [recordingId]);
+  await tx.query('DELETE FROM lex_rec_docs WHERE recording_id = $1', [recordingId]);
   await tx.exec('SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT');
 }
 
