@@ -16,6 +16,8 @@ import { lexicalQuery } from '../../src/retrieval/question.js';
 import { withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 import { mean, scoreQuery, splitOf, linkError, median } from './metrics.js';
 import { readQuestions } from './questions.js';
+import { stem } from '../../src/core/index.js';
+import { contentStems, words } from '../../src/retrieval/text.js';
 
 const program = new Command('moment-lab')
   .argument('<dir>')
@@ -24,8 +26,9 @@ const program = new Command('moment-lab')
   .option('--embed-cache <dir>', '', path.resolve('.tmp/embed-cache'))
   .option('--learn', 'fit the weights of a linear fusion over both legs and their evidence (coordinate ascent, 2-fold)')
   .option('--prf', 'score the cosine to the question moved toward the mean vector of BM25\'s best moments (pseudo-relevance feedback)')
+  .option('--document', 'add evidence from BM25 over whole recordings (each recording one document) to the default fusion')
   .parse();
-const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean }>();
+const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean; document?: boolean }>();
 const dir = path.resolve(program.args[0]);
 
 type Scope = 'archive' | 'recording';
@@ -293,6 +296,84 @@ if (opts.prf) {
 }
 
 const hasVectors = lab.questions.some((q) => q.scopes.archive.some((c) => c[2] !== null));
+if (opts.document) {
+  // BM25 over whole recordings: does the meeting that uses the question's words throughout tell the right
+  // recording apart better than its best moments do (the recording evidence)?
+  const manifest = fs.readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; transcript: string });
+  const tf = new Map<string, Map<string, number>>();
+  const len = new Map<string, number>();
+  const df = new Map<string, number>();
+  for (const r of manifest) {
+    const vtt = fs.readFileSync(path.join(dir, r.transcript), 'utf8');
+    const text = vtt.split('\n').filter((l) => !/-->|^WEBVTT|^\s*$|^\d+$/.test(l)).map((l) => l.replace(/<[^>]+>/g, ' ')).join(' ');
+    const counts = new Map<string, number>();
+    let n = 0;
+    for (const w of words(text)) {
+      if (w.length < 2) continue;
+      const st = stem(w);
+      counts.set(st, (counts.get(st) ?? 0) + 1);
+      n++;
+    }
+    tf.set(r.id, counts);
+    len.set(r.id, n);
+    for (const t of counts.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+  }
+  const N = manifest.length;
+  const avg = mean([...len.values()]);
+  const docScores = (q: string, k1: number, b: number) => {
+    const terms = [...contentStems(lexicalQuery(q), { question: true })];
+    const out = new Map<string, number>();
+    for (const [id, counts] of tf) {
+      let sc = 0;
+      for (const t of terms) {
+        const f = counts.get(t);
+        if (!f) continue;
+        const idf = Math.log(1 + (N - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
+        sc += (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * len.get(id)!) / avg));
+      }
+      out.set(id, sc);
+    }
+    return out;
+  };
+  const withDocument = (base: Scorer, q: Gathered, g: number, k1: number, b: number, pow = 1): Scorer => (all) => {
+    const f = base(all);
+    if (g === 0) return f;
+    const d = docScores(q.query, k1, b);
+    const best = Math.max(1e-9, ...d.values());
+    const fmax = Math.max(1e-9, ...f.values());
+    const rec = new Map(all.map((c) => [c.id, c.rec]));
+    return new Map([...f].map(([id, x]) => [id, x + g * fmax * ((d.get(rec.get(id)!) ?? 0) / best) ** pow]));
+  };
+  const def = (a: number, g: number) => withRecordingPrior(withSeqContext(scoreFusion(a), 12, 0.1), g, 10);
+  const evalPer = (name: string, make: (q: Gathered) => Scorer) => {
+    for (const scope of ['archive'] as const) {
+      const halves: number[][] = [[], []];
+      const ov: number[] = [];
+      lab.questions.forEach((q, qi) => {
+        const cs: C[] = q.scopes[scope].map(([id, bm25, cos, cos2]) => {
+          const [rec, start, end] = lab.moments[id];
+          return { id, rec, start, end, bm25, cos, cos2 };
+        });
+        const res = rank(cs, make(q)(cs), DEFAULT_MERGE);
+        const gold = { recordingId: q.recording_id, spans: q.gold };
+        halves[qi % 2].push(scoreQuery(res, gold, 'link').ndcg);
+        ov.push(scoreQuery(res, gold, 'overlap').ndcg);
+      });
+      console.log(`${name.padEnd(52)} archive ${mean([...halves[0], ...halves[1]]).toFixed(4)} (${mean(halves[0]).toFixed(3)}/${mean(halves[1]).toFixed(3)}) ov ${mean(ov).toFixed(4)}`);
+    }
+  };
+  evalPer('default (score 0.1 + seq ctx 12 ×0.1 + rec 0.25)', () => def(0.1, 0.25));
+  evalPer('bm25 + seq ctx 12 ×0.1 + rec 0.25', () => withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10));
+  for (const [k1, b] of [[1.2, 0.75], [1.2, 0.3], [2, 0.75]] as const) {
+    for (const g of [0.1, 0.25, 0.5, 1]) {
+      evalPer(`default + document k1 ${k1} b ${b} ×${g}`, (q) => withDocument(def(0.1, 0.25), q, g, k1, b));
+      evalPer(`default, rec 0 + document k1 ${k1} b ${b} ×${g}`, (q) => withDocument(def(0.1, 0), q, g, k1, b));
+    }
+    for (const pow of [2, 4]) evalPer(`default + document k1 ${k1} b ${b} ×0.5 ^${pow}`, (q) => withDocument(def(0.1, 0.25), q, 0.5, k1, b, pow));
+  }
+  for (const g of [0.1, 0.25, 0.5]) evalPer(`bm25 + ctx + rec + document ×${g}`, (q) => withDocument(withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10), q, g, 1.2, 0.75));
+  process.exit(0);
+}
 if (opts.learn) {
   for (const extraVec of [0, 10, 30]) {
     const feats = Object.fromEntries((['archive', 'recording'] as const).map((scope) => [scope, lab.questions.map((q) => features(q.scopes[scope].map(([id, bm25, cos, cos2]) => {

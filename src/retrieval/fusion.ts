@@ -112,6 +112,11 @@ function joinBySearch(a: string, b: string, cut: number): string {
   return `${a} ${b}`;
 }
 
+/** The recording of a moment, from its id (`<recordingId>#<seq>`, see Moment.id). */
+export function recordingOfMoment(id: string): string {
+  return place(id).recording;
+}
+
 /** A moment's place in its recording, from its id (`<recordingId>#<seq>`, see Moment.id). */
 function place(id: string): { recording: string; seq: number } {
   const i = id.lastIndexOf('#');
@@ -166,4 +171,17 @@ export function withRecordingEvidence(scores: Map<string, number>, weight: numbe
   const bestMass = Math.max(1e-12, ...mass.values());
   const best = Math.max(0, ...scores.values());
   return new Map([...scores].map(([id, x]) => [id, x + (weight * best * mass.get(place(id).recording)!) / bestMass]));
+}
+
+/**
+ * Document evidence: each moment gains `weight` × the best score × its recording's BM25 as a whole document
+ * (LexicalIndex.recordingScores) over the best candidate recording's. Recording evidence counts a recording's
+ * best candidates; a meeting that keeps to the question's subject throughout, not only in a few moments, is
+ * what this adds. Chosen on the dev set's tuning split (scripts/eval/moment-lab.ts --document).
+ */
+export function withDocumentEvidence(scores: Map<string, number>, documents: Map<string, number>, weight: number): Map<string, number> {
+  if (weight === 0 || scores.size === 0 || documents.size === 0) return scores;
+  const bestDocument = Math.max(1e-12, ...documents.values());
+  const best = Math.max(0, ...scores.values());
+  return new Map([...scores].map(([id, x]) => [id, x + (weight * best * (documents.get(place(id).recording) ?? 0)) / bestDocument]));
 }

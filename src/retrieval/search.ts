@@ -3,7 +3,7 @@ import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Lan
 import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
-import { mergeSpans, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
+import { mergeSpans, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
 import { detectSpeaker, speakerShare, speakerTimes, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
@@ -341,6 +341,18 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
   const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
   const fused = withEvidence(await fuse(s, bm25Hits, vectorHits, qv, vecScore, p.filters));
+  // Archive-wide, which recording: BM25 over the candidates' recordings as whole documents (the lexical leg's;
+  // within one recording it says nothing).
+  if (mode !== 'vector' && !p.filters.recordingId && bm25Hits.length > 0) {
+    const recordings = [...new Set([...fused.keys()].map(recordingOfMoment))];
+    const documents = recordings.length > 1
+      ? await s.lexical.recordingScores(lexicalText, recordings, language).catch((err: unknown) => {
+        s.log.warn({ err }, 'scoring whole recordings failed; ranked without it');
+        return new Map<string, number>();
+      })
+      : new Map<string, number>();
+    for (const [id, x] of withDocumentEvidence(fused, documents, DOCUMENT_WEIGHT)) fused.set(id, x);
+  }
   if (bm25Hits.length > 0 && vectorHits.length > 0) {
     for (const [id, c] of vecScore) if (!bm25Score.has(id) && c < VECTOR_ONLY_FLOOR) fused.delete(id);
   }
@@ -516,6 +528,8 @@ const NEIGHBOUR_WEIGHT = 0.1;
 const RECORDING_WEIGHT = 0.25;
 const RECORDING_TOP = 10;
 
+/** Document evidence's weight (withDocumentEvidence): tuning questions, moment-lab --document. */
+const DOCUMENT_WEIGHT = 0.5;
 function withEvidence(fused: Map<string, number>): Map<string, number> {
   return withRecordingEvidence(withNeighbourEvidence(fused, NEIGHBOUR_REACH, NEIGHBOUR_WEIGHT), RECORDING_WEIGHT, RECORDING_TOP);
 }

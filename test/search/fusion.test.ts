@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinOverlapping, reciprocalRankFusion, scoreFusion, withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
+import { joinOverlapping, reciprocalRankFusion, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 
 const order = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 
@@ -122,5 +122,23 @@ describe('passage and recording evidence', () => {
   it('reads the recording from the last # of an id, so ids with # in them still group', () => {
     const out = withRecordingEvidence(new Map([['a#b#1', 1], ['a#b#2', 1], ['c#1', 1]]), 1, 10);
     expect(out.get('a#b#1')!).toBeGreaterThan(out.get('c#1')!);
+  });
+});
+
+describe('document evidence (the recording as one BM25 document)', () => {
+  it("lifts each moment by its recording's whole-document score over the best recording's, scaled to the best moment", () => {
+    const scores = new Map([['stray#4', 1], ['steady#9', 0.95], ['other#2', 0.5]]);
+    const out = withDocumentEvidence(scores, new Map([['steady', 8], ['stray', 2]]), 0.5);
+    expect(order(out)).toEqual(['steady#9', 'stray#4', 'other#2']);
+    expect(out.get('steady#9')).toBeCloseTo(0.95 + 0.5 * 1 * 1);
+    expect(out.get('stray#4')).toBeCloseTo(1 + 0.5 * 1 * 0.25);
+    // a recording without the question's words gains nothing
+    expect(out.get('other#2')).toBe(0.5);
+  });
+
+  it('changes nothing without document scores or weight', () => {
+    const scores = new Map([['a#1', 1]]);
+    expect(withDocumentEvidence(scores, new Map(), 0.5)).toBe(scores);
+    expect(withDocumentEvidence(scores, new Map([['a', 1]]), 0)).toBe(scores);
   });
 });
