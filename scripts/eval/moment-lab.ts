@@ -372,6 +372,41 @@ if (opts.document) {
     for (const pow of [2, 4]) evalPer(`default + document k1 ${k1} b ${b} ×0.5 ^${pow}`, (q) => withDocument(def(0.1, 0.25), q, 0.5, k1, b, pow));
   }
   for (const g of [0.1, 0.25, 0.5]) evalPer(`bm25 + ctx + rec + document ×${g}`, (q) => withDocument(withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10), q, g, 1.2, 0.75));
+  if (hasVectors) {
+    // The vector leg's view of the recording as a whole: the question's cosine to the mean of its moments' vectors.
+    const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
+    const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+    const db = (s.lexical as unknown as { db: { query<T>(sql: string, p?: unknown[]): Promise<T[]> } }).db;
+    const rows = await db.query<{ recording_id: string; c: string }>("SELECT recording_id, avg(embedding::vector)::text AS c FROM embeddings WHERE kind = 'speech' GROUP BY recording_id");
+    const centroids = new Map(rows.map((r) => {
+      const v = Float32Array.from(JSON.parse(r.c) as number[]);
+      const n = Math.hypot(...v) || 1;
+      return [r.recording_id, v.map((x) => x / n)] as const;
+    }));
+    const qcos = new Map<string, Map<string, number>>();
+    for (const q of lab.questions) {
+      const qv = await queryVector(s, q.query);
+      qcos.set(q.query, new Map([...centroids].map(([id, c]) => [id, c.reduce((a, x, i) => a + x * qv[i], 0)])));
+    }
+    await s.close();
+    const withCentroid = (base: Scorer, q: Gathered, g: number): Scorer => (all) => {
+      const f = base(all);
+      const cos = qcos.get(q.query)!;
+      const recs = [...new Set(all.map((c) => c.rec))];
+      const xs = recs.map((r) => cos.get(r) ?? 0);
+      const lo = Math.min(...xs);
+      const hi = Math.max(...xs);
+      const fmax = Math.max(1e-9, ...f.values());
+      const rec = new Map(all.map((c) => [c.id, c.rec]));
+      return new Map([...f].map(([id, x]) => [id, x + g * fmax * (hi > lo ? ((cos.get(rec.get(id)!) ?? lo) - lo) / (hi - lo) : 0)]));
+    };
+    const withDoc = (q: Gathered) => withDocument(def(0.1, 0.25), q, 0.5, 1.2, 0.75);
+    evalPer('default + document ×0.5 (the default)', (q) => withDoc(q));
+    for (const g of [0.05, 0.1, 0.2, 0.3, 0.5]) {
+      evalPer(`default + document ×0.5 + centroid ×${g}`, (q) => withCentroid(withDoc(q), q, g));
+      evalPer(`default + centroid ×${g}`, (q) => withCentroid(def(0.1, 0.25), q, g));
+    }
+  }
   process.exit(0);
 }
 if (opts.learn) {
