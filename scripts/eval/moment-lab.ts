@@ -372,6 +372,7 @@ if (opts.document) {
     for (const pow of [2, 4]) evalPer(`default + document k1 ${k1} b ${b} ×0.5 ^${pow}`, (q) => withDocument(def(0.1, 0.25), q, 0.5, k1, b, pow));
   }
   for (const g of [0.1, 0.25, 0.5]) evalPer(`bm25 + ctx + rec + document ×${g}`, (q) => withDocument(withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10), q, g, 1.2, 0.75));
+  if (hasVectors) for (const a of [0.05, 0.2, 0.3]) evalPer(`score ${a} + evidence + document ×0.5`, (q) => withDocument(def(a, 0.25), q, 0.5, 1.2, 0.75));
   if (hasVectors) {
     // The vector leg's view of the recording as a whole: the question's cosine to the mean of its moments' vectors.
     const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
