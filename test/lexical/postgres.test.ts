@@ -61,6 +61,10 @@ describe('postgres BM25 bookkeeping', () => {
       stats: await d.query('SELECT n::int, total_len::int FROM lex_stats'),
       docs: await d.query('SELECT moment_id, recording_id, len FROM lex_docs ORDER BY moment_id'),
       postings: await d.query('SELECT term, moment_id, tf, len, recorded_at FROM lex_postings ORDER BY term, moment_id'),
+      recordingTerms: await d.query('SELECT term, df FROM lex_rec_terms WHERE df > 0 ORDER BY term'),
+      recordingStats: await d.query('SELECT rec_n::int, rec_total_len::int FROM lex_stats'),
+      recordingDocs: await d.query('SELECT recording_id, len FROM lex_rec_docs ORDER BY recording_id'),
+      recordingPostings: await d.query('SELECT term, recording_id, tf FROM lex_rec_postings ORDER BY term, recording_id'),
     });
     const [edited, fresh] = [await openPglite(), await openPglite()];
     try {
@@ -77,6 +81,8 @@ describe('postgres BM25 bookkeeping', () => {
       await f.replaceRecording('a', a2.map((t, i) => doc('a', i, t)));
       const want = await dump(fresh);
       expect(want.stats).toEqual([{ n: 3, total_len: 8 }]);
+      expect(want.recordingStats).toEqual([{ rec_n: 2, rec_total_len: 8 }]);
+      expect(want.recordingTerms).toContainEqual({ term: 'harbour', df: 2 });
       expect(await dump(edited)).toEqual(want);
     } finally {
       await edited.close();

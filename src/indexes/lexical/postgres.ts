@@ -67,15 +67,22 @@ export class PostgresLexicalIndex implements LexicalIndex {
            SELECT '*|' || t.lexeme, x.moment_id, coalesce(array_length(t.positions, 1), 1), x.recorded_at, false
            FROM x, unnest(to_tsvector('simple', x.text)) AS t WHERE x.prefix IN ('es|', 'de|')),
          lens AS MATERIALIZED (SELECT moment_id, sum(tf) FILTER (WHERE main)::int AS len FROM terms GROUP BY moment_id),
-         -- The recording as one document (recordingScores): its talk's terms and length.
+         -- The recording as one document (recordingScores): its talk's terms, their document frequencies over
+         -- recordings, its length.
+         rec_terms AS MATERIALIZED (
+           SELECT t.term, x.recording_id, sum(t.tf)::int AS tf FROM terms t JOIN x USING (moment_id)
+           WHERE x.kind <> 'screen' GROUP BY t.term, x.recording_id),
          rec_postings AS (
-           INSERT INTO lex_rec_postings (term, recording_id, tf)
-           SELECT t.term, x.recording_id, sum(t.tf)::int FROM terms t JOIN x USING (moment_id)
-           WHERE x.kind <> 'screen' GROUP BY t.term, x.recording_id ORDER BY t.term),
-         rec_docs AS (
+           INSERT INTO lex_rec_postings (term, recording_id, tf) SELECT term, recording_id, tf FROM rec_terms ORDER BY term),
+         rec_df AS (
+           INSERT INTO lex_rec_terms (term, df)
+           SELECT term, count(*) FROM rec_terms GROUP BY term ORDER BY term
+           ON CONFLICT (term) DO UPDATE SET df = lex_rec_terms.df + excluded.df),
+         rec_docs AS MATERIALIZED (
            INSERT INTO lex_rec_docs (recording_id, len)
            SELECT x.recording_id, sum(coalesce(l.len, 0))::int FROM x LEFT JOIN lens l USING (moment_id)
-           WHERE x.kind <> 'screen' GROUP BY x.recording_id),
+           WHERE x.kind <> 'screen' GROUP BY x.recording_id
+           RETURNING len),
          postings AS (
            INSERT INTO lex_postings (term, moment_id, tf, len, recorded_at)
            SELECT t.term, t.moment_id, t.tf, l.len, t.recorded_at FROM terms t JOIN lens l USING (moment_id) ORDER BY t.term),
@@ -88,7 +95,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
            INSERT INTO lex_terms (term, df)
            SELECT term, count(*) FROM terms GROUP BY term ORDER BY term
            ON CONFLICT (term) DO UPDATE SET df = lex_terms.df + excluded.df)
-         UPDATE lex_stats SET n = n + (SELECT count(*) FROM x), total_len = total_len + (SELECT coalesce(sum(len), 0) FROM lens)
+         UPDATE lex_stats SET n = n + (SELECT count(*) FROM x), total_len = total_len + (SELECT coalesce(sum(len), 0) FROM lens),
+                              rec_n = rec_n + (SELECT count(*) FROM rec_docs), rec_total_len = rec_total_len + (SELECT coalesce(sum(len), 0) FROM rec_docs)
          WHERE id = 1`,
         [payload],
       );
@@ -183,20 +191,22 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // idf over recordings (df: how many recordings hold the term), length over each recording's talk.
     const rows = await queryByIndex<{ recording_id: string; score: number }>(
       this.db,
-      `WITH s AS MATERIALIZED (SELECT count(*)::float8 AS n, coalesce(avg(len), 1)::float8 AS avgdl FROM lex_rec_docs),
-         q AS MATERIALIZED (SELECT term, count(*)::float8 AS df FROM lex_rec_postings
-                            WHERE term = ANY(ARRAY(SELECT q0.term FROM unnest(lex_query_terms($1)) AS q0(term) WHERE ${space}))
-                            GROUP BY term)
-       SELECT p.recording_id,
-              sum(ln(1 + (s.n - q.df + 0.5) / (q.df + 0.5)) * p.tf * ($3::float8 + 1)
-                  / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * d.len / greatest(s.avgdl, 1)))) AS score
-       FROM q CROSS JOIN s
-       -- (each term's postings of those recordings by the key; planned freely, every posting of the recordings
-       -- was read by recording and hashed against the terms: 34,000 rows for 40 recordings)
-       JOIN LATERAL (SELECT recording_id, tf FROM lex_rec_postings
-                     WHERE term = q.term AND recording_id = ANY($2::text[]) OFFSET 0) p ON true
-       JOIN lex_rec_docs d ON d.recording_id = p.recording_id
-       GROUP BY p.recording_id`,
+      `WITH s AS MATERIALIZED (SELECT rec_n::float8 AS n, rec_total_len::float8 / greatest(rec_n, 1) AS avgdl FROM lex_stats WHERE id = 1),
+         q AS MATERIALIZED (SELECT t.term, t.df::float8 AS df FROM lex_rec_terms t
+                            WHERE t.term = ANY(ARRAY(SELECT q0.term FROM unnest(lex_query_terms($1)) AS q0(term) WHERE ${space}))
+                              AND t.df > 0),
+         -- Each term's postings of those recordings by the key (planned freely, every posting of the recordings
+         -- was read by recording and hashed against the terms: 34,000 rows for 40 recordings), then each
+         -- recording's length by its key.
+         tf AS MATERIALIZED (SELECT p.recording_id, q.term, q.df, p.tf FROM q
+                             JOIN LATERAL (SELECT recording_id, tf FROM lex_rec_postings
+                                           WHERE term = q.term AND recording_id = ANY($2::text[]) OFFSET 0) p ON true)
+       SELECT tf.recording_id,
+              sum(ln(1 + (s.n - tf.df + 0.5) / (tf.df + 0.5)) * tf.tf * ($3::float8 + 1)
+                  / (tf.tf + $3::float8 * (1 - $4::float8 + $4::float8 * d.len / greatest(s.avgdl, 1)))) AS score
+       FROM tf CROSS JOIN s
+       JOIN LATERAL (SELECT len FROM lex_rec_docs WHERE recording_id = tf.recording_id OFFSET 0) d ON true
+       GROUP BY tf.recording_id`,
       [query, recordingIds, this.params.k1, this.params.b],
     );
     return new Map(rows.map((r) => [r.recording_id, Number(r.score)]));
@@ -322,8 +332,17 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
   );
   await tx.query('DELETE FROM lex_postings p USING unnest($1::text[]) AS m(id) WHERE p.moment_id = m.id', [ids]);
   await tx.query('DELETE FROM lex_docs WHERE recording_id = $1', [recordingId]);
+  await tx.query(
+    `UPDATE lex_rec_terms t SET df = t.df - 1 FROM lex_rec_postings p WHERE p.recording_id = $1 AND t.term = p.term`,
+    [recordingId],
+  );
   await tx.query('DELETE FROM lex_rec_postings WHERE recording_id = $1', [recordingId]);
-  await tx.query('DELETE FROM lex_rec_docs WHERE recording_id = $1', [recordingId]);
+  await tx.query(
+    `WITH gone AS (DELETE FROM lex_rec_docs WHERE recording_id = $1 RETURNING len)
+     UPDATE lex_stats SET rec_n = rec_n - (SELECT count(*) FROM gone), rec_total_len = rec_total_len - (SELECT coalesce(sum(len), 0) FROM gone)
+     WHERE id = 1`,
+    [recordingId],
+  );
   await tx.exec('SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT');
 }
 
