@@ -10,6 +10,7 @@ const MAX_PER_EXCERPT = 2;
 const MIN_WORDS = 5;
 const MAX_WORDS = 60;
 const WEAKEST_QUOTE = 0.5;
+const QUESTION = /\?["'”’)]*$/;
 
 interface Candidate {
   n: number;
@@ -24,8 +25,9 @@ interface Candidate {
 
 /**
  * The answer without a model: the 2–3 transcript sentences of the top excerpts that share the most content
- * words with the question, best first, quoted verbatim with their excerpt's citation and, where the
- * transcript says, who said them. `cues` holds the recordings' speaker turns.
+ * words with the question (questions asked in the recording only when nothing else does), best first, quoted
+ * verbatim with their excerpt's citation and, where the transcript says, who said them. `cues` holds the
+ * recordings' speaker turns.
  */
 export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis = 'en'): string | null {
   const q = contentStems(question, { question: true, language });
@@ -44,9 +46,13 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
       candidates.push({ n: e.n, pos, text, score, hits, recordingId: e.recording_id, start: e.start, end: e.end });
     });
   });
+  // A question asked in the recording ("Do you remember the first container ship?") shares the most words with
+  // a question about it and answers nothing: it is quoted only when no other sentence matches.
+  const claims = candidates.filter((c) => !QUESTION.test(c.text));
+  const pool = claims.length > 0 ? claims : candidates;
   // One shared word of a longer question is chance ("remote" in a remote-control meeting), unless nothing shares more.
-  const most = Math.max(0, ...candidates.map((c) => c.hits));
-  const usable = candidates.filter((c) => c.hits >= Math.min(2, most)).sort((a, b) => b.score - a.score);
+  const most = Math.max(0, ...pool.map((c) => c.hits));
+  const usable = pool.filter((c) => c.hits >= Math.min(2, most)).sort((a, b) => b.score - a.score);
   const picked: Candidate[] = [];
   const perExcerpt = new Map<number, number>();
   for (const c of usable) {

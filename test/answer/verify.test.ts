@@ -121,6 +121,14 @@ describe('extractive answers and the prompt', () => {
     expect(extractiveAnswer('What about elephants and giraffes?', EXCERPTS, new Map())).toBeNull();
   });
 
+  it('does not quote a question asked in the recording as the answer, unless nothing else matches', () => {
+    const interview = [excerpt(1, 'Do you remember the first container ship at Berth Nine? I was there. They built a big crane on rails for the first container ship, special for Berth Nine.')];
+    const text = extractiveAnswer('How quickly was the first container ship unloaded at Berth Nine?', interview, new Map());
+    expect(text).toBe('"They built a big crane on rails for the first container ship, special for Berth Nine." [1]');
+    const only = [excerpt(1, 'Do you remember the first container ship at Berth Nine? I was there.')];
+    expect(extractiveAnswer('How quickly was the first container ship unloaded?', only, new Map())).toBe('"Do you remember the first container ship at Berth Nine?" [1]');
+  });
+
   it('numbers excerpts with title, date, time range and speakers', () => {
     const [system, user] = buildMessages('What price?', EXCERPTS.slice(0, 2));
     expect(system.content).toMatch(/only.*numbered/i);
