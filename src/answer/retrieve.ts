@@ -11,7 +11,7 @@ import {
   coverage,
   subjectText,
   bestSentenceStart,
-  speakerTimes,
+  speakersByTime,
 } from '../retrieval/index.js';
 
 /** A retrieved passage as the model sees it, numbered [n] in the prompt. */
@@ -192,8 +192,7 @@ async function momentExcerpts(
 
 /** Who speaks longest inside [start, end]: the passage's speaker as a listener would name it. */
 export function mainSpeaker(cues: Cue[], start: number, end: number): string | null {
-  const labelled = [...speakerTimes(cues, start, end)].filter((e): e is [string, number] => e[0] !== null);
-  return labelled.sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  return speakersByTime(cues, start, end)[0] ?? null;
 }
 
 const spanOf = (ms: MomentWithRecording[]) => Math.max(...ms.map((m) => m.end)) - Math.min(...ms.map((m) => m.start));

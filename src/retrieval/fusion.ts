@@ -168,9 +168,7 @@ export function withRecordingEvidence(scores: Map<string, number>, weight: numbe
     list.push(Math.max(0, score));
   }
   const mass = new Map([...per].map(([r, xs]) => [r, xs.sort((a, b) => b - a).slice(0, top).reduce((a, b) => a + b, 0)]));
-  const bestMass = Math.max(1e-12, ...mass.values());
-  const best = Math.max(0, ...scores.values());
-  return new Map([...scores].map(([id, x]) => [id, x + (weight * best * mass.get(place(id).recording)!) / bestMass]));
+  return withRecordingShare(scores, mass, weight);
 }
 
 /**
@@ -181,7 +179,12 @@ export function withRecordingEvidence(scores: Map<string, number>, weight: numbe
  */
 export function withDocumentEvidence(scores: Map<string, number>, documents: Map<string, number>, weight: number): Map<string, number> {
   if (weight === 0 || scores.size === 0 || documents.size === 0) return scores;
-  const bestDocument = Math.max(1e-12, ...documents.values());
+  return withRecordingShare(scores, documents, weight);
+}
+
+/** Each moment plus `weight` × the best score × its recording's value over the best recording's (absent: 0). */
+function withRecordingShare(scores: Map<string, number>, perRecording: Map<string, number>, weight: number): Map<string, number> {
+  const bestValue = Math.max(1e-12, ...perRecording.values());
   const best = Math.max(0, ...scores.values());
-  return new Map([...scores].map(([id, x]) => [id, x + (weight * best * (documents.get(place(id).recording) ?? 0)) / bestDocument]));
+  return new Map([...scores].map(([id, x]) => [id, x + (weight * best * (perRecording.get(place(id).recording) ?? 0)) / bestValue]));
 }

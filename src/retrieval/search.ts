@@ -4,7 +4,7 @@ import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
-import { detectSpeaker, speakerShare, speakerTimes, withoutLabel, type SpeakerMatch } from './speakers.js';
+import { detectSpeaker, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
@@ -363,7 +363,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   if (p.filters.speaker) ranked = await heardFrom(s, ranked, moments, p.filters.speaker, fused);
 
   type Hit = Span & {
-    at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; bm25: number | null; vector: number | null;
+    at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; speakers?: string[]; bm25: number | null; vector: number | null;
     title: string; recordedAt: string | null; collection: string | null; kind: MomentKind; language: string | null; analysis: Analysis;
   };
   const hits: Hit[] = [];
@@ -419,8 +419,8 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
       const reply = sentencesToLink(cues[i], h.end, h.at);
       if (reply) [h.text, h.end] = [`${h.text} ${reply.text}`, reply.end];
       // Who talks in the passage, by the time they talk: the moments' speaker lists only say who talks at all.
-      const times = [...speakerTimes(cues[i], h.start, h.end)].filter((e): e is [string, number] => e[0] !== null);
-      if (times.length) h.speakerTime = new Map(times);
+      const byTime = speakersByTime(cues[i], h.start, h.end);
+      if (byTime.length) h.speakers = byTime;
     });
   }
   const marked = merged.map((h) => (cut.bare ? '' : highlight(h.text, lexemes.get(h.analysis)!, h.analysis)));
@@ -434,7 +434,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     degraded_legs: degradedLegs,
     warnings,
     results: merged.map((h, i) => {
-      const speakers = [...h.speakerTime.entries()].sort((a, b) => b[1] - a[1]).map(([sp]) => sp);
+      const speakers = h.speakers ?? [...h.speakerTime.entries()].sort((a, b) => b[1] - a[1]).map(([sp]) => sp);
       return {
         recording_id: h.recordingId,
         recording_title: h.title,

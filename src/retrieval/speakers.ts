@@ -81,6 +81,14 @@ export function speakerTimes(cues: Cue[], start: number, end: number): Map<strin
   return time;
 }
 
+/** The labelled speakers inside [start, end], who talks longest first. */
+export function speakersByTime(cues: Cue[], start: number, end: number): string[] {
+  return [...speakerTimes(cues, start, end)]
+    .filter((e): e is [string, number] => e[0] !== null)
+    .sort((a, b) => b[1] - a[1])
+    .map(([speaker]) => speaker);
+}
+
 /** The share of the talk inside [start, end] that is `label`'s (labels compared without case); null when none is. */
 export function speakerShare(cues: Cue[], start: number, end: number, label: string): number | null {
   const who = label.toLowerCase();
