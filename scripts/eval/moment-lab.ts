@@ -72,7 +72,8 @@ if (fs.existsSync(cacheFile)) {
 }
 
 interface C { id: string; rec: string; start: number; end: number; bm25: number | null; cos: number | null; cos2: number | null }
-type Scorer = (cs: C[]) => Map<string, number>;
+/** Fused scores of a question's candidates (`q`: the question, for scorers that read more than its candidates). */
+type Scorer = (cs: C[], q: Gathered) => Map<string, number>;
 interface Merge { gapS: number; anchor: 'best' | 'first'; contextS: number }
 const DEFAULT_MERGE: Merge = { gapS: 2, anchor: 'best', contextS: 0 };
 
@@ -107,9 +108,9 @@ function rank(cs: C[], scores: Map<string, number>, m: Merge) {
     .map((r) => ({ ...r, start: Math.max(0, r.start - m.contextS), end: r.end + m.contextS, link: Math.floor(r.link) }));
 }
 
-function evaluate(name: string, scorer: Scorer, m: Merge = DEFAULT_MERGE, questions: Gathered[] = lab.questions) {
+function evaluate(name: string, scorer: Scorer, m: Merge = DEFAULT_MERGE, questions: Gathered[] = lab.questions, scopes: readonly Scope[] = ['archive', 'recording']) {
   const line: string[] = [];
-  for (const scope of ['archive', 'recording'] as const) {
+  for (const scope of scopes) {
     const halves: number[][] = [[], []];
     const ov: number[] = [];
     const err: number[] = [];
@@ -118,7 +119,7 @@ function evaluate(name: string, scorer: Scorer, m: Merge = DEFAULT_MERGE, questi
         const [rec, start, end] = lab.moments[id];
         return { id, rec, start, end, bm25, cos, cos2 };
       });
-      const res = rank(cs, scorer(cs), m);
+      const res = rank(cs, scorer(cs, q), m);
       const gold = { recordingId: q.recording_id, spans: q.gold };
       halves[qi % 2].push(scoreQuery(res, gold, 'link').ndcg);
       ov.push(scoreQuery(res, gold, 'overlap').ndcg);
@@ -143,8 +144,8 @@ const scoreFusion = (a: number, which: 'cos' | 'cos2' = 'cos'): Scorer => (cs) =
   return new Map(cs.map((c) => [c.id, (c.bm25 ?? 0) / mx + a * z(c[which])]));
 };
 /** Each candidate plus `beta` × the fused scores of the other candidates of its recording within `w` seconds. */
-const withContext = (base: Scorer, w: number, beta: number, kernel: 'flat' | 'tri' = 'tri'): Scorer => (all) => {
-  const f = base(all);
+const withContext = (base: Scorer, w: number, beta: number, kernel: 'flat' | 'tri' = 'tri'): Scorer => (all, q) => {
+  const f = base(all, q);
   const cs = all.filter((c) => f.has(c.id));
   const out = new Map<string, number>();
   const byRec = new Map<string, C[]>();
@@ -163,8 +164,8 @@ const withContext = (base: Scorer, w: number, beta: number, kernel: 'flat' | 'tr
 };
 
 /** As withContext, with distance counted in moments (from the ids' sequence numbers) instead of seconds. */
-const withSeqContext = (base: Scorer, k: number, beta: number): Scorer => (all) => {
-  const f = base(all);
+const withSeqContext = (base: Scorer, k: number, beta: number): Scorer => (all, q) => {
+  const f = base(all, q);
   const cs = all.filter((c) => f.has(c.id));
   const seq = (id: string) => Number(id.slice(id.lastIndexOf('#') + 1));
   const out = new Map<string, number>();
@@ -181,8 +182,8 @@ const withSeqContext = (base: Scorer, k: number, beta: number): Scorer => (all) 
 };
 
 /** Each candidate plus `gamma` × its recording's share of the evidence: the sum of its candidates' scores over the best recording's. */
-const withRecordingPrior = (base: Scorer, gamma: number, top = 5): Scorer => (all) => {
-  const f = base(all);
+const withRecordingPrior = (base: Scorer, gamma: number, top = 5): Scorer => (all, q) => {
+  const f = base(all, q);
   const cs = all.filter((c) => f.has(c.id));
   const per = new Map<string, number[]>();
   for (const c of cs) per.set(c.rec, [...(per.get(c.rec) ?? []), Math.max(0, f.get(c.id) ?? 0)]);
@@ -335,8 +336,8 @@ if (opts.document) {
     }
     return out;
   };
-  const withDocument = (base: Scorer, q: Gathered, g: number, k1: number, b: number, pow = 1): Scorer => (all) => {
-    const f = base(all);
+  const withDocument = (base: Scorer, g: number, k1: number, b: number, pow = 1): Scorer => (all, q) => {
+    const f = base(all, q);
     if (g === 0) return f;
     const d = docScores(q.query, k1, b);
     const best = Math.max(1e-9, ...d.values());
@@ -345,40 +346,23 @@ if (opts.document) {
     return new Map([...f].map(([id, x]) => [id, x + g * fmax * ((d.get(rec.get(id)!) ?? 0) / best) ** pow]));
   };
   const def = (a: number, g: number) => withRecordingPrior(withSeqContext(scoreFusion(a), 12, 0.1), g, 10);
-  const evalPer = (name: string, make: (q: Gathered) => Scorer) => {
-    for (const scope of ['archive'] as const) {
-      const halves: number[][] = [[], []];
-      const ov: number[] = [];
-      lab.questions.forEach((q, qi) => {
-        const cs: C[] = q.scopes[scope].map(([id, bm25, cos, cos2]) => {
-          const [rec, start, end] = lab.moments[id];
-          return { id, rec, start, end, bm25, cos, cos2 };
-        });
-        const res = rank(cs, make(q)(cs), DEFAULT_MERGE);
-        const gold = { recordingId: q.recording_id, spans: q.gold };
-        halves[qi % 2].push(scoreQuery(res, gold, 'link').ndcg);
-        ov.push(scoreQuery(res, gold, 'overlap').ndcg);
-      });
-      console.log(`${name.padEnd(52)} archive ${mean([...halves[0], ...halves[1]]).toFixed(4)} (${mean(halves[0]).toFixed(3)}/${mean(halves[1]).toFixed(3)}) ov ${mean(ov).toFixed(4)}`);
-    }
-  };
-  evalPer('default (score 0.1 + seq ctx 12 ×0.1 + rec 0.25)', () => def(0.1, 0.25));
-  evalPer('bm25 + seq ctx 12 ×0.1 + rec 0.25', () => withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10));
+  const archiveOnly = (name: string, scorer: Scorer) => evaluate(name, scorer, DEFAULT_MERGE, lab.questions, ['archive']);
+  archiveOnly('default (score 0.1 + seq ctx 12 ×0.1 + rec 0.25)', def(0.1, 0.25));
+  archiveOnly('bm25 + seq ctx 12 ×0.1 + rec 0.25', withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10));
   for (const [k1, b] of [[1.2, 0.75], [1.2, 0.3], [2, 0.75]] as const) {
     for (const g of [0.1, 0.25, 0.5, 1]) {
-      evalPer(`default + document k1 ${k1} b ${b} ×${g}`, (q) => withDocument(def(0.1, 0.25), q, g, k1, b));
-      evalPer(`default, rec 0 + document k1 ${k1} b ${b} ×${g}`, (q) => withDocument(def(0.1, 0), q, g, k1, b));
+      archiveOnly(`default + document k1 ${k1} b ${b} ×${g}`, withDocument(def(0.1, 0.25), g, k1, b));
+      archiveOnly(`default, rec 0 + document k1 ${k1} b ${b} ×${g}`, withDocument(def(0.1, 0), g, k1, b));
     }
-    for (const pow of [2, 4]) evalPer(`default + document k1 ${k1} b ${b} ×0.5 ^${pow}`, (q) => withDocument(def(0.1, 0.25), q, 0.5, k1, b, pow));
+    for (const pow of [2, 4]) archiveOnly(`default + document k1 ${k1} b ${b} ×0.5 ^${pow}`, withDocument(def(0.1, 0.25), 0.5, k1, b, pow));
   }
-  for (const g of [0.1, 0.25, 0.5]) evalPer(`bm25 + ctx + rec + document ×${g}`, (q) => withDocument(withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10), q, g, 1.2, 0.75));
-  if (hasVectors) for (const a of [0.05, 0.2, 0.3]) evalPer(`score ${a} + evidence + document ×0.5`, (q) => withDocument(def(a, 0.25), q, 0.5, 1.2, 0.75));
+  for (const g of [0.1, 0.25, 0.5]) archiveOnly(`bm25 + ctx + rec + document ×${g}`, withDocument(withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10), g, 1.2, 0.75));
+  if (hasVectors) for (const a of [0.05, 0.2, 0.3]) archiveOnly(`score ${a} + evidence + document ×0.5`, withDocument(def(a, 0.25), 0.5, 1.2, 0.75));
   if (hasVectors) {
     // The vector leg's view of the recording as a whole: the question's cosine to the mean of its moments' vectors.
     const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
     const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
-    const db = (s.lexical as unknown as { db: { query<T>(sql: string, p?: unknown[]): Promise<T[]> } }).db;
-    const rows = await db.query<{ recording_id: string; c: string }>("SELECT recording_id, avg(embedding::vector)::text AS c FROM embeddings WHERE kind = 'speech' GROUP BY recording_id");
+    const rows = await s.db.query<{ recording_id: string; c: string }>("SELECT recording_id, avg(embedding::vector)::text AS c FROM embeddings WHERE kind = 'speech' GROUP BY recording_id");
     const centroids = new Map(rows.map((r) => {
       const v = Float32Array.from(JSON.parse(r.c) as number[]);
       const n = Math.hypot(...v) || 1;
@@ -390,8 +374,8 @@ if (opts.document) {
       qcos.set(q.query, new Map([...centroids].map(([id, c]) => [id, c.reduce((a, x, i) => a + x * qv[i], 0)])));
     }
     await s.close();
-    const withCentroid = (base: Scorer, q: Gathered, g: number): Scorer => (all) => {
-      const f = base(all);
+    const withCentroid = (base: Scorer, g: number): Scorer => (all, q) => {
+      const f = base(all, q);
       const cos = qcos.get(q.query)!;
       const recs = [...new Set(all.map((c) => c.rec))];
       const xs = recs.map((r) => cos.get(r) ?? 0);
@@ -401,11 +385,11 @@ if (opts.document) {
       const rec = new Map(all.map((c) => [c.id, c.rec]));
       return new Map([...f].map(([id, x]) => [id, x + g * fmax * (hi > lo ? ((cos.get(rec.get(id)!) ?? lo) - lo) / (hi - lo) : 0)]));
     };
-    const withDoc = (q: Gathered) => withDocument(def(0.1, 0.25), q, 0.5, 1.2, 0.75);
-    evalPer('default + document ×0.5 (the default)', (q) => withDoc(q));
+    const withDoc = withDocument(def(0.1, 0.25), 0.5, 1.2, 0.75);
+    archiveOnly('default + document ×0.5 (the default)', withDoc);
     for (const g of [0.05, 0.1, 0.2, 0.3, 0.5]) {
-      evalPer(`default + document ×0.5 + centroid ×${g}`, (q) => withCentroid(withDoc(q), q, g));
-      evalPer(`default + centroid ×${g}`, (q) => withCentroid(def(0.1, 0.25), q, g));
+      archiveOnly(`default + document ×0.5 + centroid ×${g}`, withCentroid(withDoc, g));
+      archiveOnly(`default + centroid ×${g}`, withCentroid(def(0.1, 0.25), g));
     }
   }
   process.exit(0);
