@@ -5,8 +5,9 @@
  * variants by link nDCG@10: the moment's start, the best sentence, the reply to a short prompt at several
  * turn lengths (bestSentenceStart), an oracle that opens on a sentence inside the answer wherever the moment or
  * passage has one (how much better placing the link could do at all), and, over the same 30 passages,
- * reorderings: those near a better one of the same recording last, those of a recording's opening minute(s)
- * down, and, for a question naming a speaker, those the speaker barely holds or says none of its words in down.
+ * reorderings: those near a better one of the same recording last, those past the k-th of their recording last,
+ * those of a recording's opening minute(s) down, and, for a question naming a speaker, those the speaker barely
+ * holds or says none of its words in down. Overlap nDCG@10 of the tuning questions is printed beside the link figures.
  * Tuning questions and the held-out quarter are reported apart: choose on the first.
  */
 import path from 'node:path';
@@ -100,6 +101,18 @@ const spread = (gapS: number) => (hits: Hit[]) => {
   }
   return [...first, ...later];
 };
+/** Passages after the `k`-th of their recording go after all others, in their order (archive-wide: more recordings in the top 10). */
+const perRecording = (k: number) => (hits: Hit[]) => {
+  const seen = new Map<string, number>();
+  const first: Hit[] = [];
+  const later: Hit[] = [];
+  for (const h of hits) {
+    const n = (seen.get(h.recordingId) ?? 0) + 1;
+    seen.set(h.recordingId, n);
+    (n <= k ? first : later).push(h);
+  }
+  return [...first, ...later];
+};
 /** Seconds of the turn holding the sentence at `t`, from it onwards ('from') or up to it ('to'). */
 function turnLength(cues: Cue[], t: number, side: 'from' | 'to'): number {
   const i = cues.findIndex((c) => c.end > t);
@@ -141,20 +154,23 @@ const variants: Variant[] = [
   ...[0.1, 0.25].flatMap((share) => [3, 10].map((by) => ({ name: `as it is, named speaker < ${share * 100} % of the moment: down ${by}`, link: async (h: Hit) => h.link, order: speakerHolds(share, by) }))),
   ...[30, 60, 120].flatMap((n) => [1, 3].map((by) => ({ name: `as it is, opening ${n} s of a recording with a later passage: down ${by}`, link: async (h: Hit) => h.link, order: opening(n, by) }))),
   ...[30, 60, 120, 300].map((g) => ({ name: `as it is, passages ${g} s apart first`, link: async (h: Hit) => h.link, order: spread(g) })),
+  ...[1, 2, 3, 4, 5].map((k) => ({ name: `as it is, at most ${k} of a recording first`, link: async (h: Hit) => h.link, order: perRecording(k) })),
 ];
 
-console.log(`${opts.mode}, link nDCG@10 (tuning questions / held-out quarter)`);
-console.log(`${'variant'.padEnd(52)} ${scopes.map((x) => x.padEnd(18)).join(' ')}`);
+console.log(`${opts.mode}, link nDCG@10 (tuning questions / held-out quarter; in brackets overlap nDCG@10 on the tuning questions)`);
+console.log(`${'variant'.padEnd(52)} ${scopes.map((x) => x.padEnd(28)).join(' ')}`);
 for (const v of variants) {
   const cells: string[] = [];
   for (const scope of scopes) {
     const by: Record<string, number[]> = { tune: [], holdout: [] };
+    const overlap: number[] = [];
     for (const a of asked[scope]) {
       const top = (v.order ? await v.order(a.hits, a) : a.hits).slice(0, 10);
       const links = await Promise.all(top.map((h) => v.link(h, a)));
       by[a.split].push(scoreQuery(top.map((h, i) => ({ ...h, link: Math.floor(links[i]) })), a.gold, 'link').ndcg);
+      if (a.split === 'tune') overlap.push(scoreQuery(top.map((h, i) => ({ ...h, link: Math.floor(links[i]) })), a.gold, 'overlap').ndcg);
     }
-    cells.push(`${mean(by.tune).toFixed(4)} / ${mean(by.holdout).toFixed(4)}`.padEnd(18));
+    cells.push(`${mean(by.tune).toFixed(4)} / ${mean(by.holdout).toFixed(4)} (${mean(overlap).toFixed(4)})`.padEnd(28));
   }
   console.log(`${v.name.padEnd(52)} ${cells.join(' ')}`);
 }
