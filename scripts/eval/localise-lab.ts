@@ -167,8 +167,9 @@ for (const v of variants) {
     for (const a of asked[scope]) {
       const top = (v.order ? await v.order(a.hits, a) : a.hits).slice(0, 10);
       const links = await Promise.all(top.map((h) => v.link(h, a)));
-      by[a.split].push(scoreQuery(top.map((h, i) => ({ ...h, link: Math.floor(links[i]) })), a.gold, 'link').ndcg);
-      if (a.split === 'tune') overlap.push(scoreQuery(top.map((h, i) => ({ ...h, link: Math.floor(links[i]) })), a.gold, 'overlap').ndcg);
+      const returned = top.map((h, i) => ({ ...h, link: Math.floor(links[i]) }));
+      by[a.split].push(scoreQuery(returned, a.gold, 'link').ndcg);
+      if (a.split === 'tune') overlap.push(scoreQuery(returned, a.gold, 'overlap').ndcg);
     }
     cells.push(`${mean(by.tune).toFixed(4)} / ${mean(by.holdout).toFixed(4)} (${mean(overlap).toFixed(4)})`.padEnd(28));
   }

@@ -4,7 +4,7 @@ import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
-import { detectSpeaker, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
+import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
@@ -434,7 +434,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     degraded_legs: degradedLegs,
     warnings,
     results: merged.map((h, i) => {
-      const speakers = h.speakers ?? [...h.speakerTime.entries()].sort((a, b) => b[1] - a[1]).map(([sp]) => sp);
+      const speakers = h.speakers ?? longestFirst(h.speakerTime);
       return {
         recording_id: h.recordingId,
         recording_title: h.title,

@@ -83,7 +83,12 @@ export function speakerTimes(cues: Cue[], start: number, end: number): Map<strin
 
 /** The labelled speakers inside [start, end], who talks longest first. */
 export function speakersByTime(cues: Cue[], start: number, end: number): string[] {
-  return [...speakerTimes(cues, start, end)]
+  return longestFirst(speakerTimes(cues, start, end));
+}
+
+/** Speakers by the seconds they talk, longest first; unlabelled talk (null) is left out. */
+export function longestFirst(times: ReadonlyMap<string | null, number>): string[] {
+  return [...times]
     .filter((e): e is [string, number] => e[0] !== null)
     .sort((a, b) => b[1] - a[1])
     .map(([speaker]) => speaker);
