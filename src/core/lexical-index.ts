@@ -116,5 +116,19 @@ export interface LexicalIndex {
    * function words ("in", "die") would outweigh the subject.
    */
   recordingScores(query: string, recordingIds: string[], analysis?: Analysis): Promise<Map<string, number>>;
+  /**
+   * Rewrites the index's storage compactly: a bulk ingest or many replacements leave its keys (Postgres) or
+   * segments (Elasticsearch) larger than a fresh build, and searches read more pages for it. Searches return the
+   * same results after it. Bytes are the engine's own measure of the index's size, before and after.
+   */
+  compact(): Promise<CompactReport>;
   close(): Promise<void>;
+}
+
+/** What LexicalIndex.compact() did: the index's size in bytes before and after, and what it rewrote. */
+export interface CompactReport {
+  bytesBefore: number;
+  bytesAfter: number;
+  /** Tables (Postgres) or indices (Elasticsearch) rewritten. */
+  rewritten: string[];
 }

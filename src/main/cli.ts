@@ -246,6 +246,19 @@ program
     });
   });
 
+program
+  .command('compact')
+  .description("rebuild the lexical index's keys after a bulk ingest or many corrections: smaller, and searches read less")
+  .action(async () => {
+    await withServices(async (s) => {
+      console.log(`compacting the ${s.lexical.engine} lexical index…`);
+      const t0 = performance.now();
+      const r = await s.lexical.compact();
+      const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+      console.log(`compacted ${r.rewritten.length ? r.rewritten.join(', ') : 'nothing (the index is empty)'}: ${mb(r.bytesBefore)} → ${mb(r.bytesAfter)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    });
+  });
+
 function fmt(t: number): string {
   const s = Math.floor(t);
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;

@@ -239,6 +239,27 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       await index.deleteRecording('rec-de');
     });
 
+    it('compacts its storage after replacements, answering the same afterwards', async () => {
+      for (let round = 0; round < 3; round++) {
+        await index.replaceRecording('rec-churn', Array.from({ length: 20 }, (_, i) => doc('rec-churn', i, `Churned passage ${i} of round ${round}: ferries, tariffs and the harbour board.`)));
+      }
+      const asked = async () => ({
+        hits: await index.search('housing budget ferries', {}, 20),
+        count: await index.count(),
+        documents: [...(await index.recordingScores('harbour housing', ['rec-a', 'rec-b', 'rec-churn']))].sort(),
+      });
+      const before = await asked();
+      const report = await index.compact();
+      expect(report.bytesAfter).toBeGreaterThan(0);
+      expect(report.rewritten.length).toBeGreaterThan(0);
+      const after = await asked();
+      expect(after.hits.map((h) => h.momentId)).toEqual(before.hits.map((h) => h.momentId));
+      after.hits.forEach((h, i) => expect(h.score).toBeCloseTo(before.hits[i].score, 6));
+      expect(after.count).toBe(before.count);
+      expect(after.documents.map(([id]) => id)).toEqual(before.documents.map(([id]) => id));
+      await index.deleteRecording('rec-churn');
+    });
+
     it('replaces and deletes a recording without touching the others', async () => {
       await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
       expect((await index.search('cooperatives', {}, 10))).toEqual([]);

@@ -397,6 +397,34 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     expect(requests).toHaveLength(2);
   });
 
+  it('compacts by expunging deleted documents from the decade and recordings indices, reporting the store size', async () => {
+    const { on, index, sent } = setup();
+    on('GET', '/', () => ({ name: 'n', cluster_name: 'c', cluster_uuid: 'u', version: { number: '9.0.0' }, tagline: 'You Know, for Search' }));
+    on('PUT', '/_index_template/:name', () => ({ acknowledged: true }));
+    on('PUT', '/:index/_mapping', () => ({ acknowledged: true }));
+    let merged = false;
+    on('GET', '/:index/_stats/store', () => ({
+      _all: { primaries: { store: { size_in_bytes: merged ? 700 : 1000 } } },
+      indices: { 'p-1980s': {}, 'p.recordings': {} },
+    }));
+    on('POST', '/:index/_forcemerge', () => ((merged = true), { _shards: { total: 2, successful: 2, failed: 0 } }));
+    expect(await index.compact()).toEqual({ bytesBefore: 1000, bytesAfter: 700, rewritten: ['p-1980s', 'p.recordings'] });
+    expect(sent('GET', '/_stats/store')[0].path).toBe('/p,p.recordings/_stats/store');
+    const [merge] = sent('POST', '/_forcemerge');
+    expect(merge.path).toBe('/p-1980s,p.recordings/_forcemerge');
+    expect(merge.querystring).toMatchObject({ only_expunge_deletes: 'true', wait_for_completion: 'true' });
+  });
+
+  it('compacts nothing before the first write (no index yet)', async () => {
+    const { on, index, sent } = setup();
+    on('GET', '/', () => ({ name: 'n', cluster_name: 'c', cluster_uuid: 'u', version: { number: '9.0.0' }, tagline: 'You Know, for Search' }));
+    on('PUT', '/_index_template/:name', () => ({ acknowledged: true }));
+    on('PUT', '/:index/_mapping', () => ({ acknowledged: true }));
+    on('GET', '/:index/_stats/store', () => responseError(404, 'index_not_found_exception', 'no such index [p]'));
+    expect(await index.compact()).toEqual({ bytesBefore: 0, bytesAfter: 0, rewritten: [] });
+    expect(sent('POST', '/_forcemerge')).toEqual([]);
+  });
+
   it('reads a missing alias (index_not_found_exception) as empty; reports delete_by_query failures', async () => {
     const { on, index } = setup();
     on('GET', '/:index/_count', () => responseError(404, 'index_not_found_exception', 'no such index [p]'));

@@ -18,6 +18,33 @@ describeLexicalContract('postgres BM25 on PGlite', async () => {
   return new PostgresLexicalIndex(db);
 });
 
+describe('postgres BM25 compaction', () => {
+  it('packs keys that recordings written one at a time left partly full', async () => {
+    const local = await openPglite();
+    try {
+      await migrate(local);
+      const index = new PostgresLexicalIndex(local);
+      const words = ['harbour', 'ferry', 'tariff', 'council', 'housing', 'budget', 'strike', 'docker', 'library', 'radio'];
+      for (let r = 0; r < 40; r++) {
+        const docs = Array.from({ length: 30 }, (_, i) => ({
+          momentId: `r${r}#${i}`, recordingId: `r${r}`, recordedAt: '1990-01-01', collection: null, speakers: [], start: i, end: i + 1,
+          text: Array.from({ length: 12 }, (_, k) => `${words[(r + i + k) % words.length]}${(r * 7 + i * 3 + k) % 50}`).join(' '),
+        }));
+        // Written, then written again: the replaced postings leave their keys' pages half empty.
+        await index.replaceRecording(`r${r}`, docs);
+        await index.replaceRecording(`r${r}`, docs);
+      }
+      const before = await index.search('harbour3 ferry17 tariff4', {}, 10);
+      const report = await index.compact();
+      expect(report.rewritten).toContain('lex_postings');
+      expect(report.bytesAfter).toBeLessThan(report.bytesBefore * 0.9);
+      expect(await index.search('harbour3 ferry17 tariff4', {}, 10)).toEqual(before);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('postgres BM25 scores', () => {
   it("equal Lucene's BM25 computed by hand from the documents' terms", async () => {
     const local = await openPglite();

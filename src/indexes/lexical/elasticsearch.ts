@@ -1,6 +1,6 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { type Analysis, type Config, type FacetBucket, type Facets, type MomentKind, type SearchFilters, AppError, COUNT_EXACT_UP_TO, decadeBuckets, FACET_SIZE, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type CompactReport, type Config, type FacetBucket, type Facets, type MomentKind, type SearchFilters, AppError, COUNT_EXACT_UP_TO, decadeBuckets, FACET_SIZE, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
 
 export interface ElasticsearchLexicalOptions {
@@ -373,6 +373,32 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
         speaker: topBuckets(buckets('speaker')),
       };
     }, none);
+  }
+
+  /**
+   * Merges away the deleted documents that replacing and deleting recordings leave in the indices' segments
+   * (only_expunge_deletes: a full merge to one segment is for indices no longer written to). Bytes are the
+   * primaries' store size.
+   */
+  async compact(): Promise<CompactReport> {
+    await this.ready();
+    const index = [this.alias, this.recordingsIndex];
+    const size = () => this.call('index stats', async () => {
+      try {
+        const res = await this.client.indices.stats({ index, metric: 'store' });
+        return { bytes: res._all.primaries?.store?.size_in_bytes ?? 0, indices: Object.keys(res.indices ?? {}).sort() };
+      } catch (err) {
+        // Nothing written yet: neither the alias nor the recordings' index exists.
+        if (esError(err)?.status === 404) return { bytes: 0, indices: [] };
+        throw err;
+      }
+    });
+    const before = await size();
+    if (before.indices.length > 0) {
+      await this.call('force merge', () => this.client.indices.forcemerge({ index: before.indices, only_expunge_deletes: true, wait_for_completion: true }));
+    }
+    const after = await size();
+    return { bytesBefore: before.bytes, bytesAfter: after.bytes, rewritten: before.indices };
   }
 
   async close(): Promise<void> {
