@@ -27,8 +27,9 @@ const program = new Command('moment-lab')
   .option('--learn', 'fit the weights of a linear fusion over both legs and their evidence (coordinate ascent, 2-fold)')
   .option('--prf', 'score the cosine to the question moved toward the mean vector of BM25\'s best moments (pseudo-relevance feedback)')
   .option('--document', 'add evidence from BM25 over whole recordings (each recording one document) to the default fusion')
+  .option('--expand', 'with --document: score the recordings with the question expanded by the words of its best recordings (RM3)')
   .parse();
-const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean; document?: boolean }>();
+const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean; document?: boolean; expand?: boolean }>();
 const dir = path.resolve(program.args[0]);
 
 type Scope = 'archive' | 'recording';
@@ -336,6 +337,72 @@ if (opts.document) {
     }
     return out;
   };
+  /**
+   * RM3: the question's terms (λ of the weight) and the `m` words most likely under a relevance model of the `k`
+   * best recordings by docScores (each recording's content-word distribution weighted by its score), every
+   * term scored as docScores scores one, weighted.
+   */
+  const contentTf = new Map<string, Map<string, number>>();
+  const contentLen = new Map<string, number>();
+  if (opts.expand) {
+    for (const r of manifest) {
+      const vtt = fs.readFileSync(path.join(dir, r.transcript), 'utf8');
+      const text = vtt.split('\n').filter((l) => !/-->|^WEBVTT|^\s*$|^\d+$/.test(l)).map((l) => l.replace(/<[^>]+>/g, ' ')).join(' ');
+      const counts = new Map<string, number>();
+      let n = 0;
+      for (const w of words(text)) {
+        const [st] = contentStems(w);
+        if (!st) continue;
+        counts.set(st, (counts.get(st) ?? 0) + 1);
+        n++;
+      }
+      contentTf.set(r.id, counts);
+      contentLen.set(r.id, n);
+    }
+  }
+  const termScore = (t: string, id: string, k1: number, b: number) => {
+    const f = tf.get(id)!.get(t);
+    if (!f) return 0;
+    const idf = Math.log(1 + (N - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
+    return (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * len.get(id)!) / avg));
+  };
+  const rm3Cache = new Map<string, Map<string, number>>();
+  const rm3Scores = (q: string, k: number, m: number, lambda: number, minDf = 1) => {
+    const key = `${q}|${k}|${m}|${lambda}|${minDf}`;
+    const hit = rm3Cache.get(key);
+    if (hit) return hit;
+    const d0 = docScores(q, 1.2, 0.75);
+    const top = [...d0].filter(([, x]) => x > 0).sort((a, b) => b[1] - a[1]).slice(0, k);
+    const mass = top.reduce((a, [, x]) => a + x, 0) || 1;
+    const rel = new Map<string, number>();
+    for (const [id, x] of top) {
+      const n = contentLen.get(id) || 1;
+      for (const [t, c] of contentTf.get(id)!) rel.set(t, (rel.get(t) ?? 0) + (x / mass) * (c / n));
+    }
+    // A word in (nearly) every recording says nothing about which one: it is left out of the expansion.
+    const expansion = [...rel].filter(([t]) => df.get(t)! >= minDf && df.get(t)! < N * 0.5).sort((a, b) => b[1] - a[1]).slice(0, m);
+    const relMass = expansion.reduce((a, [, x]) => a + x, 0) || 1;
+    const terms = [...contentStems(lexicalQuery(q), { question: true })];
+    const weights = new Map<string, number>();
+    for (const t of terms) weights.set(t, (weights.get(t) ?? 0) + lambda / Math.max(1, terms.length));
+    for (const [t, x] of expansion) weights.set(t, (weights.get(t) ?? 0) + (1 - lambda) * (x / relMass));
+    const out = new Map<string, number>();
+    for (const id of tf.keys()) {
+      let sc = 0;
+      for (const [t, w] of weights) sc += w * termScore(t, id, 1.2, 0.75);
+      out.set(id, sc);
+    }
+    rm3Cache.set(key, out);
+    return out;
+  };
+  const withExpandedDocument = (base: Scorer, g: number, k: number, m: number, lambda: number): Scorer => (all, q) => {
+    const f = base(all, q);
+    const d = rm3Scores(q.query, k, m, lambda);
+    const best = Math.max(1e-9, ...d.values());
+    const fmax = Math.max(1e-9, ...f.values());
+    const rec = new Map(all.map((c) => [c.id, c.rec]));
+    return new Map([...f].map(([id, x]) => [id, x + g * fmax * ((d.get(rec.get(id)!) ?? 0) / best)]));
+  };
   const withDocument = (base: Scorer, g: number, k1: number, b: number, pow = 1): Scorer => (all, q) => {
     const f = base(all, q);
     if (g === 0) return f;
@@ -347,6 +414,18 @@ if (opts.document) {
   };
   const def = (a: number, g: number) => withRecordingPrior(withSeqContext(scoreFusion(a), 12, 0.1), g, 10);
   const archiveOnly = (name: string, scorer: Scorer) => evaluate(name, scorer, DEFAULT_MERGE, lab.questions, ['archive']);
+  if (opts.expand) {
+    const withDoc = withDocument(def(0.1, 0.25), 0.5, 1.2, 0.75);
+    archiveOnly('default + document ×0.5 (the default)', withDoc);
+    const bm = withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10);
+    archiveOnly('bm25 + evidence + document ×0.5', withDocument(bm, 0.5, 1.2, 0.75));
+    for (const [k, m, lambda] of [[3, 10, 0.5], [3, 20, 0.5], [5, 20, 0.5], [10, 20, 0.5], [3, 20, 0.7], [5, 20, 0.7], [3, 40, 0.7], [1, 20, 0.7], [5, 10, 0.8]] as const) {
+      archiveOnly(`default + RM3 document k${k} m${m} λ${lambda} ×0.5`, withExpandedDocument(def(0.1, 0.25), 0.5, k, m, lambda));
+      archiveOnly(`bm25 + evidence + RM3 document k${k} m${m} λ${lambda} ×0.5`, withExpandedDocument(bm, 0.5, k, m, lambda));
+    }
+    for (const g of [0.25, 1]) archiveOnly(`default + RM3 document k3 m20 λ0.5 ×${g}`, withExpandedDocument(def(0.1, 0.25), g, 3, 20, 0.5));
+    process.exit(0);
+  }
   archiveOnly('default (score 0.1 + seq ctx 12 ×0.1 + rec 0.25)', def(0.1, 0.25));
   archiveOnly('bm25 + seq ctx 12 ×0.1 + rec 0.25', withRecordingPrior(withSeqContext(bm25Scorer, 12, 0.1), 0.25, 10));
   for (const [k1, b] of [[1.2, 0.75], [1.2, 0.3], [2, 0.75]] as const) {
