@@ -213,11 +213,11 @@ export class PostgresLexicalIndex implements LexicalIndex {
   }
 
   /**
-   * Rebuilds the lexical tables' keys and counts their rows for the planner. Postings written a recording at a
-   * time split the keys' pages as they go and leave them partly full; a key built in one pass is packed (on a
-   * 10,000 h archive, lex_postings' key goes from 2.6 to 1.7 GB and BM25 reads a tenth less: BENCHMARKS.md
-   * "Scale"). The embedded database has no autovacuum, so the statistics are taken here too. On a server the keys
-   * are rebuilt CONCURRENTLY: searches and writes go on meanwhile.
+   * Rebuilds the lexical tables' keys. Postings written a recording at a time split the keys' pages as they go
+   * and leave them partly full; a key built in one pass is packed (on a 10,000 h archive lex_postings' key goes
+   * from 2.6 to 1.7 GB: BENCHMARKS.md "Scale"). On a server the keys are rebuilt CONCURRENTLY, so searches and
+   * writes go on, and statistics are taken as autovacuum would. The embedded database is left without them: its
+   * statements are written for a planner that has none (src/platform/db/by-index.ts), and would be planned anew.
    */
   async compact(): Promise<CompactReport> {
     const size = async () => {
@@ -230,7 +230,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
     const bytesBefore = await size();
     const concurrently = this.db.kind === 'postgres' ? ' CONCURRENTLY' : '';
     for (const table of LEXICAL_TABLES) await this.db.exec(`REINDEX TABLE${concurrently} ${table}`);
-    await this.db.exec(`VACUUM ANALYZE ${LEXICAL_TABLES.join(', ')}`);
+    await this.db.exec(`${this.db.kind === 'postgres' ? 'VACUUM ANALYZE' : 'VACUUM'} ${LEXICAL_TABLES.join(', ')}`);
     return { bytesBefore, bytesAfter: await size(), rewritten: [...LEXICAL_TABLES] };
   }
 
