@@ -20,6 +20,7 @@ import { searchMomentsScored } from '../../src/retrieval/search.js';
 import { bestSentenceStart, type LocaliseOptions } from '../../src/retrieval/localise.js';
 import { speakerShare, withoutLabel } from '../../src/retrieval/speakers.js';
 import { contentStems } from '../../src/retrieval/text.js';
+import { nearDuplicatesLast } from '../../src/retrieval/fusion.js';
 import { mean, scoreQuery, splitOf } from './metrics.js';
 import { readQuestions } from './questions.js';
 
@@ -91,16 +92,8 @@ function demoted(hits: Hit[], down: boolean[], by: number): Hit[] {
   const keyed = hits.map((h, i) => ({ h, key: down[i] ? i + by + 0.5 : i }));
   return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
 }
-/** Passages within `gapS` of a better one of the same recording go after all others, in their order. */
-const spread = (gapS: number) => (hits: Hit[]) => {
-  const first: Hit[] = [];
-  const later: Hit[] = [];
-  for (const h of hits) {
-    const near = first.some((k) => k.recordingId === h.recordingId && h.start < k.end + gapS && h.end > k.start - gapS);
-    (near ? later : first).push(h);
-  }
-  return [...first, ...later];
-};
+/** Passages within `gapS` of a better one of the same recording go after all others, in their order (the search's rule at 30 s). */
+const spread = (gapS: number) => (hits: Hit[]) => nearDuplicatesLast(hits, gapS);
 /** Passages after the `k`-th of their recording go after all others, in their order (archive-wide: more recordings in the top 10). */
 const perRecording = (k: number) => (hits: Hit[]) => {
   const seen = new Map<string, number>();

@@ -305,12 +305,12 @@ if (opts.document) {
   const tf = new Map<string, Map<string, number>>();
   const len = new Map<string, number>();
   const df = new Map<string, number>();
+  // Each recording's talk: its cues' text, voice tags dropped.
+  const talk = new Map(manifest.map((r) => [r.id, fs.readFileSync(path.join(dir, r.transcript), 'utf8').split('\n').filter((l) => !/-->|^WEBVTT|^\s*$|^\d+$/.test(l)).map((l) => l.replace(/<[^>]+>/g, ' ')).join(' ')]));
   for (const r of manifest) {
-    const vtt = fs.readFileSync(path.join(dir, r.transcript), 'utf8');
-    const text = vtt.split('\n').filter((l) => !/-->|^WEBVTT|^\s*$|^\d+$/.test(l)).map((l) => l.replace(/<[^>]+>/g, ' ')).join(' ');
     const counts = new Map<string, number>();
     let n = 0;
-    for (const w of words(text)) {
+    for (const w of words(talk.get(r.id)!)) {
       if (w.length < 2) continue;
       const st = stem(w);
       counts.set(st, (counts.get(st) ?? 0) + 1);
@@ -346,11 +346,9 @@ if (opts.document) {
   const contentLen = new Map<string, number>();
   if (opts.expand) {
     for (const r of manifest) {
-      const vtt = fs.readFileSync(path.join(dir, r.transcript), 'utf8');
-      const text = vtt.split('\n').filter((l) => !/-->|^WEBVTT|^\s*$|^\d+$/.test(l)).map((l) => l.replace(/<[^>]+>/g, ' ')).join(' ');
       const counts = new Map<string, number>();
       let n = 0;
-      for (const w of words(text)) {
+      for (const w of words(talk.get(r.id)!)) {
         const [st] = contentStems(w);
         if (!st) continue;
         counts.set(st, (counts.get(st) ?? 0) + 1);

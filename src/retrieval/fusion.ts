@@ -71,6 +71,22 @@ export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (in
   return out.sort((a, b) => b.score - a.score);
 }
 
+/**
+ * Passages (best first) with each one that lies within `gapS` of a better passage of its recording, and of its
+ * kind, moved after all the others, in their order: its link opens on nearly the talk the better one's does,
+ * so the page lists other moments first. A passage is compared with those kept in place only, so a run of
+ * neighbours keeps its best.
+ */
+export function nearDuplicatesLast<T extends { recordingId: string; start: number; end: number; kind?: string }>(passages: T[], gapS: number): T[] {
+  const first: T[] = [];
+  const later: T[] = [];
+  for (const p of passages) {
+    const near = first.some((k) => k.recordingId === p.recordingId && k.kind === p.kind && p.start < k.end + gapS && p.end > k.start - gapS);
+    (near ? later : first).push(p);
+  }
+  return [...first, ...later];
+}
+
 // Whitespace that is not one space between words; text without it is split and joined by plain string search.
 const IRREGULAR_B = /[^\S ]| {2}|^ | $/;
 const IRREGULAR_TAIL = /[^\S ]| {2}| $/;

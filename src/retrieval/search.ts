@@ -3,7 +3,7 @@ import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Lan
 import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
-import { mergeSpans, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
+import { mergeSpans, nearDuplicatesLast, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
 import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
@@ -112,6 +112,11 @@ export const PAGING_CAP = 1000;
 // Hits of one recording this close are one passage to a listener, up to a passage of MAX_PASSAGE_S.
 const MERGE_GAP_S = 2;
 const MAX_PASSAGE_S = 90;
+/**
+ * A passage this close to a better one of its recording goes after the others (nearDuplicatesLast). Chosen on
+ * the dev set's tuning split (scripts/eval/localise-lab.ts, "passages 30 s apart first").
+ */
+const NEAR_DUPLICATE_S = 30;
 // Under hybrid search, a moment that only the vector leg found must be at least this close to the question:
 // the nearest neighbours of any question include talk that shares none of its subject. (The same floor as the
 // relevance gate of answers, VECTOR_GATE in src/answer/retrieve.ts, calibrated for USE.)
@@ -390,7 +395,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     into.bm25 = maxOrNull(into.bm25, from.bm25);
     into.vector = maxOrNull(into.vector, from.vector);
   }, MAX_PASSAGE_S);
-  const mergedAll = screenHits.length ? [...speechHits, ...screenHits].sort((a, b) => b.score - a.score) : speechHits;
+  const mergedAll = nearDuplicatesLast(screenHits.length ? [...speechHits, ...screenHits].sort((a, b) => b.score - a.score) : speechHits, NEAR_DUPLICATE_S);
   const passages = cut.exclude ? mergedAll.filter((h) => !h.ids.some((id) => cut.exclude!.has(id))) : mergedAll;
   // Highlights, where links open and the segments they read are for the page's passages only.
   const merged = passages.slice(cut.from, cut.from + limit);

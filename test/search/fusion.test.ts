@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinOverlapping, reciprocalRankFusion, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
+import { joinOverlapping, nearDuplicatesLast, reciprocalRankFusion, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 
 const order = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 
@@ -140,5 +140,18 @@ describe('document evidence (the recording as one BM25 document)', () => {
     const scores = new Map([['a#1', 1]]);
     expect(withDocumentEvidence(scores, new Map(), 0.5)).toBe(scores);
     expect(withDocumentEvidence(scores, new Map([['a', 1]]), 0)).toBe(scores);
+  });
+});
+
+describe('near-duplicate passages last', () => {
+  const p = (recordingId: string, start: number, end: number, kind = 'speech') => ({ recordingId, start, end, kind, id: `${recordingId}@${start}` });
+  it('moves a passage within the gap of a better one of its recording after all others, keeping their order', () => {
+    const ranked = [p('a', 100, 130), p('a', 150, 170), p('b', 10, 40), p('a', 400, 430), p('a', 60, 75), p('c', 0, 20)];
+    expect(nearDuplicatesLast(ranked, 30).map((x) => x.id)).toEqual(['a@100', 'b@10', 'a@400', 'c@0', 'a@150', 'a@60']);
+  });
+  it('compares with passages kept in place only, and never across recordings or kinds', () => {
+    // a@125 is near a@100 (moved); a@165 is near a@125 only: it stays.
+    expect(nearDuplicatesLast([p('a', 100, 120), p('a', 125, 140), p('a', 165, 180)], 30).map((x) => x.id)).toEqual(['a@100', 'a@165', 'a@125']);
+    expect(nearDuplicatesLast([p('a', 100, 120), p('b', 100, 120), p('a', 110, 110, 'screen')], 30).map((x) => x.id)).toEqual(['a@100', 'b@100', 'a@110']);
   });
 });
