@@ -91,6 +91,18 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.results[0]).toMatchObject({ speaker: 'Manager', speakers: ['Manager', 'Marketing'] });
   });
 
+  it('lists a passage that runs on from a better one after the passages of other talk', async () => {
+    // Three minutes on one subject: passages of at most 90 s, each touching the next.
+    const clock = (t: number) => `00:${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}.000`;
+    await addTranscript('marzipan-long', Array.from({ length: 9 }, (_, i) => `${clock(i * 20)} --> ${clock(i * 20 + 19)}\n<v A>The marzipan lighthouse, part ${i + 1}: almonds, sugar and the marzipan lighthouse again.`));
+    await addTranscript('marzipan-other', ['00:00:00.000 --> 00:00:15.000\n<v B>Somebody once built a marzipan lighthouse for the harbour fair.']);
+    const out = await searchMoments(s, { q: 'marzipan lighthouse', mode: 'bm25', limit: 5, filters: {} });
+    const ids = out.results.map((r) => r.recording_id);
+    expect(ids[0]).toBe('marzipan-long');
+    expect(ids[1]).toBe('marzipan-other');
+    expect(ids.filter((x) => x === 'marzipan-long').length).toBeGreaterThan(1);
+  });
+
   it('never lists a moment of nothing but fillers', async () => {
     await addTranscript('fillers', ['00:00:00.000 --> 00:00:30.000\n<v A>Um .', '00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.']);
     const out = await searchMoments(s, { q: 'um the ship unloaded', mode: 'bm25', limit: 20, filters: { recordingId: 'fillers' } });
