@@ -92,8 +92,15 @@ function demoted(hits: Hit[], down: boolean[], by: number): Hit[] {
   const keyed = hits.map((h, i) => ({ h, key: down[i] ? i + by + 0.5 : i }));
   return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
 }
-/** Passages within `gapS` of a better one of the same recording go after all others, in their order (the search's rule at 30 s). */
-const spread = (gapS: number) => (hits: Hit[]) => nearDuplicatesLast(hits, gapS);
+/** Passages within `gapS` of a better one of the same recording go after all others, in their order. */
+const spread = (gapS: number) => (hits: Hit[]) => {
+  const first: Hit[] = [];
+  const later: Hit[] = [];
+  for (const h of hits) (first.some((k) => k.recordingId === h.recordingId && h.start < k.end + gapS && h.end > k.start - gapS) ? later : first).push(h);
+  return [...first, ...later];
+};
+/** Passages whose best moment starts within `gapS` of a better passage's, of the same recording, go after all others (the search's rule at 60 s). */
+const spreadMoments = (gapS: number) => (hits: Hit[]) => nearDuplicatesLast(hits.map((h) => ({ ...h, at: h.from })), gapS);
 /** Passages after the `k`-th of their recording go after all others, in their order (archive-wide: more recordings in the top 10). */
 const perRecording = (k: number) => (hits: Hit[]) => {
   const seen = new Map<string, number>();
@@ -147,6 +154,7 @@ const variants: Variant[] = [
   ...[0.1, 0.25].flatMap((share) => [3, 10].map((by) => ({ name: `as it is, named speaker < ${share * 100} % of the moment: down ${by}`, link: async (h: Hit) => h.link, order: speakerHolds(share, by) }))),
   ...[30, 60, 120].flatMap((n) => [1, 3].map((by) => ({ name: `as it is, opening ${n} s of a recording with a later passage: down ${by}`, link: async (h: Hit) => h.link, order: opening(n, by) }))),
   ...[30, 60, 120, 300].map((g) => ({ name: `as it is, passages ${g} s apart first`, link: async (h: Hit) => h.link, order: spread(g) })),
+  ...[30, 60, 75, 90, 120].map((g) => ({ name: `as it is, best moments ${g} s apart first`, link: async (h: Hit) => h.link, order: spreadMoments(g) })),
   ...[1, 2, 3, 4, 5].map((k) => ({ name: `as it is, at most ${k} of a recording first`, link: async (h: Hit) => h.link, order: perRecording(k) })),
 ];
 

@@ -72,16 +72,16 @@ export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (in
 }
 
 /**
- * Passages (best first) with each one that lies within `gapS` of a better passage of its recording, and of its
- * kind, moved after all the others, in their order: its link opens on nearly the talk the better one's does,
- * so the page lists other moments first. A passage is compared with those kept in place only, so a run of
- * neighbours keeps its best.
+ * Passages (best first) with each one whose link (`at`, its best moment) is less than `gapS` from a better
+ * passage's, of its recording and kind, moved after all the others, in their order: letting the better one play,
+ * the listener reaches it within that time, so the page lists other moments first. A passage is compared with
+ * those kept in place only, so a run of neighbours keeps its best.
  */
-export function nearDuplicatesLast<T extends { recordingId: string; start: number; end: number; kind?: string }>(passages: T[], gapS: number): T[] {
+export function nearDuplicatesLast<T extends { recordingId: string; at: number; kind?: string }>(passages: T[], gapS: number): T[] {
   const first: T[] = [];
   const later: T[] = [];
   for (const p of passages) {
-    const near = first.some((k) => k.recordingId === p.recordingId && k.kind === p.kind && p.start < k.end + gapS && p.end > k.start - gapS);
+    const near = first.some((k) => k.recordingId === p.recordingId && k.kind === p.kind && Math.abs(p.at - k.at) < gapS);
     (near ? later : first).push(p);
   }
   return [...first, ...later];

@@ -113,10 +113,11 @@ export const PAGING_CAP = 1000;
 const MERGE_GAP_S = 2;
 const MAX_PASSAGE_S = 90;
 /**
- * A passage this close to a better one of its recording goes after the others (nearDuplicatesLast). Chosen on
- * the dev set's tuning split (scripts/eval/localise-lab.ts, "passages 30 s apart first").
+ * A passage whose best moment starts this close to a better passage's goes after the others
+ * (nearDuplicatesLast). Chosen on the dev set's tuning split (scripts/eval/localise-lab.ts, "best moments 60 s
+ * apart first").
  */
-const NEAR_DUPLICATE_S = 30;
+const NEAR_DUPLICATE_S = 60;
 // Under hybrid search, a moment that only the vector leg found must be at least this close to the question:
 // the nearest neighbours of any question include talk that shares none of its subject. (The same floor as the
 // relevance gate of answers, VECTOR_GATE in src/answer/retrieve.ts, calibrated for USE.)

@@ -144,14 +144,14 @@ describe('document evidence (the recording as one BM25 document)', () => {
 });
 
 describe('near-duplicate passages last', () => {
-  const p = (recordingId: string, start: number, end: number, kind = 'speech') => ({ recordingId, start, end, kind, id: `${recordingId}@${start}` });
-  it('moves a passage within the gap of a better one of its recording after all others, keeping their order', () => {
-    const ranked = [p('a', 100, 130), p('a', 150, 170), p('b', 10, 40), p('a', 400, 430), p('a', 60, 75), p('c', 0, 20)];
-    expect(nearDuplicatesLast(ranked, 30).map((x) => x.id)).toEqual(['a@100', 'b@10', 'a@400', 'c@0', 'a@150', 'a@60']);
+  const p = (recordingId: string, at: number, kind = 'speech') => ({ recordingId, at, kind, id: `${recordingId}@${at}` });
+  it('moves a passage whose link is within the gap of a better one of its recording after all others, keeping their order', () => {
+    const ranked = [p('a', 100), p('a', 159), p('b', 10), p('a', 400), p('a', 41), p('c', 0), p('a', 160)];
+    expect(nearDuplicatesLast(ranked, 60).map((x) => x.id)).toEqual(['a@100', 'b@10', 'a@400', 'c@0', 'a@160', 'a@159', 'a@41']);
   });
   it('compares with passages kept in place only, and never across recordings or kinds', () => {
-    // a@125 is near a@100 (moved); a@165 is near a@125 only: it stays.
-    expect(nearDuplicatesLast([p('a', 100, 120), p('a', 125, 140), p('a', 165, 180)], 30).map((x) => x.id)).toEqual(['a@100', 'a@165', 'a@125']);
-    expect(nearDuplicatesLast([p('a', 100, 120), p('b', 100, 120), p('a', 110, 110, 'screen')], 30).map((x) => x.id)).toEqual(['a@100', 'b@100', 'a@110']);
+    // a@150 is near a@100 (moved); a@200 is near a@150 only: it stays.
+    expect(nearDuplicatesLast([p('a', 100), p('a', 150), p('a', 200)], 60).map((x) => x.id)).toEqual(['a@100', 'a@200', 'a@150']);
+    expect(nearDuplicatesLast([p('a', 100), p('b', 100), p('a', 110, 'screen')], 60).map((x) => x.id)).toEqual(['a@100', 'b@100', 'a@110']);
   });
 });
