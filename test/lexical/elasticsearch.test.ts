@@ -403,16 +403,28 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     on('PUT', '/_index_template/:name', () => ({ acknowledged: true }));
     on('PUT', '/:index/_mapping', () => ({ acknowledged: true }));
     let merged = false;
-    on('GET', '/:index/_stats/store', () => ({
-      _all: { primaries: { store: { size_in_bytes: merged ? 700 : 1000 } } },
-      indices: { 'p-1980s': {}, 'p.recordings': {} },
-    }));
-    on('POST', '/:index/_forcemerge', () => ((merged = true), { _shards: { total: 2, successful: 2, failed: 0 } }));
-    expect(await index.compact()).toEqual({ bytesBefore: 1000, bytesAfter: 700, rewritten: ['p-1980s', 'p.recordings'] });
-    expect(sent('GET', '/_stats/store')[0].path).toBe('/p,p.recordings/_stats/store');
+    on('GET', '/:index/_stats/store', (p) => (p.path === '/p/_stats/store'
+      ? { _all: { primaries: { store: { size_in_bytes: merged ? 600 : 900 } } }, indices: { 'p-1980s': {}, 'p-undated': {} } }
+      : { _all: { primaries: { store: { size_in_bytes: merged ? 100 : 100 } } }, indices: { 'p.recordings': {} } }));
+    on('POST', '/:index/_forcemerge', () => ((merged = true), { _shards: { total: 3, successful: 3, failed: 0 } }));
+    expect(await index.compact()).toEqual({ bytesBefore: 1000, bytesAfter: 700, rewritten: ['p-1980s', 'p-undated', 'p.recordings'] });
+    expect(sent('GET', '/_stats/store').map((r) => r.path).sort()).toEqual(['/p.recordings/_stats/store', '/p/_stats/store', '/p.recordings/_stats/store', '/p/_stats/store'].sort());
     const [merge] = sent('POST', '/_forcemerge');
-    expect(merge.path).toBe('/p-1980s,p.recordings/_forcemerge');
+    expect(merge.path).toBe('/p-1980s,p-undated,p.recordings/_forcemerge');
     expect(merge.querystring).toMatchObject({ only_expunge_deletes: 'true', wait_for_completion: 'true' });
+  });
+
+  it('compacts the decade indices of an archive written before recordings were kept whole (no recordings index)', async () => {
+    const { on, index, sent } = setup();
+    on('GET', '/', () => ({ name: 'n', cluster_name: 'c', cluster_uuid: 'u', version: { number: '9.0.0' }, tagline: 'You Know, for Search' }));
+    on('PUT', '/_index_template/:name', () => ({ acknowledged: true }));
+    on('PUT', '/:index/_mapping', () => ({ acknowledged: true }));
+    on('GET', '/:index/_stats/store', (p) => (p.path === '/p/_stats/store'
+      ? { _all: { primaries: { store: { size_in_bytes: 900 } } }, indices: { 'p-1980s': {} } }
+      : responseError(404, 'index_not_found_exception', 'no such index [p.recordings]')));
+    on('POST', '/:index/_forcemerge', () => ({ _shards: { total: 1, successful: 1, failed: 0 } }));
+    expect(await index.compact()).toEqual({ bytesBefore: 900, bytesAfter: 900, rewritten: ['p-1980s'] });
+    expect(sent('POST', '/_forcemerge')[0].path).toBe('/p-1980s/_forcemerge');
   });
 
   it('compacts nothing before the first write (no index yet)', async () => {

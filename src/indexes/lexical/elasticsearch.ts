@@ -382,17 +382,21 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
    */
   async compact(): Promise<CompactReport> {
     await this.ready();
-    const index = [this.alias, this.recordingsIndex];
-    const size = () => this.call('index stats', async () => {
+    // The alias's decade indices and the recordings' index, each asked apart: either may not exist yet (nothing
+    // written, or an archive from before recordings were kept whole), and stats has no ignore_unavailable.
+    const stats = (index: string) => this.call(`index stats (${index})`, async () => {
       try {
         const res = await this.client.indices.stats({ index, metric: 'store' });
-        return { bytes: res._all.primaries?.store?.size_in_bytes ?? 0, indices: Object.keys(res.indices ?? {}).sort() };
+        return { bytes: res._all.primaries?.store?.size_in_bytes ?? 0, indices: Object.keys(res.indices ?? {}) };
       } catch (err) {
-        // Nothing written yet: neither the alias nor the recordings' index exists.
         if (esError(err)?.status === 404) return { bytes: 0, indices: [] };
         throw err;
       }
     });
+    const size = async () => {
+      const parts = await Promise.all([stats(this.alias), stats(this.recordingsIndex)]);
+      return { bytes: parts.reduce((a, x) => a + x.bytes, 0), indices: parts.flatMap((x) => x.indices).sort() };
+    };
     const before = await size();
     if (before.indices.length > 0) {
       await this.call('force merge', () => this.client.indices.forcemerge({ index: before.indices, only_expunge_deletes: true, wait_for_completion: true }));
