@@ -307,35 +307,36 @@ if (opts.document) {
   const df = new Map<string, number>();
   // Each recording's talk: its cues' text, voice tags dropped.
   const talk = new Map(manifest.map((r) => [r.id, fs.readFileSync(path.join(dir, r.transcript), 'utf8').split('\n').filter((l) => !/-->|^WEBVTT|^\s*$|^\d+$/.test(l)).map((l) => l.replace(/<[^>]+>/g, ' ')).join(' ')]));
-  for (const r of manifest) {
+  /** A recording's terms (`term` of each word, none when it gives none) counted, and how many words gave one. */
+  const counted = (id: string, term: (w: string) => string | undefined) => {
     const counts = new Map<string, number>();
     let n = 0;
-    for (const w of words(talk.get(r.id)!)) {
-      if (w.length < 2) continue;
-      const st = stem(w);
-      counts.set(st, (counts.get(st) ?? 0) + 1);
+    for (const w of words(talk.get(id)!)) {
+      const t = term(w);
+      if (!t) continue;
+      counts.set(t, (counts.get(t) ?? 0) + 1);
       n++;
     }
+    return { counts, n };
+  };
+  for (const r of manifest) {
+    const { counts, n } = counted(r.id, (w) => (w.length < 2 ? undefined : stem(w)));
     tf.set(r.id, counts);
     len.set(r.id, n);
     for (const t of counts.keys()) df.set(t, (df.get(t) ?? 0) + 1);
   }
   const N = manifest.length;
   const avg = mean([...len.values()]);
+  /** BM25 of one term in one recording. */
+  const termScore = (t: string, id: string, k1: number, b: number) => {
+    const f = tf.get(id)!.get(t);
+    if (!f) return 0;
+    const idf = Math.log(1 + (N - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
+    return (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * len.get(id)!) / avg));
+  };
   const docScores = (q: string, k1: number, b: number) => {
     const terms = [...contentStems(lexicalQuery(q), { question: true })];
-    const out = new Map<string, number>();
-    for (const [id, counts] of tf) {
-      let sc = 0;
-      for (const t of terms) {
-        const f = counts.get(t);
-        if (!f) continue;
-        const idf = Math.log(1 + (N - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
-        sc += (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * len.get(id)!) / avg));
-      }
-      out.set(id, sc);
-    }
-    return out;
+    return new Map([...tf.keys()].map((id) => [id, terms.reduce((sc, t) => sc + termScore(t, id, k1, b), 0)]));
   };
   /**
    * RM3: the question's terms (λ of the weight) and the `m` words most likely under a relevance model of the `k`
@@ -346,24 +347,11 @@ if (opts.document) {
   const contentLen = new Map<string, number>();
   if (opts.expand) {
     for (const r of manifest) {
-      const counts = new Map<string, number>();
-      let n = 0;
-      for (const w of words(talk.get(r.id)!)) {
-        const [st] = contentStems(w);
-        if (!st) continue;
-        counts.set(st, (counts.get(st) ?? 0) + 1);
-        n++;
-      }
+      const { counts, n } = counted(r.id, (w) => contentStems(w).values().next().value);
       contentTf.set(r.id, counts);
       contentLen.set(r.id, n);
     }
   }
-  const termScore = (t: string, id: string, k1: number, b: number) => {
-    const f = tf.get(id)!.get(t);
-    if (!f) return 0;
-    const idf = Math.log(1 + (N - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
-    return (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * len.get(id)!) / avg));
-  };
   const rm3Cache = new Map<string, Map<string, number>>();
   const rm3Scores = (q: string, k: number, m: number, lambda: number, minDf = 1) => {
     const key = `${q}|${k}|${m}|${lambda}|${minDf}`;
@@ -393,23 +381,18 @@ if (opts.document) {
     rm3Cache.set(key, out);
     return out;
   };
-  const withExpandedDocument = (base: Scorer, g: number, k: number, m: number, lambda: number): Scorer => (all, q) => {
-    const f = base(all, q);
-    const d = rm3Scores(q.query, k, m, lambda);
-    const best = Math.max(1e-9, ...d.values());
-    const fmax = Math.max(1e-9, ...f.values());
-    const rec = new Map(all.map((c) => [c.id, c.rec]));
-    return new Map([...f].map(([id, x]) => [id, x + g * fmax * ((d.get(rec.get(id)!) ?? 0) / best)]));
-  };
-  const withDocument = (base: Scorer, g: number, k1: number, b: number, pow = 1): Scorer => (all, q) => {
+  /** Each candidate plus g × the best fused score × its recording's document score (from `scores`) over the best's, to `pow`. */
+  const withDocumentScores = (base: Scorer, g: number, scores: (q: string) => Map<string, number>, pow = 1): Scorer => (all, q) => {
     const f = base(all, q);
     if (g === 0) return f;
-    const d = docScores(q.query, k1, b);
+    const d = scores(q.query);
     const best = Math.max(1e-9, ...d.values());
     const fmax = Math.max(1e-9, ...f.values());
     const rec = new Map(all.map((c) => [c.id, c.rec]));
     return new Map([...f].map(([id, x]) => [id, x + g * fmax * ((d.get(rec.get(id)!) ?? 0) / best) ** pow]));
   };
+  const withDocument = (base: Scorer, g: number, k1: number, b: number, pow = 1) => withDocumentScores(base, g, (q) => docScores(q, k1, b), pow);
+  const withExpandedDocument = (base: Scorer, g: number, k: number, m: number, lambda: number) => withDocumentScores(base, g, (q) => rm3Scores(q, k, m, lambda));
   const def = (a: number, g: number) => withRecordingPrior(withSeqContext(scoreFusion(a), 12, 0.1), g, 10);
   const archiveOnly = (name: string, scorer: Scorer) => evaluate(name, scorer, DEFAULT_MERGE, lab.questions, ['archive']);
   if (opts.expand) {
