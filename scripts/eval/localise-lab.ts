@@ -20,7 +20,7 @@ import { searchMomentsScored } from '../../src/retrieval/search.js';
 import { bestSentenceStart, type LocaliseOptions } from '../../src/retrieval/localise.js';
 import { speakerShare, withoutLabel } from '../../src/retrieval/speakers.js';
 import { contentStems } from '../../src/retrieval/text.js';
-import { nearDuplicatesLast } from '../../src/retrieval/fusion.js';
+import { lastWhenNear, nearDuplicatesLast } from '../../src/retrieval/fusion.js';
 import { mean, scoreQuery, splitOf } from './metrics.js';
 import { readQuestions } from './questions.js';
 
@@ -93,12 +93,7 @@ function demoted(hits: Hit[], down: boolean[], by: number): Hit[] {
   return keyed.sort((x, y) => x.key - y.key).map((x) => x.h);
 }
 /** Passages within `gapS` of a better one of the same recording go after all others, in their order. */
-const spread = (gapS: number) => (hits: Hit[]) => {
-  const first: Hit[] = [];
-  const later: Hit[] = [];
-  for (const h of hits) (first.some((k) => k.recordingId === h.recordingId && h.start < k.end + gapS && h.end > k.start - gapS) ? later : first).push(h);
-  return [...first, ...later];
-};
+const spread = (gapS: number) => (hits: Hit[]) => lastWhenNear(hits, (k, h) => k.recordingId === h.recordingId && h.start < k.end + gapS && h.end > k.start - gapS);
 /** Passages whose best moment starts within `gapS` of a better passage's, of the same recording, go after all others (the search's rule at 60 s). */
 const spreadMoments = (gapS: number) => (hits: Hit[]) => nearDuplicatesLast(hits.map((h) => ({ ...h, at: h.from })), gapS);
 /** Passages after the `k`-th of their recording go after all others, in their order (archive-wide: more recordings in the top 10). */

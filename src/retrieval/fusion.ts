@@ -78,12 +78,14 @@ export function mergeSpans<T extends Span>(hits: T[], gapS: number, combine: (in
  * those kept in place only, so a run of neighbours keeps its best.
  */
 export function nearDuplicatesLast<T extends { recordingId: string; at: number; kind?: string }>(passages: T[], gapS: number): T[] {
+  return lastWhenNear(passages, (k, p) => k.recordingId === p.recordingId && k.kind === p.kind && Math.abs(p.at - k.at) < gapS);
+}
+
+/** `items` (best first) with each one `near` a better one kept in place moved after all the others, in their order. */
+export function lastWhenNear<T>(items: T[], near: (better: T, item: T) => boolean): T[] {
   const first: T[] = [];
   const later: T[] = [];
-  for (const p of passages) {
-    const near = first.some((k) => k.recordingId === p.recordingId && k.kind === p.kind && Math.abs(p.at - k.at) < gapS);
-    (near ? later : first).push(p);
-  }
+  for (const p of items) (first.some((k) => near(k, p)) ? later : first).push(p);
   return [...first, ...later];
 }
 

@@ -228,9 +228,9 @@ export class PostgresLexicalIndex implements LexicalIndex {
       return Number(row.bytes);
     };
     const bytesBefore = await size();
-    const concurrently = this.db.kind === 'postgres' ? ' CONCURRENTLY' : '';
-    for (const table of LEXICAL_TABLES) await this.db.exec(`REINDEX TABLE${concurrently} ${table}`);
-    await this.db.exec(`${this.db.kind === 'postgres' ? 'VACUUM ANALYZE' : 'VACUUM'} ${LEXICAL_TABLES.join(', ')}`);
+    const server = this.db.kind === 'postgres';
+    for (const table of LEXICAL_TABLES) await this.db.exec(`REINDEX TABLE${server ? ' CONCURRENTLY' : ''} ${table}`);
+    await this.db.exec(`VACUUM${server ? ' ANALYZE' : ''} ${LEXICAL_TABLES.join(', ')}`);
     return { bytesBefore, bytesAfter: await size(), rewritten: [...LEXICAL_TABLES] };
   }
 
