@@ -3,6 +3,7 @@
  *
  *   npm run bench:scale -- [--hours 1000,10000] [--data-dir .tmp/scale] [--builds lexical,vector]
  *                          [--n 200] [--concurrency 1,8,32] [--seed 1] [--embed-cache .tmp/embed-cache]
+ *                          [--database-url postgres://postgres@127.0.0.1:5432/postgres]
  *
  * 1. Archives are built from the dev transcripts (--manifest): each round takes every source recording in a
  *    seeded shuffle and ingests it again under a new id (`<id>.r<round>`) with a random recording date in
@@ -22,6 +23,9 @@
  *    mode is hybrid; when only the lexical archive exists, bm25.
  * 4. Every build and every search runs in a fresh child process; the parent samples its RSS every 200 ms
  *    (/proc/<pid>/status) and the child reports its own maxRSS, so each phase's peak is its own.
+ * 5. With --database-url (a Postgres server and a role that may create databases) each archive is a database
+ *    of its own on that server, `sa_scale_<kind>_<H>h`, as with DATABASE_URL in production; its media stay
+ *    under --data-dir. The server's own memory is not in the peaks above: its size on disk is reported.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,6 +34,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import pLimit from 'p-limit';
+import pg from 'pg';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import type { RecordingMeta } from '../../src/core/domain.js';
 import { CachedEmbedder, createEmbedder, UseEmbedder } from '../../src/indexes/embed/index.js';
@@ -57,6 +62,7 @@ const program = new Command('bench-scale')
   .option('--seed <n>', 'shuffle and date seed', (v) => parseInt(v, 10), 1)
   .option('--embed-cache <dir>', 'on-disk vectors of the source moments (shared with npm run eval)', '.tmp/embed-cache')
   .option('--embed-sample <n>', 'moments embedded without cache to measure the embedding rate', (v) => parseInt(v, 10), 48)
+  .option('--database-url <url>', 'build and search the archives on this Postgres server, one database each (needs pgvector for vector archives)')
   .option('--rebuild', 'build archives again even when a finished one is there')
   .option('--no-search', 'build only')
   // Internal: one phase in a child process.
@@ -66,7 +72,7 @@ const program = new Command('bench-scale')
   .parse();
 const opts = program.opts<{
   hours: string; dataDir: string; builds: string; manifest: string; queries: string; n: number; concurrency: string;
-  seed: number; embedCache: string; embedSample: number; rebuild?: boolean; search: boolean; child?: string; size?: number; kind?: Kind;
+  seed: number; embedCache: string; embedSample: number; databaseUrl?: string; rebuild?: boolean; search: boolean; child?: string; size?: number; kind?: Kind;
 }>();
 
 // ---------------------------------------------------------------- the source archive and its replicas
@@ -80,9 +86,45 @@ interface Source {
   durationS: number;
 }
 
-function configFor(kind: Kind, dataDir: string): Config {
+/** The archive's database on the --database-url server, or undefined for the embedded database in its directory. */
+function databaseUrlFor(kind: Kind, hours: number): string | undefined {
+  if (!opts.databaseUrl) return undefined;
+  const url = new URL(opts.databaseUrl);
+  url.pathname = `/sa_scale_${kind}_${hours}h`;
+  return url.toString();
+}
+
+/** Drops and creates the archive's database on the server (a build starts from nothing, as it does on disk). */
+async function recreateDatabase(kind: Kind, hours: number): Promise<void> {
+  const name = new URL(databaseUrlFor(kind, hours)!).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: opts.databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** On-disk size of the archive: its directory, plus its database on the server when there is one. */
+async function archiveMB(kind: Kind, hours: number, dir: string): Promise<number> {
+  const url = databaseUrlFor(kind, hours);
+  if (!url) return duMB(dir);
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ bytes: string }>('SELECT pg_database_size(current_database())::text AS bytes');
+    return duMB(dir) + mb(Number(rows[0].bytes));
+  } finally {
+    await c.end();
+  }
+}
+
+function configFor(kind: Kind, dataDir: string, databaseUrl?: string): Config {
   return loadConfig({
     ...process.env,
+    DATABASE_URL: databaseUrl ?? '',
     DATA_DIR: dataDir,
     EMBEDDINGS: kind === 'lexical' ? 'none' : (process.env.EMBEDDINGS ?? 'use'),
     SAMPLE_ARCHIVE: 'off',
@@ -188,7 +230,9 @@ async function childEmbed(): Promise<void> {
 
 async function childBuild(kind: Kind, size: number, dir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
-  const cfg = configFor(kind, dir);
+  fs.mkdirSync(dir, { recursive: true });
+  if (opts.databaseUrl) await recreateDatabase(kind, size);
+  const cfg = configFor(kind, dir, databaseUrlFor(kind, size));
   const sources = loadSources(cfg);
   const replicas = plan(sources, size, opts.seed);
   const target = replicas.reduce((n, r) => n + r.source.texts.length, 0);
@@ -219,7 +263,8 @@ async function childBuild(kind: Kind, size: number, dir: string): Promise<void> 
   if (deferIndex) {
     log(`${archiveName(kind, size)}: loaded in ${loadS.toFixed(0)} s; building HNSW`);
     const t1 = performance.now();
-    await (s.vectors as PgVectorIndex).buildAnnIndex({ maintenanceWorkMem: '256MB' });
+    // The embedded database's whole memory is ~2 GB; a server is given room for the 10,000 h graph.
+    await (s.vectors as PgVectorIndex).buildAnnIndex({ maintenanceWorkMem: opts.databaseUrl ? '4GB' : '256MB' });
     indexS = (performance.now() - t1) / 1000;
   }
   const counts = await s.archive.counts();
@@ -228,14 +273,14 @@ async function childBuild(kind: Kind, size: number, dir: string): Promise<void> 
   const result: BuildResult = {
     kind, size, hours, recordings: counts.recordings, moments: counts.moments, loadS, indexS, totalS,
     loadPerS: counts.moments / loadS, totalPerS: counts.moments / totalS,
-    maxRssMB: mb(process.resourceUsage().maxRSS * 1024), diskMB: duMB(dir), builtAt: new Date().toISOString(),
+    maxRssMB: mb(process.resourceUsage().maxRSS * 1024), diskMB: await archiveMB(kind, size, dir), builtAt: new Date().toISOString(),
   };
   fs.writeFileSync(path.join(dir, 'scale-build.json'), JSON.stringify(result, null, 2));
   report(result);
 }
 
 async function childSearch(kind: Kind, size: number, dir: string): Promise<void> {
-  const cfg = configFor(kind, dir);
+  const cfg = configFor(kind, dir, databaseUrlFor(kind, size));
   // No on-disk vector cache: a question seen for the first time is really embedded.
   const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null });
   const app = await startApp(s);
@@ -308,9 +353,10 @@ async function main(): Promise<void> {
   for (const k of kinds) if (k !== 'lexical' && k !== 'vector') throw new Error(`--builds: ${k}`);
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
-  const common = ['--data-dir', dataDir, '--manifest', opts.manifest, '--queries', opts.queries, '--seed', String(opts.seed), '--embed-cache', opts.embedCache, '--n', String(opts.n), '--concurrency', opts.concurrency, '--embed-sample', String(opts.embedSample)];
+  const common = [...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : []), '--data-dir', dataDir, '--manifest', opts.manifest, '--queries', opts.queries, '--seed', String(opts.seed), '--embed-cache', opts.embedCache, '--n', String(opts.n), '--concurrency', opts.concurrency, '--embed-sample', String(opts.embedSample)];
   console.log(`bench:scale — ${machine()}`);
-  console.log(`sizes ${sizes.map((h) => `${h} h`).join(', ')}; archives ${kinds.join(', ')} in ${dataDir}; seed ${opts.seed}`);
+  const where = opts.databaseUrl ? `databases sa_scale_<kind>_<H>h on ${new URL(opts.databaseUrl).host}, media in ${dataDir}` : dataDir;
+  console.log(`sizes ${sizes.map((h) => `${h} h`).join(', ')}; archives ${kinds.join(', ')} in ${where}; seed ${opts.seed}`);
 
   let embed: EmbedResult | undefined;
   const builds: BuildResult[] = [];
