@@ -102,6 +102,8 @@ const schema = engineSchema.extend({
   DEFAULT_LANGUAGE: z.enum(['en', 'es', 'de']).default('en'),
   BM25_K1: num(1.2),
   BM25_B: num(0.75),
+  /** Postings the embedded BM25 scores in full per search; past them a question's most frequent terms only re-score the best candidates. */
+  BM25_POSTINGS_BUDGET: z.coerce.number().int().positive().default(40_000),
   EMBEDDINGS: z.enum(['use', 'openai', 'onnx', 'none']).default('use'),
   EMBEDDING_MODEL: optionalString,
   EMBEDDING_DIM: z.coerce.number().int().positive().optional(),

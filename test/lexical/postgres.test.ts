@@ -165,6 +165,38 @@ describe('postgres BM25 common-term pruning (real dev transcripts)', () => {
   });
 });
 
+describe('postgres BM25 postings budget', () => {
+  it('takes the terms past the budget, rarest first, as common: their postings are read for the candidates only', async () => {
+    const local = await openPglite();
+    try {
+      await migrate(local);
+      await new PostgresLexicalIndex(local).replaceRecording('r', Array.from({ length: 400 }, (_, i) => ({
+        momentId: `r#${i}`, recordingId: 'r', recordedAt: '1990-01-01', collection: null, speakers: [], start: i, end: i + 1,
+        // "harbour" in 10 moments, "ferry" in 15 (both under the common share of 400), filler elsewhere.
+        text: `${i % 40 === 0 ? 'harbour ' : ''}${i % 27 === 0 ? 'ferry ' : ''}meeting number ${i}`,
+      })));
+      const run = async (postingsBudget: number) => {
+        const { sql, params } = bm25Statement('harbour ferry', {}, 10, { k1: 1.2, b: 0.75, postingsBudget }, true);
+        return local.query<{ moment_id: string; pruned: boolean; score: number }>(sql, params);
+      };
+      const whole = await run(1000);
+      const budgeted = await run(12); // "harbour" (10 postings) fits, "ferry" (15 more) does not
+      expect(whole[0].pruned).toBe(false);
+      expect(budgeted[0].pruned).toBe(true);
+      // The candidates come from "harbour" alone; each gets its "ferry" score added, exactly.
+      const exact = new Map(whole.map((h) => [h.moment_id, Number(h.score)]));
+      expect(budgeted.length).toBe(10);
+      for (const h of budgeted) {
+        expect(Number(h.moment_id.split('#')[1]) % 40).toBe(0);
+        expect(Number(h.score)).toBeCloseTo(exact.get(h.moment_id) ?? NaN, 9);
+      }
+      expect(budgeted[0].moment_id).toBe('r#0'); // both words
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 /** A dev meeting indexed as ingest indexes it (the default 20/30/5 s moments). */
 function putDev(index: PostgresLexicalIndex, id: string, recordedAt: string): Promise<void> {
   const moments = buildMoments(id, parseTranscript(`${id}.vtt`, devTranscript(id)), { targetS: 20, maxS: 30, overlapS: 5 });

@@ -21,5 +21,5 @@ export function createLexicalIndex(cfg: Config, db: Db, log: Logger): LexicalInd
         b: cfg.BM25_B,
         logger: log,
       })
-    : new PostgresLexicalIndex(db, { k1: cfg.BM25_K1, b: cfg.BM25_B });
+    : new PostgresLexicalIndex(db, { k1: cfg.BM25_K1, b: cfg.BM25_B, postingsBudget: cfg.BM25_POSTINGS_BUDGET });
 }

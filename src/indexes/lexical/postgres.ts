@@ -15,8 +15,11 @@ export class PostgresLexicalIndex implements LexicalIndex {
 
   constructor(
     private readonly db: Db,
-    /** exhaustive: score every posting of every term (no common-term pruning; tests compare against it). */
-    private readonly params: { k1: number; b: number; exhaustive?: boolean } = { k1: 1.2, b: 0.75 },
+    /**
+     * exhaustive: score every posting of every term (no common-term pruning; tests compare against it).
+     * postingsBudget: see bm25Sql (default POSTINGS_BUDGET).
+     */
+    private readonly params: { k1: number; b: number; exhaustive?: boolean; postingsBudget?: number } = { k1: 1.2, b: 0.75 },
   ) {}
 
   async init(): Promise<void> {
@@ -372,22 +375,26 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
 }
 
 /** The statement search() runs, in its pruned or exhaustive form (bm25Sql), with its parameters. */
-export function bm25Statement(query: string, filters: SearchFilters, limit: number, bm25: { k1: number; b: number }, pruned: boolean): { sql: string; params: unknown[] } {
-  const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit)];
+export function bm25Statement(
+  query: string, filters: SearchFilters, limit: number, bm25: { k1: number; b: number; postingsBudget?: number }, pruned: boolean,
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit), bm25.postingsBudget ?? POSTINGS_BUDGET];
   const conditions = filterConditions(filters, params);
   return { sql: bm25Sql(conditions, pruned), params };
 }
 
 /**
  * A term in more than COMMON_SHARE of the moments ("work", "data", a speaker's initial) is common, unless it
- * is the query's rarest. With `pruned`, moments are first ranked on the other terms, and only the best
+ * is the query's rarest; so is every term past the first POSTINGS_BUDGET postings, the query's terms taken
+ * rarest first. The share keeps pruning to frequent words on a small archive; the budget bounds what a search
+ * reads on a large one, where a word in 1 % of 1.7M moments has 17,000 postings. With `pruned`, moments are first ranked on the other terms, and only the best
  * CANDIDATES (or 4 × limit) get their common terms' postings looked up by (term, moment): reading and
  * aggregating every posting of a common term was most of a slow query's time (p95 at 100K moments, BENCHMARKS
  * "Scale"). A common term adds at most its idf·(k1 + 1), low by definition, so the ranking it changes is
  * within those candidates; the dev-set figures with and without pruning are in BENCHMARKS.md.
  * Per-term constants are computed once (MATERIALIZED) in float8: inlined into the aggregate, idf was
  * recomputed for every posting in numeric arithmetic, which cost more than reading the postings.
- * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates.
+ * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates, $7 postings budget.
  */
 function bm25Sql(conditions: string[], pruned: boolean): string {
   const terms = `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
@@ -397,7 +404,8 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
          FROM lex_terms lt CROSS JOIN s
          WHERE lt.term = ANY(lex_query_terms($1)) AND lt.df > 0),
        -- (candidates is unused: it names $6 so that both forms of the query take the same parameters)
-       t AS MATERIALIZED (SELECT q.*, (q.df > $5::float8 * q.n AND q.df > (SELECT min(df) FROM q)) AS common,
+       t AS MATERIALIZED (SELECT q.*, ((q.df > $5::float8 * q.n OR sum(q.df) OVER (ORDER BY q.df, q.term) > $7::float8)
+                                       AND q.df > (SELECT min(df) FROM q)) AS common,
                                  $6::int AS candidates FROM q)`;
   // w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
   const score = 'sum(t.w * p.tf / (p.tf + t.c0 + t.c1 * p.len))';
@@ -422,4 +430,5 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
        FROM a LEFT JOIN c USING (moment_id) ORDER BY score DESC, a.moment_id LIMIT $4`;
 }
 const COMMON_SHARE = 0.05;
+const POSTINGS_BUDGET = 40_000;
 const CANDIDATES = 200;
