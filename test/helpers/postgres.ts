@@ -7,8 +7,20 @@ import { openPglite } from '../../src/platform/db/pglite.js';
 import { openPostgres } from '../../src/platform/db/postgres.js';
 import type { Db } from '../../src/platform/db/port.js';
 
-/** The machine's Postgres server (no pgvector). Override with TEST_PG_URL. */
+/** The machine's Postgres server (pgvector or not: see serverHasPgvector). Override with TEST_PG_URL. */
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Whether the local Postgres server can create pgvector (a fresh machine's cannot; a built one may). */
+export async function serverHasPgvector(): Promise<boolean> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
+    return rows.length > 0;
+  } finally {
+    await admin.end();
+  }
+}
 
 /** A fresh database on the local Postgres server, dropped by the returned function. */
 export async function createScratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
