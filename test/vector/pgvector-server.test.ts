@@ -5,33 +5,34 @@ import { VECTOR_CASES, vectorIndexContract } from '../contract/vector.contract.j
 import { skipAllBut } from '../contract/cases.js';
 import { createScratchDatabase, serverHasPgvector, startPgliteServer } from '../helpers/postgres.js';
 
-// The `pg` adapter over the wire protocol; the server is PGlite with pgvector, since the local Postgres has none.
-vectorIndexContract('pgvector through the pg adapter (PGlite served on a socket)', async () => {
-  const srv = await startPgliteServer();
-  const db = await openPostgres(srv.url, { max: 1 });
+/** The contract's setup for PgVectorIndex through the `pg` adapter, on a database `open` provides and `end`s. */
+const overTheWire = (open: () => Promise<{ url: string; end: () => Promise<void> }>) => async () => {
+  const target = await open();
+  const db = await openPostgres(target.url, { max: 1 });
   await migrate(db);
   return {
     index: () => new PgVectorIndex(db),
     async close() {
       await db.close();
-      await srv.stop();
-    },
-  };
-});
-
-// The same contract on the machine's own Postgres server, where pgvector is installed there; a fresh machine
-// has none (test/db/postgres-server.test.ts checks the error it then gives).
-const onServer = async () => {
-  const scratch = await createScratchDatabase();
-  const db = await openPostgres(scratch.url);
-  await migrate(db);
-  return {
-    index: () => new PgVectorIndex(db),
-    async close() {
-      await db.close();
-      await scratch.drop();
+      await target.end();
     },
   };
 };
+
+// The `pg` adapter over the wire protocol, on PGlite with pgvector: runs on every machine.
+vectorIndexContract(
+  'pgvector through the pg adapter (PGlite served on a socket)',
+  overTheWire(async () => {
+    const srv = await startPgliteServer();
+    return { url: srv.url, end: () => srv.stop() };
+  }),
+);
+
+// The same contract on the machine's own Postgres server, where pgvector is installed there; a fresh machine
+// has none (test/db/postgres-server.test.ts checks the error it then gives).
+const onServer = overTheWire(async () => {
+  const scratch = await createScratchDatabase();
+  return { url: scratch.url, end: () => scratch.drop() };
+});
 if (await serverHasPgvector()) vectorIndexContract('pgvector on the local Postgres server', onServer);
 else vectorIndexContract('pgvector on the local Postgres server', onServer, skipAllBut(VECTOR_CASES, 'the local Postgres server has no pgvector', []));
