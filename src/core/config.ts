@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_POSTINGS_BUDGET } from './lexical-index.js';
 
 /** '512MB', '1GB', '64kB' in megabytes. */
 const sizeInMB = (v: string): number => {
@@ -102,8 +103,8 @@ const schema = engineSchema.extend({
   DEFAULT_LANGUAGE: z.enum(['en', 'es', 'de']).default('en'),
   BM25_K1: num(1.2),
   BM25_B: num(0.75),
-  /** Postings the embedded BM25 scores in full per search; past them a question's most frequent terms only re-score the best candidates. */
-  BM25_POSTINGS_BUDGET: z.coerce.number().int().positive().default(40_000),
+  /** Postings the Postgres BM25 (embedded or server) scores in full per search; past them a question's most frequent terms only re-score the best candidates. */
+  BM25_POSTINGS_BUDGET: z.coerce.number().int().positive().default(DEFAULT_POSTINGS_BUDGET),
   EMBEDDINGS: z.enum(['use', 'openai', 'onnx', 'none']).default('use'),
   EMBEDDING_MODEL: optionalString,
   EMBEDDING_DIM: z.coerce.number().int().positive().optional(),

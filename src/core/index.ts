@@ -16,7 +16,7 @@ export { asQueryWork, currentLane, inBackground, queryWorkRunning } from './lane
 export type { Lane } from './lane.js';
 export { analysisOf, detectLanguage, LANGUAGE_NAMES, LANGUAGES, languageOf, SPEECH_FILLERS, STOP_WORDS, TEXT_SEARCH_CONFIGS } from './language/index.js';
 export type { Analysis, Language } from './language/index.js';
-export { COUNT_EXACT_UP_TO, decadeBuckets, FACET_SIZE, topBuckets } from './lexical-index.js';
+export { COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, FACET_SIZE, topBuckets } from './lexical-index.js';
 export type { CompactReport, FacetBucket, Facets, LexicalDoc, LexicalHit, LexicalIndex, MatchCount } from './lexical-index.js';
 export { createLogger } from './log.js';
 export type { Logger } from './log.js';

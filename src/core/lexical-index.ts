@@ -36,6 +36,9 @@ export interface MatchCount {
 
 export const COUNT_EXACT_UP_TO = 10_000;
 
+/** Postings the Postgres BM25 scores in full per search by default (BM25_POSTINGS_BUDGET; src/indexes/lexical/postgres.ts). */
+export const DEFAULT_POSTINGS_BUDGET = 40_000;
+
 /** One value of a facet: how many matching moments carry it, and in how many distinct recordings. */
 export interface FacetBucket {
   value: string;

@@ -1,4 +1,4 @@
-import { type Analysis, type CompactReport, type Facets, type FacetBucket, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type CompactReport, type Facets, type FacetBucket, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
@@ -17,7 +17,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
     private readonly db: Db,
     /**
      * exhaustive: score every posting of every term (no common-term pruning; tests compare against it).
-     * postingsBudget: see bm25Sql (default POSTINGS_BUDGET).
+     * postingsBudget: see bm25Sql (default DEFAULT_POSTINGS_BUDGET).
      */
     private readonly params: { k1: number; b: number; exhaustive?: boolean; postingsBudget?: number } = { k1: 1.2, b: 0.75 },
   ) {}
@@ -378,20 +378,21 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
 export function bm25Statement(
   query: string, filters: SearchFilters, limit: number, bm25: { k1: number; b: number; postingsBudget?: number }, pruned: boolean,
 ): { sql: string; params: unknown[] } {
-  const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit), bm25.postingsBudget ?? POSTINGS_BUDGET];
+  const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit), bm25.postingsBudget ?? DEFAULT_POSTINGS_BUDGET];
   const conditions = filterConditions(filters, params);
   return { sql: bm25Sql(conditions, pruned), params };
 }
 
 /**
  * A term in more than COMMON_SHARE of the moments ("work", "data", a speaker's initial) is common, unless it
- * is the query's rarest; so is every term past the first POSTINGS_BUDGET postings, the query's terms taken
- * rarest first. The share keeps pruning to frequent words on a small archive; the budget bounds what a search
- * reads on a large one, where a word in 1 % of 1.7M moments has 17,000 postings. With `pruned`, moments are first ranked on the other terms, and only the best
- * CANDIDATES (or 4 × limit) get their common terms' postings looked up by (term, moment): reading and
- * aggregating every posting of a common term was most of a slow query's time (p95 at 100K moments, BENCHMARKS
- * "Scale"). A common term adds at most its idf·(k1 + 1), low by definition, so the ranking it changes is
- * within those candidates; the dev-set figures with and without pruning are in BENCHMARKS.md.
+ * is the query's rarest; so is every term past the first postings budget, the query's terms taken rarest
+ * first. The share keeps pruning to frequent words on a small archive; the budget bounds what a search reads
+ * on a large one, where a word in 1 % of 1.7M moments has 17,000 postings. With `pruned`, moments are first
+ * ranked on the other terms, and only the best CANDIDATES (or 4 × limit) get their common terms' postings
+ * looked up by (term, moment): reading and aggregating every posting of a common term was most of a slow
+ * query's time (p95 at 100K moments, BENCHMARKS "Scale"). A common term adds at most its idf·(k1 + 1), low by
+ * definition, so the ranking it changes is within those candidates; the dev-set figures with and without
+ * pruning are in BENCHMARKS.md.
  * Per-term constants are computed once (MATERIALIZED) in float8: inlined into the aggregate, idf was
  * recomputed for every posting in numeric arithmetic, which cost more than reading the postings.
  * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates, $7 postings budget.
@@ -430,5 +431,4 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
        FROM a LEFT JOIN c USING (moment_id) ORDER BY score DESC, a.moment_id LIMIT $4`;
 }
 const COMMON_SHARE = 0.05;
-const POSTINGS_BUDGET = 40_000;
 const CANDIDATES = 200;
