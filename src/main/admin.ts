@@ -3,11 +3,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { BlobStore, Db, Queryable } from '../platform/index.js';
-import { AppError, type ErrorCode, type Logger } from '../core/index.js';
+import { AppError, type ErrorCode, type LexicalIndex, type Logger } from '../core/index.js';
 import { BackupManifest, KeyStore, ROLES, auditLog, writeBackupFile } from '../archive/index.js';
 
 /**
- * The `keys`, `audit` and `backup` commands as requests, so that they run the same way in the CLI's own process or, when
+ * The `keys`, `audit`, `backup` and `compact` commands as requests, so that they run the same way in the CLI's own process or, when
  * a server owns the embedded database (src/platform/db/owner.ts), inside that server: sent over a Unix socket under
  * DATA_DIR that only the archive's user can open (mode 0600 in a 0700 folder), one JSON line each way.
  */
@@ -18,6 +18,7 @@ export const AdminRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('audit'), limit: z.number().int().min(1).max(10_000) }),
   // Written by the server itself, which alone may read its database; the socket's user is the archive's.
   z.object({ op: z.literal('backup'), file: z.string().min(1).max(4096).refine((f) => path.isAbsolute(f), 'an absolute path') }),
+  z.object({ op: z.literal('compact') }),
 ]);
 export type AdminRequest = z.infer<typeof AdminRequest>;
 
@@ -35,14 +36,22 @@ const Results = {
   'keys.revoke': z.boolean(),
   audit: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), target: z.string().nullable(), details: z.unknown() })),
   backup: BackupManifest,
+  compact: z.object({ bytesBefore: z.number(), bytesAfter: z.number(), rewritten: z.array(z.string()) }),
 };
 export type AdminResult<R extends AdminRequest> = z.infer<(typeof Results)[R['op']]>;
 
+/** What a backup and a compaction work on: a server has it, the `keys` commands do not. */
+export interface AdminArchive {
+  db: Db;
+  blobs: BlobStore;
+  lexical: LexicalIndex;
+}
+
 /**
  * Runs a request against the database this process has open. A backup needs the whole database and the blob
- * store (`archive`): a server has them, the `keys` commands do not.
+ * store, a compaction the lexical index (`archive`).
  */
-export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Queryable, req: R, archive?: { db: Db; blobs: BlobStore }): Promise<AdminResult<R>> {
+export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Queryable, req: R, archive?: AdminArchive): Promise<AdminResult<R>> {
   const result = await (async () => {
     switch (req.op) {
       case 'keys.create':
@@ -58,6 +67,12 @@ export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Query
         const manifest = await writeBackupFile(archive, req.file);
         await keys.audit('cli', 'archive.backup', req.file, manifest.counts);
         return manifest;
+      }
+      case 'compact': {
+        if (!archive) throw new AppError('bad_request', 'a compaction is run by the process that has the archive open');
+        const report = await archive.lexical.compact();
+        await keys.audit('cli', 'archive.compact', null, report);
+        return report;
       }
     }
   })();
@@ -78,7 +93,7 @@ export async function serveAdmin(
   keys: KeyStore,
   db: Queryable,
   log: Logger,
-  archive?: { db: Db; blobs: BlobStore },
+  archive?: AdminArchive,
 ): Promise<{ close(): Promise<void> }> {
   fs.mkdirSync(path.dirname(socket), { recursive: true, mode: 0o700 });
   fs.chmodSync(path.dirname(socket), 0o700);

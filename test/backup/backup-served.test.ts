@@ -1,7 +1,7 @@
 /**
- * Backup and restore beside a running server, with real processes on a real DATA_DIR: `backup` is made by the
- * server that owns the archive (over its admin socket), `restore` refuses the DATA_DIR that server has open
- * and fills an empty one, which then answers a search as the server does.
+ * Backup, compaction and restore beside a running server, with real processes on a real DATA_DIR: `backup` and
+ * `compact` are run by the server that owns the archive (over its admin socket), `restore` refuses the DATA_DIR
+ * that server has open and fills an empty one, which then answers a search as the server does.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { runCli } from '../helpers/cli.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `sa-${name}-`));
 
-describe('backup and restore beside a running server (real processes)', () => {
+describe('backup, compaction and restore beside a running server (real processes)', () => {
   let dir: string;
   let server: ChildProcess | undefined;
   const env = (dataDir: string) => ({ ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_PER_MIN: '0' });
@@ -30,7 +30,7 @@ describe('backup and restore beside a running server (real processes)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('`backup` is made by the server; `restore` refuses its DATA_DIR and fills an empty one', async () => {
+  it('`backup` and `compact` are run by the server; `restore` refuses its DATA_DIR and fills an empty one', async () => {
     const data = path.join(dir, 'data');
     const sample = path.join(ROOT, 'sample', 'recordings', 'council-1987-housing.vtt');
     expect((await cli(data, 'ingest', sample, '--id', 'housing', '--recorded-at', '1987-03-12')).code).toBe(0);
@@ -51,6 +51,14 @@ describe('backup and restore beside a running server (real processes)', () => {
     expect(b.code, b.err).toBe(0);
     expect(b.err).toContain(`made by the running server, pid ${server.pid}`);
     expect(b.out).toMatch(/backed up 1 recordings, \d+ moments/);
+
+    const searched = await fetch(`${url}/v1/search?q=rent+control&mode=bm25`).then((r) => r.json());
+    const c = await cli(data, 'compact');
+    expect(c.code, c.err).toBe(0);
+    expect(c.err).toContain(`run by the running server, pid ${server.pid}`);
+    expect(c.out).toMatch(/^compacted lex_postings, lex_rec_postings, .*: \d+\.\d MB → \d+\.\d MB in \d+\.\d s$/m);
+    expect((await fetch(`${url}/v1/search?q=rent+control&mode=bm25`).then((r) => r.json())).results).toEqual(searched.results);
+    expect((await cli(data, 'audit')).out).toMatch(/\tcli\tarchive\.compact\t/);
 
     const refused = await cli(data, 'restore', file, '--force');
     expect(refused.code).toBe(3);
