@@ -201,7 +201,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
          -- Each term's postings of those recordings by the key (planned freely, every posting of the recordings
          -- was read by recording and hashed against the terms: 34,000 rows for 40 recordings), then each
          -- recording's length by its key.
-         tf AS MATERIALIZED (SELECT p.recording_id, q.term, q.df, p.tf FROM q
+         tf AS MATERIALIZED (SELECT p.recording_id, q.df, p.tf FROM q
                              JOIN LATERAL (SELECT recording_id, tf FROM lex_rec_postings
                                            WHERE term = q.term AND recording_id = ANY($2::text[]) OFFSET 0) p ON true)
        SELECT tf.recording_id,
