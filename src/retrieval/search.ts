@@ -9,6 +9,7 @@ import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
 import { contentStems, coverage, subjectText } from './text.js';
+import { proximityGains } from './proximity.js';
 
 export interface SearchParams {
   q: string;
@@ -366,6 +367,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   // Every candidate is in: the passages merged from them are all the ranking holds.
   const complete = fused.size <= pageDepth;
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
+  // The question's words as each moment's language stems them.
+  const asked = memo((a: Analysis) => contentStems(withoutLabel(p.q, p.filters.speaker), { question: true, language: a }));
+  if (mode !== 'vector') ranked = withProximity(ranked, moments, asked, fused, s.cfg.DEFAULT_LANGUAGE);
   if (p.filters.speaker) ranked = await heardFrom(s, ranked, moments, p.filters.speaker, fused);
 
   type Hit = Span & {
@@ -415,11 +419,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
       : s.archive.segmentsInRanges(merged.map((h) => ({ recordingId: h.recordingId, start: Math.min(h.start, h.at), end: Math.max(h.end, h.atEnd + REPLY_S) }))),
   ]);
   const lexemes = new Map(analyses.map((a, i) => [a, lexemeSets[i]]));
-  // The question's words as each passage's language stems them; a screen hit opens on its frame.
-  const asked = memo((a: Analysis) => contentStems(withoutLabel(p.q, p.filters.speaker), { question: true, language: a }));
   if (!cut.bare) {
     merged.forEach((h, i) => {
-      if (h.kind === 'screen') return;
+      if (h.kind === 'screen') return; // it opens on its frame
       h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), { language: h.analysis });
       // A reply opened on past the passage is shown with it: the passage holds what its link plays.
       const reply = sentencesToLink(cues[i], h.end, h.at);
@@ -562,6 +564,31 @@ async function heardFrom(
     const share = speakerShare(cues[i], m.start, m.end, speaker);
     if (share !== null && share < SPEAKER_SHARE_MIN) fused.set(id, score * SPEAKER_MINOR_WEIGHT);
   });
+  return ranked.map(([id]) => [id, fused.get(id)!] as [string, number]).sort((a, b) => b[1] - a[1]);
+}
+
+/**
+ * Proximity evidence (proximityGains) for the moments passages are merged from, written to `fused` too (the
+ * speaker weight reads it next). Chosen on the dev set's tuning split by link relevance (`npm run eval`, BENCHMARKS.md
+ * "Words said together"): 3 words apart, 0.2 a pair, at most 2 pairs.
+ */
+const PROXIMITY = { window: 3, weight: 0.2, cap: 2 };
+function withProximity(
+  ranked: [string, number][],
+  moments: Map<string, { text: string; language: string | null }>,
+  asked: (a: Analysis) => Set<string>,
+  fused: Map<string, number>,
+  defaultLanguage: Language,
+): [string, number][] {
+  const candidates = ranked.flatMap(([id]) => {
+    const m = moments.get(id);
+    if (!m) return [];
+    const language = analysisOf(m.language, defaultLanguage);
+    return [{ id, text: m.text, question: asked(language), language }];
+  });
+  const gains = proximityGains(candidates, PROXIMITY);
+  if (gains.size === 0) return ranked;
+  for (const [id, gain] of gains) fused.set(id, fused.get(id)! + gain);
   return ranked.map(([id]) => [id, fused.get(id)!] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 

@@ -104,6 +104,15 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.results[2].start).toBe(40);
   });
 
+  it('ranks a moment that says the question\'s words together above one that scores more by BM25 with them apart', async () => {
+    await addTranscript('tariff-together', ['00:00:00.000 --> 00:00:12.000\n<v A>The ferry board agreed on tariff harmonisation across the northern routes.']);
+    await addTranscript('tariff-apart', ['00:00:00.000 --> 00:00:12.000\n<v A>A tariff was set, and the routes need harmonisation.']);
+    const out = await searchMoments(s, { q: 'tariff harmonisation', mode: 'bm25', limit: 5, filters: {} });
+    const mine = out.results.filter((r) => r.recording_id.startsWith('tariff-'));
+    expect(mine.map((r) => r.recording_id)).toEqual(['tariff-together', 'tariff-apart']);
+    expect(mine[0].scores.bm25!).toBeLessThan(mine[1].scores.bm25!);
+  });
+
   it('never lists a moment of nothing but fillers', async () => {
     await addTranscript('fillers', ['00:00:00.000 --> 00:00:30.000\n<v A>Um .', '00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.']);
     const out = await searchMoments(s, { q: 'um the ship unloaded', mode: 'bm25', limit: 20, filters: { recordingId: 'fillers' } });
