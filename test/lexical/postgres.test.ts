@@ -12,6 +12,17 @@ import { devTranscript } from '../helpers/server.js';
 let db: Db | undefined;
 afterAll(async () => db?.close());
 
+/** A migrated in-memory PGlite of its own for `fn`, closed after it. */
+async function withDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const local = await openPglite();
+  try {
+    await migrate(local);
+    return await fn(local);
+  } finally {
+    await local.close();
+  }
+}
+
 describeLexicalContract('postgres BM25 on PGlite', async () => {
   db = await openPglite();
   await migrate(db);
@@ -20,9 +31,7 @@ describeLexicalContract('postgres BM25 on PGlite', async () => {
 
 describe('postgres BM25 compaction', () => {
   it('packs keys that recordings written one at a time left partly full', async () => {
-    const local = await openPglite();
-    try {
-      await migrate(local);
+    await withDatabase(async (local) => {
       const index = new PostgresLexicalIndex(local);
       const words = ['harbour', 'ferry', 'tariff', 'council', 'housing', 'budget', 'strike', 'docker', 'library', 'radio'];
       for (let r = 0; r < 40; r++) {
@@ -42,17 +51,13 @@ describe('postgres BM25 compaction', () => {
       // The embedded database's statements are written for a planner without statistics: none are taken.
       const [stats] = await local.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_statistic WHERE starelid = 'lex_postings'::regclass");
       expect(stats.n).toBe(0);
-    } finally {
-      await local.close();
-    }
+    });
   });
 });
 
 describe('postgres BM25 scores', () => {
   it("equal Lucene's BM25 computed by hand from the documents' terms", async () => {
-    const local = await openPglite();
-    try {
-      await migrate(local);
+    await withDatabase(async (local) => {
       const index = new PostgresLexicalIndex(local, { k1: 1.2, b: 0.75 });
       // Words chosen so the English stemmer keeps them whole and drops nothing but "the".
       const texts = ['budget budget plan', 'budget meeting', 'the plan for the meeting room', 'room booking'];
@@ -71,9 +76,7 @@ describe('postgres BM25 scores', () => {
       const want = expected(['budget', 'plan']);
       const got = new Map((await index.search('budget plan', {}, 10)).map((h) => [h.momentId, h.score]));
       want.forEach((score, i) => (score > 0 ? expect(got.get(`r#${i}`)).toBeCloseTo(score, 9) : expect(got.has(`r#${i}`)).toBe(false)));
-    } finally {
-      await local.close();
-    }
+    });
   });
 });
 
@@ -96,36 +99,31 @@ describe('postgres BM25 bookkeeping', () => {
       recordingDocs: await d.query('SELECT recording_id, len FROM lex_rec_docs ORDER BY recording_id'),
       recordingPostings: await d.query('SELECT term, recording_id, tf FROM lex_rec_postings ORDER BY term, recording_id'),
     });
-    const [edited, fresh] = [await openPglite(), await openPglite()];
-    try {
-      for (const d of [edited, fresh]) await migrate(d);
-      const e = new PostgresLexicalIndex(edited);
-      await e.replaceRecording('a', a1.map((t, i) => doc('a', i, t)));
-      await e.replaceRecording('b', b.map((t, i) => doc('b', i, t)));
-      await e.replaceRecording('c', c.map((t, i) => doc('c', i, t)));
-      await e.replaceRecording('a', a2.map((t, i) => doc('a', i, t)));
-      await e.deleteRecording('b');
-      await e.deleteRecording('never-there');
-      const f = new PostgresLexicalIndex(fresh);
-      await f.replaceRecording('c', c.map((t, i) => doc('c', i, t)));
-      await f.replaceRecording('a', a2.map((t, i) => doc('a', i, t)));
-      const want = await dump(fresh);
-      expect(want.stats).toEqual([{ n: 3, total_len: 8 }]);
-      expect(want.recordingStats).toEqual([{ rec_n: 2, rec_total_len: 8 }]);
-      expect(want.recordingTerms).toContainEqual({ term: 'harbour', df: 2 });
-      expect(await dump(edited)).toEqual(want);
-    } finally {
-      await edited.close();
-      await fresh.close();
-    }
+    await withDatabase((edited) =>
+      withDatabase(async (fresh) => {
+        const e = new PostgresLexicalIndex(edited);
+        await e.replaceRecording('a', a1.map((t, i) => doc('a', i, t)));
+        await e.replaceRecording('b', b.map((t, i) => doc('b', i, t)));
+        await e.replaceRecording('c', c.map((t, i) => doc('c', i, t)));
+        await e.replaceRecording('a', a2.map((t, i) => doc('a', i, t)));
+        await e.deleteRecording('b');
+        await e.deleteRecording('never-there');
+        const f = new PostgresLexicalIndex(fresh);
+        await f.replaceRecording('c', c.map((t, i) => doc('c', i, t)));
+        await f.replaceRecording('a', a2.map((t, i) => doc('a', i, t)));
+        const want = await dump(fresh);
+        expect(want.stats).toEqual([{ n: 3, total_len: 8 }]);
+        expect(want.recordingStats).toEqual([{ rec_n: 2, rec_total_len: 8 }]);
+        expect(want.recordingTerms).toContainEqual({ term: 'harbour', df: 2 });
+        expect(await dump(edited)).toEqual(want);
+      }),
+    );
   });
 });
 
 describe('postgres BM25 common-term pruning (real dev transcripts)', () => {
   it('ranks exactly as the exhaustive scan on the candidates it keeps, and falls back when they are too few', async () => {
-    const local = await openPglite();
-    try {
-      await migrate(local);
+    await withDatabase(async (local) => {
       const pruned = new PostgresLexicalIndex(local);
       const exhaustive = new PostgresLexicalIndex(local, { k1: 1.2, b: 0.75, exhaustive: true });
       const ids = ['ES2005a', 'ES2008a', 'IS1000a', 'TS3003c', 'Bed004', 'Bmr010'];
@@ -159,17 +157,13 @@ describe('postgres BM25 common-term pruning (real dev transcripts)', () => {
       local.transaction = transaction;
       expect(alone.length).toBe(few);
       expect(queries).toBe(1);
-    } finally {
-      await local.close();
-    }
+    });
   });
 });
 
 describe('postgres BM25 postings budget', () => {
   it('takes the terms past the budget, rarest first, as common: their postings are read for the candidates only', async () => {
-    const local = await openPglite();
-    try {
-      await migrate(local);
+    await withDatabase(async (local) => {
       await new PostgresLexicalIndex(local).replaceRecording('r', Array.from({ length: 400 }, (_, i) => ({
         momentId: `r#${i}`, recordingId: 'r', recordedAt: '1990-01-01', collection: null, speakers: [], start: i, end: i + 1,
         // "harbour" in 10 moments, "ferry" in 15 (both under the common share of 400), filler elsewhere.
@@ -191,9 +185,7 @@ describe('postgres BM25 postings budget', () => {
         expect(Number(h.score)).toBeCloseTo(exact.get(h.moment_id) ?? NaN, 9);
       }
       expect(budgeted[0].moment_id).toBe('r#0'); // both words
-    } finally {
-      await local.close();
-    }
+    });
   });
 });
 
@@ -207,9 +199,7 @@ describe('postgres BM25 reads', () => {
   // On a large archive a term's postings lie on as many table pages as there are recordings: read from the
   // table, a search is mostly page reads. The key holds what scoring reads, and writes keep pages all-visible.
   it('score postings from the primary key alone, with no table page read, after writes, re-writes and deletions', async () => {
-    const local = await openPglite();
-    try {
-      await migrate(local);
+    await withDatabase(async (local) => {
       const index = new PostgresLexicalIndex(local);
       await index.init();
       const put = (id: string, date: string) => putDev(index, id, date);
@@ -234,18 +224,14 @@ describe('postgres BM25 reads', () => {
         expect(count(/Bitmap Heap Scan on lex_postings /), plan).toBe(count(/Bitmap Index Scan on lex_postings_moment/));
         for (const m of plan.matchAll(/Heap Fetches: (\d+)/g)) expect(Number(m[1]), plan).toBe(0);
       }
-    } finally {
-      await local.close();
-    }
+    });
   });
 
   // Without column statistics the planner sizes "the postings of these 170 moments" at a tenth of the table, and
   // on an archive of 33M postings chose to read all of them (from the table, or the whole key) to remove 850:
   // 8–17 s a statement at 10,000 hours, with every search waiting on the one connection.
   it('removes a recording by its moments\' postings, never a scan of every posting', async () => {
-    const local = await openPglite();
-    try {
-      await migrate(local);
+    await withDatabase(async (local) => {
       const index = new PostgresLexicalIndex(local);
       const put = (id: string) => putDev(index, id, '1990-01-01');
       for (const id of ['ES2005a', 'ES2008a', 'IS1000a', 'TS3003c']) await put(id);
@@ -267,8 +253,6 @@ describe('postgres BM25 reads', () => {
       const delta = (await read()) - before;
       expect(delta).toBeLessThanOrEqual(2 * removed);
       expect(await index.search('remote control', { recordingId: 'IS1000a' }, 10)).toEqual([]);
-    } finally {
-      await local.close();
-    }
+    });
   });
 });
