@@ -1,7 +1,8 @@
 /**
  * What proximity evidence costs a search: `npx tsx scripts/bench/proximity.ts [--n 200]`.
  * For each dev question, the 30 moments (the default 20/30/5 s windows) of its own recording that a first page
- * is merged from at most, scored by proximityGains with the question's stems, in process; prints p50 / p95 ms.
+ * is merged from at most, scored by proximityGains (PROXIMITY, as search does) with the question's stems, in
+ * process; prints p50 / p95 ms.
  * Stems are cached per process, as in the service after its first searches: each question is timed on its
  * second run.
  */
@@ -11,7 +12,7 @@ import { Command } from 'commander';
 import { buildMoments } from '../../src/ingest/moments.js';
 import { indexedText } from '../../src/ingest/transcript.js';
 import { parseTranscript } from '../../src/ingest/formats/index.js';
-import { proximityGains } from '../../src/retrieval/proximity.js';
+import { PROXIMITY, proximityGains } from '../../src/retrieval/proximity.js';
 import { contentStems } from '../../src/retrieval/text.js';
 import { readQuestions } from '../eval/questions.js';
 
@@ -32,9 +33,9 @@ for (const q of questions) {
   const question = contentStems(q.query, { question: true });
   const candidates = moments.slice(from, from + PAGE_MOMENTS).map((m) => ({ id: m.id, text: indexedText(m), question, language: 'en' as const }));
   words += candidates.reduce((a, c) => a + c.text.split(/\s+/).length, 0) / candidates.length;
-  proximityGains(candidates, { window: 3, weight: 0.2, cap: 2 });
+  proximityGains(candidates, PROXIMITY);
   const t0 = performance.now();
-  proximityGains(candidates, { window: 3, weight: 0.2, cap: 2 });
+  proximityGains(candidates, PROXIMITY);
   ms.push(performance.now() - t0);
 }
 ms.sort((a, b) => a - b);

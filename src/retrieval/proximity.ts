@@ -33,6 +33,12 @@ export interface ProximityOptions {
 }
 
 /**
+ * What search uses: 3 words apart, 0.2 a pair, at most 2 pairs. Chosen on the dev set's tuning split by link
+ * relevance (`npm run eval`, BENCHMARKS.md "Words said together").
+ */
+export const PROXIMITY: ProximityOptions = { window: 3, weight: 0.2, cap: 2 };
+
+/**
  * Proximity evidence: what each candidate gains for saying the question's words together, not only somewhere in
  * its 20 s. A pair counts by how rare it is among the candidates, ln(N / df) / ln(N): a pair that nearly every
  * candidate holds (the "remote control" of a meeting series about one) says nothing about which one answers,

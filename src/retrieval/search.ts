@@ -9,7 +9,7 @@ import { lexicalQuery } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
 import { contentStems, coverage, subjectText } from './text.js';
-import { proximityGains } from './proximity.js';
+import { PROXIMITY, proximityGains } from './proximity.js';
 
 export interface SearchParams {
   q: string;
@@ -568,11 +568,9 @@ async function heardFrom(
 }
 
 /**
- * Proximity evidence (proximityGains) for the moments passages are merged from, written to `fused` too (the
- * speaker weight reads it next). Chosen on the dev set's tuning split by link relevance (`npm run eval`, BENCHMARKS.md
- * "Words said together"): 3 words apart, 0.2 a pair, at most 2 pairs.
+ * Proximity evidence (proximityGains, with PROXIMITY) for the moments passages are merged from, written to `fused`
+ * too (the speaker weight reads it next).
  */
-const PROXIMITY = { window: 3, weight: 0.2, cap: 2 };
 function withProximity(
   ranked: [string, number][],
   moments: Map<string, { text: string; language: string | null }>,
