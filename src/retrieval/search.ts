@@ -564,7 +564,7 @@ async function heardFrom(
     const share = speakerShare(cues[i], m.start, m.end, speaker);
     if (share !== null && share < SPEAKER_SHARE_MIN) fused.set(id, score * SPEAKER_MINOR_WEIGHT);
   });
-  return ranked.map(([id]) => [id, fused.get(id)!] as [string, number]).sort((a, b) => b[1] - a[1]);
+  return rescored(ranked, fused);
 }
 
 /**
@@ -587,6 +587,11 @@ function withProximity(
   const gains = proximityGains(candidates, PROXIMITY);
   if (gains.size === 0) return ranked;
   for (const [id, gain] of gains) fused.set(id, fused.get(id)! + gain);
+  return rescored(ranked, fused);
+}
+
+/** `ranked`'s moments in the order of their scores in `fused`, which a weight or evidence has just changed. */
+function rescored(ranked: [string, number][], fused: Map<string, number>): [string, number][] {
   return ranked.map(([id]) => [id, fused.get(id)!] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
