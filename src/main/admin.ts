@@ -84,6 +84,9 @@ export const adminSocketPath = (dataDir: string) => path.join(dataDir, 'run', 'a
 
 const MAX_LINE = 64 * 1024;
 
+/** How long the CLI waits for a backup or a compaction of a large archive: minutes; the server answers when done. */
+export const ARCHIVE_WORK_TIMEOUT_MS = 6 * 3600_000;
+
 /**
  * Serves admin requests with the server's own KeyStore, so a key revoked this way is refused at once. Only the
  * owner of the embedded database calls this, so a socket file left by a killed server can be replaced.

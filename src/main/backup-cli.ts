@@ -4,10 +4,7 @@ import { Command } from 'commander';
 import { AppError, loadConfig } from '../core/index.js';
 import { ArchiveLockedError, closeBlobStore, createBlobStore, openDatabase } from '../platform/index.js';
 import { restoreBackup, writeBackupFile, type BackupManifest } from '../archive/index.js';
-import { sendAdmin } from './admin.js';
-
-// A backup of a large archive takes minutes; the server answers when the file is complete.
-const BACKUP_TIMEOUT_MS = 6 * 3600_000;
+import { ARCHIVE_WORK_TIMEOUT_MS, sendAdmin } from './admin.js';
 
 /**
  * `backup <file>` and `restore <file>` for the embedded archive. A backup is made by whichever process has
@@ -34,7 +31,7 @@ export function backupCommands(): Command[] {
       if (db instanceof ArchiveLockedError) {
         const owner = db.owner!;
         console.error(`(made by the running server, pid ${owner.pid}${owner.url ? `, ${owner.url}` : ''})`);
-        manifest = await sendAdmin(owner.admin!, { op: 'backup', file }, BACKUP_TIMEOUT_MS);
+        manifest = await sendAdmin(owner.admin!, { op: 'backup', file }, ARCHIVE_WORK_TIMEOUT_MS);
       } else {
         const blobs = createBlobStore(cfg);
         try {

@@ -261,17 +261,14 @@ program
       if (!(err instanceof ArchiveLockedError && err.owner?.admin)) throw err;
       const o = err.owner;
       console.error(`(run by the running server, pid ${o.pid}${o.url ? `, ${o.url}` : ''}; its searches wait until it is done)`);
-      const { sendAdmin } = await import('./admin.js');
+      const { ARCHIVE_WORK_TIMEOUT_MS, sendAdmin } = await import('./admin.js');
       t0 = performance.now();
-      return sendAdmin(o.admin!, { op: 'compact' }, COMPACT_TIMEOUT_MS);
+      return sendAdmin(o.admin!, { op: 'compact' }, ARCHIVE_WORK_TIMEOUT_MS);
     });
     console.log(
       `compacted ${report.rewritten.length ? report.rewritten.join(', ') : 'nothing (the index is empty)'}: ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
   });
-
-/** Compacting a large archive takes minutes; the server answers when it is done. */
-const COMPACT_TIMEOUT_MS = 6 * 3600_000;
 
 function fmt(t: number): string {
   const s = Math.floor(t);
