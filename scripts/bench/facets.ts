@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
-import { firstCopyYears, loadQuestions, measure, searchUrl, startApp } from './lib.js';
+import { firstCopyYears, loadQuestions, measure, percentile, searchUrl, startApp } from './lib.js';
 
 const opts = new Command('bench-facets')
   .requiredOption('--data-dir <dir>', 'an ingested archive')
@@ -67,6 +67,6 @@ await s.close();
 
 function report(label: string, times: number[]): void {
   times.sort((a, b) => a - b);
-  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(1);
+  const p = (q: number) => percentile(times, q).toFixed(1);
   console.log(`${label.padEnd(40)} n=${times.length}  p50 ${p(0.5)} ms  p95 ${p(0.95)} ms  p99 ${p(0.99)} ms`);
 }

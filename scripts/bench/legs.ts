@@ -20,7 +20,7 @@ import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
 import { lexicalQuery } from '../../src/retrieval/question.js';
 import { queryVector, searchMoments, understand } from '../../src/retrieval/search.js';
-import { firstCopyYears } from './lib.js';
+import { firstCopyYears, percentile } from './lib.js';
 
 const opts = new Command('bench-legs')
   .requiredOption('--data-dir <dir>', 'an archive (e.g. one built by bench:scale)')
@@ -79,7 +79,7 @@ for (let pass = 0; pass < 2; pass++) {
     await timed(`search (${params.mode}, year, unrouted)`, () => searchMoments(s, { ...routed, temporal: 'off' }));
   }
 }
-const pct = (a: number[], x: number) => [...a].sort((m, n) => m - n)[Math.min(a.length - 1, Math.floor(x * a.length))];
+const pct = (a: number[], x: number) => percentile([...a].sort((m, n) => m - n), x);
 const found = (lo: number, hi: number) => inYearFound.filter((k) => k >= lo && k < hi).length;
 console.log(`${opts.dataDir}: ${(await s.archive.counts()).moments} moments, ${questions.length} questions`);
 console.log(`routed BM25 legs (of ${inYearFound.length}) finding 0–9 moments: ${found(0, 10)}, 10–29: ${found(10, 30)}, 30–49: ${found(30, 50)}, 50: ${found(50, Infinity)}`);

@@ -50,11 +50,16 @@ export async function measure(base: string, label: string, urls: string[], concu
   const { times, resets } = out;
   const wall = out.wallS;
   times.sort((a, b) => a - b);
-  const p = (q: number) => round1(times[Math.min(times.length - 1, Math.floor(q * times.length))]);
+  const p = (q: number) => round1(percentile(times, q));
   const m: Measurement = { label, concurrency, n: times.length, p50: p(0.5), p95: p(0.95), p99: p(0.99), rps: round1(times.length / wall), resets };
   if (print)
     console.log(`${label.padEnd(40)} c=${String(concurrency).padEnd(3)} n=${m.n}  p50 ${m.p50.toFixed(1)} ms  p95 ${m.p95.toFixed(1)} ms  p99 ${m.p99.toFixed(1)} ms  ${m.rps.toFixed(1)} req/s${resets ? `  (${resets} connection resets retried)` : ''}`);
   return m;
+}
+
+/** The `q` quantile (0–1) of ascending `sorted`, by nearest rank: what every benchmark here reports as p50/p95/p99. */
+export function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 export interface Question {

@@ -15,6 +15,7 @@ import { parseTranscript } from '../../src/ingest/formats/index.js';
 import { PROXIMITY, proximityGains } from '../../src/retrieval/proximity.js';
 import { contentStems } from '../../src/retrieval/text.js';
 import { readQuestions } from '../eval/questions.js';
+import { percentile } from './lib.js';
 
 const opts = new Command('bench-proximity')
   .option('--dir <dir>', 'an evaluation set (manifest.jsonl, queries.jsonl, recordings/)', '../shared/eval/dev')
@@ -39,5 +40,5 @@ for (const q of questions) {
   ms.push(performance.now() - t0);
 }
 ms.sort((a, b) => a - b);
-const at = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))].toFixed(3);
+const at = (q: number) => percentile(ms, q).toFixed(3);
 console.log(`${questions.length} questions, ${PAGE_MOMENTS} moments each (${Math.round(words / questions.length)} words a moment): proximityGains p50 ${at(0.5)} ms, p95 ${at(0.95)} ms`);

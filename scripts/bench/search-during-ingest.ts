@@ -25,6 +25,7 @@ import { ingestManifest } from '../../src/ingest/bulk.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
+import { percentile } from './lib.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -190,8 +191,7 @@ async function paced(fn: () => Promise<number>): Promise<number> {
 
 function stats(times: number[]) {
   const s = [...times].sort((x, y) => x - y);
-  const p = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { n: s.length, p50: p(0.5), p95: p(0.95), max: s[s.length - 1] };
+  return { n: s.length, p50: percentile(s, 0.5), p95: percentile(s, 0.95), max: s[s.length - 1] };
 }
 
 function freePort(): Promise<number> {
