@@ -1,0 +1,94 @@
+/**
+ * Embedding lab: `tsx scripts/eval/embed-lab.ts <eval dir> [--variants text,speakers,no-fillers]`.
+ * What should the vector of a moment be computed from? Each recording of the manifest is cut into moments as
+ * ingest cuts them (the configured MOMENT_* settings), each moment's text is embedded under each variant, and
+ * every question ranks the moments of its own recording by the cosine to the question's vector alone: link
+ * nDCG@10 with the link on the moment's start (no merging, no evidence, no sentence placement), so that only
+ * what the embedding sees differs. Variants:
+ *   text        the moment's text, as ingest embeds it (indexedText)
+ *   speakers    the names of the moment's speakers first ("Marketing, Project Manager: …"), diarization's
+ *               SPEAKER_nn left out
+ *   no-fillers  the text without fillers and backchannels (um, uh, mm-hmm, yeah, okay …) and repeated words
+ * Vectors come from the configured embedder through the on-disk cache (--embed-cache, the one `npm run eval`
+ * fills), so a variant already embedded costs nothing. Tuning questions and the held-out quarter are reported
+ * apart: choose on the first.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { cosine, type Moment } from '../../src/core/index.js';
+import { loadConfig } from '../../src/core/config.js';
+import { createEmbedder } from '../../src/indexes/embed/index.js';
+import { parseTranscript } from '../../src/ingest/formats/index.js';
+import { buildMoments } from '../../src/ingest/moments.js';
+import { indexedText } from '../../src/ingest/transcript.js';
+import { mean, scoreQuery, splitOf } from './metrics.js';
+import { readQuestions } from './questions.js';
+
+const program = new Command('embed-lab')
+  .argument('<dir>', 'folder with manifest.jsonl and queries.jsonl')
+  .option('--variants <list>', 'comma-separated: text, speakers, no-fillers', 'text,speakers')
+  .option('--embed-cache <dir>', 'where computed vectors are kept between runs', path.resolve('.tmp/embed-cache'))
+  .parse();
+const opts = program.opts<{ variants: string; embedCache: string }>();
+const dir = path.resolve(program.args[0]);
+
+const FILLERS = new Set('uh um mm hmm mm-hmm uh-huh huh yeah okay ok oh ah eh hm mhm'.split(' '));
+const withoutFillers = (text: string) =>
+  text
+    .split(/\s+/)
+    .filter((w) => !FILLERS.has(w.toLowerCase().replace(/[^a-z-]/g, '')))
+    .filter((w, i, all) => i === 0 || w.toLowerCase() !== all[i - 1].toLowerCase())
+    .join(' ')
+    .replace(/\s+([.,?!])/g, '$1')
+    .replace(/([.,?!])(\s*[.,?!])+/g, '$1')
+    .replace(/^[.,?!\s]+/, '');
+const VARIANTS: Record<string, (m: Moment) => string> = {
+  text: indexedText,
+  speakers: (m) => {
+    const named = m.speakers.filter((sp) => !/^SPEAKER_\d+$/.test(sp));
+    return named.length ? `${named.join(', ')}: ${indexedText(m)}` : indexedText(m);
+  },
+  'no-fillers': (m) => withoutFillers(indexedText(m)),
+};
+const variants = opts.variants.split(',');
+for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant "${v}" (known: ${Object.keys(VARIANTS).join(', ')})`);
+
+const cfg = loadConfig({ ...process.env, DATA_DIR: path.resolve('.tmp/embed-lab') });
+const embedder = createEmbedder(cfg, { cacheDir: opts.embedCache });
+if (!embedder) throw new Error('EMBEDDINGS=none: there is no model to compare texts with');
+await embedder.init();
+const manifest = fs.readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; transcript: string });
+const questions = readQuestions(path.join(dir, 'queries.jsonl'));
+const settings = { targetS: cfg.MOMENT_TARGET_S, maxS: cfg.MOMENT_MAX_S, overlapS: cfg.MOMENT_OVERLAP_S };
+
+/** Link nDCG@10 per variant, per split. */
+const scores: Record<string, Record<'tune' | 'holdout', number[]>> = Object.fromEntries(variants.map((v) => [v, { tune: [], holdout: [] }]));
+let done = 0;
+for (const rec of manifest) {
+  const asked = questions.filter((q) => q.recording_id === rec.id);
+  if (asked.length === 0) continue;
+  const cues = parseTranscript(rec.transcript, fs.readFileSync(path.join(dir, rec.transcript), 'utf8'));
+  const moments = buildMoments(rec.id, cues, settings);
+  const qv = await embedder.embed(asked.map((q) => q.query));
+  for (const v of variants) {
+    const mv = await embedder.embed(moments.map(VARIANTS[v]));
+    asked.forEach((q, i) => {
+      const top = moments
+        .map((m, j) => ({ m, c: cosine(qv[i], mv[j]) }))
+        .sort((a, b) => b.c - a.c)
+        .slice(0, 10)
+        .map(({ m }) => ({ recordingId: rec.id, start: m.start, end: m.end, link: Math.floor(m.start) }));
+      scores[v][splitOf(rec.id)].push(scoreQuery(top, { recordingId: rec.id, spans: q.gold }, 'link').ndcg);
+    });
+  }
+  if (++done % 20 === 0) console.error(`${done} recordings`);
+}
+console.log(`vector alone within the question's recording, link nDCG@10 (link on the moment's start), ${embedder.model}`);
+console.log('variant      tuning (halves)              held-out quarter');
+for (const v of variants) {
+  const t = scores[v].tune;
+  const halves = [t.filter((_, i) => i % 2 === 0), t.filter((_, i) => i % 2 === 1)];
+  console.log(`${v.padEnd(12)} ${mean(t).toFixed(4)} (${mean(halves[0]).toFixed(3)}/${mean(halves[1]).toFixed(3)}) n=${t.length}   ${mean(scores[v].holdout).toFixed(4)} n=${scores[v].holdout.length}`);
+}
+process.exit(0);
