@@ -127,11 +127,11 @@ export class PgVectorIndex implements VectorIndex {
                  ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY embedding <=> ${QUERY_VECTOR} LIMIT $2`;
     const rows = await this.db.transaction(async (tx) => {
-      // Each decade's HNSW scan keeps ef_search candidates, and an iterative scan (pgvector ≥ 0.8) goes on past
-      // them while more rows are needed. Filtered, until enough rows pass the filter. Unfiltered, in strict order
-      // (the partitions' streams are merged by distance), so a scan needs no more candidates than the rows asked
-      // for: at twice as many, as filtered scans keep, an unfiltered search of the dev archive's eight partitions
-      // took twice as long (BENCHMARKS.md "Search latency").
+      // Each partition's HNSW scan keeps ef_search candidates, and an iterative scan (pgvector ≥ 0.8) goes on past
+      // them while more rows are needed: filtered, until enough rows pass the filter; unfiltered, in strict order,
+      // as the partitions' streams are merged by distance. An unfiltered scan so needs no more candidates than the
+      // rows asked for (each one more costs distances, BENCHMARKS.md "Search latency"); a filtered one starts with
+      // twice as many, as the filter drops most of what it finds.
       const efSearch = Math.max(40, Math.min(1000, Math.floor(limit) * (where.length ? 2 : 1)));
       await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}; SET LOCAL hnsw.iterative_scan = '${where.length ? 'relaxed_order' : 'strict_order'}'`);
       return tx.queryRows<{ moment_id: string; score: number }>(sql, params);
