@@ -20,6 +20,7 @@ import { cosine, type Moment } from '../../src/core/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createEmbedder } from '../../src/indexes/embed/index.js';
 import { parseTranscript } from '../../src/ingest/formats/index.js';
+import { readManifest } from '../../src/ingest/manifest.js';
 import { buildMoments } from '../../src/ingest/moments.js';
 import { indexedText } from '../../src/ingest/transcript.js';
 import { mean, scoreQuery, splitOf } from './metrics.js';
@@ -58,18 +59,18 @@ const cfg = loadConfig({ ...process.env, DATA_DIR: path.resolve('.tmp/embed-lab'
 const embedder = createEmbedder(cfg, { cacheDir: opts.embedCache });
 if (!embedder) throw new Error('EMBEDDINGS=none: there is no model to compare texts with');
 await embedder.init();
-const manifest = fs.readFileSync(path.join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; transcript: string });
+const { rows, problems } = readManifest(path.join(dir, 'manifest.jsonl'));
+if (problems.length) throw new Error(`manifest: ${problems.map((p) => `line ${p.line}: ${p.error}`).join('; ')}`);
 const questions = readQuestions(path.join(dir, 'queries.jsonl'));
 const settings = { targetS: cfg.MOMENT_TARGET_S, maxS: cfg.MOMENT_MAX_S, overlapS: cfg.MOMENT_OVERLAP_S };
 
 /** Link nDCG@10 per variant, per split. */
 const scores: Record<string, Record<'tune' | 'holdout', number[]>> = Object.fromEntries(variants.map((v) => [v, { tune: [], holdout: [] }]));
 let done = 0;
-for (const rec of manifest) {
-  const asked = questions.filter((q) => q.recording_id === rec.id);
-  if (asked.length === 0) continue;
-  const cues = parseTranscript(rec.transcript, fs.readFileSync(path.join(dir, rec.transcript), 'utf8'));
-  const moments = buildMoments(rec.id, cues, settings);
+for (const { meta, transcriptPath } of rows) {
+  const asked = questions.filter((q) => q.recording_id === meta.id);
+  if (asked.length === 0 || !transcriptPath) continue;
+  const moments = buildMoments(meta.id, parseTranscript(transcriptPath, fs.readFileSync(transcriptPath, 'utf8')), settings);
   const qv = await embedder.embed(asked.map((q) => q.query));
   for (const v of variants) {
     const mv = await embedder.embed(moments.map(VARIANTS[v]));
@@ -78,8 +79,8 @@ for (const rec of manifest) {
         .map((m, j) => ({ m, c: cosine(qv[i], mv[j]) }))
         .sort((a, b) => b.c - a.c)
         .slice(0, 10)
-        .map(({ m }) => ({ recordingId: rec.id, start: m.start, end: m.end, link: Math.floor(m.start) }));
-      scores[v][splitOf(rec.id)].push(scoreQuery(top, { recordingId: rec.id, spans: q.gold }, 'link').ndcg);
+        .map(({ m }) => ({ recordingId: meta.id, start: m.start, end: m.end, link: Math.floor(m.start) }));
+      scores[v][splitOf(meta.id)].push(scoreQuery(top, { recordingId: meta.id, spans: q.gold }, 'link').ndcg);
     });
   }
   if (++done % 20 === 0) console.error(`${done} recordings`);
