@@ -8,8 +8,8 @@ import { withSpeakerNames } from './speaker-names.js';
 import { catchUpSpeakerNames } from './speakers.js';
 
 // Bump when moment building or indexing changes, so unchanged transcripts are re-indexed once.
-// 2: chapters.
-const PIPELINE_VERSION = 2;
+// 2: chapters. 3: acronyms spelled letter by letter ("L_C_D_") joined (formats/index.ts joinSpelledLetters).
+const PIPELINE_VERSION = 3;
 
 export interface TranscriptInput {
   meta: RecordingMeta;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, TranscriptError } from '../../src/core/errors.js';
-import { detectFormat, parseTranscript } from '../../src/ingest/formats/index.js';
+import { detectFormat, joinSpelledLetters, parseTranscript } from '../../src/ingest/formats/index.js';
 
 const VTT = 'WEBVTT\n\n00:01.000 --> 00:02.000\n<v A>hi\n';
 const SRT = '1\n00:00:01,000 --> 00:00:02,000\nA: hi\n';
@@ -15,6 +15,18 @@ function caught(fn: () => unknown): AppError {
   }
   throw new Error('expected an AppError');
 }
+
+describe('acronyms spelled letter by letter', () => {
+  it('are written as one word, in every format', () => {
+    expect(joinSpelledLetters('the L_C_D_ screen, two T_V_s and a D_V_D_.')).toBe('the LCD screen, two TVs and a DVD.');
+    for (const [name, content] of [['a.vtt', VTT], ['b.srt', SRT], ['c.json', JSON_]]) {
+      expect(parseTranscript(name, content.replace('hi', 'an L_C_D_ screen'))[0].text).toBe('an LCD screen');
+    }
+  });
+  it('leaves single letters and words with underscores alone', () => {
+    expect(joinSpelledLetters('F_ eight, R_ and D_, snake_case_a_b_')).toBe('F_ eight, R_ and D_, snake_case_a_b_');
+  });
+});
 
 describe('parseTranscript format selection', () => {
   it('goes by extension, case-insensitively', () => {

@@ -54,6 +54,15 @@ function assertText(file: string, content: string): void {
 }
 
 /**
+ * Acronyms some transcription conventions spell letter by letter, each letter followed by an underscore (the AMI
+ * meeting corpus: "the L_C_D_ screen", "T_V_s"), written as they are read and asked for: "LCD", "TVs". A
+ * question says "LCD", and the letters alone would be one-letter words that no index keeps.
+ */
+export function joinSpelledLetters(text: string): string {
+  return text.includes('_') ? text.replace(/\b(?:[A-Za-z]_){2,}/g, (m) => m.replace(/_/g, '').toUpperCase()) : text;
+}
+
+/**
  * Parses a WebVTT, SRT or Whisper-style JSON transcript into cues sorted by start time.
  * Throws TranscriptError (naming file and line) for a broken transcript, and
  * AppError('unsupported_format') when neither the name nor the content says what it is.
@@ -77,6 +86,10 @@ export function parseTranscript(fileName: string, content: string, limits: Trans
     const m = JSON_UNSTORABLE.exec(content);
     return m ? lineOf(content, m.index) : undefined;
   });
+  for (const c of cues) {
+    c.text = joinSpelledLetters(c.text);
+    for (const w of c.words ?? []) w.text = joinSpelledLetters(w.text);
+  }
   // Stable sort: cues that start together keep their file order (e.g. the halves of a split cue).
   return cues.sort((a, b) => a.start - b.start);
 }
