@@ -1,4 +1,7 @@
-import type { Language } from '../core/index.js';
+import { createRequire } from 'node:module';
+import { infinitives } from 'en-inflectors';
+import { type Language, stem } from '../core/index.js';
+import { isContentWord } from './text.js';
 
 /**
  * Words that frame a question about speech rather than name its subject: "summarize the discussion
@@ -21,5 +24,74 @@ export function lexicalQuery(q: string, language: Language = 'en'): string {
   const stripped = q.replace(FRAMING_BY_LANGUAGE[language], ' ').replace(/\s+/g, ' ').trim();
   // A question made only of framing words keeps them: something is better than nothing.
   const content = stripped.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.filter((w) => !FILLER.has(w)) ?? [];
-  return content.length ? stripped : q;
+  return content.length ? withWordForms(stripped, language) : q;
+}
+
+const DETERMINERS = new Set(['the', 'a', 'an', 'this', 'that', 'these', 'those', 'its', 'their', 'his', 'her', 'our', 'my', 'your', 'each', 'every', 'no']);
+
+let formsByWord: Map<string, string[]> | null = null;
+
+const regularPast = (base: string, form: string) =>
+  form === `${base}ed` || form === `${base}d` || form === `${base.slice(0, -1)}ied` || form === `${base}${base.at(-1)}ed` || form === `${base}ked`;
+
+/**
+ * The forms of an English verb that a stemmer cannot reach from `word`: "rise" → "rose", "risen"; "chose" →
+ * "choose", "chosen". A question asks "how high did the river rise?" where the talk says "the river rose", and
+ * no suffix-stripping stemmer joins the two. Forms that stem as `word` does ("decided") are left out: the
+ * stemmer joins them already. From en-inflectors' table of 5,333 verbs (base, past, past participle), its
+ * irregular ones; a word that is no irregular verb's base or past form has none.
+ */
+export function verbForms(word: string): string[] {
+  if (!formsByWord) {
+    formsByWord = new Map();
+    for (const [base, ...done] of Object.values(infinitives)) {
+      // A regular form ("experienced", "freed") is the stemmer's business, and the table's guesses at the
+      // past of nouns ("fee": "feed", "top": "toped") are regular too.
+      const irregular = [...new Set(done.slice(0, 2))].filter((f) => !regularPast(base, f));
+      if (irregular.length === 0) continue;
+      const forms = [base, ...irregular];
+      for (const form of forms) formsByWord.set(form, [...new Set([...(formsByWord.get(form) ?? []), ...forms])]);
+    }
+  }
+  const own = stem(word);
+  return [...new Set((formsByWord.get(word) ?? []).filter((f) => stem(f) !== own))];
+}
+
+const require = createRequire(import.meta.url);
+let spellings: Map<string, string> | null = null;
+
+/**
+ * The other spelling of an English word, British or American ("colour" ↔ "color", "prioritisation" ↔
+ * "prioritization"), from american-british-english-translator's word lists; null when it has one spelling.
+ * Questions are often typed in one and transcripts written in the other.
+ */
+export function otherSpelling(word: string): string | null {
+  if (!spellings) {
+    spellings = new Map();
+    for (const list of ['american_spellings', 'british_spellings']) {
+      const pairs = require(`american-british-english-translator/data/${list}.json`) as Record<string, string>;
+      for (const [from, to] of Object.entries(pairs)) spellings.set(from, to);
+    }
+  }
+  return spellings.get(word) ?? null;
+}
+
+/**
+ * An English question with what a stemmer does not join to its words appended: the other spelling of each
+ * (otherSpelling) and the other forms of each verb (verbForms). Other languages as they are. A capitalised
+ * word after the first is a name ("the River Wend"), not a verb ("wend", "went"); a word after a determiner is
+ * a noun ("before the stand was abolished": not "stood").
+ */
+export function withWordForms(q: string, language: Language = 'en'): string {
+  if (language !== 'en') return q;
+  const tokens = q.match(/\p{L}+/gu) ?? [];
+  const have = new Set(tokens.map((w) => w.toLowerCase()));
+  const extra = new Set<string>();
+  tokens.forEach((w, i) => {
+    const word = w.toLowerCase();
+    if ((i > 0 && /^\p{Lu}/u.test(w)) || !isContentWord(word)) return;
+    const forms = DETERMINERS.has(tokens[i - 1]?.toLowerCase()) ? [] : verbForms(word);
+    for (const f of [...forms, otherSpelling(word)]) if (f && !have.has(f) && isContentWord(f)) extra.add(f);
+  });
+  return extra.size ? `${q} ${[...extra].join(' ')}` : q;
 }

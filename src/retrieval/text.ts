@@ -74,14 +74,18 @@ export function words(text: string, language: Analysis = 'en'): string[] {
   return out;
 }
 
+/** Whether a (lower-case) word can carry a claim: not a stop word, filler or one-letter token of the language. */
+export function isContentWord(w: string, language: Analysis = 'en'): boolean {
+  return w.length >= 2 && !STOP_BY_LANGUAGE[language].has(w);
+}
+
 /** Stems of the words that can carry a claim: stop words, fillers and one-letter tokens removed. */
 export function contentStems(text: string, opts: { question?: boolean; language?: Analysis } = {}): Set<string> {
   const language = opts.language ?? 'en';
-  const stop = STOP_BY_LANGUAGE[language];
   const frame = FRAME_BY_LANGUAGE[language];
   const out = new Set<string>();
   for (const w of words(text, language)) {
-    if (w.length < 2 || stop.has(w) || (opts.question && frame.has(w))) continue;
+    if (!isContentWord(w, language) || (opts.question && frame.has(w))) continue;
     out.add(stem(w, language));
   }
   return out;

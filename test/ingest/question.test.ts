@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lexicalQuery } from '../../src/retrieval/question.js';
+import { lexicalQuery, otherSpelling, verbForms, withWordForms } from '../../src/retrieval/question.js';
 import { detectSpeaker } from '../../src/retrieval/speakers.js';
 
 describe('question framing', () => {
@@ -9,6 +9,30 @@ describe('question framing', () => {
   });
   it('keeps a question made only of framing words', () => {
     expect(lexicalQuery('What was said?')).toBe('What was said?');
+  });
+});
+
+describe('word forms a stemmer does not join', () => {
+  it('adds the other spelling, British or American', () => {
+    expect(otherSpelling('color')).toBe('colour');
+    expect(otherSpelling('prioritisation')).toBe('prioritization');
+    expect(otherSpelling('battery')).toBeNull();
+    expect(lexicalQuery('Which colour did they pick for the case?')).toBe('colour did they pick for the case? color');
+  });
+  it('adds the irregular forms of a verb, both ways', () => {
+    expect(verbForms('rise').sort()).toEqual(['risen', 'rose']);
+    expect(verbForms('chose').sort()).toEqual(['choose', 'chosen']);
+  });
+  it('adds nothing the stemmer already joins, nor for words that are no verb', () => {
+    expect(verbForms('decide')).toEqual([]);
+    expect(verbForms('batteries')).toEqual([]);
+  });
+  it('asks the lexical leg for them, not for names or nouns after a determiner', () => {
+    expect(lexicalQuery('How high did the River Wend rise in the 2006 flood?')).toBe('high did the River Wend rise in the 2006 flood? rose risen');
+    expect(withWordForms('How were dockers picked before the stand was abolished?')).toBe('How were dockers picked before the stand was abolished?');
+  });
+  it('leaves other languages as they are', () => {
+    expect(withWordForms('¿Cuánto subió el billete?', 'es')).toBe('¿Cuánto subió el billete?');
   });
 });
 

@@ -113,6 +113,17 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(mine[0].scores.bm25!).toBeLessThan(mine[1].scores.bm25!);
   });
 
+  it('finds and opens on the past tense of a verb asked about in its base form', async () => {
+    await addTranscript('swollen', [
+      '00:00:00.000 --> 00:00:20.000\n<v A>Good morning from the studio, where the whole programme is about the river and the town today.',
+      '00:00:21.000 --> 00:00:44.000\n<v B>The river rose all night, and by dawn it stood a metre over the quay at the old mill.',
+      '00:00:45.000 --> 00:01:00.000\n<v A>Callers tell us the buses are running again, and the schools reopen on Monday morning.',
+    ]);
+    const out = await searchMoments(s, { q: 'How far did the river rise?', mode: 'bm25', limit: 5, filters: { recordingId: 'swollen' } });
+    expect(out.results[0].at).toBe(21);
+    expect(out.results[0].highlight).toMatch(/<mark>rose<\/mark>/);
+  });
+
   it('never lists a moment of nothing but fillers', async () => {
     await addTranscript('fillers', ['00:00:00.000 --> 00:00:30.000\n<v A>Um .', '00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.']);
     const out = await searchMoments(s, { q: 'um the ship unloaded', mode: 'bm25', limit: 20, filters: { recordingId: 'fillers' } });
