@@ -109,6 +109,20 @@ describe('pgvector index on PGlite (partitioned by decade)', () => {
     expect(unrouted).toContain('embeddings_undated');
   });
 
+  it("ranks one recording's moments exactly, read by its recording_id index rather than any partition's HNSW graph", async () => {
+    // A planner without statistics that expects many rows to sort (a re-ingested archive's dead rows) would
+    // rather walk the HNSW graphs; sorting made dearer stands in for that estimate.
+    await db.exec('SET enable_sort = off');
+    try {
+      const plan = await index.explain(vec(1, 0), { recordingId: 'r1987' }, 10);
+      expect(plan).toContain('recording_id_idx');
+      expect(plan).not.toContain('embedding_idx');
+      expect((await index.search(vec(1, 0), { recordingId: 'r1987' }, 10)).map((h) => h.momentId)).toEqual(['r1987#0', 'r1987#1']);
+    } finally {
+      await db.exec('RESET enable_sort');
+    }
+  });
+
   it('replaces a recording and refuses a different model', async () => {
     await index.replaceRecording('r1987', [item('r1987', 0, '1987-05-01', vec(0, 0, 1))]);
     expect(await index.count()).toBe(3);

@@ -122,18 +122,16 @@ export class PgVectorIndex implements VectorIndex {
 
   async search(vector: Float32Array, filters: SearchFilters, limit: number): Promise<VectorHit[]> {
     this.assertReady();
-    const { where, params } = vectorFilters(filters, [toQueryParam(vector), limit]);
-    const sql = `SELECT moment_id, 1 - (embedding <=> ${QUERY_VECTOR}) AS score FROM embeddings
-                 ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY embedding <=> ${QUERY_VECTOR} LIMIT $2`;
-    const rows = await this.db.transaction(async (tx) => {
+    const { sql, params, exact, filtered } = searchStatement(vector, filters, limit);
+    // One recording's moments (hundreds) are ranked exactly, read by its recording_id index (see searchStatement).
+    const rows = exact ? await queryByIndex<{ moment_id: string; score: number }>(this.db, sql, params) : await this.db.transaction(async (tx) => {
       // Each partition's HNSW scan keeps ef_search candidates, and an iterative scan (pgvector ≥ 0.8) goes on past
       // them while more rows are needed: filtered, until enough rows pass the filter; unfiltered, in strict order,
       // as the partitions' streams are merged by distance. An unfiltered scan so needs no more candidates than the
       // rows asked for (each one more costs distances, BENCHMARKS.md "Search latency"); a filtered one starts with
       // twice as many, as the filter drops most of what it finds.
-      const efSearch = Math.max(40, Math.min(1000, Math.floor(limit) * (where.length ? 2 : 1)));
-      await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}; SET LOCAL hnsw.iterative_scan = '${where.length ? 'relaxed_order' : 'strict_order'}'`);
+      const efSearch = Math.max(40, Math.min(1000, Math.floor(limit) * (filtered ? 2 : 1)));
+      await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}; SET LOCAL hnsw.iterative_scan = '${filtered ? 'relaxed_order' : 'strict_order'}'`);
       return tx.queryRows<{ moment_id: string; score: number }>(sql, params);
     });
     return rows
@@ -233,14 +231,14 @@ export class PgVectorIndex implements VectorIndex {
     return Number(row?.n ?? 0);
   }
 
-  /** The partitions a query with these filters may touch, as the planner sees it (for tests and EXPLAIN). */
+  /** The plan of a search with these filters: the partitions and indexes it reads (for tests and EXPLAIN). */
   async explain(vector: Float32Array, filters: SearchFilters, limit: number): Promise<string> {
-    const { where, params } = vectorFilters(filters, [toQueryParam(vector), limit]);
-    const rows = await this.db.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN SELECT moment_id FROM embeddings ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY embedding <=> ${QUERY_VECTOR} LIMIT $2`,
-      params,
-    );
+    const { sql, params, exact } = searchStatement(vector, filters, limit);
+    const rows = await this.db.transaction(async (tx) => {
+      // As queryByIndex plans the exact statement (it runs only prepared statements, which EXPLAIN is not).
+      if (exact) await tx.exec('SET LOCAL enable_seqscan = off');
+      return tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+    });
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   }
 
@@ -262,6 +260,22 @@ export class PgVectorIndex implements VectorIndex {
   private assertReady(): void {
     if (!this.dim) throw new AppError('internal', 'vector index used before init()');
   }
+}
+
+/**
+ * The statement of a search. Within one recording it ranks the recording's moments exactly ("+ 0" keeps the
+ * distance from matching the HNSW indexes' ordering, and the caller reads by index): otherwise the planner may
+ * choose a filtered HNSW scan of every partition from table sizes alone (the embedded database keeps no
+ * statistics), as it did once a re-ingest left dead rows behind, and read every partition's graph for a few
+ * hundred rows.
+ */
+function searchStatement(vector: Float32Array, filters: SearchFilters, limit: number): { sql: string; params: unknown[]; exact: boolean; filtered: boolean } {
+  const { where, params } = vectorFilters(filters, [toQueryParam(vector), limit]);
+  const exact = Boolean(filters.recordingId);
+  const sql = `SELECT moment_id, 1 - (embedding <=> ${QUERY_VECTOR}) AS score FROM embeddings
+               ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+               ORDER BY (embedding <=> ${QUERY_VECTOR})${exact ? ' + 0' : ''} LIMIT $2`;
+  return { sql, params, exact, filtered: where.length > 0 };
 }
 
 function vectorFilters(filters: SearchFilters, params: unknown[]): { where: string[]; params: unknown[] } {
