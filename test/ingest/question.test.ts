@@ -6,6 +6,7 @@ describe('question framing', () => {
   it('drops the words that frame a question about speech', () => {
     expect(lexicalQuery('Summarize the discussion about the current XML format')).toBe('the about the current XML format');
     expect(lexicalQuery('What did F think about the budget?')).toBe('did F about the budget?');
+    expect(lexicalQuery('What was the attitude of the team towards the budget?')).toBe('was the attitude of the budget?');
   });
   it('keeps a question made only of framing words', () => {
     expect(lexicalQuery('What was said?')).toBe('What was said?');
