@@ -44,6 +44,12 @@ export interface VectorIndex {
   rebuild(model: EmbeddingModelInfo): Promise<VectorRebuild>;
   /** Drops every vector and forgets the model, so another model can be bound. */
   reset(): Promise<void>;
+  /**
+   * Reclaims what replaced and deleted vectors leave behind (dead rows, and their places in the
+   * nearest-neighbour graphs), which searches otherwise still read: after a bulk re-ingest or re-embedding.
+   * Minutes on a large index; searches give the same results after it.
+   */
+  compact(): Promise<void>;
   count(): Promise<number>;
 }
 

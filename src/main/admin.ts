@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { BlobStore, Db, Queryable } from '../platform/index.js';
-import { AppError, type ErrorCode, type LexicalIndex, type Logger } from '../core/index.js';
+import { AppError, type CompactReport, type ErrorCode, type LexicalIndex, type Logger, type VectorIndex } from '../core/index.js';
 import { BackupManifest, KeyStore, ROLES, auditLog, writeBackupFile } from '../archive/index.js';
 
 /**
@@ -36,7 +36,7 @@ const Results = {
   'keys.revoke': z.boolean(),
   audit: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), target: z.string().nullable(), details: z.unknown() })),
   backup: BackupManifest,
-  compact: z.object({ bytesBefore: z.number(), bytesAfter: z.number(), rewritten: z.array(z.string()) }),
+  compact: z.object({ bytesBefore: z.number(), bytesAfter: z.number(), rewritten: z.array(z.string()), vectors: z.boolean() }),
 };
 export type AdminResult<R extends AdminRequest> = z.infer<(typeof Results)[R['op']]>;
 
@@ -45,6 +45,17 @@ export interface AdminArchive {
   db: Db;
   blobs: BlobStore;
   lexical: LexicalIndex;
+  vectors: VectorIndex | null;
+}
+
+/** What `compact` did: the lexical index's report, and whether the vector index was compacted too. */
+export type ArchiveCompaction = CompactReport & { vectors: boolean };
+
+/** Compacts the lexical index, then the vector index (when the archive has one). */
+export async function compactArchive(a: Pick<AdminArchive, 'lexical' | 'vectors'>): Promise<ArchiveCompaction> {
+  const report = await a.lexical.compact();
+  await a.vectors?.compact();
+  return { ...report, vectors: a.vectors !== null };
 }
 
 /**
@@ -70,7 +81,7 @@ export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Query
       }
       case 'compact': {
         if (!archive) throw new AppError('bad_request', 'a compaction is run by the process that has the archive open');
-        const report = await archive.lexical.compact();
+        const report = await compactArchive(archive);
         await keys.audit('cli', 'archive.compact', null, report);
         return report;
       }

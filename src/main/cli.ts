@@ -248,14 +248,15 @@ program
 
 program
   .command('compact')
-  .description("rebuild the lexical index's keys after a bulk ingest or many corrections: smaller, and searches read less; a running server does it")
+  .description("rebuild the lexical index's keys and clear the vector index of replaced vectors after a bulk ingest or many corrections: smaller, and searches read less; a running server does it")
   .action(async () => {
     const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
     let t0 = performance.now();
     const report = await withServices(async (s) => {
-      console.log(`compacting the ${s.lexical.engine} lexical index…`);
+      console.log(`compacting the ${s.lexical.engine} lexical index${s.vectors ? ' and the vector index' : ''}…`);
       t0 = performance.now();
-      return s.lexical.compact();
+      const { compactArchive } = await import('./admin.js');
+      return compactArchive(s);
     }).catch(async (err: unknown) => {
       // The embedded database is the server's: it compacts its own index, and its searches wait meanwhile.
       if (!(err instanceof ArchiveLockedError && err.owner?.admin)) throw err;
@@ -266,7 +267,8 @@ program
       return sendAdmin(o.admin!, { op: 'compact' }, ARCHIVE_WORK_TIMEOUT_MS);
     });
     console.log(
-      `compacted ${report.rewritten.length ? report.rewritten.join(', ') : 'nothing (the index is empty)'}: ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `compacted ${report.rewritten.length ? report.rewritten.join(', ') : 'nothing (the index is empty)'}: ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)}` +
+        `${report.vectors ? ', and the vector index' : ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
   });
 

@@ -19,6 +19,7 @@ export const VECTOR_CASES = [
   'refuses to bind a different model to a store that holds vectors',
   'rebuilds with another model beside the served vectors and swaps them in at once',
   'is unusable before init, and reset lets another model be bound',
+  'compacts what replaced vectors leave behind and searches the same afterwards',
 ] as const;
 export type VectorCase = (typeof VECTOR_CASES)[number];
 
@@ -88,6 +89,17 @@ export function vectorIndexContract(name: string, setup: () => Promise<VectorSet
       const scaled = await index.search(q.map((x) => x * 40), {}, 1);
       expect(scaled[0]).toMatchObject({ momentId: 'a#0' });
       expect(scaled[0].score).toBeCloseTo(1, 2);
+    });
+
+    test('compacts what replaced vectors leave behind and searches the same afterwards', async () => {
+      const before = await index.search(q, {}, 10);
+      const within = await index.search(q, { recordingId: 'a' }, 10);
+      // Writing a recording again leaves its old vectors behind as dead rows until a compaction.
+      for (let i = 0; i < 3; i++) await index.replaceRecording('a', seeded.filter((x) => x.recordingId === 'a'));
+      await index.compact();
+      expect(await index.search(q, {}, 10)).toEqual(before);
+      expect(await index.search(q, { recordingId: 'a' }, 10)).toEqual(within);
+      expect(await index.count()).toBe(seeded.length);
     });
 
     test('returns at most `limit` hits', async () => {

@@ -225,6 +225,13 @@ export class PgVectorIndex implements VectorIndex {
     this.dim = 0;
   }
 
+  async compact(): Promise<void> {
+    if (!this.dim) return;
+    // A server's autovacuum does this in time too; the embedded database has none. Statistics only on a server:
+    // the embedded database's statements are written for a planner without them (src/platform/db/by-index.ts).
+    await this.db.exec(`VACUUM${this.db.kind === 'postgres' ? ' ANALYZE' : ''} ${TABLE}`);
+  }
+
   async count(): Promise<number> {
     if (!this.dim) return 0;
     const [row] = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM embeddings');
