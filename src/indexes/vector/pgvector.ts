@@ -124,7 +124,8 @@ export class PgVectorIndex implements VectorIndex {
     this.assertReady();
     const { sql, params, exact, filtered } = searchStatement(vector, filters, limit);
     // One recording's moments (hundreds) are ranked exactly, read by its recording_id index (see searchStatement).
-    const rows = exact ? await queryByIndex<{ moment_id: string; score: number }>(this.db, sql, params) : await this.db.transaction(async (tx) => {
+    type Row = { moment_id: string; score: number };
+    const rows = exact ? await queryByIndex<Row>(this.db, sql, params) : await this.db.transaction(async (tx) => {
       // Each partition's HNSW scan keeps ef_search candidates, and an iterative scan (pgvector ≥ 0.8) goes on past
       // them while more rows are needed: filtered, until enough rows pass the filter; unfiltered, in strict order,
       // as the partitions' streams are merged by distance. An unfiltered scan so needs no more candidates than the
@@ -132,7 +133,7 @@ export class PgVectorIndex implements VectorIndex {
       // twice as many, as the filter drops most of what it finds.
       const efSearch = Math.max(40, Math.min(1000, Math.floor(limit) * (filtered ? 2 : 1)));
       await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}; SET LOCAL hnsw.iterative_scan = '${filtered ? 'relaxed_order' : 'strict_order'}'`);
-      return tx.queryRows<{ moment_id: string; score: number }>(sql, params);
+      return tx.queryRows<Row>(sql, params);
     });
     return rows
       .map((r) => ({ momentId: r.moment_id, score: Number(r.score) }))
