@@ -7,9 +7,19 @@ import type { Db } from './port.js';
  * lookup of BM25's candidates. The statement is prepared (queryRows) and runs only here, so the generic plan
  * Postgres settles on after a few runs is made under this setting too.
  */
+const BY_INDEX = 'SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan';
+
 export function queryByIndex<T>(db: Db, sql: string, params: unknown[]): Promise<T[]> {
   return db.transaction(async (tx) => {
-    await tx.exec('SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan');
+    await tx.exec(BY_INDEX);
     return tx.queryRows<T>(sql, params);
+  });
+}
+
+/** The plan queryByIndex runs `sql` with (EXPLAIN is no statement queryRows can prepare, so it is asked as is). */
+export function explainByIndex(db: Db, sql: string, params: unknown[]): Promise<string> {
+  return db.transaction(async (tx) => {
+    await tx.exec(BY_INDEX);
+    return (await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
   });
 }
