@@ -93,10 +93,9 @@ export function contentStems(text: string, opts: { question?: boolean; language?
 
 /** The question's own subject words in order ("what did they say about the price?" → "price"). */
 export function subjectText(question: string, language: Analysis = 'en'): string {
-  const stop = STOP_BY_LANGUAGE[language];
   const frame = FRAME_BY_LANGUAGE[language];
   return words(question, language)
-    .filter((w) => w.length > 1 && !stop.has(w) && !frame.has(w))
+    .filter((w) => isContentWord(w, language) && !frame.has(w))
     .join(' ');
 }
 
