@@ -5,7 +5,9 @@
  * Recall@10 by link relevance (does the result's deep link land inside the answer?), the median link error,
  * and nDCG@10 by overlap relevance as a second figure (see scripts/eval/metrics.ts). With --url it questions
  * a running server over HTTP instead. Questions in more than one language (a `language` field) are also
- * reported per language; each is asked as a user would ask it, its language read from its words.
+ * reported per language; each is asked as a user would ask it, its language read from its words. With
+ * --per-question it also writes every question's outcome (its top 10 and its scores) as JSON lines, for looking
+ * at what a figure is made of.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,10 +33,11 @@ const program = new Command('eval')
   .option('--url <base>', 'evaluate a running server through GET /v1/search instead of in-process')
   .option('--embed-cache <dir>', 'where computed vectors are kept between runs', path.resolve('.tmp/embed-cache'))
   .option('--json <file>', 'also write the figures as JSON')
+  .option('--per-question <file>', 'also write each question\'s top 10 and scores, one JSON line per question, scope and mode')
   .option('--year-questions', 'also ask each question as "In <year of its recording>, <question>" (temporal routing)')
   .parse();
 
-const opts = program.opts<{ dataDir?: string; modes: string; scopes: string; maxQueries?: number; url?: string; embedCache: string; json?: string; yearQuestions?: boolean }>();
+const opts = program.opts<{ dataDir?: string; modes: string; scopes: string; maxQueries?: number; url?: string; embedCache: string; json?: string; perQuestion?: string; yearQuestions?: boolean }>();
 const dir = path.resolve(program.args[0]);
 const queries = readQuestions(path.join(dir, 'queries.jsonl')).slice(0, opts.maxQueries);
 const modes = opts.modes.split(',') as SearchMode[];
@@ -98,6 +101,7 @@ interface Outcome {
   language: string;
 }
 const outcomes: { scope: string; mode: string; per: Outcome[] }[] = [];
+const perQuestion = opts.perQuestion ? fs.createWriteStream(opts.perQuestion) : null;
 const yearOf = readYears(path.join(dir, 'manifest.jsonl'));
 const allScopes: string[] = [...scopes, ...(opts.yearQuestions ? ['year-q'] : [])];
 for (const scope of allScopes) {
@@ -112,7 +116,7 @@ for (const scope of allScopes) {
       const results = await search(text, mode, scope === 'recording' ? q.recording_id : undefined);
       const ms = performance.now() - t0;
       const gold = { recordingId: q.recording_id, spans: q.gold };
-      per.push({
+      const outcome: Outcome = {
         split: splitOf(q.recording_id),
         link: scoreQuery(results, gold, 'link'),
         overlap: scoreQuery(results, gold, 'overlap').ndcg,
@@ -121,7 +125,13 @@ for (const scope of allScopes) {
         returned: scope === 'year-q' && year ? results.length : 0,
         inYear: scope === 'year-q' && year ? results.filter((r) => r.recordedAt?.startsWith(year)).length : 0,
         language: q.language,
-      });
+      };
+      per.push(outcome);
+      perQuestion?.write(`${JSON.stringify({
+        scope, mode, query: text, recording_id: q.recording_id, gold: q.gold, split: outcome.split, language: q.language,
+        link_ndcg: outcome.link.ndcg, link_rr: outcome.link.rr, overlap_ndcg: outcome.overlap, link_error_s: outcome.error,
+        results: results.map((r) => ({ recording_id: r.recordingId, start: r.start, end: r.end, link: r.link })),
+      })}\n`);
       bar.increment();
     }
     bar.stop();
@@ -169,6 +179,7 @@ if (languages.length > 1) {
     print(`of which ${byLanguage[l][0]?.queries ?? 0} in ${l}`, byLanguage[l]);
   }
 }
+perQuestion?.end();
 if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ dir, questions: queries.length, results: table, holdout, by_language: byLanguage }, null, 2));
 await services?.close();
 
