@@ -27,9 +27,10 @@ const program = new Command('moment-lab')
   .option('--learn', 'fit the weights of a linear fusion over both legs and their evidence (coordinate ascent, 2-fold)')
   .option('--prf', 'score the cosine to the question moved toward the mean vector of BM25\'s best moments (pseudo-relevance feedback)')
   .option('--document', 'add evidence from BM25 over whole recordings (each recording one document) to the default fusion')
+  .option('--normalisation', 'score fusion with the cosine z-scored, on a fixed scale, or min-max scaled over the candidates')
   .option('--expand', 'with --document: score the recordings with the question expanded by the words of its best recordings (RM3)')
   .parse();
-const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean; document?: boolean; expand?: boolean }>();
+const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean; document?: boolean; expand?: boolean; normalisation?: boolean }>();
 const dir = path.resolve(program.args[0]);
 
 type Scope = 'archive' | 'recording';
@@ -451,6 +452,31 @@ if (opts.document) {
       archiveOnly(`default + document ×0.5 + centroid ×${g}`, withCentroid(withDoc, g));
       archiveOnly(`default + centroid ×${g}`, withCentroid(def(0.1, 0.25), g));
     }
+  }
+  process.exit(0);
+}
+if (opts.normalisation) {
+  // The cosine's spread over a question's candidates, averaged over the questions: the fixed scale's unit.
+  const spreads = (scope: Scope) => lab.questions.map((q) => {
+    const v = q.scopes[scope].map((c) => c[2]).filter((x): x is number => x !== null);
+    const m = mean(v);
+    return Math.sqrt(mean(v.map((x) => (x - m) ** 2)));
+  });
+  const unit = mean([...spreads('archive'), ...spreads('recording')]);
+  console.log(`mean spread of the cosine over a question's candidates: ${unit.toFixed(4)}`);
+  // Candidates as the search gathers them (see features): BM25's best, their cosines, the vector leg's own only when BM25 finds few.
+  const byScale = (a: number, how: 'z' | 'fixed' | 'minmax'): Scorer => (all) => {
+    const cs = features(all, 0).map((x) => x.c);
+    const mx = Math.max(1e-9, ...cs.map((c) => c.bm25 ?? 0));
+    const v = cs.map((c) => c.cos).filter((x): x is number => x !== null);
+    const m = mean(v);
+    const sd = Math.sqrt(mean(v.map((x) => (x - m) ** 2))) || 1;
+    const [lo, hi] = [Math.min(...v), Math.max(...v)];
+    const norm = (x: number) => (how === 'z' ? (x - m) / sd : how === 'fixed' ? (x - m) / unit : hi > lo ? (2 * (x - lo)) / (hi - lo) - 1 : 0);
+    return new Map(cs.map((c) => [c.id, (c.bm25 ?? 0) / mx + (c.cos === null ? 0 : a * norm(c.cos))]));
+  };
+  for (const how of ['z', 'fixed', 'minmax'] as const) {
+    for (const a of [0.05, 0.1, 0.15, 0.2, 0.3]) evaluate(`score ${a} ${how} + seq ctx 12 ×0.1 + rec 0.25`, withRecordingPrior(withSeqContext(byScale(a, how), 12, 0.1), 0.25, 10));
   }
   process.exit(0);
 }
