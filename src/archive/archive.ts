@@ -39,6 +39,8 @@ export interface MomentWithRecording extends Moment {
   collection: string | null;
   /** The recording's language as stored (a code or name, as ingest was given it). */
   language: string | null;
+  /** The recording's length in seconds, where known. */
+  recordingDuration: number | null;
 }
 
 /** A video keyframe: its time, the text read off it ('' when none) and its thumbnail's blob key. */
@@ -288,16 +290,16 @@ export class ArchiveStore {
     // Each moment's recording by primary key (a LATERAL subquery kept apart by OFFSET 0, so a nested loop):
     // without table statistics (PGlite runs no autovacuum) a plain join was planned as a hash of the whole
     // recordings table for a few dozen moments (5-10 ms at 100K moments).
-    const rows = await this.db.queryRows<MomentRow & { title: string; rec_recorded_at: string | null; rec_collection: string | null; rec_language: string | null }>(
+    const rows = await this.db.queryRows<MomentRow & { title: string; rec_recorded_at: string | null; rec_collection: string | null; rec_language: string | null; rec_duration_s: number | null }>(
       `SELECT m.id, m.recording_id, m.seq, m.start_s, m.end_s, m.speakers, m.text, m.kind,
-              r.title, r.recorded_at AS rec_recorded_at, r.collection AS rec_collection, r.language AS rec_language
+              r.title, r.recorded_at AS rec_recorded_at, r.collection AS rec_collection, r.language AS rec_language, r.duration_s AS rec_duration_s
        FROM moments m
-       JOIN LATERAL (SELECT title, recorded_at, collection, language FROM recordings WHERE id = m.recording_id OFFSET 0) r ON true
+       JOIN LATERAL (SELECT title, recorded_at, collection, language, duration_s FROM recordings WHERE id = m.recording_id OFFSET 0) r ON true
        WHERE m.id = ANY($1::text[])`,
       [ids],
     );
     return new Map(
-      rows.map((m) => [m.id, { ...toMoment(m), recordingTitle: m.title, recordedAt: m.rec_recorded_at, collection: m.rec_collection, language: m.rec_language }] as const),
+      rows.map((m) => [m.id, { ...toMoment(m), recordingTitle: m.title, recordedAt: m.rec_recorded_at, collection: m.rec_collection, language: m.rec_language, recordingDuration: m.rec_duration_s === null ? null : Number(m.rec_duration_s) }] as const),
     );
   }
 

@@ -3,7 +3,7 @@ import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Lan
 import { QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
-import { mergeSpans, nearDuplicatesLast, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Span } from './fusion.js';
+import { mergeSpans, nearDuplicatesLast, openingFactor, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Opening, type Span } from './fusion.js';
 import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery, withWordForms } from './question.js';
 import { highlight } from './highlight.js';
@@ -375,6 +375,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const asked = memo((a: Analysis) => contentStems(inForms(withoutLabel(p.q, p.filters.speaker), a), { question: true, language: a }));
   if (mode !== 'vector') ranked = withProximity(ranked, moments, asked, fused, s.cfg.DEFAULT_LANGUAGE);
   if (p.filters.speaker) ranked = await heardFrom(s, ranked, moments, p.filters.speaker, fused);
+  ranked = openingsWeighedDown(ranked, moments, fused);
 
   type Hit = Span & {
     at: number; atEnd: number; ids: string[]; speakerTime: Map<string, number>; speakers?: string[]; bm25: number | null; vector: number | null;
@@ -568,6 +569,27 @@ async function heardFrom(
     const share = speakerShare(cues[i], m.start, m.end, speaker);
     if (share !== null && share < SPEAKER_SHARE_MIN) fused.set(id, score * SPEAKER_MINOR_WEIGHT);
   });
+  return rescored(ranked, fused);
+}
+
+/**
+ * A recording's opening (its first tenth, at most 5 minutes, in recordings of 5 minutes or more) weighs its
+ * moments down (openingFactor), by up to 0.4 of their score at the very start: chosen on the dev set's tuning
+ * split (`npm run eval -- ../shared/eval/dev`, BENCHMARKS.md "A recording's opening"). Written to `fused` too, as
+ * answers read it.
+ */
+const OPENING: Opening = { share: 0.1, maxS: 300, minRecordingS: 300, weight: 0.4 };
+function openingsWeighedDown(
+  ranked: [string, number][],
+  moments: Map<string, { start: number; recordingDuration: number | null }>,
+  fused: Map<string, number>,
+): [string, number][] {
+  for (const [id, score] of ranked) {
+    const m = moments.get(id);
+    const factor = m ? openingFactor(m.start, m.recordingDuration, OPENING) : 1;
+    // Lower whatever the sign (a vector-only candidate's z-scored cosine may be below 0).
+    if (factor !== 1) fused.set(id, score - Math.abs(score) * (1 - factor));
+  }
   return rescored(ranked, fused);
 }
 

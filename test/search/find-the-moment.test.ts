@@ -124,6 +124,17 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.results[0].highlight).toMatch(/<mark>rose<\/mark>/);
   });
 
+  it('ranks the talk about a subject above the opening that only names it among the others', async () => {
+    await addTranscript('committee-night', [
+      '00:00:00.000 --> 00:00:12.000\n<v Chair>Good evening. Tonight we have the roof repairs at the school, the library hours and the bus shelters.',
+      '00:00:13.000 --> 00:00:40.000\n<v Clerk>Apologies from Councillor Webb and Councillor Singh, and the minutes of the last meeting were agreed.',
+      '00:03:20.000 --> 00:03:34.000\n<v Clerk>The roof repairs at the school start in May, and the contractor has promised the work is done by September.',
+      '00:05:20.000 --> 00:05:40.000\n<v Chair>Thank you all, and good night.',
+    ]);
+    const out = await searchMoments(s, { q: 'What about the roof repairs at the school?', mode: 'bm25', limit: 5, filters: { recordingId: 'committee-night' } });
+    expect(out.results.map((r) => Math.floor(r.start))).toEqual([200, 0]);
+  });
+
   it('never lists a moment of nothing but fillers', async () => {
     await addTranscript('fillers', ['00:00:00.000 --> 00:00:30.000\n<v A>Um .', '00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.']);
     const out = await searchMoments(s, { q: 'um the ship unloaded', mode: 'bm25', limit: 20, filters: { recordingId: 'fillers' } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinOverlapping, nearDuplicatesLast, reciprocalRankFusion, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
+import { joinOverlapping, nearDuplicatesLast, openingFactor, reciprocalRankFusion, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 
 const order = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
 
@@ -153,5 +153,26 @@ describe('near-duplicate passages last', () => {
     // a@150 is near a@100 (moved); a@200 is near a@150 only: it stays.
     expect(nearDuplicatesLast([p('a', 100), p('a', 150), p('a', 200)], 60).map((x) => x.id)).toEqual(['a@100', 'a@200', 'a@150']);
     expect(nearDuplicatesLast([p('a', 100), p('b', 100), p('a', 110, 'screen')], 60).map((x) => x.id)).toEqual(['a@100', 'b@100', 'a@110']);
+  });
+});
+
+describe("a recording's opening weighs its moments down", () => {
+  const o = { share: 0.1, maxS: 300, minRecordingS: 300, weight: 0.4 };
+
+  it('most at the very start, less further in, not at all past the first tenth', () => {
+    expect(openingFactor(0, 600, o)).toBeCloseTo(0.6);
+    expect(openingFactor(30, 600, o)).toBeCloseTo(0.8);
+    expect(openingFactor(60, 600, o)).toBe(1);
+    expect(openingFactor(400, 600, o)).toBe(1);
+  });
+
+  it('for at most maxS in a long recording', () => {
+    expect(openingFactor(150, 7200, o)).toBeCloseTo(0.8);
+    expect(openingFactor(300, 7200, o)).toBe(1);
+  });
+
+  it('not in a short clip, nor where the length is unknown', () => {
+    expect(openingFactor(0, 85, o)).toBe(1);
+    expect(openingFactor(0, null, o)).toBe(1);
   });
 });
