@@ -158,6 +158,8 @@ function summarise(scope: string, mode: string, per: Outcome[]): Row {
 }
 const table = outcomes.map((o) => summarise(o.scope, o.mode, o.per));
 const holdout = outcomes.map((o) => summarise(o.scope, o.mode, o.per.filter((x) => x.split === 'holdout')));
+// The other three quarters: what settings are chosen on.
+const tune = outcomes.map((o) => summarise(o.scope, o.mode, o.per.filter((x) => x.split === 'tune')));
 
 function print(title: string, rows: Row[]) {
   console.log(`\n${title}`);
@@ -170,6 +172,7 @@ function print(title: string, rows: Row[]) {
   }
 }
 print(`${queries.length} questions from ${dir}`, table);
+print(`of which ${tune[0]?.queries ?? 0} about the other three quarters (the tuning questions)`, tune);
 print(`of which ${holdout[0]?.queries ?? 0} about the held-out quarter of the recordings (never tuned on)`, holdout);
 const languages = [...new Set(queries.map((q) => q.language))].sort();
 const byLanguage: Record<string, Row[]> = {};
@@ -180,7 +183,7 @@ if (languages.length > 1) {
   }
 }
 perQuestion?.end();
-if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ dir, questions: queries.length, results: table, holdout, by_language: byLanguage }, null, 2));
+if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ dir, questions: queries.length, results: table, tune, holdout, by_language: byLanguage }, null, 2));
 await services?.close();
 
 /** A question with its recording's year put in front, as a researcher writing in its language would. */
