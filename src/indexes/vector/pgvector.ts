@@ -1,5 +1,5 @@
 import { AppError, type SearchFilters, type EmbeddingModelInfo, type VectorHit, type VectorIndex, type VectorItem, type VectorRebuild } from '../../core/index.js';
-import { explainByIndex, queryByIndex, type Db, type Queryable } from '../../platform/index.js';
+import { explainByIndex, planOf, queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
 
 const MODEL_KEY = 'embedding_model';
@@ -242,9 +242,7 @@ export class PgVectorIndex implements VectorIndex {
   /** The plan of a search with these filters: the partitions and indexes it reads (for tests and EXPLAIN). */
   async explain(vector: Float32Array, filters: SearchFilters, limit: number): Promise<string> {
     const { sql, params, exact } = searchStatement(vector, filters, limit);
-    if (exact) return explainByIndex(this.db, sql, params);
-    const rows = await this.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
-    return rows.map((r) => r['QUERY PLAN']).join('\n');
+    return exact ? explainByIndex(this.db, sql, params) : planOf(this.db, sql, params);
   }
 
   private async ensurePartition(decade: string): Promise<void> {

@@ -1,4 +1,6 @@
-import type { Db } from './port.js';
+import type { Db, Queryable } from './port.js';
+
+const BY_INDEX = 'SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan';
 
 /**
  * A statement the planner must answer from indexes: sequential scans are off for it alone. PGlite never
@@ -7,8 +9,6 @@ import type { Db } from './port.js';
  * lookup of BM25's candidates. The statement is prepared (queryRows) and runs only here, so the generic plan
  * Postgres settles on after a few runs is made under this setting too.
  */
-const BY_INDEX = 'SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan';
-
 export function queryByIndex<T>(db: Db, sql: string, params: unknown[]): Promise<T[]> {
   return db.transaction(async (tx) => {
     await tx.exec(BY_INDEX);
@@ -16,10 +16,15 @@ export function queryByIndex<T>(db: Db, sql: string, params: unknown[]): Promise
   });
 }
 
-/** The plan queryByIndex runs `sql` with (EXPLAIN is no statement queryRows can prepare, so it is asked as is). */
+/** The plan queryByIndex runs `sql` with. */
 export function explainByIndex(db: Db, sql: string, params: unknown[]): Promise<string> {
   return db.transaction(async (tx) => {
     await tx.exec(BY_INDEX);
-    return (await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+    return planOf(tx, sql, params);
   });
+}
+
+/** The plan Postgres makes for `sql`, one line per node (EXPLAIN is no statement queryRows can prepare, so it is asked as is). */
+export async function planOf(q: Queryable, sql: string, params: unknown[]): Promise<string> {
+  return (await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
 }
