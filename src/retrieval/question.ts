@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { infinitives } from 'en-inflectors';
-import { type Language, stem } from '../core/index.js';
+import { type Analysis, type Language, stem } from '../core/index.js';
 import { isContentWord } from './text.js';
 
 /**
@@ -83,7 +83,7 @@ export function otherSpelling(word: string): string | null {
  * word after the first is a name ("the River Wend"), not a verb ("wend", "went"); a word after a determiner is
  * a noun ("before the stand was abolished": not "stood").
  */
-export function withWordForms(q: string, language: Language = 'en'): string {
+export function withWordForms(q: string, language: Analysis = 'en'): string {
   if (language !== 'en') return q;
   const tokens = q.match(/\p{L}+/gu) ?? [];
   const have = new Set(tokens.map((w) => w.toLowerCase()));

@@ -124,9 +124,6 @@ const NEAR_DUPLICATE_S = 60;
 // relevance gate of answers, VECTOR_GATE in src/answer/retrieve.ts, calibrated for USE.)
 const VECTOR_ONLY_FLOOR = 0.35;
 
-// An English question with the word forms a stemmer does not join (question.ts withWordForms).
-const inForms = (q: string, a: Analysis) => (a === 'en' ? withWordForms(q, 'en') : q);
-
 export function deepLink(recordingId: string, start: number): string {
   return `/r/${encodeURIComponent(recordingId)}?t=${Math.floor(start)}`;
 }
@@ -372,7 +369,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
   // The question's words as each moment's language stems them.
   // With the word forms the stemmer does not join ("rise": "rose"; "color": "colour"), as the lexical leg was asked.
-  const asked = memo((a: Analysis) => contentStems(inForms(withoutLabel(p.q, p.filters.speaker), a), { question: true, language: a }));
+  const asked = memo((a: Analysis) => contentStems(withWordForms(withoutLabel(p.q, p.filters.speaker), a), { question: true, language: a }));
   if (mode !== 'vector') ranked = withProximity(ranked, moments, asked, fused, s.cfg.DEFAULT_LANGUAGE);
   if (p.filters.speaker) ranked = await heardFrom(s, ranked, moments, p.filters.speaker, fused);
   ranked = openingsWeighedDown(ranked, moments, fused);
@@ -416,7 +413,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   // Highlights mark the query's lexemes, as Postgres' configuration for each passage's language finds them.
   const analyses = cut.bare ? [] : [...new Set(merged.map((h) => h.analysis))];
   const [lexemeSets, cues] = await Promise.all([
-    Promise.all(analyses.map((a) => s.archive.lexemes(inForms(p.q, a), a).then((l) => new Set(l)))),
+    Promise.all(analyses.map((a) => s.archive.lexemes(withWordForms(p.q, a), a).then((l) => new Set(l)))),
     // The whole passage, for who talks in it, and past the best moment's end: a question asked at its end is
     // answered just after it (see bestSentenceStart).
     cut.bare
