@@ -469,10 +469,10 @@ if (opts.normalisation) {
     const cs = features(all, 0).map((x) => x.c);
     const mx = Math.max(1e-9, ...cs.map((c) => c.bm25 ?? 0));
     const v = cs.map((c) => c.cos).filter((x): x is number => x !== null);
+    const z = zs(v);
     const m = mean(v);
-    const sd = Math.sqrt(mean(v.map((x) => (x - m) ** 2))) || 1;
     const [lo, hi] = [Math.min(...v), Math.max(...v)];
-    const norm = (x: number) => (how === 'z' ? (x - m) / sd : how === 'fixed' ? (x - m) / unit : hi > lo ? (2 * (x - lo)) / (hi - lo) - 1 : 0);
+    const norm = (x: number) => (how === 'z' ? z(x) : how === 'fixed' ? (x - m) / unit : hi > lo ? (2 * (x - lo)) / (hi - lo) - 1 : 0);
     return new Map(cs.map((c) => [c.id, (c.bm25 ?? 0) / mx + (c.cos === null ? 0 : a * norm(c.cos))]));
   };
   for (const how of ['z', 'fixed', 'minmax'] as const) {
