@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 /**
  * Retrieval metrics for "find the moment" questions, under two readings of "relevant":
- * - link (the headline): the result's deep link (`?t=` of its url, whole seconds) lands inside a gold span of
+ * - link (the headline): the result's deep link (`?t=` of its url) lands inside a gold span of
  *   the question's recording, allowing LEAD_IN_S of lead-in before the span. This is what a person clicking
  *   the result experiences: the player opens on the answer, or it does not.
  * - overlap: the returned span overlaps a gold span. Long passages overlap answers easily even when their

@@ -1,6 +1,7 @@
 import type { Cue, Language, MomentKind, SearchFilters } from '../core/index.js';
 import type { Services, MomentWithRecording } from '../archive/index.js';
 import {
+  deepLink,
   joinOverlapping,
   queryVector,
   searchMomentsScored,
@@ -74,12 +75,6 @@ export interface AskFilters {
 export const UNION_GATE = 0.6;
 export const VECTOR_GATE = 0.35;
 
-/** Deep link that opens inside the passage: the first whole second at or after `start`. */
-export function citationLink(recordingId: string, start: number, end: number): string {
-  const t = Math.ceil(start) < end ? Math.ceil(start) : Math.floor(start);
-  return `/r/${encodeURIComponent(recordingId)}?t=${t}`;
-}
-
 // A passage the model reads and a listener checks: neighbouring moments join up to this length.
 const MAX_EXCERPT_S = 150;
 
@@ -119,7 +114,7 @@ export async function retrieveExcerpts(
     e.speaker = mainSpeaker(recordingCues, e.start, e.end) ?? e.speaker;
     // The excerpt opens on its best moment's best sentence, as a search hit does.
     e.at = bestSentenceStart(recordingCues, best.start, best.end, asked, { language: out.language.code, until: e.end });
-    e.url = citationLink(e.recording_id, e.at, Math.max(e.end, e.at + 1));
+    e.url = deepLink(e.recording_id, e.at);
   }
   const gate = await gateSignals(s, out.matched_text, excerpts, effective, out.degraded_legs.includes('vector'), out.language.code);
   return {
@@ -182,7 +177,7 @@ async function momentExcerpts(
       speaker: speakers[0] ?? null,
       speakers,
       text: ms.slice(1).reduce((t, m) => joinOverlapping(t, m.text), first.text),
-      url: citationLink(first.recordingId, p[0].start, end),
+      url: deepLink(first.recordingId, p[0].start),
       moment_ids: ms.map((m) => m.id),
       vector: vectors.length ? Math.max(...vectors) : null,
     };

@@ -124,8 +124,12 @@ const NEAR_DUPLICATE_S = 60;
 // relevance gate of answers, VECTOR_GATE in src/answer/retrieve.ts, calibrated for USE.)
 const VECTOR_ONLY_FLOOR = 0.35;
 
-export function deepLink(recordingId: string, start: number): string {
-  return `/r/${encodeURIComponent(recordingId)}?t=${Math.floor(start)}`;
+/**
+ * The recording page at `at`, to the millisecond. Rounded down to a whole second, a link to a reply that begins
+ * 0.6 s into a second opens on the end of the turn before it, and the page marks that turn as the line playing.
+ */
+export function deepLink(recordingId: string, at: number): string {
+  return `/r/${encodeURIComponent(recordingId)}?t=${Math.round(at * 1000) / 1000}`;
 }
 
 /** Hybrid retrieval: BM25 and vector legs, fused (score or rank fusion, FUSION), then merged into passages. */

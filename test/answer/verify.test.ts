@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Excerpt } from '../../src/answer/retrieve.js';
-import { citationLink } from '../../src/answer/retrieve.js';
 import { isClaim, verifyAnswer } from '../../src/answer/verify.js';
 import { splitSentences } from '../../src/retrieval/text.js';
+import { deepLink } from '../../src/retrieval/search.js';
 import { extractiveAnswer } from '../../src/answer/extractive.js';
 import { buildMessages } from '../../src/answer/prompt.js';
 
@@ -17,7 +17,7 @@ const excerpt = (n: number, text: string, extra: Partial<Excerpt> = {}): Excerpt
   speaker: 'Project Manager',
   speakers: ['Project Manager', 'Marketing'],
   text,
-  url: citationLink(`rec${n}`, 10.4 * n, 10.4 * n + 60),
+  url: deepLink(`rec${n}`, 10.4 * n),
   moment_ids: [`rec${n}#0`],
   vector: 0.6,
   ...extra,
@@ -88,7 +88,7 @@ describe('citation verification (lexical only: no embedder)', () => {
     expect(v.citations.map((c) => c.n)).toEqual([1, 2, 3]);
     expect(v.citations[0]).toEqual({
       n: 1, recording_id: 'rec1', recording_title: 'Meeting 1', recorded_at: '1992-01-11', start: 10.4, end: 70.4, at: 10.4,
-      speaker: 'Project Manager', text: EXCERPTS[0].text, url: '/r/rec1?t=11', moment_ids: ['rec1#0'],
+      speaker: 'Project Manager', text: EXCERPTS[0].text, url: '/r/rec1?t=10.4', moment_ids: ['rec1#0'],
     });
   });
 
@@ -100,10 +100,10 @@ describe('citation verification (lexical only: no embedder)', () => {
     ]);
   });
 
-  it('builds deep links that open inside the cited passage', () => {
-    expect(citationLink('a b', 12.2, 40)).toBe('/r/a%20b?t=13');
-    expect(citationLink('x', 12, 40)).toBe('/r/x?t=12');
-    expect(citationLink('x', 12.2, 12.9)).toBe('/r/x?t=12');
+  it('builds deep links that open where the cited talk begins, to the millisecond', () => {
+    expect(deepLink('a b', 12.2)).toBe('/r/a%20b?t=12.2');
+    expect(deepLink('x', 12)).toBe('/r/x?t=12');
+    expect(deepLink('x', 381.98049)).toBe('/r/x?t=381.98');
   });
 });
 

@@ -32,9 +32,10 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
       expect(r).toHaveProperty(k);
     expect(r.scores).toHaveProperty('bm25');
     expect(r.scores).toHaveProperty('vector');
-    expect(r.url).toMatch(/^\/r\/[^?]+\?t=\d+$/);
+    expect(r.url).toMatch(/^\/r\/[^?]+\?t=\d+(\.\d{1,3})?$/);
     const t0 = Number(new URL(r.url, t.url).searchParams.get('t'));
-    expect(t0).toBeGreaterThanOrEqual(Math.floor(r.start));
+    expect(t0).toBeCloseTo(r.at, 3);
+    expect(t0).toBeGreaterThanOrEqual(r.start);
     expect(t0).toBeLessThan(r.end);
     expect(r.highlight).toContain('<mark>');
     expect(r.recorded_at).toMatch(/^\d{4}-\d{2}-\d{2}$/);

@@ -48,11 +48,24 @@ describe('finding the moment in the sample archive (BM25)', () => {
     for (const r of out.results) {
       expect(r.at).toBeGreaterThanOrEqual(r.start);
       expect(r.at).toBeLessThanOrEqual(r.end);
-      expect(r.url).toBe(`/r/${encodeURIComponent(r.recording_id)}?t=${Math.floor(r.at)}`);
+      expect(r.url).toBe(`/r/${encodeURIComponent(r.recording_id)}?t=${Math.round(r.at * 1000) / 1000}`);
     }
     // the docker's reply (6:21), not the interviewer's question before it
     expect(out.results[0]).toMatchObject({ recording_id: 'oral-history-1974-docks' });
     expect(Math.floor(out.results[0].at)).toBe(381);
+  });
+
+  it('links to the turn it opens on, not to the end of the turn before it', async () => {
+    // A reply that starts 0.6 s into a second, right after the question: a link in whole seconds would open on
+    // the question, and the recording page would mark the question as the line playing.
+    await addTranscript('ferry-fares', [
+      '00:00:00.000 --> 00:00:20.000\n<v A>We spent the morning at the harbour office going through the timetables for the winter.',
+      '00:00:20.100 --> 00:00:23.400\n<v A>Which brings us to the ferry fares.',
+      '00:00:23.600 --> 00:00:45.000\n<v B>The ferry fares rise by a tenth in March, and children under twelve travel free all year.',
+    ]);
+    const out = await searchMoments(s, { q: 'ferry fares', mode: 'bm25', limit: 5, filters: { recordingId: 'ferry-fares' } });
+    expect(out.results[0].at).toBe(23.6);
+    expect(out.results[0].url).toBe('/r/ferry-fares?t=23.6');
   });
 
   it('shows the reply it opens on when the reply lies past the passage that matched', async () => {

@@ -122,7 +122,7 @@ export const SearchResultSchema = z
     highlight: z.string().openapi({ description: 'HTML-escaped text with <mark> around matched terms' }),
     score: z.number(),
     scores: z.object({ bm25: z.number().nullable(), vector: z.number().nullable() }),
-    url: z.string().openapi({ description: 'Deep link that opens the recording at the moment: /r/<id>?t=<whole seconds of at>' }),
+    url: z.string().openapi({ description: 'Deep link that opens the recording at the moment: /r/<id>?t=<at, to the millisecond>' }),
     moment_ids: z.array(z.string()),
     kind: z.enum(['speech', 'screen']).openapi({ description: "speech: what was said; screen: text read off a video keyframe, `at` the frame's time" }),
   })

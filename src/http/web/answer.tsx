@@ -82,8 +82,8 @@ export function expandCitation(inner: string): number[] {
 }
 
 /**
- * The link of a citation: the recording at the exact start of the cited moment's best sentence. (The API's `url`
- * is in whole seconds.) Answers stored before citations had `at` open at the passage's start.
+ * The link of a citation: the recording at the start of the cited moment's best sentence, with the question.
+ * Answers stored before citations had `at` open at the passage's start.
  */
 export function citeHref(c: Citation, question?: string): string {
   return momentHref(c.recording_id, c.at ?? c.start, question);

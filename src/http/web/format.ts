@@ -1,5 +1,6 @@
 /** Small formatting helpers shared by the pages. Everything here returns plain text; JSX escapes it. */
 import { LANGUAGE_NAMES, languageOf } from '../../core/index.js';
+import { deepLink } from '../../retrieval/index.js';
 
 /** 75.4 → "1:15", 3725 → "1:02:05". */
 export function clock(seconds: number): string {
@@ -46,14 +47,9 @@ export function routingText(r: RoutingInfo): string {
   return `Searching all dates (${where})`;
 }
 
-/**
- * The link to a moment: the recording page at the moment's exact start (the API's own url rounds down to
- * whole seconds, which can land on the turn before), carrying the query so the page can show its hits.
- */
+/** The link to a moment (the API's `url` for it), carrying the query so the page can show its hits. */
 export function momentHref(recordingId: string, start: number, q?: string): string {
-  const params = new URLSearchParams({ t: String(Math.round(start * 1000) / 1000) });
-  if (q) params.set('q', q);
-  return `/r/${encodeURIComponent(recordingId)}?${params}`;
+  return q ? `${deepLink(recordingId, start)}&${new URLSearchParams({ q })}` : deepLink(recordingId, start);
 }
 
 /** The API's highlight is HTML-escaped text with <mark>; anything else that looks like a tag is escaped again. */

@@ -37,7 +37,7 @@ export const CitationSchema = z
     at: z.number().openapi({ description: 'Where the citation opens (seconds): the best-matching sentence of the passage\'s best moment' }),
     speaker: z.string().nullable(),
     text: z.string().openapi({ description: 'The cited transcript passage, verbatim' }),
-    url: z.string().openapi({ description: 'Deep link /r/<id>?t=<whole seconds of at>' }),
+    url: z.string().openapi({ description: 'Deep link /r/<id>?t=<at, to the millisecond>' }),
     moment_ids: z.array(z.string()),
   })
   .openapi('Citation');
