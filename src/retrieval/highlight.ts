@@ -65,8 +65,12 @@ function markWord(word: string, test: RunTest): string {
  * An HTML excerpt of `text` with the words matching `lexemes` marked. Merged passages run to hundreds of
  * words: only the words holding a lexeme's first letters are tested (matchedWords), and only the words of the
  * chosen fragments are escaped and marked.
+ *
+ * `opensAt`, the character offset in `text` where the result's link opens (its sentence's start): one fragment
+ * starts there, so that what the excerpt shows is what the player plays, wherever else the question's words
+ * are densest; the other fragment goes to the most matches elsewhere.
  */
-export function highlight(text: string, lexemes: Set<string>, language: Analysis = 'en'): string {
+export function highlight(text: string, lexemes: Set<string>, language: Analysis = 'en', opensAt?: number): string {
   const words = text.split(/\s+/).filter(Boolean);
   const headSet = new Set([...lexemes].map((l) => l.slice(0, 2)));
   const test: RunTest = language === 'en' ? (run) => runMatches(run, lexemes, headSet) : otherRunMatches(language, lexemes);
@@ -76,15 +80,16 @@ export function highlight(text: string, lexemes: Set<string>, language: Analysis
       .slice(from, to)
       .map((w, i) => (hit[from + i] ? markWord(w, test) : escapeHtml(w)))
       .join(' ');
-  if (!hit.includes(1)) return render(0, Math.min(words.length, MIN_WORDS));
-  if (words.length <= MAX_WORDS) return render(0, words.length);
+  if (words.length <= MAX_WORDS) return hit.includes(1) ? render(0, words.length) : render(0, Math.min(words.length, MIN_WORDS));
+  const anchor = opensAt === undefined ? -1 : wordAt(text, opensAt);
+  if (!hit.includes(1)) return anchor < 0 ? render(0, MIN_WORDS) : render(anchor, anchor + MIN_WORDS);
   // Windows of MAX_WORDS starting a little before each match; the ones holding the most matches win.
   const upTo = [0]; // upTo[i]: matches among the first i words
   for (const h of hit) upTo.push(upTo[upTo.length - 1] + (h ? 1 : 0));
   const count = (from: number) => upTo[Math.min(words.length, from + MAX_WORDS)] - upTo[from];
   const starts: number[] = [];
   for (let i = 0; i < words.length; i++) if (hit[i]) starts.push(Math.min(Math.max(0, i - LEAD), words.length - MAX_WORDS));
-  const chosen: number[] = [];
+  const chosen: number[] = anchor < 0 ? [] : [Math.min(anchor, words.length - MAX_WORDS)];
   for (const s of [...new Set(starts)].sort((a, b) => count(b) - count(a) || a - b)) {
     if (chosen.length === MAX_FRAGMENTS) break;
     if (chosen.every((c) => Math.abs(c - s) >= MAX_WORDS)) chosen.push(s);
@@ -93,6 +98,11 @@ export function highlight(text: string, lexemes: Set<string>, language: Analysis
     .sort((a, b) => a - b)
     .map((s) => render(s, s + MAX_WORDS))
     .join(' … ');
+}
+
+/** The index of the word (as `text.split(/\s+/)` counts them) that holds character `offset`. */
+function wordAt(text: string, offset: number): number {
+  return (text.slice(0, Math.max(0, offset)).trimStart().match(/\S+\s+/g) ?? []).length;
 }
 
 /**

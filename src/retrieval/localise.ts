@@ -84,3 +84,22 @@ export function sentencesToLink(cues: Cue[], end: number, at: number): { text: s
   if (past.length === 0) return null;
   return { text: past.map((x) => x.text).join(' '), end: Math.max(...past.map((x) => x.end)) };
 }
+
+/**
+ * Where, in the text of a passage spanning [start, end], the sentence its link opens on (at `at`) begins: a
+ * character offset, or undefined when no sentence of `cues` starts at `at` or the text does not hold it. A
+ * sentence said more than once in the passage ("Yes.") is taken where its time puts it.
+ */
+export function linkOffset(text: string, cues: Cue[], span: { start: number; end: number }, at: number): number | undefined {
+  const sentence = cues
+    .filter((c) => c.start <= at + 0.01 && c.end > at)
+    .flatMap((c) => cueSentences(c))
+    .find((x) => Math.abs(x.start - at) < 0.01);
+  if (!sentence?.text) return undefined;
+  const expected = ((at - span.start) / Math.max(span.end - span.start, 1e-9)) * text.length;
+  let best: number | undefined;
+  for (let i = text.indexOf(sentence.text); i >= 0; i = text.indexOf(sentence.text, i + 1)) {
+    if (best === undefined || Math.abs(i - expected) < Math.abs(best - expected)) best = i;
+  }
+  return best;
+}

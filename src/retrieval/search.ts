@@ -7,7 +7,7 @@ import { mergeSpans, nearDuplicatesLast, openingFactor, reciprocalRankFusion, re
 import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery, withWordForms } from './question.js';
 import { highlight } from './highlight.js';
-import { bestSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
+import { bestSentenceStart, linkOffset, REPLY_S, sentencesToLink } from './localise.js';
 import { contentStems, coverage, subjectText } from './text.js';
 import { PROXIMITY, proximityGains } from './proximity.js';
 
@@ -437,7 +437,8 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
       if (byTime.length) h.speakers = byTime;
     });
   }
-  const marked = merged.map((h) => (cut.bare ? '' : highlight(h.text, lexemes.get(h.analysis)!, h.analysis)));
+  // The excerpt shows the sentence the link opens on, whatever else it shows.
+  const marked = merged.map((h, i) => (cut.bare ? '' : highlight(h.text, lexemes.get(h.analysis)!, h.analysis, h.kind === 'screen' ? undefined : linkOffset(h.text, cues[i], h, h.at))));
   const outcome = {
     mode,
     total: await total,

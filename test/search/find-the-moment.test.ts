@@ -83,6 +83,20 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(r.highlight).toMatch(/He retired/);
   });
 
+  it('shows in the excerpt the sentence its link opens on, wherever the question\'s words are densest', async () => {
+    await addTranscript('keeper-long', [
+      '00:00:00.000 --> 00:00:20.000\n<v A>The lighthouse keeper rowed out at dawn, and the lighthouse keeper came back at dusk; the lighthouse keeper kept a log and kept bees, and every child on the harbour knew the lighthouse keeper by the sound of his oars.',
+      '00:00:20.500 --> 00:00:40.000\n<v A>In a storm the lighthouse keeper stayed up all night, the lighthouse keeper wound the clockwork lamp by hand, and the lighthouse keeper wrote the weather in the log for the harbour master to read.',
+      '00:00:40.500 --> 00:01:00.000\n<v A>When the fog came in the lighthouse keeper sounded the horn, the lighthouse keeper kept the fire going, and the lighthouse keeper counted the ships out and in until the morning came.',
+      '00:01:00.500 --> 00:01:04.000\n<v A>And what became of the lighthouse keeper?',
+      '00:01:05.000 --> 00:01:25.000\n<v B>He retired in nineteen sixty, sold the boat to the harbour master and moved inland to live with his sister near the hills, and he never went to sea again.',
+    ]);
+    const out = await searchMoments(s, { q: 'What became of the lighthouse keeper?', mode: 'bm25', limit: 5, filters: { recordingId: 'keeper-long' } });
+    const [r] = out.results;
+    expect(r.at).toBe(65);
+    expect(r.highlight).toMatch(/He retired in nineteen sixty/);
+  });
+
   it('asked about a speaker, ranks the moments they talk in above those they only pass through', async () => {
     await addTranscript('tariffs', [
       '00:00:00.000 --> 00:00:02.000\n<v Marketing>Sounds good.',

@@ -33,6 +33,20 @@ describe('search highlights (JS marking, Postgres lexemes)', () => {
     expect(highlight(words.join(' '), await lexemes('nothing matches'))).toBe(words.slice(0, 20).join(' '));
   });
 
+  it('starts a fragment where the link opens, and gives the other to the most matches elsewhere', async () => {
+    const words = Array.from({ length: 400 }, (_, i) => `w${i}`);
+    for (const i of [30, 32, 34, 300, 302]) words[i] = 'budget';
+    const text = words.join(' ');
+    const parts = highlight(text, await lexemes('budget'), 'en', text.indexOf('w200 ')).split(' … ');
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toMatch(/^w22 w23 .* <mark>budget<\/mark> w35/);
+    expect(parts[1]).toMatch(/^w200 w201 /);
+    // near the end, the fragment ends with the passage and holds the link's word
+    expect(highlight(text, await lexemes('budget'), 'en', text.indexOf('w390 ')).split(' … ')[1]).toMatch(/w390 .* w399$/);
+    // with no match, the excerpt is the words the link opens on
+    expect(highlight(text, await lexemes('nothing matches'), 'en', text.indexOf('w100 '))).toBe(words.slice(100, 120).join(' '));
+  });
+
   it('screens a long passage by offsets as it screens it word by word (odd spacing takes the word-by-word path)', async () => {
     const text = parseTranscript('ES2005a.vtt', devTranscript('ES2005a'))
       .slice(0, 200)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestSentenceStart, sentencesToLink } from '../../src/retrieval/localise.js';
+import { bestSentenceStart, linkOffset, sentencesToLink } from '../../src/retrieval/localise.js';
 import { contentStems } from '../../src/retrieval/text.js';
 import { cueSentences, splitSentences } from '../../src/core/sentences.js';
 
@@ -63,6 +63,23 @@ describe('the sentence a link opens on', () => {
     ];
     expect(bestSentenceStart(qa, 0, 10, asked('What did the survey find about the price?'))).toBe(12);
     expect(bestSentenceStart(qa, 0, 10, asked('What did the survey find about the price?'), { until: 10 })).toBe(6);
+  });
+
+  it('finds in the passage\'s text the sentence its link opens on, a repeated one where its time puts it', () => {
+    const cues = [
+      { start: 0, end: 2, speaker: 'A', text: 'Yes.' },
+      { start: 2, end: 12, speaker: 'B', text: 'The ferry runs at nine. The bus meets it.' },
+      { start: 12, end: 14, speaker: 'A', text: 'Yes.' },
+      { start: 14, end: 20, speaker: 'B', text: 'And the fares go up in March.' },
+    ];
+    const text = cues.map((c) => c.text).join(' ');
+    const span = { start: 0, end: 20 };
+    expect(linkOffset(text, cues, span, 12)).toBe(text.lastIndexOf('Yes.'));
+    expect(linkOffset(text, cues, span, 0)).toBe(0);
+    const second = cueSentences(cues[1])[1];
+    expect(linkOffset(text, cues, span, second.start)).toBe(text.indexOf('The bus'));
+    expect(linkOffset(text, cues, span, 5.5)).toBeUndefined(); // no sentence starts there
+    expect(linkOffset('other words', cues, span, 14)).toBeUndefined();
   });
 });
 
