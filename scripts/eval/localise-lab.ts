@@ -3,8 +3,9 @@
  * Runs each question once per scope (archive-wide and within its recording) through the search, keeps each
  * result's best moment (the passage's moment with the highest fused score), and scores where links open under
  * variants by link nDCG@10: the moment's start, the best sentence, the reply to a short prompt at several
- * turn lengths (bestSentenceStart), an oracle that opens on a sentence inside the answer wherever the moment or
- * passage has one (how much better placing the link could do at all), and, over the same 30 passages,
+ * turn lengths (bestSentenceStart), the passage's moment chosen with more of the cosine, an oracle that opens
+ * on a sentence inside the answer wherever the moment or passage has one (how much better placing the link
+ * could do at all), and, over the same 30 passages,
  * reorderings: those near a better one of the same recording last, those past the k-th of their recording last,
  * those of a recording's opening minute(s) down, and, for a question naming a speaker, those the speaker barely
  * holds or says none of its words in down. Overlap nDCG@10 of the tuning questions is printed beside the link figures.
@@ -42,7 +43,8 @@ const cuesOf = async (id: string) => {
   return c;
 };
 
-interface Hit { recordingId: string; start: number; end: number; from: number; to: number; link: number }
+/** A passage: its span, its best moment's (from, to), its link, and each of its moments with its fused score and z-scored cosine. */
+interface Hit { recordingId: string; start: number; end: number; from: number; to: number; link: number; moments: { from: number; to: number; fused: number; z: number }[] }
 interface Asked { speaker?: string; split: string; language: Analysis; gold: { recordingId: string; spans: [number, number][] }; stems: Set<string>; hits: Hit[] }
 const scopes = ['archive', 'recording'] as const;
 /** Passages gathered per question, so a reordering can bring deeper ones into the top 10. */
@@ -51,14 +53,20 @@ const asked: Record<(typeof scopes)[number], Asked[]> = { archive: [], recording
 let done = 0;
 for (const q of queries) {
   for (const scope of scopes) {
-    const { outcome, fused } = await searchMomentsScored(s, { q: q.query, mode: opts.mode, limit: DEPTH, filters: scope === 'recording' ? { recordingId: q.recording_id } : {} });
+    const { outcome, fused, cosine } = await searchMomentsScored(s, { q: q.query, mode: opts.mode, limit: DEPTH, filters: scope === 'recording' ? { recordingId: q.recording_id } : {} });
     const speaker = outcome.speaker_filter?.label;
     const ids = outcome.results.map((r) => r.moment_ids.reduce((a, b) => ((fused.get(b) ?? -Infinity) > (fused.get(a) ?? -Infinity) ? b : a)));
-    const moments = await s.archive.momentsByIds(ids);
+    const moments = await s.archive.momentsByIds(outcome.results.flatMap((r) => r.moment_ids));
     const stems = contentStems(withoutLabel(outcome.matched_text, speaker), { question: true, language: outcome.language.code });
+    const cosines = [...cosine.values()];
+    const [mu, sd] = [mean(cosines), Math.sqrt(mean(cosines.map((c) => (c - mean(cosines)) ** 2))) || 1];
     const hits = outcome.results.map((r, i) => {
       const m = moments.get(ids[i]);
-      return { recordingId: r.recording_id, start: r.start, end: r.end, from: m?.start ?? r.start, to: m?.end ?? r.end, link: r.at };
+      const parts = r.moment_ids.flatMap((id) => {
+        const x = moments.get(id);
+        return x ? [{ from: x.start, to: x.end, fused: fused.get(id) ?? -Infinity, z: cosine.has(id) ? (cosine.get(id)! - mu) / sd : 0 }] : [];
+      });
+      return { recordingId: r.recording_id, start: r.start, end: r.end, from: m?.start ?? r.start, to: m?.end ?? r.end, link: r.at, moments: parts };
     });
     asked[scope].push({ speaker, split: splitOf(q.recording_id), language: outcome.language.code, gold: { recordingId: q.recording_id, spans: q.gold }, stems, hits });
   }
@@ -124,7 +132,7 @@ const oracle = (span: (h: Hit) => [number, number]) => async (h: Hit, a: Asked) 
   const c = await cuesOf(h.recordingId);
   if (h.recordingId === a.gold.recordingId) {
     const starts = c.filter((x) => x.end > from && x.start < to).flatMap((x) => cueSentences(x)).map((x) => x.start).filter((t) => t >= from - 0.5 && t < to);
-    const inside = starts.find((t) => a.gold.spans.some(([g0, g1]) => Math.floor(t) >= g0 - 3 && Math.floor(t) <= g1));
+    const inside = starts.find((t) => a.gold.spans.some(([g0, g1]) => t >= g0 - 3 && t <= g1));
     if (inside !== undefined) return inside;
   }
   return bestSentenceStart(c, h.from, h.to, a.stems, { language: a.language });
@@ -143,6 +151,10 @@ const variants: Variant[] = [
     if (reply === plain) return plain;
     return turnLength(c, reply, 'from') > turnLength(c, plain, 'to') ? reply : plain;
   } },
+  ...[0.1, 0.2, 0.4, 1, 100].map((w) => ({ name: `the passage's moment by fused + ${w} × z-cosine`, link: async (h: Hit, a: Asked) => {
+    const m = h.moments.reduce((b, x) => (x.fused + w * x.z > b.fused + w * b.z ? x : b), h.moments[0]);
+    return m ? bestSentenceStart(await cuesOf(h.recordingId), m.from, m.to, a.stems, { language: a.language }) : h.link;
+  } })),
   { name: 'oracle: a sentence of the best moment inside the answer', link: oracle((h) => [h.from, h.to]) },
   { name: 'oracle: a sentence of the passage inside the answer', link: oracle((h) => [h.start, h.end]) },
   ...[3, 10, Infinity].map((by) => ({ name: `as it is, named speaker silent on the words: down ${by}`, link: async (h: Hit) => h.link, order: speakerSays(by) })),
@@ -163,7 +175,7 @@ for (const v of variants) {
     for (const a of asked[scope]) {
       const top = (v.order ? await v.order(a.hits, a) : a.hits).slice(0, 10);
       const links = await Promise.all(top.map((h) => v.link(h, a)));
-      const returned = top.map((h, i) => ({ ...h, link: Math.floor(links[i]) }));
+      const returned = top.map((h, i) => ({ ...h, link: links[i] }));
       by[a.split].push(scoreQuery(returned, a.gold, 'link').ndcg);
       if (a.split === 'tune') overlap.push(scoreQuery(returned, a.gold, 'overlap').ndcg);
     }
