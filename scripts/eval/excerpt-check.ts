@@ -23,7 +23,7 @@ const opts = program.opts<{ dataDir: string; mode: SearchMode; embedCache: strin
 const queries = readQuestions(path.join(path.resolve(program.args[0]), 'queries.jsonl'));
 
 const s = await openServices(loadConfig({ ...process.env, DATA_DIR: opts.dataDir }), { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
-const words = (text: string) => text.replace(/<\/?mark>/g, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const words = (text: string) => text.replace(/<\/?mark>|&(quot|amp|lt|gt);/g, ' ').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 const tally = { all: [0, 0], first: [0, 0] };
 for (const q of queries) {
   const out = await searchMoments(s, { q: q.query, mode: opts.mode, limit: 10, filters: {} });
