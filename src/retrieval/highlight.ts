@@ -80,9 +80,12 @@ export function highlight(text: string, lexemes: Set<string>, language: Analysis
       .slice(from, to)
       .map((w, i) => (hit[from + i] ? markWord(w, test) : escapeHtml(w)))
       .join(' ');
-  if (words.length <= MAX_WORDS) return hit.includes(1) ? render(0, words.length) : render(0, Math.min(words.length, MIN_WORDS));
-  const anchor = opensAt === undefined ? -1 : wordAt(text, opensAt);
-  if (!hit.includes(1)) return anchor < 0 ? render(0, MIN_WORDS) : render(anchor, anchor + MIN_WORDS);
+  const anchor = opensAt === undefined ? -1 : Math.min(wordAt(text, opensAt), words.length - 1);
+  if (!hit.includes(1)) {
+    const from = Math.max(0, Math.min(anchor, words.length - MIN_WORDS));
+    return render(from, from + MIN_WORDS);
+  }
+  if (words.length <= MAX_WORDS) return render(0, words.length);
   // Windows of MAX_WORDS starting a little before each match; the ones holding the most matches win.
   const upTo = [0]; // upTo[i]: matches among the first i words
   for (const h of hit) upTo.push(upTo[upTo.length - 1] + (h ? 1 : 0));

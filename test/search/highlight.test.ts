@@ -45,6 +45,8 @@ describe('search highlights (JS marking, Postgres lexemes)', () => {
     expect(highlight(text, await lexemes('budget'), 'en', text.indexOf('w390 ')).split(' … ')[1]).toMatch(/w390 .* w399$/);
     // with no match, the excerpt is the words the link opens on
     expect(highlight(text, await lexemes('nothing matches'), 'en', text.indexOf('w100 '))).toBe(words.slice(100, 120).join(' '));
+    const short = words.slice(0, 40).join(' ');
+    expect(highlight(short, await lexemes('nothing matches'), 'en', short.indexOf('w31 '))).toBe(words.slice(20, 40).join(' '));
   });
 
   it('screens a long passage by offsets as it screens it word by word (odd spacing takes the word-by-word path)', async () => {
