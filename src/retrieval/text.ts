@@ -150,11 +150,16 @@ export function splitSentences(text: string): Sentence[] {
 }
 
 /**
- * Sentences of a transcript passage, for quoting. ASR text is punctuated with spaced marks ("Yeah . So ,"),
- * which are tidied so a quote reads as written text.
+ * Sentences of a transcript passage, for quoting. ASR text is punctuated with spaced marks ("Yeah . So ,") and
+ * spaced contractions ("we 're", "do n't"), which are tidied so a quote reads as written text; an apostrophe
+ * that opens a word ("1973 and '74", "the '67 strike") keeps its space.
  */
 export function transcriptSentences(text: string): string[] {
-  const tidy = text.replace(/\s+([.,!?;:])/g, '$1').replace(/\s+'/g, "'").replace(/\s+/g, ' ').trim();
+  const tidy = text
+    .replace(/\s+([.,!?;:])/g, '$1')
+    .replace(/\s+(n?'(?:s|t|re|ve|ll|d|m))(?![\p{L}\p{N}])/giu, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
   return sentencesOfLine(tidy);
 }
 

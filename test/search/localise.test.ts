@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bestSentenceStart, linkOffset, sentencesToLink } from '../../src/retrieval/localise.js';
 import { contentStems } from '../../src/retrieval/text.js';
 import { cueSentences, splitSentences } from '../../src/core/sentences.js';
+import { transcriptSentences } from '../../src/retrieval/text.js';
 
 const asked = (q: string) => contentStems(q, { question: true });
 
@@ -92,6 +93,14 @@ describe('sentences', () => {
     expect(sentencesToLink(interview, 8, 9)).toMatchObject({ text: 'I was there.' });
     expect(sentencesToLink(interview, 8, 9)!.end).toBeGreaterThan(9);
     expect(sentencesToLink(interview, 20, 9)).toBeNull();
+  });
+
+  it('quote spaced transcript marks as written text, joining a contraction but not an apostrophe that opens a word', () => {
+    expect(transcriptSentences("I do n't know , we 're late . It 's fine .")).toEqual(["I don't know, we're late.", "It's fine."]);
+    expect(transcriptSentences("The Harbour Memories project from 1973 and '74. The docker on the '67 strike, 'a long one'.")).toEqual([
+      "The Harbour Memories project from 1973 and '74.",
+      "The docker on the '67 strike, 'a long one'.",
+    ]);
   });
 
   it('do not end inside a number', () => {
