@@ -9,7 +9,7 @@ export type { FrameHit } from './frames.js';
 export { joinOverlapping } from './fusion.js';
 export { bestSentenceStart } from './localise.js';
 export { speakersByTime } from './speakers.js';
-export { deepLink, PAGING_CAP, queryVector, searchMoments, searchMomentsScored } from './search.js';
+export { deepLink, fallbackNote, PAGING_CAP, queryVector, searchMoments, searchMomentsScored } from './search.js';
 export type { Leg, Routing, SearchParams, SearchResult } from './search.js';
 export { clock, contentStems, coverage, splitSentences, subjectText, transcriptSentences, words } from './text.js';
 export { browseRecordings, canBrowse } from './browse.js';

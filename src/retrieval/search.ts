@@ -152,9 +152,8 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   // when the question's dates find too little, the whole archive is searched with the year kept as words.
   const wide = { ...p, q: params.q, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
   const widened = (all: Retrieved): ScoredSearch => {
-    const note = `little from ${rangeText(routing!)} matched, so all dates were searched with the dates kept as words`;
     return {
-      outcome: { ...all.outcome, warnings: [...all.outcome.warnings, note], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, language },
+      outcome: { ...all.outcome, warnings: [...all.outcome.warnings, fallbackNote(routing!)], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, language },
       fused: all.fused,
       cosine: all.cosine,
     };
@@ -181,7 +180,12 @@ function thin(best: string[], q: string, language: Language): boolean {
   return coverage(subject, contentStems(best.slice(0, 3).join(' '), { language })) < THIN_COVERAGE;
 }
 
-const rangeText = (r: Routing) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);
+const rangeText = (r: Pick<Routing, 'from' | 'to'>) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);
+
+/** The warning that says a routed question found too little in its dates, so all dates were searched. */
+export function fallbackNote(r: Pick<Routing, 'from' | 'to'>): string {
+  return `little from ${rangeText(r)} matched, so all dates were searched with the dates kept as words`;
+}
 
 /** Reads a date range and a speaker out of the question, unless the caller gave them or switched it off. */
 export async function understand(s: Services, params: SearchParams) {

@@ -169,6 +169,9 @@ describe('search paging, totals and export (PGlite, real USE embeddings, loopbac
     const big = (await get(`/v1/search?${query}&limit=100`)).body;
     expect(big.routing).toMatchObject({ fallback: true });
     expect(paged[0].total).toBe(big.total);
+    // The page says so once: in the routing line, not again as a warning.
+    const html = await (await fetch(`${t.url}/?${query}`)).text();
+    expect(html.match(/searching all dates|all dates were searched/gi)).toHaveLength(1);
   });
 
   it('exports CSV that parses back, one row per passage in the order paging gives', async () => {

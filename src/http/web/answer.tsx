@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import { clockRange, longDate, momentHref, routingText, type RoutingInfo } from './format.js';
+import { clockRange, longDate, momentHref, pageWarnings, routingText, type RoutingInfo } from './format.js';
 
 /** The `POST /v1/ask` answer (also the data of the stream's `done` event). */
 export type { Citation } from '../../answer/index.js';
@@ -100,7 +100,7 @@ export function AnswerView({ a, question }: { a: Answer; question?: string }) {
       </p>
       {a.routing ? <p class="chip routing">{routingText(a.routing)}</p> : null}
       {a.truncated ? <p class="notice warn">The model stopped early: this is the part of the answer that arrived, checked.</p> : null}
-      {(a.warnings ?? []).map((w) => (
+      {pageWarnings(a.warnings, a.routing).map((w) => (
         <p class="notice warn">{w}</p>
       ))}
       <div class="answer-text">

@@ -1,6 +1,6 @@
 /** Small formatting helpers shared by the pages. Everything here returns plain text; JSX escapes it. */
 import { LANGUAGE_NAMES, languageOf } from '../../core/index.js';
-import { deepLink } from '../../retrieval/index.js';
+import { deepLink, fallbackNote } from '../../retrieval/index.js';
 
 /** 75.4 → "1:15", 3725 → "1:02:05". */
 export function clock(seconds: number): string {
@@ -35,6 +35,11 @@ export interface RoutingInfo {
   source: 'question' | 'params';
   matched?: string[];
   fallback?: boolean;
+}
+
+/** The warnings a page shows: the one the routing line already states (all dates searched) is left out. */
+export function pageWarnings(warnings: string[] | undefined, routing: RoutingInfo | null | undefined): string[] {
+  return (warnings ?? []).filter((w) => !(routing?.fallback && w === fallbackNote(routing)));
 }
 
 /** "Searching 1980-01-01 – 1989-12-31 (from the question)". */

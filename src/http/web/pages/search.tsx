@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, BrowsedRecording, Hit, Recording, Search } from '../api.js';
 import { FacetsArea } from './facets.js';
 import { KeyframeStrip } from './keyframes.js';
-import { clock, clockRange, languageName, longDate, momentHref, qs, routingText, safeHighlight } from '../format.js';
+import { clock, clockRange, languageName, longDate, momentHref, pageWarnings, qs, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 
@@ -190,7 +190,7 @@ function Results({ p, search }: { p: Params; search: Search }) {
           </p>
         ) : null}
         {search.matched_text && search.matched_text !== search.query ? <p class="muted small">Matched words: “{search.matched_text}”</p> : null}
-        {search.warnings.map((w) => (
+        {pageWarnings(search.warnings, search.routing).map((w) => (
           <p class="notice warn">{w}</p>
         ))}
       </div>
@@ -256,7 +256,7 @@ function Browse({ p, search, recordings, offset, prevCursor }: { p: Params; sear
           </a>
         </div>
       ) : null}
-      {search.warnings.map((w) => (
+      {pageWarnings(search.warnings, search.routing).map((w) => (
         <p class="notice warn">{w}</p>
       ))}
       <FacetsArea facets={search.facets} p={p} />
