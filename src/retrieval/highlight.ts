@@ -11,8 +11,11 @@ import { type Analysis, stem } from '../core/index.js';
 const MAX_WORDS = 45;
 const MIN_WORDS = 20;
 const MAX_FRAGMENTS = 2;
-// Words kept before the first match of a fragment, so it reads as a phrase rather than starting on the match.
+// Words kept before the first match of a fragment, so it reads as a phrase rather than starting on the match;
+// a fragment opens instead on the start of the match's sentence when that is at most SENTENCE_LEAD words back.
 const LEAD = 8;
+const SENTENCE_LEAD = 15;
+const SENTENCE_END = /[.!?]["'”’)\]]*$/;
 
 export function escapeHtml(s: string): string {
   if (!/[&<>"]/.test(s)) return s;
@@ -91,7 +94,11 @@ export function highlight(text: string, lexemes: Set<string>, language: Analysis
   for (const h of hit) upTo.push(upTo[upTo.length - 1] + (h ? 1 : 0));
   const count = (from: number) => upTo[Math.min(words.length, from + MAX_WORDS)] - upTo[from];
   const starts: number[] = [];
-  for (let i = 0; i < words.length; i++) if (hit[i]) starts.push(Math.min(Math.max(0, i - LEAD), words.length - MAX_WORDS));
+  const leadIn = (i: number) => {
+    for (let k = i; k >= Math.max(0, i - SENTENCE_LEAD); k--) if (k === 0 || SENTENCE_END.test(words[k - 1])) return k;
+    return Math.max(0, i - LEAD);
+  };
+  for (let i = 0; i < words.length; i++) if (hit[i]) starts.push(Math.min(leadIn(i), words.length - MAX_WORDS));
   const chosen: number[] = anchor < 0 ? [] : [Math.min(anchor, words.length - MAX_WORDS)];
   for (const s of [...new Set(starts)].sort((a, b) => count(b) - count(a) || a - b)) {
     if (chosen.length === MAX_FRAGMENTS) break;

@@ -33,6 +33,16 @@ describe('search highlights (JS marking, Postgres lexemes)', () => {
     expect(highlight(words.join(' '), await lexemes('nothing matches'))).toBe(words.slice(0, 20).join(' '));
   });
 
+  it('starts a fragment on the sentence that holds its first match, when that sentence began shortly before', async () => {
+    const filler = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
+    const text = `${filler}. We looked at four options for the power supply. Standard batteries were the cheapest, by far. ${filler}.`;
+    const html = highlight(text, await lexemes('batteries'));
+    expect(html).toMatch(/^Standard <mark>batteries<\/mark> were the cheapest/);
+    // a sentence that began long before the match: the fragment opens a few words before it
+    const long = `${filler} batteries ${filler}.`;
+    expect(highlight(long, await lexemes('batteries'))).toMatch(/^w52 w53 .* <mark>batteries<\/mark>/);
+  });
+
   it('starts a fragment where the link opens, and gives the other to the most matches elsewhere', async () => {
     const words = Array.from({ length: 400 }, (_, i) => `w${i}`);
     for (const i of [30, 32, 34, 300, 302]) words[i] = 'budget';
