@@ -172,6 +172,8 @@ describe('search paging, totals and export (PGlite, real USE embeddings, loopbac
     // The page says so once: in the routing line, not again as a warning.
     const html = await (await fetch(`${t.url}/?${query}`)).text();
     expect(html.match(/searching all dates|all dates were searched/gi)).toHaveLength(1);
+    // nor offers to search all dates, which it does already
+    expect(html).not.toContain('temporal=off');
   });
 
   it('exports CSV that parses back, one row per passage in the order paging gives', async () => {

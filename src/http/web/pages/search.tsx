@@ -169,7 +169,7 @@ function Results({ p, search }: { p: Params; search: Search }) {
         {search.routing ? (
           <p class="chip routing">
             {routingText(search.routing)}
-            {search.routing.source === 'question' ? (
+            {search.routing.source === 'question' && !search.routing.fallback ? (
               <>
                 {' '}
                 · <a href={link({ temporal: 'off' })}>search all dates</a>
