@@ -99,7 +99,8 @@ export function highlight(text: string, lexemes: Set<string>, language: Analysis
     return Math.max(0, i - LEAD);
   };
   for (let i = 0; i < words.length; i++) if (hit[i]) starts.push(Math.min(leadIn(i), words.length - MAX_WORDS));
-  const chosen: number[] = anchor < 0 ? [] : [Math.min(anchor, words.length - MAX_WORDS)];
+  // The link's fragment starts on its sentence even near the passage's end, where it is shorter.
+  const chosen: number[] = anchor < 0 ? [] : [anchor];
   for (const s of [...new Set(starts)].sort((a, b) => count(b) - count(a) || a - b)) {
     if (chosen.length === MAX_FRAGMENTS) break;
     if (chosen.every((c) => Math.abs(c - s) >= MAX_WORDS)) chosen.push(s);
