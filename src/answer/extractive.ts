@@ -1,6 +1,6 @@
 import type { Analysis, Cue } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
-import { contentStems, transcriptSentences, words } from '../retrieval/index.js';
+import { contentStems, transcriptSentences, withoutLabel, withWordForms, words } from '../retrieval/index.js';
 
 // Quotes come from the best excerpts only: lower ones are there to give a model context, not to be quoted.
 const FROM_EXCERPTS = 3;
@@ -21,16 +21,19 @@ interface Candidate {
   recordingId: string;
   start: number;
   end: number;
+  speaker: string | null;
 }
 
 /**
  * The answer without a model: the 2–3 transcript sentences of the top excerpts that share the most content
  * words with the question (questions asked in the recording only when nothing else does), best first, quoted
  * verbatim with their excerpt's citation and, where the transcript says, who said them. `cues` holds the
- * recordings' speaker turns.
+ * recordings' speaker turns. The question is read as the search reads it: the forms of its words a stemmer does
+ * not join ("rise": "rose") asked for too, and the name of the `speaker` it asks about left out; that speaker's
+ * sentences are quoted when any of them matches.
  */
-export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis = 'en'): string | null {
-  const q = contentStems(question, { question: true, language });
+export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis = 'en', speaker: string | null = null): string | null {
+  const q = contentStems(withWordForms(withoutLabel(question, speaker ?? undefined), language), { question: true, language });
   if (q.size === 0) return null;
   const candidates: Candidate[] = [];
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
@@ -43,13 +46,16 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
       if (hits === 0) return;
       // Share of the question matched, then a light preference for higher-ranked excerpts and denser sentences.
       const score = hits / q.size + 0.05 * (FROM_EXCERPTS - rank) + 0.02 * (hits / Math.max(1, stems.size));
-      candidates.push({ n: e.n, pos, text, score, hits, recordingId: e.recording_id, start: e.start, end: e.end });
+      const candidate = { n: e.n, pos, text, score, hits, recordingId: e.recording_id, start: e.start, end: e.end, speaker: null };
+      candidates.push({ ...candidate, speaker: speakerOf(candidate, cues.get(e.recording_id) ?? []) });
     });
   });
   // A question asked in the recording ("Do you remember the first container ship?") shares the most words with
   // a question about it and answers nothing: it is quoted only when no other sentence matches.
   const claims = candidates.filter((c) => !QUESTION.test(c.text));
-  const pool = claims.length > 0 ? claims : candidates;
+  const asked = claims.length > 0 ? claims : candidates;
+  const theirs = speaker ? asked.filter((c) => c.speaker?.toLowerCase() === speaker.toLowerCase()) : [];
+  const pool = theirs.length > 0 ? theirs : asked;
   // One shared word of a longer question is chance ("remote" in a remote-control meeting), unless nothing shares more.
   const most = Math.max(0, ...pool.map((c) => c.hits));
   const usable = pool.filter((c) => c.hits >= Math.min(2, most)).sort((a, b) => b.score - a.score);
@@ -65,10 +71,7 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
   }
   if (picked.length === 0) return null;
   return picked
-    .map((p) => {
-      const speaker = speakerOf(p, cues.get(p.recordingId) ?? []);
-      return `${speaker ? `${speaker}: ` : ''}"${p.text}" [${p.n}]`;
-    })
+    .map((p) => `${p.speaker ? `${p.speaker}: ` : ''}"${p.text}" [${p.n}]`)
     .join('\n');
 }
 

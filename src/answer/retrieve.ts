@@ -50,6 +50,8 @@ export interface Retrieval {
   cues: Map<string, Cue[]>;
   /** The question's language, as the search read it. */
   language: Language;
+  /** The speaker the question names (or the filter gives): an extractive answer quotes them. */
+  speaker: string | null;
 }
 
 export interface AskFilters {
@@ -127,6 +129,7 @@ export async function retrieveExcerpts(
     relevant: isRelevant(excerpts.length, gate),
     gate,
     language: out.language.code,
+    speaker: effective.speaker ?? null,
   };
 }
 

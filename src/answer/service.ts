@@ -65,7 +65,7 @@ export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: 
   }
 
   if (!llm) {
-    const text = extractiveAnswer(r.matched_text, r.excerpts, r.cues, r.language);
+    const text = extractiveAnswer(r.matched_text, r.excerpts, r.cues, r.language, r.speaker);
     if (!text) return { ...base, answer: NO_ANSWER, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
     const v = await verifyAnswer(text, r.excerpts, verifier, r.language);
     return { ...base, ...v, answer: v.answer || NO_ANSWER, kind: 'extractive' };

@@ -121,6 +121,24 @@ describe('extractive answers and the prompt', () => {
     expect(extractiveAnswer('What about elephants and giraffes?', EXCERPTS, new Map())).toBeNull();
   });
 
+  it('reads the question as the search does: word forms joined, a stray shared word no answer', () => {
+    const flood = [excerpt(1, 'The river rose all day Tuesday, and it peaked at 4.6 metres on the gauge.'), excerpt(2, 'Our tenants have not had a nine percent pay rise this year.')];
+    expect(extractiveAnswer('How high did the River Wend rise?', flood, new Map())).toBe('"The river rose all day Tuesday, and it peaked at 4.6 metres on the gauge." [1]');
+  });
+
+  it('quotes the speaker the question names, when they said something that matches', () => {
+    const meeting = [excerpt(1, 'Head office wants a selling price of 25 euro for the remote. If it looks cheap, nobody pays that price for a remote.')];
+    const cues = new Map([['rec1', [
+      { start: 11, end: 20, speaker: 'Project Manager', text: 'Head office wants a selling price of 25 euro for the remote.' },
+      { start: 21, end: 30, speaker: 'Marketing', text: 'If it looks cheap, nobody pays that price for a remote.' },
+    ]]]);
+    expect(extractiveAnswer('What did Marketing say about the price of the remote?', meeting, cues, 'en', 'Marketing')).toBe('Marketing: "If it looks cheap, nobody pays that price for a remote." [1]');
+    // a named speaker who said none of it: the best sentences of anyone
+    const anyone = extractiveAnswer('What did Marketing say about the price of the remote?', meeting, cues, 'en', 'User Interface');
+    expect(anyone).toMatch(/Project Manager: "Head office/);
+    expect(anyone).toMatch(/Marketing: "If it looks cheap/);
+  });
+
   it('does not quote a question asked in the recording as the answer, unless nothing else matches', () => {
     const interview = [excerpt(1, 'Do you remember the first container ship at Berth Nine? I was there. They built a big crane on rails for the first container ship, special for Berth Nine.')];
     const text = extractiveAnswer('How quickly was the first container ship unloaded at Berth Nine?', interview, new Map());
