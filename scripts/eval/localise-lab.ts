@@ -13,7 +13,7 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { type Analysis, type Cue, type SearchMode, cueSentences } from '../../src/core/index.js';
+import { type Analysis, type Cue, type SearchMode, cueSentences, meanAndSd } from '../../src/core/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
@@ -58,8 +58,7 @@ for (const q of queries) {
     const ids = outcome.results.map((r) => r.moment_ids.reduce((a, b) => ((fused.get(b) ?? -Infinity) > (fused.get(a) ?? -Infinity) ? b : a)));
     const moments = await s.archive.momentsByIds(outcome.results.flatMap((r) => r.moment_ids));
     const stems = contentStems(withoutLabel(outcome.matched_text, speaker), { question: true, language: outcome.language.code });
-    const cosines = [...cosine.values()];
-    const [mu, sd] = [mean(cosines), Math.sqrt(mean(cosines.map((c) => (c - mean(cosines)) ** 2))) || 1];
+    const { mean: mu, sd } = meanAndSd([...cosine.values()]);
     const hits = outcome.results.map((r, i) => {
       const m = moments.get(ids[i]);
       const parts = r.moment_ids.flatMap((id) => {

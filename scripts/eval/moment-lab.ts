@@ -16,7 +16,7 @@ import { lexicalQuery } from '../../src/retrieval/question.js';
 import { withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 import { mean, scoreQuery, splitOf, linkError, median } from './metrics.js';
 import { readQuestions } from './questions.js';
-import { stem } from '../../src/core/index.js';
+import { meanAndSd, stem } from '../../src/core/index.js';
 import { contentStems, words } from '../../src/retrieval/text.js';
 
 const program = new Command('moment-lab')
@@ -135,9 +135,7 @@ function evaluate(name: string, scorer: Scorer, m: Merge = DEFAULT_MERGE, questi
 }
 
 const zs = (xs: (number | null)[]) => {
-  const v = xs.filter((x): x is number => x !== null);
-  const m = mean(v);
-  const sd = Math.sqrt(mean(v.map((x) => (x - m) ** 2))) || 1;
+  const { mean: m, sd } = meanAndSd(xs.filter((x): x is number => x !== null));
   return (x: number | null) => (x === null ? 0 : (x - m) / sd);
 };
 const scoreFusion = (a: number, which: 'cos' | 'cos2' = 'cos'): Scorer => (cs) => {

@@ -11,6 +11,13 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
+/** The mean of `xs` and their standard deviation (1 when they do not spread, so that z-scores stay finite). */
+export function meanAndSd(xs: number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length)) || 1;
+  return { mean, sd };
+}
+
 /** Deterministic PRNG (mulberry32): seeded, so a run (a diarization, a shuffle) always comes out the same. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

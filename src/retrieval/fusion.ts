@@ -1,3 +1,5 @@
+import { meanAndSd } from '../core/index.js';
+
 /**
  * Weighted reciprocal rank fusion: each leg contributes weight/(k + rank); k damps the weight of the very
  * top ranks, the weight says how far a leg is trusted (measured per embedding model, see BENCHMARKS.md).
@@ -21,9 +23,7 @@ export function scoreFusion(bm25: { id: string; score: number }[], cosine: Map<s
   const ids = new Set([...bm25.map((h) => h.id), ...cosine.keys()]);
   const lex = new Map(bm25.map((h) => [h.id, h.score]));
   const best = Math.max(1e-9, ...bm25.map((h) => h.score));
-  const cos = [...cosine.values()];
-  const mean = cos.reduce((a, b) => a + b, 0) / Math.max(1, cos.length);
-  const sd = Math.sqrt(cos.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, cos.length)) || 1;
+  const { mean, sd } = meanAndSd([...cosine.values()]);
   const fused = new Map<string, number>();
   for (const id of ids) {
     const c = cosine.get(id);
