@@ -18,9 +18,7 @@ interface Candidate {
   text: string;
   score: number;
   hits: number;
-  recordingId: string;
-  start: number;
-  end: number;
+  /** Who said it, where the transcript says. */
   speaker: string | null;
 }
 
@@ -46,8 +44,7 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
       if (hits === 0) return;
       // Share of the question matched, then a light preference for higher-ranked excerpts and denser sentences.
       const score = hits / q.size + 0.05 * (FROM_EXCERPTS - rank) + 0.02 * (hits / Math.max(1, stems.size));
-      const candidate = { n: e.n, pos, text, score, hits, recordingId: e.recording_id, start: e.start, end: e.end, speaker: null };
-      candidates.push({ ...candidate, speaker: speakerOf(candidate, cues.get(e.recording_id) ?? []) });
+      candidates.push({ n: e.n, pos, text, score, hits, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) });
     });
   });
   // A question asked in the recording ("Do you remember the first container ship?") shares the most words with
@@ -76,8 +73,8 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
 }
 
 /** The speaker whose turn, inside the excerpt's time span, contains the quoted words. */
-function speakerOf(p: Candidate, cues: Cue[]): string | null {
-  const key = words(p.text).slice(0, 8).join(' ');
+function speakerOf(text: string, p: { start: number; end: number }, cues: Cue[]): string | null {
+  const key = words(text).slice(0, 8).join(' ');
   for (const c of cues) {
     if (c.end < p.start || c.start > p.end || !c.speaker) continue;
     if (words(c.text).join(' ').includes(key)) return c.speaker;
