@@ -151,13 +151,11 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
   // when the question's dates find too little, the whole archive is searched with the year kept as words.
   const wide = { ...p, q: params.q, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
-  const widened = (all: Retrieved): ScoredSearch => {
-    return {
-      outcome: { ...all.outcome, warnings: [...all.outcome.warnings, fallbackNote(routing!)], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, language },
-      fused: all.fused,
-      cosine: all.cosine,
-    };
-  };
+  const widened = (all: Retrieved): ScoredSearch => ({
+    outcome: { ...all.outcome, warnings: [...all.outcome.warnings, fallbackNote(routing!)], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, language },
+    fused: all.fused,
+    cosine: all.cosine,
+  });
   // The pages after the first keep its decision, so they continue its ranking whatever they hold themselves.
   if (routing?.source === 'question' && params.fallback === true) return widened(await page(s, wide, params.total));
   const routed = await page(s, p, params.total);
