@@ -5,24 +5,16 @@
  * shows other talk than the player opens on reads as a wrong hit.
  */
 import path from 'node:path';
-import { Command } from 'commander';
 import { type SearchMode, cueSentences } from '../../src/core/index.js';
-import { loadConfig } from '../../src/core/config.js';
-import { createLogger } from '../../src/core/log.js';
-import { openServices } from '../../src/main/services.js';
 import { searchMoments } from '../../src/retrieval/search.js';
+import { labCommand, openLab } from './lab.js';
 import { readQuestions } from './questions.js';
 
-const program = new Command('excerpt-check')
-  .argument('<dir>')
-  .requiredOption('--data-dir <dir>')
-  .option('--mode <mode>', 'search mode', 'hybrid')
-  .option('--embed-cache <dir>', '', path.resolve('.tmp/embed-cache'))
-  .parse();
+const program = labCommand('excerpt-check').option('--mode <mode>', 'search mode', 'hybrid').parse();
 const opts = program.opts<{ dataDir: string; mode: SearchMode; embedCache: string }>();
 const queries = readQuestions(path.join(path.resolve(program.args[0]), 'queries.jsonl'));
 
-const s = await openServices(loadConfig({ ...process.env, DATA_DIR: opts.dataDir }), { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+const s = await openLab(opts);
 const words = (text: string) => text.replace(/<\/?mark>|&(quot|amp|lt|gt);/g, ' ').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 const tally = { all: [0, 0], first: [0, 0] };
 for (const q of queries) {

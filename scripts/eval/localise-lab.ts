@@ -12,30 +12,22 @@
  * Tuning questions and the held-out quarter are reported apart: choose on the first.
  */
 import path from 'node:path';
-import { Command } from 'commander';
 import { type Analysis, type Cue, type SearchMode, cueSentences, meanAndSd } from '../../src/core/index.js';
-import { loadConfig } from '../../src/core/config.js';
-import { createLogger } from '../../src/core/log.js';
-import { openServices } from '../../src/main/services.js';
 import { searchMomentsScored } from '../../src/retrieval/search.js';
 import { bestSentenceStart, type LocaliseOptions } from '../../src/retrieval/localise.js';
 import { speakerShare, withoutLabel } from '../../src/retrieval/speakers.js';
 import { contentStems } from '../../src/retrieval/text.js';
 import { lastWhenNear, nearDuplicatesLast } from '../../src/retrieval/fusion.js';
 import { mean, scoreQuery, splitOf } from './metrics.js';
+import { labCommand, openLab } from './lab.js';
 import { readQuestions } from './questions.js';
 
-const program = new Command('localise-lab')
-  .argument('<dir>')
-  .requiredOption('--data-dir <dir>')
-  .option('--mode <mode>', 'search mode', 'hybrid')
-  .option('--embed-cache <dir>', '', path.resolve('.tmp/embed-cache'))
-  .parse();
+const program = labCommand('localise-lab').option('--mode <mode>', 'search mode', 'hybrid').parse();
 const opts = program.opts<{ dataDir: string; mode: SearchMode; embedCache: string }>();
 const dir = path.resolve(program.args[0]);
 const queries = readQuestions(path.join(dir, 'queries.jsonl'));
 
-const s = await openServices(loadConfig({ ...process.env, DATA_DIR: opts.dataDir }), { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+const s = await openLab(opts);
 const cues = new Map<string, Cue[]>();
 const cuesOf = async (id: string) => {
   let c = cues.get(id);

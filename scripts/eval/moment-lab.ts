@@ -7,23 +7,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
-import { loadConfig } from '../../src/core/config.js';
-import { createLogger } from '../../src/core/log.js';
-import { openServices } from '../../src/main/services.js';
 import { understand, queryVector } from '../../src/retrieval/search.js';
 import { lexicalQuery } from '../../src/retrieval/question.js';
 import { withNeighbourEvidence, withRecordingEvidence } from '../../src/retrieval/fusion.js';
 import { mean, scoreQuery, splitOf, linkError, median } from './metrics.js';
+import { labCommand, openLab } from './lab.js';
 import { readQuestions } from './questions.js';
 import { meanAndSd, stem } from '../../src/core/index.js';
 import { contentStems, words } from '../../src/retrieval/text.js';
 
-const program = new Command('moment-lab')
-  .argument('<dir>')
-  .requiredOption('--data-dir <dir>')
+const program = labCommand('moment-lab')
   .option('--depth <n>', 'candidates per leg', (v) => parseInt(v, 10), 100)
-  .option('--embed-cache <dir>', '', path.resolve('.tmp/embed-cache'))
   .option('--learn', 'fit the weights of a linear fusion over both legs and their evidence (coordinate ascent, 2-fold)')
   .option('--prf', 'score the cosine to the question moved toward the mean vector of BM25\'s best moments (pseudo-relevance feedback)')
   .option('--document', 'add evidence from BM25 over whole recordings (each recording one document) to the default fusion')
@@ -44,8 +38,7 @@ let lab: Lab;
 if (fs.existsSync(cacheFile)) {
   lab = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
 } else {
-  const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
-  const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+  const s = await openLab(opts);
   const queries = readQuestions(path.join(dir, 'queries.jsonl'));
   lab = { moments: {}, questions: [] };
   let i = 0;
@@ -246,8 +239,7 @@ if (opts.prf) {
   let prf: Record<Scope, number[][]>[];
   if (fs.existsSync(prfFile)) prf = JSON.parse(fs.readFileSync(prfFile, 'utf8'));
   else {
-    const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
-    const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+    const s = await openLab(opts);
     const unit = (v: Float32Array) => {
       const n = Math.hypot(...v) || 1;
       return v.map((x) => x / n);
@@ -419,8 +411,7 @@ if (opts.document) {
   if (hasVectors) for (const a of [0.05, 0.2, 0.3]) archiveOnly(`score ${a} + evidence + document ×0.5`, withDocument(def(a, 0.25), 0.5, 1.2, 0.75));
   if (hasVectors) {
     // The vector leg's view of the recording as a whole: the question's cosine to the mean of its moments' vectors.
-    const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
-    const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+    const s = await openLab(opts);
     const rows = await s.db.query<{ recording_id: string; c: string }>("SELECT recording_id, avg(embedding::vector)::text AS c FROM embeddings WHERE kind = 'speech' GROUP BY recording_id");
     const centroids = new Map(rows.map((r) => {
       const v = Float32Array.from(JSON.parse(r.c) as number[]);
