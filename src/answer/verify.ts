@@ -1,6 +1,6 @@
 import { type Analysis, type Embedder, cosine } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
-import { contentStems, coverage, splitSentences, transcriptSentences, words } from '../retrieval/index.js';
+import { contentStems, coverage, type Sentence, splitSentences, transcriptSentences, words } from '../retrieval/index.js';
 
 /** What the client gets for each `[n]` it may follow: the excerpt without the retrieval internals. */
 export type Citation = Omit<Excerpt, 'speakers' | 'vector'>;
@@ -146,7 +146,7 @@ export function windowsOf(text: string): string[] {
 export async function verifyAnswer(answer: string, excerpts: Excerpt[], embedder: Embedder | null, language: Analysis = 'en'): Promise<Verified> {
   const byN = new Map(excerpts.map((e) => [e.n, e]));
   const removed = new Set<number>();
-  const parsed = splitSentences(answer).map((s) => {
+  const parsed = claimsOf(answer).map((s) => {
     let invented = false;
     const cites: number[] = [];
     const text = s.text
@@ -187,6 +187,23 @@ export async function verifyAnswer(answer: string, excerpts: Excerpt[], embedder
     unsupported,
     removed_citations: [...removed].sort((a, b) => a - b),
   };
+}
+
+/**
+ * The answer's sentences, a quotation of several sentences kept as one: it is cited once, at its end, and
+ * dropping its first sentences as uncited would leave a quote cut open.
+ */
+function claimsOf(answer: string): Sentence[] {
+  const out: Sentence[] = [];
+  let open = false;
+  for (const x of splitSentences(answer)) {
+    const last = out[out.length - 1];
+    if (open && last && !last.lineEnd) out[out.length - 1] = { text: `${last.text} ${x.text}`, lineEnd: x.lineEnd };
+    else out.push({ ...x });
+    const quotes = (x.text.match(/["“”]/g) ?? []).length;
+    open = x.lineEnd ? false : open !== (quotes % 2 === 1);
+  }
+  return out;
 }
 
 export function toCitation(e: Excerpt): Citation {

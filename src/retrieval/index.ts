@@ -12,6 +12,6 @@ export { speakersByTime, withoutLabel } from './speakers.js';
 export { withWordForms } from './question.js';
 export { deepLink, fallbackNote, PAGING_CAP, queryVector, searchMoments, searchMomentsScored } from './search.js';
 export type { Leg, Routing, SearchParams, SearchResult } from './search.js';
-export { clock, contentStems, coverage, splitSentences, subjectText, transcriptSentences, words } from './text.js';
+export { clock, contentStems, coverage, type Sentence, splitSentences, subjectText, transcriptSentences, words } from './text.js';
 export { browseRecordings, canBrowse } from './browse.js';
 export type { BrowsedRecording, BrowseOutcome } from './browse.js';

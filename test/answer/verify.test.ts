@@ -92,6 +92,16 @@ describe('citation verification (lexical only: no embedder)', () => {
     });
   });
 
+  it('checks a quotation of several sentences as one claim, cited at its end', async () => {
+    const text = 'Marketing: "I think it should be slim. It should have a little gimmick, like you whistle and it beeps." [2]\nThe batteries could be double A or triple A [3].';
+    const v = await verifyAnswer(text, EXCERPTS, null);
+    expect(v.unsupported).toEqual([]);
+    expect(v.answer).toBe(text);
+    const invented = await verifyAnswer('Marketing: "It should be slim. It should be made of solid gold." [2]', EXCERPTS, null);
+    expect(invented.answer).toBe('');
+    expect(invented.unsupported).toEqual([expect.objectContaining({ reason: 'not_supported', citations: [2] })]);
+  });
+
   it('splits sentences with citations after the full stop and abbreviations inside', () => {
     expect(splitSentences('Dr. Smith spoke first. [1] Then the price, 25.5 Euros, was set [2]. Done!').map((s) => s.text)).toEqual([
       'Dr. Smith spoke first. [1]',
