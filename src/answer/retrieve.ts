@@ -100,10 +100,12 @@ export async function retrieveExcerpts(
     kind: opts.filters.kind,
   };
   const { outcome: out, fused, cosine } = await searchMomentsScored(s, { q: question, limit: opts.limit, mode: 'hybrid', filters, temporal: opts.temporal, language: opts.language });
+  // A range that found too little was dropped for all dates (routing.fallback): the gate looks where the search did.
+  const searched = out.routing && !out.routing.fallback ? out.routing : null;
   const effective: SearchFilters = {
     ...filters,
-    from: out.routing?.from ?? undefined,
-    to: out.routing?.to ?? undefined,
+    from: searched?.from ?? undefined,
+    to: searched?.to ?? undefined,
     speaker: out.speaker_filter?.label ?? filters.speaker,
   };
   const picked = await momentExcerpts(s, out.results, { fused, cosine }, opts.limit);

@@ -73,6 +73,17 @@ describe('HTTP API: recordings in Spanish and German', () => {
     expect(r.highlight).toContain('<mark>huelga</mark>');
   });
 
+  it('answers a Spanish question in /v1/ask when its year found nothing and all dates were searched', async () => {
+    // Told of in 1980; the question's year, 1976, holds no recording.
+    const res = await fetch(`${t.url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: '¿Qué pedían las mujeres en la huelga de 1976?' }) });
+    const body = (await res.json()) as any;
+    expect(res.status).toBe(200);
+    expect(body.kind).toBe('extractive');
+    expect(body.answer).toContain('Pedíamos un aumento de salario y guarderías para los hijos.');
+    expect(body.citations[0]).toMatchObject({ recording_id: 'fabrica-es' });
+    expect(body.routing).toMatchObject({ from: '1976-01-01', fallback: true });
+  });
+
   it('answers a German question from the German recording, and reads its decade', async () => {
     const { body } = await search(`q=${encodeURIComponent('Warum wurde die Straßenbahn in den siebziger Jahren stillgelegt?')}`);
     expect(body.language.code).toBe('de');
