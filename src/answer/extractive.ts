@@ -1,4 +1,4 @@
-import type { Analysis, Cue } from '../core/index.js';
+import { type Analysis, type Cue, cueSentences } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
 import { contentStems, transcriptSentences, withoutLabel, withWordForms, words } from '../retrieval/index.js';
 
@@ -10,6 +10,8 @@ const MAX_PER_EXCERPT = 2;
 const MIN_WORDS = 5;
 const MAX_WORDS = 60;
 const WEAKEST_QUOTE = 0.5;
+// A quote of what the link plays runs on through its turn until it says something: "We are." alone does not.
+const LEAD_WORDS = 12;
 const QUESTION = /\?["'”’)]*$/;
 
 interface Candidate {
@@ -23,9 +25,10 @@ interface Candidate {
 }
 
 /**
- * The answer without a model: the 2–3 transcript sentences of the top excerpts that share the most content
- * words with the question (questions asked in the recording only when nothing else does), best first, quoted
- * verbatim with their excerpt's citation and, where the transcript says, who said them. `cues` holds the
+ * The answer without a model: what the best excerpt's link plays (linkedQuote), then the transcript sentences
+ * of the top excerpts that share the most content words with the question (questions asked in the recording
+ * only when nothing else does), 2–3 quotes in all, best first, quoted verbatim with their excerpt's citation and,
+ * where the transcript says, who said them. `cues` holds the
  * recordings' speaker turns. The question is read as the search reads it: the forms of its words a stemmer does
  * not join ("rise": "rose") asked for too, and the name of the `speaker` it asks about left out; that speaker's
  * sentences are quoted when any of them matches.
@@ -58,9 +61,15 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
   const usable = pool.filter((c) => c.hits >= Math.min(2, most)).sort((a, b) => b.score - a.score);
   const picked: Candidate[] = [];
   const perExcerpt = new Map<number, number>();
+  // What the best excerpt's link plays comes first, unless it is a question or not the named speaker's.
+  const lead = excerpts.length > 0 ? linkedQuote(excerpts[0], cues.get(excerpts[0].recording_id) ?? [], language) : null;
+  if (lead && usable.length > 0 && (!speaker || lead.speaker?.toLowerCase() === speaker.toLowerCase()) && !QUESTION.test(lead.text)) {
+    picked.push({ ...lead, score: usable[0]?.score ?? 0 });
+    perExcerpt.set(lead.n, 1);
+  }
   for (const c of usable) {
     if (picked.length === MAX_QUOTES) break;
-    if ((perExcerpt.get(c.n) ?? 0) >= MAX_PER_EXCERPT || picked.some((p) => p.text === c.text)) continue;
+    if ((perExcerpt.get(c.n) ?? 0) >= MAX_PER_EXCERPT || picked.some((p) => p.text.includes(c.text))) continue;
     // Quotes far below the best one are filler: one strong quote beats one plus two weak ones.
     if (picked.length > 0 && c.score < picked[0].score * WEAKEST_QUOTE) break;
     picked.push(c);
@@ -70,6 +79,34 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
   return picked
     .map((p) => `${p.speaker ? `${p.speaker}: ` : ''}"${p.text}" [${p.n}]`)
     .join('\n');
+}
+
+/**
+ * What the excerpt's link opens on: the sentence the search placed it on (the best-matching one of its best
+ * moment, or the reply to a question or prompt there), with the sentences after it in the same turn until the
+ * quote says something (LEAD_WORDS). The search read the whole moment to place it; a quote chosen by shared
+ * words alone is often the question's own words in the interviewer's mouth ("You're going to lend paperbacks.").
+ */
+function linkedQuote(e: Excerpt, cues: Cue[], language: Analysis): Candidate | null {
+  const cue = cues.find((c) => c.start <= e.at + 0.01 && c.end > e.at);
+  if (!cue) return null;
+  const turn = cueSentences(cue);
+  const from = turn.findIndex((x) => Math.abs(x.start - e.at) < 0.01);
+  if (from < 0) return null;
+  const texts = transcriptSentences(e.text);
+  const key = (t: string) => words(t, language).slice(0, 6).join(' ');
+  const pos = texts.findIndex((t) => `${words(t, language).join(' ')} `.startsWith(`${key(turn[from].text)} `));
+  if (pos < 0) return null;
+  const quote: string[] = [];
+  let n = 0;
+  for (let i = 0; from + i < turn.length && pos + i < texts.length && n < LEAD_WORDS; i++) {
+    // The excerpt may end inside the turn: its text is what the citation backs.
+    if (key(texts[pos + i]) !== key(turn[from + i].text)) break;
+    quote.push(texts[pos + i]);
+    n += words(texts[pos + i], language).length;
+  }
+  if (n < MIN_WORDS || n > MAX_WORDS + LEAD_WORDS) return null;
+  return { n: e.n, pos, text: quote.join(' '), score: 0, hits: 0, speaker: cue.speaker ?? null };
 }
 
 /** The speaker whose turn, inside the excerpt's time span, contains the quoted words. */

@@ -157,6 +157,17 @@ describe('extractive answers and the prompt', () => {
     expect(extractiveAnswer('How quickly was the first container ship unloaded?', only, new Map())).toBe('"Do you remember the first container ship at Berth Nine?" [1]');
   });
 
+  it('quotes first what the link plays: the reply the search placed it on, not the prompt that shares the words', () => {
+    const text = "You're going to lend paperbacks. We are. For the first time. We've bought 6,000 paperbacks for the opening, and people who never came to Chapel Street will come for them.";
+    const interview = [excerpt(1, text, { start: 10, at: 13.5, end: 30 })];
+    const cues = new Map([['rec1', [
+      { start: 10, end: 13, speaker: 'Host', text: "You're going to lend paperbacks." },
+      { start: 13.5, end: 30, speaker: 'Mrs. Ingram', text: "We are. For the first time. We've bought 6,000 paperbacks for the opening, and people who never came to Chapel Street will come for them." },
+    ]]]);
+    const answer = extractiveAnswer('Why did the library decide to lend paperbacks?', interview, cues)!;
+    expect(answer.split('\n')[0]).toBe(`Mrs. Ingram: "We are. For the first time. We've bought 6,000 paperbacks for the opening, and people who never came to Chapel Street will come for them." [1]`);
+  });
+
   it('numbers excerpts with title, date, time range and speakers', () => {
     const [system, user] = buildMessages('What price?', EXCERPTS.slice(0, 2));
     expect(system.content).toMatch(/only.*numbered/i);
