@@ -14,10 +14,9 @@ import { cueSentences, type Cue } from '../../src/core/index.js';
 import { ask } from '../../src/answer/service.js';
 import { retrieveExcerpts, UNION_GATE, VECTOR_GATE } from '../../src/answer/retrieve.js';
 import { labCommand, openLab } from './lab.js';
-import { splitOf } from './metrics.js';
+import { LEAD_IN_S, splitOf } from './metrics.js';
 import { readQuestions, type EvalQuestion } from './questions.js';
 
-const LEAD_IN_S = 3;
 const program = labCommand('answer-check').option('--scopes <list>', 'archive, recording', 'archive,recording').option('--limit <n>', 'questions (all by default)').option('--show', 'print each answer whose first quote misses, and each question not answered').parse();
 const opts = program.opts<{ dataDir: string; embedCache: string; scopes: string; limit?: string; show?: boolean }>();
 const all = readQuestions(path.join(path.resolve(program.args[0]), 'queries.jsonl'));
