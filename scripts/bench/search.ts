@@ -8,6 +8,8 @@ import { Command } from 'commander';
 import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
+import { warmUp } from '../../src/retrieval/search.js';
+import { readQuestions } from '../eval/questions.js';
 import { firstCopyYears, loadSuiteQuestions, searchSuite, startApp } from './lib.js';
 
 const opts = new Command('bench-search')
@@ -16,13 +18,26 @@ const opts = new Command('bench-search')
   .option('--n <n>', 'questions per measurement', (v) => parseInt(v, 10), 200)
   .option('--concurrency <list>', 'comma-separated', '1,8')
   .option('--mode <mode>', 'hybrid|bm25|vector', 'hybrid')
+  .option('--no-warm-up', 'time the first search on a database opened cold, without the warm-up `serve` does')
   .parse()
-  .opts<{ dataDir: string; queries: string; n: number; concurrency: string; mode: string }>();
+  .opts<{ dataDir: string; queries: string; n: number; concurrency: string; mode: string; warmUp: boolean }>();
 
 const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir, SAMPLE_ARCHIVE: 'off', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MIN: '0' });
 // No on-disk vector cache: a question seen for the first time is really embedded.
 const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: null });
 const app = await startApp(s);
+
+// The first searches after the archive is opened, before anything else reads it: what the first user waits for.
+if (opts.warmUp) await warmUp(s);
+const firstTwo = readQuestions(opts.queries).slice(0, 2).map((q) => q.query);
+const timed = [];
+for (const q of firstTwo) {
+  const t = performance.now();
+  const res = await fetch(`${app.base}/v1/search?${new URLSearchParams({ q, mode: opts.mode })}`);
+  await res.arrayBuffer();
+  timed.push((performance.now() - t).toFixed(1));
+}
+console.log(`first search after opening: ${timed[0]} ms, the next (another question): ${timed[1]} ms (${opts.warmUp ? 'warmed up, as serve does' : 'no warm-up'})`);
 
 // By source recording: on a bench:scale archive the questions' recordings are there as copies (`<id>.r<round>`).
 const years = await firstCopyYears(s);

@@ -7,6 +7,7 @@ import { openServices } from './services.js';
 import { ingestManifest, createJobRuntime } from '../ingest/index.js';
 import { createApp } from '../http/index.js';
 import { adminSocketPath, serveAdmin } from './admin.js';
+import { warmUp } from '../retrieval/index.js';
 
 export const SAMPLE_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sample/manifest.jsonl');
 
@@ -32,6 +33,7 @@ export async function serve(cfg: Config): Promise<void> {
         return undefined;
       })
     : undefined;
+  await warmUp(s);
   const server = serveHttp({ fetch: app.fetch, port: cfg.PORT, hostname: cfg.HOST }, (info) => {
     const url = `http://${cfg.HOST === '0.0.0.0' ? 'localhost' : cfg.HOST}:${info.port}`;
     owner?.update({ url, admin: admin && adminSocketPath(cfg.dataDir) });

@@ -132,6 +132,17 @@ export function deepLink(recordingId: string, at: number): string {
   return `/r/${encodeURIComponent(recordingId)}?t=${Math.round(at * 1000) / 1000}`;
 }
 
+/**
+ * One search before the first user's: a freshly opened database reads its catalogue and plans its statements on
+ * the first search, which on the embedded one took 100–250 ms more than the next (`npm run bench:search`
+ * prints both). A failure is logged, not thrown: the server serves without it.
+ */
+export async function warmUp(s: Services): Promise<void> {
+  await searchMoments(s, { q: 'what was said', mode: s.embedder ? 'hybrid' : 'bm25', limit: 1, filters: {}, total: true }).catch((err: unknown) =>
+    s.log.warn({ err }, 'search warm-up failed'),
+  );
+}
+
 /** Hybrid retrieval: BM25 and vector legs, fused (score or rank fusion, FUSION), then merged into passages. */
 export async function searchMoments(s: Services, params: SearchParams): Promise<SearchOutcome> {
   return (await searchMomentsScored(s, params)).outcome;
