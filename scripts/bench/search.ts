@@ -1,6 +1,7 @@
 /**
  * Search latency over real HTTP on loopback: `npm run bench:search -- --data-dir <archive> [--queries file] [--n 200]`.
- * Reports p50/p95/p99 for uncached hybrid searches, the same searches answered from cache, and
+ * First the time of the first two searches after the archive is opened, warmed up as `serve` does it or, with
+ * --no-warm-up, cold. Then p50/p95/p99 for uncached hybrid searches, the same searches answered from cache, and
  * single-year questions routed by their year vs. the same questions unrouted (temporal=off).
  * The measurement itself is shared with bench:scale (scripts/bench/lib.ts).
  */

@@ -134,8 +134,8 @@ export function deepLink(recordingId: string, at: number): string {
 
 /**
  * One search before the first user's: a freshly opened database reads its catalogue and plans its statements on
- * the first search, which on the embedded one took 100–250 ms more than the next (`npm run bench:search`
- * prints both). A failure is logged, not thrown: the server serves without it.
+ * its first search, which made that search several times slower than the next (`npm run bench:search` prints
+ * both). A failure is logged, not thrown: the server serves without it.
  */
 export async function warmUp(s: Services): Promise<void> {
   await searchMoments(s, { q: 'what was said', mode: s.embedder ? 'hybrid' : 'bm25', limit: 1, filters: {}, total: true }).catch((err: unknown) =>
