@@ -14,31 +14,33 @@ const WEAKEST_QUOTE = 0.5;
 const LEAD_WORDS = 12;
 const QUESTION = /\?["'”’)]*$/;
 
-interface Candidate {
+/** A quote of excerpt [n]. */
+interface Quote {
   n: number;
-  pos: number;
   text: string;
-  score: number;
-  hits: number;
   /** Who said it, where the transcript says. */
   speaker: string | null;
+}
+
+interface Candidate extends Quote {
+  score: number;
+  hits: number;
 }
 
 /**
  * The answer without a model: what the best excerpt's link plays (linkedQuote), then the transcript sentences
  * of the top excerpts that share the most content words with the question (questions asked in the recording
  * only when nothing else does), 2–3 quotes in all, best first, quoted verbatim with their excerpt's citation and,
- * where the transcript says, who said them. `cues` holds the
- * recordings' speaker turns. The question is read as the search reads it: the forms of its words a stemmer does
- * not join ("rise": "rose") asked for too, and the name of the `speaker` it asks about left out; that speaker's
- * sentences are quoted when any of them matches.
+ * where the transcript says, who said them. `cues` holds the recordings' speaker turns. The question is read as
+ * the search reads it: the forms of its words a stemmer does not join ("rise": "rose") asked for too, and the
+ * name of the `speaker` it asks about left out; that speaker's sentences are quoted when any of them matches.
  */
 export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis = 'en', speaker: string | null = null): string | null {
   const q = contentStems(withWordForms(withoutLabel(question, speaker ?? undefined), language), { question: true, language });
   if (q.size === 0) return null;
   const candidates: Candidate[] = [];
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
-    transcriptSentences(e.text).forEach((text, pos) => {
+    transcriptSentences(e.text).forEach((text) => {
       const n = words(text, language).length;
       if (n < MIN_WORDS || n > MAX_WORDS) return;
       const stems = contentStems(text, { language });
@@ -47,24 +49,26 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
       if (hits === 0) return;
       // Share of the question matched, then a light preference for higher-ranked excerpts and denser sentences.
       const score = hits / q.size + 0.05 * (FROM_EXCERPTS - rank) + 0.02 * (hits / Math.max(1, stems.size));
-      candidates.push({ n: e.n, pos, text, score, hits, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) });
+      candidates.push({ n: e.n, text, score, hits, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) });
     });
   });
   // A question asked in the recording ("Do you remember the first container ship?") shares the most words with
   // a question about it and answers nothing: it is quoted only when no other sentence matches.
   const claims = candidates.filter((c) => !QUESTION.test(c.text));
   const asked = claims.length > 0 ? claims : candidates;
-  const theirs = speaker ? asked.filter((c) => c.speaker?.toLowerCase() === speaker.toLowerCase()) : [];
+  const named = (c: Quote) => c.speaker?.toLowerCase() === speaker?.toLowerCase();
+  const theirs = speaker ? asked.filter(named) : [];
   const pool = theirs.length > 0 ? theirs : asked;
   // One shared word of a longer question is chance ("remote" in a remote-control meeting), unless nothing shares more.
   const most = Math.max(0, ...pool.map((c) => c.hits));
   const usable = pool.filter((c) => c.hits >= Math.min(2, most)).sort((a, b) => b.score - a.score);
-  const picked: Candidate[] = [];
+  const picked: (Quote & { score: number })[] = [];
   const perExcerpt = new Map<number, number>();
   // What the best excerpt's link plays comes first, unless it is a question or not the named speaker's.
   const lead = excerpts.length > 0 ? linkedQuote(excerpts[0], cues.get(excerpts[0].recording_id) ?? [], language) : null;
-  if (lead && usable.length > 0 && (!speaker || lead.speaker?.toLowerCase() === speaker.toLowerCase()) && !QUESTION.test(lead.text)) {
-    picked.push({ ...lead, score: usable[0]?.score ?? 0 });
+  if (lead && usable.length > 0 && (!speaker || named(lead)) && !QUESTION.test(lead.text)) {
+    // It ranks as the best shared-words quote does: the quotes after it are weighed against that.
+    picked.push({ ...lead, score: usable[0].score });
     perExcerpt.set(lead.n, 1);
   }
   for (const c of usable) {
@@ -87,7 +91,7 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
  * quote says something (LEAD_WORDS). The search read the whole moment to place it; a quote chosen by shared
  * words alone is often the question's own words in the interviewer's mouth ("You're going to lend paperbacks.").
  */
-function linkedQuote(e: Excerpt, cues: Cue[], language: Analysis): Candidate | null {
+function linkedQuote(e: Excerpt, cues: Cue[], language: Analysis): Quote | null {
   const cue = cues.find((c) => c.start <= e.at + 0.01 && c.end > e.at);
   if (!cue) return null;
   const turn = cueSentences(cue);
@@ -106,7 +110,7 @@ function linkedQuote(e: Excerpt, cues: Cue[], language: Analysis): Candidate | n
     n += words(texts[pos + i], language).length;
   }
   if (n < MIN_WORDS || n > MAX_WORDS + LEAD_WORDS) return null;
-  return { n: e.n, pos, text: quote.join(' '), score: 0, hits: 0, speaker: cue.speaker ?? null };
+  return { n: e.n, text: quote.join(' '), speaker: cue.speaker ?? null };
 }
 
 /** The speaker whose turn, inside the excerpt's time span, contains the quoted words. */
