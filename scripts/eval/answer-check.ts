@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { cueSentences, type Cue } from '../../src/core/index.js';
-import { ask } from '../../src/answer/service.js';
+import { answerFrom } from '../../src/answer/service.js';
 import { retrieveExcerpts, UNION_GATE, VECTOR_GATE } from '../../src/answer/retrieve.js';
 import { labCommand, openLab } from './lab.js';
 import { LEAD_IN_S, splitOf } from './metrics.js';
@@ -28,6 +28,7 @@ const sentencesOf = async (id: string) => {
   if (!segments.has(id)) segments.set(id, await s.archive.segments(id));
   return segments.get(id)!.flatMap((c) => cueSentences(c));
 };
+// Not `words`: that drops the "'re" of "we're" but keeps the "re" of the transcript's "we 're".
 const norm = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 const QUOTE = /"(.+)" \[(\d+)\]$/;
 
@@ -50,8 +51,8 @@ const tallyOf = (key: string) => tallies.get(key) ?? tallies.set(key, blank()).g
 
 async function check(q: EvalQuestion, scope: string): Promise<void> {
   const request = { limit: 8, filters: scope === 'recording' ? { recording: q.recording_id } : {}, temporal: 'auto' as const };
-  const out = await ask(s, null, { question: q.query, ...request });
   const retrieval = await retrieveExcerpts(s, q.query, request);
+  const out = await answerFrom(s, null, q.query, retrieval);
   const [first] = retrieval.excerpts;
   const inAnswer = (recordingId: string, at: number) => recordingId === q.recording_id && q.gold.some(([a, b]) => at >= a - LEAD_IN_S && at <= b);
   const inside: boolean[] = [];

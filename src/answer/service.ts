@@ -4,7 +4,7 @@ import type { Leg, Routing } from '../retrieval/index.js';
 import { extractiveAnswer } from './extractive.js';
 import { unavailable, type Llm } from './llm/port.js';
 import { buildMessages } from './prompt.js';
-import { retrieveExcerpts, type AskFilters } from './retrieve.js';
+import { retrieveExcerpts, type AskFilters, type Retrieval } from './retrieve.js';
 import { verifyAnswer, type Citation, type Unsupported } from './verify.js';
 
 export const NO_ANSWER = 'The archive does not contain an answer to this question.';
@@ -49,6 +49,11 @@ const MAX_TOKENS = 700;
 /** Retrieve, gate, answer (model or extractive), verify. Nothing unverified is in the result. */
 export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: AskHooks = {}): Promise<AskResult> {
   const r = await retrieveExcerpts(s, req.question, { limit: req.limit, filters: req.filters, temporal: req.temporal, language: req.language });
+  return answerFrom(s, llm, req.question, r, hooks);
+}
+
+/** The answer to `question` from what was retrieved for it: gated, written (model or extractive), verified. */
+export async function answerFrom(s: Services, llm: Llm | null, question: string, r: Retrieval, hooks: AskHooks = {}): Promise<AskResult> {
   const base = {
     routing: r.routing,
     model: llm?.name ?? null,
@@ -74,7 +79,7 @@ export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: 
   let raw = '';
   let truncated = false;
   try {
-    for await (const delta of llm.complete(buildMessages(req.question, r.excerpts), {
+    for await (const delta of llm.complete(buildMessages(question, r.excerpts), {
       signal: hooks.signal,
       maxTokens: MAX_TOKENS,
       stream: hooks.stream ?? false,
