@@ -98,8 +98,8 @@ function linkedQuote(e: Excerpt, cues: Cue[], language: Analysis): Quote | null 
   const from = turn.findIndex((x) => Math.abs(x.start - e.at) < 0.01);
   if (from < 0) return null;
   const texts = transcriptSentences(e.text);
-  const key = (t: string) => words(t, language).slice(0, 6).join(' ');
-  const pos = texts.findIndex((t) => `${words(t, language).join(' ')} `.startsWith(`${key(turn[from].text)} `));
+  const key = (t: string) => quotedWords(t, language).slice(0, 6).join(' ');
+  const pos = texts.findIndex((t) => `${quotedWords(t, language).join(' ')} `.startsWith(`${key(turn[from].text)} `));
   if (pos < 0) return null;
   const quote: string[] = [];
   let n = 0;
@@ -113,12 +113,21 @@ function linkedQuote(e: Excerpt, cues: Cue[], language: Analysis): Quote | null 
   return { n: e.n, text: quote.join(' '), speaker: cue.speaker ?? null };
 }
 
+/**
+ * The words of transcript text as a quote of it reads: tidied as transcriptSentences tidies it. `words` keeps
+ * the "re" of a transcript's spaced "we 're" and drops the "'re" of the quote's "we're", so a cue and a quote of
+ * it would not match.
+ */
+function quotedWords(text: string, language: Analysis = 'en'): string[] {
+  return words(transcriptSentences(text).join(' '), language);
+}
+
 /** The speaker whose turn, inside the excerpt's time span, contains the quoted words. */
 function speakerOf(text: string, p: { start: number; end: number }, cues: Cue[]): string | null {
   const key = words(text).slice(0, 8).join(' ');
   for (const c of cues) {
     if (c.end < p.start || c.start > p.end || !c.speaker) continue;
-    if (words(c.text).join(' ').includes(key)) return c.speaker;
+    if (quotedWords(c.text).join(' ').includes(key)) return c.speaker;
   }
   return null;
 }

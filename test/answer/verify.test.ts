@@ -168,6 +168,19 @@ describe('extractive answers and the prompt', () => {
     expect(answer.split('\n')[0]).toBe(`Mrs. Ingram: "We are. For the first time. We've bought 6,000 paperbacks for the opening, and people who never came to Chapel Street will come for them." [1]`);
   });
 
+  it('quotes what the link plays, and names who said it, when the transcript spaces its contractions ("we \'re")', () => {
+    const text = "So you 're going to lend paperbacks . We 're lending them for the first time . We 've bought six thousand paperbacks for the opening .";
+    const interview = [excerpt(1, text, { start: 10, at: 14, end: 30 })];
+    const cues = new Map([['rec1', [
+      { start: 10, end: 13.5, speaker: 'Host', text: "So you 're going to lend paperbacks ." },
+      { start: 14, end: 30, speaker: 'Mrs. Ingram', text: "We 're lending them for the first time . We 've bought six thousand paperbacks for the opening ." },
+    ]]]);
+    const answer = extractiveAnswer('Why did the library decide to lend paperbacks?', interview, cues)!;
+    expect(answer.split('\n')[0]).toBe(`Mrs. Ingram: "We're lending them for the first time. We've bought six thousand paperbacks for the opening." [1]`);
+    // and names who said a quote whose turn spaces them
+    expect(answer.split('\n')[1]).toBe(`Host: "So you're going to lend paperbacks." [1]`);
+  });
+
   it('numbers excerpts with title, date, time range and speakers', () => {
     const [system, user] = buildMessages('What price?', EXCERPTS.slice(0, 2));
     expect(system.content).toMatch(/only.*numbered/i);
