@@ -11,7 +11,7 @@ import { createLogger } from '../../src/core/log.js';
 import { openServices } from '../../src/main/services.js';
 import { warmUp } from '../../src/retrieval/search.js';
 import { readQuestions } from '../eval/questions.js';
-import { firstCopyYears, loadSuiteQuestions, searchSuite, startApp } from './lib.js';
+import { firstCopyYears, loadSuiteQuestions, measure, searchSuite, searchUrl, startApp } from './lib.js';
 
 const opts = new Command('bench-search')
   .requiredOption('--data-dir <dir>', 'an ingested archive')
@@ -30,15 +30,9 @@ const app = await startApp(s);
 
 // The first searches after the archive is opened, before anything else reads it: what the first user waits for.
 if (opts.warmUp) await warmUp(s);
-const firstTwo = readQuestions(opts.queries).slice(0, 2).map((q) => q.query);
-const timed = [];
-for (const q of firstTwo) {
-  const t = performance.now();
-  const res = await fetch(`${app.base}/v1/search?${new URLSearchParams({ q, mode: opts.mode })}`);
-  await res.arrayBuffer();
-  timed.push((performance.now() - t).toFixed(1));
-}
-console.log(`first search after opening: ${timed[0]} ms, the next (another question): ${timed[1]} ms (${opts.warmUp ? 'warmed up, as serve does' : 'no warm-up'})`);
+const [first, next] = readQuestions(opts.queries).slice(0, 2).map((q) => searchUrl(opts.mode, q.query));
+await measure(app.base, `first search after opening (${opts.warmUp ? 'warmed up, as serve does' : 'no warm-up'})`, [first], 1);
+await measure(app.base, 'the next (another question)', [next], 1);
 
 // By source recording: on a bench:scale archive the questions' recordings are there as copies (`<id>.r<round>`).
 const years = await firstCopyYears(s);
