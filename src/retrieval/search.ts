@@ -172,8 +172,11 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   const routed = await page(s, p, params.total);
   if (routing?.source === 'question' && params.fallback === undefined && thin(routed.top, p.q, language.code)) {
     const all = await page(s, wide, params.total);
-    // Nothing at all from the dates is worse than thin passages from all of them.
-    if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code))) return widened(all);
+    // Nothing at all from the dates is worse than thin passages from all of them; and of two thin rankings, the
+    // one holding more of what was asked is the better (a decade whose only match is a function word's namesake).
+    if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code) || subjectCoverage(all.top, p.q, language.code) > subjectCoverage(routed.top, p.q, language.code))) {
+      return widened(all);
+    }
   }
   return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, language }, fused: routed.fused, cosine: routed.cosine };
 }
@@ -183,10 +186,15 @@ const THIN_COVERAGE = 0.5;
 
 /** Whether the ranking's best passages (their texts, best first; the ranking's, not the page's) are thin. */
 function thin(best: string[], q: string, language: Language): boolean {
-  if (best.length === 0) return true;
+  return subjectCoverage(best, q, language) < THIN_COVERAGE;
+}
+
+/** The share of the question's subject words in the ranking's best three passages (1 when it names none). */
+function subjectCoverage(best: string[], q: string, language: Language): number {
+  if (best.length === 0) return 0;
   const subject = contentStems(subjectText(q, language), { language });
-  if (subject.size === 0) return false;
-  return coverage(subject, contentStems(best.slice(0, 3).join(' '), { language })) < THIN_COVERAGE;
+  if (subject.size === 0) return 1;
+  return coverage(subject, contentStems(best.slice(0, 3).join(' '), { language }));
 }
 
 const rangeText = (r: Pick<Routing, 'from' | 'to'>) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);

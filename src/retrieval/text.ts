@@ -28,15 +28,18 @@ const QUESTION_FRAME = new Set(
 // Spanish and German: Snowball's stop words, the fillers of speech (SPEECH_FILLERS), and the words that frame a question.
 const FRAMES = {
   es: 'resumen resume resumir discutir discutió discutieron discusión hablar habló hablaron decir dijo dijeron dice ' +
-    'opinión opiniones explicar explicó describir describe pasar pasó ocurrió sucedió decidir decidió decidieron qué cómo por',
+    'opinión opiniones explicar explicó describir describe pasar pasó ocurrió sucedió decidir decidió decidieron según ' +
+    'qué cómo por quién quiénes cuándo dónde cuál cuáles cuánto cuánta cuántos cuántas',
   de: 'zusammenfassen zusammenfassung diskutieren diskutiert diskutierte besprochen sprechen sprach gesprochen reden redete ' +
     'sagen sagte gesagt meinung erklären erklärte beschreiben beschrieb passiert geschah geschehen entschieden beschlossen ' +
-    'entscheiden warum wieso weshalb',
+    'entscheiden laut warum wieso weshalb wer wem wen wessen wann woher wohin welcher welches welchem welchen',
 };
+// The past of "werden", a passive's auxiliary ("wann wurde … geschlossen"), which Snowball's list leaves out.
+const GERMAN_AUXILIARIES = ['wurde', 'wurden', 'wurdest', 'wurdet', 'worden'];
 const STOP_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {
   en: STOP,
   es: new Set([...STOP_WORDS.es, ...SPEECH_FILLERS.es]),
-  de: new Set([...STOP_WORDS.de, ...SPEECH_FILLERS.de]),
+  de: new Set([...STOP_WORDS.de, ...SPEECH_FILLERS.de, ...GERMAN_AUXILIARIES]),
   other: new Set(),
 };
 const FRAME_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {

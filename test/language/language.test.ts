@@ -47,6 +47,11 @@ describe('languages', () => {
   it("keeps a question's subject and drops its frame and stop words, in its language", () => {
     expect(subjectText('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('alcalde alquileres');
     expect(subjectText('Was sagte der Bürgermeister über die Mieten?', 'de')).toBe('bürgermeister mieten');
+    // The question words the lexical leg drops (lexicalQuery) are no subject either, nor is a passive's auxiliary.
+    expect(subjectText('¿Cuál fue el resultado de la votación y quién votó en contra?', 'es')).toBe('resultado votación votó');
+    expect(subjectText('¿Cuándo y dónde se firmó el convenio, según el comité?', 'es')).toBe('firmó convenio comité');
+    expect(subjectText('Wann wurde die Werft geschlossen, und wer wurde entlassen?', 'de')).toBe('werft geschlossen entlassen');
+    expect(subjectText('Wessen Antrag ist laut Protokoll angenommen worden?', 'de')).toBe('antrag protokoll angenommen');
     expect([...contentStems('Los trabajadores fueron a la huelga', { language: 'es' })]).toEqual(['trabaj', 'huelg']);
     expect(lexicalQuery('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('¿ el alcalde sobre los alquileres?');
     expect(lexicalQuery('Warum streikten die Werftarbeiter?', 'de')).toBe('streikten die Werftarbeiter?');

@@ -36,6 +36,13 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.matched_text).toContain('1967');
   });
 
+  it('falls back when all dates cover more of the question than its decade, though both are thin', async () => {
+    // The sixties hold one English recording, which shares only "die" (as "died") with the German question.
+    const out = await searchMoments(s, { q: 'Wie wurde die Bauweise der Schiffe in der zweiten Hälfte der sechziger Jahre umgestellt?', mode: 'bm25', limit: 5, filters: {} });
+    expect(out.routing).toMatchObject({ from: '1960-01-01', to: '1969-12-31', fallback: true });
+    expect(out.results[0].recording_id).toBe('oral-history-1983-werft-de');
+  });
+
   it('keeps to the year when the year holds the answer', async () => {
     const out = await searchMoments(s, { q: 'Why did the library decide to lend paperbacks in 1968?', mode: 'bm25', limit: 5, filters: {} });
     expect(out.routing).toMatchObject({ from: '1968-01-01', source: 'question' });
