@@ -44,6 +44,11 @@ export interface Retrieval {
   degraded_legs: Leg[];
   /** False when nothing retrieved is close enough to the question to answer from. */
   relevant: boolean;
+  /**
+   * The question was matched on its words alone: no embedder, the vector leg down, or a language the embedding
+   * model does not read (the search ran BM25 alone). The gate and the citation check then use words alone too.
+   */
+  words_only: boolean;
   /** What the gate decided on (logged, and printed by the calibration). */
   gate: { union_coverage: number; vector: number | null };
   /** Speaker turns of the excerpts' recordings (who said a quoted sentence). */
@@ -122,7 +127,8 @@ export async function retrieveExcerpts(
     e.at = bestSentenceStart(recordingCues, best.start, best.end, asked, { language: out.language.code, until: e.end });
     e.url = deepLink(e.recording_id, e.at);
   }
-  const gate = await gateSignals(s, out.matched_text, excerpts, effective, out.degraded_legs.includes('vector'), out.language.code);
+  const wordsOnly = !s.embedder || !s.vectors || out.mode === 'bm25' || out.degraded_legs.includes('vector');
+  const gate = await gateSignals(s, out.matched_text, excerpts, effective, wordsOnly, out.language.code);
   return {
     cues,
     excerpts,
@@ -131,6 +137,7 @@ export async function retrieveExcerpts(
     warnings: out.warnings,
     degraded_legs: out.degraded_legs,
     relevant: isRelevant(excerpts.length, gate),
+    words_only: wordsOnly,
     gate,
     language: out.language.code,
     speaker: effective.speaker ?? null,
@@ -199,14 +206,14 @@ export function mainSpeaker(cues: Cue[], start: number, end: number): string | n
 
 const spanOf = (ms: MomentWithRecording[]) => Math.max(...ms.map((m) => m.end)) - Math.min(...ms.map((m) => m.start));
 
-async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], filters: SearchFilters, vectorDown = false, language: Language = 'en') {
+async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], filters: SearchFilters, wordsOnly: boolean, language: Language) {
   if (excerpts.length === 0) return { union_coverage: 0, vector: null };
   const subject = subjectText(matched, language);
   // Speaker labels and titles count as found: "what did the project manager say" names a speaker, not words.
   const found = contentStems(excerpts.map((e) => `${e.text} ${e.speakers.join(' ')} ${e.recording_title}`).join(' '), { language });
   const union_coverage = subject ? coverage(contentStems(subject, { language }), found) : 1;
-  // With the vector leg down the words alone decide, as without embeddings.
-  if (!s.embedder || !s.vectors || vectorDown) return { union_coverage, vector: null };
+  // Matched on its words alone (Retrieval.words_only), the question is gated on them alone, as without embeddings.
+  if (!s.embedder || !s.vectors || wordsOnly) return { union_coverage, vector: null };
   let vector = Math.max(0, ...excerpts.map((e) => e.vector ?? 0));
   if (subject && subject !== matched.trim().toLowerCase()) {
     const hits = await s.vectors.search(await queryVector(s, subject), filters, 4);

@@ -6,9 +6,7 @@ import { unavailable, type Llm } from './llm/port.js';
 import { buildMessages } from './prompt.js';
 import { retrieveExcerpts, type AskFilters, type Retrieval } from './retrieve.js';
 import { verifyAnswer, type Citation, type Unsupported } from './verify.js';
-
-export const NO_ANSWER = 'The archive does not contain an answer to this question.';
-export const NO_SUPPORTED_ANSWER = 'The archive excerpts do not support an answer to this question.';
+import { WORDING } from './wording.js';
 
 export interface AskRequest {
   question: string;
@@ -62,24 +60,26 @@ export async function answerFrom(s: Services, llm: Llm | null, question: string,
     degraded: r.degraded_legs.length > 0,
     degraded_legs: r.degraded_legs,
   };
-  // With the vector leg down (often the embedder itself), citations are checked on their words alone.
-  const verifier = r.degraded_legs.includes('vector') ? null : s.embedder;
+  // Citations are checked on their words alone where the question was matched so: with the vector leg down (often
+  // the embedder itself), and in a language the embedding model does not read, whose cosines say nothing.
+  const verifier = r.words_only ? null : s.embedder;
+  const { noAnswer, noSupportedAnswer } = WORDING[r.language];
   if (!r.relevant) {
     s.log.debug({ gate: r.gate, excerpts: r.excerpts.length }, 'ask: nothing relevant retrieved; not answering');
-    return { ...base, answer: NO_ANSWER, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
+    return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
   }
 
   if (!llm) {
     const text = extractiveAnswer(r.matched_text, r.excerpts, r.cues, r.language, r.speaker);
-    if (!text) return { ...base, answer: NO_ANSWER, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
+    if (!text) return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
     const v = await verifyAnswer(text, r.excerpts, verifier, r.language);
-    return { ...base, ...v, answer: v.answer || NO_ANSWER, kind: 'extractive' };
+    return { ...base, ...v, answer: v.answer || noAnswer, kind: 'extractive' };
   }
 
   let raw = '';
   let truncated = false;
   try {
-    for await (const delta of llm.complete(buildMessages(question, r.excerpts), {
+    for await (const delta of llm.complete(buildMessages(question, r.excerpts, r.language), {
       signal: hooks.signal,
       maxTokens: MAX_TOKENS,
       stream: hooks.stream ?? false,
@@ -100,5 +100,5 @@ export async function answerFrom(s: Services, llm: Llm | null, question: string,
   if (v.removed_citations.length || v.unsupported.length) {
     s.log.info({ removed: v.removed_citations, unsupported: v.unsupported.length }, 'ask: verification changed the answer');
   }
-  return { ...base, ...v, answer: v.answer || NO_SUPPORTED_ANSWER, kind: 'generative', truncated };
+  return { ...base, ...v, answer: v.answer || noSupportedAnswer, kind: 'generative', truncated };
 }

@@ -51,9 +51,15 @@ const GROUP = /\[(?:excerpts?\s*)?(\d+(?:\s*[-–,]\s*\d+)*)\]/gi;
 // Statements about the excerpts themselves ("the excerpts do not say...") are honest, not claims to cite.
 const META = /\b(excerpts?|archive|transcripts?|sources?|provided|context)\b.*\b(not|no|n't|nothing|silent)\b|\b(cannot|can't|unable to|not possible to) (answer|tell|determine|say)\b|\bnot (mentioned|discussed|stated|covered|specified)\b/i;
 
+// The same in Spanish and German ("los fragmentos no mencionan…", "die Auszüge enthalten keine…").
+const META_BY_LANGUAGE: Partial<Record<Analysis, RegExp>> = {
+  es: /(?<![\p{L}])(fragmentos?|extractos?|archivo|transcripci(?:ón|ones)|fuentes?|contexto)(?![\p{L}]).*(?<![\p{L}])(no|nada|ningún|ninguna|ninguno)(?![\p{L}])|(?<![\p{L}])no (?:se )?(?:menciona|mencionan|dice|dicen|indica|indican|especifica|especifican|puedo|es posible)(?![\p{L}])/iu,
+  de: /(?<![\p{L}])(auszüge?n?|ausschnitte?n?|archiv|transkripte?n?|quellen?|kontext)(?![\p{L}]).*(?<![\p{L}])(nicht|nichts|kein|keine|keinen|keiner)(?![\p{L}])|(?<![\p{L}])(?:wird|werden) nicht (?:erwähnt|gesagt|genannt|angegeben)(?![\p{L}])/iu,
+};
+
 export function isClaim(sentence: string, language: Analysis = 'en'): boolean {
   const text = sentence.replace(GROUP, ' ').trim();
-  if (text.endsWith(':') || text.endsWith('?') || META.test(text)) return false;
+  if (text.endsWith(':') || text.endsWith('?') || META.test(text) || META_BY_LANGUAGE[language]?.test(text)) return false;
   return contentStems(text, { language }).size >= CLAIM_MIN_STEMS;
 }
 

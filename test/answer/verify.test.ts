@@ -181,6 +181,16 @@ describe('extractive answers and the prompt', () => {
     expect(answer.split('\n')[1]).toBe(`Host: "So you're going to lend paperbacks." [1]`);
   });
 
+  it("reads a statement about the excerpts as no claim, in the answer's language", () => {
+    expect(isClaim('Los fragmentos del archivo no contienen una respuesta a esta pregunta.', 'es')).toBe(false);
+    expect(isClaim('En los fragmentos no se menciona el precio de los alquileres.', 'es')).toBe(false);
+    expect(isClaim('Die Auszüge aus dem Archiv enthalten keine Antwort auf diese Frage.', 'de')).toBe(false);
+    expect(isClaim('Der Preis der Fernbedienung wird nicht erwähnt.', 'de')).toBe(false);
+    // Claims that merely say "no" are still claims.
+    expect(isClaim('La fábrica no cerró hasta 1979, tras la huelga de las mujeres.', 'es')).toBe(true);
+    expect(isClaim('Die Werft wurde nicht verkauft, sondern 1983 geschlossen.', 'de')).toBe(true);
+  });
+
   it('numbers excerpts with title, date, time range and speakers', () => {
     const [system, user] = buildMessages('What price?', EXCERPTS.slice(0, 2));
     expect(system.content).toMatch(/only.*numbered/i);

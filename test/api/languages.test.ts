@@ -1,4 +1,8 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/http/api/app.js';
+import { startFakeLlm } from '../helpers/fake-llm.js';
 import { startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 // A Spanish and a German recording beside an English one, searched in their languages over loopback HTTP.
@@ -46,6 +50,11 @@ describe('HTTP API: recordings in Spanish and German', () => {
     return { status: res.status, body: (await res.json()) as any };
   };
   const at = (r: { url: string }) => Number(new URL(r.url, t.url).searchParams.get('t'));
+  const ask = async (base: string, body: object) => {
+    const res = await fetch(`${base}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    return (await res.json()) as any;
+  };
 
   beforeAll(async () => {
     t = await startTestServer();
@@ -82,6 +91,45 @@ describe('HTTP API: recordings in Spanish and German', () => {
     expect(body.answer).toContain('Pedíamos un aumento de salario y guarderías para los hijos.');
     expect(body.citations[0]).toMatchObject({ recording_id: 'fabrica-es' });
     expect(body.routing).toMatchObject({ from: '1976-01-01', fallback: true });
+  });
+
+  it('says in the question\'s language that the archive holds no answer', async () => {
+    const es = await ask(t.url, { question: '¿Qué dijo el alcalde sobre los submarinos nucleares del Ártico?' });
+    expect(es).toMatchObject({ kind: 'no_answer', answer: 'El archivo no contiene una respuesta a esta pregunta.' });
+    const de = await ask(t.url, { question: 'Was sagte der Bürgermeister über die Atom-U-Boote in der Arktis?' });
+    expect(de).toMatchObject({ kind: 'no_answer', answer: 'Das Archiv enthält keine Antwort auf diese Frage.' });
+  });
+
+  describe('with a model', () => {
+    const llm = startFakeLlm();
+    let withModel: { url: string; close(): Promise<void> };
+    beforeAll(async () => {
+      // The same archive served by an app with a scripted OpenAI-compatible model on loopback.
+      const { app } = createApp({ ...t.services, cfg: { ...t.services.cfg, LLM_BASE_URL: await llm.listen(), LLM_MODEL: 'scripted' } });
+      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise<void>((r) => server.once('listening', r));
+      withModel = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+    });
+    afterAll(async () => {
+      await withModel?.close();
+      await llm.close();
+    });
+
+    it('asks for the answer in the question\'s language, and keeps the model\'s own "no answer" in it', async () => {
+      llm.set({ reply: () => 'Los fragmentos del archivo no contienen una respuesta a esta pregunta.' });
+      const out = await ask(withModel.url, { question: '¿Cuánto duró la huelga de las mujeres?' });
+      expect(llm.requests.at(-1)!.user).toMatch(/answer in Spanish.*"Los fragmentos del archivo no contienen una respuesta a esta pregunta\."/);
+      expect(out).toMatchObject({ kind: 'generative', answer: 'Los fragmentos del archivo no contienen una respuesta a esta pregunta.', unsupported: [] });
+    });
+
+    it('checks a Spanish citation by its words: the English-only model\'s cosine does not vouch for it', async () => {
+      // The excerpt is about the strike; the claim shares a word or two with it and says something else. USE
+      // places any two Spanish sentences close together, so its cosine would have let the claim through.
+      llm.set({ reply: () => 'La huelga de las mujeres terminó con la venta de la empresa a un grupo alemán [1].' });
+      const out = await ask(withModel.url, { question: '¿Cómo terminó la huelga?' });
+      expect(out.unsupported).toEqual([expect.objectContaining({ reason: 'not_supported', semantic: null })]);
+      expect(out.answer).toBe('Los fragmentos del archivo no respaldan una respuesta a esta pregunta.');
+    });
   });
 
   it('answers a German question from the German recording, and reads its decade', async () => {
