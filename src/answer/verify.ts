@@ -108,7 +108,7 @@ export async function supportSignals(claim: string, sources: Source[], embedder:
   // "Yes [2]." states nothing the excerpt could contradict.
   if (stems.size === 0) return { lexical: 1, semantic: null };
   const found = sources.map((x) => `${x.text} ${x.speakers?.join(' ') ?? ''} ${x.header ?? ''}`).join(' ');
-  const lexical = coverage(stems, contentStems(found, { language }));
+  const lexical = coverage(stems, contentStems(found, { language }), language);
   const said = new Set(words(found, language));
   const missing = [...new Set(words(claim, language).filter((w) => NUMBER_WORDS.has(w) && !said.has(w)))];
   const numbers = missing.length ? { missing_numbers: missing } : {};
@@ -117,7 +117,7 @@ export async function supportSignals(claim: string, sources: Source[], embedder:
   // Embedding every window of every excerpt would cost seconds per answer; the lexically closest are where a
   // paraphrase lives too.
   const best = windows
-    .map((w) => ({ w, c: coverage(stems, contentStems(w, { language })) }))
+    .map((w) => ({ w, c: coverage(stems, contentStems(w, { language }), language) }))
     .sort((a, b) => b.c - a.c)
     .slice(0, WINDOWS_EMBEDDED)
     .map((x) => x.w);

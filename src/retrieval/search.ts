@@ -194,7 +194,7 @@ function subjectCoverage(best: string[], q: string, language: Language): number 
   if (best.length === 0) return 0;
   const subject = contentStems(subjectText(q, language), { language });
   if (subject.size === 0) return 1;
-  return coverage(subject, contentStems(best.slice(0, 3).join(' '), { language }));
+  return coverage(subject, contentStems(best.slice(0, 3).join(' '), { language }), language);
 }
 
 const rangeText = (r: Pick<Routing, 'from' | 'to'>) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);

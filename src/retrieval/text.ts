@@ -102,12 +102,41 @@ export function subjectText(question: string, language: Analysis = 'en'): string
     .join(' ');
 }
 
-/** Share of `claim`'s content stems found in `source` (0 when the claim has none). */
-export function coverage(claim: Set<string>, source: Set<string>): number {
+/**
+ * Share of `claim`'s content stems found in `source` (0 when the claim has none). German writes a compound as
+ * one word, and a question and the talk that answers it seldom compound alike: in German a stem also counts as
+ * found inside a compound of the source ("schiff" in "spezialschiff") or by its own parts ("alleebaum": "allee"
+ * and "baum").
+ */
+export function coverage(claim: Set<string>, source: Set<string>, language: Analysis = 'en'): number {
   if (claim.size === 0) return 0;
   let hit = 0;
-  for (const s of claim) if (source.has(s)) hit++;
+  for (const s of claim) if (source.has(s) || (language === 'de' && inCompounds(s, source))) hit++;
   return hit / claim.size;
+}
+
+// A compound's part is at least this long: shorter ones ("bau", "see") begin and end too many unrelated words.
+const COMPOUND_PART_MIN = 4;
+// What joins a German compound's parts ("Arbeit-s-amt", "Straße-n-bahn").
+const LINKS = ['s', 'es', 'n', 'en', 'e'];
+
+function inCompounds(stemmed: string, source: Set<string>): boolean {
+  const part = (p: string) => source.has(p) || source.has(stem(p, 'de')) || partOfCompound(p, source);
+  if (partOfCompound(stemmed, source)) return true;
+  for (let i = COMPOUND_PART_MIN; i <= stemmed.length - COMPOUND_PART_MIN; i++) {
+    const head = stemmed.slice(0, i);
+    const tail = stemmed.slice(i);
+    if (!part(tail)) continue;
+    if (part(head) || LINKS.some((l) => head.endsWith(l) && head.length - l.length >= COMPOUND_PART_MIN && part(head.slice(0, -l.length)))) return true;
+  }
+  return false;
+}
+
+/** Whether a word of the source begins or ends with `p`, as a compound does with its parts. */
+function partOfCompound(p: string, source: Set<string>): boolean {
+  if (p.length < COMPOUND_PART_MIN) return false;
+  for (const s of source) if (s.length > p.length && (s.startsWith(p) || s.endsWith(p))) return true;
+  return false;
 }
 
 const ABBREV = /\b(?:mr|mrs|ms|dr|prof|st|vs|etc|e\.g|i\.e|approx|no)\.$/i;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analysisOf, detectLanguage, languageOf } from '../../src/core/language/index.js';
 import { splitSentences } from '../../src/core/sentences.js';
 import { stem } from '../../src/core/stem.js';
-import { contentStems, subjectText } from '../../src/retrieval/text.js';
+import { contentStems, coverage, subjectText } from '../../src/retrieval/text.js';
 import { lexicalQuery } from '../../src/retrieval/question.js';
 import { highlight } from '../../src/retrieval/highlight.js';
 import { contentTokens, isTransition } from '../../src/ingest/chapters/text.js';
@@ -57,6 +57,17 @@ describe('languages', () => {
     expect(lexicalQuery('Warum streikten die Werftarbeiter?', 'de')).toBe('streikten die Werftarbeiter?');
     // English words that look like another language's frame words are left alone in English.
     expect(lexicalQuery('was the wie festival held?', 'en')).toBe('was the wie festival held? hold');
+  });
+
+  it('finds a German word inside a compound, and a compound by its parts', () => {
+    const said = contentStems('Wir haben Spezialschiffe gebaut. Die Bäume an der Allee in der Kaistraße blieben stehen.', { language: 'de' });
+    const asked = (q: string) => contentStems(q, { language: 'de' });
+    expect(coverage(asked('Schiffe'), said, 'de')).toBe(1); // in "Spezialschiffe"
+    expect(coverage(asked('Alleebäume Kaistraße'), said, 'de')).toBe(1); // "Allee" and "Bäume"
+    expect(coverage(asked('Alleebäume retten'), said, 'de')).toBe(0.5);
+    // Too short to be a compound's part, and English is matched word for word.
+    expect(coverage(asked('Bau'), said, 'de')).toBe(0);
+    expect(coverage(contentStems('ship'), contentStems('the shipyard closed'))).toBe(0);
   });
 
   it('highlights a passage in its language, accents and umlauts included', () => {
