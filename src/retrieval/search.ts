@@ -172,11 +172,12 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   const routed = await page(s, p, params.total);
   if (routing?.source === 'question' && params.fallback === undefined && thin(routed.top, p.q, language.code)) {
     const all = await page(s, wide, params.total);
-    // Nothing at all from the dates is worse than thin passages from all of them; and of two thin rankings, the
-    // one holding more of what was asked is the better (a decade whose only match is a function word's namesake).
-    if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code) || subjectCoverage(all.top, p.q, language.code) > subjectCoverage(routed.top, p.q, language.code))) {
-      return widened(all);
-    }
+    // Nothing from the dates is worse than thin passages from all of them, and so, for a ranking by words, is
+    // nothing of the question's subject: a decade whose only match is a function word's namesake in another
+    // language ("die": "died"). A ranking by meaning alone (mode=vector) may hold none of its words and be right.
+    const offSubject = () =>
+      p.mode !== 'vector' && subjectCoverage(routed.top, p.q, language.code) === 0 && subjectCoverage(all.top, p.q, language.code) > 0;
+    if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code) || offSubject())) return widened(all);
   }
   return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, language }, fused: routed.fused, cosine: routed.cosine };
 }
