@@ -19,10 +19,14 @@ const STOP = new Set(
   ).split(/\s+/),
 );
 
-// Words that frame a question ("what did X say about...") rather than name what it is about.
+// Words that frame a question ("what did X say about...") rather than name what it is about, in each of their
+// forms; and the participants, as questions call them ("what did the team think…"), seldom words of the talk itself
+// (the lexical leg drops the same, src/retrieval/question.ts FRAMING).
 const QUESTION_FRAME = new Set(
-  ('summarize summarise summary discuss discussed discussion talk talked say said tell told think thought mention mentioned ' +
-    'opinion opinions view views explain describe happen happened decide decided').split(/\s+/),
+  ('summarize summarise summarized summarised summary summaries discuss discussed discusses discussing discussion discussions ' +
+    'talk talked talks talking say said says tell told think thought thinks mention mentioned mentions ' +
+    'opinion opinions view views explain explained explains describe described describes happen happened decide decided ' +
+    'according regarding concerning toward towards team teams group groups participants members').split(/\s+/),
 );
 
 // Spanish and German: Snowball's stop words, the fillers of speech (SPEECH_FILLERS), and the words that frame a question.

@@ -45,6 +45,10 @@ describe('languages', () => {
   });
 
   it("keeps a question's subject and drops its frame and stop words, in its language", () => {
+    // The participants as questions call them, and every form of a framing verb, are no subject words.
+    expect(subjectText('What did the team think about the remote control towards the end?')).toBe('remote control end');
+    expect(subjectText('Summarize the discussions regarding the budget, according to the group members')).toBe('budget');
+    expect(subjectText('What was the group discussing when they talked about batteries?')).toBe('batteries');
     expect(subjectText('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('alcalde alquileres');
     expect(subjectText('Was sagte der Bürgermeister über die Mieten?', 'de')).toBe('bürgermeister mieten');
     // The question words the lexical leg drops (lexicalQuery) are no subject either, nor is a passive's auxiliary.
