@@ -9,7 +9,7 @@ import {
   type Routing,
   type SearchResult,
   contentStems,
-  coverage,
+  subjectCoverage,
   subjectText,
   bestSentenceStart,
   speakersByTime,
@@ -211,7 +211,7 @@ async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], fi
   const subject = subjectText(matched, language);
   // Speaker labels and titles count as found: "what did the project manager say" names a speaker, not words.
   const found = contentStems(excerpts.map((e) => `${e.text} ${e.speakers.join(' ')} ${e.recording_title}`).join(' '), { language });
-  const union_coverage = subject ? coverage(contentStems(subject, { language }), found, language) : 1;
+  const union_coverage = subjectCoverage(matched, found, language);
   // Matched on its words alone (Retrieval.words_only), the question is gated on them alone, as without embeddings.
   if (!s.embedder || !s.vectors || wordsOnly) return { union_coverage, vector: null };
   let vector = Math.max(0, ...excerpts.map((e) => e.vector ?? 0));

@@ -9,7 +9,7 @@ export type { FrameHit } from './frames.js';
 export { joinOverlapping } from './fusion.js';
 export { bestSentenceStart } from './localise.js';
 export { speakersByTime, withoutLabel } from './speakers.js';
-export { withWordForms } from './question.js';
+export { subjectCoverage, withWordForms } from './question.js';
 export { deepLink, fallbackNote, PAGING_CAP, queryVector, searchMoments, searchMomentsScored, warmUp } from './search.js';
 export type { Leg, Routing, SearchParams, SearchResult } from './search.js';
 export { clock, contentStems, coverage, type Sentence, splitSentences, subjectText, transcriptSentences, words } from './text.js';

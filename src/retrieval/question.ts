@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { infinitives } from 'en-inflectors';
 import { type Analysis, type Language, stem } from '../core/index.js';
-import { isContentWord } from './text.js';
+import { coverage, isContentWord, subjectText } from './text.js';
 
 /**
  * Words that frame a question about speech rather than name its subject: "summarize the discussion
@@ -95,4 +95,22 @@ export function withWordForms(q: string, language: Analysis = 'en'): string {
     for (const f of [...forms, otherSpelling(word)]) if (f && !have.has(f) && isContentWord(f)) extra.add(f);
   });
   return extra.size ? `${q} ${[...extra].join(' ')}` : q;
+}
+
+/**
+ * The share of the question's subject words (subjectText) that `source` (content stems) holds, each word in any
+ * of the forms the lexical leg also asks for ("colour" for "color", "rose" for "rise"); 1 when it names none.
+ * What the relevance gate and a routed search's fallback judge passages by.
+ */
+export function subjectCoverage(q: string, source: Set<string>, language: Analysis = 'en'): number {
+  const subject = new Map<string, string[]>();
+  for (const w of subjectText(q, language).split(' ')) {
+    if (!w) continue;
+    const forms = language === 'en' ? [...verbForms(w), otherSpelling(w)].filter((f): f is string => !!f) : [];
+    subject.set(stem(w, language), forms.map((f) => stem(f, language)));
+  }
+  if (subject.size === 0) return 1;
+  let hit = 0;
+  for (const [s, forms] of subject) if (coverage(new Set([s]), source, language) > 0 || forms.some((f) => source.has(f))) hit++;
+  return hit / subject.size;
 }

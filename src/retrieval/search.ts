@@ -5,7 +5,7 @@ import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, nearDuplicatesLast, openingFactor, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Opening, type Span } from './fusion.js';
 import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
-import { lexicalQuery, withWordForms } from './question.js';
+import { lexicalQuery, subjectCoverage, withWordForms } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, linkOffset, REPLY_S, sentencesToLink } from './localise.js';
 import { contentStems, coverage, subjectText } from './text.js';
@@ -176,7 +176,7 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
     // nothing of the question's subject: a decade whose only match is a function word's namesake in another
     // language ("die": "died"). A ranking by meaning alone (mode=vector) may hold none of its words and be right.
     const offSubject = () =>
-      p.mode !== 'vector' && subjectCoverage(routed.top, p.q, language.code) === 0 && subjectCoverage(all.top, p.q, language.code) > 0;
+      p.mode !== 'vector' && rankingCoverage(routed.top, p.q, language.code) === 0 && rankingCoverage(all.top, p.q, language.code) > 0;
     if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code) || offSubject())) return widened(all);
   }
   return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, language }, fused: routed.fused, cosine: routed.cosine };
@@ -187,15 +187,13 @@ const THIN_COVERAGE = 0.5;
 
 /** Whether the ranking's best passages (their texts, best first; the ranking's, not the page's) are thin. */
 function thin(best: string[], q: string, language: Language): boolean {
-  return subjectCoverage(best, q, language) < THIN_COVERAGE;
+  return rankingCoverage(best, q, language) < THIN_COVERAGE;
 }
 
 /** The share of the question's subject words in the ranking's best three passages (1 when it names none). */
-function subjectCoverage(best: string[], q: string, language: Language): number {
+function rankingCoverage(best: string[], q: string, language: Language): number {
   if (best.length === 0) return 0;
-  const subject = contentStems(subjectText(q, language), { language });
-  if (subject.size === 0) return 1;
-  return coverage(subject, contentStems(best.slice(0, 3).join(' '), { language }), language);
+  return subjectCoverage(q, contentStems(best.slice(0, 3).join(' '), { language }), language);
 }
 
 const rangeText = (r: Pick<Routing, 'from' | 'to'>) => (r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `before ${r.to}`);

@@ -3,7 +3,7 @@ import { analysisOf, detectLanguage, languageOf } from '../../src/core/language/
 import { splitSentences } from '../../src/core/sentences.js';
 import { stem } from '../../src/core/stem.js';
 import { contentStems, coverage, subjectText } from '../../src/retrieval/text.js';
-import { lexicalQuery } from '../../src/retrieval/question.js';
+import { lexicalQuery, subjectCoverage } from '../../src/retrieval/question.js';
 import { highlight } from '../../src/retrieval/highlight.js';
 import { contentTokens, isTransition } from '../../src/ingest/chapters/text.js';
 
@@ -61,6 +61,14 @@ describe('languages', () => {
     expect(lexicalQuery('Warum streikten die Werftarbeiter?', 'de')).toBe('streikten die Werftarbeiter?');
     // English words that look like another language's frame words are left alone in English.
     expect(lexicalQuery('was the wie festival held?', 'en')).toBe('was the wie festival held? hold');
+  });
+
+  it("counts a question's subject word found in the forms the lexical leg asks for", () => {
+    const said = contentStems('The river rose all day, and the colour of the water changed.');
+    expect(subjectCoverage('When did the river rise?', said)).toBe(1);
+    expect(subjectCoverage('What color was the water?', said)).toBe(1);
+    expect(subjectCoverage('What did the team say about the flood defences?', said)).toBe(0);
+    expect(subjectCoverage('What did they say?', said)).toBe(1); // no subject words: nothing to miss
   });
 
   it('finds a German word inside a compound, and a compound by its parts', () => {
