@@ -8,7 +8,7 @@ import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel
 import { lexicalQuery, subjectCoverage, withWordForms } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, linkOffset, REPLY_S, sentencesToLink } from './localise.js';
-import { contentStems, coverage, subjectText } from './text.js';
+import { contentStems } from './text.js';
 import { PROXIMITY, proximityGains } from './proximity.js';
 
 export interface SearchParams {
