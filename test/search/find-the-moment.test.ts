@@ -36,7 +36,7 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.matched_text).toContain('1967');
   });
 
-  it('falls back when all dates cover more of the question than its decade, though both are thin', async () => {
+  it("falls back when its decade's passages hold none of the question's subject words and all dates' hold some", async () => {
     // The sixties hold one English recording, which shares only "die" (as "died") with the German question.
     const out = await searchMoments(s, { q: 'Wie wurde die Bauweise der Schiffe in der zweiten Hälfte der sechziger Jahre umgestellt?', mode: 'bm25', limit: 5, filters: {} });
     expect(out.routing).toMatchObject({ from: '1960-01-01', to: '1969-12-31', fallback: true });
