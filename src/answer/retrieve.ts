@@ -213,7 +213,7 @@ async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], fi
   const found = contentStems(excerpts.map((e) => `${e.text} ${e.speakers.join(' ')} ${e.recording_title}`).join(' '), { language });
   const union_coverage = subjectCoverage(matched, found, language);
   // Matched on its words alone (Retrieval.words_only), the question is gated on them alone, as without embeddings.
-  if (!s.embedder || !s.vectors || wordsOnly) return { union_coverage, vector: null };
+  if (wordsOnly || !s.vectors) return { union_coverage, vector: null };
   let vector = Math.max(0, ...excerpts.map((e) => e.vector ?? 0));
   if (subject && subject !== matched.trim().toLowerCase()) {
     const hits = await s.vectors.search(await queryVector(s, subject), filters, 4);

@@ -170,13 +170,13 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   // The pages after the first keep its decision, so they continue its ranking whatever they hold themselves.
   if (routing?.source === 'question' && params.fallback === true) return widened(await page(s, wide, params.total));
   const routed = await page(s, p, params.total);
-  if (routing?.source === 'question' && params.fallback === undefined && thin(routed.top, p.q, language.code)) {
+  const held = routing?.source === 'question' && params.fallback === undefined ? rankingCoverage(routed.top, p.q, language.code) : 1;
+  if (held < THIN_COVERAGE) {
     const all = await page(s, wide, params.total);
     // Nothing from the dates is worse than thin passages from all of them, and so, for a ranking by words, is
     // nothing of the question's subject: a decade whose only match is a function word's namesake in another
     // language ("die": "died"). A ranking by meaning alone (mode=vector) may hold none of its words and be right.
-    const offSubject = () =>
-      p.mode !== 'vector' && rankingCoverage(routed.top, p.q, language.code) === 0 && rankingCoverage(all.top, p.q, language.code) > 0;
+    const offSubject = () => p.mode !== 'vector' && held === 0 && rankingCoverage(all.top, p.q, language.code) > 0;
     if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code) || offSubject())) return widened(all);
   }
   return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, language }, fused: routed.fused, cosine: routed.cosine };
