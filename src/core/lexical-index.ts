@@ -1,5 +1,5 @@
 import type { MomentKind, SearchFilters } from './domain.js';
-import type { Analysis } from './language/index.js';
+import type { Analysis, Language } from './language/index.js';
 
 /** What the lexical index keeps of a moment: its text plus the fields filters need. */
 export interface LexicalDoc {
@@ -95,9 +95,10 @@ export interface LexicalIndex {
   /**
    * Best `limit` moments for the query, best first. The query is analysed in each language as the moments of
    * that language were, so it matches every moment by its own language's stems (and names and numbers across
-   * languages). An empty or stop-word-only query returns [].
+   * languages). Given the query's `language`, the other languages read it without that language's stop words:
+   * a German question's "die" is an article, not the English verb. An empty or stop-word-only query returns [].
    */
-  search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]>;
+  search(query: string, filters: SearchFilters, limit: number, language?: Language): Promise<LexicalHit[]>;
   /** Number of indexed documents (for health and stats). */
   count(): Promise<number>;
   /**
@@ -105,13 +106,13 @@ export interface LexicalIndex {
    * terms), exact up to COUNT_EXACT_UP_TO. An empty or stop-word-only query matches 0. An engine for which an
    * exact count would cost more than the search itself may give a lower bound ('gte'), or null (not counted).
    */
-  count(query: string, filters: SearchFilters): Promise<MatchCount | null>;
+  count(query: string, filters: SearchFilters, language?: Language): Promise<MatchCount | null>;
   /**
    * Facets of the moments `search` can return for the query under the filters (every moment holding any of its
    * terms; an empty or stop-word-only query matches none), or, with a null query, of every moment passing the
    * filters (browsing by filters alone).
    */
-  facets(query: string | null, filters: SearchFilters): Promise<Facets>;
+  facets(query: string | null, filters: SearchFilters, language?: Language): Promise<Facets>;
   /**
    * BM25 of the query over whole recordings, each recording's talk one document (screen text left out), for the
    * recordings of `recordingIds` that hold any of its terms (the others are absent). The query is analysed in

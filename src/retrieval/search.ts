@@ -174,8 +174,8 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   if (held < THIN_COVERAGE) {
     const all = await page(s, wide, params.total);
     // Nothing from the dates is worse than thin passages from all of them, and so, for a ranking by words, is
-    // nothing of the question's subject: a decade whose only match is a function word's namesake in another
-    // language ("die": "died"). A ranking by meaning alone (mode=vector) may hold none of its words and be right.
+    // nothing of the question's subject: a decade whose only match is a word that frames the question ("what
+    // happened to …"). A ranking by meaning alone (mode=vector) may hold none of its words and be right.
     const offSubject = () => p.mode !== 'vector' && held === 0 && rankingCoverage(all.top, p.q, language.code) > 0;
     if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code) || offSubject())) return widened(all);
   }
@@ -339,14 +339,14 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const qv = mode === 'bm25' ? null : queryVector(s, p.q);
   qv?.catch(() => {}); // its failure is the vector leg's, reported below
   const lexicalText = lexicalQuery(withoutLabel(p.q, p.filters.speaker), language);
-  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalText, p.filters, depth));
+  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalText, p.filters, depth, language));
   // The total: what the lexical leg matches, counted by its index beside the search (a failure leaves it null).
-  const total = count && mode !== 'vector' ? s.lexical.count(lexicalText, p.filters).catch((err: unknown) => {
+  const total = count && mode !== 'vector' ? s.lexical.count(lexicalText, p.filters, language).catch((err: unknown) => {
     s.log.warn({ err }, 'lexical count failed; the total is left out');
     return null;
   }) : Promise.resolve(null);
   // Its facets likewise: every matching moment, not the page (a failure leaves them null).
-  const facets = count && p.facets && mode !== 'vector' ? s.lexical.facets(lexicalText, p.filters).catch((err: unknown) => {
+  const facets = count && p.facets && mode !== 'vector' ? s.lexical.facets(lexicalText, p.filters, language).catch((err: unknown) => {
     s.log.warn({ err }, 'lexical facets failed; they are left out');
     return null;
   }) : Promise.resolve(null);

@@ -133,6 +133,28 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       }
     });
 
+    it("reads a question's own function words in its language only, its names in every language", async () => {
+      await index.replaceRecording('rec-en-died', [doc('rec-en-died', 0, 'He died at sea, and the crew died with him.')]);
+      await index.replaceRecording('rec-de-werft', [doc('rec-de-werft', 0, 'Die Werft in Kelmouth wurde 1983 geschlossen.', { analysis: 'de' })]);
+      await index.replaceRecording('rec-es-once', [doc('rec-es-once', 0, 'Trabajábamos once horas en el puerto.', { analysis: 'es' })]);
+      try {
+        const ids = async (q: string, language?: 'en' | 'es' | 'de') => (await index.search(q, {}, 10, language)).map((h) => h.momentId).sort();
+        // Read by every language, a German "die" is also the English verb.
+        expect(await ids('die Werft')).toEqual(['rec-de-werft#0', 'rec-en-died#0']);
+        // As German, it is an article: the English moment has nothing of the question.
+        expect(await ids('die Werft', 'de')).toEqual(['rec-de-werft#0']);
+        expect((await index.count('die Werft', {}, 'de'))!.value).toBe(1);
+        expect((await index.facets('die Werft', {}, 'de')).recordings).toBe(1);
+        // An English "once" is not the Spanish number; English words still match as English.
+        expect(await ids('once the crew died', 'en')).toEqual(['rec-en-died#0']);
+        expect(await ids('once the crew died')).toEqual(['rec-en-died#0', 'rec-es-once#0']);
+        // A name matches in every language, whatever the question's.
+        expect(await ids('Kelmouth', 'en')).toEqual(['rec-de-werft#0']);
+      } finally {
+        for (const id of ['rec-en-died', 'rec-de-werft', 'rec-es-once']) await index.deleteRecording(id);
+      }
+    });
+
     it('filters by kind: screen text apart from speech, documents without a kind being speech', async () => {
       await index.replaceRecording('rec-v', [
         doc('rec-v', 0, 'The harbour council met about housing.', { kind: 'speech' }),

@@ -194,7 +194,9 @@ export class FakeElasticsearch {
         }
         if (p.endsWith('/_search')) {
           const q = JSON.parse(body || '{}');
-          const must = q.query?.bool?.must?.[0];
+          // A question in a known language is a bool of its own fields' match and the others' (its first is whole).
+          const first = q.query?.bool?.must?.[0];
+          const must = first?.bool?.should?.[0] ?? first;
           const text: string = must?.multi_match?.query ?? must?.match?.text?.query ?? '';
           const terms = text.toLowerCase().match(/[a-z]{3,}/g) ?? [];
           const hits = [...this.docs.entries()]

@@ -37,8 +37,18 @@ describe('finding the moment in the sample archive (BM25)', () => {
   });
 
   it("falls back when its decade's passages hold none of the question's subject words and all dates' hold some", async () => {
-    // The sixties hold one English recording, which shares only "die" (as "died") with the German question.
-    const out = await searchMoments(s, { q: 'Wie wurde die Bauweise der Schiffe in der zweiten Hälfte der sechziger Jahre umgestellt?', mode: 'bm25', limit: 5, filters: {} });
+    // The sixties' one recording shares only "happened" with the question; the docks interview of 1974 holds
+    // two of its six subject words, too few to call it more than thin.
+    const out = await searchMoments(s, { q: 'What happened to the guild, the regatta, the lighthouse keepers and the container ships in the sixties?', mode: 'bm25', limit: 5, filters: {} });
+    expect(out.routing).toMatchObject({ from: '1960-01-01', to: '1969-12-31', fallback: true });
+    expect(out.results[0].recording_id).toBe('oral-history-1974-docks');
+  });
+
+  it("reads a German question's articles as German only: its decade's English recording holds nothing of it", async () => {
+    // "die" is also an English verb, and the sixties' one recording, in English, says "died".
+    const q = 'Wie wurde die Bauweise der Schiffe in der zweiten Hälfte der sechziger Jahre umgestellt?';
+    expect((await searchMoments(s, { q, mode: 'bm25', limit: 5, filters: {}, fallback: false })).results).toEqual([]);
+    const out = await searchMoments(s, { q, mode: 'bm25', limit: 5, filters: {} });
     expect(out.routing).toMatchObject({ from: '1960-01-01', to: '1969-12-31', fallback: true });
     expect(out.results[0].recording_id).toBe('oral-history-1983-werft-de');
   });

@@ -60,6 +60,18 @@ export const STOP_WORDS: Record<Language, ReadonlySet<string>> = {
   de: new Set(GERMAN_STOP_WORDS),
 };
 
+/**
+ * `text` without `language`'s stop words, the rest as written: what another language's analysis should read of
+ * a question in `language` (a German "die" is an article, not the English verb; an English "once" is not the
+ * Spanish number), while its names and numbers still match in every language.
+ */
+export function withoutStopWords(text: string, language: Language): string {
+  return text
+    .split(/\s+/)
+    .filter((w) => w && !STOP_WORDS[language].has(w.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')))
+    .join(' ');
+}
+
 // Words questions begin with that the stop word lists leave out.
 const QUESTION_WORDS: Record<Language, ReadonlySet<string>> = {
   en: new Set(['why', 'who', 'whom', 'whose', 'when', 'where', 'which', 'what', 'how']),

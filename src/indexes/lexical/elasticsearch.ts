@@ -1,6 +1,6 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { type Analysis, type CompactReport, type Config, type FacetBucket, type Facets, type MomentKind, type SearchFilters, AppError, COUNT_EXACT_UP_TO, decadeBuckets, FACET_SIZE, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type CompactReport, type Config, type FacetBucket, type Facets, type Language, type MomentKind, type SearchFilters, AppError, COUNT_EXACT_UP_TO, decadeBuckets, FACET_SIZE, topBuckets, withoutStopWords, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { decadeOf, decadesOverlapping } from './decades.js';
 
 export interface ElasticsearchLexicalOptions {
@@ -258,7 +258,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     }
   }
 
-  async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
+  async search(query: string, filters: SearchFilters, limit: number, language?: Language): Promise<LexicalHit[]> {
     const size = Math.min(Math.max(0, Math.floor(limit)), MAX_SIZE);
     if (query.trim() === '' || size === 0) return [];
     const index = this.routeIndices(checkDates(filters));
@@ -276,7 +276,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
           search_type: 'dfs_query_then_fetch',
           ignore_unavailable: true,
           allow_no_indices: true,
-          query: matchQuery(query, filters),
+          query: matchQuery(query, filters, language),
         },
         this.searchOpts,
       );
@@ -305,8 +305,8 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
   }
 
   async count(): Promise<number>;
-  async count(query: string, filters: SearchFilters): Promise<MatchCount>;
-  async count(query?: string, filters?: SearchFilters): Promise<number | MatchCount> {
+  async count(query: string, filters: SearchFilters, language?: Language): Promise<MatchCount>;
+  async count(query?: string, filters?: SearchFilters, language?: Language): Promise<number | MatchCount> {
     if (query === undefined) {
       const count = async () => (await this.client.count({ index: this.alias, ignore_unavailable: true, allow_no_indices: true })).count;
       return this.call('count', count, 0);
@@ -319,7 +319,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
     // The query search sends, no documents: track_total_hits counts exactly up to the bound, then says 'gte'.
     return this.call('count matches', async () => {
       const res = await this.client.search(
-        { index, size: 0, track_total_hits: COUNT_EXACT_UP_TO, ignore_unavailable: true, allow_no_indices: true, query: matchQuery(query, f) },
+        { index, size: 0, track_total_hits: COUNT_EXACT_UP_TO, ignore_unavailable: true, allow_no_indices: true, query: matchQuery(query, f, language) },
         this.searchOpts,
       );
       const total = res.hits.total;
@@ -334,7 +334,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
    * each with the cardinality of recording_id. Cardinality is HyperLogLog: exact below its precision
    * threshold (RECORDINGS_EXACT_UP_TO distinct recordings per bucket), an estimate within a few percent above.
    */
-  async facets(query: string | null, filters: SearchFilters): Promise<Facets> {
+  async facets(query: string | null, filters: SearchFilters, language?: Language): Promise<Facets> {
     const none: Facets = { moments: 0, recordings: 0, collection: [], decade: [], year: [], speaker: [] };
     if (query !== null && query.trim() === '') return none;
     const f = checkDates(filters);
@@ -349,7 +349,7 @@ export class ElasticsearchLexicalIndex implements LexicalIndex {
           track_total_hits: true,
           ignore_unavailable: true,
           allow_no_indices: true,
-          query: query === null ? { bool: { filter: filterClauses(f) } } : matchQuery(query, f),
+          query: query === null ? { bool: { filter: filterClauses(f) } } : matchQuery(query, f, language),
           aggs: {
             recordings,
             collection: { terms: { field: 'collection', size: FACET_SIZE }, aggs: { recordings } },
@@ -529,8 +529,23 @@ interface EsBucket {
 const RECORDINGS_EXACT_UP_TO = 40_000;
 
 /** The query of a search and of its count: the words as text, filtered by recording, collection, speaker and dates. */
-function matchQuery(query: string, filters: SearchFilters): estypes.QueryDslQueryContainer {
-  return { bool: { must: textQuery(query), filter: filterClauses(filters) } };
+function matchQuery(query: string, filters: SearchFilters, language?: Language): estypes.QueryDslQueryContainer {
+  return { bool: { must: language ? questionQuery(query, language) : textQuery(query), filter: filterClauses(filters) } };
+}
+
+/**
+ * A question in `language` against every field, as the Postgres adapter reads it (migrations/018): its own
+ * language's field (and, in Spanish and German, the words as said) reads all of it; the other fields read it
+ * without its stop words, so that a German "die" does not match the English verb. With no stop word in it, it
+ * is the plain query.
+ */
+function questionQuery(query: string, language: Language): estypes.QueryDslQueryContainer[] {
+  const rest = withoutStopWords(query, language);
+  if (rest === query.trim().split(/\s+/).join(' ')) return textQuery(query);
+  const own = [TEXT_FIELDS[language].field, ...(EXACT_TOO.has(language) ? [TEXT_FIELDS.other.field] : [])];
+  const others = Object.values(TEXT_FIELDS).map((f) => f.field).filter((f) => !own.includes(f));
+  const should = [...textQuery(query, own), ...(rest ? textQuery(rest, others) : [])];
+  return [{ bool: { should, minimum_should_match: 1 } }];
 }
 
 /** The query's words against `fields` (every language's field unless given). */

@@ -1,4 +1,4 @@
-import { type Analysis, type CompactReport, type Facets, type FacetBucket, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type CompactReport, type Facets, type FacetBucket, type Language, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
@@ -112,13 +112,13 @@ export class PostgresLexicalIndex implements LexicalIndex {
     await this.vacuum();
   }
 
-  async search(query: string, filters: SearchFilters, limit: number): Promise<LexicalHit[]> {
+  async search(query: string, filters: SearchFilters, limit: number, language?: Language): Promise<LexicalHit[]> {
     if (!query.trim()) return [];
     // Postings are always read by term. Without statistics the planner cannot tell a term's postings from a
     // fraction of the table, and for some questions chose to scan and hash all of it (39M postings, 7-21 s at
     // 500K moments) instead.
     const scored = (pruned: boolean) => {
-      const { sql, params } = bm25Statement(query, filters, limit, this.params, pruned);
+      const { sql, params } = bm25Statement(query, filters, limit, this.params, pruned, language);
       return queryByIndex<{ moment_id: string; score: number; pruned?: boolean }>(this.db, sql, params);
     };
     let rows = await scored(!this.params.exhaustive);
@@ -129,8 +129,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
   }
 
   async count(): Promise<number>;
-  async count(query: string, filters: SearchFilters): Promise<MatchCount | null>;
-  async count(query?: string, filters?: SearchFilters): Promise<number | MatchCount | null> {
+  async count(query: string, filters: SearchFilters, language?: Language): Promise<MatchCount | null>;
+  async count(query?: string, filters?: SearchFilters, language?: Language): Promise<number | MatchCount | null> {
     if (query === undefined) {
       const [row] = await this.db.query<{ n: number }>('SELECT n FROM lex_stats WHERE id = 1');
       return Number(row?.n ?? 0);
@@ -142,8 +142,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // ('gte'); under a filter that bound does not hold, and the count is skipped (the caller shows none).
     const [stats] = await this.db.query<{ terms: string[] | null; postings: number | null; most: number | null }>(
       `SELECT array_agg(term) AS terms, sum(df)::int AS postings, max(df)::int AS most
-       FROM lex_terms WHERE term = ANY(lex_query_terms($1))`,
-      [query],
+       FROM lex_terms WHERE term = ANY(lex_query_terms($1, $2))`,
+      [query, language ?? null],
     );
     const postings = Number(stats?.postings ?? 0);
     if (postings === 0) return { value: 0, relation: 'eq' };
@@ -163,7 +163,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
     return n > COUNT_EXACT_UP_TO ? { value: COUNT_EXACT_UP_TO, relation: 'gte' } : { value: n, relation: 'eq' };
   }
 
-  async facets(query: string | null, filters: SearchFilters): Promise<Facets> {
+  async facets(query: string | null, filters: SearchFilters, language?: Language): Promise<Facets> {
     let rows: FacetRow[];
     if (query === null) {
       // Browsing: every document passing the filters, read from lex_docs by its filter indexes (migrations/008).
@@ -173,7 +173,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
       rows = await this.db.query<FacetRow>(facetsSql(docs), params);
     } else {
       if (!query.trim()) return noFacets();
-      const [stats] = await this.db.query<{ terms: string[] | null }>('SELECT array_agg(term) AS terms FROM lex_terms WHERE term = ANY(lex_query_terms($1)) AND df > 0', [query]);
+      const [stats] = await this.db.query<{ terms: string[] | null }>('SELECT array_agg(term) AS terms FROM lex_terms WHERE term = ANY(lex_query_terms($1, $2)) AND df > 0', [query, language ?? null]);
       if (!stats?.terms?.length) return noFacets();
       // The moments search can return (any of the query's terms, under the filters), as count() finds them; then
       // their documents, once each, for the groupings.
@@ -376,9 +376,9 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
 
 /** The statement search() runs, in its pruned or exhaustive form (bm25Sql), with its parameters. */
 export function bm25Statement(
-  query: string, filters: SearchFilters, limit: number, bm25: { k1: number; b: number; postingsBudget?: number }, pruned: boolean,
+  query: string, filters: SearchFilters, limit: number, bm25: { k1: number; b: number; postingsBudget?: number }, pruned: boolean, language?: Language,
 ): { sql: string; params: unknown[] } {
-  const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit), bm25.postingsBudget ?? DEFAULT_POSTINGS_BUDGET];
+  const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit), bm25.postingsBudget ?? DEFAULT_POSTINGS_BUDGET, language ?? null];
   const conditions = filterConditions(filters, params);
   return { sql: bm25Sql(conditions, pruned), params };
 }
@@ -395,7 +395,8 @@ export function bm25Statement(
  * pruning are in BENCHMARKS.md.
  * Per-term constants are computed once (MATERIALIZED) in float8: inlined into the aggregate, idf was
  * recomputed for every posting in numeric arithmetic, which cost more than reading the postings.
- * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates, $7 postings budget.
+ * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates, $7 postings budget, $8 the
+ * query's language (null: every language reads all of it; migrations/018).
  */
 function bm25Sql(conditions: string[], pruned: boolean): string {
   const terms = `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
@@ -403,7 +404,7 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
          SELECT lt.term, lt.df, s.n, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
                 $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
          FROM lex_terms lt CROSS JOIN s
-         WHERE lt.term = ANY(lex_query_terms($1)) AND lt.df > 0),
+         WHERE lt.term = ANY(lex_query_terms($1, $8::text)) AND lt.df > 0),
        -- (candidates is unused: it names $6 so that both forms of the query take the same parameters)
        t AS MATERIALIZED (SELECT q.*, ((q.df > $5::float8 * q.n OR sum(q.df) OVER (ORDER BY q.df, q.term) > $7::float8)
                                        AND q.df > (SELECT min(df) FROM q)) AS common,
