@@ -15,15 +15,19 @@ export function reciprocalRankFusion(legs: { ids: string[]; weight?: number }[],
 
 /**
  * Score fusion: BM25 normalised by the query's best lexical score, plus `weight` × the cosine similarity
- * z-scored over all candidates (a candidate only the vector leg found has BM25 0). The vector leg then
+ * z-scored over BM25's candidates (a candidate only the vector leg found has BM25 0). The vector leg then
  * reorders what BM25 finds and fills in when it finds little, instead of pulling in its own (weaker) picks as
  * rank fusion does. Measured against RRF on the dev set in BENCHMARKS.md ("Fusion").
+ * The cosines are z-scored over the candidates they reorder: over all of them, the vector leg's own hits (the
+ * archive's highest cosines, added only when BM25 finds few) would change how BM25's candidates are ordered.
+ * With fewer than two lexical cosines, over all candidates.
  */
 export function scoreFusion(bm25: { id: string; score: number }[], cosine: Map<string, number>, weight: number): Map<string, number> {
   const ids = new Set([...bm25.map((h) => h.id), ...cosine.keys()]);
   const lex = new Map(bm25.map((h) => [h.id, h.score]));
   const best = Math.max(1e-9, ...bm25.map((h) => h.score));
-  const { mean, sd } = meanAndSd([...cosine.values()]);
+  const own = bm25.flatMap((h) => (cosine.has(h.id) ? [cosine.get(h.id)!] : []));
+  const { mean, sd } = meanAndSd(own.length >= 2 ? own : [...cosine.values()]);
   const fused = new Map<string, number>();
   for (const id of ids) {
     const c = cosine.get(id);

@@ -31,6 +31,14 @@ describe('score fusion (BM25 normalised + weighted z-scored cosine)', () => {
     expect(order(fused)).toEqual(['v', 'c', 'b', 'a']);
   });
 
+  it("orders BM25's candidates the same whether or not the vector leg added hits of its own", () => {
+    const lexicalOnly = new Map([...cosine].filter(([id]) => id !== 'v'));
+    const alone = scoreFusion(bm25, lexicalOnly, 0.1);
+    const filledIn = scoreFusion(bm25, new Map([...lexicalOnly, ['v', 0.95], ['w', 0.97], ['x', 0.99]]), 0.1);
+    for (const id of ['a', 'b', 'c']) expect(filledIn.get(id)).toBeCloseTo(alone.get(id)!, 9);
+    expect(order(filledIn).slice(3)).toEqual(['x', 'w', 'v']);
+  });
+
   it('scores a lexical candidate without a known cosine on BM25 alone', () => {
     const fused = scoreFusion([...bm25, { id: 'x', score: 10 }], cosine, 0.02);
     expect(fused.get('x')).toBeCloseTo(1, 6);
