@@ -155,6 +155,25 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
       }
     });
 
+    it("scores a Spanish or German question's function words as said, but matches a moment by its other words", async () => {
+      await index.replaceRecording('rec-es-huelga', [doc('rec-es-huelga', 0, 'La huelga empezó un lunes de febrero.', { analysis: 'es' })]);
+      await index.replaceRecording('rec-es-lonja', [doc('rec-es-lonja', 0, 'Con la lonja y con la junta, la cofradía.', { analysis: 'es' })]);
+      await index.replaceRecording('rec-de-bad', [doc('rec-de-bad', 0, 'Die Stadt und die Werft, mit dem Bad.', { analysis: 'de' })]);
+      try {
+        const ids = async (q: string, language: 'es' | 'de') => (await index.search(q, {}, 10, language)).map((h) => h.momentId).sort();
+        // "con" and "la" are in every Spanish moment: they are no reason to list one.
+        expect(await ids('¿Qué consiguieron con la huelga?', 'es')).toEqual(['rec-es-huelga#0']);
+        expect((await index.count('¿Qué consiguieron con la huelga?', {}, 'es'))!.value).toBe(1);
+        expect((await index.facets('¿Qué consiguieron con la huelga?', {}, 'es')).recordings).toBe(1);
+        expect(await ids('Warum sollte die Straßenbahn mit dem Bus fahren?', 'de')).toEqual([]);
+        expect((await index.count('Warum sollte die Straßenbahn mit dem Bus fahren?', {}, 'de'))!.value).toBe(0);
+        // A question of function words alone is read by them: something is better than nothing.
+        expect(await ids('con la', 'es')).toEqual(['rec-es-huelga#0', 'rec-es-lonja#0']);
+      } finally {
+        for (const id of ['rec-es-huelga', 'rec-es-lonja', 'rec-de-bad']) await index.deleteRecording(id);
+      }
+    });
+
     it('filters by kind: screen text apart from speech, documents without a kind being speech', async () => {
       await index.replaceRecording('rec-v', [
         doc('rec-v', 0, 'The harbour council met about housing.', { kind: 'speech' }),

@@ -267,13 +267,18 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     expect(JSON.stringify(req.body)).not.toContain('query_string');
   });
 
-  it("sends a question's own function words to its language's fields only, its other words to every field", async () => {
+  it("sends a question's own function words to its language's fields only, its other words to every field, and needs one of those", async () => {
     const { on, index, requests } = setup();
     on('POST', '/:index/_search', () => hits());
     const match = (query: string, fields: string[]) => ({ multi_match: { query, fields, type: 'most_fields', operator: 'or', zero_terms_query: 'none' } });
     await index.search('Wann schloss die Werft in Kelmouth?', {}, 10, 'de');
     expect(requests[0].body.query.bool.must).toEqual([{
-      bool: { should: [match('Wann schloss die Werft in Kelmouth?', ['text_de', 'text_other']), match('Wann schloss Werft Kelmouth?', ['text', 'text_es'])], minimum_should_match: 1 },
+      bool: {
+        should: [match('Wann schloss die Werft in Kelmouth?', ['text_de', 'text_other']), match('Wann schloss Werft Kelmouth?', ['text', 'text_es'])],
+        minimum_should_match: 1,
+        // "die" and "in" as said weigh in the score; a moment must hold one of the other words to match.
+        filter: [match('Wann schloss Werft Kelmouth?', ['text', 'text_es', 'text_de', 'text_other'])],
+      },
     }]);
     await index.count('once the crew died', {}, 'en');
     expect(requests[1].body.query.bool.must).toEqual([{ bool: { should: [match('once the crew died', ['text']), match('crew died', ['text_es', 'text_de', 'text_other'])], minimum_should_match: 1 } }]);

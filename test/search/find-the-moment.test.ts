@@ -53,6 +53,17 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.results[0].recording_id).toBe('oral-history-1983-werft-de');
   });
 
+  it("lists and counts a Spanish question's moments by its words, not by the function words every Spanish moment holds", async () => {
+    // "con" and "la" are in nearly every moment of the two Spanish recordings; only the oral history tells of a strike.
+    const out = await searchMoments(s, { q: '¿Qué consiguieron con la huelga?', mode: 'bm25', limit: 20, filters: {}, total: true });
+    expect(out.results.length).toBeGreaterThan(0);
+    for (const r of out.results) {
+      expect(r.recording_id).toBe('oral-history-1979-fabrica-es');
+      expect(r.text.toLowerCase()).toContain('huelga');
+    }
+    expect(out.total!.value).toBeLessThan(8);
+  });
+
   it('keeps to the year when the year holds the answer', async () => {
     const out = await searchMoments(s, { q: 'Why did the library decide to lend paperbacks in 1968?', mode: 'bm25', limit: 5, filters: {} });
     expect(out.routing).toMatchObject({ from: '1968-01-01', source: 'question' });

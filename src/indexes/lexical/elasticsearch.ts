@@ -537,7 +537,8 @@ function matchQuery(query: string, filters: SearchFilters, language?: Language):
  * A question in `language` against every field, as the Postgres adapter reads it (migrations/018): its own
  * language's field (and, in Spanish and German, the words as said) reads all of it; the other fields read it
  * without its stop words, so that a German "die" does not match the English verb. With no stop word in it, it
- * is the plain query.
+ * is the plain query. A Spanish or German moment that holds only the question's function words as said ("con
+ * la") is no match (migrations/019): they weigh in the score of one that also holds its other words.
  */
 function questionQuery(query: string, language: Language): estypes.QueryDslQueryContainer[] {
   const rest = withoutStopWords(query, language);
@@ -545,7 +546,8 @@ function questionQuery(query: string, language: Language): estypes.QueryDslQuery
   const own = [TEXT_FIELDS[language].field, ...(EXACT_TOO.has(language) ? [TEXT_FIELDS.other.field] : [])];
   const others = Object.values(TEXT_FIELDS).map((f) => f.field).filter((f) => !own.includes(f));
   const should = [...textQuery(query, own), ...(rest ? textQuery(rest, others) : [])];
-  return [{ bool: { should, minimum_should_match: 1 } }];
+  const filter = rest && EXACT_TOO.has(language) ? textQuery(rest) : [];
+  return [{ bool: { should, minimum_should_match: 1, ...(filter.length ? { filter } : {}) } }];
 }
 
 /** The query's words against `fields` (every language's field unless given). */

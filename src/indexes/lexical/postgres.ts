@@ -142,7 +142,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // ('gte'); under a filter that bound does not hold, and the count is skipped (the caller shows none).
     const [stats] = await this.db.query<{ terms: string[] | null; postings: number | null; most: number | null }>(
       `SELECT array_agg(term) AS terms, sum(df)::int AS postings, max(df)::int AS most
-       FROM lex_terms WHERE term = ANY(lex_query_terms($1, $2))`,
+       FROM lex_terms WHERE term = ANY(lex_query_terms($1, $2)) AND NOT term = ANY(lex_query_function_terms($1, $2))`,
       [query, language ?? null],
     );
     const postings = Number(stats?.postings ?? 0);
@@ -152,7 +152,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
     if (postings > COUNT_SCAN_POSTINGS) {
       return conditions.length > 0 ? null : { value: Math.min(Number(stats?.most ?? 0), COUNT_EXACT_UP_TO), relation: 'gte' };
     }
-    // The moments holding any of the query's terms, as search scores them.
+    // The moments holding any of the query's terms, as search scores them (a Spanish or German question's
+    // function words apart: they weigh in a score, but holding only them is no match; migrations/019).
     const [row] = await queryByIndex<{ n: number }>(
       this.db,
       `SELECT count(DISTINCT p.moment_id)::int AS n FROM lex_postings p
@@ -173,7 +174,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
       rows = await this.db.query<FacetRow>(facetsSql(docs), params);
     } else {
       if (!query.trim()) return noFacets();
-      const [stats] = await this.db.query<{ terms: string[] | null }>('SELECT array_agg(term) AS terms FROM lex_terms WHERE term = ANY(lex_query_terms($1, $2)) AND df > 0', [query, language ?? null]);
+      const [stats] = await this.db.query<{ terms: string[] | null }>(`SELECT array_agg(term) AS terms FROM lex_terms
+         WHERE term = ANY(lex_query_terms($1, $2)) AND NOT term = ANY(lex_query_function_terms($1, $2)) AND df > 0`, [query, language ?? null]);
       if (!stats?.terms?.length) return noFacets();
       // The moments search can return (any of the query's terms, under the filters), as count() finds them; then
       // their documents, once each, for the groupings.
@@ -395,6 +397,8 @@ export function bm25Statement(
  * pruning are in BENCHMARKS.md.
  * Per-term constants are computed once (MATERIALIZED) in float8: inlined into the aggregate, idf was
  * recomputed for every posting in numeric arithmetic, which cost more than reading the postings.
+ * A moment that holds only a Spanish or German question's function words ("con", "la": migrations/019) is no
+ * match, though they count toward the score of one that holds its other words.
  * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates, $7 postings budget, $8 the
  * query's language (null: every language reads all of it; migrations/018).
  */
@@ -402,7 +406,8 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
   const terms = `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
        q AS MATERIALIZED (
          SELECT lt.term, lt.df, s.n, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
-                $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
+                $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1,
+                lt.term = ANY(lex_query_function_terms($1, $8::text)) AS function_word
          FROM lex_terms lt CROSS JOIN s
          WHERE lt.term = ANY(lex_query_terms($1, $8::text)) AND lt.df > 0),
        -- (candidates is unused: it names $6 so that both forms of the query take the same parameters)
@@ -416,7 +421,7 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
     return `${terms}
        SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
        ${where([])}
-       GROUP BY p.moment_id ORDER BY score DESC, p.moment_id LIMIT $4`;
+       GROUP BY p.moment_id HAVING bool_or(NOT t.function_word) ORDER BY score DESC, p.moment_id LIMIT $4`;
   }
   // The candidates' common-term postings in one index scan per common term (term = t AND moment_id = ANY(the
   // candidates)), not one lookup per candidate and term: each lookup was a scan started, and rescanned, on
@@ -424,7 +429,7 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
   return `${terms},
        a AS MATERIALIZED (SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
              ${where(['NOT t.common'])}
-             GROUP BY p.moment_id ORDER BY score DESC, p.moment_id LIMIT $6),
+             GROUP BY p.moment_id HAVING bool_or(NOT t.function_word) ORDER BY score DESC, p.moment_id LIMIT $6),
        c AS (SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p
                ON p.term = t.term AND p.moment_id = ANY(ARRAY(SELECT moment_id FROM a))
              WHERE t.common GROUP BY p.moment_id)
