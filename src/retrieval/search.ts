@@ -391,6 +391,16 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   // Every candidate is in: the passages merged from them are all the ranking holds.
   const complete = fused.size <= pageDepth;
   const moments = await s.archive.momentsByIds(ranked.map(([id]) => id));
+  // An English-only model's cosine says nothing of talk in another language (it places any two Spanish
+  // sentences close together): a moment in one that only the vector leg found is no hit.
+  if (mode !== 'bm25' && embeddingLanguages(s.cfg) === 'en') {
+    ranked = ranked.filter(([id]) => {
+      const m = moments.get(id);
+      const unread = m !== undefined && !bm25Score.has(id) && analysisOf(m.language, s.cfg.DEFAULT_LANGUAGE) !== 'en';
+      if (unread) fused.delete(id);
+      return !unread;
+    });
+  }
   // The question's words as each moment's language stems them.
   // With the word forms the stemmer does not join ("rise": "rose"; "color": "colour"), as the lexical leg was asked.
   const asked = memo((a: Analysis) => contentStems(withWordForms(withoutLabel(p.q, p.filters.speaker), a), { question: true, language: a }));

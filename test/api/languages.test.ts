@@ -172,6 +172,17 @@ describe('HTTP API: recordings in Spanish and German', () => {
     expect(stats).toMatchObject({ vector_languages: 'en', vector_english_only: true, lexical_languages: ['en', 'es', 'de'] });
   });
 
+  it('lists a Spanish or German moment under hybrid or vector search only when its words match: USE cannot read it', async () => {
+    for (const qs of ['q=huelga', 'q=tram', `q=${encodeURIComponent('workers at the shipyard')}`, 'q=tram&mode=vector']) {
+      const { body } = await search(`${qs}&limit=20`);
+      expect(body.language.code).toBe('en');
+      for (const r of body.results) if (r.language !== 'en') expect(r.scores.bm25, `${qs}: ${r.recording_id}`).not.toBeNull();
+    }
+    // The Spanish moment that says "huelga" is still found, by its word.
+    const { body } = await search('q=huelga');
+    expect(body.results[0]).toMatchObject({ recording_id: 'fabrica-es' });
+  });
+
   it('keeps English questions on English analysis', async () => {
     const { body } = await search(`q=${encodeURIComponent('When did the tram line to the harbour open?')}`);
     expect(body.language).toEqual({ code: 'en', source: 'detected' });
