@@ -384,7 +384,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
       : new Map<string, number>();
     for (const [id, x] of withDocumentEvidence(fused, documents, DOCUMENT_WEIGHT)) fused.set(id, x);
   }
-  if (bm25Hits.length > 0 && vectorHits.length > 0) {
+  // Also when BM25 matched nothing: the nearest moments to a question none of whose words are said are no
+  // nearer for it. Not when BM25 failed: then the vector leg answers alone, flagged as degraded.
+  if (mode === 'hybrid' && bm25 && 'value' in bm25 && vectorHits.length > 0) {
     for (const [id, c] of vecScore) if (!bm25Score.has(id) && c < VECTOR_ONLY_FLOOR) fused.delete(id);
   }
   let ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);

@@ -60,6 +60,26 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     expect(vec.body.results.every((r: { scores: { bm25: unknown } }) => r.scores.bm25 === null)).toBe(true);
   });
 
+  it('lists under hybrid only moments close in meaning (cosine ≥ 0.35) when no word of the question matches', async () => {
+    // Nothing near a question about something else.
+    expect((await get(`/v1/search?q=${encodeURIComponent('shipyard closure dockers')}&limit=50`)).body.results).toEqual([]);
+    // The remote controls of these meetings, in none of their words.
+    const q = encodeURIComponent('gadgets that switch channels');
+    const hybrid = (await get(`/v1/search?q=${q}&limit=50`)).body;
+    expect(hybrid.total).toBe(0);
+    for (const r of hybrid.results) expect(r.scores).toMatchObject({ bm25: null, vector: expect.any(Number) });
+    expect(Math.min(...hybrid.results.map((r: { scores: { vector: number } }) => r.scores.vector))).toBeGreaterThanOrEqual(0.35);
+    // mode=vector asks for nearness alone: its nearest moments are listed however far.
+    const vector = (await get(`/v1/search?q=${q}&limit=50&mode=vector`)).body;
+    expect(vector.results.length).toBeGreaterThan(hybrid.results.length);
+    // The web page does not call what it lists "0 matching moments".
+    const n = hybrid.results.slice(0, 10).length;
+    expect(n).toBeGreaterThan(0);
+    const html = (await get(`/?q=${q}`)).body as string;
+    expect(html).toMatch(new RegExp(`No moment says these words: ${n} passages? close in meaning <span class="muted">to “gadgets that switch channels”`));
+    expect(html).not.toContain('0 matching moments');
+  });
+
   it('applies recording, collection, speaker and date filters', async () => {
     const rec = await get('/v1/search?q=remote&recording=IS1004a');
     expect(rec.body.results.length).toBeGreaterThan(0);

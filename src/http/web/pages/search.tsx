@@ -133,6 +133,8 @@ function SearchForm({ p, recordings, collections, speakers }: { p: Params; recor
 function totalText(search: Search, n: number): string {
   if (search.total === null) return n === 0 ? 'No moments found' : `${n} moment${n === 1 ? '' : 's'}`;
   if (search.total === 0 && n === 0) return 'No moments found';
+  // What hybrid search lists when none of the question's words is said: the moments nearest it in meaning.
+  if (search.total === 0) return `No moment says these words: ${n} passage${n === 1 ? '' : 's'} close in meaning`;
   const count = search.total.toLocaleString('en');
   return `${search.total_relation === 'gte' ? 'More than ' : ''}${count} matching moment${search.total === 1 ? '' : 's'}`;
 }
@@ -153,7 +155,7 @@ function Results({ p, search }: { p: Params; search: Search }) {
     <section class="results" aria-labelledby="results-heading">
       <div class="results-head">
         <h2 id="results-heading">
-          {totalText(search, n)} <span class="muted">for “{search.query}”</span>
+          {totalText(search, n)} <span class="muted">{search.total === 0 && n > 0 ? 'to' : 'for'} “{search.query}”</span>
         </h2>
         {n > 0 ? (
           <p class="muted small page-range">
