@@ -203,6 +203,18 @@ export function fallbackNote(r: Pick<Routing, 'from' | 'to'>): string {
   return `little from ${rangeText(r)} matched, so all dates were searched with the dates kept as words`;
 }
 
+/**
+ * The range of a question that says nothing but dates ("1987", "in the eighties"): it asks for the recordings
+ * of that time, which browsing lists, more likely than for talk that says the year. Null when it says more,
+ * or when the caller gave dates or switched reading them off.
+ */
+export function datesOnly(params: Pick<SearchParams, 'q' | 'temporal' | 'filters'>): Routing | null {
+  if (params.temporal === 'off' || params.filters.from || params.filters.to) return null;
+  const t = parseTemporal(params.q);
+  if (!t.range || /[\p{L}\p{N}]/u.test(t.text)) return null;
+  return { from: t.range.from, to: t.range.to, source: 'question', matched: t.matched };
+}
+
 /** Reads a date range and a speaker out of the question, unless the caller gave them or switched it off. */
 export async function understand(s: Services, params: SearchParams) {
   const language: QueryLanguage = params.language
@@ -384,9 +396,12 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
       : new Map<string, number>();
     for (const [id, x] of withDocumentEvidence(fused, documents, DOCUMENT_WEIGHT)) fused.set(id, x);
   }
-  // Also when BM25 matched nothing: the nearest moments to a question none of whose words are said are no
-  // nearer for it. Not when BM25 failed: then the vector leg answers alone, flagged as degraded.
-  if (mode === 'hybrid' && bm25 && 'value' in bm25 && vectorHits.length > 0) {
+  // Also when BM25 matched nothing, across recordings: the archive's nearest moments to a question none of
+  // whose words are said are no nearer for it. Within one recording its nearest are still the best it has (on
+  // the dev set they land on the answer where no word of it is said). Not when BM25 failed: then the vector
+  // leg answers alone, flagged as degraded.
+  const lexicalAnswered = bm25 !== null && 'value' in bm25;
+  if (mode === 'hybrid' && vectorHits.length > 0 && (bm25Hits.length > 0 || (lexicalAnswered && !p.filters.recordingId))) {
     for (const [id, c] of vecScore) if (!bm25Score.has(id) && c < VECTOR_ONLY_FLOOR) fused.delete(id);
   }
   let ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);

@@ -61,8 +61,10 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
   });
 
   it('lists under hybrid only moments close in meaning (cosine ≥ 0.35) when no word of the question matches', async () => {
-    // Nothing near a question about something else.
-    expect((await get(`/v1/search?q=${encodeURIComponent('shipyard closure dockers')}&limit=50`)).body.results).toEqual([]);
+    // Nothing near a question about something else; within one recording, its nearest moments are all it has.
+    const elsewhere = encodeURIComponent('shipyard closure dockers');
+    expect((await get(`/v1/search?q=${elsewhere}&limit=50`)).body.results).toEqual([]);
+    expect((await get(`/v1/search?q=${elsewhere}&recording=ES2005a`)).body.results.length).toBeGreaterThan(0);
     // The remote controls of these meetings, in none of their words.
     const q = encodeURIComponent('gadgets that switch channels');
     const hybrid = (await get(`/v1/search?q=${q}&limit=50`)).body;
@@ -78,6 +80,26 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     const html = (await get(`/?q=${q}`)).body as string;
     expect(html).toMatch(new RegExp(`No moment says these words: ${n} passages? close in meaning <span class="muted">to “gadgets that switch channels”`));
     expect(html).not.toContain('0 matching moments');
+  });
+
+  it('lists the recordings of the time a question of nothing but dates names, and searches its words when there are none', async () => {
+    for (const q of ['1992', 'in the nineties', 'the 1990s?']) {
+      const { body } = await get(`/v1/search?q=${encodeURIComponent(q)}`);
+      expect(body.results, q).toEqual([]);
+      expect(body.recordings.map((r: { recording_id: string }) => r.recording_id), q).toEqual(['ES2005a']);
+      expect(body.routing).toMatchObject({ from: q === '1992' ? '1992-01-01' : '1990-01-01', source: 'question' });
+      expect(body.total).toBe(1);
+    }
+    // Under the other filters too; and the web page lists the recording.
+    expect((await get('/v1/search?q=2021&collection=other')).body.recordings.map((r: { recording_id: string }) => r.recording_id)).toEqual(['IS1004a']);
+    expect((await get('/v1/search?q=1992&collection=other')).body.recordings).toBeNull();
+    const page = (await get('/?q=in+the+nineties')).body as string;
+    expect(page).toContain('Remote control kick-off');
+    expect(page).toContain('recorded 1990-01-01 – 1999-12-31 (from the question)');
+    // No recording of 1967: moments that say the year, as for any other question.
+    const none = (await get('/v1/search?q=1967')).body;
+    expect(none.recordings).toBeNull();
+    expect(none.routing).toMatchObject({ from: '1967-01-01', source: 'question' });
   });
 
   it('applies recording, collection, speaker and date filters', async () => {

@@ -52,6 +52,12 @@ export function routingText(r: RoutingInfo): string {
   return `Searching all dates (${where})`;
 }
 
+/** What a list of recordings browsed by the dates a question named holds: "recorded 1980-01-01 – 1989-12-31 (from the question)". */
+export function recordedText(r: RoutingInfo): string {
+  const range = r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `from ${r.from} on` : `up to ${r.to ?? '…'}`;
+  return `recorded ${range} (from the question)`;
+}
+
 /** The link to a moment (the API's `url` for it), carrying the query so the page can show its hits. */
 export function momentHref(recordingId: string, start: number, q?: string): string {
   return q ? `${deepLink(recordingId, start)}&${new URLSearchParams({ q })}` : deepLink(recordingId, start);

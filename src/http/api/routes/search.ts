@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import type { Services } from '../../../archive/index.js';
 import { AppError } from '../../../core/index.js';
-import { browseRecordings, canBrowse, PAGING_CAP, searchFrames, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
+import { browseRecordings, canBrowse, datesOnly, PAGING_CAP, searchFrames, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
 import { ErrorBody, ExportQuery, ExportRow, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 import { exportCost, searchCost } from '../limits.js';
@@ -17,7 +17,7 @@ const route = createRoute({
     `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page, up to ${PAGING_CAP} passages; the pages after the first continue it from deeper rankings (100 passages deep, then 1,000) without showing a moment twice. ` +
     '`total` is the number of moments the lexical leg matches (exact up to 10,000, see total_relation; null for mode=vector). ' +
     '`facets=true` adds `facets`: matching moments and the distinct recordings holding them, in all and by collection, year, decade and speaker, counted over every match and not the page. ' +
-    'An empty `q` with a filter (collection, speaker, from, to or recording) browses: `recordings` lists the recordings passing the filters, newest first (`order=oldest`: oldest first; undated last), a page at a time with the same cursor, `total` is their number and `results` is empty; the facets then count every moment under the filters.',
+    'An empty `q` with a filter (collection, speaker, from, to or recording) browses: `recordings` lists the recordings passing the filters, newest first (`order=oldest`: oldest first; undated last), a page at a time with the same cursor, `total` is their number and `results` is empty; the facets then count every moment under the filters. A `q` of nothing but dates ("1987", "in the eighties") browses the recordings of that time the same way (`routing.source` "question"), unless none is of it.',
   request: { query: SearchQuery },
   responses: {
     200: { content: { 'application/json': { schema: SearchResponse } }, description: 'Moments, best first, with deep links' },
@@ -81,11 +81,13 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     if (browsing && !canBrowse(params.filters)) {
       throw new AppError('bad_request', 'q (the query) is required, unless a filter (collection, speaker, from, to or recording) is given to browse by');
     }
+    // A question of nothing but dates browses their recordings; with none, its words are searched as any others.
+    const dated = browsing ? null : datesOnly(params);
     // The answer is cached as its UTF-8 JSON and sent as it is, behind the per-request fields: a hit parses,
     // re-serialises and re-encodes nothing. As a string it was copied three times per hit (~55 KB each for a
     // typical page), which set the pace of young-generation GC pauses, the cached p95 (BENCHMARKS.md).
     // (The key holds the page: its offset and the first page's fallback decision are in params.)
-    const key = JSON.stringify(browsing ? [params, q.order] : [params]);
+    const key = JSON.stringify(browsing || dated ? [params, q.order] : [params]);
     const respond = (body: Uint8Array, hit: boolean) => {
       const head = Buffer.from(`{"query":${JSON.stringify(q.q)},"took_ms":${Math.round((performance.now() - t0) * 100) / 100},"cached":${hit},`);
       // body is a JSON object: its "{" is replaced by the head, which ends in a comma.
@@ -98,15 +100,24 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     if (stored) return respond(stored, true);
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
-    if (browsing) {
-      const b = await browseRecordings(s, { filters: params.filters, limit: q.limit, offset: at.offset, facets: q.facets, order: q.order });
+    const browsed = browsing || dated
+      ? await browseRecordings(s, {
+        filters: dated ? { ...params.filters, from: dated.from ?? undefined, to: dated.to ?? undefined } : params.filters,
+        limit: q.limit,
+        offset: at.offset,
+        facets: q.facets,
+        order: q.order,
+      })
+      : null;
+    if (browsed && (browsing || browsed.total > 0)) {
+      const b = browsed;
       const body = Buffer.from(
         JSON.stringify({
           mode: q.mode,
           degraded: false,
           degraded_legs: [],
           warnings: b.warnings,
-          routing: q.from || q.to ? { from: q.from ?? null, to: q.to ?? null, source: 'params' } : null,
+          routing: dated ?? (q.from || q.to ? { from: q.from ?? null, to: q.to ?? null, source: 'params' } : null),
           speaker_filter: null,
           language: { code: q.lang ?? s.cfg.DEFAULT_LANGUAGE, source: q.lang ? 'param' : 'detected' },
           matched_text: '',
