@@ -95,7 +95,7 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     expect((await get('/v1/search?q=1992&collection=other')).body.recordings).toBeNull();
     const page = (await get('/?q=in+the+nineties')).body as string;
     expect(page).toContain('Remote control kick-off');
-    expect(page).toContain('recorded 1990-01-01 – 1999-12-31 (from the question)');
+    expect(page).toContain('dated 1990-01-01 – 1999-12-31 (the dates in the question)');
     // No recording of 1967: moments that say the year, as for any other question.
     const none = (await get('/v1/search?q=1967')).body;
     expect(none.recordings).toBeNull();

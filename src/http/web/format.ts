@@ -52,10 +52,10 @@ export function routingText(r: RoutingInfo): string {
   return `Searching all dates (${where})`;
 }
 
-/** What a list of recordings browsed by the dates a question named holds: "recorded 1980-01-01 – 1989-12-31 (from the question)". */
+/** What a list of recordings browsed by the dates a question named holds: "dated 1980-01-01 – 1989-12-31 (the dates in the question)". */
 export function recordedText(r: RoutingInfo): string {
-  const range = r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `from ${r.from} on` : `up to ${r.to ?? '…'}`;
-  return `recorded ${range} (from the question)`;
+  const range = r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `up to ${r.to ?? '…'}`;
+  return `dated ${range} (the dates in the question)`;
 }
 
 /** The link to a moment (the API's `url` for it), carrying the query so the page can show its hits. */
