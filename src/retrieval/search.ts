@@ -8,7 +8,7 @@ import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel
 import { lexicalQuery, subjectCoverage, withWordForms } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, linkOffset, REPLY_S, sentencesToLink } from './localise.js';
-import { contentStems } from './text.js';
+import { contentStems, subjectText } from './text.js';
 import { PROXIMITY, proximityGains } from './proximity.js';
 
 export interface SearchParams {
@@ -170,7 +170,10 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   // The pages after the first keep its decision, so they continue its ranking whatever they hold themselves.
   if (routing?.source === 'question' && params.fallback === true) return widened(await page(s, wide, params.total));
   const routed = await page(s, p, params.total);
-  const held = routing?.source === 'question' && params.fallback === undefined ? rankingCoverage(routed.top, p.q, language.code) : 1;
+  // A question with no subject besides its dates ("what happened in the eighties?") keeps to them: all dates,
+  // searched for the dates as words, would find any talk that says "eighty".
+  const subject = subjectText(p.q, language.code) !== '';
+  const held = routing?.source === 'question' && params.fallback === undefined && subject ? rankingCoverage(routed.top, p.q, language.code) : 1;
   if (held < THIN_COVERAGE) {
     const all = await page(s, wide, params.total);
     // Nothing from the dates is worse than thin passages from all of them, and so, for a ranking by words, is
@@ -204,14 +207,14 @@ export function fallbackNote(r: Pick<Routing, 'from' | 'to'>): string {
 }
 
 /**
- * The range of a question that says nothing but dates ("1987", "in the eighties"): it asks for the recordings
- * of that time, which browsing lists, more likely than for talk that says the year. Null when it says more,
- * or when the caller gave dates or switched reading them off.
+ * The range of a question that names nothing but dates ("1987", "what happened in the eighties?"): it asks for
+ * the recordings of that time, which browsing lists, more likely than for talk that says the year. Null when it
+ * has a subject of its own (subjectText), or when the caller gave dates or switched reading them off.
  */
-export function datesOnly(params: Pick<SearchParams, 'q' | 'temporal' | 'filters'>): Routing | null {
+export function datesOnly(params: Pick<SearchParams, 'q' | 'temporal' | 'filters' | 'language'>, defaultLanguage: Language): Routing | null {
   if (params.temporal === 'off' || params.filters.from || params.filters.to) return null;
   const t = parseTemporal(params.q);
-  if (!t.range || /[\p{L}\p{N}]/u.test(t.text)) return null;
+  if (!t.range || subjectText(t.text, params.language ?? detectLanguage(params.q, defaultLanguage))) return null;
   return { from: t.range.from, to: t.range.to, source: 'question', matched: t.matched };
 }
 

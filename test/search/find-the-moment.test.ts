@@ -64,6 +64,14 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.total!.value).toBeLessThan(8);
   });
 
+  it('keeps to the dates when the question has no subject besides them: the dates as words would find other talk', async () => {
+    // All dates would find "eighty" said in 2015 and 2006.
+    const out = await searchMoments(s, { q: 'What happened in the eighties?', mode: 'bm25', limit: 10, filters: {} });
+    expect(out.routing).toMatchObject({ from: '1980-01-01', to: '1989-12-31', source: 'question' });
+    expect(out.routing?.fallback).toBeUndefined();
+    expect(out.results.every((r) => r.recorded_at?.startsWith('198'))).toBe(true);
+  });
+
   it('keeps to the year when the year holds the answer', async () => {
     const out = await searchMoments(s, { q: 'Why did the library decide to lend paperbacks in 1968?', mode: 'bm25', limit: 5, filters: {} });
     expect(out.routing).toMatchObject({ from: '1968-01-01', source: 'question' });

@@ -17,7 +17,7 @@ const route = createRoute({
     `Passages, best first, a page at a time: \`limit\` (1-100) per page, \`cursor\` (the previous page's next_cursor) for the next page, up to ${PAGING_CAP} passages; the pages after the first continue it from deeper rankings (100 passages deep, then 1,000) without showing a moment twice. ` +
     '`total` is the number of moments the lexical leg matches (exact up to 10,000, see total_relation; null for mode=vector). ' +
     '`facets=true` adds `facets`: matching moments and the distinct recordings holding them, in all and by collection, year, decade and speaker, counted over every match and not the page. ' +
-    'An empty `q` with a filter (collection, speaker, from, to or recording) browses: `recordings` lists the recordings passing the filters, newest first (`order=oldest`: oldest first; undated last), a page at a time with the same cursor, `total` is their number and `results` is empty; the facets then count every moment under the filters. A `q` of nothing but dates ("1987", "in the eighties") browses the recordings of that time the same way (`routing.source` "question"), unless none is of it.',
+    'An empty `q` with a filter (collection, speaker, from, to or recording) browses: `recordings` lists the recordings passing the filters, newest first (`order=oldest`: oldest first; undated last), a page at a time with the same cursor, `total` is their number and `results` is empty; the facets then count every moment under the filters. A `q` that names nothing but dates ("1987", "what happened in the eighties?") browses the recordings of that time the same way (`routing.source` "question"), unless none is of it.',
   request: { query: SearchQuery },
   responses: {
     200: { content: { 'application/json': { schema: SearchResponse } }, description: 'Moments, best first, with deep links' },
@@ -82,7 +82,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
       throw new AppError('bad_request', 'q (the query) is required, unless a filter (collection, speaker, from, to or recording) is given to browse by');
     }
     // A question of nothing but dates browses their recordings; with none, its words are searched as any others.
-    const dated = browsing ? null : datesOnly(params);
+    const dated = browsing ? null : datesOnly(params, s.cfg.DEFAULT_LANGUAGE);
     // The answer is cached as its UTF-8 JSON and sent as it is, behind the per-request fields: a hit parses,
     // re-serialises and re-encodes nothing. As a string it was copied three times per hit (~55 KB each for a
     // typical page), which set the pace of young-generation GC pauses, the cached p95 (BENCHMARKS.md).
