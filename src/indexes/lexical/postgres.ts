@@ -382,7 +382,8 @@ export function bm25Statement(
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit), bm25.postingsBudget ?? DEFAULT_POSTINGS_BUDGET, language ?? null];
   const conditions = filterConditions(filters, params);
-  return { sql: bm25Sql(conditions, pruned), params };
+  // Only Spanish and German keep function words as said (migrations/019): other questions skip the check.
+  return { sql: bm25Sql(conditions, pruned, language === 'es' || language === 'de'), params };
 }
 
 /**
@@ -402,12 +403,12 @@ export function bm25Statement(
  * Parameters: $1 query, $2 k1, $3 b, $4 limit, $5 COMMON_SHARE, $6 candidates, $7 postings budget, $8 the
  * query's language (null: every language reads all of it; migrations/018).
  */
-function bm25Sql(conditions: string[], pruned: boolean): string {
+function bm25Sql(conditions: string[], pruned: boolean, functionWords: boolean): string {
   const terms = `WITH s AS MATERIALIZED (SELECT n::float8 AS n, total_len::float8 / greatest(n, 1) AS avgdl FROM lex_stats WHERE id = 1),
        q AS MATERIALIZED (
          SELECT lt.term, lt.df, s.n, ln(1 + (s.n - lt.df + 0.5) / (lt.df + 0.5)) * ($2::float8 + 1) AS w,
-                $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1,
-                lt.term = ANY(lex_query_function_terms($1, $8::text)) AS function_word
+                $2::float8 * (1 - $3::float8) AS c0, $2::float8 * $3::float8 / s.avgdl AS c1
+                ${functionWords ? ', lt.term = ANY(lex_query_function_terms($1, $8::text)) AS function_word' : ''}
          FROM lex_terms lt CROSS JOIN s
          WHERE lt.term = ANY(lex_query_terms($1, $8::text)) AND lt.df > 0),
        -- (candidates is unused: it names $6 so that both forms of the query take the same parameters)
@@ -417,11 +418,12 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
   // w·tf / (tf + c0 + c1·|d|) is idf·tf·(k1 + 1) / (tf + k1·(1 − b + b·|d|/avgdl))
   const score = 'sum(t.w * p.tf / (p.tf + t.c0 + t.c1 * p.len))';
   const where = (extra: string[]) => ([...extra, ...conditions].length ? `WHERE ${[...extra, ...conditions].join(' AND ')}` : '');
+  const matching = functionWords ? 'HAVING bool_or(NOT t.function_word)' : '';
   if (!pruned) {
     return `${terms}
        SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
        ${where([])}
-       GROUP BY p.moment_id HAVING bool_or(NOT t.function_word) ORDER BY score DESC, p.moment_id LIMIT $4`;
+       GROUP BY p.moment_id ${matching} ORDER BY score DESC, p.moment_id LIMIT $4`;
   }
   // The candidates' common-term postings in one index scan per common term (term = t AND moment_id = ANY(the
   // candidates)), not one lookup per candidate and term: each lookup was a scan started, and rescanned, on
@@ -429,7 +431,7 @@ function bm25Sql(conditions: string[], pruned: boolean): string {
   return `${terms},
        a AS MATERIALIZED (SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p ON p.term = t.term
              ${where(['NOT t.common'])}
-             GROUP BY p.moment_id HAVING bool_or(NOT t.function_word) ORDER BY score DESC, p.moment_id LIMIT $6),
+             GROUP BY p.moment_id ${matching} ORDER BY score DESC, p.moment_id LIMIT $6),
        c AS (SELECT p.moment_id, ${score} AS score FROM t JOIN lex_postings p
                ON p.term = t.term AND p.moment_id = ANY(ARRAY(SELECT moment_id FROM a))
              WHERE t.common GROUP BY p.moment_id)
