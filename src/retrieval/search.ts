@@ -209,10 +209,11 @@ export function fallbackNote(r: Pick<Routing, 'from' | 'to'>): string {
 /**
  * The range of a question that names nothing but dates ("1987", "what happened in the eighties?"): it asks for
  * the recordings of that time, which browsing lists, more likely than for talk that says the year. Null when it
- * has a subject of its own (subjectText), or when the caller gave dates or switched reading them off.
+ * has a subject of its own (subjectText), when the caller gave dates or switched reading them off, and within
+ * one recording, where it can only ask for the talk that says them.
  */
 export function datesOnly(params: Pick<SearchParams, 'q' | 'temporal' | 'filters' | 'language'>, defaultLanguage: Language): Routing | null {
-  if (params.temporal === 'off' || params.filters.from || params.filters.to) return null;
+  if (params.temporal === 'off' || params.filters.from || params.filters.to || params.filters.recordingId) return null;
   const t = parseTemporal(params.q);
   if (!t.range || subjectText(t.text, params.language ?? detectLanguage(params.q, defaultLanguage))) return null;
   return { from: t.range.from, to: t.range.to, source: 'question', matched: t.matched };

@@ -97,6 +97,9 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     const page = (await get('/?q=in+the+nineties')).body as string;
     expect(page).toContain('Remote control kick-off');
     expect(page).toContain('dated 1990-01-01 – 1999-12-31 (the dates in the question)');
+    // Within one recording, the moments that say the year.
+    const within = (await get('/v1/search?q=1992&recording=ES2005a')).body;
+    expect(within.recordings).toBeNull();
     // No recording of 1967: moments that say the year, as for any other question.
     const none = (await get('/v1/search?q=1967')).body;
     expect(none.recordings).toBeNull();
