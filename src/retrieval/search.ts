@@ -170,10 +170,7 @@ export async function searchMomentsScored(s: Services, params: SearchParams): Pr
   // The pages after the first keep its decision, so they continue its ranking whatever they hold themselves.
   if (routing?.source === 'question' && params.fallback === true) return widened(await page(s, wide, params.total));
   const routed = await page(s, p, params.total);
-  // A question with no subject besides its dates ("what happened in the eighties?") keeps to them: all dates,
-  // searched for the dates as words, would find any talk that says "eighty".
-  const subject = subjectText(p.q, language.code) !== '';
-  const held = routing?.source === 'question' && params.fallback === undefined && subject ? rankingCoverage(routed.top, p.q, language.code) : 1;
+  const held = routing?.source === 'question' && params.fallback === undefined ? rankingCoverage(routed.top, p.q, language.code) : 1;
   if (held < THIN_COVERAGE) {
     const all = await page(s, wide, params.total);
     // Nothing from the dates is worse than thin passages from all of them, and so, for a ranking by words, is
@@ -193,9 +190,12 @@ function thin(best: string[], q: string, language: Language): boolean {
   return rankingCoverage(best, q, language) < THIN_COVERAGE;
 }
 
-/** The share of the question's subject words in the ranking's best three passages (1 when it names none). */
+/**
+ * The share of the question's subject words in the ranking's best three passages (0 when there are none). 1 when
+ * it names no subject besides its dates ("what happened in the eighties?"), even with no passage: all dates,
+ * searched for the dates as words, would find any talk that says "eighty".
+ */
 function rankingCoverage(best: string[], q: string, language: Language): number {
-  if (best.length === 0) return 0;
   return subjectCoverage(q, contentStems(best.slice(0, 3).join(' '), { language }), language);
 }
 
