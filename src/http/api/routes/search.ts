@@ -81,13 +81,12 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     if (browsing && !canBrowse(params.filters)) {
       throw new AppError('bad_request', 'q (the query) is required, unless a filter (collection, speaker, from, to or recording) is given to browse by');
     }
-    // A question of nothing but dates browses their recordings; with none, its words are searched as any others.
-    const dated = browsing ? null : datesOnly(params, s.cfg.DEFAULT_LANGUAGE);
     // The answer is cached as its UTF-8 JSON and sent as it is, behind the per-request fields: a hit parses,
     // re-serialises and re-encodes nothing. As a string it was copied three times per hit (~55 KB each for a
     // typical page), which set the pace of young-generation GC pauses, the cached p95 (BENCHMARKS.md).
-    // (The key holds the page: its offset and the first page's fallback decision are in params.)
-    const key = JSON.stringify(browsing || dated ? [params, q.order] : [params]);
+    // (The key holds the page: its offset and the first page's fallback decision are in params; `order` is read
+    // when the request browses, which a question of dates alone does too.)
+    const key = JSON.stringify([params, q.order]);
     const respond = (body: Uint8Array, hit: boolean) => {
       const head = Buffer.from(`{"query":${JSON.stringify(q.q)},"took_ms":${Math.round((performance.now() - t0) * 100) / 100},"cached":${hit},`);
       // body is a JSON object: its "{" is replaced by the head, which ends in a comma.
@@ -100,7 +99,9 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     if (stored) return respond(stored, true);
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
-    const browsed = browsing || dated
+    // A question of nothing but dates browses their recordings; with none, its words are searched as any others.
+    const dated = browsing ? null : datesOnly(params, s.cfg.DEFAULT_LANGUAGE);
+    const b = browsing || dated
       ? await browseRecordings(s, {
         filters: dated ? { ...params.filters, from: dated.from ?? undefined, to: dated.to ?? undefined } : params.filters,
         limit: q.limit,
@@ -109,8 +110,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
         order: q.order,
       })
       : null;
-    if (browsed && (browsing || browsed.total > 0)) {
-      const b = browsed;
+    if (b && (browsing || b.total > 0)) {
       const body = Buffer.from(
         JSON.stringify({
           mode: q.mode,
