@@ -142,7 +142,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // ('gte'); under a filter that bound does not hold, and the count is skipped (the caller shows none).
     const [stats] = await this.db.query<{ terms: string[] | null; postings: number | null; most: number | null }>(
       `SELECT array_agg(term) AS terms, sum(df)::int AS postings, max(df)::int AS most
-       FROM lex_terms WHERE term = ANY(lex_query_terms($1, $2)) AND NOT term = ANY(lex_query_function_terms($1, $2))`,
+       FROM lex_terms WHERE ${MATCHING_TERMS}`,
       [query, language ?? null],
     );
     const postings = Number(stats?.postings ?? 0);
@@ -174,8 +174,10 @@ export class PostgresLexicalIndex implements LexicalIndex {
       rows = await this.db.query<FacetRow>(facetsSql(docs), params);
     } else {
       if (!query.trim()) return noFacets();
-      const [stats] = await this.db.query<{ terms: string[] | null }>(`SELECT array_agg(term) AS terms FROM lex_terms
-         WHERE term = ANY(lex_query_terms($1, $2)) AND NOT term = ANY(lex_query_function_terms($1, $2)) AND df > 0`, [query, language ?? null]);
+      const [stats] = await this.db.query<{ terms: string[] | null }>(
+        `SELECT array_agg(term) AS terms FROM lex_terms WHERE ${MATCHING_TERMS} AND df > 0`,
+        [query, language ?? null],
+      );
       if (!stats?.terms?.length) return noFacets();
       // The moments search can return (any of the query's terms, under the filters), as count() finds them; then
       // their documents, once each, for the groupings.
@@ -243,6 +245,12 @@ export class PostgresLexicalIndex implements LexicalIndex {
     // The database belongs to the caller.
   }
 }
+
+/**
+ * The terms of query $1 in language $2 that make a moment a match, as count() and facets() select them from
+ * lex_terms: all of lex_query_terms but a Spanish or German question's function words as said (migrations/019).
+ */
+const MATCHING_TERMS = 'term = ANY(lex_query_terms($1, $2)) AND NOT term = ANY(lex_query_function_terms($1, $2))';
 
 /** Every table of the lexical index (migrations 002, 017), largest first. */
 const LEXICAL_TABLES = ['lex_postings', 'lex_rec_postings', 'lex_docs', 'lex_terms', 'lex_rec_terms', 'lex_rec_docs', 'lex_stats'];
