@@ -114,15 +114,32 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
-    const { searchMoments } = await import('../retrieval/index.js');
+    const { browseQuestionDates, searchMoments } = await import('../retrieval/index.js');
     await withServices(async (s) => {
       const t0 = performance.now();
-      const out = await searchMoments(s, {
+      const params = {
         q,
         limit: o.limit,
         mode: o.mode,
         filters: { recordingId: o.recording, collection: o.collection, speaker: o.speaker, from: o.from && isoDate.parse(o.from), to: o.to && isoDate.parse(o.to) },
-      });
+      };
+      // A question of nothing but dates lists the recordings of that time, as the API and the web page do.
+      const dated = await browseQuestionDates(s, params, { limit: o.limit, offset: 0 });
+      if (dated) {
+        const { routing, recordings, total } = dated;
+        if (o.json) {
+          console.log(JSON.stringify({ query: q, took_ms: Math.round(performance.now() - t0), routing, results: [], total, recordings }, null, 2));
+          return;
+        }
+        const range = routing.from && routing.to ? `${routing.from} – ${routing.to}` : routing.from ? `${routing.from} on` : `up to ${routing.to}`;
+        console.log(`${total} recording${total === 1 ? '' : 's'} dated ${range} (the dates in the question)`);
+        recordings.forEach((r, i) => {
+          const speakers = r.speakers.length ? `  ${r.speakers.slice(0, 3).join(', ')}${r.speakers.length > 3 ? ', …' : ''}` : '';
+          console.log(`${i + 1}. ${r.recording_title} (${r.recorded_at ?? 'undated'}) ${fmt(r.duration_s ?? 0)}, ${r.moments} moments${speakers}  ${r.url}`);
+        });
+        return;
+      }
+      const out = await searchMoments(s, params);
       if (o.json) {
         console.log(JSON.stringify({ query: q, took_ms: Math.round(performance.now() - t0), ...out }, null, 2));
         return;

@@ -1,6 +1,6 @@
 import type { Facets, SearchFilters } from '../core/index.js';
 import type { Services } from '../archive/index.js';
-import { PAGING_CAP } from './search.js';
+import { datesOnly, PAGING_CAP, type Routing, type SearchParams } from './search.js';
 
 /** A recording listed by browsing: what a result list shows of it, and where it opens. */
 export interface BrowsedRecording {
@@ -67,4 +67,21 @@ export async function browseRecordings(
     facets: counted,
     warnings,
   };
+}
+
+/**
+ * A question of nothing but dates ("1987", "what happened in the eighties?") browsed: the recordings of the range
+ * it names, with that range as its routing. Null when the question has a subject besides its dates (datesOnly), or
+ * when no recording is of that time: its words are then searched as any others ("1967" finds the 1974 interview
+ * that tells of it).
+ */
+export async function browseQuestionDates(
+  s: Services,
+  params: Pick<SearchParams, 'q' | 'temporal' | 'filters' | 'language'>,
+  p: { limit: number; offset: number; facets?: boolean; order?: 'newest' | 'oldest' },
+): Promise<(BrowseOutcome & { routing: Routing }) | null> {
+  const routing = datesOnly(params, s.cfg.DEFAULT_LANGUAGE);
+  if (!routing) return null;
+  const b = await browseRecordings(s, { ...p, filters: { ...params.filters, from: routing.from ?? undefined, to: routing.to ?? undefined } });
+  return b.total > 0 ? { ...b, routing } : null;
 }

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { stream } from 'hono/streaming';
 import type { Services } from '../../../archive/index.js';
 import { AppError } from '../../../core/index.js';
-import { browseRecordings, canBrowse, datesOnly, PAGING_CAP, searchFrames, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
+import { browseQuestionDates, browseRecordings, canBrowse, PAGING_CAP, searchFrames, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
 import { ErrorBody, ExportQuery, ExportRow, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 import { exportCost, searchCost } from '../limits.js';
@@ -100,24 +100,16 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
     const generation = await s.cache.generation();
     // A question of nothing but dates browses their recordings; with none, its words are searched as any others.
-    const dated = browsing ? null : datesOnly(params, s.cfg.DEFAULT_LANGUAGE);
-    const b = browsing || dated
-      ? await browseRecordings(s, {
-        filters: dated ? { ...params.filters, from: dated.from ?? undefined, to: dated.to ?? undefined } : params.filters,
-        limit: q.limit,
-        offset: at.offset,
-        facets: q.facets,
-        order: q.order,
-      })
-      : null;
-    if (b && (browsing || b.total > 0)) {
+    const page = { limit: q.limit, offset: at.offset, facets: q.facets, order: q.order };
+    const b = browsing ? { ...(await browseRecordings(s, { filters: params.filters, ...page })), routing: null } : await browseQuestionDates(s, params, page);
+    if (b) {
       const body = Buffer.from(
         JSON.stringify({
           mode: q.mode,
           degraded: false,
           degraded_legs: [],
           warnings: b.warnings,
-          routing: dated ?? (q.from || q.to ? { from: q.from ?? null, to: q.to ?? null, source: 'params' } : null),
+          routing: b.routing ?? (q.from || q.to ? { from: q.from ?? null, to: q.to ?? null, source: 'params' } : null),
           speaker_filter: null,
           language: { code: q.lang ?? s.cfg.DEFAULT_LANGUAGE, source: q.lang ? 'param' : 'detected' },
           matched_text: '',
