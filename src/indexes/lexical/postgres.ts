@@ -154,10 +154,11 @@ export class PostgresLexicalIndex implements LexicalIndex {
     }
     // The moments holding any of the query's terms, as search scores them (a Spanish or German question's
     // function words apart: they weigh in a score, but holding only them is no match; migrations/019).
+    // Grouped, not count(DISTINCT): that sorts the postings' moment ids, where grouping hashes them.
     const [row] = await queryByIndex<{ n: number }>(
       this.db,
-      `SELECT count(DISTINCT p.moment_id)::int AS n FROM lex_postings p
-       WHERE p.term = ANY($1::text[]) ${conditions.map((c) => `AND ${c}`).join(' ')}`,
+      `SELECT count(*)::int AS n FROM (SELECT p.moment_id FROM lex_postings p
+       WHERE p.term = ANY($1::text[]) ${conditions.map((c) => `AND ${c}`).join(' ')} GROUP BY p.moment_id) m`,
       params,
     );
     const n = Number(row?.n ?? 0);
