@@ -123,6 +123,20 @@ describe('pgvector index on PGlite (partitioned by decade)', () => {
     }
   });
 
+  it("ranks a speaker's moments exactly, read by the speaker index, while they are few; a speaker of more walks the graphs", async () => {
+    const plan = await index.explain(vec(1, 0), { speaker: 'host' }, 10);
+    expect(plan).toContain('speaker_keys_idx');
+    expect(plan).not.toContain('embedding_idx');
+    expect((await index.search(vec(1, 0), { speaker: 'HOST' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
+    expect(await index.search(vec(1, 0), { speaker: 'Nobody' }, 10)).toEqual([]);
+    // Past the bound the same hits come from the HNSW graphs.
+    const bounded = new PgVectorIndex(db, { exactSpeakerUpTo: 1 });
+    await bounded.init({ model: 'test-8', dim: DIM });
+    for (let i = 0; i < 2; i++) expect((await bounded.search(vec(1, 0), { speaker: 'chair' }, 10)).map((h) => h.momentId)).toEqual(['r1987#0', 'rnull#0', 'r1987#1']);
+    expect((await index.search(vec(1, 0), { speaker: 'chair', from: '1980-01-01' }, 10)).map((h) => h.momentId)).toEqual(['r1987#0', 'r1987#1']);
+    expect((await bounded.search(vec(1, 0), { speaker: 'Host' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
+  });
+
   it('replaces a recording and refuses a different model', async () => {
     await index.replaceRecording('r1987', [item('r1987', 0, '1987-05-01', vec(0, 0, 1))]);
     expect(await index.count()).toBe(3);

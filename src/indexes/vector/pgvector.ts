@@ -23,8 +23,17 @@ const PGLITE_ROWS_PER_TX = 1;
 export class PgVectorIndex implements VectorIndex {
   private dim = 0;
   private readonly knownPartitions = new Set<string>();
+  /** Speakers (lower case) found with more moments than exactSpeakerUpTo, and when. */
+  private readonly manySpeakers = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
+  /**
+   * `exactSpeakerUpTo`: a speaker filter matching at most this many moments ranks them exactly (see search());
+   * past it, the HNSW graphs are walked as for other filters.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { exactSpeakerUpTo?: number } = {},
+  ) {}
 
   async init(model: EmbeddingModelInfo): Promise<void> {
     await this.ensureExtension();
@@ -122,9 +131,27 @@ export class PgVectorIndex implements VectorIndex {
 
   async search(vector: Float32Array, filters: SearchFilters, limit: number): Promise<VectorHit[]> {
     this.assertReady();
+    type Row = { moment_id: string; score: number };
+    const hits = (rows: Row[]) => rows.map((r) => ({ momentId: r.moment_id, score: Number(r.score) })).sort((a, b) => b.score - a.score);
+    // A speaker's moments are usually few (the recordings they speak in): walking the HNSW graphs for them reads
+    // most of the graph, as nearly every moment met fails the filter. While they are few they are read by the
+    // speaker index and ranked exactly.
+    const upTo = this.opts.exactSpeakerUpTo ?? EXACT_SPEAKER_UP_TO;
+    const key = filters.speaker?.toLowerCase();
+    if (key && !filters.recordingId && !(Date.now() - (this.manySpeakers.get(key) ?? -Infinity) < MANY_REMEMBERED_MS)) {
+      const few = speakerStatement(vector, filters, limit, upTo);
+      // Counting reads every index entry of the speaker, however many: past twice the bound, the GIN scan keeps a
+      // random sample of about that many (gin_fuzzy_search_limit), enough to tell "more than the bound". Under
+      // it nothing is dropped, so a speaker of few is counted and ranked whole.
+      const rows = await queryByIndex<{ moment_id: string | null; score: number; n: number }>(
+        this.db, few.sql, few.params, `SET LOCAL gin_fuzzy_search_limit = ${2 * Math.floor(upTo) + 2}`,
+      );
+      if (rows[0].n <= upTo) return hits(rows.filter((r): r is Row & { n: number } => r.moment_id !== null));
+      // A speaker of many stays one (an archive grows): not counted again for a while.
+      this.manySpeakers.set(key, Date.now());
+    }
     const { sql, params, exact, filtered } = searchStatement(vector, filters, limit);
     // One recording's moments (hundreds) are ranked exactly, read by its recording_id index (see searchStatement).
-    type Row = { moment_id: string; score: number };
     const rows = exact ? await queryByIndex<Row>(this.db, sql, params) : await this.db.transaction(async (tx) => {
       // Each partition's HNSW scan keeps ef_search candidates, and an iterative scan (pgvector ≥ 0.8) goes on past
       // them while more rows are needed: filtered, until enough rows pass the filter; unfiltered, in strict order,
@@ -135,9 +162,7 @@ export class PgVectorIndex implements VectorIndex {
       await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}; SET LOCAL hnsw.iterative_scan = '${filtered ? 'relaxed_order' : 'strict_order'}'`);
       return tx.queryRows<Row>(sql, params);
     });
-    return rows
-      .map((r) => ({ momentId: r.moment_id, score: Number(r.score) }))
-      .sort((a, b) => b.score - a.score);
+    return hits(rows);
   }
 
   async similarities(vector: Float32Array, momentIds: string[], dates: Pick<SearchFilters, 'from' | 'to'> = {}): Promise<Map<string, number>> {
@@ -223,6 +248,7 @@ export class PgVectorIndex implements VectorIndex {
       await tx.query('DELETE FROM archive_meta WHERE key = $1', [MODEL_KEY]);
     });
     this.knownPartitions.clear();
+    this.manySpeakers.clear();
     this.dim = 0;
   }
 
@@ -241,6 +267,10 @@ export class PgVectorIndex implements VectorIndex {
 
   /** The plan of a search with these filters: the partitions and indexes it reads (for tests and EXPLAIN). */
   async explain(vector: Float32Array, filters: SearchFilters, limit: number): Promise<string> {
+    if (filters.speaker && !filters.recordingId) {
+      const few = speakerStatement(vector, filters, limit, this.opts.exactSpeakerUpTo ?? EXACT_SPEAKER_UP_TO);
+      return explainByIndex(this.db, few.sql, few.params);
+    }
     const { sql, params, exact } = searchStatement(vector, filters, limit);
     return exact ? explainByIndex(this.db, sql, params) : planOf(this.db, sql, params);
   }
@@ -281,11 +311,33 @@ function searchStatement(vector: Float32Array, filters: SearchFilters, limit: nu
   return { sql, params, exact, filtered: where.length > 0 };
 }
 
-function vectorFilters(filters: SearchFilters, params: unknown[]): { where: string[]; params: unknown[] } {
+/**
+ * The statement of a search with a speaker filter: how many moments the speaker has (`n`, counted to `upTo` + 1
+ * by the GIN index on speaker_keys, migrations/020) and, when that is at most `upTo`, those moments ranked
+ * exactly, each distance computed once. More than `upTo` is a speaker of much of the archive, whom the HNSW graphs
+ * serve better: the one row then has `n` alone (search()), as it has when the speaker has no moment.
+ */
+function speakerStatement(vector: Float32Array, filters: SearchFilters, limit: number, upTo: number): { sql: string; params: unknown[] } {
+  const { where, params } = vectorFilters(filters, [toQueryParam(vector), limit], { speakerIndex: true });
+  const w = where.join(' AND ');
+  const sql = `WITH n AS (SELECT count(*)::int AS n FROM (SELECT 1 FROM embeddings WHERE ${w} LIMIT ${Math.floor(upTo) + 1}) x)
+               SELECT e.moment_id, 1 - e.d AS score, n.n FROM n LEFT JOIN LATERAL (
+                 SELECT moment_id, embedding <=> ${QUERY_VECTOR} AS d FROM embeddings WHERE ${w} AND n.n <= ${Math.floor(upTo)} ORDER BY d LIMIT $2
+               ) e ON true`;
+  return { sql, params };
+}
+
+/**
+ * The filters as conditions on the table. The speaker's is written so that no index can serve it, unless
+ * `speakerIndex`: the HNSW scan then filters the moments it meets, rather than the planner choosing between
+ * the graph and the speaker index from table sizes alone (the embedded database keeps no statistics).
+ */
+function vectorFilters(filters: SearchFilters, params: unknown[], opts: { speakerIndex?: boolean } = {}): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   if (filters.recordingId) where.push(`recording_id = $${params.push(filters.recordingId)}`);
   if (filters.collection) where.push(`collection = $${params.push(filters.collection)}`);
-  if (filters.speaker)
+  if (filters.speaker && opts.speakerIndex) where.push(`speaker_keys(speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
+  else if (filters.speaker)
     where.push(`EXISTS (SELECT 1 FROM unnest(speakers) s WHERE lower(s) = lower($${params.push(filters.speaker)}))`);
   // Literal-typed date bounds let the planner prune partitions at plan time.
   if (filters.from) where.push(`recorded_at >= $${params.push(filters.from)}::date`);
@@ -312,6 +364,8 @@ async function createTable(tx: Queryable, table: string, dim: number): Promise<v
   await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_recording ON ${table} (recording_id)`);
   // Score fusion looks up the cosine of lexical candidates by moment id.
   await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_moment ON ${table} (moment_id)`);
+  // A speaker's moments, by any of their speakers' labels in lower case (search()).
+  await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_speakers ON ${table} USING gin (speaker_keys(speakers))`);
 }
 
 /** The decade's partition of `table` (`<table>_1980s`), created on first use; undated rows go to the DEFAULT one. */
@@ -355,6 +409,11 @@ async function insertBatch(tx: Queryable, items: VectorItem[], table = TABLE): P
  * by at most 1/65534 of the largest one, of the order of halfvec's own rounding (1/2048 of each component).
  * Parsing 512 decimals with halfvec_in cost ~1.2 ms a query in PGlite (its WASM strtof); 512 integers, ~0.06 ms.
  */
+/** The most moments a speaker filter ranks exactly (PgVectorIndex's constructor). */
+const EXACT_SPEAKER_UP_TO = 3000;
+/** How long a speaker found with more moments than that is searched by the graphs without counting again. */
+const MANY_REMEMBERED_MS = 10 * 60_000;
+
 const QUERY_VECTOR = '$1::int[]::halfvec';
 const QUERY_SCALE = 32767; // below halfvec's largest finite value (65504)
 

@@ -7,11 +7,12 @@ const BY_INDEX = 'SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = fo
  * collects planner statistics (no autovacuum), so for a few dozen rows it may guess a large share of a table
  * and scan all of it, as it did for a question's BM25 postings (7-21 s at 500K moments) and for the cosine
  * lookup of BM25's candidates. The statement is prepared (queryRows) and runs only here, so the generic plan
- * Postgres settles on after a few runs is made under this setting too.
+ * Postgres settles on after a few runs is made under this setting too. `settings` are more SET LOCAL statements
+ * for the statement alone.
  */
-export function queryByIndex<T>(db: Db, sql: string, params: unknown[]): Promise<T[]> {
+export function queryByIndex<T>(db: Db, sql: string, params: unknown[], settings = ''): Promise<T[]> {
   return db.transaction(async (tx) => {
-    await tx.exec(BY_INDEX);
+    await tx.exec(`${BY_INDEX}${settings ? `; ${settings}` : ''}`);
     return tx.queryRows<T>(sql, params);
   });
 }
