@@ -1,8 +1,10 @@
 /**
  * The vector leg's nearest-neighbour search alone: `npx tsx scripts/bench/ann.ts --data-dir <archive> [--n 100]
- * [--limit 50]`. Asks VectorIndex.search (no filter: every decade's partition) for the `limit` nearest moments
- * of each of n dev questions, in process, three passes after one warm-up pass, and prints p50 / p95 ms and the
- * recall of those moments against an exact ranking (every vector's cosine, no index). The archive is one
+ * [--limit 50] [--speaker-filter]`. Asks VectorIndex.search (no filter: every decade's partition) for the `limit`
+ * nearest moments of each of n dev questions, in process, three passes after one warm-up pass, and prints p50 / p95
+ * ms and the recall of those moments against an exact ranking (every vector's cosine, no index). With
+ * --speaker-filter each question is asked with a speaker filter, the archive's speakers taken in turn (from those
+ * with the most moments to those with the fewest). The archive is one
  * `npm run eval` built; the question vectors come from its embedder through the embedding cache.
  */
 import path from 'node:path';
@@ -20,8 +22,9 @@ const opts = new Command('bench-ann')
   .option('--n <n>', 'questions', (v) => parseInt(v, 10), 100)
   .option('--limit <n>', 'nearest moments asked for', (v) => parseInt(v, 10), 50)
   .option('--embed-cache <dir>', 'where computed vectors are kept between runs', path.resolve('.tmp/embed-cache'))
+  .option('--speaker-filter', "ask each question with one of the archive's speakers as a filter")
   .parse()
-  .opts<{ dataDir: string; dir: string; n: number; limit: number; embedCache: string }>();
+  .opts<{ dataDir: string; dir: string; n: number; limit: number; embedCache: string; speakerFilter?: boolean }>();
 
 const cfg = loadConfig({ ...process.env, DATA_DIR: opts.dataDir });
 const s = await openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
@@ -29,18 +32,29 @@ if (!s.vectors || !s.embedder) throw new Error('this archive has no vectors (EMB
 const vectors: Float32Array[] = [];
 for (const q of readQuestions(path.join(opts.dir, 'queries.jsonl')).slice(0, opts.n)) vectors.push(await queryVector(s, q.query));
 
+// The speakers by their number of moments, most first (one label per speaker, as a filter names it).
+const speakers = opts.speakerFilter
+  ? (await s.db.query<{ label: string }>(
+      'SELECT min(s) AS label FROM embeddings, unnest(speakers) AS s GROUP BY lower(s) ORDER BY count(*) DESC, 1',
+    )).map((r) => r.label)
+  : [];
+const speakerOf = (i: number) => (speakers.length ? speakers[i % speakers.length] : undefined);
+
 const ms: number[] = [];
 let recall = 0;
 for (let pass = 0; pass < 4; pass++) {
-  for (const v of vectors) {
+  for (const [i, v] of vectors.entries()) {
+    const speaker = speakerOf(i);
     const t0 = performance.now();
-    const hits = await s.vectors.search(v, {}, opts.limit);
+    const hits = await s.vectors.search(v, speaker ? { speaker } : {}, opts.limit);
     if (pass > 0) ms.push(performance.now() - t0);
     if (pass === 0) {
-      // Exact: every vector's distance, from a materialised copy the HNSW index cannot serve.
+      // Exact: every vector's distance (of the speaker's moments), from a materialised copy no index can serve.
       const exact = await s.db.queryRows<{ moment_id: string }>(
-        'WITH e AS MATERIALIZED (SELECT moment_id, embedding FROM embeddings) SELECT moment_id FROM e ORDER BY embedding <=> $1::real[]::vector::halfvec LIMIT $2',
-        [Array.from(v), opts.limit],
+        `WITH e AS MATERIALIZED (SELECT moment_id, embedding FROM embeddings
+                                 WHERE $3::text IS NULL OR EXISTS (SELECT 1 FROM unnest(speakers) s WHERE lower(s) = lower($3)))
+         SELECT moment_id FROM e ORDER BY embedding <=> $1::real[]::vector::halfvec LIMIT $2`,
+        [Array.from(v), opts.limit, speaker ?? null],
       );
       const truth = new Set(exact.map((r) => r.moment_id));
       recall += hits.filter((h) => truth.has(h.momentId)).length / Math.max(1, truth.size) / vectors.length;
@@ -48,5 +62,6 @@ for (let pass = 0; pass < 4; pass++) {
   }
 }
 ms.sort((a, b) => a - b);
-console.log(`${vectors.length} questions, ${opts.limit} nearest moments, no filter: p50 ${percentile(ms, 0.5).toFixed(1)} ms, p95 ${percentile(ms, 0.95).toFixed(1)} ms; recall against exact ${recall.toFixed(3)}`);
+const filter = speakers.length ? `a speaker filter (${Math.min(speakers.length, vectors.length)} of ${speakers.length} speakers)` : 'no filter';
+console.log(`${vectors.length} questions, ${opts.limit} nearest moments, ${filter}: p50 ${percentile(ms, 0.5).toFixed(1)} ms, p95 ${percentile(ms, 0.95).toFixed(1)} ms; recall against exact ${recall.toFixed(3)}`);
 await s.close();
