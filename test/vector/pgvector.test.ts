@@ -137,6 +137,20 @@ describe('pgvector index on PGlite (partitioned by decade)', () => {
     expect((await bounded.search(vec(1, 0), { speaker: 'Host' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
   });
 
+  it('keeps the same indexes, under the same names, after a re-embedding is swapped in and the index opened again', async () => {
+    const indexes = async () =>
+      (await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'embeddings' ORDER BY 1")).map((r) => r.indexname);
+    const before = await indexes();
+    expect(before).toEqual(['embeddings_hnsw', 'embeddings_moment', 'embeddings_recording', 'embeddings_speakers']);
+    const rebuild = await index.rebuild({ model: 'test-8', dim: DIM });
+    for (const r of ['r1987', 'r1972', 'rnull'])
+      await rebuild.add(r, (await index.search(vec(1, 0), { recordingId: r }, 10)).map((h, i) => item(r, i, r === 'rnull' ? null : `${r.slice(1)}-01-01`, vec(1, i))));
+    await rebuild.swap();
+    await new PgVectorIndex(db).init({ model: 'test-8', dim: DIM });
+    expect(await indexes()).toEqual(before);
+    expect(await index.explain(vec(1, 0), { speaker: 'chair' }, 10)).toContain('speaker_keys_idx');
+  });
+
   it('replaces a recording and refuses a different model', async () => {
     await index.replaceRecording('r1987', [item('r1987', 0, '1987-05-01', vec(0, 0, 1))]);
     expect(await index.count()).toBe(3);

@@ -6,6 +6,11 @@ const MODEL_KEY = 'embedding_model';
 const TABLE = 'embeddings';
 /** Where a re-embedding builds the new vectors while the old ones are served (rebuild()). */
 const NEXT = 'embeddings_next';
+/** The most moments a speaker filter ranks exactly (PgVectorIndex's constructor). */
+const EXACT_SPEAKER_UP_TO = 3000;
+/** How long a speaker found with more moments than that is searched by the graphs without counting again. */
+const MANY_REMEMBERED_MS = 10 * 60_000;
+
 /**
  * Rows per transaction on PGlite, where a search waits for the background transaction in progress. One HNSW
  * insert (30–50 ms) is then the longest wait; more rows per transaction save no ingest time, as the inserts
@@ -222,7 +227,7 @@ export class PgVectorIndex implements VectorIndex {
           await tx.query(`DROP TABLE IF EXISTS ${TABLE} CASCADE`);
           await tx.query(`ALTER TABLE ${NEXT} RENAME TO ${TABLE}`);
           for (const p of parts) await tx.query(`ALTER TABLE ${p.name} RENAME TO ${TABLE}${p.name.slice(NEXT.length)}`);
-          for (const suffix of ['recording', 'moment', 'hnsw']) await tx.query(`ALTER INDEX ${NEXT}_${suffix} RENAME TO ${TABLE}_${suffix}`);
+          for (const suffix of ['recording', 'moment', 'speakers', 'hnsw']) await tx.query(`ALTER INDEX ${NEXT}_${suffix} RENAME TO ${TABLE}_${suffix}`);
           await tx.query(
             'INSERT INTO archive_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
             [MODEL_KEY, JSON.stringify(model)],
@@ -409,11 +414,6 @@ async function insertBatch(tx: Queryable, items: VectorItem[], table = TABLE): P
  * by at most 1/65534 of the largest one, of the order of halfvec's own rounding (1/2048 of each component).
  * Parsing 512 decimals with halfvec_in cost ~1.2 ms a query in PGlite (its WASM strtof); 512 integers, ~0.06 ms.
  */
-/** The most moments a speaker filter ranks exactly (PgVectorIndex's constructor). */
-const EXACT_SPEAKER_UP_TO = 3000;
-/** How long a speaker found with more moments than that is searched by the graphs without counting again. */
-const MANY_REMEMBERED_MS = 10 * 60_000;
-
 const QUERY_VECTOR = '$1::int[]::halfvec';
 const QUERY_SCALE = 32767; // below halfvec's largest finite value (65504)
 
