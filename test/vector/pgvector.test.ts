@@ -130,18 +130,38 @@ describe('pgvector index on PGlite (partitioned by decade)', () => {
     expect((await index.search(vec(1, 0), { speaker: 'HOST' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
     expect(await index.search(vec(1, 0), { speaker: 'Nobody' }, 10)).toEqual([]);
     // Past the bound the same hits come from the HNSW graphs.
-    const bounded = new PgVectorIndex(db, { exactSpeakerUpTo: 1 });
+    const bounded = new PgVectorIndex(db, { exactUpTo: 1 });
     await bounded.init({ model: 'test-8', dim: DIM });
     for (let i = 0; i < 2; i++) expect((await bounded.search(vec(1, 0), { speaker: 'chair' }, 10)).map((h) => h.momentId)).toEqual(['r1987#0', 'rnull#0', 'r1987#1']);
     expect((await index.search(vec(1, 0), { speaker: 'chair', from: '1980-01-01' }, 10)).map((h) => h.momentId)).toEqual(['r1987#0', 'r1987#1']);
     expect((await bounded.search(vec(1, 0), { speaker: 'Host' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
   });
 
+  it('walks the HNSW graphs, never a sorted scan of the table, for a collection or kind that many moments pass', async () => {
+    // A planner without statistics takes an equality filter for a small share of the table, and would compute the
+    // distance of every row that passes it: all of them, for the collection most of the archive is in.
+    const bounded = new PgVectorIndex(db, { exactUpTo: 1 });
+    await bounded.init({ model: 'test-8', dim: DIM });
+    for (const f of [{ collection: 'c1' }, { kind: 'speech' as const }, { collection: 'c1', from: '1980-01-01' }]) {
+      const plan = await bounded.explain(vec(1, 0), f, 10);
+      expect(plan).toContain('embedding_idx');
+      expect(plan).not.toContain('Seq Scan');
+      expect(plan).not.toMatch(/(^|->)\s*Sort\s+\(/m);
+    }
+    expect((await bounded.search(vec(1, 0), { collection: 'c1' }, 10)).map((h) => h.momentId)).toEqual(['r1987#0', 'rnull#0', 'r1987#1']);
+    // Few: ranked exactly, read by the collection's and the kind's indexes.
+    const few = await index.explain(vec(1, 0), { collection: 'c2' }, 10);
+    expect(few).toContain('collection');
+    expect(few).not.toContain('embedding_idx');
+    expect((await index.search(vec(1, 0), { collection: 'c2' }, 10)).map((h) => h.momentId)).toEqual(['r1972#0']);
+    expect(await index.search(vec(1, 0), { kind: 'screen' }, 10)).toEqual([]);
+  });
+
   it('keeps the same indexes, under the same names, after a re-embedding is swapped in and the index opened again', async () => {
     const indexes = async () =>
       (await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'embeddings' ORDER BY 1")).map((r) => r.indexname);
     const before = await indexes();
-    expect(before).toEqual(['embeddings_hnsw', 'embeddings_moment', 'embeddings_recording', 'embeddings_speakers']);
+    expect(before).toEqual(['embeddings_collection', 'embeddings_hnsw', 'embeddings_kind', 'embeddings_moment', 'embeddings_recording', 'embeddings_speakers']);
     const rebuild = await index.rebuild({ model: 'test-8', dim: DIM });
     for (const r of ['r1987', 'r1972', 'rnull'])
       await rebuild.add(r, (await index.search(vec(1, 0), { recordingId: r }, 10)).map((h, i) => item(r, i, r === 'rnull' ? null : `${r.slice(1)}-01-01`, vec(1, i))));

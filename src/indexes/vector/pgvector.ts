@@ -6,10 +6,12 @@ const MODEL_KEY = 'embedding_model';
 const TABLE = 'embeddings';
 /** Where a re-embedding builds the new vectors while the old ones are served (rebuild()). */
 const NEXT = 'embeddings_next';
-/** The most moments a speaker filter ranks exactly (PgVectorIndex's constructor). */
-const EXACT_SPEAKER_UP_TO = 3000;
-/** How long a speaker found with more moments than that is searched by the graphs without counting again. */
+/** The most moments a speaker, collection or kind filter ranks exactly (PgVectorIndex's constructor). */
+const EXACT_UP_TO = 3000;
+/** How long a filter found to pass more moments than that is searched by the graphs without counting again. */
 const MANY_REMEMBERED_MS = 10 * 60_000;
+/** The filters that may select few moments of the archive, each read by an index of its own (createTable). */
+const NARROWING = ['speaker', 'collection', 'kind'] as const satisfies readonly (keyof SearchFilters)[];
 
 /**
  * Rows per transaction on PGlite, where a search waits for the background transaction in progress. One HNSW
@@ -28,16 +30,16 @@ const PGLITE_ROWS_PER_TX = 1;
 export class PgVectorIndex implements VectorIndex {
   private dim = 0;
   private readonly knownPartitions = new Set<string>();
-  /** Speakers (lower case) found with more moments than exactSpeakerUpTo, and when. */
-  private readonly manySpeakers = new Map<string, number>();
+  /** Filters (filterKey) found to pass more moments than exactUpTo, and when. */
+  private readonly many = new Map<string, number>();
 
   /**
-   * `exactSpeakerUpTo`: a speaker filter matching at most this many moments ranks them exactly (see search());
-   * past it, the HNSW graphs are walked as for other filters.
+   * `exactUpTo`: a speaker, collection or kind filter passing at most this many moments ranks them exactly (see
+   * search()); past it, the HNSW graphs are walked.
    */
   constructor(
     private readonly db: Db,
-    private readonly opts: { exactSpeakerUpTo?: number } = {},
+    private readonly opts: { exactUpTo?: number } = {},
   ) {}
 
   async init(model: EmbeddingModelInfo): Promise<void> {
@@ -138,36 +140,39 @@ export class PgVectorIndex implements VectorIndex {
     this.assertReady();
     type Row = { moment_id: string; score: number };
     const hits = (rows: Row[]) => rows.map((r) => ({ momentId: r.moment_id, score: Number(r.score) })).sort((a, b) => b.score - a.score);
-    // A speaker's moments are usually few (the recordings they speak in): walking the HNSW graphs for them reads
-    // most of the graph, as nearly every moment met fails the filter. While they are few they are read by the
-    // speaker index and ranked exactly.
-    const upTo = this.opts.exactSpeakerUpTo ?? EXACT_SPEAKER_UP_TO;
-    const key = filters.speaker?.toLowerCase();
-    if (key && !filters.recordingId && !(Date.now() - (this.manySpeakers.get(key) ?? -Infinity) < MANY_REMEMBERED_MS)) {
-      const few = speakerStatement(vector, filters, limit, upTo);
-      // Counting reads every index entry of the speaker, however many: past twice the bound, the GIN scan keeps a
-      // random sample of about that many (gin_fuzzy_search_limit), enough to tell "more than the bound". Under
-      // it nothing is dropped, so a speaker of few is counted and ranked whole.
-      const rows = await queryByIndex<{ moment_id: string | null; score: number; n: number }>(
-        this.db, few.sql, few.params, `SET LOCAL gin_fuzzy_search_limit = ${2 * Math.floor(upTo) + 2}`,
-      );
-      if (rows[0].n <= upTo) return hits(rows.filter((r): r is Row & { n: number } => r.moment_id !== null));
-      // A speaker of many stays one (an archive grows): not counted again for a while.
-      this.manySpeakers.set(key, Date.now());
-    }
+    const few = await this.fewRanked(vector, filters, limit);
+    if (few) return hits(few);
     const { sql, params, exact, filtered } = searchStatement(vector, filters, limit);
     // One recording's moments (hundreds) are ranked exactly, read by its recording_id index (see searchStatement).
     const rows = exact ? await queryByIndex<Row>(this.db, sql, params) : await this.db.transaction(async (tx) => {
-      // Each partition's HNSW scan keeps ef_search candidates, and an iterative scan (pgvector ≥ 0.8) goes on past
-      // them while more rows are needed: filtered, until enough rows pass the filter; unfiltered, in strict order,
-      // as the partitions' streams are merged by distance. An unfiltered scan so needs no more candidates than the
-      // rows asked for (each one more costs distances, BENCHMARKS.md "Search latency"); a filtered one starts with
-      // twice as many, as the filter drops most of what it finds.
-      const efSearch = Math.max(40, Math.min(1000, Math.floor(limit) * (filtered ? 2 : 1)));
-      await tx.exec(`SET LOCAL hnsw.ef_search = ${efSearch}; SET LOCAL hnsw.iterative_scan = '${filtered ? 'relaxed_order' : 'strict_order'}'`);
+      await tx.exec(graphSettings(limit, filtered));
       return tx.queryRows<Row>(sql, params);
     });
     return hits(rows);
+  }
+
+  /**
+   * The moments passing a speaker, collection or kind filter, ranked exactly, when they are few (at most
+   * exactUpTo); null when there is no such filter, or they are more. A speaker's moments are usually few (the
+   * recordings they speak in), as are an archive's keyframes or a small collection's moments: walking the HNSW
+   * graphs for them reads most of each graph, as nearly every moment met fails the filter. A filter found to
+   * pass many stays one (an archive grows): it is not counted again for a while.
+   */
+  private async fewRanked(vector: Float32Array, filters: SearchFilters, limit: number): Promise<{ moment_id: string; score: number }[] | null> {
+    if (filters.recordingId || !NARROWING.some((k) => filters[k])) return null;
+    const key = filterKey(filters);
+    if (Date.now() - (this.many.get(key) ?? -Infinity) < MANY_REMEMBERED_MS) return null;
+    const upTo = this.opts.exactUpTo ?? EXACT_UP_TO;
+    const few = fewStatement(vector, filters, limit, upTo);
+    // Counting reads every index entry of a speaker, however many: past twice the bound, the GIN scan keeps a
+    // random sample of about that many (gin_fuzzy_search_limit), enough to tell "more than the bound". Under it
+    // nothing is dropped, so a speaker of few is counted and ranked whole.
+    const rows = await queryByIndex<{ moment_id: string | null; score: number; n: number }>(
+      this.db, few.sql, few.params, `SET LOCAL gin_fuzzy_search_limit = ${2 * Math.floor(upTo) + 2}`,
+    );
+    if (rows[0].n <= upTo) return rows.filter((r): r is { moment_id: string; score: number; n: number } => r.moment_id !== null);
+    this.many.set(key, Date.now());
+    return null;
   }
 
   async similarities(vector: Float32Array, momentIds: string[], dates: Pick<SearchFilters, 'from' | 'to'> = {}): Promise<Map<string, number>> {
@@ -227,7 +232,7 @@ export class PgVectorIndex implements VectorIndex {
           await tx.query(`DROP TABLE IF EXISTS ${TABLE} CASCADE`);
           await tx.query(`ALTER TABLE ${NEXT} RENAME TO ${TABLE}`);
           for (const p of parts) await tx.query(`ALTER TABLE ${p.name} RENAME TO ${TABLE}${p.name.slice(NEXT.length)}`);
-          for (const suffix of ['recording', 'moment', 'speakers', 'hnsw']) await tx.query(`ALTER INDEX ${NEXT}_${suffix} RENAME TO ${TABLE}_${suffix}`);
+          for (const suffix of ['recording', 'moment', 'speakers', 'collection', 'kind', 'hnsw']) await tx.query(`ALTER INDEX ${NEXT}_${suffix} RENAME TO ${TABLE}_${suffix}`);
           await tx.query(
             'INSERT INTO archive_meta (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
             [MODEL_KEY, JSON.stringify(model)],
@@ -253,7 +258,7 @@ export class PgVectorIndex implements VectorIndex {
       await tx.query('DELETE FROM archive_meta WHERE key = $1', [MODEL_KEY]);
     });
     this.knownPartitions.clear();
-    this.manySpeakers.clear();
+    this.many.clear();
     this.dim = 0;
   }
 
@@ -271,13 +276,18 @@ export class PgVectorIndex implements VectorIndex {
   }
 
   /** The plan of a search with these filters: the partitions and indexes it reads (for tests and EXPLAIN). */
+  /** The plan of the statement a search with these filters ranks by (it counts a narrowing filter's moments first, as search() does). */
   async explain(vector: Float32Array, filters: SearchFilters, limit: number): Promise<string> {
-    if (filters.speaker && !filters.recordingId) {
-      const few = speakerStatement(vector, filters, limit, this.opts.exactSpeakerUpTo ?? EXACT_SPEAKER_UP_TO);
+    if (await this.fewRanked(vector, filters, limit)) {
+      const few = fewStatement(vector, filters, limit, this.opts.exactUpTo ?? EXACT_UP_TO);
       return explainByIndex(this.db, few.sql, few.params);
     }
-    const { sql, params, exact } = searchStatement(vector, filters, limit);
-    return exact ? explainByIndex(this.db, sql, params) : planOf(this.db, sql, params);
+    const { sql, params, exact, filtered } = searchStatement(vector, filters, limit);
+    if (exact) return explainByIndex(this.db, sql, params);
+    return this.db.transaction(async (tx) => {
+      await tx.exec(graphSettings(limit, filtered));
+      return planOf(tx, sql, params);
+    });
   }
 
   private async ensurePartition(decade: string): Promise<void> {
@@ -317,13 +327,30 @@ function searchStatement(vector: Float32Array, filters: SearchFilters, limit: nu
 }
 
 /**
- * The statement of a search with a speaker filter: how many moments the speaker has (`n`, counted to `upTo` + 1
- * by the GIN index on speaker_keys, migrations/020) and, when that is at most `upTo`, those moments ranked
- * exactly, each distance computed once. More than `upTo` is a speaker of much of the archive, whom the HNSW graphs
- * serve better: the one row then has `n` alone (search()), as it has when the speaker has no moment.
+ * The settings of a walk of the HNSW graphs. Each partition's HNSW scan keeps ef_search candidates, and an
+ * iterative scan (pgvector ≥ 0.8) goes on past them while more rows are needed: filtered, until enough rows pass
+ * the filter; unfiltered, in strict order, as the partitions' streams are merged by distance. An unfiltered scan
+ * so needs no more candidates than the rows asked for (each one more costs distances, BENCHMARKS.md "Search
+ * latency"); a filtered one starts with twice as many, as the filter drops most of what it finds. Sorting and
+ * table scans are off: a planner without statistics (the embedded database keeps none) takes an equality filter
+ * for a small share of the table and would compute the distance of every row passing it, which for a collection
+ * most of the archive is in is all of them.
  */
-function speakerStatement(vector: Float32Array, filters: SearchFilters, limit: number, upTo: number): { sql: string; params: unknown[] } {
-  const { where, params } = vectorFilters(filters, [toQueryParam(vector), limit], { speakerIndex: true });
+function graphSettings(limit: number, filtered: boolean): string {
+  const efSearch = Math.max(40, Math.min(1000, Math.floor(limit) * (filtered ? 2 : 1)));
+  return `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; SET LOCAL hnsw.ef_search = ${efSearch}; ` +
+    `SET LOCAL hnsw.iterative_scan = '${filtered ? 'relaxed_order' : 'strict_order'}'`;
+}
+
+/**
+ * The statement of a search with a narrowing filter (NARROWING): how many moments pass the filters (`n`, counted
+ * to `upTo` + 1 by the filters' indexes: the GIN index on speaker_keys, migrations/020, and those on collection
+ * and kind) and, when that is at most `upTo`, those moments ranked exactly, each distance computed once. More than
+ * `upTo` is a filter much of the archive passes, which the HNSW graphs serve better: the one row then has `n`
+ * alone (fewRanked()), as it has when no moment passes.
+ */
+function fewStatement(vector: Float32Array, filters: SearchFilters, limit: number, upTo: number): { sql: string; params: unknown[] } {
+  const { where, params } = vectorFilters(filters, [toQueryParam(vector), limit]);
   const w = where.join(' AND ');
   const sql = `WITH n AS (SELECT count(*)::int AS n FROM (SELECT 1 FROM embeddings WHERE ${w} LIMIT ${Math.floor(upTo) + 1}) x)
                SELECT e.moment_id, 1 - e.d AS score, n.n FROM n LEFT JOIN LATERAL (
@@ -332,18 +359,16 @@ function speakerStatement(vector: Float32Array, filters: SearchFilters, limit: n
   return { sql, params };
 }
 
-/**
- * The filters as conditions on the table. The speaker's is written so that no index can serve it, unless
- * `speakerIndex`: the HNSW scan then filters the moments it meets, rather than the planner choosing between
- * the graph and the speaker index from table sizes alone (the embedded database keeps no statistics).
- */
-function vectorFilters(filters: SearchFilters, params: unknown[], opts: { speakerIndex?: boolean } = {}): { where: string[]; params: unknown[] } {
+/** What a narrowing filter is remembered by (PgVectorIndex.many): its values, the speaker's in lower case, and the dates. */
+function filterKey(f: SearchFilters): string {
+  return JSON.stringify([f.speaker?.toLowerCase() ?? null, f.collection ?? null, f.kind ?? null, f.from ?? null, f.to ?? null]);
+}
+
+function vectorFilters(filters: SearchFilters, params: unknown[]): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   if (filters.recordingId) where.push(`recording_id = $${params.push(filters.recordingId)}`);
   if (filters.collection) where.push(`collection = $${params.push(filters.collection)}`);
-  if (filters.speaker && opts.speakerIndex) where.push(`speaker_keys(speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
-  else if (filters.speaker)
-    where.push(`EXISTS (SELECT 1 FROM unnest(speakers) s WHERE lower(s) = lower($${params.push(filters.speaker)}))`);
+  if (filters.speaker) where.push(`speaker_keys(speakers) @> ARRAY[lower($${params.push(filters.speaker)})]`);
   // Literal-typed date bounds let the planner prune partitions at plan time.
   if (filters.from) where.push(`recorded_at >= $${params.push(filters.from)}::date`);
   if (filters.to) where.push(`recorded_at <= $${params.push(filters.to)}::date`);
@@ -369,8 +394,10 @@ async function createTable(tx: Queryable, table: string, dim: number): Promise<v
   await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_recording ON ${table} (recording_id)`);
   // Score fusion looks up the cosine of lexical candidates by moment id.
   await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_moment ON ${table} (moment_id)`);
-  // A speaker's moments, by any of their speakers' labels in lower case (search()).
+  // The moments of a speaker (by any of their labels in lower case), a collection or a kind (fewRanked()).
   await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_speakers ON ${table} USING gin (speaker_keys(speakers))`);
+  await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_collection ON ${table} (collection)`);
+  await tx.query(`CREATE INDEX IF NOT EXISTS ${table}_kind ON ${table} (kind)`);
 }
 
 /** The decade's partition of `table` (`<table>_1980s`), created on first use; undated rows go to the DEFAULT one. */
