@@ -164,12 +164,14 @@ export class PgVectorIndex implements VectorIndex {
     if (Date.now() - (this.many.get(key) ?? -Infinity) < MANY_REMEMBERED_MS) return null;
     const upTo = this.opts.exactUpTo ?? EXACT_UP_TO;
     const few = fewStatement(vector, filters, limit, upTo);
-    // Counting reads every index entry of a speaker, however many: past twice the bound, the GIN scan keeps a
-    // random sample of about that many (gin_fuzzy_search_limit), enough to tell "more than the bound". Under it
-    // nothing is dropped, so a speaker of few is counted and ranked whole.
-    const rows = await queryByIndex<{ moment_id: string | null; score: number; n: number }>(
-      this.db, few.sql, few.params, `SET LOCAL gin_fuzzy_search_limit = ${2 * Math.floor(upTo) + 2}`,
-    );
+    // Counting reads every index entry of a speaker, however many. With no other filter, a partition's entries
+    // past twice the bound are read as a random sample of about that many (gin_fuzzy_search_limit), enough to
+    // tell "more than the bound" (the sample's size is binomial about its limit: at 1,000 or more it does not
+    // fall to half by chance); under that limit nothing is dropped, so a speaker of few is counted and ranked
+    // whole. With another filter the sample could hold few of the moments passing both, taken for all of them.
+    const alone = NARROWING.every((k) => k === 'speaker' || !filters[k]) && !filters.from && !filters.to;
+    const sample = alone ? `SET LOCAL gin_fuzzy_search_limit = ${Math.max(2 * Math.floor(upTo) + 2, 1000)}` : '';
+    const rows = await queryByIndex<{ moment_id: string | null; score: number; n: number }>(this.db, few.sql, few.params, sample);
     if (rows[0].n <= upTo) return rows.filter((r): r is { moment_id: string; score: number; n: number } => r.moment_id !== null);
     this.many.set(key, Date.now());
     return null;
