@@ -114,7 +114,7 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
-    const { browseQuestionDates, searchMoments } = await import('../retrieval/index.js');
+    const { browseQuestionDates, questionDatesText, searchMoments } = await import('../retrieval/index.js');
     await withServices(async (s) => {
       const t0 = performance.now();
       const params = {
@@ -131,8 +131,7 @@ program
           console.log(JSON.stringify({ query: q, took_ms: Math.round(performance.now() - t0), routing, results: [], total, recordings }, null, 2));
           return;
         }
-        const range = routing.from && routing.to ? `${routing.from} – ${routing.to}` : routing.from ? `${routing.from} on` : `up to ${routing.to}`;
-        console.log(`${total} recording${total === 1 ? '' : 's'} dated ${range} (the dates in the question)`);
+        console.log(`${total} recording${total === 1 ? '' : 's'} ${questionDatesText(routing)}`);
         recordings.forEach((r, i) => {
           const speakers = r.speakers.length ? `  ${r.speakers.slice(0, 3).join(', ')}${r.speakers.length > 3 ? ', …' : ''}` : '';
           console.log(`${i + 1}. ${r.recording_title} (${r.recorded_at ?? 'undated'}) ${fmt(r.duration_s ?? 0)}, ${r.moments} moments${speakers}  ${r.url}`);

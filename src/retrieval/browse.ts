@@ -85,3 +85,9 @@ export async function browseQuestionDates(
   const b = await browseRecordings(s, { ...p, filters: { ...params.filters, from: routing.from ?? undefined, to: routing.to ?? undefined } });
   return b.total > 0 ? { ...b, routing } : null;
 }
+
+/** What a list browsed by the dates a question named holds: "dated 1980-01-01 – 1989-12-31 (the dates in the question)". */
+export function questionDatesText(r: Pick<Routing, 'from' | 'to'>): string {
+  const range = r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `up to ${r.to ?? '…'}`;
+  return `dated ${range} (the dates in the question)`;
+}

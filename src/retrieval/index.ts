@@ -13,5 +13,5 @@ export { subjectCoverage, withWordForms } from './question.js';
 export { deepLink, fallbackNote, PAGING_CAP, queryVector, searchMoments, searchMomentsScored, warmUp } from './search.js';
 export type { Leg, Routing, SearchParams, SearchResult } from './search.js';
 export { clock, contentStems, coverage, type Sentence, splitSentences, subjectText, transcriptSentences, words } from './text.js';
-export { browseQuestionDates, browseRecordings, canBrowse } from './browse.js';
+export { browseQuestionDates, browseRecordings, canBrowse, questionDatesText } from './browse.js';
 export type { BrowsedRecording, BrowseOutcome } from './browse.js';

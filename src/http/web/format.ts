@@ -2,6 +2,8 @@
 import { LANGUAGE_NAMES, languageOf } from '../../core/index.js';
 import { deepLink, fallbackNote } from '../../retrieval/index.js';
 
+export { questionDatesText } from '../../retrieval/index.js';
+
 /** 75.4 → "1:15", 3725 → "1:02:05". */
 export function clock(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
@@ -50,12 +52,6 @@ export function routingText(r: RoutingInfo): string {
   if (r.from) return `Searching from ${r.from} on (${where})`;
   if (r.to) return `Searching up to ${r.to} (${where})`;
   return `Searching all dates (${where})`;
-}
-
-/** What a list of recordings browsed by the dates a question named holds: "dated 1980-01-01 – 1989-12-31 (the dates in the question)". */
-export function recordedText(r: RoutingInfo): string {
-  const range = r.from && r.to ? `${r.from} – ${r.to}` : r.from ? `${r.from} on` : `up to ${r.to ?? '…'}`;
-  return `dated ${range} (the dates in the question)`;
 }
 
 /** The link to a moment (the API's `url` for it), carrying the query so the page can show its hits. */

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, BrowsedRecording, Hit, Recording, Search } from '../api.js';
 import { FacetsArea } from './facets.js';
 import { KeyframeStrip } from './keyframes.js';
-import { clock, clockRange, languageName, longDate, momentHref, pageWarnings, qs, recordedText, routingText, safeHighlight } from '../format.js';
+import { clock, clockRange, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 
@@ -240,7 +240,7 @@ function Browse({ p, search, recordings, offset, prevCursor }: { p: Params; sear
       <div class="results-head">
         <h2 id="results-heading">
           {search.total === 0 ? 'No recordings' : `${(search.total ?? n).toLocaleString('en')} recording${search.total === 1 ? '' : 's'}`}{' '}
-          <span class="muted">{search.routing?.source === 'question' ? recordedText(search.routing) : 'matching the filters'}</span>
+          <span class="muted">{search.routing?.source === 'question' ? questionDatesText(search.routing) : 'matching the filters'}</span>
         </h2>
         {n > 0 ? (
           <p class="muted small page-range">
