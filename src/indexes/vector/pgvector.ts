@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { AppError, type SearchFilters, type EmbeddingModelInfo, type VectorHit, type VectorIndex, type VectorItem, type VectorRebuild } from '../../core/index.js';
 import { explainByIndex, planOf, queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 import { decadeOf, UNDATED } from '../lexical/decades.js';
@@ -30,8 +31,8 @@ const PGLITE_ROWS_PER_TX = 1;
 export class PgVectorIndex implements VectorIndex {
   private dim = 0;
   private readonly knownPartitions = new Set<string>();
-  /** Filters (filterKey) found to pass more moments than exactUpTo, and when. */
-  private readonly many = new Map<string, number>();
+  /** Filters (filterKey) found to pass more moments than exactUpTo, for MANY_REMEMBERED_MS. */
+  private readonly many = new LRUCache<string, true>({ max: 1000, ttl: MANY_REMEMBERED_MS });
 
   /**
    * `exactUpTo`: a speaker, collection or kind filter passing at most this many moments ranks them exactly (see
@@ -161,7 +162,7 @@ export class PgVectorIndex implements VectorIndex {
   private async fewRanked(vector: Float32Array, filters: SearchFilters, limit: number): Promise<{ moment_id: string; score: number }[] | null> {
     if (filters.recordingId || !NARROWING.some((k) => filters[k])) return null;
     const key = filterKey(filters);
-    if (Date.now() - (this.many.get(key) ?? -Infinity) < MANY_REMEMBERED_MS) return null;
+    if (this.many.has(key)) return null;
     const upTo = this.opts.exactUpTo ?? EXACT_UP_TO;
     const few = fewStatement(vector, filters, limit, upTo);
     // Counting reads every index entry of a speaker, however many. With no other filter, a partition's entries
@@ -173,7 +174,7 @@ export class PgVectorIndex implements VectorIndex {
     const sample = alone ? `SET LOCAL gin_fuzzy_search_limit = ${Math.max(2 * Math.floor(upTo) + 2, 1000)}` : '';
     const rows = await queryByIndex<{ moment_id: string | null; score: number; n: number }>(this.db, few.sql, few.params, sample);
     if (rows[0].n <= upTo) return rows.filter((r): r is { moment_id: string; score: number; n: number } => r.moment_id !== null);
-    this.many.set(key, Date.now());
+    this.many.set(key, true);
     return null;
   }
 
