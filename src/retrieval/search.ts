@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount } from '../core/index.js';
-import { QEMB_NAMESPACE } from '../platform/index.js';
+import { cached, QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, nearDuplicatesLast, openingFactor, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Opening, type Span } from './fusion.js';
@@ -357,12 +357,12 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const lexicalText = lexicalQuery(withoutLabel(p.q, p.filters.speaker), language);
   const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalText, p.filters, depth, language));
   // The total: what the lexical leg matches, counted by its index beside the search (a failure leaves it null).
-  const total = count && mode !== 'vector' ? s.lexical.count(lexicalText, p.filters, language).catch((err: unknown) => {
+  const total = count && mode !== 'vector' ? matched(s, 'total', lexicalText, p.filters, language, () => s.lexical.count(lexicalText, p.filters, language)).catch((err: unknown) => {
     s.log.warn({ err }, 'lexical count failed; the total is left out');
     return null;
   }) : Promise.resolve(null);
   // Its facets likewise: every matching moment, not the page (a failure leaves them null).
-  const facets = count && p.facets && mode !== 'vector' ? s.lexical.facets(lexicalText, p.filters, language).catch((err: unknown) => {
+  const facets = count && p.facets && mode !== 'vector' ? matched(s, 'facets', lexicalText, p.filters, language, () => s.lexical.facets(lexicalText, p.filters, language)).catch((err: unknown) => {
     s.log.warn({ err }, 'lexical facets failed; they are left out');
     return null;
   }) : Promise.resolve(null);
@@ -526,6 +526,18 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const share = passages.slice(0, Math.max(0, cap - cut.base));
   const beyond = passages.length > share.length || !complete;
   return { outcome, fused, cosine: vecScore, top: passages.slice(0, 3).map((h) => h.text), share: share.map((h) => h.ids), beyond };
+}
+
+/**
+ * What the lexical leg matches (the total, the facets) follows from the question's words, the filters and the
+ * language alone, not from the page, the mode or the page size: it is counted once and kept with the cached
+ * results, under the index generation (an ingest counts again). The pages after the first, another mode or
+ * page size, and the web page, which asks for the facets on every page, read it instead of counting again: a
+ * count reads up to 20,000 postings, the facets every posting of the question's words (BENCHMARKS.md "Facets").
+ */
+function matched<T>(s: Services, kind: 'total' | 'facets', text: string, filters: SearchFilters, language: string, run: () => Promise<T>): Promise<T> {
+  const key = [kind, text, language, Object.entries(filters).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b))];
+  return cached(s.cache, 'matched', key, s.cfg.CACHE_TTL_S, run).then((r) => r.value);
 }
 
 /**

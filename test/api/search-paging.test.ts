@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { csvRecord } from '../../src/http/api/csv.js';
 import { encodeCursor, searchHash } from '../../src/http/api/cursor.js';
 import { devTranscript, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
@@ -244,6 +244,36 @@ describe('search paging, totals and export (PGlite, real USE embeddings, loopbac
       expect(Object.fromEntries(u.searchParams)).toMatchObject({ q: 'aardvark', mode: 'bm25', collection: 'zoo' });
       expect(u.searchParams.has('cursor')).toBe(false);
       expect((await fetch(u)).status).toBe(200);
+    }
+  });
+
+  it('counts a question\'s total and facets once for all its pages and modes, and again after an ingest', async () => {
+    const count = vi.spyOn(t.services.lexical, 'count');
+    const facets = vi.spyOn(t.services.lexical, 'facets');
+    // count() without a question is the archive's size (health, stats): not what a search counts.
+    const calls = () => ({ count: count.mock.calls.filter((c) => c.length > 0).length, facets: facets.mock.calls.length });
+    try {
+      const query = 'q=giraffe%20slept&facets=true';
+      const first = (await get(`/v1/search?${query}&mode=bm25&limit=2`)).body;
+      expect(first.total).toBeGreaterThan(0);
+      const second = (await get(`/v1/search?${query}&mode=bm25&limit=2&cursor=${first.next_cursor}`)).body;
+      const hybrid = (await get(`/v1/search?${query}&mode=hybrid&limit=3`)).body;
+      for (const page of [second, hybrid]) {
+        expect(page.total).toEqual(first.total);
+        expect(page.facets).toEqual(first.facets);
+      }
+      expect(calls()).toEqual({ count: 1, facets: 1 });
+      // Another filter is another count.
+      await get(`/v1/search?${query}&mode=bm25&collection=zoo`);
+      expect(calls()).toEqual({ count: 2, facets: 2 });
+      // An ingest changes what the words match: counted again, the new recording in it (last: it changes the archive).
+      await ingest('zoo2.vtt', zooTranscript(), { id: 'zoo2', title: 'Zoo, day two', recorded_at: '2001-05-06', collection: 'zoo' });
+      const after = (await get(`/v1/search?${query}&mode=bm25&limit=2`)).body;
+      expect(calls()).toEqual({ count: 3, facets: 3 });
+      expect(after.total).toBeGreaterThan(first.total);
+    } finally {
+      count.mockRestore();
+      facets.mockRestore();
     }
   });
 });
