@@ -41,7 +41,10 @@ const t0 = performance.now();
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (i < urls.length) {
-      const u = urls[i++];
+      // An entry { before, url } asks `before` first, untimed: a page after the first, just after that first page.
+      const entry = urls[i++];
+      const u = typeof entry === 'string' ? entry : entry.url;
+      if (typeof entry !== 'string') await get(base + entry.before);
       const t = performance.now();
       let res;
       try {

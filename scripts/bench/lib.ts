@@ -39,7 +39,8 @@ export async function startApp(s: Services): Promise<{ base: string; close(): Pr
  * Requests every URL once, `concurrency` at a time; latency is request start to the body's last byte. The
  * client runs in a worker thread (http-client.mjs), so its garbage collection does not pause the server.
  */
-export async function measure(base: string, label: string, urls: string[], concurrency: number, print = true): Promise<Measurement> {
+/** Each of `urls` timed (`{ before, url }`: `before` asked first, untimed). */
+export async function measure(base: string, label: string, urls: (string | { before: string; url: string })[], concurrency: number, print = true): Promise<Measurement> {
   const worker = new Worker(new URL('./http-client.mjs', import.meta.url), { workerData: { base, urls, concurrency } });
   const out = await new Promise<{ times: number[]; resets: number; wallS: number }>((resolve, reject) => {
     worker.once('message', resolve);
@@ -114,6 +115,7 @@ export const SUITE_LABELS = {
   cold: 'uncached, new query embedding',
   uncached: 'uncached',
   secondPage: 'uncached, second page (cursor)',
+  secondAfterFirst: 'second page, just after its first',
   cached: 'cached (same requests again)',
   routed: 'year question, routed',
   unrouted: 'year question, unrouted (temporal=off)',
@@ -153,6 +155,9 @@ export async function searchSuite(
     }
     await s.cache.bumpGeneration();
     out.push(await measure(base, SUITE_LABELS.secondPage, second, c));
+    // As a reader pages: the first page (uncached), then the second, which finds the total the first counted.
+    await s.cache.bumpGeneration();
+    out.push(await measure(base, SUITE_LABELS.secondAfterFirst, second.map((u) => ({ before: u.replace(/&cursor=[^&]*$/, ''), url: u })), c));
     // The first pass over cached answers also compiles the hit path (a few hundred requests are not enough for
     // the JIT); a server that has been up a while is past that, so one warm-up pass comes first.
     await measure(base, '(warm-up)', plain, c);
