@@ -22,9 +22,10 @@ const program = labCommand('moment-lab')
   .option('--prf', 'score the cosine to the question moved toward the mean vector of BM25\'s best moments (pseudo-relevance feedback)')
   .option('--document', 'add evidence from BM25 over whole recordings (each recording one document) to the default fusion')
   .option('--normalisation', 'score fusion with the cosine z-scored, on a fixed scale, or min-max scaled over the candidates')
+  .option('--adaptive', 'score fusion whose cosine weight depends on a signal of the question (how many moments BM25 finds, its best score, …), fitted 2-fold')
   .option('--expand', 'with --document: score the recordings with the question expanded by the words of its best recordings (RM3)')
   .parse();
-const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean; document?: boolean; expand?: boolean; normalisation?: boolean }>();
+const opts = program.opts<{ dataDir: string; depth: number; embedCache: string; learn?: boolean; prf?: boolean; document?: boolean; expand?: boolean; normalisation?: boolean; adaptive?: boolean }>();
 const dir = path.resolve(program.args[0]);
 
 type Scope = 'archive' | 'recording';
@@ -466,6 +467,61 @@ if (opts.normalisation) {
   };
   for (const how of ['z', 'fixed', 'minmax'] as const) {
     for (const a of [0.05, 0.1, 0.15, 0.2, 0.3]) evaluate(`score ${a} ${how} + seq ctx 12 ×0.1 + rec 0.25`, withRecordingPrior(withSeqContext(byScale(a, how), 12, 0.1), 0.25, 10));
+  }
+  process.exit(0);
+}
+if (opts.adaptive) {
+  // Does the cosine deserve more weight where the lexical leg is unsure? Each question's weight is aLow or
+  // aHigh as a signal of it falls below or above t; (t, aLow, aHigh) fitted on one half, scored on the other.
+  const fused = (a: number): Scorer => withRecordingPrior(withSeqContext(scoreFusion(a), 12, 0.1), 0.25, 10);
+  const cands = (q: Gathered, scope: Scope): C[] => q.scopes[scope].map(([id, bm25, cos, cos2]) => {
+    const [rec, start, end] = lab.moments[id];
+    return { id, rec, start, end, bm25, cos, cos2 };
+  });
+  const SIGNALS: Record<string, (cs: C[], q: Gathered) => number> = {
+    'bm25 candidates': (cs) => cs.filter((c) => c.bm25 !== null).length,
+    'bm25 best': (cs) => Math.max(0, ...cs.map((c) => c.bm25 ?? 0)),
+    'bm25 peak': (cs) => {
+      const b = cs.map((c) => c.bm25 ?? 0).sort((x, y) => y - x).slice(0, 10);
+      return b[0] ? b[0] / (mean(b) || 1) : 0;
+    },
+    'bm25 best / terms': (cs, q) => Math.max(0, ...cs.map((c) => c.bm25 ?? 0)) / Math.max(1, contentStems(lexicalQuery(q.query), { question: true }).size),
+    'question terms': (_cs, q) => contentStems(lexicalQuery(q.query), { question: true }).size,
+    'cosine best': (cs) => Math.max(0, ...cs.map((c) => c.cos ?? 0)),
+    'cosine gap': (cs) => {
+      const v = cs.map((c) => c.cos ?? 0).sort((x, y) => y - x);
+      return (v[0] ?? 0) - (v[9] ?? 0);
+    },
+  };
+  const GRID = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 1];
+  for (const scope of ['archive', 'recording'] as const) {
+    // Per question and weight, its link nDCG@10.
+    const table = lab.questions.map((q) => {
+      const cs = cands(q, scope);
+      const gold = { recordingId: q.recording_id, spans: q.gold };
+      return GRID.map((a) => scoreQuery(rank(cs, fused(a)(cs, q), DEFAULT_MERGE), gold, 'link').ndcg);
+    });
+    const at = (a: number) => GRID.indexOf(a);
+    const half = (h: number) => (qi: number) => qi % 2 === h;
+    console.log(`${scope}: fixed 0.1 ${mean(table.map((r) => r[at(0.1)])).toFixed(4)}, best fixed ${GRID.map((a) => `${a}:${mean(table.map((r) => r[at(a)])).toFixed(4)}`).join(' ')}, oracle ${mean(table.map((r) => Math.max(...r))).toFixed(4)}, bm25-only evidence ${mean(table.map((r) => r[at(0)])).toFixed(4)}`);
+    for (const [name, signal] of Object.entries(SIGNALS)) {
+      const xs = lab.questions.map((q) => signal(cands(q, scope), q));
+      const cuts = [0.2, 0.35, 0.5, 0.65, 0.8].map((f) => [...xs].sort((a, b) => a - b)[Math.floor(f * xs.length)]);
+      const score = (t: number, lo: number, hi: number, which: (qi: number) => boolean) => mean(table.flatMap((r, qi) => (which(qi) ? [r[xs[qi] < t ? lo : hi]] : [])));
+      const fit = (which: (qi: number) => boolean) => {
+        let best = { v: -1, t: 0, lo: 0, hi: 0 };
+        for (const t of cuts) for (let lo = 0; lo < GRID.length; lo++) for (let hi = 0; hi < GRID.length; hi++) {
+          const v = score(t, lo, hi, which);
+          if (v > best.v + 1e-9) best = { v, t, lo, hi };
+        }
+        return best;
+      };
+      const [a, b] = [fit(half(0)), fit(half(1))];
+      const cv = (score(a.t, a.lo, a.hi, half(1)) + score(b.t, b.lo, b.hi, half(0))) / 2;
+      const fixedCv = mean(table.map((r) => r[at(0.1)]));
+      const show = (f: typeof a) => `t ${f.t.toFixed(3)} ${GRID[f.lo]}/${GRID[f.hi]}`;
+      console.log(`  ${name.padEnd(20)} 2-fold ${cv.toFixed(4)} (fixed 0.1: ${fixedCv.toFixed(4)})  halves' fits: ${show(a)} | ${show(b)}`);
+    }
   }
   process.exit(0);
 }
