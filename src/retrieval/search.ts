@@ -290,11 +290,12 @@ const PAGING_TIERS = [100, PAGING_CAP];
  */
 async function page(s: Services, p: SearchParams, count = false): Promise<Retrieved> {
   const offset = Math.max(0, Math.floor(p.offset ?? 0));
-  if (offset === 0) return retrieve(s, p, { want: p.limit, from: 0, base: 0, count });
+  if (offset === 0) return firstPageKept(s, p, p.limit, () => retrieve(s, p, { want: p.limit, from: 0, base: 0, count }));
   const first = Math.max(1, Math.floor(p.first ?? p.limit));
-  const shown = (await retrieve(s, { ...p, offset: 0, limit: first }, { want: first, from: 0, base: 0, bare: true })).outcome.results;
+  const shown = (await s.cache.get<string[][]>(FIRST_PAGE, firstPageKey(p, first)))
+    ?? (await firstPageKept(s, p, first, () => retrieve(s, { ...p, offset: 0, limit: first }, { want: first, from: 0, base: 0, bare: true }))).outcome.results.map((r) => r.moment_ids);
   if (offset < shown.length) throw new AppError('bad_request', `a page after the first starts at or after the first page's ${shown.length} passages`);
-  const seen = new Set(shown.flatMap((r) => r.moment_ids));
+  const seen = new Set(shown.flat());
   let base = shown.length;
   const results: SearchResult[] = [];
   let counted: Retrieved | undefined;
@@ -313,6 +314,26 @@ async function page(s: Services, p: SearchParams, count = false): Promise<Retrie
     base += tier.share.length;
   }
   throw new Error('PAGING_TIERS ends at PAGING_CAP');
+}
+
+/**
+ * A page after the first leaves out every moment the first page showed, and ranking the first page again for it
+ * cost as much as the first page did. A reader pages on just after the first page, so a first page keeps its
+ * passages' moments with the cached results (FIRST_PAGE, under the index generation), for the pages after it to
+ * read. A ranking with a leg down is not kept: it is not what a later request would rank.
+ */
+const FIRST_PAGE = 'first-page';
+const firstPageKey = (p: SearchParams, size: number) => JSON.stringify([p.q, p.mode, p.language ?? null, sortedFilters(p.filters), size]);
+async function firstPageKept(s: Services, p: SearchParams, size: number, rank: () => Promise<Retrieved>): Promise<Retrieved> {
+  const generation = await s.cache.generation();
+  const r = await rank();
+  if (!r.outcome.degraded) await s.cache.set(FIRST_PAGE, firstPageKey(p, size), r.outcome.results.map((x) => x.moment_ids), s.cfg.CACHE_TTL_S, { ifGeneration: generation });
+  return r;
+}
+
+/** Filters as [name, value] pairs in name order, the unset left out: one cache key whatever order they were set in. */
+function sortedFilters(filters: SearchFilters): [string, unknown][] {
+  return Object.entries(filters).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
 }
 
 interface Cut {
@@ -536,7 +557,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
  * count reads up to 20,000 postings, the facets every posting of the question's words (BENCHMARKS.md "Facets").
  */
 function matched<T>(s: Services, kind: 'total' | 'facets', text: string, filters: SearchFilters, language: string, run: () => Promise<T>): Promise<T> {
-  const key = [kind, text, language, Object.entries(filters).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b))];
+  const key = [kind, text, language, sortedFilters(filters)];
   return cached(s.cache, 'matched', key, s.cfg.CACHE_TTL_S, run).then((r) => r.value);
 }
 

@@ -247,6 +247,26 @@ describe('search paging, totals and export (PGlite, real USE embeddings, loopbac
     }
   });
 
+  it('pages on just after the first page without ranking it again, to the same page as a cold request', async () => {
+    const search = vi.spyOn(t.services.lexical, 'search');
+    try {
+      const query = 'q=remote%20buttons%20design&mode=hybrid&limit=4';
+      const first = (await get(`/v1/search?${query}`)).body;
+      search.mockClear();
+      const second = (await get(`/v1/search?${query}&cursor=${first.next_cursor}`)).body;
+      // One ranking: the deeper one the page is cut from, not the first page's again.
+      expect(search).toHaveBeenCalledTimes(1);
+      await t.services.cache.bumpGeneration();
+      search.mockClear();
+      const cold = (await get(`/v1/search?${query}&cursor=${first.next_cursor}`)).body;
+      expect(search).toHaveBeenCalledTimes(2);
+      expect(second.results.length).toBeGreaterThan(0);
+      expect(second.results).toEqual(cold.results);
+    } finally {
+      search.mockRestore();
+    }
+  });
+
   it('counts a question\'s total and facets once for all its pages and modes, and again after an ingest', async () => {
     const count = vi.spyOn(t.services.lexical, 'count');
     const facets = vi.spyOn(t.services.lexical, 'facets');
