@@ -2,6 +2,9 @@ import type { z } from '@hono/zod-openapi';
 import type { JobSchema, RecordingSchema, SearchResponse } from '../api/schemas.js';
 import type { FrameSchema } from '../api/routes/frames.js';
 import type { ArchiveSpeakerSchema, RecordingSpeakerSchema } from '../api/routes/speakers.js';
+import type { Services } from '../../archive/index.js';
+
+type Cache = Services['cache'];
 
 /**
  * The pages read the archive through the JSON API, called in-process (no socket): they render exactly what an
@@ -36,6 +39,16 @@ export type Frame = z.infer<typeof FrameSchema>;
 export type ArchiveSpeaker = z.infer<typeof ArchiveSpeakerSchema>;
 export type RecordingSpeaker = z.infer<typeof RecordingSpeakerSchema>;
 
+/** What the search form offers and the archive's size (Api.searchForm). */
+export interface SearchFormLists {
+  recordings: { id: string; title: string; recordedAt: string | null }[];
+  collections: { name: string; recordings: number }[];
+  speakers: string[];
+  stats: { recordings: number; moments: number } | null;
+}
+const SEARCH_FORM = 'search-form';
+const SEARCH_FORM_TTL_S = 60;
+
 export type Result<T> = { ok: true; status: number; data: T } | { ok: false; status: number; message: string };
 
 export class Api {
@@ -50,6 +63,7 @@ export class Api {
     private readonly requestId?: string,
     private readonly authorization?: string,
     private readonly env?: object,
+    private readonly cache?: Cache,
   ) {}
 
   async call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
@@ -105,22 +119,6 @@ export class Api {
     return r.ok ? (r.data.frames ?? []) : [];
   }
 
-  async recordings(limit = 500): Promise<Recording[]> {
-    const r = await this.call<{ items: Recording[] }>(`/v1/recordings?limit=${limit}`);
-    return r.ok ? r.data.items : [];
-  }
-
-  /** Every collection with its number of recordings. */
-  async collections(): Promise<{ name: string; recordings: number }[]> {
-    const r = await this.call<{ items: { name: string; recordings: number }[] }>('/v1/collections');
-    return r.ok ? r.data.items : [];
-  }
-
-  /** The speakers' names (for the speaker filter's suggestions). */
-  async speakers(): Promise<string[]> {
-    return (await this.speakerList({ limit: 500 })).items.map((x) => x.name);
-  }
-
   /** A page of the archive's speakers with their recordings and talk time. */
   async speakerList(params: { q?: string; limit?: number; offset?: number } = {}): Promise<{ total: number; items: ArchiveSpeaker[] }> {
     const qs = new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (v === undefined || v === '' ? [] : [[k, String(v)]])));
@@ -134,10 +132,33 @@ export class Api {
     return r.ok ? r.data.speakers : [];
   }
 
-  /** The archive's size; null when the API does not say (the key may not read). */
-  async stats(): Promise<{ recordings: number; moments: number } | null> {
-    const r = await this.call<{ recordings: number; moments: number }>('/v1/stats');
-    return r.ok ? r.data : null;
+  /**
+   * What the search form offers to filter by (the recordings, collections and speakers) and the archive's size,
+   * which every search page shows. Reading them cost a search page more than a cached search does (500
+   * recordings and 500 speakers: 60–70 ms on a 200-recording archive, BENCHMARKS.md "The search page"), and they
+   * change only with the index: they are kept under its generation, for the key the page reads with, for at most
+   * SEARCH_FORM_TTL_S (a recording whose ingest has begun is listed before the generation moves). Lists the API
+   * refused are not kept.
+   */
+  async searchForm(): Promise<SearchFormLists> {
+    const key = JSON.stringify([this.authorization ?? null]);
+    const hit = await this.cache?.get<SearchFormLists>(SEARCH_FORM, key);
+    if (hit) return hit;
+    const generation = await this.cache?.generation();
+    const [recordings, collections, speakers, stats] = await Promise.all([
+      this.call<{ items: Recording[] }>('/v1/recordings?limit=500'),
+      this.call<{ items: { name: string; recordings: number }[] }>('/v1/collections'),
+      this.call<{ items: ArchiveSpeaker[] }>('/v1/speakers?limit=500'),
+      this.call<{ recordings: number; moments: number }>('/v1/stats'),
+    ]);
+    const form: SearchFormLists = {
+      recordings: recordings.ok ? recordings.data.items.map((r) => ({ id: r.id, title: r.title, recordedAt: r.recordedAt })) : [],
+      collections: collections.ok ? collections.data.items : [],
+      speakers: speakers.ok ? speakers.data.items.map((x) => x.name) : [],
+      stats: stats.ok ? { recordings: stats.data.recordings, moments: stats.data.moments } : null,
+    };
+    if ([recordings, collections, speakers, stats].every((r) => r.ok)) await this.cache?.set(SEARCH_FORM, key, form, SEARCH_FORM_TTL_S, { ifGeneration: generation });
+    return form;
   }
 
   job(id: string): Promise<Result<Job>> {

@@ -40,7 +40,7 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime,
   const api = (c: Context<AppEnv>) => {
     const id = c.get('identity');
     const authorization = id?.key && id.presented ? `Bearer ${id.presented}` : c.req.header('authorization');
-    return new Api(app, c.get('requestId'), authorization, { [IN_PROCESS]: c.get('client') });
+    return new Api(app, c.get('requestId'), authorization, { [IN_PROCESS]: c.get('client') }, s.cache);
   };
   const page = (handler: (c: Context<AppEnv>) => Promise<Response>) => async (c: Context<AppEnv>) => {
     try {

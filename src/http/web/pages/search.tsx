@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Api, BrowsedRecording, Hit, Recording, Search } from '../api.js';
+import type { Api, BrowsedRecording, Hit, Search, SearchFormLists } from '../api.js';
 import { FacetsArea } from './facets.js';
 import { KeyframeStrip } from './keyframes.js';
 import { clock, clockRange, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, routingText, safeHighlight } from '../format.js';
@@ -24,7 +24,7 @@ export async function searchPage(c: Context, api: Api): Promise<Response> {
     const v = c.req.query(k)?.trim();
     if (v) p[k] = v;
   }
-  const [recordings, collections, speakers, stats] = await Promise.all([api.recordings(), api.collections(), api.speakers(), api.stats()]);
+  const { recordings, collections, speakers, stats } = await api.searchForm();
   let search: Search | null = null;
   let error: { status: number; message: string } | null = null;
   const browsing = !p.q && BROWSE_BY.some((k) => p[k]);
@@ -52,7 +52,7 @@ export async function searchPage(c: Context, api: Api): Promise<Response> {
   );
 }
 
-function SearchForm({ p, recordings, collections, speakers }: { p: Params; recordings: Recording[]; collections: { name: string; recordings: number }[]; speakers: string[] }) {
+function SearchForm({ p, recordings, collections, speakers }: { p: Params; recordings: SearchFormLists['recordings']; collections: { name: string; recordings: number }[]; speakers: string[] }) {
   const filtered = FILTERS.some((k) => p[k]) || (p.mode && p.mode !== 'hybrid') || !!p.lang;
   return (
     <form class="search" action="/" method="get" role="search">

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ingestDev, startTestServer, type TestServer } from '../helpers/server.js';
+
+describe('the search form\'s lists (real app on loopback, PGlite)', () => {
+  let t: TestServer;
+  const page = async (path: string) => {
+    const res = await fetch(t.url + path);
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  /** The recording ids the form's recording field offers. */
+  const offered = (html: string) => [...(html.match(/<datalist id="recordings">(.*?)<\/datalist>/s)?.[1] ?? '').matchAll(/value="([^"]+)"/g)].map((m) => m[1]).sort();
+
+  beforeAll(async () => {
+    t = await startTestServer({ EMBEDDINGS: 'none' });
+    await ingestDev(t, [
+      ['ES2005a', 'Remote control kick-off', '1992-01-11', 'qmsum'],
+      ['IS1004a', 'Design meeting', '2021-06-03', 'qmsum'],
+    ]);
+  }, 180_000);
+  afterAll(async () => t?.close());
+
+  it('reads the recordings, collections and speakers once for every page until the next ingest', async () => {
+    const recordings = vi.spyOn(t.services.archive, 'list');
+    const speakers = vi.spyOn(t.services.speakers, 'list');
+    try {
+      expect(offered(await page('/'))).toEqual(['ES2005a', 'IS1004a']);
+      const results = await page('/?q=remote&mode=bm25');
+      expect(offered(results)).toEqual(['ES2005a', 'IS1004a']);
+      expect(results).toContain('<option value="qmsum"');
+      await page('/?q=design&mode=bm25');
+      expect([recordings.mock.calls.length, speakers.mock.calls.length]).toEqual([1, 1]);
+      // A new recording is offered on the next page.
+      await ingestDev(t, [['Bed002', 'Research group meeting', '2001-03-05', 'icsi']]);
+      const after = await page('/?q=remote&mode=bm25');
+      expect(offered(after)).toEqual(['Bed002', 'ES2005a', 'IS1004a']);
+      expect(after).toContain('<option value="icsi"');
+      expect([recordings.mock.calls.length, speakers.mock.calls.length]).toEqual([2, 2]);
+    } finally {
+      recordings.mockRestore();
+      speakers.mockRestore();
+    }
+  });
+});
