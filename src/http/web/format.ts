@@ -17,18 +17,22 @@ export function clockRange(start: number, end: number): string {
   return `${clock(start)}–${clock(end)}`;
 }
 
-/** "1992-01-11" → "11 Jan 1992"; null → "undated". */
 /** A language code or name as people read it ("es-MX" → "Spanish"); a code the path does not know, as given. */
 export function languageName(code: string): string {
   const l = languageOf(code);
   return l ? LANGUAGE_NAMES[l] : code;
 }
 
+// One formatter for every date: toLocaleDateString builds a new one each call, and the search form labels 500
+// recordings with their dates (17 ms a page that way).
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** "1992-01-11" → "11 Jan 1992"; null → "undated". */
 export function longDate(iso: string | null | undefined): string {
   if (!iso) return 'undated';
   const d = new Date(`${iso.slice(0, 10)}T00:00:00Z`);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return LONG_DATE.format(d);
 }
 
 export interface RoutingInfo {
