@@ -161,5 +161,17 @@ export function cacheContract(name: string, make: () => Cache): void {
       expect(r).toEqual({ value: 'maybe stale', cached: false });
       expect(await c.get('search', JSON.stringify(['q']))).toBeUndefined();
     });
+
+    it('cached() does not store a result `keep` refuses, and computes it again next time', async () => {
+      const c = fresh();
+      const compute = vi.fn(async () => ({ complete: false }));
+      const keep = (v: { complete: boolean }) => v.complete;
+      expect(await cached(c, 'answer', ['q'], undefined, compute, { keep })).toEqual({ value: { complete: false }, cached: false });
+      expect(await cached(c, 'answer', ['q'], undefined, compute, { keep })).toEqual({ value: { complete: false }, cached: false });
+      expect(compute).toHaveBeenCalledTimes(2);
+      compute.mockResolvedValue({ complete: true });
+      await cached(c, 'answer', ['q'], undefined, compute, { keep });
+      expect(await cached(c, 'answer', ['q'], undefined, compute, { keep })).toEqual({ value: { complete: true }, cached: true });
+    });
   });
 }

@@ -42,7 +42,9 @@ export function offCache(): Cache {
 /**
  * Read-through for JSON values: returns the cached value, or computes, stores and returns it.
  * `keyParts` are JSON-encoded, so pass everything the answer depends on (query, filters, limits, model...).
- * Errors from `compute` propagate; cache failures never do.
+ * Errors from `compute` propagate; cache failures never do. `keep` says whether a computed value may be served
+ * again (not one that is incomplete, or made while part of the system was down): one it refuses is returned, not
+ * stored.
  */
 export async function cached<T>(
   cache: Cache,
@@ -50,6 +52,7 @@ export async function cached<T>(
   keyParts: readonly unknown[],
   ttlS: number | undefined,
   compute: () => Promise<T>,
+  opts: { keep?: (value: T) => boolean } = {},
 ): Promise<{ value: T; cached: boolean }> {
   const key = JSON.stringify(keyParts);
   const hit = await cache.get<T>(namespace, key);
@@ -58,6 +61,6 @@ export async function cached<T>(
   // old index, and ifGeneration makes the store a no-op instead of filing it under the new generation.
   const generation = await cache.generation();
   const value = await compute();
-  await cache.set(namespace, key, value, ttlS, { ifGeneration: generation });
+  if (opts.keep?.(value) ?? true) await cache.set(namespace, key, value, ttlS, { ifGeneration: generation });
   return { value, cached: false };
 }

@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import { cached } from '../../../platform/index.js';
 import { AppError, isoDate, noNul } from '../../../core/index.js';
 import type { Services } from '../../../archive/index.js';
-import { createLlm, ask, type AskRequest, type AskResult } from '../../../answer/index.js';
+import { createLlm, ask, type AskRequest } from '../../../answer/index.js';
 import type { AppEnv } from '../app.js';
 import { askCost } from '../limits.js';
 import { ErrorBody, Routing } from '../schemas.js';
@@ -100,13 +100,6 @@ const route = createRoute({
   },
 });
 
-/** Carries a result out of cached() without storing it: an incomplete or degraded answer must not be served again. */
-class Uncacheable extends Error {
-  constructor(readonly result: AskResult) {
-    super('uncacheable answer');
-  }
-}
-
 export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
   const llm = createLlm(s.cfg);
 
@@ -153,20 +146,11 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
       });
     }
 
-    let value: AskResult;
-    let hit = false;
     // Charged as uncached unless it turns out cached: a failed answer did its retrieval all the same.
     c.set('cost', askCost(s.cfg, false));
-    try {
-      ({ value, cached: hit } = await cached(s.cache, 'answer', [req, llm?.name ?? 'extractive'], s.cfg.CACHE_TTL_S, async () => {
-        const result = await ask(s, llm, req, { signal: c.req.raw.signal });
-        if (result.truncated || result.degraded) throw new Uncacheable(result);
-        return result;
-      }));
-    } catch (err) {
-      if (!(err instanceof Uncacheable)) throw err;
-      value = err.result;
-    }
+    // An incomplete or degraded answer must not be served again.
+    const { value, cached: hit } = await cached(s.cache, 'answer', [req, llm?.name ?? 'extractive'], s.cfg.CACHE_TTL_S,
+      () => ask(s, llm, req, { signal: c.req.raw.signal }), { keep: (r) => !r.truncated && !r.degraded });
     c.set('cost', askCost(s.cfg, hit));
     return c.json({ ...value, cached: hit, took_ms: took() }, 200);
   });
