@@ -3,6 +3,7 @@ import type { JobSchema, RecordingSchema, SearchResponse } from '../api/schemas.
 import type { FrameSchema } from '../api/routes/frames.js';
 import type { ArchiveSpeakerSchema, RecordingSpeakerSchema } from '../api/routes/speakers.js';
 import type { Services } from '../../archive/index.js';
+import { cached, offCache } from '../../platform/index.js';
 
 type Cache = Services['cache'];
 
@@ -63,7 +64,7 @@ export class Api {
     private readonly requestId?: string,
     private readonly authorization?: string,
     private readonly env?: object,
-    private readonly cache?: Cache,
+    private readonly cache: Cache = offCache(),
   ) {}
 
   async call<T>(path: string, init: RequestInit = {}): Promise<Result<T>> {
@@ -141,24 +142,23 @@ export class Api {
    * refused are not kept.
    */
   async searchForm(): Promise<SearchFormLists> {
-    const key = JSON.stringify([this.authorization ?? null]);
-    const hit = await this.cache?.get<SearchFormLists>(SEARCH_FORM, key);
-    if (hit) return hit;
-    const generation = await this.cache?.generation();
-    const [recordings, collections, speakers, stats] = await Promise.all([
-      this.call<{ items: Recording[] }>('/v1/recordings?limit=500'),
-      this.call<{ items: { name: string; recordings: number }[] }>('/v1/collections'),
-      this.call<{ items: ArchiveSpeaker[] }>('/v1/speakers?limit=500'),
-      this.call<{ recordings: number; moments: number }>('/v1/stats'),
-    ]);
-    const form: SearchFormLists = {
-      recordings: recordings.ok ? recordings.data.items.map((r) => ({ id: r.id, title: r.title, recordedAt: r.recordedAt })) : [],
-      collections: collections.ok ? collections.data.items : [],
-      speakers: speakers.ok ? speakers.data.items.map((x) => x.name) : [],
-      stats: stats.ok ? { recordings: stats.data.recordings, moments: stats.data.moments } : null,
+    let refused = false;
+    const read = async (): Promise<SearchFormLists> => {
+      const [recordings, collections, speakers, stats] = await Promise.all([
+        this.call<{ items: Recording[] }>('/v1/recordings?limit=500'),
+        this.call<{ items: { name: string; recordings: number }[] }>('/v1/collections'),
+        this.call<{ items: ArchiveSpeaker[] }>('/v1/speakers?limit=500'),
+        this.call<{ recordings: number; moments: number }>('/v1/stats'),
+      ]);
+      refused = ![recordings, collections, speakers, stats].every((r) => r.ok);
+      return {
+        recordings: recordings.ok ? recordings.data.items.map((r) => ({ id: r.id, title: r.title, recordedAt: r.recordedAt })) : [],
+        collections: collections.ok ? collections.data.items : [],
+        speakers: speakers.ok ? speakers.data.items.map((x) => x.name) : [],
+        stats: stats.ok ? { recordings: stats.data.recordings, moments: stats.data.moments } : null,
+      };
     };
-    if ([recordings, collections, speakers, stats].every((r) => r.ok)) await this.cache?.set(SEARCH_FORM, key, form, SEARCH_FORM_TTL_S, { ifGeneration: generation });
-    return form;
+    return (await cached(this.cache, SEARCH_FORM, [this.authorization ?? null], SEARCH_FORM_TTL_S, read, { keep: () => !refused })).value;
   }
 
   job(id: string): Promise<Result<Job>> {
