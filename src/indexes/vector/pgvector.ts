@@ -278,8 +278,10 @@ export class PgVectorIndex implements VectorIndex {
     return Number(row?.n ?? 0);
   }
 
-  /** The plan of a search with these filters: the partitions and indexes it reads (for tests and EXPLAIN). */
-  /** The plan of the statement a search with these filters ranks by (it counts a narrowing filter's moments first, as search() does). */
+  /**
+   * The plan of the statement a search with these filters ranks by: the partitions and indexes it reads (for tests
+   * and EXPLAIN; a narrowing filter's moments are counted first, as search() does).
+   */
   async explain(vector: Float32Array, filters: SearchFilters, limit: number): Promise<string> {
     if (await this.fewRanked(vector, filters, limit)) {
       const few = fewStatement(vector, filters, limit, this.opts.exactUpTo ?? EXACT_UP_TO);
