@@ -94,3 +94,12 @@ export function median(xs: number[]): number {
 export function splitOf(recordingId: string): 'tune' | 'holdout' {
   return createHash('sha1').update(recordingId).digest()[0] % 4 === 0 ? 'holdout' : 'tune';
 }
+
+/**
+ * Two halves of the tuning recordings, by another hash of their id: what is fitted on questions (a query adapter,
+ * scripts/eval/adapter-lab.ts) is fitted on one half and scored on the other, so no question is scored by a fit
+ * that saw it.
+ */
+export function tuningFoldOf(recordingId: string): 0 | 1 {
+  return (createHash('sha1').update(`fold:${recordingId}`).digest()[0] % 2) as 0 | 1;
+}
