@@ -11,7 +11,7 @@ const DIST = path.join(ROOT, 'dist');
 const STAMP = path.join(DIST, '.built');
 const SOURCES = ['src', 'migrations', 'sample', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 /** Read at run time relative to the module that reads them; copied to the same place under dist/. */
-const COPIED = ['migrations', 'sample', 'src/http/web/assets', 'src/indexes/embed/use-worker.mjs'];
+const COPIED = ['migrations', 'sample', 'src/http/web/assets', 'src/indexes/embed/use-worker.mjs', 'src/indexes/embed/adapters'];
 
 function newestMtime(p) {
   if (!fs.existsSync(p)) return 0;

@@ -1,4 +1,4 @@
-import type { Config, Embedder, FrameVectorIndex, LexicalIndex, Logger, VectorIndex, VisualEmbedder } from '../core/index.js';
+import type { Config, Embedder, FrameVectorIndex, LexicalIndex, Logger, QueryAdapter, VectorIndex, VisualEmbedder } from '../core/index.js';
 import type { Cache, Db, BlobStore } from '../platform/index.js';
 import type { ArchiveStore } from './archive.js';
 import type { ChapterStore } from './chapters.js';
@@ -30,6 +30,8 @@ export interface Services {
   lexical: LexicalIndex;
   /** null when EMBEDDINGS=none: search runs BM25 only. */
   embedder: Embedder | null;
+  /** The map applied to a question's vector (QUERY_ADAPTER); null for none. */
+  queryAdapter: QueryAdapter | null;
   vectors: VectorIndex | null;
   /** null unless VISUAL_EMBEDDINGS is set: keyframes are then embedded as images and found by a question's words. */
   visual: VisualEmbedder | null;

@@ -117,6 +117,11 @@ const schema = engineSchema.extend({
    * `multilingual` for an OpenAI-compatible endpoint.
    */
   EMBEDDING_LANGUAGES: z.enum(['en', 'multilingual']).optional(),
+  /**
+   * The map applied to a question's vector before it is compared with the moments' (src/indexes/embed/query-adapter.ts):
+   * `auto` the one shipped for the embedding model (USE-lite has one), `off` none, or a file's path.
+   */
+  QUERY_ADAPTER: z.string().min(1).default('auto'),
   EMBED_WORKERS: int(2, 1),
   /** USE worker threads kept for query-time embeddings (a search's question), so a bulk ingest never delays one. */
   EMBED_QUERY_WORKERS: int(1, 0),

@@ -9,3 +9,17 @@ export interface Embedder {
   embed(texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
+
+/**
+ * A map of a question's vector, learned so that a question lands nearer the moments that answer it (see
+ * src/indexes/embed/query-adapter.ts). Applied to questions only: the moments' stored vectors are not touched.
+ */
+export interface QueryAdapter {
+  /** Names the map (a digest of its file): part of a cached question vector's key. */
+  readonly id: string;
+  /** The embedding model whose vectors it maps (Embedder.model). */
+  readonly model: string;
+  readonly dim: number;
+  /** The mapped vector, L2-normalised. */
+  apply(v: Float32Array): Float32Array;
+}

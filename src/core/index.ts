@@ -9,7 +9,7 @@ export { embeddingLanguages, engineSettings, loadConfig } from './config.js';
 export type { Config } from './config.js';
 export { MOMENT_KINDS } from './domain.js';
 export type { Cue, Moment, MomentKind, Recording, RecordingMeta, RecordingStatus, SearchFilters, SearchMode, Word } from './domain.js';
-export type { Embedder } from './embedder.js';
+export type { Embedder, QueryAdapter } from './embedder.js';
 export { AppError, errorMessage, TranscriptError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { asQueryWork, currentLane, inBackground, queryWorkRunning } from './lane.js';

@@ -7,6 +7,7 @@
  * builds on the database.
  */
 export { createEmbedder } from './embed/index.js';
+export { loadQueryAdapter } from './embed/query-adapter.js';
 export { ClipEmbedder, createVisualEmbedder } from './embed/visual.js';
 export { createLexicalIndex } from './lexical/index.js';
 export { PgVectorIndex } from './vector/pgvector.js';

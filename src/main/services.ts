@@ -1,7 +1,7 @@
-import { type Config, type Embedder, createLogger, type FrameVectorIndex, type Logger, type VectorIndex, type VisualEmbedder } from '../core/index.js';
+import { type Config, type Embedder, createLogger, type FrameVectorIndex, type Logger, type QueryAdapter, type VectorIndex, type VisualEmbedder } from '../core/index.js';
 import { type Services, ArchiveStore, ChapterStore, JobStore, KeyStore, RevisionStore, SpeakerStore, StageStore, UploadStore } from '../archive/index.js';
 import { openDatabase, type Db, createCache, offCache, type Cache, closeBlobStore, createBlobStore, type BlobStore } from '../platform/index.js';
-import { createEmbedder, createLexicalIndex, createVisualEmbedder, PgFrameVectorIndex, PgVectorIndex } from '../indexes/index.js';
+import { createEmbedder, createLexicalIndex, createVisualEmbedder, loadQueryAdapter, PgFrameVectorIndex, PgVectorIndex } from '../indexes/index.js';
 
 export type { Services };
 
@@ -11,6 +11,8 @@ export interface ServiceOptions {
   inMemoryDb?: boolean;
   /** Replace the configured embedder (tests, scale benchmarks). */
   embedder?: Embedder | null;
+  /** Replace the configured query adapter (tests). */
+  queryAdapter?: QueryAdapter | null;
   /** Replace the configured visual embedder (tests). */
   visual?: VisualEmbedder | null;
   /** Where computed vectors are kept for reuse; null disables it. Default `${DATA_DIR}/embed-cache`. */
@@ -44,6 +46,7 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
   const embedder =
     opts.embedder !== undefined ? opts.embedder : createEmbedder(cfg, { cacheDir: opts.embedCacheDir });
   let vectors: VectorIndex | null = null;
+  const queryAdapter = opts.queryAdapter !== undefined ? opts.queryAdapter : embedder ? loadQueryAdapter(cfg, embedder) : null;
   if (embedder) {
     await embedder.init();
     vectors = new PgVectorIndex(db);
@@ -72,6 +75,7 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
     revisions: new RevisionStore(db),
     lexical,
     embedder,
+    queryAdapter,
     vectors,
     visual,
     frameVectors,

@@ -709,10 +709,12 @@ function rescored(ranked: [string, number][], fused: Map<string, number>): [stri
 
 /** The query's embedding, cached by model and text (it does not change when the archive does). */
 export async function queryVector(s: Services, q: string): Promise<Float32Array> {
-  const key = createHash('sha1').update(`${s.embedder!.model}\n${q}`).digest('hex');
+  const adapter = s.queryAdapter?.id ?? 'none';
+  const key = createHash('sha1').update(`${s.embedder!.model}\n${adapter}\n${q}`).digest('hex');
   const hit = await s.cache.getBinary(QEMB_NAMESPACE, key);
   if (hit) return hit;
-  const [v] = await s.embedder!.embed([q]);
+  const [raw] = await s.embedder!.embed([q]);
+  const v = s.queryAdapter ? s.queryAdapter.apply(raw) : raw;
   await s.cache.setBinary(QEMB_NAMESPACE, key, v, 24 * 3600);
   return v;
 }
