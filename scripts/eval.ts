@@ -20,7 +20,8 @@ import { openServices, type Services } from '../src/main/services.js';
 import type { SearchMode } from '../src/core/domain.js';
 import { ingestManifest } from '../src/ingest/bulk.js';
 import { searchMoments } from '../src/retrieval/search.js';
-import { linkError, linkSeconds, mean, median, scoreQuery, splitOf, type QueryScores, type Returned } from './eval/metrics.js';
+import { linkError, linkSeconds, mean, median, scoreQuery, splitOf, tuningFoldOf, type QueryScores, type Returned } from './eval/metrics.js';
+import { loadQueryAdapter } from '../src/indexes/index.js';
 import { readQuestions } from './eval/questions.js';
 
 
@@ -34,10 +35,11 @@ const program = new Command('eval')
   .option('--embed-cache <dir>', 'where computed vectors are kept between runs', path.resolve('.tmp/embed-cache'))
   .option('--json <file>', 'also write the figures as JSON')
   .option('--per-question <file>', 'also write each question\'s top 10 and scores, one JSON line per question, scope and mode')
+  .option('--cross-fit <a0,a1>', 'query adapters fitted without the questions of fold 0 and of fold 1 of the tuning recordings (adapter-lab --leave-out): each tuning question is searched with the one that did not see it, the held-out quarter with the configured one')
   .option('--year-questions', 'also ask each question as "In <year of its recording>, <question>" (temporal routing)')
   .parse();
 
-const opts = program.opts<{ dataDir?: string; modes: string; scopes: string; maxQueries?: number; url?: string; embedCache: string; json?: string; perQuestion?: string; yearQuestions?: boolean }>();
+const opts = program.opts<{ dataDir?: string; modes: string; scopes: string; maxQueries?: number; url?: string; embedCache: string; json?: string; perQuestion?: string; yearQuestions?: boolean; crossFit?: string }>();
 const dir = path.resolve(program.args[0]);
 const queries = readQuestions(path.join(dir, 'queries.jsonl')).slice(0, opts.maxQueries);
 const modes = opts.modes.split(',') as SearchMode[];
@@ -46,6 +48,9 @@ const scopes = opts.scopes.split(',') as ('archive' | 'recording')[];
 let services: Services | null = null;
 type Hit = Returned & { recordedAt: string | null };
 let search: (q: string, mode: SearchMode, recording?: string) => Promise<Hit[]>;
+/** Before each question: which query adapter searches it (--cross-fit). */
+let adapterFor: (recordingId: string) => void = () => {};
+if (opts.crossFit && opts.url) throw new Error('--cross-fit switches the query adapter in process: it cannot be used with --url');
 if (opts.url) {
   search = async (q, mode, recording) => {
     const u = new URL('/v1/search', opts.url);
@@ -66,6 +71,15 @@ if (opts.url) {
   bar.stop();
   console.log(`archive: ${dataDir} — ingested ${summary.ingested}, unchanged ${summary.unchanged}, failed ${summary.failed} in ${summary.seconds.toFixed(1)} s`);
   const s = services;
+  if (opts.crossFit) {
+    const files = opts.crossFit.split(',');
+    if (files.length !== 2 || !s.embedder) throw new Error('--cross-fit takes two adapter files (fold 0 left out, fold 1 left out) and an embedder');
+    const folds = files.map((f) => loadQueryAdapter({ QUERY_ADAPTER: f }, s.embedder!));
+    const configured = s.queryAdapter;
+    adapterFor = (id) => {
+      s.queryAdapter = splitOf(id) === 'holdout' ? configured : folds[tuningFoldOf(id)];
+    };
+  }
   search = async (q, mode, recording) => {
     const out = await searchMoments(s, { q, mode, limit: 10, filters: recording ? { recordingId: recording } : {} });
     return out.results.map((r) => ({ recordingId: r.recording_id, start: r.start, end: r.end, link: linkSeconds(r.url, r.start), recordedAt: r.recorded_at }));
@@ -113,6 +127,7 @@ for (const scope of allScopes) {
       const t0 = performance.now();
       const year = yearOf.get(q.recording_id);
       const text = scope === 'year-q' && year ? inYear(year, q.query, q.language) : q.query;
+      adapterFor(q.recording_id);
       const results = await search(text, mode, scope === 'recording' ? q.recording_id : undefined);
       const ms = performance.now() - t0;
       const gold = { recordingId: q.recording_id, spans: q.gold };
