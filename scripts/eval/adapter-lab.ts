@@ -1,5 +1,5 @@
 /**
- * Adapter lab: `tsx scripts/eval/adapter-lab.ts <eval dir> [--kind diag,full] [--epochs 8]`.
+ * Adapter lab: `tsx scripts/eval/adapter-lab.ts <eval dir> [--kind diag,full] [--epochs 4] [--write <file>]`.
  * Can a map of the question's vector, learned from the tuning questions, make the vector leg find the moment?
  * The moments' vectors stay as ingest stored them; only the question's vector is moved: u = q + A q (A a full
  * d×d matrix, or diagonal), fitted by a softmax over the moments (its best candidates under the current map and
@@ -23,9 +23,9 @@ import { rng } from '../../src/core/index.js';
 
 const program = new Command('adapter-lab')
   .argument('<dir>', 'folder with manifest.jsonl and queries.jsonl')
-  .option('--kind <list>', 'adapters to fit: diag, full', 'diag,full')
-  .option('--epochs <n>', 'passes over the training questions', (v) => parseInt(v, 10), 8)
-  .option('--lr <x>', 'Adam step', Number, 1e-3)
+  .option('--kind <list>', 'adapters to fit: diag, full', 'full')
+  .option('--epochs <n>', 'passes over the training questions', (v) => parseInt(v, 10), 4)
+  .option('--lr <x>', 'Adam step', Number, 2e-4)
   .option('--l2 <x>', 'weight decay toward the identity', Number, 1e-3)
   .option('--tau <x>', 'softmax temperature over cosines', Number, 0.05)
   .option('--negatives <n>', 'best candidates per question in the softmax', (v) => parseInt(v, 10), 300)

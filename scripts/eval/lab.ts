@@ -16,6 +16,11 @@ export function labCommand(name: string): Command {
     .option('--embed-cache <dir>', '', path.resolve('.tmp/embed-cache'));
 }
 
+/**
+ * The labs score the tuning questions, on which the query adapter that ships was fitted: their question vectors are
+ * the embedder's own unless QUERY_ADAPTER is set (a fit that saw a question would flatter whatever reads it).
+ */
 export function openLab(opts: { dataDir: string; embedCache: string }): Promise<Services> {
-  return openServices(loadConfig({ ...process.env, DATA_DIR: opts.dataDir }), { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
+  const cfg = loadConfig({ QUERY_ADAPTER: 'off', ...process.env, DATA_DIR: opts.dataDir });
+  return openServices(cfg, { logger: createLogger('warn'), embedCacheDir: opts.embedCache, cache: 'off' });
 }
