@@ -11,8 +11,6 @@ export interface ServiceOptions {
   inMemoryDb?: boolean;
   /** Replace the configured embedder (tests, scale benchmarks). */
   embedder?: Embedder | null;
-  /** Replace the configured query adapter (tests). */
-  queryAdapter?: QueryAdapter | null;
   /** Replace the configured visual embedder (tests). */
   visual?: VisualEmbedder | null;
   /** Where computed vectors are kept for reuse; null disables it. Default `${DATA_DIR}/embed-cache`. */
@@ -46,9 +44,11 @@ async function wire(cfg: Config, opts: ServiceOptions, log: Logger, db: Db): Pro
   const embedder =
     opts.embedder !== undefined ? opts.embedder : createEmbedder(cfg, { cacheDir: opts.embedCacheDir });
   let vectors: VectorIndex | null = null;
-  const queryAdapter = opts.queryAdapter !== undefined ? opts.queryAdapter : embedder ? loadQueryAdapter(cfg, embedder) : null;
+  let queryAdapter: QueryAdapter | null = null;
   if (embedder) {
     await embedder.init();
+    // After init: an OpenAI-compatible model's dimension is known only once it has been asked.
+    queryAdapter = loadQueryAdapter(cfg, embedder);
     vectors = new PgVectorIndex(db);
     if (!opts.skipVectorInit) await vectors.init({ model: embedder.model, dim: embedder.dim });
   }

@@ -707,7 +707,7 @@ function rescored(ranked: [string, number][], fused: Map<string, number>): [stri
   return ranked.map(([id]) => [id, fused.get(id)!] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
-/** The query's embedding, cached by model and text (it does not change when the archive does). */
+/** The query's embedding, moved by the query adapter if there is one; cached by model, adapter and text (it does not change when the archive does). */
 export async function queryVector(s: Services, q: string): Promise<Float32Array> {
   const adapter = s.queryAdapter?.id ?? 'none';
   const key = createHash('sha1').update(`${s.embedder!.model}\n${adapter}\n${q}`).digest('hex');
