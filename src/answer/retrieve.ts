@@ -3,6 +3,7 @@ import type { Services, MomentWithRecording } from '../archive/index.js';
 import {
   deepLink,
   joinOverlapping,
+  plainCosines,
   queryVector,
   searchMomentsScored,
   type Leg,
@@ -214,9 +215,11 @@ async function gateSignals(s: Services, matched: string, excerpts: Excerpt[], fi
   const union_coverage = subjectCoverage(matched, found, language);
   // Matched on its words alone (Retrieval.words_only), the question is gated on them alone, as without embeddings.
   if (wordsOnly || !s.vectors) return { union_coverage, vector: null };
-  let vector = Math.max(0, ...excerpts.map((e) => e.vector ?? 0));
+  // On the embedder's own question vectors, which the gate was calibrated on (plainCosines).
+  const cosines = new Map(excerpts.flatMap((e) => e.moment_ids.map((id) => [id, e.vector ?? 0] as const)));
+  let vector = Math.max(0, ...(await plainCosines(s, matched, [...cosines.keys()], filters, cosines)).values());
   if (subject && subject !== matched.trim().toLowerCase()) {
-    const hits = await s.vectors.search(await queryVector(s, subject), filters, 4);
+    const hits = await s.vectors.search(await queryVector(s, subject, { plain: true }), filters, 4);
     vector = Math.max(vector, ...hits.map((h) => h.score));
   }
   return { union_coverage, vector };

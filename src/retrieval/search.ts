@@ -121,7 +121,8 @@ const MAX_PASSAGE_S = 90;
 const NEAR_DUPLICATE_S = 60;
 // Under hybrid search, a moment that only the vector leg found must be at least this close to the question:
 // the nearest neighbours of any question include talk that shares none of its subject. (The same floor as the
-// relevance gate of answers, VECTOR_GATE in src/answer/retrieve.ts, calibrated for USE.)
+// relevance gate of answers, VECTOR_GATE in src/answer/retrieve.ts, calibrated for USE, on the cosine of the
+// embedder's own question vector: see plainCosines.)
 const VECTOR_ONLY_FLOOR = 0.35;
 
 /**
@@ -427,7 +428,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   // leg answers alone, flagged as degraded.
   const lexicalAnswered = bm25 !== null && 'value' in bm25;
   if (mode === 'hybrid' && vectorHits.length > 0 && (bm25Hits.length > 0 || (lexicalAnswered && !p.filters.recordingId))) {
-    for (const [id, c] of vecScore) if (!bm25Score.has(id) && c < VECTOR_ONLY_FLOOR) fused.delete(id);
+    const only = [...vecScore.keys()].filter((id) => !bm25Score.has(id));
+    const plain = only.length ? await plainCosines(s, p.q, only, p.filters, vecScore) : vecScore;
+    for (const id of only) if ((plain.get(id) ?? -1) < VECTOR_ONLY_FLOOR) fused.delete(id);
   }
   let ranked = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, pageDepth);
   // Every candidate is in: the passages merged from them are all the ranking holds.
@@ -707,16 +710,31 @@ function rescored(ranked: [string, number][], fused: Map<string, number>): [stri
   return ranked.map(([id]) => [id, fused.get(id)!] as [string, number]).sort((a, b) => b[1] - a[1]);
 }
 
-/** The query's embedding, moved by the query adapter if there is one; cached by model, adapter and text (it does not change when the archive does). */
-export async function queryVector(s: Services, q: string): Promise<Float32Array> {
-  const adapter = s.queryAdapter?.id ?? 'none';
-  const key = createHash('sha1').update(`${s.embedder!.model}\n${adapter}\n${q}`).digest('hex');
+/**
+ * The query's embedding, moved by the query adapter if there is one (`plain`: the embedder's own); cached by
+ * model, adapter and text (it does not change when the archive does).
+ */
+export async function queryVector(s: Services, q: string, opts: { plain?: boolean } = {}): Promise<Float32Array> {
+  const adapter = opts.plain ? null : s.queryAdapter;
+  const key = createHash('sha1').update(`${s.embedder!.model}\n${adapter?.id ?? 'none'}\n${q}`).digest('hex');
   const hit = await s.cache.getBinary(QEMB_NAMESPACE, key);
   if (hit) return hit;
   const [raw] = await s.embedder!.embed([q]);
-  const v = s.queryAdapter ? s.queryAdapter.apply(raw) : raw;
+  const v = adapter ? adapter.apply(raw) : raw;
   await s.cache.setBinary(QEMB_NAMESPACE, key, v, 24 * 3600);
   return v;
+}
+
+/**
+ * The cosines of the embedder's own question vector to these moments, for thresholds that say how close is
+ * close (VECTOR_ONLY_FLOOR, the answers' VECTOR_GATE): they were calibrated on it. A question moved by the query
+ * adapter lies nearer its answers than the rest but farther from every moment (its best cosine on the dev set's
+ * held-out questions 0.27 on average, against 0.60), so its own cosines would pass almost nothing. Without an
+ * adapter these are the search's cosines (`known`).
+ */
+export async function plainCosines(s: Services, q: string, ids: string[], filters: SearchFilters, known: Map<string, number>): Promise<Map<string, number>> {
+  if (!s.queryAdapter) return known;
+  return s.vectors!.similarities(await queryVector(s, q, { plain: true }), ids, filters);
 }
 
 function memo<K, V>(f: (k: K) => V): (k: K) => V {
