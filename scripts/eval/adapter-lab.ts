@@ -30,7 +30,7 @@ const program = new Command('adapter-lab')
   .option('--tau <x>', 'softmax temperature over cosines', Number, 0.05)
   .option('--negatives <n>', 'best candidates per question in the softmax', (v) => parseInt(v, 10), 300)
   .option('--write <file>', 'fit a full adapter on every tuning question (no folds) and write it there (src/indexes/embed/adapters/<model>.json ships)')
-  .option('--leave-out <fold>', 'with --write: fit without the questions and moments of this fold of the tuning recordings (0 or 1), for cross-fitted figures (scripts/eval/cross-fit.ts)', (v) => parseInt(v, 10))
+  .option('--leave-out <fold>', 'with --write: fit without the questions and moments of this fold of the tuning recordings (0 or 1), for cross-fitted figures (npm run eval -- … --cross-fit)', (v) => parseInt(v, 10))
   .option('--seed <n>', 'order of the training questions', (v) => parseInt(v, 10), 1)
   .option('--embed-cache <dir>', 'where computed vectors are kept between runs', path.resolve('.tmp/embed-cache'))
   .parse();
