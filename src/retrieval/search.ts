@@ -719,8 +719,8 @@ export async function queryVector(s: Services, q: string, opts: { plain?: boolea
   const key = createHash('sha1').update(`${s.embedder!.model}\n${adapter?.id ?? 'none'}\n${q}`).digest('hex');
   const hit = await s.cache.getBinary(QEMB_NAMESPACE, key);
   if (hit) return hit;
-  const [raw] = await s.embedder!.embed([q]);
-  const v = adapter ? adapter.apply(raw) : raw;
+  // A moved vector starts from the plain one, kept too: the thresholds read it for the same question (plainCosines).
+  const v = adapter ? adapter.apply(await queryVector(s, q, { plain: true })) : (await s.embedder!.embed([q]))[0];
   await s.cache.setBinary(QEMB_NAMESPACE, key, v, 24 * 3600);
   return v;
 }

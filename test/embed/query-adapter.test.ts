@@ -80,6 +80,14 @@ describe('query adapter', () => {
       expect(Array.from(await queryVector(s, question))).toEqual(Array.from(raw));
       s.queryAdapter = adapter;
       expect(Array.from(await queryVector(s, question))).toEqual(Array.from(mapped));
+      // A new question is embedded once, for its moved vector and the plain one the thresholds read.
+      const calls: string[][] = [];
+      const embed = embedder.embed.bind(embedder);
+      embedder.embed = (texts) => (calls.push(texts), embed(texts));
+      const other = 'which tenants asked about the heating';
+      await queryVector(s, other);
+      expect(Array.from(await queryVector(s, other, { plain: true }))).toEqual(Array.from((await embed([other]))[0]));
+      expect(calls).toEqual([[other]]);
     } finally {
       await s.close();
     }
