@@ -13,6 +13,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../../src/core/config.js';
 import { createEmbedder } from '../../src/indexes/embed/index.js';
+import { l2normalise } from '../../src/indexes/embed/vector.js';
 import { parseTranscript } from '../../src/ingest/formats/index.js';
 import { readManifest } from '../../src/ingest/manifest.js';
 import { buildMoments } from '../../src/ingest/moments.js';
@@ -55,7 +56,7 @@ for (const { meta, transcriptPath } of rows) {
   const mv = await embedder.embed(ms.map(indexedText));
   ms.forEach((m, i) => {
     moments.push({ rec: meta.id, start: m.start, end: m.end });
-    vecs.push(unit(Float32Array.from(mv[i])));
+    vecs.push(l2normalise(mv[i]));
   });
 }
 const d = vecs[0].length;
@@ -64,7 +65,7 @@ const Mat = new Float32Array(N * d);
 vecs.forEach((v, i) => Mat.set(v, i * d));
 const byRec = new Map<string, number[]>();
 moments.forEach((m, i) => (byRec.get(m.rec) ?? byRec.set(m.rec, []).get(m.rec)!).push(i));
-const qvs = (await embedder.embed(questions.map((q) => q.query))).map((v) => unit(Float32Array.from(v)));
+const qvs = (await embedder.embed(questions.map((q) => q.query))).map((v) => l2normalise(v));
 interface Q { q: Float32Array; rec: string; gold: [number, number][]; pos: number[]; fold: number }
 const Qs: Q[] = questions.map((x, i) => ({
   q: qvs[i],
@@ -75,13 +76,6 @@ const Qs: Q[] = questions.map((x, i) => ({
 })).filter((x) => x.pos.length > 0);
 console.error(`${N} moments, ${Qs.length} tuning questions with an answer moment, d=${d}`);
 
-function unit(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
-}
 type Adapter = { kind: 'none' } | { kind: 'diag'; w: Float32Array } | { kind: 'full'; A: Float32Array };
 function apply(a: Adapter, q: Float32Array): Float32Array {
   const u = Float32Array.from(q);

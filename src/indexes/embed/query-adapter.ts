@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError, type Config, type QueryAdapter } from '../../core/index.js';
+import { l2normalise } from './vector.js';
 
 /** The file: what it maps and how it was fitted, and A (row-major, d×d float32, little-endian) in base64. */
 export const QueryAdapterFile = z.object({
@@ -37,18 +38,14 @@ export function queryAdapterFrom(file: QueryAdapterFile, id: string): QueryAdapt
     dim: d,
     apply(q) {
       if (q.length !== d) throw new Error(`the query adapter maps ${d}-d vectors, not ${q.length}-d`);
-      const u = new Float32Array(d);
-      let norm = 0;
+      const u = new Float64Array(d);
       for (let i = 0; i < d; i++) {
         let s = q[i];
         const row = i * d;
         for (let j = 0; j < d; j++) s += a[row + j] * q[j];
         u[i] = s;
-        norm += s * s;
       }
-      norm = Math.sqrt(norm) || 1;
-      for (let i = 0; i < d; i++) u[i] /= norm;
-      return u;
+      return l2normalise(u);
     },
   };
 }
