@@ -161,6 +161,8 @@ const schema = engineSchema.extend({
   REDIS_URL: optionalString,
   CACHE_TTL_S: int(600, 1),
   CACHE_MAX_ENTRIES: int(5000, 1),
+  /** The in-memory cache's size in values' bytes, whatever their number (Redis is bounded by its own maxmemory). */
+  CACHE_MAX_MB: num(256, 1),
   LLM_BASE_URL: optionalString,
   LLM_MODEL: optionalString,
   LLM_API_KEY: optionalString,

@@ -16,7 +16,7 @@ cacheContract('redis', () => make());
 
 describe('redis cache', () => {
   it('is what createCache gives when REDIS_URL is set', async () => {
-    const c = createCache({ REDIS_URL, CACHE_TTL_S: 60, CACHE_MAX_ENTRIES: 10 }, captureLogger().logger, {
+    const c = createCache({ REDIS_URL, CACHE_TTL_S: 60, CACHE_MAX_ENTRIES: 10, CACHE_MAX_MB: 1 }, captureLogger().logger, {
       keyPrefix: `${run}factory:`,
     });
     expect(c).toBeInstanceOf(RedisCache);

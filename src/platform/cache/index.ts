@@ -9,7 +9,7 @@ export { QEMB_NAMESPACE } from './port.js';
 export { MemoryCache } from './memory.js';
 export { RedisCache } from './redis.js';
 
-export type CacheConfig = Pick<Config, 'REDIS_URL' | 'CACHE_TTL_S' | 'CACHE_MAX_ENTRIES'>;
+export type CacheConfig = Pick<Config, 'REDIS_URL' | 'CACHE_TTL_S' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_MB'>;
 
 /**
  * Redis when REDIS_URL is set (shared by every API and ingest process, so a CLI ingest invalidates the
@@ -19,7 +19,7 @@ export function createCache(cfg: CacheConfig, logger: CacheLogger, opts: { keyPr
   if (cfg.REDIS_URL) {
     return new RedisCache({ url: cfg.REDIS_URL, ttlS: cfg.CACHE_TTL_S, logger, keyPrefix: opts.keyPrefix });
   }
-  return new MemoryCache({ ttlS: cfg.CACHE_TTL_S, maxEntries: cfg.CACHE_MAX_ENTRIES });
+  return new MemoryCache({ ttlS: cfg.CACHE_TTL_S, maxEntries: cfg.CACHE_MAX_ENTRIES, maxBytes: cfg.CACHE_MAX_MB * 1024 * 1024 });
 }
 
 /** A cache that stores nothing, for one-shot commands and tests that must not see cached answers. */

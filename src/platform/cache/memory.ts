@@ -5,7 +5,13 @@ import type { Cache, CacheStats, SetOptions } from './port.js';
 export interface MemoryCacheOptions {
   ttlS: number;
   maxEntries: number;
+  /** Bytes of values held at most: a search page or a set of facets weighs kilobytes, a question's vector 2 KB. */
+  maxBytes: number;
 }
+
+type Stored = string | Float32Array | Uint8Array;
+// A JSON string is held as UTF-16 in V8: two bytes a character at most.
+const sizeOf = (v: Stored): number => (typeof v === 'string' ? 2 * v.length : v.byteLength) || 1;
 
 /**
  * In-process LRU with TTL. The generation is a plain counter, so it only invalidates this process:
@@ -13,12 +19,14 @@ export interface MemoryCacheOptions {
  */
 export class MemoryCache implements Cache {
   // Values are JSON strings, Float32Array copies or byte copies (getBytes hands out the stored bytes, read-only).
-  private readonly lru: LRUCache<string, string | Float32Array | Uint8Array>;
+  private readonly lru: LRUCache<string, Stored>;
   private readonly counters = new Counters();
   private gen = 0;
 
   constructor(private readonly opts: MemoryCacheOptions) {
-    this.lru = new LRUCache({ max: opts.maxEntries, ttl: ttlMs(opts.ttlS, opts.ttlS) });
+    // Entries alone would not bound memory: 5,000 pages of a hundred passages each hold hundreds of megabytes.
+    // A value larger than maxBytes is not stored (lru-cache refuses it without evicting anything).
+    this.lru = new LRUCache({ max: opts.maxEntries, maxSize: opts.maxBytes, sizeCalculation: sizeOf, ttl: ttlMs(opts.ttlS, opts.ttlS) });
   }
 
   private key(namespace: string, key: string): string {
