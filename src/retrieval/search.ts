@@ -326,7 +326,7 @@ async function page(s: Services, p: SearchParams, count = false): Promise<Retrie
 const FIRST_PAGE = 'first-page';
 const firstPageKey = (p: SearchParams, size: number) => JSON.stringify([p.q, p.mode, p.language ?? null, sortedFilters(p.filters), size]);
 async function firstPageKept(s: Services, p: SearchParams, size: number, rank: () => Promise<Retrieved>): Promise<Retrieved> {
-  const generation = await s.cache.generation();
+  const generation = s.cache.seenGeneration();
   const r = await rank();
   if (!r.outcome.degraded) await s.cache.set(FIRST_PAGE, firstPageKey(p, size), r.outcome.results.map((x) => x.moment_ids), s.cfg.CACHE_TTL_S, { ifGeneration: generation });
   return r;

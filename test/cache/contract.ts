@@ -102,6 +102,16 @@ export function cacheContract(name: string, make: () => Cache): void {
       expect(await c.get('search', 'q')).toEqual({ n: 2 });
     });
 
+    it('seenGeneration is the generation last read or made, without asking the backend', async () => {
+      const c = fresh();
+      const g0 = await c.generation();
+      expect(c.seenGeneration()).toBe(g0);
+      const g1 = await c.bumpGeneration();
+      expect(c.seenGeneration()).toBe(g1);
+      await c.get('search', 'q');
+      expect(c.seenGeneration()).toBe(g1);
+    });
+
     it('set with a stale ifGeneration stores nothing', async () => {
       const c = fresh();
       const g = await c.generation();

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCache, RedisCache } from '../../src/platform/cache/index.js';
+import { cached, createCache, RedisCache } from '../../src/platform/cache/index.js';
 import { cacheContract } from './contract.js';
 import { captureLogger, cleanupPrefix, REDIS_URL, runPrefix } from './helpers.js';
 
@@ -42,6 +42,31 @@ describe('redis cache', () => {
       expect(await a.generation()).toBe(g + 1);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('a miss read through cached() asks Redis twice: the lookup (which reads the generation) and the store', async () => {
+    const c = make('trips');
+    const other = make('trips');
+    const monitor = await new Redis(REDIS_URL).monitor();
+    const seen: string[][] = [];
+    try {
+      await c.generation(); // connected, scripts loaded
+      const g = await other.bumpGeneration(); // another process ingests: this one has not read the generation since
+      monitor.on('monitor', (_t: string, args: string[], source: string) => {
+        // The commands a script runs are shown too, from "lua": a round trip is a command from a client.
+        if (source !== 'lua' && args.some((a) => a.startsWith(`${run}trips:`))) seen.push(args);
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      const r = await cached(c, 'search', ['q'], 60, async () => 'computed');
+      expect(r).toEqual({ value: 'computed', cached: false });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toHaveLength(2);
+      expect(c.seenGeneration()).toBe(g); // read with the lookup
+      expect(await other.get('search', JSON.stringify(['q']))).toBe('computed'); // stored under the new generation
+    } finally {
+      monitor.disconnect();
+      await Promise.all([c.close(), other.close()]);
     }
   });
 

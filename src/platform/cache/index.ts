@@ -34,6 +34,7 @@ export function offCache(): Cache {
     setBytes: async () => {},
     bumpGeneration: async () => 0,
     generation: async () => 0,
+    seenGeneration: () => 0,
     stats: (): CacheStats => counters.snapshot('off', 0, false),
     close: async () => {},
   };
@@ -57,9 +58,9 @@ export async function cached<T>(
   const key = JSON.stringify(keyParts);
   const hit = await cache.get<T>(namespace, key);
   if (hit !== undefined) return { value: hit, cached: true };
-  // Read before computing: if an ingest bumps the generation while we compute, the result may reflect the
-  // old index, and ifGeneration makes the store a no-op instead of filing it under the new generation.
-  const generation = await cache.generation();
+  // The generation read with the miss, before computing: if an ingest bumps it while we compute, the result may
+  // reflect the old index, and ifGeneration makes the store a no-op instead of filing it under the new generation.
+  const generation = cache.seenGeneration();
   const value = await compute();
   if (opts.keep?.(value) ?? true) await cache.set(namespace, key, value, ttlS, { ifGeneration: generation });
   return { value, cached: false };

@@ -91,6 +91,10 @@ export class MemoryCache implements Cache {
     return this.gen;
   }
 
+  seenGeneration(): number {
+    return this.gen;
+  }
+
   stats(): CacheStats {
     return this.counters.snapshot('memory', this.gen, false);
   }

@@ -44,6 +44,12 @@ export interface Cache {
   /** Bumps the index generation: every key written before becomes unreachable. Called after every ingest or deletion. */
   bumpGeneration(): Promise<number>;
   generation(): Promise<number>;
+  /**
+   * The generation this process last read or made (a lookup in a versioned namespace reads it with the value,
+   * in one round trip), without asking the backend: what a store after a miss passes as `ifGeneration`. It is
+   * never newer than the index a computation started after it sees; when it is older, the store is refused.
+   */
+  seenGeneration(): number;
   stats(): CacheStats;
   close(): Promise<void>;
 }

@@ -269,6 +269,10 @@ export class RedisCache implements Cache {
     return this.lastGen;
   }
 
+  seenGeneration(): number {
+    return this.lastGen;
+  }
+
   stats(): CacheStats {
     return this.counters.snapshot('redis', this.lastGen, this.degraded);
   }

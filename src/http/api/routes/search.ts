@@ -97,8 +97,8 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
     const stored = await s.cache.getBytes('search', key);
     c.set('cost', searchCost(s.cfg, q.q, !!stored));
     if (stored) return respond(stored, true);
-    // Read before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
-    const generation = await s.cache.generation();
+    // Read with the lookup, before computing: an ingest that bumps the generation meanwhile makes the store a no-op.
+    const generation = s.cache.seenGeneration();
     // A question of nothing but dates browses their recordings; with none, its words are searched as any others.
     const page = { limit: q.limit, offset: at.offset, facets: q.facets, order: q.order };
     const b = browsing ? { ...(await browseRecordings(s, { filters: params.filters, ...page })), routing: null } : await browseQuestionDates(s, params, page);
