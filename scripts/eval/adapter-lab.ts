@@ -30,12 +30,13 @@ const program = new Command('adapter-lab')
   .option('--l2 <x>', 'weight decay toward the identity', Number, 1e-3)
   .option('--tau <x>', 'softmax temperature over cosines', Number, 0.05)
   .option('--negatives <n>', 'best candidates per question in the softmax', (v) => parseInt(v, 10), 300)
+  .option('--negatives-from <where>', "where a question's softmax candidates come from: archive (its best --negatives of the fold's moments), recording (every moment of its own recording) or both", 'archive')
   .option('--write <file>', 'fit a full adapter on every tuning question (no folds) and write it there (src/indexes/embed/adapters/<model>.json ships)')
   .option('--leave-out <fold>', 'with --write: fit without the questions and moments of this fold of the tuning recordings (0 or 1), for cross-fitted figures (npm run eval -- … --cross-fit)', (v) => parseInt(v, 10))
   .option('--seed <n>', 'order of the training questions', (v) => parseInt(v, 10), 1)
   .option('--embed-cache <dir>', 'where computed vectors are kept between runs', path.resolve('.tmp/embed-cache'))
   .parse();
-const opts = program.opts<{ kind: string; epochs: number; lr: number; l2: number; tau: number; negatives: number; embedCache: string; write?: string; seed: number; leaveOut?: number }>();
+const opts = program.opts<{ kind: string; epochs: number; lr: number; l2: number; tau: number; negatives: number; negativesFrom: 'archive' | 'recording' | 'both'; embedCache: string; write?: string; seed: number; leaveOut?: number }>();
 const random = rng(opts.seed);
 const dir = path.resolve(program.args[0]);
 
@@ -128,7 +129,9 @@ function fit(kind: 'diag' | 'full', train: Q[], pool: number[]): Adapter {
       let un = 0;
       for (const v of u) un += v * v;
       un = Math.sqrt(un);
-      const cand = [...new Set([...topK(scores(u, pool), opts.negatives, pool), ...x.pos])];
+      const near = opts.negativesFrom === 'recording' ? [] : topK(scores(u, pool), opts.negatives, pool);
+      const own = opts.negativesFrom === 'archive' ? [] : byRec.get(x.rec)!;
+      const cand = [...new Set([...near, ...own, ...x.pos])];
       const sc = scores(u, cand);
       const pos = new Set(x.pos);
       let mx = -Infinity;
@@ -177,7 +180,7 @@ if (opts.write) {
   const file = {
     model: embedder.model,
     dim: d,
-    fitted: `adapter-lab: ${train.length} questions of the tuning recordings of ${path.basename(dir)}${opts.leaveOut === undefined ? '' : ` outside fold ${opts.leaveOut}`}, ${opts.epochs} epochs, Adam ${opts.lr}, L2 ${opts.l2}, τ ${opts.tau}, ${opts.negatives} negatives, seed ${opts.seed}`,
+    fitted: `adapter-lab: ${train.length} questions of the tuning recordings of ${path.basename(dir)}${opts.leaveOut === undefined ? '' : ` outside fold ${opts.leaveOut}`}, ${opts.epochs} epochs, Adam ${opts.lr}, L2 ${opts.l2}, τ ${opts.tau}, ${opts.negatives} negatives from ${opts.negativesFrom}, seed ${opts.seed}`,
     a: Buffer.from(a.A.buffer, a.A.byteOffset, a.A.byteLength).toString('base64'),
   };
   fs.mkdirSync(path.dirname(path.resolve(opts.write)), { recursive: true });
