@@ -183,3 +183,16 @@ describe('transcribeMedia on a long recording', () => {
     expect(peak - base).toBeLessThan(15e6);
   }, 120_000);
 });
+
+describe('a year said aloud, through pocketsphinx', () => {
+  it('is written in digits, so that a question asking for 1967 finds it', async () => {
+    const spoken = speak(['The dockers went on strike in nineteen sixty seven.', 'The library opened in nineteen sixty eight.'], [1.0]);
+    const r = await transcribeMedia(spoken.file, { engine: new PocketsphinxEngine(), diarization: 'none' });
+    const text = r.cues.map((c) => c.text).join(' ');
+    expect(text).toMatch(/\bin 1967\b/);
+    expect(text).toMatch(/\bin 1968\b/);
+    const year = r.cues.flatMap((c) => c.words ?? []).find((w) => w.text === '1967')!;
+    // The word spans what was said: from "nineteen" to "seven".
+    expect(year.end - year.start).toBeGreaterThan(0.6);
+  }, 120_000);
+});

@@ -6,8 +6,11 @@
  *
  * Without punctuation (pocketsphinx) a 500 ms pause is the best sentence cue there is. With punctuation the
  * pause threshold is raised, since Whisper-style engines already end sentences where the speaker does.
+ * An engine without punctuation also writes numbers as words: its spoken years are written in digits
+ * (spokenYears), as the punctuating engines write them.
  */
 import type { Cue, Word } from '../../core/index.js';
+import { spokenYears } from './years.js';
 
 export interface SentenceOptions {
   /** Pause that ends a cue when the words have no punctuation. Default 0.5 s. */
@@ -53,7 +56,8 @@ export function wordsToCues(words: readonly Word[], o: SentenceOptions = {}): Cu
     cur = [];
   };
 
-  const sorted = [...words].sort((a, b) => a.start - b.start);
+  const inOrder = [...words].sort((a, b) => a.start - b.start);
+  const sorted = punctuated ? inOrder : spokenYears(inOrder);
   for (const w of sorted) {
     const prev = cur[cur.length - 1];
     if (prev) {
