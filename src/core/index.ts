@@ -25,6 +25,7 @@ export { redactUrls, safeUrl, splitCredentials, urlHost } from './redact.js';
 export { cueSentences, splitSentences } from './sentences.js';
 export type { TimedSentence } from './sentences.js';
 export { onShutdown } from './shutdown.js';
+export { spokenYearAt, writeSpokenYears } from './spoken-years.js';
 export { stem } from './stem.js';
 export { isoDate, noNul, RECORDING_ID } from './validation.js';
 export type { EmbeddingModelInfo, FrameVectorHit, FrameVectorIndex, FrameVectorItem, VectorHit, VectorIndex, VectorItem, VectorRebuild } from './vector-index.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount } from '../core/index.js';
+import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount, writeSpokenYears } from '../core/index.js';
 import { cached, QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
@@ -161,8 +161,9 @@ export interface ScoredSearch {
 export async function searchMomentsScored(s: Services, params: SearchParams): Promise<ScoredSearch> {
   const { p, routing, speaker, language } = await understand(s, params);
   // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
-  // when the question's dates find too little, the whole archive is searched with the year kept as words.
-  const wide = { ...p, q: params.q, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
+  // when the question's dates find too little, the whole archive is searched with the year kept as words
+  // (in digits, as the dates were read: "nineteen sixty-seven" is asked as 1967).
+  const wide = { ...p, q: writeSpokenYears(params.q), filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
   const widened = (all: Retrieved): ScoredSearch => ({
     outcome: { ...all.outcome, warnings: [...all.outcome.warnings, fallbackNote(routing!)], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, language },
     fused: all.fused,

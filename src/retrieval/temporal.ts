@@ -28,7 +28,10 @@
  *    der siebziger Jahre" are early seventies, "mediados"/"Mitte" mid, "finales"/"Ende" late; "entre 1985 y
  *    1990" and "zwischen 1985 und 1990" are ranges, "antes de"/"vor" before, "desde"/"seit" since. Their rules
  *    are always on (a question's language is not always known), and their words do not occur in English.
+ *  - A year spelled as it is said ("nineteen sixty-seven", "the nineteen sixties") is read as the digits it says
+ *    (src/core/spoken-years.ts), as a transcript of an engine that writes numbers as words is.
  */
+import { writeSpokenYears } from '../core/index.js';
 
 /** Inclusive ISO dates YYYY-MM-DD; null = open on that side. */
 export interface TemporalRange { from: string | null; to: string | null }
@@ -278,7 +281,8 @@ export function parseTemporal(question: string, now: Date = new Date()): Tempora
   const expand = (s: string) => s.replace(HOLD_G, (ch) => raws[id(ch)]);
   // Private-use characters already in the input would be misread as placeholders.
   // Collapsing whitespace first also keeps the `\s*` look-behinds linear on pathological input.
-  let w = question.replace(HOLD_G, ' ').replace(/\s+/g, ' ');
+  // A year spelled as it is said ("nineteen sixty-seven") is read as written (writeSpokenYears).
+  let w = writeSpokenYears(question).replace(HOLD_G, ' ').replace(/\s+/g, ' ');
   for (const [rx, fn] of [...ATOMS, ...COMPOUNDS]) {
     // A hand-rolled replace so `pre` is the rewritten text so far, placeholders from this pass included.
     let out = '', last = 0;

@@ -27,6 +27,23 @@ describe('spoken years, from an engine that writes numbers as words', () => {
     ]);
   });
 
+  it('leave prices, ranges and numbers said twice in meeting talk as they were said', () => {
+    // Heard in the dev meetings: none of these is a year.
+    for (const talk of [
+      'built them like twenty twenty years ago',
+      'cost us upwards of seventeen fifty euro per remote',
+      'sixteen seventeen eighteen pounds',
+      'shipped over for like twenty thirty pounds about',
+      'eleven thirteen nineteen twenty one divided by five',
+      'forty six nineteen fifty seven yep',
+      'there is about twenty twenty two or twenty four of them',
+      'if we had a budget of twenty twenty uh euros',
+    ]) expect(heard(talk)).toBe(talk);
+    // Heard there too, and years.
+    expect(heard('a TI or MIT from nineteen eighty five')).toBe('a TI or MIT from 1985');
+    expect(heard('it is like nineteen eighties')).toBe('it is like 1980s');
+  });
+
   it('leave counts, times of day and words said apart as they were said', () => {
     expect(heard('twenty five people')).toBe('twenty five people');
     expect(heard('two thousand and five')).toBe('two thousand and five');

@@ -63,6 +63,18 @@ describe('parseTemporal', () => {
     ])('%s', (...row) => check(row));
   });
 
+  describe('years spelled out, as a speaker says them', () => {
+    it.each<Row>([
+      ['Why did the dockers strike in nineteen sixty-seven?', Y(1967), 'Why did the dockers strike?', ['in 1967']],
+      ['what was said in nineteen sixty seven about the docks', Y(1967), 'what was said about the docks'],
+      ['In nineteen oh five, who spoke?', Y(1905), 'who spoke?'],
+      ['floods in twenty twenty-one', Y(2021), 'floods'],
+      ['music of the nineteen sixties', Y(1960, 1969), 'music of', ['the 1960s']],
+      // Counts and times of day are not years.
+      ['twenty five people at eleven fifteen', null, 'twenty five people at eleven fifteen'],
+    ])('%s', (...row) => check(row));
+  });
+
   describe('decades', () => {
     it.each<Row>([
       ['in the eighties', Y(1980, 1989), '', ['in the eighties']],

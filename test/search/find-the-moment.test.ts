@@ -36,6 +36,14 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.matched_text).toContain('1967');
   });
 
+  it('reads a year spelled as it is said as the year, and searches for it as written', async () => {
+    const digits = await searchMoments(s, { q: 'Why did the dockers go on strike in 1967?', mode: 'bm25', limit: 5, filters: {} });
+    const said = await searchMoments(s, { q: 'Why did the dockers go on strike in nineteen sixty-seven?', mode: 'bm25', limit: 5, filters: {} });
+    expect(said.routing).toMatchObject({ from: '1967-01-01', to: '1967-12-31', source: 'question', fallback: true, matched: ['in 1967'] });
+    expect(said.matched_text).toBe(digits.matched_text);
+    expect(said.results.map((r) => r.url)).toEqual(digits.results.map((r) => r.url));
+  });
+
   it("falls back when its decade's passages hold none of the question's subject words and all dates' hold some", async () => {
     // The sixties' one recording shares only "happened" with the question; the docks interview of 1974 holds
     // two of its six subject words, too few to call it more than thin.
