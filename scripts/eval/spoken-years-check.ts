@@ -2,14 +2,13 @@
  * What reading spoken years does to an evaluation set: `tsx scripts/eval/spoken-years-check.ts <eval dir>`.
  * Each cue of each transcript is read as an engine without punctuation (pocketsphinx) would write it (lower-case
  * words, no punctuation, one speaker, no pauses) and put through the reading ingest applies to such an engine's
- * words (src/ingest/audio/years.ts); every phrase read as a year is printed with its recording and the words
- * around it, then how many there were, and how many of the set's questions change (src/core/spoken-years.ts).
+ * words (spokenYearsIn, as src/ingest/audio/years.ts calls it); every phrase read as a year is printed with its
+ * recording and the words around it, then how many there were, and how many of the set's questions change.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { writeSpokenYears } from '../../src/core/index.js';
-import { spokenYears } from '../../src/ingest/audio/years.js';
+import { spokenYearsIn, writeSpokenYears } from '../../src/core/index.js';
 import { parseTranscript } from '../../src/ingest/formats/index.js';
 import { readManifest } from '../../src/ingest/manifest.js';
 import { readQuestions } from './questions.js';
@@ -23,13 +22,11 @@ for (const { meta, transcriptPath } of rows) {
   if (!transcriptPath) continue;
   for (const cue of parseTranscript(transcriptPath, fs.readFileSync(transcriptPath, 'utf8'))) {
     cues++;
+    // One speaker, no pauses: every word may join the one before it.
     const said = cue.text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
-    // Word k runs from k to k + 0.5 s: a joined word's times say which words it stands for.
-    for (const w of spokenYears(said.map((text, k) => ({ text, start: k, end: k + 0.5 })))) {
-      const [from, to] = [w.start, w.end + 0.5];
-      if (to - from === 1) continue;
+    for (const { at, length, text } of spokenYearsIn(said)) {
       read++;
-      console.log(`${meta.id}: …${said.slice(Math.max(0, from - 5), from).join(' ')} [${said.slice(from, to).join(' ')} → ${w.text}] ${said.slice(to, to + 4).join(' ')}…`);
+      console.log(`${meta.id}: …${said.slice(Math.max(0, at - 5), at).join(' ')} [${said.slice(at, at + length).join(' ')} → ${text}] ${said.slice(at + length, at + length + 4).join(' ')}…`);
     }
   }
 }

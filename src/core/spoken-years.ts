@@ -38,11 +38,32 @@ const AFTER_A_COUNT = new Set([
 const FILLERS = new Set(['uh', 'um', 'er', 'erm', 'ah', 'eh', 'hm', 'mm']);
 const isNumberWord = (w: string | undefined) => w !== undefined && (w in ONES || w in TEENS || w in TENS || w === 'oh' || w === 'zero');
 
+/** A year said by words `at` to `at + length - 1`, written as `text` ("1967", "1960s"). */
+export interface SpokenYear {
+  at: number;
+  length: number;
+  text: string;
+}
+
 /**
- * The year said by the lower-case words from `i` on, and how many words say it; null when none starts there.
- * `joins(k)`: whether word k may be read with the word before it (not another speaker's, not after a pause).
+ * The years said by the lower-case words, in order, none overlapping. `joins(k)`: whether word k may be read with
+ * the word before it (not another speaker's, not after a pause; in written text, not after a comma).
  */
-export function spokenYearAt(words: readonly (string | undefined)[], i: number, joins: (k: number) => boolean = () => true): { text: string; length: number } | null {
+export function spokenYearsIn(words: readonly string[], joins: (k: number) => boolean = () => true): SpokenYear[] {
+  const found: SpokenYear[] = [];
+  for (let i = 0; i < words.length; ) {
+    const year = spokenYearAt(words, i, joins);
+    if (!year) {
+      i++;
+      continue;
+    }
+    found.push({ at: i, ...year });
+    i += year.length;
+  }
+  return found;
+}
+
+function spokenYearAt(words: readonly string[], i: number, joins: (k: number) => boolean): { text: string; length: number } | null {
   const year = yearWordsAt(words, i, joins);
   if (!year) return null;
   const before = i > 0 ? words[i - 1] : undefined;
@@ -56,7 +77,7 @@ export function spokenYearAt(words: readonly (string | undefined)[], i: number, 
   return after !== undefined && AFTER_A_COUNT.has(after) ? null : year;
 }
 
-function yearWordsAt(words: readonly (string | undefined)[], i: number, joins: (k: number) => boolean): { text: string; length: number } | null {
+function yearWordsAt(words: readonly string[], i: number, joins: (k: number) => boolean): { text: string; length: number } | null {
   const century = CENTURIES[words[i] ?? ''];
   if (century === undefined) return null;
   const [second, third] = [words[i + 1], words[i + 2]];
@@ -73,21 +94,15 @@ function yearWordsAt(words: readonly (string | undefined)[], i: number, joins: (
 
 /** `text` with the years its words say written in digits ("in nineteen sixty-seven" → "in 1967"). */
 export function writeSpokenYears(text: string): string {
-  const tokens = [...text.matchAll(/\p{L}+/gu)].map((m) => ({ word: m[0].toLowerCase(), start: m.index, end: m.index + m[0].length }));
-  const words = tokens.map((t) => t.word);
+  const tokens = [...text.matchAll(/\p{L}+/gu)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  const words = tokens.map((t) => text.slice(t.start, t.end).toLowerCase());
   // Words of one number are written apart by spaces or a hyphen, nothing else ("nineteen, sixty" is two).
   const joins = (k: number) => /^[\s-]+$/.test(text.slice(tokens[k - 1].end, tokens[k].start));
   let out = '';
-  let at = 0;
-  for (let i = 0; i < tokens.length; ) {
-    const year = spokenYearAt(words, i, joins);
-    if (!year) {
-      i++;
-      continue;
-    }
-    out += text.slice(at, tokens[i].start) + year.text;
-    at = tokens[i + year.length - 1].end;
-    i += year.length;
+  let from = 0;
+  for (const year of spokenYearsIn(words, joins)) {
+    out += text.slice(from, tokens[year.at].start) + year.text;
+    from = tokens[year.at + year.length - 1].end;
   }
-  return out + text.slice(at);
+  return out + text.slice(from);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wordsToCues } from '../../src/ingest/audio/sentences.js';
+import { spokenYears } from '../../src/ingest/audio/years.js';
 import type { Word } from '../../src/core/domain.js';
 
 /** Words said one after another, 0.3 s each with 0.1 s between them, as an engine without punctuation gives them. */
@@ -55,6 +56,14 @@ describe('spoken years, from an engine that writes numbers as words', () => {
     expect(wordsToCues(two, { punctuated: false }).map((c) => c.text)).toEqual(['nineteen', 'sixty']);
     const apart = [...said('nineteen'), { start: 1.5, end: 1.8, text: 'sixty' }];
     expect(wordsToCues(apart, { punctuated: false }).map((c) => c.text)).toEqual(['nineteen', 'sixty']);
+  });
+
+  it('are read in a recording of hours, its other words kept as they were', () => {
+    const long = said(`${'and then we talked '.repeat(75_000)}in nineteen sixty seven`);
+    const out = spokenYears(long);
+    expect(out).toHaveLength(long.length - 2);
+    expect(out.at(-1)!.text).toBe('1967');
+    expect(out.slice(0, -1)).toEqual(long.slice(0, -3));
   });
 
   it('are left to an engine that punctuates, which writes digits itself', () => {
