@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadConfig } from '../../src/core/config.js';
 import { createEmbedder } from '../../src/indexes/embed/index.js';
 import { l2normalise } from '../../src/indexes/embed/vector.js';
@@ -30,7 +30,11 @@ const program = new Command('adapter-lab')
   .option('--l2 <x>', 'weight decay toward the identity', Number, 1e-3)
   .option('--tau <x>', 'softmax temperature over cosines', Number, 0.05)
   .option('--negatives <n>', 'best candidates per question in the softmax', (v) => parseInt(v, 10), 300)
-  .option('--negatives-from <where>', "where a question's softmax candidates come from: archive (its best --negatives of the fold's moments), recording (every moment of its own recording) or both", 'archive')
+  .addOption(
+    new Option('--negatives-from <where>', "where a question's softmax candidates come from: archive (its best --negatives of the fold's moments), recording (every moment of its own recording) or both")
+      .choices(['archive', 'recording', 'both'])
+      .default('archive'),
+  )
   .option('--write <file>', 'fit a full adapter on every tuning question (no folds) and write it there (src/indexes/embed/adapters/<model>.json ships)')
   .option('--leave-out <fold>', 'with --write: fit without the questions and moments of this fold of the tuning recordings (0 or 1), for cross-fitted figures (npm run eval -- … --cross-fit)', (v) => parseInt(v, 10))
   .option('--seed <n>', 'order of the training questions', (v) => parseInt(v, 10), 1)
