@@ -30,7 +30,7 @@ export function YearChart({ years, p }: { years: Bucket[]; p: Params }) {
       ? Array.from({ length: last - first + 1 }, (_, i) => by.get(String(first + i)) ?? { value: String(first + i), moments: 0, recordings: 0 })
       : years;
   const most = Math.max(...years.map((y) => y.moments));
-  const label = (y: string, i: number) => i === 0 || i === shown.length - 1 || Number(y) % 10 === 0 || shown.length <= 12;
+  const labelled = yearLabels(shown.map((y) => y.value));
   return (
     <figure class="year-chart">
       <figcaption class="small muted">Matching moments per year (select a year to filter)</figcaption>
@@ -47,13 +47,29 @@ export function YearChart({ years, p }: { years: Bucket[]; p: Params }) {
               ) : (
                 <span class="empty" title={`${y.value}: none`}>{bar}</span>
               )}
-              <span class="year" aria-hidden="true">{label(y.value, i) ? y.value : ''}</span>
+              <span class="year" aria-hidden="true">{labelled.has(i) ? y.value : ''}</span>
             </li>
           );
         })}
       </ol>
     </figure>
   );
+}
+
+/**
+ * The bars whose year is written under them: every one of a dozen or fewer; else the first, the last and the
+ * decades, each at least a tenth of the chart from the one before and from the last, so that two years never
+ * run together ("20202021") on a narrow screen.
+ */
+function yearLabels(years: string[]): Set<number> {
+  const n = years.length;
+  if (n <= 12) return new Set(years.keys());
+  const gap = Math.ceil(n / 10);
+  const kept = [0];
+  years.forEach((y, i) => {
+    if (i > 0 && i < n - 1 && Number(y) % 10 === 0 && i - kept.at(-1)! >= gap && n - 1 - i >= gap) kept.push(i);
+  });
+  return new Set([...kept, n - 1]);
 }
 
 /** The year chart and the facet lists, when anything matched (results and browsing alike). */
