@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_POSTINGS_BUDGET } from './lexical-index.js';
+import { problemsOf } from './validation.js';
 
 /** '512MB', '1GB', '64kB' in megabytes. */
 const sizeInMB = (v: string): number => {
@@ -64,9 +65,6 @@ const engineSchema = z.object({
 
 export type EngineSettings = z.infer<typeof engineSchema>;
 
-function problemsOf(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-}
 
 /** The engines' settings from the environment; a bad value throws naming the variable, as at start-up. */
 export function engineSettings(env: Record<string, string | undefined> = process.env): EngineSettings {

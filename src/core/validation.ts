@@ -24,3 +24,16 @@ export const isoDate = z
 
 /** Postgres text cannot hold NUL: refuse it where input arrives instead of failing in the database. */
 export const noNul = [(v: string) => !v.includes('\u0000'), { message: 'must not contain NUL (\\u0000) characters' }] as const;
+
+/**
+ * A schema's check that its date range can hold a date: `from` on or before `to` (ISO dates compare as strings).
+ * Searched as given, a reversed range finds nothing, which reads as an archive with nothing on the subject.
+ */
+export function datesInOrder(v: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
+  if (v.from && v.to && v.from > v.to) ctx.addIssue({ code: 'custom', path: ['from'], message: `${v.from} is after to (${v.to})` });
+}
+
+/** A validation failure as one line, each problem named by its field ("from: not a date …; limit: …"). */
+export function problemsOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
+}

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config, AppError, createLogger, isoDate } from '../core/index.js';
+import { z } from 'zod';
+import { loadConfig, type Config, AppError, createLogger, datesInOrder, isoDate, problemsOf } from '../core/index.js';
 import { ArchiveLockedError } from '../platform/index.js';
 import type { RecordingPatch } from '../ingest/index.js';
 import type { ServiceOptions, Services } from './services.js';
@@ -78,7 +79,7 @@ async function ingestManifestWithProgress(s: Services, file: string, concurrency
 }
 
 async function ingestOne(s: Services, file: string, o: Record<string, string | undefined>) {
-  const recordedAt = o.recordedAt ? isoDate.parse(o.recordedAt) : null;
+  const recordedAt = o.recordedAt ? parsed(z.object({ 'recorded-at': isoDate }), { 'recorded-at': o.recordedAt })['recorded-at'] : null;
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
   const { MEDIA_EXTENSIONS } = await import('../ingest/index.js');
@@ -121,7 +122,7 @@ program
         q,
         limit: o.limit,
         mode: o.mode,
-        filters: { recordingId: o.recording, collection: o.collection, speaker: o.speaker, from: o.from && isoDate.parse(o.from), to: o.to && isoDate.parse(o.to) },
+        filters: { recordingId: o.recording, collection: o.collection, speaker: o.speaker, ...parsed(SearchDates, { from: o.from, to: o.to }) },
       };
       // A question of nothing but dates lists the recordings of that time, as the API and the web page do.
       const dated = await browseQuestionDates(s, params, { limit: o.limit, offset: 0 });
@@ -296,6 +297,15 @@ function fmt(t: number): string {
 for (const c of keyCommands()) program.addCommand(c);
 program.addCommand(speakerCommands(withServices));
 for (const c of backupCommands()) program.addCommand(c);
+
+/** A command's options read by a schema; a bad value is an error naming the option, as the API names a parameter. */
+function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AppError('bad_request', problemsOf(r.error));
+  return r.data;
+}
+
+const SearchDates = z.object({ from: isoDate.optional(), to: isoDate.optional() }).superRefine(datesInOrder);
 
 /** Exit status when another process owns the embedded database. */
 const EXIT_ARCHIVE_LOCKED = 3;

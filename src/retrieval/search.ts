@@ -159,6 +159,23 @@ export interface ScoredSearch {
 }
 
 export async function searchMomentsScored(s: Services, params: SearchParams): Promise<ScoredSearch> {
+  const scored = await searchRouted(s, params);
+  await recordingFound(s, params.filters, scored.outcome.results.length);
+  return scored;
+}
+
+/**
+ * A recording filter that names no recording is the caller's mistake (a mistyped id), not a search that found
+ * nothing: a 404 that says so. Looked up only when nothing was found, so a search that finds something pays
+ * nothing for it.
+ */
+export async function recordingFound(s: Services, filters: SearchFilters, found: number): Promise<void> {
+  if (found === 0 && filters.recordingId && !(await s.archive.get(filters.recordingId))) {
+    throw new AppError('not_found', `no recording "${filters.recordingId}"`);
+  }
+}
+
+async function searchRouted(s: Services, params: SearchParams): Promise<ScoredSearch> {
   const { p, routing, speaker, language } = await understand(s, params);
   // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
   // when the question's dates find too little, the whole archive is searched with the year kept as words

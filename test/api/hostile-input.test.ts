@@ -241,6 +241,10 @@ const CASES: Case[] = [
   { name: 'search: q given twice', send: () => get('/v1/search?q=housing&q=rent'), status: 400, code: 'bad_request', message: /^q: / },
   { name: 'search: from=yesterday', send: () => get('/v1/search?q=housing&from=yesterday'), status: 400, code: 'bad_request', message: /^from: not a date.*yesterday/ },
   { name: 'search: to=0000-00-00', send: () => get('/v1/search?q=housing&to=0000-00-00'), status: 400, code: 'bad_request', message: /^to: not a date/ },
+  { name: 'search: from after to', send: () => get('/v1/search?q=housing&from=2000-01-01&to=1990-12-31'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to \(1990-12-31\)/ },
+  { name: 'search: browsing from after to', send: () => get('/v1/search?from=2000-01-01&to=1990-12-31'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to/ },
+  { name: 'search: export from after to', send: () => get('/v1/search/export?q=housing&from=2000&to=1990'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to \(1990-01-01\)/ },
+  { name: 'search: an unknown recording', send: () => get('/v1/search?q=housing&recording=no-such-recording'), status: 404, code: 'not_found', message: /no recording "no-such-recording"/ },
   { name: 'search: limit=-5', send: () => get('/v1/search?q=housing&limit=-5'), status: 400, code: 'bad_request', message: /^limit: / },
   { name: 'search: limit=ten', send: () => get('/v1/search?q=housing&limit=ten'), status: 400, code: 'bad_request', message: /^limit: / },
   { name: 'search: limit=2.5', send: () => get('/v1/search?q=housing&limit=2.5'), status: 400, code: 'bad_request', message: /^limit: .*int/ },
@@ -267,6 +271,8 @@ const CASES: Case[] = [
   { name: 'ask: question with a NUL byte', send: () => ask({ question: 'housing\u0000' }), status: 400, code: 'bad_request', message: /^question: .*NUL/ },
   { name: 'ask: limit as a string', send: () => ask({ question: 'housing', limit: '5' }), status: 400, code: 'bad_request', message: /^limit: / },
   { name: 'ask: to=tomorrow', send: () => ask({ question: 'housing', to: 'tomorrow' }), status: 400, code: 'bad_request', message: /^to: not a date/ },
+  { name: 'ask: from after to', send: () => ask({ question: 'housing', from: '2000-01-01', to: '1990-12-31' }), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to \(1990-12-31\)/ },
+  { name: 'ask: an unknown recording', send: () => ask({ question: 'housing', recording: 'no-such-recording' }), status: 404, code: 'not_found', message: /no recording "no-such-recording"/ },
   { name: 'ask: body over MAX_JSON_KB', send: () => alone(() => ask({ question: 'x'.repeat(10_000) })), status: 413, code: 'payload_too_large', message: /MAX_JSON_KB/ },
   { name: 'ask: text/plain body', send: () => postRaw('/v1/ask', '{"question": "housing"}', 'text/plain'), status: 415, code: 'unsupported_format', message: /application\/json.*text\/plain/ },
   { name: 'ask: form-urlencoded body', send: () => postRaw('/v1/ask', 'question=housing', 'application/x-www-form-urlencoded'), status: 415, code: 'unsupported_format', message: /application\/json/ },
@@ -363,7 +369,7 @@ describe('hostile input: injection-shaped values are data, never SQL', () => {
   const INJ = ["'; DROP TABLE recordings; --", "x' OR '1'='1", "%' OR 1=1 --", "Robert'); DELETE FROM moments WHERE ('1'='1", '$1) OR (1=1', "\\'; TRUNCATE lex_postings; --"];
   const enc = encodeURIComponent;
 
-  // Each value is answered normally (200), as literal text: nothing matches it, and the data is untouched.
+  // Each value is answered normally, as literal text: nothing matches it, and the data is untouched.
   const probes: { name: string; run: (v: string) => Promise<void> }[] = [
     {
       name: 'q (bm25 and hybrid)',
@@ -375,7 +381,7 @@ describe('hostile input: injection-shaped values are data, never SQL', () => {
         }
       },
     },
-    ...(['speaker', 'collection', 'recording'] as const).map((param) => ({
+    ...(['speaker', 'collection'] as const).map((param) => ({
       name: `${param} filter`,
       run: async (v: string) => {
         const res = await get(`/v1/search?q=housing&mode=bm25&${param}=${enc(v)}`);
@@ -383,6 +389,15 @@ describe('hostile input: injection-shaped values are data, never SQL', () => {
         expect((await res.json()).results).toEqual([]);
       },
     })),
+    {
+      // No recording has that id, and the answer says so with the id as given.
+      name: 'recording filter',
+      run: async (v: string) => {
+        const res = await get(`/v1/search?q=housing&mode=bm25&recording=${enc(v)}`);
+        expect(res.status).toBe(404);
+        expect((await res.json()).error.message).toBe(`no recording "${v.trim()}"`);
+      },
+    },
     {
       name: 'recordings q and collection',
       run: async (v) => {

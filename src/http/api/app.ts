@@ -5,7 +5,7 @@ import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApiKey, KeyStore, Services } from '../../archive/index.js';
-import { AppError, asQueryWork, embeddingLanguages, type Logger } from '../../core/index.js';
+import { AppError, asQueryWork, embeddingLanguages, problemsOf, type Logger } from '../../core/index.js';
 import { Metrics } from '../../platform/index.js';
 import { asrEngineName, createJobRuntime, type JobRuntime } from '../../ingest/index.js';
 import { authenticate, identify, sameOrigin, type Identity } from './auth.js';
@@ -64,8 +64,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     // Validation failures get the same JSON error shape as everything else.
     defaultHook: (result, c) => {
       if (!result.success) {
-        const message = result.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
-        return c.json({ error: { code: 'bad_request', message } }, 400);
+        return c.json({ error: { code: 'bad_request', message: problemsOf(result.error) } }, 400);
       }
     },
   });

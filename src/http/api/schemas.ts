@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { isoDate, noNul, RECORDING_ID } from '../../core/index.js';
+import { datesInOrder, isoDate, noNul, RECORDING_ID } from '../../core/index.js';
 
 export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
@@ -64,7 +64,7 @@ export const SearchQuery = SearchTerms.extend({
       description:
         'The next_cursor of the previous page, as it is: the next page of the same ranking. Paging reaches 1,000 passages. A cursor that is malformed, made for another q, mode or filters, or beyond 1,000 passages is a 400 bad_request.',
     }),
-});
+}).superRefine(datesInOrder);
 
 export const ExportQuery = SearchTerms.extend({
   limit: z.coerce
@@ -75,7 +75,7 @@ export const ExportQuery = SearchTerms.extend({
     .default(10)
     .openapi({ description: 'The page size the rows follow (as paging through /v1/search with this limit gives them): the first page, then the pages after it' }),
   format: z.enum(['csv', 'json']).default('csv').openapi({ description: 'csv (RFC 4180, UTF-8, a header row) or json (an array of the same objects)' }),
-});
+}).superRefine(datesInOrder);
 
 export const ExportRow = z
   .object({

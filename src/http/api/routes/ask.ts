@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { cached } from '../../../platform/index.js';
-import { AppError, isoDate, noNul } from '../../../core/index.js';
+import { AppError, datesInOrder, isoDate, noNul } from '../../../core/index.js';
 import type { Services } from '../../../archive/index.js';
 import { createLlm, ask, type AskRequest } from '../../../answer/index.js';
 import type { AppEnv } from '../app.js';
@@ -24,6 +24,7 @@ const AskBody = z
     lang: z.enum(['en', 'es', 'de']).optional().openapi({ description: "The question's language; unset: read from the question" }),
     kind: z.enum(['speech', 'screen']).optional().openapi({ description: 'Answer only from what was said (speech) or only from text read off video keyframes (screen); unset: both' }),
   })
+  .superRefine(datesInOrder)
   .openapi('AskRequest');
 
 export const CitationSchema = z
