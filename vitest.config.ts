@@ -33,6 +33,7 @@ export const INTEGRATION = [
   'test/db/postgres-server.test.ts',
   'test/db/query-rows.test.ts',
   'test/db/segments-in-ranges.test.ts',
+  'test/db/server-hybrid.test.ts',
   'test/db/upload-claims.test.ts',
   'test/faults/**/*.test.ts',
   'test/jobs/bullmq.test.ts',
