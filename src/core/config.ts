@@ -65,7 +65,6 @@ const engineSchema = z.object({
 
 export type EngineSettings = z.infer<typeof engineSchema>;
 
-
 /** The engines' settings from the environment; a bad value throws naming the variable, as at start-up. */
 export function engineSettings(env: Record<string, string | undefined> = process.env): EngineSettings {
   const parsed = engineSchema.safeParse(env);
