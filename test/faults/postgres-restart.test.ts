@@ -3,7 +3,7 @@ import { devTranscript, startTestServer, transcriptForm, type TestServer } from 
 import { getJson, OwnPostgres } from './helpers.js';
 
 /*
- * The service on a real Postgres 15 server of its own (initdb in a temp dir; no pgvector, so EMBEDDINGS=none),
+ * The service on a real Postgres 15 server of its own (initdb in a temp dir; EMBEDDINGS=none, as it may have no pgvector),
  * which is stopped and started again under the running API process. While it is down every request that needs
  * the database is a prompt JSON 503; once it is back the same process answers searches and ingests again.
  */

@@ -78,7 +78,7 @@ describe('a worker killed mid-job', () => {
       REDIS_URL,
       JOB_QUEUE_PREFIX: `sa-kill-${randomBytes(4).toString('hex')}`,
       DATABASE_URL: db.url,
-      // The local Postgres has no pgvector.
+      // The worker's stages are what is killed here, not vectors (and the local Postgres may have no pgvector).
       EMBEDDINGS: 'none',
       DATA_DIR: dir,
       LOG_LEVEL: 'info',
