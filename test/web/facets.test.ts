@@ -47,6 +47,21 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     // The year chart: one bar per year with hits, each a link to its year.
     await page.goto(`${t.url}/?q=meeting&mode=bm25`);
     expect(await page.$$eval('.year-chart a[data-year]', (els) => els.map((e) => (e as HTMLElement).dataset.year))).toEqual(['1992', '2001', '2021']);
+    // Every year written under the bars is inside the chart, the last one too (its text ends at its bar).
+    const outside = async () => page.$eval('.year-chart', (chart) => {
+      const box = chart.getBoundingClientRect();
+      return [...chart.querySelectorAll('.year')].filter((y) => y.textContent).filter((y) => {
+        // The text's own box: the label's box is its bar's width, and the text overflows it.
+        const range = document.createRange();
+        range.selectNodeContents(y);
+        const text = range.getBoundingClientRect();
+        return text.left < box.left - 0.5 || text.right > box.right + 0.5;
+      }).map((y) => y.textContent);
+    });
+    expect(await outside()).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await outside()).toEqual([]);
+    await page.setViewportSize({ width: 1200, height: 900 });
     await page.click('.year-chart a[data-year="2021"]');
     await page.waitForURL(/from=2021-01-01/);
     expect(new URL(page.url()).searchParams.get('to')).toBe('2021-12-31');
