@@ -248,6 +248,24 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     expect(await page.locator('.transcript .line[aria-current="true"]').evaluate((el) => getComputedStyle(el).outlineStyle)).not.toBe('none');
   }, 120000);
 
+  it('a link to an answer, the address the page shows once it has asked, asks again when opened', async () => {
+    const jfk = await a.jfk;
+    await page.goto(`${url}/ask`);
+    await page.fill('#question', 'What can you do for your country?');
+    await page.locator('details.filters summary').click();
+    await page.fill('#a-recording', jfk.id);
+    await page.click('#ask-submit');
+    await page.locator('.answer-final').waitFor({ timeout: 30_000 });
+    const link = new URL(page.url());
+    expect(Object.fromEntries(link.searchParams)).toEqual({ question: 'What can you do for your country?', recording: jfk.id });
+    const opened = await newPage(page.context());
+    await opened.goto(link.href);
+    await opened.locator('.answer-final').waitFor({ timeout: 30_000 });
+    expect(await opened.inputValue('#question')).toBe('What can you do for your country?');
+    expect(await opened.locator('#cite-1').getAttribute('data-recording')).toBe(jfk.id);
+    await opened.close();
+  }, 120000);
+
   it('answers without JavaScript (form post) and labels an extractive answer when no model is configured', async () => {
     const noJs = await browser.newContext({ javaScriptEnabled: false });
     const p = await newPage(noJs);

@@ -106,3 +106,7 @@ form?.addEventListener('submit', (e) => {
   ask(body);
 });
 stop?.addEventListener('click', () => controller?.abort());
+
+// The address written above is a link to the answer: opened (shared, bookmarked, reloaded), it asks again, with the
+// question and filters the server filled the form with from it.
+if (form && new URLSearchParams(location.search).get('question')?.trim()) form.requestSubmit();
