@@ -22,7 +22,7 @@ const SLOW_EMBEDDED = [
 /**
  * Tests that need more than Node and the embedded engines (the local Postgres server and Redis, Debian's
  * PocketSphinx and flite, Chromium, or several real processes), and the slowest embedded ones.
- * `npm run test:unit` leaves them out, to answer in under two minutes; `npm test` (and CI) runs everything.
+ * `npm run test:unit` leaves them out, to answer in a few minutes; `npm test` (and CI) runs everything.
  */
 export const INTEGRATION = [
   // local Postgres server or Redis
