@@ -172,12 +172,15 @@ describe('POST /v1/ask (real app, USE embeddings, scripted OpenAI-compatible mod
 
   it('says the archive holds no answer, without asking the model, when nothing relevant is retrieved', async () => {
     const before = llm.requests.length;
-    for (const q of [{ question: 'What is the boiling point of mercury on Venus?' }, { question: 'Who won the 1998 football World Cup?' }, { question: 'remote control price', recording: 'no-such-recording' }]) {
+    for (const q of [{ question: 'What is the boiling point of mercury on Venus?' }, { question: 'Who won the 1998 football World Cup?' }]) {
       const { status, body } = await ask(q);
       expect(status).toBe(200);
       expect(body).toMatchObject({ kind: 'no_answer', citations: [], unsupported: [] });
       expect(body.answer).toMatch(/does not contain an answer/);
     }
+    // Within a recording that is not in the archive there is nothing to answer from: the request is wrong, not the archive.
+    const unknown = await ask({ question: 'remote control price', recording: 'no-such-recording' });
+    expect([unknown.status, unknown.body.error?.code]).toEqual([404, 'not_found']);
     const sse = await askSse({ question: 'How do I bake sourdough bread?' });
     expect(sse.tokens).toEqual([]);
     expect(sse.last.data.kind).toBe('no_answer');
