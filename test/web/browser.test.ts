@@ -227,7 +227,8 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     expect(line.inView).toBe(true);
   });
 
-  it('asks about a recording with audio: the citation opens the player inside the cited passage, on the highlighted line', async () => {
+  /** Asks the jfk recording what you can do for your country, through the page's form and its filters; the answer shown. */
+  const askAboutJfk = async () => {
     const jfk = await a.jfk;
     await page.goto(`${url}/ask`);
     await page.fill('#question', 'What can you do for your country?');
@@ -235,6 +236,11 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     await page.fill('#a-recording', jfk.id);
     await page.click('#ask-submit');
     await page.locator('.answer-final').waitFor({ timeout: 30_000 });
+    return jfk;
+  };
+
+  it('asks about a recording with audio: the citation opens the player inside the cited passage, on the highlighted line', async () => {
+    const jfk = await askAboutJfk();
     const c1 = page.locator('#cite-1');
     expect(await c1.getAttribute('data-recording')).toBe(jfk.id);
     const cited = { start: Number(await c1.getAttribute('data-start')), end: Number(await c1.getAttribute('data-end')) };
@@ -249,13 +255,7 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
   }, 120000);
 
   it('a link to an answer, the address the page shows once it has asked, asks again when opened', async () => {
-    const jfk = await a.jfk;
-    await page.goto(`${url}/ask`);
-    await page.fill('#question', 'What can you do for your country?');
-    await page.locator('details.filters summary').click();
-    await page.fill('#a-recording', jfk.id);
-    await page.click('#ask-submit');
-    await page.locator('.answer-final').waitFor({ timeout: 30_000 });
+    const jfk = await askAboutJfk();
     const link = new URL(page.url());
     expect(Object.fromEntries(link.searchParams)).toEqual({ question: 'What can you do for your country?', recording: jfk.id });
     const opened = await newPage(page.context());
