@@ -33,7 +33,10 @@ export function datesInOrder(v: { from?: string; to?: string }, ctx: z.Refinemen
   if (v.from && v.to && v.from > v.to) ctx.addIssue({ code: 'custom', path: ['from'], message: `${v.from} is after to (${v.to})` });
 }
 
-/** A validation failure as one line, each problem named by its field ("from: not a date …; limit: …"). */
-export function problemsOf(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
+/**
+ * A validation failure as one line, each problem named by its field ("from: not a date …; limit: …"), after
+ * `prefix` (the command line's "--").
+ */
+export function problemsOf(error: z.ZodError, prefix = ''): string {
+  return error.issues.map((i) => `${prefix}${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
 }

@@ -79,7 +79,7 @@ async function ingestManifestWithProgress(s: Services, file: string, concurrency
 }
 
 async function ingestOne(s: Services, file: string, o: Record<string, string | undefined>) {
-  const recordedAt = o.recordedAt ? parsed(z.object({ 'recorded-at': isoDate }), { 'recorded-at': o.recordedAt })['recorded-at'] : null;
+  const recordedAt = o.recordedAt ? dateOption('recorded-at', o.recordedAt) : null;
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
   const { MEDIA_EXTENSIONS } = await import('../ingest/index.js');
@@ -220,11 +220,10 @@ function editPatch(o: Record<string, string | boolean | undefined>): RecordingPa
     if (o[name] !== undefined && o[`clear${name[0].toUpperCase()}${name.slice(1)}`]) throw new AppError('bad_request', `--${name} and --clear-${name} contradict each other`);
   };
   for (const name of ['date', 'collection', 'language']) both(name);
-  const date = typeof o.date === 'string' ? isoDate.safeParse(o.date) : null;
-  if (date && !date.success) throw new AppError('bad_request', `--date: ${date.error.issues[0].message}`);
+  const date = typeof o.date === 'string' ? dateOption('date', o.date) : undefined;
   const patch: RecordingPatch = {
     title: text('title', o.title, 500),
-    recorded_at: o.clearDate ? null : date?.data,
+    recorded_at: o.clearDate ? null : date,
     collection: o.clearCollection ? null : text('collection', o.collection, 200),
     language: o.clearLanguage ? null : text('language', o.language, 35),
   };
@@ -298,12 +297,15 @@ for (const c of keyCommands()) program.addCommand(c);
 program.addCommand(speakerCommands(withServices));
 for (const c of backupCommands()) program.addCommand(c);
 
-/** A command's options read by a schema; a bad value is an error naming the option, as the API names a parameter. */
-function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new AppError('bad_request', problemsOf(r.error));
+/** A command's options read by a schema; a bad value is an error naming its option (`--from: …`), as the API names a parameter. */
+function parsed<T>(schema: z.ZodType<T>, options: unknown): T {
+  const r = schema.safeParse(options);
+  if (!r.success) throw new AppError('bad_request', problemsOf(r.error, '--'));
   return r.data;
 }
+
+/** A date option (YYYY-MM-DD, or YYYY-MM, YYYY) as an ISO date. */
+const dateOption = (name: string, value: string): string => parsed(z.object({ [name]: isoDate }), { [name]: value })[name];
 
 const SearchDates = z.object({ from: isoDate.optional(), to: isoDate.optional() }).superRefine(datesInOrder);
 

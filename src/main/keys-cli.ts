@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { loadConfig, AppError } from '../core/index.js';
+import { loadConfig, AppError, problemsOf } from '../core/index.js';
 import { ArchiveLockedError, openDatabase } from '../platform/index.js';
 import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
 import { KeyStore, ROLES, type Role } from '../archive/index.js';
@@ -10,7 +10,7 @@ import { KeyStore, ROLES, type Role } from '../archive/index.js';
  */
 async function run<R extends AdminRequest>(req: R): Promise<AdminResult<R>> {
   const valid = AdminRequest.safeParse(req);
-  if (!valid.success) throw new AppError('bad_request', valid.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!valid.success) throw new AppError('bad_request', problemsOf(valid.error));
   const db = await openDatabase(loadConfig()).catch((err: unknown) => {
     if (err instanceof ArchiveLockedError && err.owner?.admin) return err;
     throw err;
