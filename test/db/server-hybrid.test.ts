@@ -56,17 +56,17 @@ describe.skipIf(!hasPgvector)('hybrid search on the local Postgres server with p
     };
   };
 
-  it.each([
-    'q=What did the Project Manager think of the profit when discussing the financial issue and why?',
-    'q=Summarize the discussion about use convenience.',
-    'q=Why was the docking station taken into consideration and how was its function achieved?',
-    'q=In 1989, what did the industrial designer think of solar cells?',
-    'q=What was the decision about button design?&recording=TS3003b',
-    'q=solar cell energy&mode=vector',
-  ])('%s', async (query) => {
-    const q = query.replace(/ /g, '+').replace(/\?/g, '%3F');
+  it.each<Record<string, string>>([
+    { q: 'What did the Project Manager think of the profit when discussing the financial issue and why?' },
+    { q: 'Summarize the discussion about use convenience.' },
+    { q: 'Why was the docking station taken into consideration and how was its function achieved?' },
+    { q: 'In 1989, what did the industrial designer think of solar cells?' },
+    { q: 'What was the decision about button design?', recording: 'TS3003b' },
+    { q: 'solar cell energy', mode: 'vector' },
+  ])('%j', async (params) => {
+    const q = new URLSearchParams(params).toString();
     const [onServer, onPglite] = [await search(server, q), await search(embedded, q)];
-    expect(onServer.mode).toBe(new URLSearchParams(q).get('mode') ?? 'hybrid');
+    expect(onServer.mode).toBe(params.mode ?? 'hybrid');
     expect(onServer.degraded).toBe(false);
     expect(onServer.results.length).toBeGreaterThan(0);
     expect(onServer.results.some((r) => r.vector !== null)).toBe(true);
