@@ -10,6 +10,13 @@
  * one, after a word that introduces a time ("in", "since", "from", "of", "by", …) or at the start, and not
  * before a unit, a currency or another number; a decade ("the nineteen sixties") needs only not to be part of a
  * list of numbers. Counts ("twenty five", "two thousand and five") are never read as years.
+ *
+ * Spanish and German say a year as the number it is ("en mil novecientos sesenta y siete", "dos mil cinco";
+ * "neunzehnhundertsiebenundsechzig", "zweitausendfünf", a word German may also write in parts) and are read too,
+ * with their own words for a time before it and a count after it. A round number ("dos mil", "neunzehnhundert")
+ * is a price as often as a year, so it needs a word that can only introduce a time ("en el año dos mil", "seit
+ * zweitausend"). A German year needs no word before it, as German says one bare ("die Werft wurde
+ * neunzehnhundertsechsundachtzig geschlossen"). Their words are no English words, so all three are always read.
  */
 
 const CENTURIES: Record<string, number> = { sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19, twenty: 20 };
@@ -65,7 +72,7 @@ export function spokenYearsIn(words: readonly string[], joins: (k: number) => bo
 
 function spokenYearAt(words: readonly string[], i: number, joins: (k: number) => boolean): { text: string; length: number } | null {
   const year = yearWordsAt(words, i, joins);
-  if (!year) return null;
+  if (!year) return spanishYearAt(words, i, joins) ?? germanYearAt(words, i, joins);
   const before = i > 0 ? words[i - 1] : undefined;
   // "a budget of twenty twenty uh Euros": a filler says nothing of what the number counts.
   let next = i + year.length;
@@ -105,4 +112,123 @@ export function writeSpokenYears(text: string): string {
     from = tokens[year.at + year.length - 1].end;
   }
   return out + text.slice(from);
+}
+
+// Spanish says a year as the number it is: "mil novecientos sesenta y siete" 1967, "dos mil cinco" 2005.
+const ES_ONES: Record<string, number> = {
+  un: 1, uno: 1, dos: 2, tres: 3, cuatro: 4, cinco: 5, seis: 6, siete: 7, ocho: 8, nueve: 9,
+};
+const ES_TEENS: Record<string, number> = {
+  diez: 10, once: 11, doce: 12, trece: 13, catorce: 14, quince: 15, dieciséis: 16, dieciseis: 16, diecisiete: 17,
+  dieciocho: 18, diecinueve: 19, veinte: 20, veintiuno: 21, veintiún: 21, veintiun: 21, veintidós: 22, veintidos: 22,
+  veintitrés: 23, veintitres: 23, veinticuatro: 24, veinticinco: 25, veintiséis: 26, veintiseis: 26, veintisiete: 27,
+  veintiocho: 28, veintinueve: 29,
+};
+const ES_TENS: Record<string, number> = { treinta: 30, cuarenta: 40, cincuenta: 50, sesenta: 60, setenta: 70, ochenta: 80, noventa: 90 };
+const ES_HUNDREDS: Record<string, number> = { seiscientos: 600, setecientos: 700, ochocientos: 800, novecientos: 900 };
+// Words after which a number is a time, and those of them that make even a round "dos mil" one ("en el año dos mil").
+const ES_BEFORE_A_YEAR = new Set([
+  'en', 'desde', 'hasta', 'año', 'durante', 'hacia', 'entre', 'antes', 'después', 'despues', 'primavera', 'verano',
+  'otoño', 'invierno', 'enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre',
+  'setiembre', 'octubre', 'noviembre', 'diciembre', 'de', 'del', 'y', 'o', 'a',
+]);
+const ES_WEAK = new Set(['de', 'del', 'y', 'o', 'a']);
+const ES_AFTER_A_COUNT = new Set([
+  'euro', 'euros', 'peseta', 'pesetas', 'dólar', 'dólares', 'dolares', 'libra', 'libras', 'céntimos', 'por', 'personas',
+  'hombres', 'mujeres', 'niños', 'trabajadores', 'obreros', 'habitantes', 'votos', 'años', 'meses', 'semanas', 'días',
+  'horas', 'minutos', 'metros', 'kilómetros', 'kilos', 'toneladas', 'veces', 'casas', 'viviendas', 'pisos', 'unidades',
+  'ejemplares', 'páginas', 'millones', 'mil',
+]);
+const isSpanishNumber = (w: string | undefined) =>
+  w !== undefined && (w in ES_ONES || w in ES_TEENS || w in ES_TENS || w in ES_HUNDREDS || w === 'mil' || w === 'cien' || w === 'cientos');
+
+/** "mil novecientos sesenta y siete", "dos mil cinco": the years 1600–2099, said as Spanish says them. */
+function spanishYearAt(words: readonly string[], i: number, joins: (k: number) => boolean): { text: string; length: number } | null {
+  let k = i;
+  const next = () => (k < words.length && joins(k) ? words[k] : undefined);
+  let year: number;
+  if (words[k] === 'mil') {
+    year = 1000;
+    k += 1;
+  } else if (words[k] === 'dos' && words[k + 1] === 'mil' && joins(k + 1)) {
+    year = 2000;
+    k += 2;
+  } else return null;
+  if (year === 1000) {
+    const hundreds = ES_HUNDREDS[next() ?? ''];
+    if (hundreds === undefined) return null;
+    year += hundreds;
+    k++;
+  }
+  const word = next() ?? '';
+  if (word in ES_ONES || word in ES_TEENS) {
+    year += ES_ONES[word] ?? ES_TEENS[word];
+    k += 1;
+  } else if (word in ES_TENS) {
+    year += ES_TENS[word];
+    k += 1;
+    if (next() === 'y' && k + 1 < words.length && words[k + 1] in ES_ONES && joins(k + 1)) {
+      year += ES_ONES[words[k + 1]];
+      k += 2;
+    }
+  }
+  const round = year % 100 === 0;
+  const before = i > 0 ? words[i - 1] : undefined;
+  const after = words[k];
+  if (isSpanishNumber(before) || isSpanishNumber(after) || (after !== undefined && ES_AFTER_A_COUNT.has(after))) return null;
+  if (before !== undefined && (!ES_BEFORE_A_YEAR.has(before) || (round && ES_WEAK.has(before)))) return null;
+  if (round && before === undefined) return null;
+  return { text: String(year), length: k - i };
+}
+
+// German writes a number as one word and says a year by its hundreds: "neunzehnhundertsiebenundsechzig" 1967,
+// "zweitausendfünf" 2005; a transcript may write its parts apart ("neunzehnhundert sieben und sechzig").
+const DE_ONES = 'ein|eins|zwei|drei|vier|fünf|fuenf|sechs|sieben|acht|neun';
+const DE_TEENS = 'zehn|elf|zwölf|zwoelf|dreizehn|vierzehn|fünfzehn|fuenfzehn|sechzehn|siebzehn|achtzehn|neunzehn';
+const DE_TENS = 'zwanzig|dreißig|dreissig|vierzig|fünfzig|fuenfzig|sechzig|siebzig|achtzig|neunzig';
+const DE_CENTURY = 'sechzehn|siebzehn|achtzehn|neunzehn';
+const DE_YEAR = new RegExp(
+  `^(?:(${DE_CENTURY})hundert|(zweitausend))(?:und)?(?:(?:(${DE_ONES})und)?(${DE_TENS})(er)?|(${DE_TEENS})|(${DE_ONES}))?$`,
+);
+const DE_VALUES: Record<string, number> = {
+  ein: 1, eins: 1, zwei: 2, drei: 3, vier: 4, fünf: 5, fuenf: 5, sechs: 6, sieben: 7, acht: 8, neun: 9, zehn: 10, elf: 11,
+  zwölf: 12, zwoelf: 12, dreizehn: 13, vierzehn: 14, fünfzehn: 15, fuenfzehn: 15, sechzehn: 16, siebzehn: 17, achtzehn: 18,
+  neunzehn: 19, zwanzig: 20, dreißig: 30, dreissig: 30, vierzig: 40, fünfzig: 50, fuenfzig: 50, sechzig: 60, siebzig: 70,
+  achtzig: 80, neunzig: 90,
+};
+const DE_PART = new RegExp(`^(?:${DE_CENTURY}|${DE_ONES}|${DE_TEENS}|${DE_TENS}|und|hundert|tausend|zweitausend|er)+$`);
+// A round year ("neunzehnhundert", "zweitausend") is a price or a count but after these.
+const DE_BEFORE_A_YEAR = new Set([
+  'im', 'jahr', 'jahre', 'jahres', 'seit', 'bis', 'vor', 'nach', 'um', 'ab', 'anno', 'zwischen', 'während', 'frühjahr',
+  'sommer', 'herbst', 'winter', 'januar', 'jänner', 'februar', 'märz', 'april', 'mai', 'juni', 'juli', 'august',
+  'september', 'oktober', 'november', 'dezember',
+]);
+const DE_AFTER_A_COUNT = new Set([
+  'euro', 'mark', 'dm', 'pfennig', 'dollar', 'franken', 'schilling', 'prozent', 'menschen', 'leute', 'leuten', 'personen',
+  'mann', 'männer', 'frauen', 'kinder', 'arbeiter', 'beschäftigte', 'einwohner', 'stimmen', 'jahre', 'monate', 'wochen',
+  'tage', 'stunden', 'minuten', 'meter', 'kilometer', 'kilo', 'tonnen', 'stück', 'mal', 'wohnungen', 'häuser',
+  'millionen', 'exemplare', 'seiten',
+]);
+
+/** A German year of 1600–2099 (or a decade, "neunzehnhundertsechziger" 1960er) in words i to i + 3. */
+function germanYearAt(words: readonly string[], i: number, joins: (k: number) => boolean): { text: string; length: number } | null {
+  if (!/^(?:sechzehn|siebzehn|achtzehn|neunzehn)hundert|^zweitausend/.test(words[i] ?? '')) return null;
+  let found: { text: string; length: number; round: boolean } | null = null;
+  let joined = '';
+  for (let k = i; k < Math.min(words.length, i + 4) && (k === i || joins(k)) && DE_PART.test(words[k]); k++) {
+    joined += words[k];
+    const m = DE_YEAR.exec(joined);
+    if (!m) continue;
+    const [, century, , ones, tens, decade, teens, single] = m;
+    const base = century ? DE_VALUES[century] * 100 : 2000;
+    const rest = (ones ? DE_VALUES[ones] : 0) + (tens ? DE_VALUES[tens] : 0) + (teens ? DE_VALUES[teens] : 0) + (single ? DE_VALUES[single] : 0);
+    if (decade && (ones || !century)) continue;
+    found = { text: decade ? `${base + rest}er` : String(base + rest), length: k - i + 1, round: rest === 0 };
+  }
+  if (!found) return null;
+  const before = i > 0 ? words[i - 1] : undefined;
+  const after = words[i + found.length];
+  if (after !== undefined && DE_AFTER_A_COUNT.has(after)) return null;
+  if (found.round && !(before !== undefined && DE_BEFORE_A_YEAR.has(before))) return null;
+  return { text: found.text, length: found.length };
 }

@@ -18,6 +18,9 @@ describe('spoken years, from an engine that writes numbers as words', () => {
     expect(heard('nineteen nineteen')).toBe('1919');
     expect(heard('in the nineteen sixties')).toBe('in the 1960s');
     expect(heard('around sixteen sixty six')).toBe('around 1666');
+    // An engine with a Spanish or German model writes their numbers as words too.
+    expect(heard('la huelga de mil novecientos sesenta y siete')).toBe('la huelga de 1967');
+    expect(heard('die Werft wurde neunzehnhundert sechsundachtzig geschlossen')).toBe('die Werft wurde 1986 geschlossen');
   });
 
   it('keep the time of their words and the least confidence among them', () => {

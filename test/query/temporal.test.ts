@@ -312,3 +312,30 @@ describe('parseTemporal in Spanish and German', () => {
   ];
   it.each(rows)('%s', (...row) => check(row as Row));
 });
+
+describe('years spelled out in Spanish and German, as they are said', () => {
+  const rows: Row[] = [
+    ['¿Por qué hubo huelga en mil novecientos sesenta y siete?', Y(1967), '¿Por qué hubo huelga?'],
+    ['desde mil novecientos ochenta y cinco hasta mil novecientos noventa', Y(1985, 1990), ''],
+    ['en mil ochocientos noventa y ocho', Y(1898), ''],
+    ['en mil novecientos dieciséis', Y(1916), ''],
+    ['la riada de dos mil cinco', Y(2005), 'la riada'],
+    ['en dos mil veintiuno', Y(2021), ''],
+    ['antes de mil novecientos setenta', { from: null, to: '1969-12-31' }, ''],
+    ['en el año dos mil', Y(2000), ''],
+    ['Warum wurde die Werft neunzehnhundertsechsundachtzig geschlossen?', Y(1986), 'Warum wurde die Werft geschlossen?'],
+    ['im Jahr neunzehnhundertsiebenundsechzig', Y(1967), ''],
+    ['im Jahr neunzehnhundert sieben und sechzig', Y(1967), ''],
+    ['seit zweitausendfünf', { from: '2005-01-01', to: null }, ''],
+    ['von neunzehnhundertachtzig bis neunzehnhundertneunzig', Y(1980, 1990), ''],
+    ['das Hochwasser zweitausendeinundzwanzig', Y(2021), 'das Hochwasser'],
+    ['in den neunzehnhundertsechziger Jahren', Y(1960, 1969), ''],
+    // Prices and counts are not years.
+    ['costó mil novecientos sesenta pesetas', null, 'costó mil novecientos sesenta pesetas'],
+    ['más de dos mil trabajadores', null, 'más de dos mil trabajadores'],
+    ['de dos mil', null, 'de dos mil'],
+    ['neunzehnhundert Mark im Monat', null, 'neunzehnhundert Mark im Monat'],
+    ['zweitausend Menschen', null, 'zweitausend Menschen'],
+  ];
+  it.each(rows)('%s', (...row) => check(row as Row));
+});
