@@ -30,6 +30,9 @@
  *    are always on (a question's language is not always known), and their words do not occur in English.
  *  - A year spelled as it is said ("nineteen sixty-seven", "the nineteen sixties") is read as the digits it says
  *    (src/core/spoken-years.ts), as a transcript of an engine that writes numbers as words is.
+ *  - A year by its last two digits ("in '67", "the '67 strike"; Spanish "del 78", "en el año 85", "del setenta y
+ *    ocho") is of the last hundred years, this one included: in 2026 '21 is 2021 and '27 is 1927. Without the
+ *    apostrophe (or Spanish's "del", "en el", "año") two digits are a count.
  */
 import { writeSpokenYears } from '../core/index.js';
 
@@ -95,6 +98,15 @@ const PARTS_OTHER: Record<string, 'early' | 'mid' | 'late'> = {
   anfang: 'early', mitte: 'mid', ende: 'late', frühen: 'early', fruehen: 'early', mittleren: 'mid', späten: 'late', spaeten: 'late',
 };
 const partOf = (w?: string) => (w ? PARTS_OTHER[w.toLowerCase()] : undefined);
+// The years a Spanish speaker names by their last two words ("del setenta y ocho"): twenty to ninety-nine.
+const TENS_VALUES_ES: Record<string, number> = {
+  ...DECADES_ES, veintiuno: 21, veintiún: 21, veintidós: 22, veintitrés: 23, veinticuatro: 24, veinticinco: 25, veintiséis: 26,
+  veintisiete: 27, veintiocho: 28, veintinueve: 29,
+};
+const ONES_ES: Record<string, number> = { uno: 1, un: 1, dos: 2, tres: 3, cuatro: 4, cinco: 5, seis: 6, siete: 7, ocho: 8, nueve: 9 };
+const TENS_ES = `(${Object.keys(TENS_VALUES_ES).join('|')})`;
+/** '21 is 2021 until 2021 is past, '67 is 1967: the last hundred years, counting this one. */
+const lastTwoDigits = (n: number, now: Date) => (n <= now.getUTCFullYear() % 100 ? 2000 + n : 1900 + n);
 
 const DECADE_WORDS: Record<string, number> = {
   tens: 10, twenties: 20, thirties: 30, forties: 40, fifties: 50, sixties: 60, seventies: 70, eighties: 80,
@@ -206,6 +218,13 @@ const ATOMS: Rule[] = [
   [re(String.raw`${POSS}(?<![\w'’$£€.])(?:the\s+)?${PART}['’]?(\d0)['’]?s\b`), ([part, d]) =>
     period(d === '00' ? 2000 : 1900 + +d!, 1, part)],
   ...OTHER_LANGUAGE_ATOMS,
+  // '67, in ’78: a year by its last two digits (not "'67 people", nor a quoted "'12'")
+  [re(String.raw`${POSS}(?<![\w'’$£€.])${PART}['’](\d\d)(?![\w'’%]|[.,:]\d)`), ([part, d], { post, now }) =>
+    COUNT_AFTER.test(post) ? null : yearPart(lastTwoDigits(+d!, now), part)],
+  // del 78, en el 78, en el año 85, del setenta y ocho: Spanish says a year so too
+  [re(String.raw`\b(?:(?:del|en\s+el)(?:\s+año)?|(?:el\s+)?año)\s+(?:(\d\d)|${TENS_ES}(?:\s+y\s+(${Object.keys(ONES_ES).join('|')}))?)(?![\p{L}\p{N}%])`, 'giu'), ([d, tens, ones], { post, now }) =>
+    /^\s*(?:por\s*ciento|%)/i.test(post) ? null
+      : yearPart(lastTwoDigits(d ? +d : TENS_VALUES_ES[tens!.toLowerCase()] + (ones ? ONES_ES[ones.toLowerCase()] : 0), now))],
   DECADE_WORD_RULE,
   // in the last 5 years, the past decade (rolling) / last year, last month (calendar)
   [re(String.raw`\b(?:for\s+)?(?:(the)\s+)?(?:last|past)\s+(?:(\d{1,3}|${Object.keys(NUM_WORDS).join('|')})(?:\s+of)?\s+)?(years?|months?|decades?)(?:['’]s?)?(?![\w'’]|\s+of\b)`),

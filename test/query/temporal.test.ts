@@ -70,6 +70,12 @@ describe('parseTemporal', () => {
       ['In nineteen oh five, who spoke?', Y(1905), 'who spoke?'],
       ['floods in twenty twenty-one', Y(2021), 'floods'],
       ['music of the nineteen sixties', Y(1960, 1969), 'music of', ['the 1960s']],
+      // A year by its last two digits, as it is said and written ("the strike of '67").
+      ["Why did the dockers strike in '67?", Y(1967), 'Why did the dockers strike?', ["in '67"]],
+      ["the '67 strike", Y(1967), 'the strike'],
+      ['floods of ’21', Y(2021), 'floods of'],
+      ["from '85 to '90", Y(1985, 1990), ''],
+      ["in early '78", { from: '1978-01-01', to: '1978-04-30' }, ''],
       // Counts and times of day are not years.
       ['twenty five people at eleven fifteen', null, 'twenty five people at eleven fifteen'],
     ])('%s', (...row) => check(row));
@@ -241,6 +247,9 @@ describe('parseTemporal', () => {
       'the sixtieth anniversary',
       'Essixties and nineties-style',
       'tens of thousands',
+      "press '12' to continue",
+      "'67 people",
+      "rock 'n' roll",
       'the last year of the war',
       'the 10th century',
       '1985-10',
@@ -294,6 +303,13 @@ describe('parseTemporal in Spanish and German', () => {
     ['después de 1980', { from: '1981-01-01', to: null }, ''],
     ['la huelga de marzo de 1967', { from: '1967-03-01', to: '1967-03-31' }, 'la huelga'],
     ['el 12 de marzo de 1987', { from: '1987-03-12', to: '1987-03-12' }, 'el'],
+    // Spanish names a year by its last two digits after "del", "en el" or "año", in digits or in words.
+    ['¿Qué pasó en el 78?', Y(1978), '¿Qué pasó?'],
+    ['la huelga del 78', Y(1978), 'la huelga'],
+    ['la huelga del setenta y ocho', Y(1978), 'la huelga'],
+    ['en el año 85', Y(1985), ''],
+    ['subió un 12 por ciento del 78 por ciento', null, 'subió un 12 por ciento del 78 por ciento'],
+    ['el autobús 78', null, 'el autobús 78'],
     ['Was geschah auf der Werft Anfang der siebziger Jahre?', Y(1970, 1973), 'Was geschah auf der Werft?'],
     ['in den achtziger Jahren', Y(1980, 1989), ''],
     ['In den Achtzigern gab es viele Streiks', Y(1980, 1989), 'gab es viele Streiks'],
