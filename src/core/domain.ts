@@ -74,6 +74,8 @@ export interface SearchFilters {
   to?: string;
   /** Only moments of this kind (unset: both). */
   kind?: MomentKind;
+  /** Only moments that say each of these phrases, their words in order (src/core/phrases.ts). */
+  phrases?: string[];
 }
 
 export type SearchMode = 'hybrid' | 'bm25' | 'vector';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount, writeSpokenYears } from '../core/index.js';
+import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount, quotedPhrases, writeSpokenYears } from '../core/index.js';
 import { cached, QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
@@ -86,8 +86,10 @@ export interface SearchOutcome {
   routing: Routing | null;
   /** The speaker filter read from the question, when one was applied. */
   speaker_filter: { label: string; matched: string } | null;
-  /** The text the indexes were asked for (the question without its time expressions). */
+  /** The text the indexes were asked for (the question without its time expressions and quote marks). */
   matched_text: string;
+  /** The quoted phrases every result says (src/core/phrases.ts), lower-cased; empty when the question quotes none. */
+  phrases: string[];
   language: QueryLanguage;
   results: SearchResult[];
   /** True when a leg failed and the results come from the other one alone. */
@@ -180,9 +182,9 @@ async function searchRouted(s: Services, params: SearchParams): Promise<ScoredSe
   // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
   // when the question's dates find too little, the whole archive is searched with the year kept as words
   // (in digits, as the dates were read: "nineteen sixty-seven" is asked as 1967).
-  const wide = { ...p, q: writeSpokenYears(params.q), filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
+  const wide = { ...p, q: writeSpokenYears(quotedPhrases(params.q).text), filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
   const widened = (all: Retrieved): ScoredSearch => ({
-    outcome: { ...all.outcome, warnings: [...all.outcome.warnings, fallbackNote(routing!)], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, language },
+    outcome: { ...all.outcome, warnings: [...all.outcome.warnings, fallbackNote(routing!)], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, phrases: p.filters.phrases ?? [], language },
     fused: all.fused,
     cosine: all.cosine,
   });
@@ -198,7 +200,7 @@ async function searchRouted(s: Services, params: SearchParams): Promise<ScoredSe
     const offSubject = () => p.mode !== 'vector' && held === 0 && rankingCoverage(all.top, p.q, language.code) > 0;
     if (all.top.length > 0 && (routed.top.length === 0 || !thin(all.top, wide.q, language.code) || offSubject())) return widened(all);
   }
-  return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, language }, fused: routed.fused, cosine: routed.cosine };
+  return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, phrases: p.filters.phrases ?? [], language }, fused: routed.fused, cosine: routed.cosine };
 }
 
 // A routed search is thin when its best passages hold less than this share of the question's subject words.
@@ -245,9 +247,12 @@ export async function understand(s: Services, params: SearchParams) {
     : { code: detectLanguage(params.q, s.cfg.DEFAULT_LANGUAGE), source: 'detected' };
   // Every later step reads the question in that language.
   let p: SearchParams = { ...params, language: language.code };
+  // Quoted phrases ("fair rent") are said by every moment found; their words rank as the question's others do.
+  const quoted = quotedPhrases(params.q);
+  if (quoted.phrases.length > 0) p = { ...p, q: quoted.text, filters: { ...p.filters, phrases: quoted.phrases } };
   let routing: Routing | null = null;
   if (params.temporal !== 'off') {
-    const t = parseTemporal(params.q);
+    const t = parseTemporal(p.q);
     if (t.range && !params.filters.from && !params.filters.to) {
       routing = { from: t.range.from, to: t.range.to, source: 'question', matched: t.matched };
       p = { ...p, filters: { ...p.filters, from: t.range.from ?? undefined, to: t.range.to ?? undefined } };
@@ -282,7 +287,7 @@ function speakerLabels(s: Services): Promise<string[]> {
 }
 
 interface Retrieved {
-  outcome: Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text' | 'language'>;
+  outcome: Omit<SearchOutcome, 'routing' | 'speaker_filter' | 'matched_text' | 'phrases' | 'language'>;
   fused: Map<string, number>;
   cosine: Map<string, number>;
   /** The texts of the ranking's best three passages (whatever the page), for the temporal fallback's decision. */
@@ -395,7 +400,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const qv = mode === 'bm25' ? null : queryVector(s, p.q);
   qv?.catch(() => {}); // its failure is the vector leg's, reported below
   const lexicalText = lexicalQuery(withoutLabel(p.q, p.filters.speaker), language);
-  const lexical = mode === 'vector' ? null : settle(s.lexical.search(lexicalText, p.filters, depth, language));
+  // The vector leg cannot read quoted phrases: the moments that say them are the lexical leg's to find, in every mode.
+  const phrased = !!p.filters.phrases?.length;
+  const lexical = mode === 'vector' && !phrased ? null : settle(s.lexical.search(lexicalText, p.filters, depth, language));
   // The total: what the lexical leg matches, counted by its index beside the search (a failure leaves it null).
   const total = count && mode !== 'vector' ? matched(s, 'total', lexicalText, p.filters, language, () => s.lexical.count(lexicalText, p.filters, language)).catch((err: unknown) => {
     s.log.warn({ err }, 'lexical count failed; the total is left out');
@@ -407,23 +414,29 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
     return null;
   }) : Promise.resolve(null);
   // Score fusion waits for BM25's candidates (see vectorLeg); rank fusion runs both legs at once.
-  const ordered = mode === 'hybrid' && s.cfg.FUSION === 'score';
+  // So do quoted phrases: the vector leg scores the lexical leg's candidates only (vectorLeg).
+  const ordered = (mode === 'hybrid' && s.cfg.FUSION === 'score') || (mode !== 'bm25' && phrased);
   const [bm25, vector] = await Promise.all([
     lexical,
     qv === null ? null : ordered ? lexical!.then((b) => settle(vectorLeg(s, qv, p.filters, depth, pageDepth, b))) : settle(vectorLeg(s, qv, p.filters, depth, pageDepth, null)),
   ]);
   // A leg that fails (engine down, query error) leaves the other one to answer, flagged as degraded. A bad
   // request is not an outage and is answered as such; with no leg left the search is a 503.
-  const failed = ([['bm25', bm25], ['vector', vector]] as const).flatMap(([name, leg]) => (leg && 'error' in leg ? [{ name, error: leg.error }] : []));
+  // mode=vector with a quoted phrase ranks by meaning the moments the lexical leg found: without them, nothing.
+  if (mode === 'vector' && bm25 && 'error' in bm25) {
+    throw bm25.error instanceof AppError && bm25.error.status < 500 ? bm25.error : legsUnavailable([{ name: 'bm25', error: bm25.error }], s);
+  }
+  const legs = [['bm25', mode === 'vector' ? null : bm25], ['vector', vector]] as const;
+  const failed = legs.flatMap(([name, leg]) => (leg && 'error' in leg ? [{ name, error: leg.error }] : []));
   for (const f of failed) if (f.error instanceof AppError && f.error.status < 500) throw f.error;
-  if (failed.length > 0 && failed.length === [bm25, vector].filter(Boolean).length) throw legsUnavailable(failed, s);
+  if (failed.length > 0 && failed.length === legs.filter(([, leg]) => leg).length) throw legsUnavailable(failed, s);
   const degradedLegs: Leg[] = failed.map((f) => f.name);
   for (const f of failed) {
     s.log.warn({ err: f.error, leg: f.name }, `${f.name} leg failed; answering from the other leg`);
     warnings.push(`${legName(f.name, s)} is unavailable; results come from the ${f.name === 'bm25' ? 'vector' : 'bm25'} leg only`);
   }
   const degraded = degradedLegs.length > 0;
-  const bm25Hits = bm25 && 'value' in bm25 ? bm25.value : [];
+  const bm25Hits = mode !== 'vector' && bm25 && 'value' in bm25 ? bm25.value : [];
   const vectorHits = vector && 'value' in vector ? vector.value : [];
   const bm25Score = new Map(bm25Hits.map((h) => [h.momentId, h.score]));
   const vecScore = new Map(vectorHits.map((h) => [h.momentId, h.score]));
@@ -599,6 +612,12 @@ async function vectorLeg(
   bm25: { value: { momentId: string }[] } | { error: unknown } | null,
 ): Promise<{ momentId: string; score: number }[]> {
   const v = await qv;
+  if (filters.phrases?.length) {
+    // A moment the lexical leg did not find does not say the phrases.
+    if (!bm25 || !('value' in bm25) || bm25.value.length === 0) return [];
+    const cos = await s.vectors!.similarities(v, bm25.value.map((h) => h.momentId), filters);
+    return [...cos].map(([momentId, score]) => ({ momentId, score })).sort((a, b) => b.score - a.score);
+  }
   if (s.cfg.FUSION === 'score' && bm25 && 'value' in bm25 && bm25.value.length >= pageDepth) {
     const cos = await s.vectors!.similarities(v, bm25.value.map((h) => h.momentId), filters);
     return [...cos].map(([momentId, score]) => ({ momentId, score })).sort((a, b) => b.score - a.score);

@@ -1,13 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LexicalDoc, LexicalIndex } from '../../src/core/lexical-index.js';
 
+/** The text of stored moments by id, as the archive keeps it beside the index (a Postgres index reads it there). */
+export type MomentTexts = (ids: string[]) => Promise<{ id: string; text: string }[]>;
+
 /**
  * The behaviour every lexical adapter must share. Run against the embedded Postgres BM25 (PGlite and a
  * Postgres server) and, when ES_URL is set, a real Elasticsearch cluster.
  */
-export function describeLexicalContract(name: string, make: () => Promise<LexicalIndex>, cleanup?: () => Promise<void>) {
+export function describeLexicalContract(name: string, make: (texts: MomentTexts) => Promise<LexicalIndex>, cleanup?: () => Promise<void>) {
   describe(`lexical index contract: ${name}`, () => {
     let index: LexicalIndex;
+    // The moments' text, kept as the archive keeps it when it indexes a recording.
+    const stored = new Map<string, string>();
+    const texts: MomentTexts = async (ids) => ids.flatMap((id) => (stored.has(id) ? [{ id, text: stored.get(id)! }] : []));
+    const store = async (recordingId: string, docs: LexicalDoc[]) => {
+      for (const [id] of stored) if (id.startsWith(`${recordingId}#`)) stored.delete(id);
+      for (const d of docs) stored.set(d.momentId, d.text);
+      await index.replaceRecording(recordingId, docs);
+    };
 
     const doc = (recordingId: string, seq: number, text: string, extra: Partial<LexicalDoc> = {}): LexicalDoc => ({
       momentId: `${recordingId}#${seq}`,
@@ -22,18 +33,18 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     });
 
     beforeAll(async () => {
-      index = await make();
+      index = await make(texts);
       await index.init();
-      await index.replaceRecording('rec-a', [
+      await store('rec-a', [
         doc('rec-a', 0, 'The committee discussed housing for older residents and the new houses on the hill.'),
         doc('rec-a', 1, 'We talked about the budget, the budget deficit and taxes.', { speakers: ['Treasurer'] }),
         doc('rec-a', 2, 'Remote control design: the remote should have a large button for the volume.', { speakers: ['Marketing', 'Designer'] }),
       ]);
-      await index.replaceRecording('rec-b', [
+      await store('rec-b', [
         doc('rec-b', 0, 'Housing housing housing. The housing shortage dominated.', { recordedAt: '1972-03-03', collection: 'radio', speakers: ['Host'] }),
         doc('rec-b', 1, 'A long digression about the weather, the weather in spring, rain, snow, wind and clouds, and then briefly housing at the end of a very long passage with many other words in it that dilute the term.', { recordedAt: '1972-03-03', collection: 'radio', speakers: ['Guest'] }),
       ]);
-      await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Undated tape about housing cooperatives.', { recordedAt: null, collection: null, speakers: [] })]);
+      await store('rec-c', [doc('rec-c', 0, 'Undated tape about housing cooperatives.', { recordedAt: null, collection: null, speakers: [] })]);
     });
 
     afterAll(async () => {
@@ -65,6 +76,24 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     it('treats query syntax characters as text', async () => {
       const hits = await index.search('budget" OR 1=1; -- (taxes) AND * ~ ^ :', {}, 10);
       expect(hits[0]?.momentId).toBe('rec-a#1');
+    });
+
+    it('keeps to the moments that say each quoted phrase, its words in order', async () => {
+      const ids = async (q: string, phrases: string[], more = {}) => (await index.search(q, { phrases, ...more }, 10)).map((h) => h.momentId).sort();
+      expect(await ids('budget deficit', ['budget deficit'])).toEqual(['rec-a#1']);
+      expect(await ids('deficit budget', ['deficit budget'])).toEqual([]);
+      expect(await ids('housing shortage', ['housing shortage'])).toEqual(['rec-b#0']);
+      // Across punctuation ("Housing housing housing. The housing shortage").
+      expect(await ids('housing', ['housing the housing'])).toEqual(['rec-b#0']);
+      expect(await ids('housing shortage', ['housing shortage'], { collection: 'council' })).toEqual([]);
+      expect(await ids('budget deficit taxes', ['budget deficit', 'deficit and taxes'])).toEqual(['rec-a#1']);
+      expect(await ids('budget deficit taxes', ['budget deficit', 'housing shortage'])).toEqual([]);
+      // Stop words alone are no indexed word: no moment says them.
+      expect(await ids('budget', ['the and'])).toEqual([]);
+      expect(await index.count('housing shortage', { phrases: ['housing shortage'] })).toEqual({ value: 1, relation: 'eq' });
+      expect(await index.count('housing', { phrases: ['older residents'] })).toEqual({ value: 1, relation: 'eq' });
+      const facets = await index.facets('housing shortage', { phrases: ['housing shortage'] });
+      expect([facets.moments, facets.recordings, facets.collection]).toEqual([1, 1, [{ value: 'radio', moments: 1, recordings: 1 }]]);
     });
 
     it('filters by recording, collection, speaker and date range', async () => {
@@ -99,16 +128,16 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     });
 
     it("matches each moment by its own language's stems, and names across languages", async () => {
-      await index.replaceRecording('rec-es', [
+      await store('rec-es', [
         doc('rec-es', 0, 'Los estibadores de Kelmouth fueron a la huelga en el puerto durante seis semanas.', { analysis: 'es' }),
         doc('rec-es', 1, 'El alcalde habló de los alquileres y de las viviendas nuevas.', { analysis: 'es' }),
         doc('rec-es', 2, 'Hubo huelgas.', { analysis: 'es' }),
       ]);
-      await index.replaceRecording('rec-de', [
+      await store('rec-de', [
         doc('rec-de', 0, 'Die Werftarbeiter in Kelmouth streikten drei Wochen lang für höhere Löhne.', { analysis: 'de' }),
         doc('rec-de', 1, 'Der Stadtrat beschloss die neue Straßenbahnlinie.', { analysis: 'de' }),
       ]);
-      await index.replaceRecording('rec-xx', [doc('rec-xx', 0, 'Les dockers ont fait grève à Kelmouth.', { analysis: 'other' })]);
+      await store('rec-xx', [doc('rec-xx', 0, 'Les dockers ont fait grève à Kelmouth.', { analysis: 'other' })]);
       try {
         // Inflected forms meet by their language's stems: huelgas/huelga, streikte/streikten, Lohn/Löhne.
         expect((await index.search('¿Por qué se declaró la huelga?', {}, 10)).map((h) => h.momentId).sort()).toEqual(['rec-es#0', 'rec-es#2']);
@@ -134,9 +163,9 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     });
 
     it("reads a question's own function words in its language only, its names in every language", async () => {
-      await index.replaceRecording('rec-en-died', [doc('rec-en-died', 0, 'He died at sea, and the crew died with him.')]);
-      await index.replaceRecording('rec-de-werft', [doc('rec-de-werft', 0, 'Die Werft in Kelmouth wurde 1983 geschlossen.', { analysis: 'de' })]);
-      await index.replaceRecording('rec-es-once', [doc('rec-es-once', 0, 'Trabajábamos once horas en el puerto.', { analysis: 'es' })]);
+      await store('rec-en-died', [doc('rec-en-died', 0, 'He died at sea, and the crew died with him.')]);
+      await store('rec-de-werft', [doc('rec-de-werft', 0, 'Die Werft in Kelmouth wurde 1983 geschlossen.', { analysis: 'de' })]);
+      await store('rec-es-once', [doc('rec-es-once', 0, 'Trabajábamos once horas en el puerto.', { analysis: 'es' })]);
       try {
         const ids = async (q: string, language?: 'en' | 'es' | 'de') => (await index.search(q, {}, 10, language)).map((h) => h.momentId).sort();
         // Read by every language, a German "die" is also the English verb.
@@ -156,9 +185,9 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     });
 
     it("scores a Spanish or German question's function words as said, but matches a moment by its other words", async () => {
-      await index.replaceRecording('rec-es-huelga', [doc('rec-es-huelga', 0, 'La huelga empezó un lunes de febrero.', { analysis: 'es' })]);
-      await index.replaceRecording('rec-es-lonja', [doc('rec-es-lonja', 0, 'Con la lonja y con la junta, la cofradía.', { analysis: 'es' })]);
-      await index.replaceRecording('rec-de-bad', [doc('rec-de-bad', 0, 'Die Stadt und die Werft, mit dem Bad.', { analysis: 'de' })]);
+      await store('rec-es-huelga', [doc('rec-es-huelga', 0, 'La huelga empezó un lunes de febrero.', { analysis: 'es' })]);
+      await store('rec-es-lonja', [doc('rec-es-lonja', 0, 'Con la lonja y con la junta, la cofradía.', { analysis: 'es' })]);
+      await store('rec-de-bad', [doc('rec-de-bad', 0, 'Die Stadt und die Werft, mit dem Bad.', { analysis: 'de' })]);
       try {
         const ids = async (q: string, language: 'es' | 'de') => (await index.search(q, {}, 10, language)).map((h) => h.momentId).sort();
         // "con" and "la" are in every Spanish moment: they are no reason to list one.
@@ -175,7 +204,7 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     });
 
     it('filters by kind: screen text apart from speech, documents without a kind being speech', async () => {
-      await index.replaceRecording('rec-v', [
+      await store('rec-v', [
         doc('rec-v', 0, 'The harbour council met about housing.', { kind: 'speech' }),
         { ...doc('rec-v', 0, 'HARBOUR COUNCIL housing', { kind: 'screen', speakers: [] }), momentId: 'rec-v#f0' },
       ]);
@@ -260,13 +289,13 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     });
 
     it('keeps a recording as one document through replacement and deletion, its screen text apart', async () => {
-      await index.replaceRecording('rec-w', [
+      await store('rec-w', [
         doc('rec-w', 0, 'The lighthouse keeper kept the lamp lit.'),
         doc('rec-w', 1, 'Harbour tariffs on the slide.', { kind: 'screen' }),
       ]);
       expect([...(await index.recordingScores('lighthouse', ['rec-w', 'rec-a'])).keys()]).toEqual(['rec-w']);
       expect((await index.recordingScores('tariffs', ['rec-w'])).size).toBe(0);
-      await index.replaceRecording('rec-w', [doc('rec-w', 0, 'Only the ferry timetable now.')]);
+      await store('rec-w', [doc('rec-w', 0, 'Only the ferry timetable now.')]);
       expect((await index.recordingScores('lighthouse', ['rec-w'])).size).toBe(0);
       expect((await index.recordingScores('ferry', ['rec-w'])).size).toBe(1);
       await index.deleteRecording('rec-w');
@@ -274,7 +303,7 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     });
 
     it("scores a recording by the question's own language only", async () => {
-      await index.replaceRecording('rec-de', [doc('rec-de', 0, 'Im Jahr 1967 in der Werft in Kiel, in jeder Schicht.', { analysis: 'de' })]);
+      await store('rec-de', [doc('rec-de', 0, 'Im Jahr 1967 in der Werft in Kiel, in jeder Schicht.', { analysis: 'de' })]);
       expect((await index.recordingScores('the strike in 1967', ['rec-de'])).size).toBe(0);
       expect([...(await index.recordingScores('die Werft 1967', ['rec-de'], 'de')).keys()]).toEqual(['rec-de']);
       await index.deleteRecording('rec-de');
@@ -282,7 +311,7 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
 
     it('compacts its storage after replacements, answering the same afterwards', async () => {
       for (let round = 0; round < 3; round++) {
-        await index.replaceRecording('rec-churn', Array.from({ length: 20 }, (_, i) => doc('rec-churn', i, `Churned passage ${i} of round ${round}: ferries, tariffs and the harbour board.`)));
+        await store('rec-churn', Array.from({ length: 20 }, (_, i) => doc('rec-churn', i, `Churned passage ${i} of round ${round}: ferries, tariffs and the harbour board.`)));
       }
       const asked = async () => ({
         hits: await index.search('housing budget ferries', {}, 20),
@@ -302,7 +331,7 @@ export function describeLexicalContract(name: string, make: () => Promise<Lexica
     });
 
     it('replaces and deletes a recording without touching the others', async () => {
-      await index.replaceRecording('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
+      await store('rec-c', [doc('rec-c', 0, 'Now about fisheries instead.', { recordedAt: null })]);
       expect((await index.search('cooperatives', {}, 10))).toEqual([]);
       expect((await index.search('fisheries', {}, 10)).map((h) => h.momentId)).toEqual(['rec-c#0']);
       const before = await index.count();

@@ -40,11 +40,11 @@ let serverDb: Db | undefined;
 let scratch2: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
 describeLexicalContract(
   'postgres BM25 on the local Postgres server',
-  async () => {
+  async (texts) => {
     scratch2 = await createScratchDatabase();
     serverDb = await openPostgres(scratch2.url);
     await migrate(serverDb);
-    return new PostgresLexicalIndex(serverDb);
+    return new PostgresLexicalIndex(serverDb, undefined, texts);
   },
   async () => {
     await serverDb?.close();

@@ -306,6 +306,19 @@ describe('ElasticsearchLexicalIndex: request/response handling (mocked transport
     expect(requests[2].body.query.bool.filter).toEqual([{ range: { recorded_at: { gte: '2075-06-01||/d' } } }]);
   });
 
+  it('asks for each quoted phrase as a phrase of every language field, in search, count and facets', async () => {
+    const { on, index, requests } = setup();
+    on('POST', '/:index/_search', () => hits(['rec-a#0', 3]));
+    on('POST', '/:index/_count', () => ({ count: 1 }));
+    await index.search('fair rent scheme', { phrases: ['fair rent', 'rent scheme'], collection: 'council' }, 5);
+    await index.count('fair rent', { phrases: ['fair rent'] });
+    await index.facets('fair rent', { phrases: ['fair rent'] });
+    const phrase = (query: string) => ({ multi_match: { query, type: 'phrase', fields: ['text', 'text_es', 'text_de', 'text_other'] } });
+    expect(requests[0].body.query.bool.filter).toEqual([{ term: { collection: 'council' } }, phrase('fair rent'), phrase('rent scheme')]);
+    expect(requests[1].body.query.bool.filter).toEqual([phrase('fair rent')]);
+    expect(requests[2].body.query.bool.filter).toEqual([phrase('fair rent')]);
+  });
+
   it('filters by kind: screen is the term, speech is "not screen" so documents indexed before kinds count as speech', async () => {
     const { on, index, requests } = setup();
     acceptWrites(on);

@@ -23,10 +23,10 @@ async function withDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   }
 }
 
-describeLexicalContract('postgres BM25 on PGlite', async () => {
+describeLexicalContract('postgres BM25 on PGlite', async (texts) => {
   db = await openPglite();
   await migrate(db);
-  return new PostgresLexicalIndex(db);
+  return new PostgresLexicalIndex(db, undefined, texts);
 });
 
 describe('postgres BM25 compaction', () => {

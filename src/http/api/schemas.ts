@@ -28,7 +28,7 @@ const SearchTerms = z.object({
     .default('')
     .openapi({
       example: 'remote control price',
-      description: 'The question or words. Empty (or left out) with a filter (collection, speaker, from, to or recording): browse, listing the recordings passing the filters, newest first. Empty without one: 400.',
+      description: 'The question or words; words in quotes ("fair rent") must be said together, in that order, by every result. Empty (or left out) with a filter (collection, speaker, from, to or recording): browse, listing the recordings passing the filters, newest first. Empty without one: 400.',
     }),
   mode: z.enum(['hybrid', 'bm25', 'vector']).default('hybrid'),
   recording: optionalText(128),
@@ -178,6 +178,7 @@ export const SearchResponse = z
     routing: Routing,
     speaker_filter: z.object({ label: z.string(), matched: z.string() }).nullable(),
     matched_text: z.string(),
+    phrases: z.array(z.string()).openapi({ description: 'The phrases the question quotes ("fair rent", “…”, „…“, «…»), lower-cased: every result says each of them, its words in that order. Empty when it quotes none' }),
     language: z
       .object({ code: z.enum(['en', 'es', 'de']), source: z.enum(['param', 'detected']) })
       .openapi({ description: "The language the question was read in: given as lang, or read from the question's words" }),

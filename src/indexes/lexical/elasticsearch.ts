@@ -575,6 +575,11 @@ function filterClauses(filters: SearchFilters): estypes.QueryDslQueryContainer[]
   // Documents indexed before moments had a kind are speech: 'speech' is "not screen".
   if (filters.kind === 'screen') filter.push({ term: { kind: 'screen' } });
   if (filters.kind === 'speech') filter.push({ bool: { must_not: [{ term: { kind: 'screen' } }] } });
+  // A quoted phrase: its words in order, as each language's analyser reads them (so, stemmed: "fair rents" says
+  // "fair rent" here, where the Postgres adapter matches the words as written).
+  for (const phrase of filters.phrases ?? []) {
+    filter.push({ multi_match: { query: phrase, type: 'phrase', fields: Object.values(TEXT_FIELDS).map((f) => f.field) } });
+  }
   if (filters.from || filters.to) {
     // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.
     const range: estypes.QueryDslDateRangeQuery = {};

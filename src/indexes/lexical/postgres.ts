@@ -1,4 +1,4 @@
-import { type Analysis, type CompactReport, type Facets, type FacetBucket, type Language, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { type Analysis, type CompactReport, type Facets, type FacetBucket, type Language, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, saysPhrase, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
@@ -10,6 +10,10 @@ import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /** Postings a match count reads at most (see count()): a few milliseconds on the embedded database. */
 const COUNT_SCAN_POSTINGS = 20_000;
+/** The text of each of these moments that exists. */
+export type MomentTexts = (ids: string[]) => Promise<{ id: string; text: string }[]>;
+/** How long the moments that say a search's quoted phrases are kept (see saying()). */
+const PHRASES_KEPT_MS = 5_000;
 export class PostgresLexicalIndex implements LexicalIndex {
   readonly engine = 'postgres' as const;
 
@@ -20,6 +24,12 @@ export class PostgresLexicalIndex implements LexicalIndex {
      * postingsBudget: see bm25Sql (default DEFAULT_POSTINGS_BUDGET).
      */
     private readonly params: { k1: number; b: number; exhaustive?: boolean; postingsBudget?: number } = { k1: 1.2, b: 0.75 },
+    /**
+     * The text of moments, by id, for quoted phrases (saying()): the index keeps terms, not the words in order.
+     * By default the archive's `moments` table, which shares the database with this index.
+     */
+    private readonly texts: MomentTexts = (ids) =>
+      queryByIndex<{ id: string; text: string }>(db, 'SELECT id, text FROM moments WHERE id = ANY($1::text[])', [ids]),
   ) {}
 
   async init(): Promise<void> {
@@ -39,6 +49,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
   }
 
   async replaceRecording(recordingId: string, docs: LexicalDoc[]): Promise<void> {
+    this.phraseMatches.clear();
     await this.db.transaction(async (tx) => {
       await removeRecording(tx, recordingId);
       if (docs.length === 0) return;
@@ -108,17 +119,20 @@ export class PostgresLexicalIndex implements LexicalIndex {
   }
 
   async deleteRecording(recordingId: string): Promise<void> {
+    this.phraseMatches.clear();
     await this.db.transaction((tx) => removeRecording(tx, recordingId));
     await this.vacuum();
   }
 
   async search(query: string, filters: SearchFilters, limit: number, language?: Language): Promise<LexicalHit[]> {
     if (!query.trim()) return [];
+    const saying = await this.saying(filters, language);
+    if (saying?.length === 0) return [];
     // Postings are always read by term. Without statistics the planner cannot tell a term's postings from a
     // fraction of the table, and for some questions chose to scan and hash all of it (39M postings, 7-21 s at
     // 500K moments) instead.
     const scored = (pruned: boolean) => {
-      const { sql, params } = bm25Statement(query, filters, limit, this.params, pruned, language);
+      const { sql, params } = bm25Statement(query, filters, limit, this.params, pruned, language, saying);
       return queryByIndex<{ moment_id: string; score: number; pruned?: boolean }>(this.db, sql, params);
     };
     let rows = await scored(!this.params.exhaustive);
@@ -136,6 +150,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
       return Number(row?.n ?? 0);
     }
     if (!query.trim()) return { value: 0, relation: 'eq' };
+    const saying = await this.saying(filters ?? {}, language);
+    if (saying?.length === 0) return { value: 0, relation: 'eq' };
     // Counting reads every posting of the query's terms, which search does not (it prunes common terms): for a
     // question with a common word that is a scan of a good share of the archive on every search. Past
     // COUNT_SCAN_POSTINGS postings the count is the largest term's document frequency instead, a lower bound
@@ -148,8 +164,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
     const postings = Number(stats?.postings ?? 0);
     if (postings === 0) return { value: 0, relation: 'eq' };
     const params: unknown[] = [stats?.terms ?? []];
-    const conditions = filterConditions(filters ?? {}, params);
-    if (postings > COUNT_SCAN_POSTINGS) {
+    const conditions = filterConditions(filters ?? {}, params, saying);
+    if (postings > COUNT_SCAN_POSTINGS && !saying) {
       return conditions.length > 0 ? null : { value: Math.min(Number(stats?.most ?? 0), COUNT_EXACT_UP_TO), relation: 'gte' };
     }
     // The moments holding any of the query's terms, as search scores them (a Spanish or German question's
@@ -175,6 +191,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
       rows = await this.db.query<FacetRow>(facetsSql(docs), params);
     } else {
       if (!query.trim()) return noFacets();
+      const saying = await this.saying(filters, language);
+      if (saying?.length === 0) return noFacets();
       const [stats] = await this.db.query<{ terms: string[] | null }>(
         `SELECT array_agg(term) AS terms FROM lex_terms WHERE ${MATCHING_TERMS} AND df > 0`,
         [query, language ?? null],
@@ -183,13 +201,61 @@ export class PostgresLexicalIndex implements LexicalIndex {
       // The moments search can return (any of the query's terms, under the filters), as count() finds them; then
       // their documents, once each, for the groupings.
       const params: unknown[] = [stats.terms];
-      const conditions = filterConditions(filters, params);
+      const conditions = filterConditions(filters, params, saying);
       const docs = `SELECT d.recording_id, d.collection, d.recorded_at, d.speakers
          FROM (SELECT DISTINCT p.moment_id FROM lex_postings p WHERE p.term = ANY($1::text[]) ${conditions.map((c) => `AND ${c}`).join(' ')}) m
          JOIN lex_docs d ON d.moment_id = m.moment_id`;
       rows = await queryByIndex<FacetRow>(this.db, facetsSql(docs), params);
     }
     return foldFacets(rows);
+  }
+
+  /**
+   * The moments that say every quoted phrase of the filters (null when there is none). A phrase's candidates are
+   * the moments holding its rarest word in each language's terms, read from the postings; their text decides.
+   * A phrase of stop words alone ("to be or not to be") holds no term and is said by none. Kept for a few
+   * seconds, so that a search's ranking, count and facets look them up once; a write in this process forgets them.
+   */
+  private async saying(filters: SearchFilters, language?: Language): Promise<string[] | null> {
+    const phrases = filters.phrases ?? [];
+    if (phrases.length === 0) return null;
+    const key = JSON.stringify([phrases, language ?? null]);
+    const kept = this.phraseMatches.get(key);
+    if (kept && kept.until > Date.now()) return kept.ids;
+    let ids: Set<string> | null = null;
+    for (const phrase of phrases) {
+      const found = new Set<string>();
+      for (const m of await this.phraseCandidates(phrase, language)) if (saysPhrase(m.text, phrase) && (!ids || ids.has(m.id))) found.add(m.id);
+      ids = found;
+      if (ids.size === 0) break;
+    }
+    const list = [...(ids ?? [])];
+    if (this.phraseMatches.size > 100) this.phraseMatches.clear();
+    this.phraseMatches.set(key, { ids: list, until: Date.now() + PHRASES_KEPT_MS });
+    return list;
+  }
+
+  private readonly phraseMatches = new Map<string, { ids: string[]; until: number }>();
+
+  /** The moments that may say the phrase, with their text: those holding its rarest word in each language's terms. */
+  private async phraseCandidates(phrase: string, language?: Language): Promise<{ id: string; text: string }[]> {
+    const terms = await this.db.query<{ term: string; df: number }>(
+      `SELECT term, df FROM lex_terms WHERE ${MATCHING_TERMS} AND df > 0`,
+      [phrase, language ?? null],
+    );
+    const rarest = new Map<string, { term: string; df: number }>();
+    for (const t of terms) {
+      const space = t.term.includes('|') ? t.term.slice(0, t.term.indexOf('|') + 1) : '';
+      const best = rarest.get(space);
+      if (!best || Number(t.df) < Number(best.df)) rarest.set(space, t);
+    }
+    if (rarest.size === 0) return [];
+    const ids = await queryByIndex<{ moment_id: string }>(
+      this.db,
+      'SELECT DISTINCT p.moment_id FROM lex_postings p WHERE p.term = ANY($1::text[])',
+      [[...rarest.values()].map((t) => t.term)],
+    );
+    return ids.length ? this.texts(ids.map((r) => r.moment_id)) : [];
   }
 
   async recordingScores(query: string, recordingIds: string[], analysis: Analysis = 'en'): Promise<Map<string, number>> {
@@ -262,7 +328,7 @@ const LEXICAL_TABLES = ['lex_postings', 'lex_rec_postings', 'lex_docs', 'lex_ter
 const PREFIXES: Record<Analysis, string> = { en: '', es: 'es|', de: 'de|', other: '*|' };
 
 /** The filters as conditions on postings `p`, their values appended to `params`. */
-function filterConditions(filters: SearchFilters, params: unknown[]): string[] {
+function filterConditions(filters: SearchFilters, params: unknown[], saying?: string[] | null): string[] {
   const where: string[] = [];
   // Dates are on the postings themselves (migrations/007): a dated question reads only its range's postings.
   const dates: string[] = [];
@@ -279,7 +345,9 @@ function filterConditions(filters: SearchFilters, params: unknown[]): string[] {
   // where the speech ids would be nearly the whole archive.
   const screen = "(SELECT s.moment_id FROM lex_docs s WHERE s.kind = 'screen')";
   const kind = filters.kind === 'screen' ? [`p.moment_id IN ${screen}`] : filters.kind === 'speech' ? [`p.moment_id NOT IN ${screen}`] : [];
-  return [...dates, ...docs, ...kind];
+  // The moments that say the quoted phrases (PostgresLexicalIndex.saying).
+  const phrases = saying ? [`p.moment_id = ANY($${params.push(saying)}::text[])`] : [];
+  return [...dates, ...docs, ...kind, ...phrases];
 }
 
 /** Moments of one recording (collection, year) or, with `speaker`, of one recording and speaker. */
@@ -388,9 +456,10 @@ async function removeRecording(tx: Queryable, recordingId: string): Promise<void
 /** The statement search() runs, in its pruned or exhaustive form (bm25Sql), with its parameters. */
 export function bm25Statement(
   query: string, filters: SearchFilters, limit: number, bm25: { k1: number; b: number; postingsBudget?: number }, pruned: boolean, language?: Language,
+  saying?: string[] | null,
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = [query, bm25.k1, bm25.b, limit, COMMON_SHARE, Math.max(CANDIDATES, 4 * limit), bm25.postingsBudget ?? DEFAULT_POSTINGS_BUDGET, language ?? null];
-  const conditions = filterConditions(filters, params);
+  const conditions = filterConditions(filters, params, saying);
   // Only Spanish and German keep function words as said (migrations/019): other questions skip the check.
   return { sql: bm25Sql(conditions, pruned, language === 'es' || language === 'de'), params };
 }

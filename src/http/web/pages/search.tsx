@@ -7,6 +7,7 @@ import { KeyframeStrip } from './keyframes.js';
 import { clock, clockRange, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
+import { quotedPhrases } from '../../../core/index.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording', 'kind'] as const;
@@ -191,7 +192,10 @@ function Results({ p, search }: { p: Params; search: Search }) {
             {search.language.source === 'detected' ? ' (from its words)' : ''}
           </p>
         ) : null}
-        {search.matched_text && search.matched_text !== search.query ? <p class="muted small">Matched words: “{search.matched_text}”</p> : null}
+        {search.matched_text && search.matched_text !== quotedPhrases(search.query).text ? <p class="muted small">Matched words: “{search.matched_text}”</p> : null}
+        {search.phrases.length > 0 ? (
+          <p class="muted small">Every result says {search.phrases.map((x, i) => <>{i > 0 ? ' and ' : ''}<strong>“{x}”</strong></>)} word for word</p>
+        ) : null}
         {pageWarnings(search.warnings, search.routing).map((w) => (
           <p class="notice warn">{w}</p>
         ))}
