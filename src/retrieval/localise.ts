@@ -1,4 +1,4 @@
-import { type Analysis, type Cue, cueSentences } from '../core/index.js';
+import { type Analysis, type Cue, cueSentences, saysPhrase } from '../core/index.js';
 import { contentStems } from './text.js';
 
 /** How far past a moment's end its link may move, to the reply to a question asked at its end. */
@@ -68,6 +68,21 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
     if (chosen.end - all[turn].start <= promptS) return next.start;
   }
   return Math.max(from, chosen.start);
+}
+
+/**
+ * Where a result's link opens when the question quotes phrases: the first sentence of the best moment, [from, to),
+ * that says the most of them. The words asked for word for word are where the listener wants to be, not a reply
+ * to them. Undefined when no sentence says one on its own (a phrase across two sentences: "fair. Rent").
+ */
+export function phraseSentenceStart(cues: Cue[], from: number, to: number, phrases: string[]): number | undefined {
+  let best: { start: number; said: number } | undefined;
+  for (const x of cues.filter((c) => c.end > from && c.start < to).flatMap((c) => cueSentences(c))) {
+    if (x.start < from - 0.5 || x.start >= to) continue;
+    const said = phrases.filter((ph) => saysPhrase(x.text, ph)).length;
+    if (said > (best?.said ?? 0)) best = { start: Math.max(from, x.start), said };
+  }
+  return best?.start;
 }
 
 /**

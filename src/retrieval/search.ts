@@ -7,7 +7,7 @@ import { mergeSpans, nearDuplicatesLast, openingFactor, reciprocalRankFusion, re
 import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery, subjectCoverage, withWordForms } from './question.js';
 import { highlight } from './highlight.js';
-import { bestSentenceStart, linkOffset, REPLY_S, sentencesToLink } from './localise.js';
+import { bestSentenceStart, linkOffset, phraseSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
 import { contentStems, subjectText } from './text.js';
 import { PROXIMITY, proximityGains } from './proximity.js';
 
@@ -534,7 +534,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   if (!cut.bare) {
     merged.forEach((h, i) => {
       if (h.kind === 'screen') return; // it opens on its frame
-      h.at = bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), { language: h.analysis });
+      const phrases = p.filters.phrases ?? [];
+      h.at = (phrases.length ? phraseSentenceStart(cues[i], h.at, h.atEnd, phrases) : undefined)
+        ?? bestSentenceStart(cues[i], h.at, h.atEnd, asked(h.analysis), { language: h.analysis });
       // A reply opened on past the passage is shown with it: the passage holds what its link plays.
       const reply = sentencesToLink(cues[i], h.end, h.at);
       if (reply) [h.text, h.end] = [`${h.text} ${reply.text}`, reply.end];

@@ -10,6 +10,9 @@ const COUNCIL = `WEBVTT
 00:00:40.000 --> 00:00:55.000
 <v Councillor Brennan>There is no rent control in the private sector. The council should press for a fair rent scheme with a proper register.
 
+00:00:56.000 --> 00:00:58.000
+<v Councillor Alvarez>Can I come in there, Chair?
+
 00:01:30.000 --> 00:01:45.000
 <v Councillor Osei>Fair enough, but the rent on the Hillside estate is the council's own business, and that is not fair.
 
@@ -47,9 +50,12 @@ describe('HTTP API: quoted phrases', () => {
     for (const r of phrase.body.results) expect(r.text).toMatch(/fair rent/i);
     expect(phrase.body.total).toBeLessThan(words.body.total);
     expect(phrase.body.facets.collection.map((b: { value: string }) => b.value).sort()).toEqual(['council', 'radio']);
-    // Its words are the question's: both recordings, the link on the sentence that says it.
+    // The link opens on the sentence that says it, not on the reply after it, and the excerpt shows it.
     const council = phrase.body.results.find((r: { recording_id: string }) => r.recording_id === 'council-1987');
-    expect(Number(new URL(council.url, t.url).searchParams.get('t'))).toBeGreaterThanOrEqual(40);
+    const at = Number(new URL(council.url, t.url).searchParams.get('t'));
+    expect(at).toBeGreaterThan(40);
+    expect(at).toBeLessThan(55);
+    expect(council.highlight).toMatch(/<mark>fair<\/mark> <mark>rent<\/mark> scheme/);
   });
 
   it('reads phrases within a question, with its dates and filters, in every kind of quotes', async () => {
