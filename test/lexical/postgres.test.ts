@@ -256,3 +256,21 @@ describe('postgres BM25 reads', () => {
     });
   });
 });
+
+describe('postgres BM25 quoted phrases', () => {
+  it('refuses a phrase whose words too many moments hold, naming it, rather than read all their text', async () => {
+    await withDatabase(async (local) => {
+      const docs = Array.from({ length: 12 }, (_, i) => ({
+        momentId: `r#${i}`, recordingId: 'r', recordedAt: '1990-01-01', collection: null, speakers: [], start: i, end: i + 1,
+        text: i % 2 ? 'we are going to the harbour' : 'going to the library, we are',
+      }));
+      const texts = async (ids: string[]) => docs.filter((d) => ids.includes(d.momentId)).map((d) => ({ id: d.momentId, text: d.text }));
+      const index = new PostgresLexicalIndex(local, { k1: 1.2, b: 0.75, phraseCandidates: 10 }, texts);
+      await index.replaceRecording('r', docs);
+      await expect(index.search('going harbour', { phrases: ['going to the harbour'] }, 10)).resolves.toHaveLength(6);
+      await expect(index.search('going', { phrases: ['going to'] }, 10)).rejects.toMatchObject({
+        code: 'bad_request', message: expect.stringContaining('"going to" is too common to look for word for word (more than 10 moments'),
+      });
+    });
+  });
+});

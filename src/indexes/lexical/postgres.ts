@@ -1,4 +1,4 @@
-import { type Analysis, type CompactReport, type Facets, type FacetBucket, type Language, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, saysPhrase, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
+import { AppError, type Analysis, type CompactReport, type Facets, type FacetBucket, type Language, type SearchFilters, COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, saysPhrase, TEXT_SEARCH_CONFIGS, topBuckets, type LexicalDoc, type LexicalHit, type LexicalIndex, type MatchCount } from '../../core/index.js';
 import { queryByIndex, type Db, type Queryable } from '../../platform/index.js';
 
 /**
@@ -14,6 +14,8 @@ const COUNT_SCAN_POSTINGS = 20_000;
 export type MomentTexts = (ids: string[]) => Promise<{ id: string; text: string }[]>;
 /** How long the moments that say a search's quoted phrases are kept (see saying()). */
 const PHRASES_KEPT_MS = 5_000;
+/** The moments holding a quoted phrase's words whose text is read at most (see phraseCandidates()). */
+const PHRASE_CANDIDATES_MAX = 20_000;
 export class PostgresLexicalIndex implements LexicalIndex {
   readonly engine = 'postgres' as const;
 
@@ -22,8 +24,9 @@ export class PostgresLexicalIndex implements LexicalIndex {
     /**
      * exhaustive: score every posting of every term (no common-term pruning; tests compare against it).
      * postingsBudget: see bm25Sql (default DEFAULT_POSTINGS_BUDGET).
+     * phraseCandidates: see phraseCandidates() (default PHRASE_CANDIDATES_MAX).
      */
-    private readonly params: { k1: number; b: number; exhaustive?: boolean; postingsBudget?: number } = { k1: 1.2, b: 0.75 },
+    private readonly params: { k1: number; b: number; exhaustive?: boolean; postingsBudget?: number; phraseCandidates?: number } = { k1: 1.2, b: 0.75 },
     /**
      * The text of moments, by id, for quoted phrases (saying()): the index keeps terms, not the words in order.
      * By default the archive's `moments` table, which shares the database with this index.
@@ -212,7 +215,7 @@ export class PostgresLexicalIndex implements LexicalIndex {
 
   /**
    * The moments that say every quoted phrase of the filters (null when there is none). A phrase's candidates are
-   * the moments holding its rarest word in each language's terms, read from the postings; their text decides.
+   * the moments holding all of its terms (phraseCandidates), read from the postings; their text decides.
    * A phrase of stop words alone ("to be or not to be") holds no term and is said by none. Kept for a few
    * seconds, so that a search's ranking, count and facets look them up once; a write in this process forgets them.
    */
@@ -237,25 +240,40 @@ export class PostgresLexicalIndex implements LexicalIndex {
 
   private readonly phraseMatches = new Map<string, { ids: string[]; until: number }>();
 
-  /** The moments that may say the phrase, with their text: those holding its rarest word in each language's terms. */
+  /**
+   * The moments that may say the phrase, with their text: in each language's terms, those holding every term of
+   * the phrase (none in a language where one of its terms is in no moment). More than PHRASE_CANDIDATES_MAX is
+   * a 400 that asks for a rarer word: reading every one's text would cost seconds on a large archive.
+   */
   private async phraseCandidates(phrase: string, language?: Language): Promise<{ id: string; text: string }[]> {
     const terms = await this.db.query<{ term: string; df: number }>(
-      `SELECT term, df FROM lex_terms WHERE ${MATCHING_TERMS} AND df > 0`,
+      `SELECT q.term, coalesce(t.df, 0) AS df FROM (SELECT DISTINCT unnest(lex_query_terms($1, $2)) AS term) q
+       LEFT JOIN lex_terms t ON t.term = q.term WHERE NOT q.term = ANY(lex_query_function_terms($1, $2))`,
       [phrase, language ?? null],
     );
-    const rarest = new Map<string, { term: string; df: number }>();
+    const spaces = new Map<string, { terms: string[]; missing: boolean }>();
     for (const t of terms) {
       const space = t.term.includes('|') ? t.term.slice(0, t.term.indexOf('|') + 1) : '';
-      const best = rarest.get(space);
-      if (!best || Number(t.df) < Number(best.df)) rarest.set(space, t);
+      const s = spaces.get(space) ?? { terms: [], missing: false };
+      s.terms.push(t.term);
+      s.missing ||= Number(t.df) === 0;
+      spaces.set(space, s);
     }
-    if (rarest.size === 0) return [];
-    const ids = await queryByIndex<{ moment_id: string }>(
-      this.db,
-      'SELECT DISTINCT p.moment_id FROM lex_postings p WHERE p.term = ANY($1::text[])',
-      [[...rarest.values()].map((t) => t.term)],
-    );
-    return ids.length ? this.texts(ids.map((r) => r.moment_id)) : [];
+    const ids: string[] = [];
+    for (const s of spaces.values()) {
+      if (s.missing) continue;
+      const rows = await queryByIndex<{ moment_id: string }>(
+        this.db,
+        'SELECT p.moment_id FROM lex_postings p WHERE p.term = ANY($1::text[]) GROUP BY p.moment_id HAVING count(*) = $2',
+        [s.terms, s.terms.length],
+      );
+      for (const r of rows) ids.push(r.moment_id);
+    }
+    const most = this.params.phraseCandidates ?? PHRASE_CANDIDATES_MAX;
+    if (ids.length > most) {
+      throw new AppError('bad_request', `"${phrase}" is too common to look for word for word (more than ${most.toLocaleString('en')} moments hold its words): quote a longer phrase or one with a rarer word`);
+    }
+    return ids.length ? this.texts(ids) : [];
   }
 
   async recordingScores(query: string, recordingIds: string[], analysis: Analysis = 'en'): Promise<Map<string, number>> {
