@@ -115,7 +115,7 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (q: string, o) => {
-    const { browseQuestionDates, questionDatesText, searchMoments } = await import('../retrieval/index.js');
+    const { browseQuestionDates, highlightText, questionDatesText, searchMoments } = await import('../retrieval/index.js');
     await withServices(async (s) => {
       const t0 = performance.now();
       const params = {
@@ -148,7 +148,8 @@ program
       out.results.forEach((r, i) => {
         const when = `${fmt(r.start)}–${fmt(r.end)}`;
         console.log(`${i + 1}. ${r.recording_title} (${r.recorded_at ?? 'undated'}) ${when} ${r.speaker ?? ''}  ${r.url}`);
-        console.log(`   ${r.text.length > 220 ? `${r.text.slice(0, 220)}…` : r.text}`);
+        // The excerpt the web page shows: the sentence the link opens on, with the question's words, in bold on a terminal.
+        console.log(`   ${highlightText(r.highlight, process.stdout.isTTY ? (w) => `\x1b[1m${w}\x1b[22m` : undefined)}`);
       });
       if (out.results.length === 0) console.log('no moments found');
     }, { cache: 'off' });

@@ -22,6 +22,13 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** A highlight as plain text, for a terminal: its marked words as `mark` writes them (as they are by default), its escapes undone. */
+export function highlightText(html: string, mark: (word: string) => string = (w) => w): string {
+  return html
+    .replace(/<mark>(.*?)<\/mark>/g, (_, w: string) => mark(w))
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+}
+
 // A word as the marker sees it: letters and digits, with an inner apostrophe ("don't", "project's").
 const RUN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 

@@ -24,6 +24,7 @@ describe('cli search', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-search-cli-'));
     await ingest('council-1987', '1987-03-12', 'The lighthouse needs repairs before the winter storms.');
     await ingest('council-2015', '2015-06-01', 'Back in 1987 the lighthouse keeper retired and nobody replaced him.');
+    await ingest('radio-2001', '2001-02-02', `${'We went through the minutes of the last meeting, item by item, and the apologies. '.repeat(4)}Then the harbour crane collapsed in the storm & nobody was hurt.`);
   }, 300_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -31,6 +32,13 @@ describe('cli search', () => {
     const r = await cli('search', 'lighthouse keeper', '--mode', 'bm25');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^1\. council-2015 \(2015-06-01\) 0:00:00–0:00:06 Chair {2}\/r\/council-2015\?t=0/m);
+  });
+
+  it('shows under each moment the sentence its link opens on, not only how its passage begins', { timeout: 120_000 }, async () => {
+    const r = await cli('search', 'harbour crane', '--mode', 'bm25');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^1\. radio-2001 .*\/r\/radio-2001\?t=\d/m);
+    expect(r.out).toContain('Then the harbour crane collapsed in the storm & nobody was hurt.');
   });
 
   it('lists the recordings of the time a question of nothing but dates names', { timeout: 120_000 }, async () => {
