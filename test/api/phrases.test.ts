@@ -80,6 +80,10 @@ describe('HTTP API: quoted phrases', () => {
     const html = await (await fetch(`${t.url}/?${new URLSearchParams({ q: 'rent “Hillside estate”' })}`)).text();
     expect(html).toContain('Every result says <strong>“hillside estate”</strong> word for word');
     expect(html).not.toContain('Matched words');
+    // A question pasted in quotes, which no moment says word for word, is a click from its words anywhere.
+    const pasted = await (await fetch(`${t.url}/?${new URLSearchParams({ q: '"What did they say about rent control?"' })}`)).text();
+    expect(pasted).toContain('No moment says <strong>“what did they say about rent control”</strong> word for word');
+    expect(pasted).toContain(`<a href="/?${new URLSearchParams({ q: 'What did they say about rent control?' })}">the words anywhere</a>`);
   });
 
   it('ranks by meaning alone (mode=vector) the moments that say the phrase', async () => {

@@ -194,7 +194,11 @@ function Results({ p, search }: { p: Params; search: Search }) {
         ) : null}
         {search.matched_text && search.matched_text !== quotedPhrases(search.query).text ? <p class="muted small">Matched words: “{search.matched_text}”</p> : null}
         {search.phrases.length > 0 ? (
-          <p class="muted small">Every result says {search.phrases.map((x, i) => <>{i > 0 ? ' and ' : ''}<strong>“{x}”</strong></>)} word for word</p>
+          <p class="chip phrases">
+            {n > 0 ? 'Every result says ' : 'No moment says '}
+            {search.phrases.map((x, i) => <>{i > 0 ? ' and ' : ''}<strong>“{x}”</strong></>)} word for word ·{' '}
+            <a href={link({ q: quotedPhrases(search.query).text })}>the words anywhere</a>
+          </p>
         ) : null}
         {pageWarnings(search.warnings, search.routing).map((w) => (
           <p class="notice warn">{w}</p>
