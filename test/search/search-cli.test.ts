@@ -22,9 +22,9 @@ describe('cli search', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-search-cli-'));
-    await ingest('council-1987', '1987-03-12', 'The lighthouse needs repairs before the winter storms.');
+    const minutes = 'We went through the minutes of the last meeting, item by item, and the apologies. '.repeat(4);
+    await ingest('council-1987', '1987-03-12', `${minutes}The lighthouse needs repairs before the winter storms & gales.`);
     await ingest('council-2015', '2015-06-01', 'Back in 1987 the lighthouse keeper retired and nobody replaced him.');
-    await ingest('radio-2001', '2001-02-02', `${'We went through the minutes of the last meeting, item by item, and the apologies. '.repeat(4)}Then the harbour crane collapsed in the storm & nobody was hurt.`);
   }, 300_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -35,10 +35,10 @@ describe('cli search', () => {
   });
 
   it('shows under each moment the sentence its link opens on, not only how its passage begins', { timeout: 120_000 }, async () => {
-    const r = await cli('search', 'harbour crane', '--mode', 'bm25');
+    const r = await cli('search', 'lighthouse repairs', '--mode', 'bm25');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^1\. radio-2001 .*\/r\/radio-2001\?t=\d/m);
-    expect(r.out).toContain('Then the harbour crane collapsed in the storm & nobody was hurt.');
+    expect(r.out).toMatch(/^1\. council-1987 .*\/r\/council-1987\?t=\d/m);
+    expect(r.out).toContain('The lighthouse needs repairs before the winter storms & gales.');
   });
 
   it('lists the recordings of the time a question of nothing but dates names', { timeout: 120_000 }, async () => {
