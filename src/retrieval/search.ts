@@ -203,6 +203,8 @@ async function searchRouted(s: Services, params: SearchParams): Promise<ScoredSe
   return { outcome: { ...routed.outcome, routing, speaker_filter: speaker, matched_text: p.q, phrases: p.filters.phrases ?? [], language }, fused: routed.fused, cosine: routed.cosine };
 }
 
+const MAX_PHRASES = 10;
+
 // A routed search is thin when its best passages hold less than this share of the question's subject words.
 const THIN_COVERAGE = 0.5;
 
@@ -249,6 +251,10 @@ export async function understand(s: Services, params: SearchParams) {
   let p: SearchParams = { ...params, language: language.code };
   // Quoted phrases ("fair rent") are said by every moment found; their words rank as the question's others do.
   const quoted = quotedPhrases(params.q);
+  // Each phrase costs the lexical index a lookup of its own: a question of hundreds of quoted words is no search.
+  if (quoted.phrases.length > MAX_PHRASES) {
+    throw new AppError('bad_request', `at most ${MAX_PHRASES} quoted phrases: this question quotes ${quoted.phrases.length}`);
+  }
   if (quoted.phrases.length > 0) p = { ...p, q: quoted.text, filters: { ...p.filters, phrases: quoted.phrases } };
   let routing: Routing | null = null;
   if (params.temporal !== 'off') {

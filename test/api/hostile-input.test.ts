@@ -242,6 +242,7 @@ const CASES: Case[] = [
   { name: 'search: from=yesterday', send: () => get('/v1/search?q=housing&from=yesterday'), status: 400, code: 'bad_request', message: /^from: not a date.*yesterday/ },
   { name: 'search: to=0000-00-00', send: () => get('/v1/search?q=housing&to=0000-00-00'), status: 400, code: 'bad_request', message: /^to: not a date/ },
   { name: 'search: from after to', send: () => get('/v1/search?q=housing&from=2000-01-01&to=1990-12-31'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to \(1990-12-31\)/ },
+  { name: 'search: more quoted phrases than a search reads', send: () => get(`/v1/search?${new URLSearchParams({ q: Array.from({ length: 11 }, (_, i) => `"housing ${i}"`).join(' ') })}`), status: 400, code: 'bad_request', message: /^at most 10 quoted phrases: this question quotes 11/ },
   { name: 'search: browsing from after to', send: () => get('/v1/search?from=2000-01-01&to=1990-12-31'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to/ },
   { name: 'search: export from after to', send: () => get('/v1/search/export?q=housing&from=2000&to=1990'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to \(1990-01-01\)/ },
   { name: 'search: an unknown recording', send: () => get('/v1/search?q=housing&recording=no-such-recording'), status: 404, code: 'not_found', message: /no recording "no-such-recording"/ },
