@@ -44,11 +44,11 @@ describe.skipIf(!hasPgvector)('hybrid search on the local Postgres server with p
     const res = await fetch(`${t.url}/v1/search?${query}`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
-      mode: string; routing: unknown; degraded: boolean; total: number;
+      mode: string; routing: unknown; degraded: boolean; total: number; phrases: string[];
       results: { recording_id: string; url: string; start: number; end: number; moment_ids: string[]; score: number; scores: { bm25: number | null; vector: number | null } }[];
     };
     return {
-      mode: body.mode, routing: body.routing, degraded: body.degraded, total: body.total,
+      mode: body.mode, routing: body.routing, degraded: body.degraded, total: body.total, phrases: body.phrases,
       results: body.results.map((r) => ({
         recording: r.recording_id, url: r.url, span: [r.start, r.end], moments: r.moment_ids,
         score: Number(r.score.toPrecision(4)), vector: r.scores.vector === null ? null : Number(r.scores.vector.toPrecision(3)),
@@ -63,6 +63,8 @@ describe.skipIf(!hasPgvector)('hybrid search on the local Postgres server with p
     { q: 'In 1989, what did the industrial designer think of solar cells?' },
     { q: 'What was the decision about button design?', recording: 'TS3003b' },
     { q: 'solar cell energy', mode: 'vector' },
+    // A quoted phrase: the server's index reads the moments' text from the archive's table, as PGlite's does.
+    { q: 'battery for the "remote control"' },
   ])('%j', async (params) => {
     const q = new URLSearchParams(params).toString();
     const [onServer, onPglite] = [await search(server, q), await search(embedded, q)];
@@ -70,6 +72,7 @@ describe.skipIf(!hasPgvector)('hybrid search on the local Postgres server with p
     expect(onServer.degraded).toBe(false);
     expect(onServer.results.length).toBeGreaterThan(0);
     expect(onServer.results.some((r) => r.vector !== null)).toBe(true);
+    if (params.q.includes('"')) expect(onServer.phrases).toEqual(['remote control']);
     expect(onServer).toEqual(onPglite);
   });
 });
