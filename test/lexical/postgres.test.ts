@@ -258,6 +258,25 @@ describe('postgres BM25 reads', () => {
 });
 
 describe('postgres BM25 quoted phrases', () => {
+  it("reads a phrase's moments once for a search's ranking, count and facets, which run at once", async () => {
+    await withDatabase(async (local) => {
+      const docs = ['the harbour crane fell', 'a crane on the harbour', 'harbour crane repairs'].map((text, i) => ({
+        momentId: `r#${i}`, recordingId: 'r', recordedAt: '1990-01-01', collection: null, speakers: [], start: i, end: i + 1, text,
+      }));
+      let reads = 0;
+      const texts = async (ids: string[]) => {
+        reads++;
+        return docs.filter((d) => ids.includes(d.momentId)).map((d) => ({ id: d.momentId, text: d.text }));
+      };
+      const index = new PostgresLexicalIndex(local, undefined, texts);
+      await index.replaceRecording('r', docs);
+      const filters = { phrases: ['harbour crane'] };
+      const [hits, count, facets] = await Promise.all([index.search('harbour crane', filters, 10), index.count('harbour crane', filters), index.facets('harbour crane', filters)]);
+      expect([hits.map((h) => h.momentId).sort(), count, facets.moments]).toEqual([['r#0', 'r#2'], { value: 2, relation: 'eq' }, 2]);
+      expect(reads).toBe(1);
+    });
+  });
+
   it('refuses a phrase whose words too many moments hold, naming it, rather than read all their text', async () => {
     await withDatabase(async (local) => {
       const docs = Array.from({ length: 12 }, (_, i) => ({

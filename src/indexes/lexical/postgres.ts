@@ -216,15 +216,30 @@ export class PostgresLexicalIndex implements LexicalIndex {
   /**
    * The moments that say every quoted phrase of the filters (null when there is none). A phrase's candidates are
    * the moments holding all of its terms (phraseCandidates), read from the postings; their text decides.
-   * A phrase of stop words alone ("to be or not to be") holds no term and is said by none. Kept for a few
-   * seconds, so that a search's ranking, count and facets look them up once; a write in this process forgets them.
+   * A phrase of stop words alone ("to be or not to be") holds no term and is said by none. The lookup is kept for
+   * a few seconds, from the moment it starts, so that a search's ranking, count and facets, which run at once,
+   * share one; a write in this process forgets them, and a failed one is not kept.
    */
-  private async saying(filters: SearchFilters, language?: Language): Promise<string[] | null> {
+  private saying(filters: SearchFilters, language?: Language): Promise<string[] | null> {
     const phrases = filters.phrases ?? [];
-    if (phrases.length === 0) return null;
+    if (phrases.length === 0) return Promise.resolve(null);
     const key = JSON.stringify([phrases, language ?? null]);
     const kept = this.phraseMatches.get(key);
     if (kept && kept.until > Date.now()) return kept.ids;
+    const ids = this.phrasesSaid(phrases, language);
+    if (this.phraseMatches.size > 100) this.phraseMatches.clear();
+    const entry = { ids, until: Date.now() + PHRASES_KEPT_MS };
+    this.phraseMatches.set(key, entry);
+    ids.catch(() => {
+      if (this.phraseMatches.get(key) === entry) this.phraseMatches.delete(key);
+    });
+    return ids;
+  }
+
+  private readonly phraseMatches = new Map<string, { ids: Promise<string[]>; until: number }>();
+
+  /** The moments that say every one of the phrases (see saying()). */
+  private async phrasesSaid(phrases: string[], language?: Language): Promise<string[]> {
     let ids: Set<string> | null = null;
     for (const phrase of phrases) {
       const found = new Set<string>();
@@ -232,13 +247,8 @@ export class PostgresLexicalIndex implements LexicalIndex {
       ids = found;
       if (ids.size === 0) break;
     }
-    const list = [...(ids ?? [])];
-    if (this.phraseMatches.size > 100) this.phraseMatches.clear();
-    this.phraseMatches.set(key, { ids: list, until: Date.now() + PHRASES_KEPT_MS });
-    return list;
+    return [...(ids ?? [])];
   }
-
-  private readonly phraseMatches = new Map<string, { ids: string[]; until: number }>();
 
   /**
    * The moments that may say the phrase, with their text: in each language's terms, those holding every term of
