@@ -39,11 +39,7 @@ export interface LocaliseOptions {
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, opts: LocaliseOptions = {}): number {
   if (question.size === 0) return from;
   const { language = 'en', promptS = PROMPT_S, until = Infinity } = opts;
-  const all = cues
-    .filter((c) => c.end > from && c.start < to + REPLY_S)
-    .flatMap((c) => cueSentences(c))
-    .filter((x) => x.start >= from - 0.5);
-  // A sentence belongs to the window when it starts inside it (the first may have begun a little earlier).
+  const all = sentencesFrom(cues, from, to + REPLY_S);
   const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
   if (sentences.length === 0) return from;
   const df = new Map<string, number>();
@@ -71,14 +67,25 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
 }
 
 /**
+ * The sentences, from `from` on, of the cues that reach into [from, until). A sentence belongs to a window when it
+ * starts inside it (the first may have begun a little earlier).
+ */
+function sentencesFrom(cues: Cue[], from: number, until: number) {
+  return cues
+    .filter((c) => c.end > from && c.start < until)
+    .flatMap((c) => cueSentences(c))
+    .filter((x) => x.start >= from - 0.5);
+}
+
+/**
  * Where a result's link opens when the question quotes phrases: the first sentence of the best moment, [from, to),
  * that says the most of them. The words asked for word for word are where the listener wants to be, not a reply
  * to them. Undefined when no sentence says one on its own (a phrase across two sentences: "fair. Rent").
  */
 export function phraseSentenceStart(cues: Cue[], from: number, to: number, phrases: string[]): number | undefined {
   let best: { start: number; said: number } | undefined;
-  for (const x of cues.filter((c) => c.end > from && c.start < to).flatMap((c) => cueSentences(c))) {
-    if (x.start < from - 0.5 || x.start >= to) continue;
+  for (const x of sentencesFrom(cues, from, to)) {
+    if (x.start >= to) continue;
     const said = phrases.filter((ph) => saysPhrase(x.text, ph)).length;
     if (said > (best?.said ?? 0)) best = { start: Math.max(from, x.start), said };
   }

@@ -56,6 +56,9 @@ const TEXT_FIELDS: Record<Analysis, { field: 'text' | 'text_es' | 'text_de' | 't
  */
 const EXACT_TOO: ReadonlySet<Analysis> = new Set(['es', 'de']);
 
+/** Every language's text field: a query reads all of them unless told otherwise. */
+const ALL_TEXT_FIELDS = Object.values(TEXT_FIELDS).map((f) => f.field);
+
 const SIMILARITY = 'moment_bm25';
 /** index.max_result_window: a larger `size` is a 400, so clamp rather than fail. */
 const MAX_SIZE = 10_000;
@@ -544,14 +547,14 @@ function questionQuery(query: string, language: Language): estypes.QueryDslQuery
   const rest = withoutStopWords(query, language);
   if (rest === query.trim().split(/\s+/).join(' ')) return textQuery(query);
   const own = [TEXT_FIELDS[language].field, ...(EXACT_TOO.has(language) ? [TEXT_FIELDS.other.field] : [])];
-  const others = Object.values(TEXT_FIELDS).map((f) => f.field).filter((f) => !own.includes(f));
+  const others = ALL_TEXT_FIELDS.filter((f) => !own.includes(f));
   const should = [...textQuery(query, own), ...(rest ? textQuery(rest, others) : [])];
   const filter = rest && EXACT_TOO.has(language) ? textQuery(rest) : [];
   return [{ bool: { should, minimum_should_match: 1, ...(filter.length ? { filter } : {}) } }];
 }
 
 /** The query's words against `fields` (every language's field unless given). */
-function textQuery(query: string, fields: string[] = Object.values(TEXT_FIELDS).map((f) => f.field)): estypes.QueryDslQueryContainer[] {
+function textQuery(query: string, fields: string[] = ALL_TEXT_FIELDS): estypes.QueryDslQueryContainer[] {
   // match analyzes the input as plain text: no operators, wildcards or field syntax are interpreted.
   // An all-stop-word query analyzes to no terms, and zero_terms_query none then matches nothing.
   return [{
@@ -578,7 +581,7 @@ function filterClauses(filters: SearchFilters): estypes.QueryDslQueryContainer[]
   // A quoted phrase: its words in order, as each language's analyser reads them (so, stemmed: "fair rents" says
   // "fair rent" here, where the Postgres adapter matches the words as written).
   for (const phrase of filters.phrases ?? []) {
-    filter.push({ multi_match: { query: phrase, type: 'phrase', fields: Object.values(TEXT_FIELDS).map((f) => f.field) } });
+    filter.push({ multi_match: { query: phrase, type: 'phrase', fields: ALL_TEXT_FIELDS } });
   }
   if (filters.from || filters.to) {
     // Inclusive whole days: `||/d` rounds gte down to 00:00:00.000 and lte up to 23:59:59.999.

@@ -144,6 +144,8 @@ function Results({ p, search }: { p: Params; search: Search }) {
   const grouped = p.group === 'recording';
   // A filter, mode or view changed from this page starts again at the first page.
   const link = (extra: Params) => `/${qs({ ...p, cursor: undefined, ...extra })}`;
+  // The question as asked, without its quote marks: what the indexes were asked for, dates and speaker apart.
+  const unquoted = quotedPhrases(search.query).text;
   const n = search.results.length;
   const limit = Number(p.limit ?? 20);
   const offset = cursorOffset(p.cursor);
@@ -192,12 +194,12 @@ function Results({ p, search }: { p: Params; search: Search }) {
             {search.language.source === 'detected' ? ' (from its words)' : ''}
           </p>
         ) : null}
-        {search.matched_text && search.matched_text !== quotedPhrases(search.query).text ? <p class="muted small">Matched words: “{search.matched_text}”</p> : null}
+        {search.matched_text && search.matched_text !== unquoted ? <p class="muted small">Matched words: “{search.matched_text}”</p> : null}
         {search.phrases.length > 0 ? (
           <p class="chip phrases">
             {n > 0 ? 'Every result says ' : 'No moment says '}
             {search.phrases.map((x, i) => <>{i > 0 ? ' and ' : ''}<strong>“{x}”</strong></>)} word for word ·{' '}
-            <a href={link({ q: quotedPhrases(search.query).text })}>the words anywhere</a>
+            <a href={link({ q: unquoted })}>the words anywhere</a>
           </p>
         ) : null}
         {pageWarnings(search.warnings, search.routing).map((w) => (
