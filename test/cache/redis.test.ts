@@ -49,23 +49,34 @@ describe('redis cache', () => {
     const c = make('trips');
     const other = make('trips');
     const monitor = await new Redis(REDIS_URL).monitor();
+    const probe = new Redis(REDIS_URL);
+    const marker = `${run}trips-start`;
     const seen: string[][] = [];
+    let counting = false;
+    let ended: () => void;
+    const end = new Promise<void>((r) => (ended = r));
     try {
+      monitor.on('monitor', (_t: string, args: string[], source: string) => {
+        // MONITOR reports commands in the order Redis ran them, but may deliver the other client's bump
+        // after this test moves on: count only what Redis ran after the marker.
+        if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) counting = true;
+        else if (args[0]?.toLowerCase() === 'echo' && args[1] === `${marker}-end`) ended();
+        // The commands a script runs are shown too, from "lua": a round trip is a command from a client.
+        else if (counting && source !== 'lua' && args.some((a) => a.startsWith(`${run}trips:`))) seen.push(args);
+      });
       await c.generation(); // connected, scripts loaded
       const g = await other.bumpGeneration(); // another process ingests: this one has not read the generation since
-      monitor.on('monitor', (_t: string, args: string[], source: string) => {
-        // The commands a script runs are shown too, from "lua": a round trip is a command from a client.
-        if (source !== 'lua' && args.some((a) => a.startsWith(`${run}trips:`))) seen.push(args);
-      });
-      await new Promise((r) => setTimeout(r, 50));
+      await probe.echo(marker);
       const r = await cached(c, 'search', ['q'], 60, async () => 'computed');
       expect(r).toEqual({ value: 'computed', cached: false });
-      await new Promise((r) => setTimeout(r, 50));
+      await probe.echo(`${marker}-end`);
+      await end; // everything Redis ran before it has been delivered
       expect(seen).toHaveLength(2);
       expect(c.seenGeneration()).toBe(g); // read with the lookup
       expect(await other.get('search', JSON.stringify(['q']))).toBe('computed'); // stored under the new generation
     } finally {
       monitor.disconnect();
+      probe.disconnect();
       await Promise.all([c.close(), other.close()]);
     }
   });
