@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Cue } from '../../src/core/domain.js';
 import { segmentChapters, type PassageVector } from '../../src/ingest/chapters/segment.js';
 import { isTransition, STOPWORDS } from '../../src/ingest/chapters/text.js';
 import { rng } from '../../src/core/math.js';
+import { parseVtt } from '../../src/ingest/formats/index.js';
 
 const BAKING = 'bread dough flour yeast oven loaf sourdough starter knead crust bake proof rye butter'.split(' ');
 const ASTRONOMY = 'telescope planet orbit galaxy nebula comet asteroid eclipse jupiter saturn moon observatory'.split(' ');
@@ -105,5 +107,33 @@ describe('transition phrases', () => {
     expect(isTransition("Let's talk about the interface.")).toBe(true);
     expect(isTransition("Okay , let 's move on to the budget .")).toBe(true);
     expect(isTransition('I think the battery should be rechargeable.')).toBe(false);
+  });
+});
+
+describe('chapter titles in Spanish and German', () => {
+  const sample = (name: string) => parseVtt(name, readFileSync(new URL(`../../sample/recordings/${name}`, import.meta.url), 'utf8'));
+  /** Words the transcript writes with a capital inside a sentence: German nouns (and names). */
+  const capitalisedInside = (cues: Cue[]) => new Set(cues.flatMap((c) => [...c.text.matchAll(/(?<![.!?:]\s)(?<=\s)(\p{Lu}[\p{L}-]*)/gu)].map((m) => m[1].toLowerCase())));
+
+  it('are German nouns, not the verbs, adverbs and numbers around them', () => {
+    for (const name of ['oral-history-1983-werft-de.vtt', 'council-1992-hafen-de.vtt']) {
+      const cues = sample(name);
+      const nouns = capitalisedInside(cues);
+      for (const ch of segmentChapters(cues, { language: 'de' })) {
+        expect(ch.keywords.length, ch.title).toBeGreaterThanOrEqual(2);
+        for (const w of ch.keywords.flatMap((k) => k.split(' '))) expect(nouns.has(w), `${w} in ${ch.title}`).toBe(true);
+        expect(ch.keywords.filter((k) => /^(jahr|jahre|jahren|millionen|prozent|etwa|mehr|september)$/.test(k)), ch.title).toEqual([]);
+      }
+    }
+  });
+
+  it('leave out the numbers, years and auxiliary verbs of Spanish talk', () => {
+    for (const name of ['oral-history-1979-fabrica-es.vtt', 'council-1986-puerto-es.vtt']) {
+      for (const ch of segmentChapters(sample(name), { language: 'es' })) {
+        expect(ch.keywords.length, ch.title).toBeGreaterThanOrEqual(2);
+        const words = ch.keywords.flatMap((k) => k.split(' '));
+        expect(words.filter((k) => /^(ciento|cuatrocientas|millones|mil|años|año|era|había|trabajaba|estaba)$/.test(k)), ch.title).toEqual([]);
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { type Analysis, type Cue, cosine } from '../../core/index.js';
-import { contentTokens, GENERIC, isTransition, titleWord } from './text.js';
+import { contentTokens, isTitleWord, isTransition, titleWord } from './text.js';
 
 /**
  * Chapters from topic shifts, TextTiling-style (Hearst 1997), over time instead of sentences:
@@ -104,6 +104,8 @@ export interface TimedToken {
   /** Index of the cue it came from. */
   cue: number;
   pos: number;
+  /** Written with a capital inside a sentence (see Token). */
+  capitalInside: boolean;
 }
 
 /** Chapters covering the transcript from its first to its last cue, in order, without gaps. */
@@ -117,7 +119,7 @@ export function segmentChapters(cues: Cue[], opts: SegmentOptions = {}): Chapter
   const bounds = findBoundaries(spoken, tokens, t0, t1, p, opts.vectors ?? null);
   const edges = [t0, ...bounds, t1];
   const spans = edges.slice(1).map((end, i) => ({ start: edges[i], end }));
-  const titles = titleChapters(tokens, spans);
+  const titles = titleChapters(tokens, spans, opts.language);
   return spans.map((s, i) => ({ start: round(s.start), end: round(s.end), title: titles[i].title, keywords: titles[i].keywords }));
 }
 
@@ -195,7 +197,7 @@ export function timedTokens(cues: Cue[], language: Analysis = 'en'): TimedToken[
     for (const tk of toks) {
       const w = c.words?.[tk.pos];
       const t = w && Number.isFinite(w.start) ? w.start : c.start + (dur * Math.min(tk.pos + 0.5, nWords)) / nWords;
-      out.push({ t, stem: tk.stem, surface: tk.surface, cue: ci, pos: tk.pos });
+      out.push({ t, stem: tk.stem, surface: tk.surface, cue: ci, pos: tk.pos, capitalInside: tk.capitalInside });
     }
   });
   return out.sort((a, b) => a.t - b.t);
@@ -307,9 +309,11 @@ const MAX_TITLE_CHARS = 48;
  * their rate in the chapter to their (smoothed) rate in the rest of the recording. Two keywords that are
  * spoken side by side often enough become one phrase ("remote control"). Shown as the commonest spoken form.
  */
-export function titleChapters(tokens: TimedToken[], spans: { start: number; end: number }[]): Title[] {
-  // Generic words and -ly adverbs ("currently", "basically") say nothing about a chapter.
-  const named = tokens.filter((tk) => !GENERIC.has(tk.surface.toLowerCase()) && !/ly$/i.test(tk.surface));
+export function titleChapters(tokens: TimedToken[], spans: { start: number; end: number }[], language: Analysis = 'en'): Title[] {
+  // Generic words and -ly adverbs ("currently", "basically") say nothing about a chapter. German writes its
+  // nouns with a capital: a word never written so inside a sentence ("wurde", "gebracht", "runter") is not one.
+  const nouns = language === 'de' ? new Set(tokens.filter((tk) => tk.capitalInside).map((tk) => tk.stem)) : null;
+  const named = tokens.filter((tk) => isTitleWord(tk.surface, language) && (!nouns || nouns.has(tk.stem)));
   const total = new Map<string, number>();
   for (const tk of named) total.set(tk.stem, (total.get(tk.stem) ?? 0) + 1);
   const vocab = Math.max(1, total.size);

@@ -64,13 +64,23 @@ export interface Token {
   surface: string;
   /** Position of the word among all words of its line (to find adjacent-word phrases). */
   pos: number;
+  /** Written with a capital where a sentence does not begin: in German, a noun (or a name). */
+  capitalInside: boolean;
 }
 
 const WORD = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu;
 
 /** Words of a transcript line as written: letters, digits, inner apostrophes and hyphens; "'s", "n't" endings cut. */
 export function rawWords(text: string): string[] {
-  return (text.match(WORD) ?? []).map((w) => w.replace(/’/g, "'").replace(/'(s|t|ll|re|ve|d|m)$/i, ''));
+  return writtenWords(text).map((w) => w.word);
+}
+
+/** rawWords, each with whether it is capitalised where no sentence begins (not first, not after . ! ? or :). */
+function writtenWords(text: string): { word: string; capitalInside: boolean }[] {
+  return [...text.matchAll(WORD)].map((m, i) => ({
+    word: m[0].replace(/’/g, "'").replace(/'(s|t|ll|re|ve|d|m)$/i, ''),
+    capitalInside: i > 0 && /^\p{Lu}/u.test(m[0]) && !/[.!?:]["'”’»)]*\s*$/.test(text.slice(0, m.index)),
+  }));
 }
 
 /**
@@ -102,13 +112,49 @@ export function isContentWord(w: string, language: Analysis = 'en'): boolean {
 /** Content-word tokens of a line, stemmed, each with its position among all the line's words. */
 export function contentTokens(text: string, language: Analysis = 'en'): Token[] {
   const out: Token[] = [];
-  const ws = rawWords(text);
+  const ws = writtenWords(text);
   for (let i = 0; i < ws.length; i++) {
-    const w = ws[i].toLowerCase().replace(/'/g, '');
+    const w = ws[i].word.toLowerCase().replace(/'/g, '');
     if (!isContentWord(w, language)) continue;
-    out.push({ stem: stem(w, language), surface: ws[i].replace(/'/g, ''), pos: i });
+    out.push({ stem: stem(w, language), surface: ws[i].word.replace(/'/g, ''), pos: i, capitalInside: ws[i].capitalInside });
   }
   return out;
+}
+
+/**
+ * Spanish and German words too generic to name a chapter: years, days and counts, amounts, and the verb forms
+ * that narrate ("trabajaba", "gebracht"). German titles take nouns alone besides (see titleWords), so its list
+ * is of nouns.
+ */
+const GENERIC_BY_LANGUAGE: Record<'es' | 'de', ReadonlySet<string>> = {
+  es: new Set(
+    ('año años día días mes meses semana semanas hora horas vez veces parte partes tiempo momento cosa cosas gente ' +
+      'ciento cientos mil miles millón millones uno una dos tres cuatro cinco seis siete ocho nueve diez doce veinte ' +
+      'treinta cuarenta cincuenta sesenta setenta ochenta noventa medio media mitad ' +
+      'era eran fue fueron había habían estaba estaban tenía tenían podía podían hay está están ser estar sido ' +
+      'tengo tenemos tienen hemos han puede pueden quiero queremos sabe sabes mucho mucha muchos muchas todo toda ' +
+      'luego después antes ahora entonces siempre nunca también tampoco aquí allí ahí así tan tanto igual ' +
+      'grande grandes pequeño nuevo nueva primero primera último última mismo misma otro otra ' +
+      'sí claro pues bueno vale ejemplo caso problema punto ' +
+      'enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre').split(/\s+/),
+  ),
+  de: new Set(
+    ('jahr jahre jahren jahres tag tage tagen woche wochen monat monate monaten stunde stunden zeit mal male ' +
+      'prozent million millionen milliarde milliarden tausend hundert ende anfang teil teile beispiel fall frage ' +
+      'fragen leute menschen ding dinge sache sachen punkt herr herren frau frauen kollege kollegen ' +
+      'januar februar märz april mai juni juli august september oktober november dezember').split(/\s+/),
+  ),
+};
+
+/** Whether a token may name a chapter in `language` (its generic words and, in Spanish, narrating verb forms left out). */
+export function isTitleWord(surface: string, language: Analysis = 'en'): boolean {
+  const w = surface.toLowerCase();
+  if (language === 'en') return !GENERIC.has(w) && !/ly$/.test(w);
+  if (language === 'other') return true;
+  if (GENERIC_BY_LANGUAGE[language].has(w)) return false;
+  // Spanish imperfects and gerunds ("trabajaba", "íbamos", "cerrando") tell what happened, not what about;
+  // hundreds ("cuatrocientas") count it.
+  return language !== 'es' || !/(?:aba|abas|aban|ábamos|íamos|ando|iendo|cientos|cientas)$/.test(w);
 }
 
 /** A keyword as a title word: "remote control" → "Remote Control"; acronyms as spoken ("XML", "NIST"). */
