@@ -133,12 +133,14 @@ const variants: Variant[] = [
   { name: 'the search as it is', link: async (h) => h.link },
   { name: 'best moment’s start', link: async (h) => h.from },
   { name: 'best sentence', link: localised(() => ({ promptS: 0 })) },
-  ...[4, 8, 12, 16, 20, 30, 45].map((p) => ({ name: `+ the reply to a prompt of ≤ ${p} s`, link: localised(() => ({ promptS: p })) })),
+  ...[4, 8, 12, 16, 20, 30, 45].map((p) => ({ name: `+ the reply to a prompt of ≤ ${p} s ending on it`, link: localised(() => ({ promptS: p, promptTurns: 'ending' })) })),
+  ...[12, 20, 30].map((p) => ({ name: `+ … or asking a question after it, ≤ ${p} s`, link: localised(() => ({ promptS: p, promptTurns: 'asking' })) })),
+  { name: '+ the reply to any turn of ≤ 20 s holding it', link: localised(() => ({ promptTurns: 'any' })) },
   { name: 'best sentence of the whole passage', link: async (h: Hit, a: Asked) => bestSentenceStart(await cuesOf(h.recordingId), h.start, h.end, a.stems, { language: a.language }) },
   { name: 'reply to a prompt ≤ 20 s only if its turn is longer', link: async (h: Hit, a: Asked) => {
     const c = await cuesOf(h.recordingId);
     const plain = bestSentenceStart(c, h.from, h.to, a.stems, { language: a.language, promptS: 0 });
-    const reply = bestSentenceStart(c, h.from, h.to, a.stems, { language: a.language });
+    const reply = bestSentenceStart(c, h.from, h.to, a.stems, { language: a.language, promptTurns: 'ending' });
     if (reply === plain) return plain;
     return turnLength(c, reply, 'from') > turnLength(c, plain, 'to') ? reply : plain;
   } },

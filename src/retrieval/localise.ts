@@ -5,8 +5,9 @@ import { contentStems } from './text.js';
 export const REPLY_S = 30;
 
 /**
- * A turn this short that ends on the best sentence sets up the next speaker ("And it replaces the old
- * library?"): the link opens on the reply. Chosen on the dev set's tuning split (scripts/eval/localise-lab.ts).
+ * A turn this short that ends on the best sentence, or on a question after it, sets up the next speaker ("And it
+ * replaces the old library on Chapel Street.", "In September they occupied the yard. Were you there?"): the link
+ * opens on the reply. Chosen on the dev set's tuning split (scripts/eval/localise-lab.ts).
  */
 export const PROMPT_S = 20;
 
@@ -17,6 +18,11 @@ export interface LocaliseOptions {
   promptS?: number;
   /** A reply that starts after this is not opened on (a citation opens inside the excerpt it cites). */
   until?: number;
+  /**
+   * Which turns of at most promptS holding the best sentence are prompts: those that end on it ('ending'), also
+   * those that end on a question after it ('asking', the default), or any ('any').
+   */
+  promptTurns?: 'ending' | 'asking' | 'any';
 }
 
 /**
@@ -33,12 +39,13 @@ export interface LocaliseOptions {
  * next is another speaker's, the link opens on the reply, if it begins within REPLY_S of the window's end.
  * The same holds for a turn of at most PROMPT_S that ends on the best sentence, without a question mark: an
  * interviewer's "And it replaces the old library on Chapel Street." or a chair's "Which brings us to speech
- * recognition." is followed by the talk asked about, not part of it.
+ * recognition." is followed by the talk asked about, not part of it; and for such a turn that goes on from the
+ * best sentence to a question ("Im September haben die Kollegen die Werft besetzt. Waren Sie dabei?").
  * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
  */
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, opts: LocaliseOptions = {}): number {
   if (question.size === 0) return from;
-  const { language = 'en', promptS = PROMPT_S, until = Infinity } = opts;
+  const { language = 'en', promptS = PROMPT_S, until = Infinity, promptTurns = 'asking' } = opts;
   const all = sentencesFrom(cues, from, to + REPLY_S);
   const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
   if (sentences.length === 0) return from;
@@ -56,12 +63,17 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
   const best = scores.reduce((b, x, i) => (x > 1e-9 && (b < 0 || x > scores[b] + 1e-9) ? i : b), -1);
   if (best < 0) return from;
   const chosen = sentences[best];
-  const next = all[best + 1];
-  if (next && next.start <= until && next.speaker != null && next.speaker !== chosen.speaker) {
-    if (/\?["'”’)]*$/.test(chosen.text)) return next.start;
-    let turn = best;
-    while (turn > 0 && all[turn - 1].speaker === chosen.speaker) turn--;
-    if (chosen.end - all[turn].start <= promptS) return next.start;
+  // The turn holding the best sentence, and the other speaker's sentence after it.
+  let first = best;
+  while (first > 0 && all[first - 1].speaker === chosen.speaker) first--;
+  let last = best;
+  while (all[last + 1] && all[last + 1].speaker === chosen.speaker) last++;
+  const reply = all[last + 1];
+  if (reply && reply.start <= until && reply.speaker != null) {
+    const asks = /\?["'”’)]*$/.test(all[last].text);
+    const short = all[last].end - all[first].start <= promptS;
+    if (last === best && (asks || short)) return reply.start;
+    if (last > best && short && (promptTurns === 'any' || (promptTurns === 'asking' && asks))) return reply.start;
   }
   return Math.max(from, chosen.start);
 }

@@ -48,6 +48,20 @@ describe('the sentence a link opens on', () => {
     expect(bestSentenceStart(interview, 0, 30, asked('What did the new library replace on Chapel Street?'))).toBe(15);
   });
 
+  it('opens on the reply when the best sentence begins a short turn that ends on a question to another speaker', () => {
+    const interview = [
+      { start: 406, end: 410, speaker: 'Gisela', text: 'Am Abend war die halbe Werftstraße in der Kneipe.' },
+      { start: 410.9, end: 415.4, speaker: 'Interviewerin', text: 'Im September haben die Kollegen die Werft besetzt. Waren Sie dabei?' },
+      { start: 415.9, end: 432, speaker: 'Heinz', text: 'Die ganzen acht Tage, vom 12. bis zum 20. September. Wir haben das Tor zugemacht.' },
+    ];
+    const asked = contentStems('Wie lange hielten die Arbeiter die Werft besetzt?', { question: true, language: 'de' });
+    expect(bestSentenceStart(interview, 406, 432, asked, { language: 'de' })).toBe(415.9);
+    // Not past `until`, and not when the turn is long: a speaker who goes on and then asks holds the answer.
+    expect(bestSentenceStart(interview, 406, 432, asked, { language: 'de', until: 415 })).toBe(410.9);
+    const long = interview.map((c) => (c.speaker === 'Interviewerin' ? { ...c, start: 380 } : c));
+    expect(bestSentenceStart(long, 380, 432, asked, { language: 'de' })).toBe(380);
+  });
+
   it('stays on the best sentence when it is part of a long turn', () => {
     const monologue = [
       { start: 0, end: 28, speaker: 'Host', text: 'It is ten past eleven on Thursday morning and there is really only one subject today, the weather, and the rain. The River Wend.' },
