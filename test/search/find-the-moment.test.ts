@@ -112,6 +112,16 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.results[0].url).toBe('/r/ferry-fares?t=23.6');
   });
 
+  it('opens on the answer to a short turn that goes on from the words asked about to a question', async () => {
+    // "Im September haben die Kollegen die Werft besetzt. Waren Sie dabei?" is the interviewer's; the answer, how
+    // long the yard was held, is the reply.
+    const out = await searchMoments(s, { q: 'Wie lange hielten die Arbeiter die Werft im September 1983 besetzt?', mode: 'bm25', limit: 3, filters: {} });
+    const [r] = out.results;
+    expect(r.recording_id).toBe('oral-history-1983-werft-de');
+    expect(r.url).toBe('/r/oral-history-1983-werft-de?t=415.936');
+    expect(r.highlight).toMatch(/Die ganzen acht Tage/);
+  });
+
   it('shows the reply it opens on when the reply lies past the passage that matched', async () => {
     await addTranscript('keeper', [
       '00:00:00.000 --> 00:00:18.000\n<v A>We walked along the harbour wall that morning and talked about the weather and the boats.',
