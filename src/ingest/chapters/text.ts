@@ -79,7 +79,8 @@ export function rawWords(text: string): string[] {
 function writtenWords(text: string): { word: string; capitalInside: boolean }[] {
   return [...text.matchAll(WORD)].map((m, i) => ({
     word: m[0].replace(/’/g, "'").replace(/'(s|t|ll|re|ve|d|m)$/i, ''),
-    capitalInside: i > 0 && /^\p{Lu}/u.test(m[0]) && !/[.!?:]["'”’»)]*\s*$/.test(text.slice(0, m.index)),
+    // The few characters before the word tell whether a sentence ends there (not the whole line: cues can be long).
+    capitalInside: i > 0 && /^\p{Lu}/u.test(m[0]) && !/[.!?:]["'”’»)]*\s*$/.test(text.slice(Math.max(0, m.index - 12), m.index)),
   }));
 }
 
@@ -123,7 +124,7 @@ export function contentTokens(text: string, language: Analysis = 'en'): Token[] 
 
 /**
  * Spanish and German words too generic to name a chapter: years, days and counts, amounts, and the verb forms
- * that narrate ("trabajaba", "gebracht"). German titles take nouns alone besides (see titleWords), so its list
+ * that narrate ("trabajaba", "gebracht"). German titles take nouns alone besides (see titleChapters), so its list
  * is of nouns.
  */
 const GENERIC_BY_LANGUAGE: Record<'es' | 'de', ReadonlySet<string>> = {
