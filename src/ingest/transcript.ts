@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { analysisOf, type Cue, type FrameVectorItem, type LexicalDoc, type Moment, type RecordingMeta } from '../core/index.js';
+import { analysisOf, type Cue, detectTranscriptLanguage, type FrameVectorItem, type LexicalDoc, type Moment, type RecordingMeta } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
 import type { Frame, Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
@@ -52,8 +52,28 @@ export async function ingestTranscript(s: Services, input: TranscriptInput): Pro
     return { id: input.meta.id, status: 'unchanged', moments: existing.momentCount ?? 0 };
   }
   const moments = buildMoments(input.meta.id, cues, settings);
-  await indexContent(s, input.meta, cues, moments, contentHash);
+  await indexContent(s, withLanguageOf(s, input.meta, cues), cues, moments, contentHash);
   return { id: input.meta.id, status: 'ingested', moments: moments.length };
+}
+
+/**
+ * A transcript that names no language is read as its talk's language when its words tell it clearly, so that a
+ * bulk load of Spanish and German transcripts without a language column is not all analysed as DEFAULT_LANGUAGE.
+ */
+function withLanguageOf(s: Services, meta: RecordingMeta, cues: Cue[]): RecordingMeta {
+  if (meta.language) return meta;
+  // The first few thousand words tell it; a ten-hour transcript need not be read whole.
+  const head: string[] = [];
+  let chars = 0;
+  for (const c of cues) {
+    if (chars >= 40_000) break;
+    head.push(c.text);
+    chars += c.text.length;
+  }
+  const language = detectTranscriptLanguage(head.join(' '));
+  if (!language || language === s.cfg.DEFAULT_LANGUAGE) return meta;
+  s.log.info({ recordingId: meta.id, language }, 'transcript language read from its words');
+  return { ...meta, language };
 }
 
 /** Row fields a media ingest knows besides the transcript. */
