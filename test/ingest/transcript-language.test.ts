@@ -22,11 +22,7 @@ describe('the language of a transcript that names none', () => {
   describe('at ingest', () => {
     let s: Services;
     beforeAll(async () => {
-      s = await openServices(loadConfig({ EMBEDDINGS: 'none', DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' }), {
-        logger: createLogger('silent'),
-        inMemoryDb: true,
-        embedCacheDir: null,
-      });
+      s = await openServices(loadConfig({ EMBEDDINGS: 'none', DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' }), { logger: createLogger('silent'), inMemoryDb: true, embedCacheDir: null });
     });
     afterAll(() => s?.close());
     const ingest = (id: string, content: string, language: string | null = null) =>
