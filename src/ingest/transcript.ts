@@ -62,15 +62,7 @@ export async function ingestTranscript(s: Services, input: TranscriptInput): Pro
  */
 function withLanguageOf(s: Services, meta: RecordingMeta, cues: Cue[]): RecordingMeta {
   if (meta.language) return meta;
-  // The first few thousand words tell it; a ten-hour transcript need not be read whole.
-  const head: string[] = [];
-  let chars = 0;
-  for (const c of cues) {
-    if (chars >= 40_000) break;
-    head.push(c.text);
-    chars += c.text.length;
-  }
-  const language = detectTranscriptLanguage(head.join(' '));
+  const language = detectTranscriptLanguage(cues.map((c) => c.text).join(' '));
   if (!language || language === s.cfg.DEFAULT_LANGUAGE) return meta;
   s.log.info({ recordingId: meta.id, language }, 'transcript language read from its words');
   return { ...meta, language };

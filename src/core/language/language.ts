@@ -89,17 +89,19 @@ export const SPEECH_FILLERS: Record<'es' | 'de', readonly string[]> = {
 const MARKS: Record<Language, RegExp> = { en: /(?!)/, es: /[¿¡ñáéíóú]/i, de: /[äöüß]/i };
 
 /**
- * The language of a recording's talk, from its function words: the language among LANGUAGES whose stop words
- * it uses most, when they are at least MIN_TRANSCRIPT_HITS and twice the runner-up's (a long text in one
- * language uses hundreds of its own; names and loans give another a few). Otherwise null: too little talk to tell.
+ * The language of a recording's talk, from the function words of its first TRANSCRIPT_HEAD_CHARS (a ten-hour
+ * transcript need not be read whole): the language among LANGUAGES whose stop words it uses most, when they are
+ * at least MIN_TRANSCRIPT_HITS and twice the runner-up's (a long text in one language uses hundreds of its own;
+ * names and loans give another a few). Otherwise null: too little talk to tell.
  */
 export function detectTranscriptLanguage(text: string): Language | null {
-  const words = (text.toLowerCase().match(/\p{L}+/gu) ?? []).slice(0, 5000);
+  const words = (text.slice(0, TRANSCRIPT_HEAD_CHARS).toLowerCase().match(/\p{L}+/gu) ?? []).slice(0, 5000);
   const counts = LANGUAGES.map((l) => ({ l, n: words.filter((w) => STOP_WORDS[l].has(w)).length })).sort((a, b) => b.n - a.n);
   const [first, second] = counts;
   return first.n >= MIN_TRANSCRIPT_HITS && first.n >= 2 * second.n ? first.l : null;
 }
 const MIN_TRANSCRIPT_HITS = 20;
+const TRANSCRIPT_HEAD_CHARS = 40_000;
 
 /**
  * The language a question is written in, among LANGUAGES: the one whose stop words it uses most (a question
