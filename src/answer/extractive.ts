@@ -36,7 +36,7 @@ interface Candidate extends Quote {
  * name of the `speaker` it asks about left out; that speaker's sentences are quoted when any of them matches.
  */
 export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis = 'en', speaker: string | null = null): string | null {
-  const q = contentStems(withWordForms(withoutLabel(question, speaker ?? undefined), language), { question: true, language });
+  const q = contentStems(withWordForms(withoutLabel(question, speaker ?? undefined, language), language), { question: true, language });
   if (q.size === 0) return null;
   const candidates: Candidate[] = [];
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
@@ -58,6 +58,15 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
   const asked = claims.length > 0 ? claims : candidates;
   const named = (c: Quote) => c.speaker?.toLowerCase() === speaker?.toLowerCase();
   const theirs = speaker ? asked.filter(named) : [];
+  // The named speaker may answer in other words than the question's ("no one pays 25 euro" on the price): where
+  // the search's links open on them, what they say there is their answer, before anyone else's shared words.
+  if (speaker && theirs.length === 0) {
+    const linked = excerpts
+      .slice(0, FROM_EXCERPTS)
+      .map((e) => linkedQuote(e, cues.get(e.recording_id) ?? [], language))
+      .filter((x): x is Quote => x !== null && named(x) && !QUESTION.test(x.text));
+    if (linked.length > 0) return linked.slice(0, MAX_QUOTES).map(quoteLine).join('\n');
+  }
   const pool = theirs.length > 0 ? theirs : asked;
   // One shared word of a longer question is chance ("remote" in a remote-control meeting), unless nothing shares more.
   const most = Math.max(0, ...pool.map((c) => c.hits));
@@ -80,10 +89,10 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
     perExcerpt.set(c.n, (perExcerpt.get(c.n) ?? 0) + 1);
   }
   if (picked.length === 0) return null;
-  return picked
-    .map((p) => `${p.speaker ? `${p.speaker}: ` : ''}"${p.text}" [${p.n}]`)
-    .join('\n');
+  return picked.map(quoteLine).join('\n');
 }
+
+const quoteLine = (p: Quote) => `${p.speaker ? `${p.speaker}: ` : ''}"${p.text}" [${p.n}]`;
 
 /**
  * What the excerpt's link opens on: the sentence the search placed it on (the best-matching one of its best

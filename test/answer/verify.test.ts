@@ -149,6 +149,23 @@ describe('extractive answers and the prompt', () => {
     expect(anyone).toMatch(/Marketing: "If it looks cheap/);
   });
 
+  it("quotes the named speaker where a link opens on their words, when none of their sentences shares the question's", () => {
+    // "What did the marketing lead say about the price?": Marketing never says "price"; the search's second link opens on them.
+    const meeting = [
+      excerpt(1, 'Sounds good. So the targets. Head office wants a selling price of 25 euro.', { start: 25, at: 28, end: 48 }),
+      excerpt(2, "But we're selling a look. If it looks cheap, no one pays 25 euro. It won't look cheap.", { recording_id: 'rec1', start: 320, at: 320, end: 340 }),
+    ];
+    const cues = new Map([['rec1', [
+      { start: 25, end: 27, speaker: 'Marketing', text: 'Sounds good.' },
+      { start: 28, end: 40, speaker: 'Project Manager', text: 'So the targets. Head office wants a selling price of 25 euro.' },
+      { start: 320, end: 330, speaker: 'Marketing', text: "But we're selling a look. If it looks cheap, no one pays 25 euro." },
+      { start: 331, end: 340, speaker: 'Industrial Designer', text: "It won't look cheap." },
+    ]]]);
+    expect(extractiveAnswer('What did the marketing lead say about the price?', meeting, cues, 'en', 'Marketing')).toBe(
+      `Marketing: "But we're selling a look. If it looks cheap, no one pays 25 euro." [2]`,
+    );
+  });
+
   it('does not quote a question asked in the recording as the answer, unless nothing else matches', () => {
     const interview = [excerpt(1, 'Do you remember the first container ship at Berth Nine? I was there. They built a big crane on rails for the first container ship, special for Berth Nine.')];
     const text = extractiveAnswer('How quickly was the first container ship unloaded at Berth Nine?', interview, new Map());
