@@ -271,7 +271,7 @@ export async function understand(s: Services, params: SearchParams) {
   }
   let speaker: SpeakerMatch | null = null;
   if (params.speakers !== 'off' && !params.filters.speaker) {
-    speaker = detectSpeaker(p.q, await speakerLabels(s));
+    speaker = detectSpeaker(p.q, await speakerLabels(s), language.code);
     if (speaker) p = { ...p, filters: { ...p.filters, speaker: speaker.label } };
   }
   return { p, routing, speaker, language };
@@ -405,7 +405,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   const pageDepth = Math.max(want * 3, 30);
   const qv = mode === 'bm25' ? null : queryVector(s, p.q);
   qv?.catch(() => {}); // its failure is the vector leg's, reported below
-  const lexicalText = lexicalQuery(withoutLabel(p.q, p.filters.speaker), language);
+  const lexicalText = lexicalQuery(withoutLabel(p.q, p.filters.speaker, language), language);
   // The vector leg cannot read quoted phrases: the moments that say them are the lexical leg's to find, in every mode.
   const phrased = !!p.filters.phrases?.length;
   const lexical = mode === 'vector' && !phrased ? null : settle(s.lexical.search(lexicalText, p.filters, depth, language));
@@ -485,7 +485,7 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   }
   // The question's words as each moment's language stems them.
   // With the word forms the stemmer does not join ("rise": "rose"; "color": "colour"), as the lexical leg was asked.
-  const asked = memo((a: Analysis) => contentStems(withWordForms(withoutLabel(p.q, p.filters.speaker), a), { question: true, language: a }));
+  const asked = memo((a: Analysis) => contentStems(withWordForms(withoutLabel(p.q, p.filters.speaker, language), a), { question: true, language: a }));
   if (mode !== 'vector') ranked = withProximity(ranked, moments, asked, fused, s.cfg.DEFAULT_LANGUAGE);
   if (p.filters.speaker) ranked = await heardFrom(s, ranked, moments, p.filters.speaker, fused);
   ranked = openingsWeighedDown(ranked, moments, fused);

@@ -4,7 +4,7 @@
  * verb of speaking or an opinion word, so a label that merely appears as a topic ("marketing budget")
  * does not narrow the search.
  */
-import type { Cue } from '../core/index.js';
+import type { Analysis, Cue, Language } from '../core/index.js';
 
 const SPEECH = String.raw`(?:say|said|says|saying|think|thinks|thought|feel|feels|felt|propose[sd]?|suggest(?:s|ed)?|argue[sd]?|mention(?:s|ed)?|explain(?:s|ed)?|believe[sd]?|recommend(?:s|ed)?|want(?:s|ed)?|present(?:s|ed)?|report(?:s|ed)?|ask(?:s|ed)?|answer(?:s|ed)?|describe[sd]?|talk(?:s|ed)?|discuss(?:es|ed)?|claim(?:s|ed)?|insist(?:s|ed)?|agree[sd]?|disagree[sd]?|opinion|view|views|position|stance|idea|ideas|concern|concerns|think about)`;
 
@@ -16,26 +16,53 @@ export interface SpeakerMatch {
   matched: string;
 }
 
-export function detectSpeaker(question: string, labels: string[]): SpeakerMatch | null {
+export function detectSpeaker(question: string, labels: string[], language: Language = 'en'): SpeakerMatch | null {
   const q = question.toLowerCase();
   const spaced = q.replace(/\s+/g, ' ');
   let best: SpeakerMatch | null = null;
   for (const [label, l, flat] of normalised(labels)) {
     // Every pattern needs the label itself in the question: skip the others before compiling three patterns
     // each (with hundreds of labels in an archive, compiling them all cost ~7 ms a search).
-    if (l.length < 3 || GENERIC.has(l) || !spaced.includes(flat)) continue;
-    const name = labelPattern(l);
-    // "<label> ... say", "<label>'s opinion", "according to <label>", "did <label> ..." within a short distance
-    const patterns = [
-      new RegExp(String.raw`\b${name}(?:'s)?\b(?:\s+\w+){0,3}?\s+${SPEECH}\b`),
-      new RegExp(String.raw`\b(?:according to|did|does|do|was|were|has|had|would)\s+(?:the\s+)?${name}\b`),
-      new RegExp(String.raw`\b${SPEECH}\s+(?:by|from)\s+(?:the\s+)?${name}\b`),
-    ];
-    const m = patterns.map((p) => p.exec(q)).find(Boolean);
+    if (l.length < 3 || GENERIC.has(l) || !spaced.includes(language === 'de' ? germanStem(flat) : flat)) continue;
+    const m = speakerPatterns(l, language).map((p) => p.exec(q)).find(Boolean);
     // The longest label wins: "Project Manager" over "Manager".
     if (m && (!best || l.length > best.label.length)) best = { label, matched: m[0] };
   }
   return best;
+}
+
+// Spanish and German verbs of speaking and opinion words, as questions put them ("¿Qué dijo…?", "Was meinte…?").
+const SPEECH_ES = String.raw`(?:dijo|dijeron|dice|dicen|decía|opina|opinaba|opinó|piensa|pensaba|pensó|propuso|propone|proponía|explicó|explica|contó|respondió|contestó|comentó|defendió|defiende|pidió|pide|planteó|argumentó|criticó|sostuvo|sostiene|afirmó|habló|hablaba|opinión|postura|propuesta|posición)`;
+const SPEECH_DE = String.raw`(?:sagte|sagt|sagten|gesagt|meinte|meint|meinten|gemeint|dachte|denkt|schlug|vorgeschlagen|erklärte|erklärt|berichtete|berichtet|fand|findet|antwortete|fragte|forderte|fordert|begründete|begründet|kritisierte|argumentierte|betonte|sprach|meinung|ansicht|position|vorschlag|haltung|standpunkt)`;
+const ARTICLES: Record<'es' | 'de', string> = { es: String.raw`(?:(?:el|la|los|las|del|al|de la|de los|de las)\s+)?`, de: String.raw`(?:(?:der|die|das|den|dem|des)\s+)?` };
+// Unicode-aware word edges: "\b" is ASCII-only in JavaScript and would not end a word on "ñ" or "ä".
+const START = String.raw`(?<![\p{L}\p{N}])`;
+const END = String.raw`(?![\p{L}\p{N}])`;
+
+/** "<label> ... say", "<label>'s opinion", "according to <label>", "did <label> ..." within a short distance, by language. */
+function speakerPatterns(label: string, language: Language): RegExp[] {
+  if (language === 'en') {
+    const name = labelPattern(label);
+    return [
+      new RegExp(String.raw`\b${name}(?:'s)?\b(?:\s+\w+){0,3}?\s+${SPEECH}\b`),
+      new RegExp(String.raw`\b(?:according to|did|does|do|was|were|has|had|would)\s+(?:the\s+)?${name}\b`),
+      new RegExp(String.raw`\b${SPEECH}\s+(?:by|from)\s+(?:the\s+)?${name}\b`),
+    ];
+  }
+  const name = labelPattern(label, language);
+  const [speech, article, per] = language === 'es' ? [SPEECH_ES, ARTICLES.es, 'según'] : [SPEECH_DE, ARTICLES.de, 'laut'];
+  return [
+    new RegExp(String.raw`${START}${name}${END}(?:\s+\S+){0,3}?\s+${speech}${END}`, 'iu'),
+    new RegExp(String.raw`${START}(?:${speech}|${per})\s+${article}${name}${END}`, 'iu'),
+  ];
+}
+
+/**
+ * A German label's last word without the ending German inflects ("Vorsitzender": "der Vorsitzende", "des
+ * Vorsitzenden"; "Baudezernent": "dem Baudezernenten"), what a question must contain to name it.
+ */
+function germanStem(label: string): string {
+  return label.replace(/(?<=(?:nd|t))(?:er|e)$/u, '');
 }
 
 /** Each label with its lowercase form and that form's whitespace collapsed, kept per labels array. */
@@ -52,9 +79,12 @@ function normalised(labels: string[]): [string, string, string][] {
   return out;
 }
 
-/** A label as a regex source: literal, with any whitespace between its words. */
-function labelPattern(label: string): string {
-  return label.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+/** A label as a regex source: literal, with any whitespace between its words; in German, its last word in any case ending. */
+function labelPattern(label: string, language: Analysis = 'en'): string {
+  const escape = (x: string) => x.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+  if (language !== 'de') return escape(label);
+  const stem = germanStem(label.trim());
+  return `${escape(stem)}(?:e|er|en|em|es|n|s)?`;
 }
 
 /**
@@ -62,9 +92,9 @@ function labelPattern(label: string): string {
  * speaker's, and the label's words ("PhD", "E") only reward moments that name the speaker in their text.
  * Dev set: archive-wide nDCG@10 0.386 → 0.405 (hybrid), and the filtered BM25 reads fewer postings.
  */
-export function withoutLabel(q: string, label: string | undefined): string {
+export function withoutLabel(q: string, label: string | undefined, language: Analysis = 'en'): string {
   if (!label) return q;
-  const rest = q.replace(new RegExp(`(?<![\\p{L}\\p{N}])${labelPattern(label)}(?:'s)?(?![\\p{L}\\p{N}])`, 'giu'), ' ');
+  const rest = q.replace(new RegExp(`(?<![\\p{L}\\p{N}])${labelPattern(label, language)}(?:'s)?(?![\\p{L}\\p{N}])`, 'giu'), ' ');
   return rest.replace(/[^\p{L}\p{N}]/gu, '') ? rest : q;
 }
 

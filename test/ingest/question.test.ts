@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lexicalQuery, otherSpelling, verbForms, withWordForms } from '../../src/retrieval/question.js';
-import { detectSpeaker } from '../../src/retrieval/speakers.js';
+import { detectSpeaker, withoutLabel } from '../../src/retrieval/speakers.js';
 
 describe('question framing', () => {
   it('drops the words that frame a question about speech', () => {
@@ -49,5 +49,31 @@ describe('speaker detection', () => {
   });
   it.each(['marketing budget for next year', 'what did they say about a remote', 'the manager of the project'])('no speaker in "%s"', (q) => {
     expect(detectSpeaker(q, labels)).toBeNull();
+  });
+
+  // The sample archive's Spanish and German council labels.
+  const council = ['Alcalde', 'Concejala Soto', 'Señor Otero', 'Vorsitzender', 'Stadträtin Albers', 'Baudezernent'];
+  it.each([
+    ['¿Qué dijo el alcalde sobre el puerto?', 'es', 'Alcalde'],
+    ['¿Qué opinaba la concejala Soto del muelle de Levante?', 'es', 'Concejala Soto'],
+    ['Según el señor Otero, ¿por qué no es seguro el muelle?', 'es', 'Señor Otero'],
+    ['¿Qué propuso Señor Otero?', 'es', 'Señor Otero'],
+    ['Was sagte Stadträtin Albers über die Straßenbahn?', 'de', 'Stadträtin Albers'],
+    ['Was meinte der Vorsitzende zur Abstimmung?', 'de', 'Vorsitzender'],
+    ['Laut dem Baudezernenten, was kostet die Linie?', 'de', 'Baudezernent'],
+    ['Wie begründete der Baudezernent die Kosten?', 'de', 'Baudezernent'],
+  ] as const)('%s (%s) → %s', (q, language, label) => {
+    expect(detectSpeaker(q, council, language)?.label).toBe(label);
+  });
+  it.each([
+    ['¿Cuándo se eligió al alcalde?', 'es'],
+    ['presupuesto del alcalde para el puerto', 'es'],
+    ['Wann wurde der Vorsitzende gewählt?', 'de'],
+    ['Haushalt des Baudezernenten', 'de'],
+  ] as const)('no speaker in "%s" (%s)', (q, language) => {
+    expect(detectSpeaker(q, council, language)).toBeNull();
+  });
+  it('leaves an inflected German label out of the lexical question', () => {
+    expect(withoutLabel('Was meinte der Vorsitzende zur Abstimmung?', 'Vorsitzender', 'de')).toBe('Was meinte der   zur Abstimmung?');
   });
 });
