@@ -107,10 +107,17 @@ export function highlight(text: string, lexemes: Set<string>, language: Analysis
   };
   for (let i = 0; i < words.length; i++) if (hit[i]) starts.push(Math.min(leadIn(i), words.length - MAX_WORDS));
   // The link's fragment starts on its sentence even near the passage's end, where it is shorter.
+  const best = [...new Set(starts)].sort((a, b) => count(b) - count(a) || a - b);
   const chosen: number[] = anchor < 0 ? [] : [anchor];
-  for (const s of [...new Set(starts)].sort((a, b) => count(b) - count(a) || a - b)) {
+  for (const s of best) {
     if (chosen.length === MAX_FRAGMENTS) break;
     if (chosen.every((c) => Math.abs(c - s) >= MAX_WORDS)) chosen.push(s);
+  }
+  // The question's words just before the link's sentence ("Mr. Kavanagh, what's the waiting list now?" before the
+  // reply it opens on) leave no room for a fragment of their own: the link's fragment reaches back to them.
+  if (chosen.length === 1 && anchor >= 0 && count(anchor) === 0) {
+    const from = Math.min(anchor, best[0]);
+    return render(from, Math.max(anchor, best[0]) + MAX_WORDS);
   }
   return chosen
     .sort((a, b) => a - b)

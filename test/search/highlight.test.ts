@@ -59,6 +59,14 @@ describe('search highlights (JS marking, Postgres lexemes)', () => {
     expect(highlight(short, await lexemes('nothing matches'), 'en', short.indexOf('w31 '))).toBe(words.slice(20, 40).join(' '));
   });
 
+  it("shows the question's words beside the link's sentence when they are just before it, as in a reply to a question", async () => {
+    const text = "Can I come in there, Chair? Councillor Osei. I support Councillor Alvarez on the letter. I'm less sure about four percent. But I want to remind the committee about the waiting list. Mr. Kavanagh, what's the waiting list now? Six thousand four hundred households, Chair, as of the end of February.";
+    const html = highlight(text, await lexemes('Kavanagh waiting list'), 'en', text.indexOf('Six thousand'));
+    expect(marked(html)).toEqual(['waiting', 'list', 'kavanagh', 'waiting', 'list']);
+    expect(html).toMatch(/Six thousand four hundred households, Chair, as of the end of February\.$/);
+    expect(html.split(' ').length).toBeLessThanOrEqual(2 * 45);
+  });
+
   it('screens a long passage by offsets as it screens it word by word (odd spacing takes the word-by-word path)', async () => {
     const text = parseTranscript('ES2005a.vtt', devTranscript('ES2005a'))
       .slice(0, 200)
