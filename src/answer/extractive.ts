@@ -1,6 +1,6 @@
 import { type Analysis, type Cue, cueSentences } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
-import { contentStems, transcriptSentences, withoutLabel, withWordForms, words } from '../retrieval/index.js';
+import { contentStems, deepLink, transcriptSentences, withoutLabel, withWordForms, words } from '../retrieval/index.js';
 
 // Quotes come from the best excerpts only: lower ones are there to give a model context, not to be quoted.
 const FROM_EXCERPTS = 3;
@@ -20,6 +20,8 @@ interface Quote {
   text: string;
   /** Who said it, where the transcript says. */
   speaker: string | null;
+  /** Where it is said, when known (what a link plays). */
+  at?: number;
 }
 
 interface Candidate extends Quote {
@@ -27,17 +29,57 @@ interface Candidate extends Quote {
   hits: number;
 }
 
+/** An answer without a model, each quote cited as an excerpt of its own that opens where the quote is said. */
+export interface QuotedAnswer {
+  answer: string;
+  /** Numbered [1], [2], … in the answer's order: the excerpts quoted, each with `at`, `url` and `speaker` of its quote. */
+  excerpts: Excerpt[];
+}
+
 /**
  * The answer without a model: what the best excerpt's link plays (linkedQuote), then the transcript sentences
  * of the top excerpts that share the most content words with the question (questions asked in the recording
- * only when nothing else does), 2–3 quotes in all, best first, quoted verbatim with their excerpt's citation and,
- * where the transcript says, who said them. `cues` holds the recordings' speaker turns. The question is read as
- * the search reads it: the forms of its words a stemmer does not join ("rise": "rose") asked for too, and the
- * name of the `speaker` it asks about left out; that speaker's sentences are quoted when any of them matches.
+ * only when nothing else does), 2–3 quotes in all, best first, quoted verbatim and, where the transcript says,
+ * with who said them. `cues` holds the recordings' speaker turns. The question is read as the search reads it:
+ * the forms of its words a stemmer does not join ("rise": "rose") asked for too, and the name of the `speaker`
+ * it asks about left out; that speaker's sentences are quoted when any of them matches.
+ *
+ * Each quote is cited as its excerpt opened at the quoted sentence (two quotes of one sentence share one
+ * citation), numbered in the answer's order: an excerpt's own link opens on its best sentence, and a quote of
+ * another of its sentences ("El orden del día tiene dos puntos…", 40 s before it) cited by that link would play
+ * other talk than the words shown.
  */
-export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis = 'en', speaker: string | null = null): string | null {
+export function quotedAnswer(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis = 'en', speaker: string | null = null): QuotedAnswer | null {
+  const quotes = pickQuotes(question, excerpts, cues, language, speaker);
+  if (quotes.length === 0) return null;
+  const byN = new Map(excerpts.map((e) => [e.n, e]));
+  const cited: Excerpt[] = [];
+  const lines = quotes.map((x) => {
+    const e = byN.get(x.n)!;
+    const at = x.at ?? quoteStart(x.text, e, cues.get(e.recording_id) ?? [], language) ?? e.at;
+    let c = cited.find((y) => y.recording_id === e.recording_id && y.at === at && y.start === e.start);
+    if (!c) cited.push((c = { ...e, n: cited.length + 1, at, url: deepLink(e.recording_id, at), speaker: x.speaker ?? e.speaker }));
+    return quoteLine({ ...x, n: c.n });
+  });
+  return { answer: lines.join('\n'), excerpts: cited };
+}
+
+/** Where the quoted sentence starts: the sentence of the excerpt's turns that its first words begin. */
+function quoteStart(text: string, e: Excerpt, cues: Cue[], language: Analysis): number | null {
+  const key = quotedWords(text, language).slice(0, 6).join(' ');
+  for (const c of cues) {
+    if (c.end < e.start || c.start > e.end) continue;
+    for (const x of cueSentences(c)) {
+      const own = quotedWords(x.text, language).slice(0, 6).join(' ');
+      if (`${own} `.startsWith(`${key} `) || `${key} `.startsWith(`${own} `)) return x.start;
+    }
+  }
+  return null;
+}
+
+function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis, speaker: string | null): Quote[] {
   const q = contentStems(withWordForms(withoutLabel(question, speaker ?? undefined, language), language), { question: true, language });
-  if (q.size === 0) return null;
+  if (q.size === 0) return [];
   const candidates: Candidate[] = [];
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
     transcriptSentences(e.text).forEach((text) => {
@@ -65,7 +107,7 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
       .slice(0, FROM_EXCERPTS)
       .map((e) => linkedQuote(e, cues.get(e.recording_id) ?? [], language))
       .filter((x): x is Quote => x !== null && named(x) && !QUESTION.test(x.text));
-    if (linked.length > 0) return linked.slice(0, MAX_QUOTES).map(quoteLine).join('\n');
+    if (linked.length > 0) return linked.slice(0, MAX_QUOTES);
   }
   const pool = theirs.length > 0 ? theirs : asked;
   // One shared word of a longer question is chance ("remote" in a remote-control meeting), unless nothing shares more.
@@ -88,8 +130,7 @@ export function extractiveAnswer(question: string, excerpts: Excerpt[], cues: Ma
     picked.push(c);
     perExcerpt.set(c.n, (perExcerpt.get(c.n) ?? 0) + 1);
   }
-  if (picked.length === 0) return null;
-  return picked.map(quoteLine).join('\n');
+  return picked;
 }
 
 const quoteLine = (p: Quote) => `${p.speaker ? `${p.speaker}: ` : ''}"${p.text}" [${p.n}]`;
@@ -119,7 +160,7 @@ function linkedQuote(e: Excerpt, cues: Cue[], language: Analysis): Quote | null 
     n += words(texts[pos + i], language).length;
   }
   if (n < MIN_WORDS || n > MAX_WORDS + LEAD_WORDS) return null;
-  return { n: e.n, text: quote.join(' '), speaker: cue.speaker ?? null };
+  return { n: e.n, text: quote.join(' '), speaker: cue.speaker ?? null, at: e.at };
 }
 
 /**

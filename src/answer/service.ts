@@ -1,7 +1,7 @@
 import { AppError, type Language } from '../core/index.js';
 import type { Services } from '../archive/index.js';
 import type { Leg, Routing } from '../retrieval/index.js';
-import { extractiveAnswer } from './extractive.js';
+import { quotedAnswer } from './extractive.js';
 import { unavailable, type Llm } from './llm/port.js';
 import { buildMessages } from './prompt.js';
 import { retrieveExcerpts, type AskFilters, type Retrieval } from './retrieve.js';
@@ -70,9 +70,9 @@ export async function answerFrom(s: Services, llm: Llm | null, question: string,
   }
 
   if (!llm) {
-    const text = extractiveAnswer(r.matched_text, r.excerpts, r.cues, r.language, r.speaker);
-    if (!text) return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
-    const v = await verifyAnswer(text, r.excerpts, verifier, r.language);
+    const quoted = quotedAnswer(r.matched_text, r.excerpts, r.cues, r.language, r.speaker);
+    if (!quoted) return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
+    const v = await verifyAnswer(quoted.answer, quoted.excerpts, verifier, r.language);
     return { ...base, ...v, answer: v.answer || noAnswer, kind: 'extractive' };
   }
 

@@ -3,8 +3,10 @@ import type { Excerpt } from '../../src/answer/retrieve.js';
 import { isClaim, verifyAnswer } from '../../src/answer/verify.js';
 import { splitSentences } from '../../src/retrieval/text.js';
 import { deepLink } from '../../src/retrieval/search.js';
-import { extractiveAnswer } from '../../src/answer/extractive.js';
+import { quotedAnswer } from '../../src/answer/extractive.js';
 import { buildMessages } from '../../src/answer/prompt.js';
+
+const extractiveAnswer = (...args: Parameters<typeof quotedAnswer>) => quotedAnswer(...args)?.answer ?? null;
 
 const excerpt = (n: number, text: string, extra: Partial<Excerpt> = {}): Excerpt => ({
   n,
@@ -120,12 +122,13 @@ describe('citation verification (lexical only: no embedder)', () => {
 describe('extractive answers and the prompt', () => {
   it('quotes the sentences closest to the question, best first, with their citations and speakers', async () => {
     const cues = new Map([['rec1', [{ start: 11, end: 30, speaker: 'Marketing', text: 'Uh, making a profit of fifty million Euros.' }]]]);
-    const text = extractiveAnswer('What profit and selling price in Euros did they aim for?', EXCERPTS, cues);
+    const quoted = quotedAnswer('What profit and selling price in Euros did they aim for?', EXCERPTS, cues)!;
+    const text = quoted.answer;
     expect(text).toBe(
       '"So we need to sell it for twenty five Euros, that\'s the selling price we are aiming for." [1]\n' +
-        'Marketing: "Uh, making a profit of fifty million Euros." [1]',
+        'Marketing: "Uh, making a profit of fifty million Euros." [2]',
     );
-    const v = await verifyAnswer(text!, EXCERPTS, null);
+    const v = await verifyAnswer(text, quoted.excerpts, null);
     expect(v.unsupported).toEqual([]);
     expect(v.answer).toBe(text);
     expect(extractiveAnswer('What about elephants and giraffes?', EXCERPTS, new Map())).toBeNull();
@@ -162,8 +165,25 @@ describe('extractive answers and the prompt', () => {
       { start: 331, end: 340, speaker: 'Industrial Designer', text: "It won't look cheap." },
     ]]]);
     expect(extractiveAnswer('What did the marketing lead say about the price?', meeting, cues, 'en', 'Marketing')).toBe(
-      `Marketing: "But we're selling a look. If it looks cheap, no one pays 25 euro." [2]`,
+      `Marketing: "But we're selling a look. If it looks cheap, no one pays 25 euro." [1]`,
     );
+  });
+
+  it('cites each quote as its excerpt opened where the quote is said, numbered in the answer\'s order', () => {
+    // The excerpt's link plays the cost; the agenda line the answer also quotes is said 40 s before it.
+    const text = 'El orden del día tiene dos puntos: la reforma de la dársena vieja y la tarifa del autobús urbano. ¿Y el coste? El presupuesto total de la reforma es de 740 millones de pesetas.';
+    const council = [excerpt(1, text, { start: 19, at: 61.363, end: 80 }), excerpt(2, 'Nada que ver con la dársena.', { start: 200, at: 200, end: 210 })];
+    const cues = new Map([['rec1', [
+      { start: 19.7, end: 27, speaker: 'Alcalde', text: 'El orden del día tiene dos puntos: la reforma de la dársena vieja y la tarifa del autobús urbano.' },
+      { start: 58, end: 60, speaker: 'Alcalde', text: '¿Y el coste?' },
+      { start: 61.363, end: 80, speaker: 'Arquitecta', text: 'El presupuesto total de la reforma es de 740 millones de pesetas.' },
+    ]]]);
+    const out = quotedAnswer('¿Cuánto iba a costar la reforma de la dársena?', council, cues, 'es')!;
+    expect(out.answer).toBe('Arquitecta: "El presupuesto total de la reforma es de 740 millones de pesetas." [1]\nAlcalde: "El orden del día tiene dos puntos: la reforma de la dársena vieja y la tarifa del autobús urbano." [2]');
+    expect(out.excerpts.map((e) => [e.n, e.at, e.url, e.speaker, e.text])).toEqual([
+      [1, 61.363, deepLink('rec1', 61.363), 'Arquitecta', text],
+      [2, 19.7, deepLink('rec1', 19.7), 'Alcalde', text],
+    ]);
   });
 
   it('does not quote a question asked in the recording as the answer, unless nothing else matches', () => {
@@ -195,7 +215,7 @@ describe('extractive answers and the prompt', () => {
     const answer = extractiveAnswer('Why did the library decide to lend paperbacks?', interview, cues)!;
     expect(answer.split('\n')[0]).toBe(`Mrs. Ingram: "We're lending them for the first time. We've bought six thousand paperbacks for the opening." [1]`);
     // and names who said a quote whose turn spaces them
-    expect(answer.split('\n')[1]).toBe(`Host: "So you're going to lend paperbacks." [1]`);
+    expect(answer.split('\n')[1]).toBe(`Host: "So you're going to lend paperbacks." [2]`);
   });
 
   it("reads a statement about the excerpts as no claim, in the answer's language", () => {
