@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import { clockRange, longDate, momentHref, pageWarnings, routingText, type RoutingInfo } from './format.js';
+import { clockRange, longDate, momentHref, pageWarnings, qs, routingText, type RoutingInfo } from './format.js';
 
 /** The `POST /v1/ask` answer (also the data of the stream's `done` event). */
 export type { Citation } from '../../answer/index.js';
@@ -125,6 +125,12 @@ export function AnswerView({ a, question }: { a: Answer; question?: string }) {
           );
         })}
       </div>
+      {a.kind === 'no_answer' && question ? (
+        // The answer's gate asks for most of the question's words (and its meaning) in the passages; the search lists the nearest anyway.
+        <p class="muted">
+          No passage is close enough to the question to answer from. <a href={`/${qs({ q: question })}`}>Search the archive for it</a> to see the passages nearest to it.
+        </p>
+      ) : null}
       {unplaced.length ? (
         <section class="removed" aria-labelledby="removed-heading">
           <h2 id="removed-heading">Left out of the answer</h2>
