@@ -5,13 +5,16 @@ import { z } from 'zod';
 /** A recording id: 1-128 letters, digits, '.', '_' or '-', beginning with a letter or a digit. */
 export const RECORDING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** A calendar date that really exists; '1987' and '1987-05' are read as the first day. */
+/**
+ * A calendar date that really exists, written YYYY-MM-DD. A year or a month alone is refused, not read as its first
+ * day: as an upper bound ('to=1987') that would leave out all of the year but its first day.
+ */
 export const isoDate = z
   .string()
   .trim()
   .transform((v, ctx) => {
-    const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(v);
-    const [y, mo, day] = m ? [+m[1], +(m[2] ?? 1), +(m[3] ?? 1)] : [0, 0, 0];
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+    const [y, mo, day] = m ? [+m[1], +m[2], +m[3]] : [0, 0, 0];
     // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999 ('0050-06-01' would become 1950).
     const d = new Date(0);
     d.setUTCFullYear(y, mo - 1, day);

@@ -58,6 +58,7 @@ const postForm = (p: string, parts: Record<string, string | File | File[]>) => {
 };
 const postRaw = (p: string, body: string | Buffer, type?: string) =>
   fetch(url(p), { method: 'POST', body: body as BodyInit, headers: type === undefined ? {} : { 'content-type': type } });
+const patchJson = (p: string, body: unknown) => fetch(url(p), { method: 'PATCH', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 const ask = (body: unknown) => postRaw('/v1/ask', typeof body === 'string' ? body : JSON.stringify(body), 'application/json');
 const file = (name: string, body: string | Buffer, type = '') => new File([body as BlobPart], name, { type });
 
@@ -114,7 +115,7 @@ async function snapshot() {
     uploadRows: Number(n.uploads),
     blobs: filesUnder(path.join(t.dataDir, 'blobs')),
     uploads: filesUnder(path.join(t.dataDir, 'uploads')),
-    seed: seed && { status: seed.status, title: seed.title, contentHash: seed.contentHash, moments: seed.momentCount, collection: seed.collection },
+    seed: seed && { status: seed.status, title: seed.title, contentHash: seed.contentHash, moments: seed.momentCount, collection: seed.collection, recordedAt: seed.recordedAt, language: seed.language },
   };
 }
 
@@ -244,7 +245,18 @@ const CASES: Case[] = [
   { name: 'search: from after to', send: () => get('/v1/search?q=housing&from=2000-01-01&to=1990-12-31'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to \(1990-12-31\)/ },
   { name: 'search: more quoted phrases than a search reads', send: () => get(`/v1/search?${new URLSearchParams({ q: Array.from({ length: 11 }, (_, i) => `"housing ${i}"`).join(' ') })}`), status: 400, code: 'bad_request', message: /^at most 10 quoted phrases: this question quotes 11/ },
   { name: 'search: browsing from after to', send: () => get('/v1/search?from=2000-01-01&to=1990-12-31'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to/ },
-  { name: 'search: export from after to', send: () => get('/v1/search/export?q=housing&from=2000&to=1990'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to \(1990-01-01\)/ },
+  { name: 'search: export from after to', send: () => get('/v1/search/export?q=housing&from=2000-01-01&to=1990-12-31'), status: 400, code: 'bad_request', message: /^from: 2000-01-01 is after to \(1990-12-31\)/ },
+  { name: 'search: to=1987 (a year, not a date)', send: () => get('/v1/search?q=housing&to=1987'), status: 400, code: 'bad_request', message: /^to: not a date \(YYYY-MM-DD\): "1987"/ },
+  { name: 'search: from=1987-03 (a month, not a date)', send: () => get('/v1/search?q=housing&from=1987-03'), status: 400, code: 'bad_request', message: /^from: not a date \(YYYY-MM-DD\): "1987-03"/ },
+  { name: 'search: browsing from=1987', send: () => get('/v1/search?from=1987'), status: 400, code: 'bad_request', message: /^from: not a date/ },
+  { name: 'search: export to=1990', send: () => get('/v1/search/export?q=housing&to=1990'), status: 400, code: 'bad_request', message: /^to: not a date.*"1990"/ },
+  { name: 'search: from=1987-3-12 (unpadded)', send: () => get('/v1/search?q=housing&from=1987-3-12'), status: 400, code: 'bad_request', message: /^from: not a date/ },
+  { name: 'ask: from 1987', send: () => ask({ question: 'housing', from: '1987' }), status: 400, code: 'bad_request', message: /^from: not a date.*"1987"/ },
+  { name: 'correction: recorded_at 1987', send: () => patchJson('/v1/recordings/seed', { recorded_at: '1987' }), status: 400, code: 'bad_request', message: /^recorded_at: not a date \(YYYY-MM-DD\): "1987"/ },
+  { name: 'correction: recorded_at 1988-02-30', send: () => patchJson('/v1/recordings/seed', { recorded_at: '1988-02-30' }), status: 400, code: 'bad_request', message: /^recorded_at: not a date/ },
+  { name: 'transcript: recorded_at 1987', send: () => transcript('a.vtt', GOOD_VTT, { recorded_at: '1987' }), status: 400, code: 'bad_request', message: /^recorded_at: not a date.*"1987"/ },
+  { name: 'media: recorded_at 1987-03', send: () => media('a.wav', Buffer.alloc(100), { recorded_at: '1987-03' }), status: 400, code: 'bad_request', message: /^recorded_at: not a date.*"1987-03"/ },
+  { name: 'manifest: its only row dated 1987', send: () => manifest(jsonl({ id: 'm1', recorded_at: '1987', transcript: 'a.vtt' }), { 'a.vtt': GOOD_VTT }), status: 422, code: 'invalid_manifest', message: /line 1: recorded_at: not a date.*"1987"/ },
   { name: 'search: an unknown recording', send: () => get('/v1/search?q=housing&recording=no-such-recording'), status: 404, code: 'not_found', message: /no recording "no-such-recording"/ },
   { name: 'search: limit=-5', send: () => get('/v1/search?q=housing&limit=-5'), status: 400, code: 'bad_request', message: /^limit: / },
   { name: 'search: limit=ten', send: () => get('/v1/search?q=housing&limit=ten'), status: 400, code: 'bad_request', message: /^limit: / },
