@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { languageOf } from './language/index.js';
 
 // Input checks shared by the manifest reader, the API's request schemas and the command line.
 
@@ -23,6 +24,24 @@ export const isoDate = z
       return z.NEVER;
     }
     return d.toISOString().slice(0, 10);
+  });
+
+/**
+ * A recording's language: a well-formed BCP 47 tag ("es", "es-MX", "tlh"; a language the analysis does not know is
+ * indexed word for word), or a name the analysis knows it by ("Deutsch"). Anything else would be stored and shown as
+ * the recording's language while every check of it read it as no language at all.
+ */
+export const languageTag = z
+  .string()
+  .trim()
+  .max(35)
+  .superRefine((v, ctx) => {
+    if (/^\p{L}+$/u.test(v) && languageOf(v)) return;
+    try {
+      Intl.getCanonicalLocales(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `not a language tag (BCP 47, such as "es" or "es-MX"): "${v}"` });
+    }
   });
 
 /** Postgres text cannot hold NUL: refuse it where input arrives instead of failing in the database. */

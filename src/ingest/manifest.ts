@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import { type RecordingMeta, AppError, isoDate, noNul, RECORDING_ID } from '../core/index.js';
+import { type RecordingMeta, AppError, isoDate, languageTag, noNul, RECORDING_ID } from '../core/index.js';
 
 const blankToUndefined = (v: unknown) => (v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v);
 
@@ -12,7 +12,7 @@ const rowSchema = z
     title: z.preprocess(blankToUndefined, z.string().trim().max(500).refine(...noNul).optional()),
     recorded_at: z.preprocess(blankToUndefined, isoDate.optional()),
     collection: z.preprocess(blankToUndefined, z.string().trim().max(200).refine(...noNul).optional()),
-    language: z.preprocess(blankToUndefined, z.string().trim().max(35).refine(...noNul).optional()),
+    language: z.preprocess(blankToUndefined, languageTag.optional()),
     transcript: z.preprocess(blankToUndefined, z.string().trim().max(4096).refine(...noNul).optional()),
     media: z.preprocess(blankToUndefined, z.string().trim().max(4096).refine(...noNul).optional()),
   })

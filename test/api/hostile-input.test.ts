@@ -256,6 +256,11 @@ const CASES: Case[] = [
   { name: 'correction: recorded_at 1988-02-30', send: () => patchJson('/v1/recordings/seed', { recorded_at: '1988-02-30' }), status: 400, code: 'bad_request', message: /^recorded_at: not a date/ },
   { name: 'transcript: recorded_at 1987', send: () => transcript('a.vtt', GOOD_VTT, { recorded_at: '1987' }), status: 400, code: 'bad_request', message: /^recorded_at: not a date.*"1987"/ },
   { name: 'media: recorded_at 1987-03', send: () => media('a.wav', Buffer.alloc(100), { recorded_at: '1987-03' }), status: 400, code: 'bad_request', message: /^recorded_at: not a date.*"1987-03"/ },
+  { name: 'correction: language "xx-invalid tag!!"', send: () => patchJson('/v1/recordings/seed', { language: 'xx-invalid tag!!' }), status: 400, code: 'bad_request', message: /^language: not a language tag \(BCP 47.*"xx-invalid tag!!"/ },
+  { name: 'correction: language es_MX (underscore)', send: () => patchJson('/v1/recordings/seed', { language: 'es_MX' }), status: 400, code: 'bad_request', message: /^language: not a language tag/ },
+  { name: "transcript: language 'klingon!!'", send: () => transcript('a.vtt', GOOD_VTT, { language: 'klingon!!' }), status: 400, code: 'bad_request', message: /^language: not a language tag.*"klingon!!"/ },
+  { name: "media: language 'en us'", send: () => media('a.wav', Buffer.alloc(100), { language: 'en us' }), status: 400, code: 'bad_request', message: /^language: not a language tag.*"en us"/ },
+  { name: 'manifest: its only row in language "??"', send: () => manifest(jsonl({ id: 'm1', language: '??', transcript: 'a.vtt' }), { 'a.vtt': GOOD_VTT }), status: 422, code: 'invalid_manifest', message: /line 1: language: not a language tag.*"\?\?"/ },
   { name: 'manifest: its only row dated 1987', send: () => manifest(jsonl({ id: 'm1', recorded_at: '1987', transcript: 'a.vtt' }), { 'a.vtt': GOOD_VTT }), status: 422, code: 'invalid_manifest', message: /line 1: recorded_at: not a date.*"1987"/ },
   { name: 'search: an unknown recording', send: () => get('/v1/search?q=housing&recording=no-such-recording'), status: 404, code: 'not_found', message: /no recording "no-such-recording"/ },
   { name: 'search: limit=-5', send: () => get('/v1/search?q=housing&limit=-5'), status: 400, code: 'bad_request', message: /^limit: / },
@@ -543,6 +548,19 @@ describe('hostile input: the limits are settings, validated like the others', ()
     expect(() => loadConfig({ MAX_MEDIA_HOURS: '0' })).toThrow(/MAX_MEDIA_HOURS/);
     expect(() => loadConfig({ TRANSCRIPT_MAX_CUES: 'many' })).toThrow(/TRANSCRIPT_MAX_CUES/);
     expect(() => loadConfig({ TRANSCRIPT_MAX_CUE_WORDS: '2.5' })).toThrow(/TRANSCRIPT_MAX_CUE_WORDS/);
+  });
+});
+
+describe('hostile input: languages are tags', () => {
+  it('a well-formed tag of a language the analysis does not know is kept, as are "" and null, which clear it', async () => {
+    for (const [given, stored] of [['tlh', 'tlh'], ['zh-Hant-TW', 'zh-Hant-TW'], ['es-MX', 'es-MX'], ['', null], [null, null]] as const) {
+      const res = await patchJson('/v1/recordings/seed', { language: given });
+      expect(res.status, String(given)).toBe(200);
+      expect((await res.json()).recording.language).toBe(stored);
+    }
+    const named = await transcript('a.vtt', GOOD_VTT, { id: 'lang-named', language: 'Español' });
+    expect(named.status).toBe(201);
+    expect((await named.json()).recording.language).toBe('Español');
   });
 });
 

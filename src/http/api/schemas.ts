@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { datesInOrder, isoDate, noNul, RECORDING_ID } from '../../core/index.js';
+import { datesInOrder, isoDate, languageTag, noNul, RECORDING_ID } from '../../core/index.js';
 
 export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
@@ -15,7 +15,7 @@ export const RecordingMetaFields = z.object({
   title: optionalText(500),
   recorded_at: z.preprocess(blank, isoDate.optional()),
   collection: optionalText(200),
-  language: optionalText(35),
+  language: z.preprocess(blank, languageTag.optional()),
 });
 
 /** The search's own parameters: what a result list is of, whichever page or export of it is asked for. */

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { isoDate, noNul } from '../../../core/index.js';
+import { isoDate, languageTag, noNul } from '../../../core/index.js';
 import { changesOf, type Revision, type Services } from '../../../archive/index.js';
 import { correctRecording, correctSegment, revertRevision } from '../../../ingest/index.js';
 import type { AppEnv } from '../app.js';
@@ -19,7 +19,7 @@ export const RecordingPatchBody = z
     title: z.string().trim().min(1, 'must not be empty').max(500).refine(...noNul).optional(),
     recorded_at: z.preprocess(emptyIsNull, isoDate.nullable().optional()).openapi({ type: ['string', 'null'], example: '1987-03-12', description: 'ISO date; null clears it' }),
     collection: clearable(200).openapi({ type: ['string', 'null'], description: 'null (or "") clears it' }),
-    language: clearable(35).openapi({ type: ['string', 'null'], example: 'en', description: 'How the text is analysed (en, es, de; another code: plain analysis); null: the archive default' }),
+    language: z.preprocess(emptyIsNull, languageTag.nullable().optional()).openapi({ type: ['string', 'null'], example: 'en', description: 'How the text is analysed (en, es, de; another code: plain analysis); null: the archive default' }),
   })
   .strict()
   .refine(atLeastOne, 'send at least one of title, recorded_at, collection, language')
