@@ -129,6 +129,11 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
   // Who may do what (API keys and roles: src/archive/keys.ts, auth.ts).
   const auth = authenticate(keys, { publicRead: s.cfg.AUTH_PUBLIC_READ, publicWrite: s.cfg.AUTH_PUBLIC_WRITE });
   app.use('/v1/*', auth);
+  app.use('/v1/*', async (c, next) => {
+    const bad = malformedQueryParam(c.req.url);
+    if (bad) throw new AppError('bad_request', `${bad.name}: malformed percent-encoding (not UTF-8): "${bad.raw}"`);
+    await next();
+  });
   app.use('/metrics', auth);
   // Open event streams per client (SSE_MAX_PER_CLIENT): job events and streamed answers.
   app.use(
@@ -219,4 +224,30 @@ function isQueryWork(method: string, path: string): boolean {
   if (method === 'POST') return path === '/v1/ask' || path === '/ask' || path === '/ask/render';
   if (method !== 'GET' && method !== 'HEAD') return false;
   return !(path.endsWith('/events') || path.endsWith('/media') || path.startsWith('/static/'));
+}
+
+/**
+ * The first query parameter whose name or value is not valid percent-encoded UTF-8 ("%ED%A0%80", "%C3", "%zz"), as
+ * sent. Hono's query reading keeps such a sequence as literal text, so q=%ED%A0%80 would search for "%ED%A0%80".
+ */
+export function malformedQueryParam(url: string): { name: string; raw: string } | null {
+  const start = url.indexOf('?');
+  if (start === -1) return null;
+  const hash = url.indexOf('#', start);
+  for (const pair of url.slice(start + 1, hash === -1 ? undefined : hash).split('&')) {
+    const eq = pair.indexOf('=');
+    const [name, value] = eq === -1 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    const decoded = decodedOrNull(name);
+    if (decoded === null) return { name, raw: name };
+    if (decodedOrNull(value) === null) return { name: decoded, raw: value };
+  }
+  return null;
+}
+
+function decodedOrNull(s: string): string | null {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
 }
