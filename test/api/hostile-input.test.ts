@@ -253,6 +253,7 @@ const CASES: Case[] = [
   { name: 'search: to=1987 (a year, not a date)', send: () => get('/v1/search?q=housing&to=1987'), status: 400, code: 'bad_request', message: /^to: not a date \(YYYY-MM-DD\): "1987"/ },
   { name: 'search: from=1987-03 (a month, not a date)', send: () => get('/v1/search?q=housing&from=1987-03'), status: 400, code: 'bad_request', message: /^from: not a date \(YYYY-MM-DD\): "1987-03"/ },
   { name: 'search: browsing from=1987', send: () => get('/v1/search?from=1987'), status: 400, code: 'bad_request', message: /^from: not a date/ },
+  { name: 'search: export with a cursor', send: () => get('/v1/search/export?q=housing&cursor=abc'), status: 400, code: 'bad_request', message: /^cursor: an export is not paged/ },
   { name: 'search: export to=1990', send: () => get('/v1/search/export?q=housing&to=1990'), status: 400, code: 'bad_request', message: /^to: not a date.*"1990"/ },
   { name: 'search: from=1987-3-12 (unpadded)', send: () => get('/v1/search?q=housing&from=1987-3-12'), status: 400, code: 'bad_request', message: /^from: not a date/ },
   { name: 'ask: from 1987', send: () => ask({ question: 'housing', from: '1987' }), status: 400, code: 'bad_request', message: /^from: not a date.*"1987"/ },

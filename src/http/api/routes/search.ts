@@ -43,7 +43,7 @@ const exportRoute = createRoute({
       content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: ExportRow.array() } },
       description: 'The passages, one row or object each',
     },
-    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad parameters (a format other than csv or json)' },
+    400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad parameters (a format other than csv or json, or a cursor)' },
     503: { content: { 'application/json': { schema: ErrorBody } }, description: 'engine_unavailable: no index can answer' },
   },
 });
@@ -163,6 +163,11 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
 
   app.openapi(exportRoute, async (c) => {
     const { format, ...q } = c.req.valid('query');
+    // A cursor is not one of the export's parameters, but left to be ignored it would look honoured: the file
+    // would hold the passages from the first, not from where the cursor points.
+    if (c.req.query('cursor')?.trim()) {
+      throw new AppError('bad_request', `cursor: an export is not paged: it sends every passage of the search from the first, up to ${PAGING_CAP}; leave cursor out`);
+    }
     if (!q.q) throw new AppError('bad_request', 'q (the query) is required: an export is of a search');
     c.set('cost', exportCost(s.cfg, q.q));
     // Searched before the response starts, so a failure is still a JSON error with its status.
