@@ -288,6 +288,8 @@ const CASES: Case[] = [
   { name: 'upload: completing an unknown upload', send: () => postRaw('/v1/uploads/00000000-0000-4000-8000-000000000000/complete', ''), status: 404, code: 'not_found', message: /no upload/ },
 
   // --- POST /v1/ask bodies
+  { name: 'ask: mode foo (an answer has no mode)', send: () => ask({ question: 'housing', mode: 'foo' }), status: 400, code: 'bad_request', message: /^mode: POST \/v1\/ask takes no mode/ },
+  { name: 'ask: mode bm25 (an answer has no mode)', send: () => ask({ question: 'housing', mode: 'bm25' }), status: 400, code: 'bad_request', message: /^mode: POST \/v1\/ask takes no mode/ },
   { name: 'ask: malformed JSON', send: () => ask('{"question": '), status: 400, code: 'bad_request', message: /Malformed JSON/ },
   { name: 'ask: a JSON array', send: () => ask([{ question: 'housing' }]), status: 400, code: 'bad_request', message: /expected object, received array/ },
   { name: 'ask: question is a number', send: () => ask({ question: 42 }), status: 400, code: 'bad_request', message: /^question: .*expected string/ },
@@ -553,6 +555,14 @@ describe('hostile input: the limits are settings, validated like the others', ()
     expect(() => loadConfig({ MAX_MEDIA_HOURS: '0' })).toThrow(/MAX_MEDIA_HOURS/);
     expect(() => loadConfig({ TRANSCRIPT_MAX_CUES: 'many' })).toThrow(/TRANSCRIPT_MAX_CUES/);
     expect(() => loadConfig({ TRANSCRIPT_MAX_CUE_WORDS: '2.5' })).toThrow(/TRANSCRIPT_MAX_CUE_WORDS/);
+  });
+});
+
+describe('hostile input: refused fields stay documented', () => {
+  it('the OpenAPI document is served, and says POST /v1/ask takes no mode', async () => {
+    const res = await get('/openapi.json');
+    expect(res.status).toBe(200);
+    expect((await res.json()).components.schemas.AskRequest.properties.mode.description).toMatch(/^Not taken/);
   });
 });
 

@@ -23,6 +23,13 @@ const AskBody = z
     temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range and a speaker from the question' }),
     lang: z.enum(['en', 'es', 'de']).optional().openapi({ description: "The question's language; unset: read from the question" }),
     kind: z.enum(['speech', 'screen']).optional().openapi({ description: 'Answer only from what was said (speech) or only from text read off video keyframes (screen); unset: both' }),
+    // A search's mode, sent here too, would be ignored as any unknown field is: refused, so that nobody reads an
+    // answer as drawn from the one leg they asked for.
+    mode: z
+      .unknown()
+      .refine((v) => v === undefined, 'POST /v1/ask takes no mode: its excerpts are always retrieved by hybrid search (BM25 and vectors); leave mode out')
+      .optional()
+      .openapi({ description: 'Not taken (a 400): excerpts are always retrieved by hybrid search' }),
   })
   .superRefine(datesInOrder)
   .openapi('AskRequest');
