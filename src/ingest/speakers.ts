@@ -54,7 +54,11 @@ export async function mergeSpeakers(s: Services, recordingId: string, labels: st
   const existing = matching(speakers, target);
   const name = existing.length ? existing[0].name : target;
   const all = [...new Set([...resolved, ...existing.map((x) => x.label)])];
-  if (all.length < 2) throw new AppError('bad_request', 'labels: a merge needs at least two speakers of the recording (labels and into)');
+  if (all.length < 2) {
+    // A new name is for labels merged under it; for one speaker alone it is an `into` that names no speaker.
+    if (!existing.length) throw new AppError('not_found', `recording "${recordingId}" has no speaker "${target}" to merge into (its speakers: ${speakerList(speakers)})`);
+    throw new AppError('bad_request', 'labels: a merge needs at least two speakers of the recording (labels and into)');
+  }
   await applyChanges(s, recordingId, all.map((label) => ({ label, name })));
   await s.keys.audit(actor, 'speaker.merge', recordingId, { labels: all, name });
   return { recordingId, labels: all, name, speakers: await s.speakers.ofRecording(recordingId) };
@@ -87,14 +91,15 @@ function matching(speakers: RecordingSpeaker[], given: string): RecordingSpeaker
   return speakers.filter((x) => x.label.toLowerCase() === lower || x.name.toLowerCase() === lower);
 }
 
+const speakerList = (speakers: RecordingSpeaker[]) => speakers.map((x) => (x.named ? `${x.label} (${x.name})` : x.label)).join(', ') || 'none';
+
 async function resolveLabels(s: Services, recordingId: string, labels: string[]): Promise<{ speakers: RecordingSpeaker[]; resolved: string[] }> {
   const speakers = await recordingSpeakers(s, recordingId);
   const resolved: string[] = [];
   for (const given of labels) {
     const found = matching(speakers, given.trim());
     if (found.length === 0) {
-      const known = speakers.map((x) => (x.named ? `${x.label} (${x.name})` : x.label)).join(', ') || 'none';
-      throw new AppError('not_found', `recording "${recordingId}" has no speaker "${given}" (its speakers: ${known})`);
+      throw new AppError('not_found', `recording "${recordingId}" has no speaker "${given}" (its speakers: ${speakerList(speakers)})`);
     }
     for (const x of found) if (!resolved.includes(x.label)) resolved.push(x.label);
   }

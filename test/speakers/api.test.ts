@@ -151,6 +151,7 @@ describe('speakers as archive entities (loopback HTTP, PGlite)', () => {
       ['GET', '/v1/recordings/nowhere/speakers', undefined, 404],
       ['PUT', '/v1/recordings/council-b/speakers/SPEAKER_07', { name: 'X' }, 404],
       ['POST', '/v1/recordings/council-b/speakers/merge', { labels: ['SPEAKER_07'], into: 'SPEAKER_01' }, 404],
+      ['POST', '/v1/recordings/council-b/speakers/merge', { labels: ['SPEAKER_01'], into: 'Nobody' }, 404],
       ['GET', '/v1/speakers/Nobody%20At%20All', undefined, 404],
       ['PUT', '/v1/recordings/council-b/speakers/SPEAKER_01', { name: '   ' }, 400],
       ['PUT', '/v1/recordings/council-b/speakers/SPEAKER_01', { name: 'x'.repeat(101) }, 400],
@@ -165,6 +166,8 @@ describe('speakers as archive entities (loopback HTTP, PGlite)', () => {
       expect(r.body.error.message.length).toBeGreaterThan(5);
     }
     expect(await speakersOf('council-b')).toEqual(before);
+    const unknownInto = await json('POST', '/v1/recordings/council-b/speakers/merge', { labels: ['SPEAKER_01'], into: 'Nobody' });
+    expect(unknownInto.body.error.message).toMatch(/^recording "council-b" has no speaker "Nobody" to merge into \(its speakers: .*SPEAKER_01/);
   });
 
   it('a line whose speaker was corrected keeps the correction when its former label is named', async () => {
