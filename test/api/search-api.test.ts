@@ -157,7 +157,10 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
 
   it('is idempotent and keeps a stored recording when a bad transcript is uploaded for it', async () => {
     const again = await post(transcriptForm('ES2005a.vtt', devTranscript('ES2005a'), { id: 'ES2005a', title: 'Remote control kick-off', recorded_at: '1992-01-11', collection: 'qmsum' }));
-    expect(again.body.status).toBe('unchanged');
+    // Nothing was created: 200, not 201; the upload page still says it is in the archive.
+    expect([again.status, again.body.status]).toEqual([200, 'unchanged']);
+    const shown = await fetch(`${t.url}/ingest/render`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: again.status, result: again.body }) });
+    expect(await shown.text()).toMatch(/data-status="unchanged"[\s\S]*Already in the archive/);
     const bad = await post(transcriptForm('ES2005a.vtt', 'WEBVTT\n\n00:00:01.000 --> 00:00:xx\n<v A>broken\n', { id: 'ES2005a' }));
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('invalid_transcript');

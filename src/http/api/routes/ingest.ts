@@ -16,7 +16,7 @@ const route = createRoute({
   summary: 'Ingest a transcript (VTT, SRT, Whisper JSON) with metadata, or a manifest with its transcripts',
   description:
     'multipart/form-data. Either `file` (one transcript) with optional fields id, title, recorded_at, collection, language — ' +
-    'answered 201 with the recording once indexed — or `manifest` (JSONL/CSV) plus the transcript and media files it names ' +
+    'answered 201 with the recording once indexed (200 when the same transcript was already, unchanged) — or `manifest` (JSONL/CSV) plus the transcript and media files it names ' +
     '(each part\'s filename is its path relative to the manifest) — answered 202 with a job to follow at /v1/jobs/{id}, ' +
     'which ends when every row is indexed, media rows included.',
   request: {
@@ -29,9 +29,13 @@ const route = createRoute({
     },
   },
   responses: {
+    200: {
+      content: { 'application/json': { schema: z.object({ status: z.literal('unchanged'), moments: z.number(), recording: RecordingSchema }) } },
+      description: 'The transcript was already indexed, unchanged: nothing was written',
+    },
     201: {
-      content: { 'application/json': { schema: z.object({ status: z.enum(['ingested', 'unchanged']), moments: z.number(), recording: RecordingSchema }) } },
-      description: 'The transcript was indexed (or was already, unchanged)',
+      content: { 'application/json': { schema: z.object({ status: z.literal('ingested'), moments: z.number(), recording: RecordingSchema }) } },
+      description: 'The transcript was indexed',
     },
     202: { content: { 'application/json': { schema: z.object({ job: JobSchema }) } }, description: 'The manifest is being ingested' },
     400: { content: { 'application/json': { schema: ErrorBody } }, description: 'Bad request' },
@@ -83,7 +87,8 @@ export function registerIngest(app: OpenAPIHono<AppEnv>, s: Services, rt: Runtim
       fileName: file.name,
       content,
     }));
-    return c.json({ status: out.status, moments: out.moments, recording: (await s.archive.get(id))! }, 201);
+    // The same transcript again creates nothing: 200, as the same media file uploaded again is.
+    return c.json({ status: out.status, moments: out.moments, recording: (await s.archive.get(id))! }, out.status === 'unchanged' ? 200 : 201);
   });
   app.openAPIRegistry.registerPath(route);
 }

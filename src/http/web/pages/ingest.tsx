@@ -109,6 +109,9 @@ export function ingestPage(c: Context, meta: Meta = {}, result?: unknown, status
   );
 }
 
+/** A transcript upload's answer: 201 when it was indexed, 200 when it was already, unchanged. */
+const transcriptIngested = (status: number, result: unknown) => status === 201 || (status === 200 && (result as Ingested | null)?.status === 'unchanged');
+
 type Accepted = { recording: Recording & { media_url?: string | null }; job: Job | null; duplicate: boolean };
 
 /**
@@ -116,7 +119,7 @@ type Accepted = { recording: Recording & { media_url?: string | null }; job: Job
  * sent it. `job`: the failure is of a retry of that job (its Retry button retries the job again).
  */
 export function ResultView({ result, status, events, job }: { result: unknown; status: number; events?: boolean; job?: string }) {
-  if (status === 201) {
+  if (transcriptIngested(status, result)) {
     const r = result as Ingested;
     return (
       <div class="card success" data-status={r.status}>
@@ -361,7 +364,7 @@ export async function ingestPost(c: Context, api: Api): Promise<Response> {
   if (c.req.query('fragment')) return c.html(String(await (<ResultView result={result} status={r.status} events={api.has('GET', JOB_EVENTS)} />)), r.status as ContentfulStatusCode);
   const job = (result as { job?: Job | null }).job;
   if (r.status === 202 && job) return c.redirect(`/ingest/jobs/${job.id}`, 303);
-  return ingestPage(c, r.status === 201 || media ? {} : meta, result, r.status);
+  return ingestPage(c, transcriptIngested(r.status, result) || media ? {} : meta, result, r.status);
 }
 
 /** POST /ingest/render: what the API answered the page's script (a direct upload, a retry) as the result panel. */
