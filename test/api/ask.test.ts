@@ -11,7 +11,7 @@ const quote = (text: string) => [...(text.match(/[^.?!]+[.?!]?/g) ?? [text])].ma
 const good = (ex: Map<number, string>) => `They said "${quote(ex.get(1)!)}" [1]. They also said "${quote(ex.get(2)!)}" [2].`;
 
 type Answer = { answer: string; kind: string; citations: Citation[]; unsupported: { sentence: string; reason: string; citations: number[] }[]; removed_citations: number[]; truncated: boolean; cached: boolean; model: string | null };
-type Citation = { n: number; recording_id: string; recording_title: string; start: number; end: number; text: string; url: string; moment_ids: string[] };
+type Citation = { n: number; recording_id: string; recording_title: string; start: number; end: number; at: number; text: string; url: string; moment_ids: string[] };
 
 describe('POST /v1/ask (real app, USE embeddings, scripted OpenAI-compatible model on loopback)', () => {
   const llm = startFakeLlm();
@@ -39,6 +39,9 @@ describe('POST /v1/ask (real app, USE embeddings, scripted OpenAI-compatible mod
       const link = new URL(c.url, t.url);
       expect(link.pathname).toBe(`/r/${c.recording_id}`);
       const at = Number(link.searchParams.get('t'));
+      // Times to the millisecond, as the link gives them.
+      expect(at).toBe(c.at);
+      for (const x of [c.start, c.end]) expect(x).toBe(Math.round(x * 1000) / 1000);
       expect(at).toBeGreaterThanOrEqual(c.start);
       expect(at).toBeLessThanOrEqual(c.end);
       const moments = [...(await t.services.archive.momentsByIds(c.moment_ids)).values()];

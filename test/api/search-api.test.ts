@@ -42,6 +42,21 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     expect(r.recorded_at).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
+  it('gives start, end and at to the millisecond, as url does, in searches and exports', async () => {
+    const toMs = (x: number) => Math.round(x * 1000) / 1000;
+    const seen: number[] = [];
+    for (const q of ['remote control', 'buttons on the remote', 'price of the remote control', 'design of the case', 'battery']) {
+      const { body } = await get(`/v1/search?${new URLSearchParams({ q, limit: '20', mode: 'bm25' })}`);
+      const { body: rows } = await get(`/v1/search/export?${new URLSearchParams({ q, limit: '20', mode: 'bm25', format: 'json' })}`);
+      for (const r of [...body.results, ...rows]) {
+        for (const x of [r.start, r.end, r.at]) expect(x, `${q}: ${r.url}`).toBe(toMs(x));
+        expect(r.url).toBe(`/r/${r.recording_id}?t=${r.at}`);
+        seen.push(r.at);
+      }
+    }
+    expect(seen.length).toBeGreaterThan(20);
+  });
+
   it('never lists overlapping passages of one recording twice', async () => {
     const { body } = await get('/v1/search?q=remote%20control&limit=20');
     const byRec = new Map<string, { start: number; end: number }[]>();
