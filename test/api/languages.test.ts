@@ -158,6 +158,21 @@ describe('HTTP API: recordings in Spanish and German', () => {
     expect(es.body.results[0].recording_id).toBe('fabrica-es');
   });
 
+  it("marks a recording's transcript and its search excerpts with the recording's language; the page itself stays English", async () => {
+    const page = async (path: string) => {
+      const res = await fetch(t.url + path);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    for (const [id, lang] of [['fabrica-es', 'es'], ['tram-de', 'de-DE'], ['tram-en', 'en']]) {
+      const html = await page(`/r/${id}`);
+      expect(html).toMatch(/^<!DOCTYPE html><html lang="en">/i);
+      expect(html, id).toMatch(new RegExp(`<div class="transcript" id="transcript" lang="${lang}">`));
+    }
+    const results = await page(`/?q=${encodeURIComponent('Hafen')}&lang=de&mode=bm25`);
+    expect(results).toMatch(/<p class="text" lang="de-DE">/);
+  });
+
   it('takes the language as lang=, and rejects one it does not know', async () => {
     const { body } = await search(`q=${encodeURIComponent('Hafen')}&lang=de&mode=bm25`);
     expect(body.language).toEqual({ code: 'de', source: 'param' });

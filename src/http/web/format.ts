@@ -23,6 +23,24 @@ export function languageName(code: string): string {
   return l ? LANGUAGE_NAMES[l] : code;
 }
 
+/**
+ * A recording's language as an HTML `lang` value, so that its words are read out and hyphenated as that language
+ * within the English page: a tag as canonical BCP 47, a language's name as its code, no language as the archive's
+ * default (`fallback`). Undefined for a value that is neither (one stored before languages were checked).
+ */
+export function htmlLang(code: string | null | undefined, fallback: string): string | undefined {
+  const given = code?.trim();
+  if (!given) return fallback;
+  // A bare word the analysis knows ("Deutsch", "spa") is its two-letter code; a tag with a region keeps it.
+  const known = /^\p{L}+$/u.test(given) ? languageOf(given) : null;
+  if (known) return known;
+  try {
+    return Intl.getCanonicalLocales(given)[0];
+  } catch {
+    return undefined;
+  }
+}
+
 // One formatter for every date: toLocaleDateString builds a new one each call, and the search form labels 500
 // recordings with their dates (17 ms a page that way).
 const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });

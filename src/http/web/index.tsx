@@ -80,13 +80,13 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime,
   };
   for (const p of ['/', '/r/*', '/ask', '/ask/*', '/ingest', '/ingest/*', '/speakers', '/speakers/*']) app.use(p, signedInOrPublic);
 
-  app.get('/', page((c) => searchPage(c, api(c))));
+  app.get('/', page((c) => searchPage(c, api(c), s.cfg.DEFAULT_LANGUAGE)));
   // Forms that write are shown to keys that may write (archivist), or to everyone with AUTH_PUBLIC_WRITE=on.
   const canWrite = async (c: Context<AppEnv>) => {
     const { key } = await identify(c, keys);
     return key ? allows(key.role, 'archivist') : s.cfg.AUTH_PUBLIC_WRITE;
   };
-  app.get('/r/:id', page(async (c) => recordingPage(c, api(c), { canWrite: await canWrite(c) })));
+  app.get('/r/:id', page(async (c) => recordingPage(c, api(c), { canWrite: await canWrite(c), defaultLanguage: s.cfg.DEFAULT_LANGUAGE })));
   app.get('/r/:id/edit', page((c) => editPage(c, api(c))));
   app.post('/r/:id/edit', limit, page((c) => editRecordingPost(c, api(c))));
   app.post('/r/:id/lines/:seq', limit, page((c) => editLinePost(c, api(c))));

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
 import { type Api, type Chapter, type Frame, type Hit, isVideo, mediaUrl, type Segment } from '../api.js';
-import { clock, clockRange, languageName, longDate, qs, speakerSlots } from '../format.js';
+import { clock, clockRange, htmlLang, languageName, longDate, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
 import { CorrectionsPanel, historyOf } from './corrections.js';
 import { SpeakerEditor } from './speakers.js';
@@ -25,8 +25,11 @@ export function activeIndex(segments: Segment[], t: number | null): number {
   return next >= 0 ? next : segments.length - 1;
 }
 
-/** `canWrite`: the page's key may name speakers (the forms are shown). */
-export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boolean } = {}): Promise<Response> {
+/**
+ * `canWrite`: the page's key may name speakers (the forms are shown). `defaultLanguage`: the language of a recording
+ * that names none (DEFAULT_LANGUAGE), for its transcript's `lang`.
+ */
+export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boolean; defaultLanguage?: string } = {}): Promise<Response> {
   const id = c.req.param('id') ?? '';
   const q = c.req.query('q')?.trim() || undefined;
   const rec = await api.recording(id);
@@ -55,6 +58,8 @@ export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boo
   const at = (s: number) => `/r/${encodeURIComponent(id)}${qs({ t: Math.round(s * 1000) / 1000, q })}`;
   // The chapter that holds t (the list marks it; recording.js keeps the mark on playback).
   const chapterAt = t === null ? -1 : chapters.reduce((found, ch, i) => (ch.start <= t ? i : found), -1);
+  // The page is English; what was said, and the chapter titles taken from it, are in the recording's language.
+  const lang = htmlLang(r.language, opts.defaultLanguage ?? 'en');
 
   return sendPage(
     c,
@@ -136,14 +141,14 @@ export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boo
               {chapters.map((ch, i) => (
                 <li>
                   <a href={at(ch.start)} data-seek={ch.start} data-end={ch.end} title={clockRange(ch.start, ch.end)} aria-current={i === chapterAt ? 'true' : undefined}>
-                    <span class="time">{clock(ch.start)}</span> {ch.title}
+                    <span class="time">{clock(ch.start)}</span> <span lang={lang}>{ch.title}</span>
                   </a>
                   {ch.keywords.length ? (
                     // Each keyword opens the chapter with that keyword's hits in this recording on the timeline.
                     <ul class="keywords" aria-label={`Keywords of “${ch.title}”`}>
                       {ch.keywords.map((k) => (
                         <li>
-                          <a href={`/r/${encodeURIComponent(id)}${qs({ t: Math.round(ch.start * 1000) / 1000, q: k })}`} data-keyword={k}>
+                          <a href={`/r/${encodeURIComponent(id)}${qs({ t: Math.round(ch.start * 1000) / 1000, q: k })}`} data-keyword={k} lang={lang}>
                             {k}
                           </a>
                         </li>
@@ -178,7 +183,7 @@ export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boo
               ))}
             </span>
           </div>
-          {segments.length === 0 ? <p>No transcript.</p> : <Transcript segments={segments} chapters={chapters} hits={hits} slots={slots} active={active} href={at} />}
+          {segments.length === 0 ? <p>No transcript.</p> : <Transcript segments={segments} chapters={chapters} hits={hits} slots={slots} active={active} href={at} lang={lang} />}
         </section>
 
         <CorrectionsPanel items={corrections} id={r.id} />
@@ -202,11 +207,11 @@ function FrameStrip({ frames, t, href }: { frames: Frame[]; t: number | null; hr
   return <KeyframeStrip class="frames" label="Keyframes" heading={<h2>Keyframes</h2>} frames={links} />;
 }
 
-function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit[]; slots: Map<string, number>; active: number; href: (s: number) => string }) {
-  const { segments, chapters, hits, slots, active, href } = props;
+function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit[]; slots: Map<string, number>; active: number; href: (s: number) => string; lang?: string }) {
+  const { segments, chapters, hits, slots, active, href, lang } = props;
   let nextChapter = 0;
   return (
-    <div class="transcript" id="transcript">
+    <div class="transcript" id="transcript" lang={lang}>
       {segments.map((s, i) => {
         const heads: Chapter[] = [];
         while (nextChapter < chapters.length && chapters[nextChapter].start < s.end) heads.push(chapters[nextChapter++]);

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, BrowsedRecording, Hit, Search, SearchFormLists } from '../api.js';
 import { FacetsArea } from './facets.js';
 import { KeyframeStrip } from './keyframes.js';
-import { clock, clockRange, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, routingText, safeHighlight } from '../format.js';
+import { clock, clockRange, htmlLang, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 import { quotedPhrases } from '../../../core/index.js';
@@ -19,7 +19,8 @@ const QUESTION_LANGUAGES = [['en', 'English'], ['es', 'Español'], ['de', 'Deuts
 type Params = Partial<Record<(typeof KEYS)[number], string>>;
 
 /** Everything the page shows comes through the API, with the page's key: what the API refuses, the page lacks. */
-export async function searchPage(c: Context, api: Api): Promise<Response> {
+/** `defaultLanguage`: the language of recordings that name none (DEFAULT_LANGUAGE), for their excerpts' `lang`. */
+export async function searchPage(c: Context, api: Api, defaultLanguage: string): Promise<Response> {
   const p: Params = {};
   for (const k of KEYS) {
     const v = c.req.query(k)?.trim();
@@ -46,7 +47,7 @@ export async function searchPage(c: Context, api: Api): Promise<Response> {
           {error.message}
         </p>
       ) : null}
-      {search ? <Results p={p} search={search} /> : null}
+      {search ? <Results p={p} search={search} defaultLanguage={defaultLanguage} /> : null}
       {!p.q && !browsing ? <Intro recordings={stats?.recordings ?? 0} moments={stats?.moments ?? 0} /> : null}
     </Layout>,
     (error?.status ?? 200) as ContentfulStatusCode,
@@ -140,7 +141,7 @@ function totalText(search: Search, n: number): string {
   return `${search.total_relation === 'gte' ? 'More than ' : ''}${count} matching moment${search.total === 1 ? '' : 's'}`;
 }
 
-function Results({ p, search }: { p: Params; search: Search }) {
+function Results({ p, search, defaultLanguage }: { p: Params; search: Search; defaultLanguage: string }) {
   const grouped = p.group === 'recording';
   // A filter, mode or view changed from this page starts again at the first page.
   const link = (extra: Params) => `/${qs({ ...p, cursor: undefined, ...extra })}`;
@@ -220,7 +221,11 @@ function Results({ p, search }: { p: Params; search: Search }) {
       )}
       {search.frames?.length ? <MatchingFrames frames={search.frames} q={search.query} /> : null}
       <FacetsArea facets={search.facets} p={p} />
-      {grouped ? <Grouped hits={search.results} q={search.query} /> : <HitList hits={search.results} q={search.query} showTitle />}
+      {grouped ? (
+        <Grouped hits={search.results} q={search.query} defaultLanguage={defaultLanguage} />
+      ) : (
+        <HitList hits={search.results} q={search.query} defaultLanguage={defaultLanguage} showTitle />
+      )}
       <Pager p={p} label="Pages of results" offset={offset} prevCursor={prevCursor ?? undefined} next={search.next_cursor} />
       {n > 0 ? (
         <p class="export small">
@@ -311,7 +316,7 @@ function Pager({ p, label, offset, prevCursor, next }: { p: Params; label: strin
   );
 }
 
-function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: boolean }) {
+function HitList({ hits, q, defaultLanguage, showTitle }: { hits: Hit[]; q: string; defaultLanguage: string; showTitle?: boolean }) {
   return (
     <ol class="hits">
       {hits.map((h) => (
@@ -344,7 +349,7 @@ function HitList({ hits, q, showTitle }: { hits: Hit[]; q: string; showTitle?: b
               {clock(h.at)}
             </a>
           </p>
-          <p class="text" lang={h.language ?? undefined} dangerouslySetInnerHTML={{ __html: safeHighlight(h.highlight) }} />
+          <p class="text" lang={htmlLang(h.language, defaultLanguage)} dangerouslySetInnerHTML={{ __html: safeHighlight(h.highlight) }} />
         </li>
       ))}
     </ol>
@@ -363,7 +368,7 @@ function Speakers({ h }: { h: Hit }) {
   );
 }
 
-function Grouped({ hits, q }: { hits: Hit[]; q: string }) {
+function Grouped({ hits, q, defaultLanguage }: { hits: Hit[]; q: string; defaultLanguage: string }) {
   const groups = new Map<string, Hit[]>();
   for (const h of hits) groups.set(h.recording_id, [...(groups.get(h.recording_id) ?? []), h]);
   return (
@@ -377,7 +382,7 @@ function Grouped({ hits, q }: { hits: Hit[]; q: string }) {
             <time datetime={g[0].recorded_at ?? undefined}>{longDate(g[0].recorded_at)}</time>
             {g[0].collection ? ` · ${g[0].collection}` : ''} · {g.length} moment{g.length === 1 ? '' : 's'}
           </p>
-          <HitList hits={[...g].sort((a, b) => a.at - b.at)} q={q} />
+          <HitList hits={[...g].sort((a, b) => a.at - b.at)} q={q} defaultLanguage={defaultLanguage} />
         </section>
       ))}
     </div>
