@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { z } from 'zod';
-import { loadConfig, type Config, AppError, createLogger, datesInOrder, isoDate, problemsOf } from '../core/index.js';
+import { loadConfig, type Config, AppError, createLogger, datesInOrder, isoDate, languageTag, problemsOf } from '../core/index.js';
 import { ArchiveLockedError } from '../platform/index.js';
 import type { RecordingPatch } from '../ingest/index.js';
 import type { ServiceOptions, Services } from './services.js';
@@ -80,6 +80,7 @@ async function ingestManifestWithProgress(s: Services, file: string, concurrency
 
 async function ingestOne(s: Services, file: string, o: Record<string, string | undefined>) {
   const recordedAt = o.recordedAt ? dateOption('recorded-at', o.recordedAt) : null;
+  if (o.language !== undefined) o = { ...o, language: languageOption(o.language) };
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
   const { MEDIA_EXTENSIONS } = await import('../ingest/index.js');
@@ -226,7 +227,7 @@ function editPatch(o: Record<string, string | boolean | undefined>): RecordingPa
     title: text('title', o.title, 500),
     recorded_at: o.clearDate ? null : date,
     collection: o.clearCollection ? null : text('collection', o.collection, 200),
-    language: o.clearLanguage ? null : text('language', o.language, 35),
+    language: o.clearLanguage ? null : typeof o.language === 'string' ? languageOption(o.language) : undefined,
   };
   if (Object.values(patch).every((v) => v === undefined)) throw new AppError('bad_request', 'nothing to change: give --title, --date, --collection or --language (or a --clear- option)');
   return patch;
@@ -305,8 +306,10 @@ function parsed<T>(schema: z.ZodType<T>, options: unknown): T {
   return r.data;
 }
 
-/** A date option (YYYY-MM-DD, or YYYY-MM, YYYY) as an ISO date. */
+/** A date option, YYYY-MM-DD, checked as the API checks dates. */
 const dateOption = (name: string, value: string): string => parsed(z.object({ [name]: isoDate }), { [name]: value })[name];
+/** A language option, a BCP 47 tag, checked as the API checks it. */
+const languageOption = (value: string): string => parsed(z.object({ language: languageTag }), { language: value }).language;
 
 const SearchDates = z.object({ from: isoDate.optional(), to: isoDate.optional() }).superRefine(datesInOrder);
 

@@ -42,6 +42,9 @@ describe('cli edit', () => {
     const both = await cli('edit', 'council', '--collection', 'x', '--clear-collection');
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/contradict/);
+    const tag = await cli('edit', 'council', '--language', 'klingon!!');
+    expect(tag.code).toBe(2);
+    expect(tag.err).toMatch(/--language: not a language tag/);
   });
 
   it('beside a process that owns the archive, exits 3 and says to use the server', { timeout: 240_000 }, async () => {
