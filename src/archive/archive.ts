@@ -114,7 +114,8 @@ export class ArchiveStore {
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ n }] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM recordings ${w}`, params);
     const rows = await this.db.query<RecordingRow>(
-      `SELECT r.*, (SELECT count(*)::int FROM moments m WHERE m.recording_id = r.id) AS moment_count
+      `SELECT r.*, (SELECT count(*)::int FROM moments m WHERE m.recording_id = r.id) AS moment_count,
+              (SELECT array_agg(s.label ORDER BY s.seconds DESC) FROM speakers s WHERE s.recording_id = r.id) AS speakers
        FROM recordings r ${w} ORDER BY recorded_at NULLS LAST, id LIMIT $${params.push(opts.limit)} OFFSET $${params.push(opts.offset)}`,
       params,
     );

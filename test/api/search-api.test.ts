@@ -192,6 +192,10 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
   it('lists recordings and exports transcripts with speakers', async () => {
     const list = await get('/v1/recordings');
     expect(list.body.total).toBe(2);
+    // Each listed recording with its speakers (by talk time) and moments, as one recording is given.
+    const listed = list.body.items.find((r: { id: string }) => r.id === 'ES2005a');
+    expect(listed.speakers).toContain('Project Manager');
+    expect(listed.momentCount).toBeGreaterThan(3);
     const one = await get('/v1/recordings/ES2005a');
     expect(one.body).toMatchObject({ id: 'ES2005a', title: 'Remote control kick-off', recordedAt: '1992-01-11', status: 'ready' });
     expect(one.body.speakers).toContain('Project Manager');
