@@ -213,14 +213,16 @@ function claimsOf(answer: string): Sentence[] {
 }
 
 export function toCitation(e: Excerpt): Citation {
+  // Times to the millisecond, as the url gives `at` (a sentence's start inside a cue carries float noise).
+  const ms = (x: number) => Math.round(x * 1000) / 1000;
   return {
     n: e.n,
     recording_id: e.recording_id,
     recording_title: e.recording_title,
     recorded_at: e.recorded_at,
-    start: e.start,
-    end: e.end,
-    at: e.at,
+    start: ms(e.start),
+    end: ms(e.end),
+    at: ms(e.at),
     speaker: e.speaker,
     text: e.text,
     url: e.url,

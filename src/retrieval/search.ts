@@ -570,9 +570,10 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
         recorded_at: h.recordedAt,
         collection: h.collection,
         language: h.language,
-        start: h.start,
-        end: h.end,
-        at: h.at,
+        // To the millisecond, as the url gives `at`: a sentence's start worked out inside a cue carries float noise.
+        start: round(h.start, 3),
+        end: round(h.end, 3),
+        at: round(h.at, 3),
         speaker: speakers[0] ?? null,
         speakers,
         text: h.text,

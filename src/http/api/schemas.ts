@@ -5,15 +5,6 @@ export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
   .openapi('Error');
 
-/**
- * A hit's or citation's times to the millisecond, as its `url` gives `at`: a time worked out inside a cue (where a
- * sentence starts) carries float noise (540.6214285714285) that is no more precise than the link.
- */
-export function toMilliseconds<T extends { start: number; end: number; at: number }>(h: T): T {
-  const ms = (x: number) => Math.round(x * 1000) / 1000;
-  return { ...h, start: ms(h.start), end: ms(h.end), at: ms(h.at) };
-}
-
 /** Form fields left empty mean "not given". */
 export const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max).refine(...noNul).optional());

@@ -6,7 +6,7 @@ import type { Services } from '../../../archive/index.js';
 import { createLlm, ask, type AskRequest } from '../../../answer/index.js';
 import type { AppEnv } from '../app.js';
 import { askCost } from '../limits.js';
-import { ErrorBody, Routing, toMilliseconds } from '../schemas.js';
+import { ErrorBody, Routing } from '../schemas.js';
 
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(...noNul).optional());
@@ -143,7 +143,7 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
             signal: ctrl.signal,
             onToken: (text) => stream.writeSSE({ event: 'token', data: JSON.stringify({ text }) }),
           });
-          await stream.writeSSE({ event: 'done', data: JSON.stringify({ ...result, citations: result.citations.map(toMilliseconds), cached: false, took_ms: took() }) });
+          await stream.writeSSE({ event: 'done', data: JSON.stringify({ ...result, cached: false, took_ms: took() }) });
         } catch (err) {
           if (ctrl.signal.aborted) return;
           const e = err instanceof AppError ? err : new AppError('internal', 'internal error; see the server log');
@@ -160,6 +160,6 @@ export function registerAsk(app: OpenAPIHono<AppEnv>, s: Services): void {
     const { value, cached: hit } = await cached(s.cache, 'answer', [req, llm?.name ?? 'extractive'], s.cfg.CACHE_TTL_S,
       () => ask(s, llm, req, { signal: c.req.raw.signal }), { keep: (r) => !r.truncated && !r.degraded });
     c.set('cost', askCost(s.cfg, hit));
-    return c.json({ ...value, citations: value.citations.map(toMilliseconds), cached: hit, took_ms: took() }, 200);
+    return c.json({ ...value, cached: hit, took_ms: took() }, 200);
   });
 }

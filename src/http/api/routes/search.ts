@@ -3,7 +3,7 @@ import { stream } from 'hono/streaming';
 import type { Services } from '../../../archive/index.js';
 import { AppError } from '../../../core/index.js';
 import { browseQuestionDates, browseRecordings, canBrowse, PAGING_CAP, searchFrames, searchMoments, type SearchParams, type SearchResult } from '../../../retrieval/index.js';
-import { ErrorBody, ExportQuery, ExportRow, SearchQuery, SearchResponse, toMilliseconds } from '../schemas.js';
+import { ErrorBody, ExportQuery, ExportRow, SearchQuery, SearchResponse } from '../schemas.js';
 import type { AppEnv } from '../app.js';
 import { exportCost, searchCost } from '../limits.js';
 import { decodeCursor, encodeCursor, searchHash, type Cursor } from '../cursor.js';
@@ -146,7 +146,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
         language: value.language,
         matched_text: value.matched_text,
         phrases: value.phrases,
-        results: value.results.map(toMilliseconds),
+        results: value.results,
         total: value.total?.value ?? null,
         total_relation: value.total?.relation ?? null,
         total_passages: value.passages,
@@ -182,7 +182,7 @@ export function registerSearch(app: OpenAPIHono<AppEnv>, s: Services): void {
       value.degraded_legs = [...new Set([...value.degraded_legs, ...rest.degraded_legs])];
     }
     const origin = c.req.header('host') ? new URL(c.req.url).origin : null;
-    const rows = value.results.map((r, i) => exportRow(toMilliseconds(r), i + 1, origin));
+    const rows = value.results.map((r, i) => exportRow(r, i + 1, origin));
     c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
     c.header('Content-Disposition', `attachment; filename="search-${slug(q.q)}.${format}"`);
     c.header('X-Total-Passages', String(rows.length));
