@@ -14,7 +14,7 @@ export { AppError, errorMessage, TranscriptError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { asQueryWork, currentLane, inBackground, queryWorkRunning } from './lane.js';
 export type { Lane } from './lane.js';
-export { analysisOf, detectLanguage, detectTranscriptLanguage, LANGUAGE_NAMES, LANGUAGES, languageOf, SPEECH_FILLERS, STOP_WORDS, TEXT_SEARCH_CONFIGS, withoutStopWords } from './language/index.js';
+export { analysisOf, detectLanguage, detectTranscriptLanguage, LANGUAGE_NAMES, LANGUAGES, languageOf, languageTagOf, SPEECH_FILLERS, STOP_WORDS, TEXT_SEARCH_CONFIGS, withoutStopWords } from './language/index.js';
 export type { Analysis, Language } from './language/index.js';
 export { COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, FACET_SIZE, topBuckets } from './lexical-index.js';
 export type { CompactReport, FacetBucket, Facets, LexicalDoc, LexicalHit, LexicalIndex, MatchCount } from './lexical-index.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { languageOf } from './language/index.js';
+import { languageTagOf } from './language/index.js';
 
 // Input checks shared by the manifest reader, the API's request schemas and the command line.
 
@@ -36,12 +36,7 @@ export const languageTag = z
   .trim()
   .max(35)
   .superRefine((v, ctx) => {
-    if (/^\p{L}+$/u.test(v) && languageOf(v)) return;
-    try {
-      Intl.getCanonicalLocales(v);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `not a language tag (BCP 47, such as "es" or "es-MX"): "${v}"` });
-    }
+    if (languageTagOf(v) === null) ctx.addIssue({ code: 'custom', message: `not a language tag (BCP 47, such as "es" or "es-MX"): "${v}"` });
   });
 
 /** Postgres text cannot hold NUL: refuse it where input arrives instead of failing in the database. */

@@ -36,6 +36,21 @@ export function languageOf(code: string | null | undefined): Language | null {
 }
 
 /**
+ * A recording's language value as a tag: a bare name or code the path knows ("Deutsch", "spa") as its two-letter
+ * code, any other well-formed BCP 47 tag in its canonical form ("es-mx" → "es-MX"); null when it is neither.
+ */
+export function languageTagOf(value: string): string | null {
+  const v = value.trim();
+  const known = /^\p{L}+$/u.test(v) ? languageOf(v) : null;
+  if (known) return known;
+  try {
+    return Intl.getCanonicalLocales(v)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * How a recording's text is analysed: by its language when the path knows it; 'other' for a language it does
  * not; `fallback` (the archive's default language) when the recording names none.
  */

@@ -1,5 +1,5 @@
 /** Small formatting helpers shared by the pages. Everything here returns plain text; JSX escapes it. */
-import { LANGUAGE_NAMES, languageOf } from '../../core/index.js';
+import { LANGUAGE_NAMES, languageOf, languageTagOf } from '../../core/index.js';
 import { deepLink, fallbackNote } from '../../retrieval/index.js';
 
 export { questionDatesText } from '../../retrieval/index.js';
@@ -29,16 +29,8 @@ export function languageName(code: string): string {
  * default (`fallback`). Undefined for a value that is neither (one stored before languages were checked).
  */
 export function htmlLang(code: string | null | undefined, fallback: string): string | undefined {
-  const given = code?.trim();
-  if (!given) return fallback;
-  // A bare word the analysis knows ("Deutsch", "spa") is its two-letter code; a tag with a region keeps it.
-  const known = /^\p{L}+$/u.test(given) ? languageOf(given) : null;
-  if (known) return known;
-  try {
-    return Intl.getCanonicalLocales(given)[0];
-  } catch {
-    return undefined;
-  }
+  if (!code?.trim()) return fallback;
+  return languageTagOf(code) ?? undefined;
 }
 
 // One formatter for every date: toLocaleDateString builds a new one each call, and the search form labels 500
