@@ -1,4 +1,4 @@
-import { type Analysis, type Embedder, cosine } from '../core/index.js';
+import { type Analysis, type Embedder, cosine, toMilliseconds } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
 import { contentStems, coverage, type Sentence, splitSentences, transcriptSentences, words } from '../retrieval/index.js';
 
@@ -213,16 +213,14 @@ function claimsOf(answer: string): Sentence[] {
 }
 
 export function toCitation(e: Excerpt): Citation {
-  // Times to the millisecond, as the url gives `at` (a sentence's start inside a cue carries float noise).
-  const ms = (x: number) => Math.round(x * 1000) / 1000;
   return {
     n: e.n,
     recording_id: e.recording_id,
     recording_title: e.recording_title,
     recorded_at: e.recorded_at,
-    start: ms(e.start),
-    end: ms(e.end),
-    at: ms(e.at),
+    start: toMilliseconds(e.start),
+    end: toMilliseconds(e.end),
+    at: toMilliseconds(e.at),
     speaker: e.speaker,
     text: e.text,
     url: e.url,

@@ -1,3 +1,4 @@
+import { toMilliseconds } from '../core/index.js';
 import type { Db } from '../platform/index.js';
 
 /** One speaker of a recording: the label it came with, the name it is shown and searched by, and how much it spoke. */
@@ -59,7 +60,7 @@ export class SpeakerStore {
        ORDER BY sum(s.end_s - s.start_s) DESC, 1`,
       [recordingId],
     );
-    return rows.map((r) => ({ label: r.label, name: r.name, named: !!r.named, seconds: round(Number(r.seconds)), turns: Number(r.turns) }));
+    return rows.map((r) => ({ label: r.label, name: r.name, named: !!r.named, seconds: toMilliseconds(Number(r.seconds)), turns: Number(r.turns) }));
   }
 
   /**
@@ -118,7 +119,7 @@ export class SpeakerStore {
     );
     return {
       total: Number(n),
-      items: rows.map((r) => ({ name: r.name, recordings: Number(r.recordings), seconds: round(Number(r.seconds)), turns: Number(r.turns) })),
+      items: rows.map((r) => ({ name: r.name, recordings: Number(r.recordings), seconds: toMilliseconds(Number(r.seconds)), turns: Number(r.turns) })),
     };
   }
 
@@ -139,10 +140,9 @@ export class SpeakerStore {
       [name, opts.limit, opts.offset],
     );
     return {
-      speaker: { name: sum.name, recordings: Number(sum.recordings), seconds: round(Number(sum.seconds)), turns: Number(sum.turns) },
-      items: rows.map((r) => ({ recordingId: r.recording_id, title: r.title, recordedAt: r.recorded_at, seconds: round(Number(r.seconds)), turns: Number(r.turns) })),
+      speaker: { name: sum.name, recordings: Number(sum.recordings), seconds: toMilliseconds(Number(sum.seconds)), turns: Number(sum.turns) },
+      items: rows.map((r) => ({ recordingId: r.recording_id, title: r.title, recordedAt: r.recorded_at, seconds: toMilliseconds(Number(r.seconds)), turns: Number(r.turns) })),
     };
   }
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -20,7 +20,7 @@ export { COUNT_EXACT_UP_TO, decadeBuckets, DEFAULT_POSTINGS_BUDGET, FACET_SIZE, 
 export type { CompactReport, FacetBucket, Facets, LexicalDoc, LexicalHit, LexicalIndex, MatchCount } from './lexical-index.js';
 export { createLogger } from './log.js';
 export type { Logger } from './log.js';
-export { cosine, meanAndSd, rng } from './math.js';
+export { cosine, meanAndSd, rng, toMilliseconds } from './math.js';
 export { quotedPhrases, saysPhrase, type QuotedQuery } from './phrases.js';
 export { redactUrls, safeUrl, splitCredentials, urlHost } from './redact.js';
 export { cueSentences, splitSentences } from './sentences.js';

@@ -1,3 +1,6 @@
+/** Seconds to the millisecond: how times are stored and linked (`?t=`), without the float noise of sums and spreads. */
+export const toMilliseconds = (seconds: number): number => Math.round(seconds * 1000) / 1000;
+
 /** Cosine similarity; 0 when either vector is all zeros. */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;

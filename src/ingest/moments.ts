@@ -1,4 +1,4 @@
-import { type Cue, type Moment, cueSentences, type TimedSentence } from '../core/index.js';
+import { type Cue, type Moment, cueSentences, type TimedSentence, toMilliseconds } from '../core/index.js';
 
 export interface MomentSettings {
   /** A window closes once it spans this many seconds... */
@@ -33,8 +33,8 @@ export function buildMoments(recordingId: string, cues: Cue[], s: MomentSettings
       id: `${recordingId}#${moments.length}`,
       recordingId,
       seq: moments.length,
-      start: round(start),
-      end: round(Math.max(...window.map((u) => u.end))),
+      start: toMilliseconds(start),
+      end: toMilliseconds(Math.max(...window.map((u) => u.end))),
       speakers: [...new Set(window.map((u) => u.speaker).filter((x): x is string => !!x))],
       text: window.map((u) => u.text).join(' '),
     });
@@ -59,6 +59,3 @@ function splitCue(cue: Cue): Unit[] {
   return cueSentences(cue, MAX_UNIT_S);
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount, quotedPhrases, writeSpokenYears } from '../core/index.js';
+import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount, quotedPhrases, toMilliseconds, writeSpokenYears } from '../core/index.js';
 import { cached, QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
@@ -132,7 +132,7 @@ const VECTOR_ONLY_FLOOR = 0.35;
  * 0.6 s into a second opens on the end of the turn before it, and the page marks that turn as the line playing.
  */
 export function deepLink(recordingId: string, at: number): string {
-  return `/r/${encodeURIComponent(recordingId)}?t=${Math.round(at * 1000) / 1000}`;
+  return `/r/${encodeURIComponent(recordingId)}?t=${toMilliseconds(at)}`;
 }
 
 /**
@@ -570,10 +570,9 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
         recorded_at: h.recordedAt,
         collection: h.collection,
         language: h.language,
-        // To the millisecond, as the url gives `at`: a sentence's start worked out inside a cue carries float noise.
-        start: round(h.start, 3),
-        end: round(h.end, 3),
-        at: round(h.at, 3),
+        start: toMilliseconds(h.start),
+        end: toMilliseconds(h.end),
+        at: toMilliseconds(h.at),
         speaker: speakers[0] ?? null,
         speakers,
         text: h.text,

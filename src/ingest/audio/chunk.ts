@@ -18,6 +18,7 @@
  * never spans more than core + 2·overlapS, which the engine-window check relies on) and at half the
  * silence, so neighbouring runs never share audio.
  */
+import { toMilliseconds } from '../../core/index.js';
 import type { Region } from './vad.js';
 
 export interface ChunkPlanOptions {
@@ -45,7 +46,6 @@ export interface Chunk {
   coreEnd: number;
 }
 
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Groups speech regions into runs separated by long silences; each run is chunked independently. */
 function runs(regions: readonly Region[], skipGapS: number): Region[][] {
@@ -117,11 +117,11 @@ export function planChunks(regions: readonly Region[], durationS: number, o: Chu
       const [cs, ce] = cores[i];
       chunks.push({
         index: chunks.length,
-        coreStart: r3(cs),
-        coreEnd: r3(ce),
+        coreStart: toMilliseconds(cs),
+        coreEnd: toMilliseconds(ce),
         // Overlap towards a contiguous neighbour; at a run edge, a little of the silence (see edgePadS).
-        start: r3(i > 0 ? Math.max(runStart, cs - overlapS) : cs - padBefore),
-        end: r3(i < cores.length - 1 ? Math.min(runEnd, ce + overlapS) : ce + padAfter),
+        start: toMilliseconds(i > 0 ? Math.max(runStart, cs - overlapS) : cs - padBefore),
+        end: toMilliseconds(i < cores.length - 1 ? Math.min(runEnd, ce + overlapS) : ce + padAfter),
       });
     }
   });

@@ -18,7 +18,7 @@
  * A chunk whose ASR failed becomes a visible gap word `[inaudible: ASR failed]` over the time no neighbour
  * covers, instead of failing the recording. Runs of low-confidence words are flagged.
  */
-import type { Word } from '../../core/index.js';
+import { type Word, toMilliseconds } from '../../core/index.js';
 import type { AsrResult } from './asr/port.js';
 import type { Chunk } from './chunk.js';
 import type { Region } from './vad.js';
@@ -57,7 +57,6 @@ export interface StitchResult {
   lowConfidence: Region[];
 }
 
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const mid = (w: Word) => (w.start + w.end) / 2;
 export const normText = (t: string) => t.toLowerCase().replace(/[^\p{L}\p{N}']/gu, '');
 const overlapLen = (a: Word, b: Word) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
@@ -113,7 +112,7 @@ export function stitch(outcomes: ChunkOutcome[], o: StitchOptions = {}): StitchR
   const ok = (i: number) => list[i]?.result !== undefined && list[i].error === undefined;
   // Absolute-time words per chunk.
   const abs: Word[][] = list.map((c, i) =>
-    ok(i) ? c.result!.words.map((w) => ({ ...w, start: r3(w.start + c.chunk.start), end: r3(w.end + c.chunk.start) })) : [],
+    ok(i) ? c.result!.words.map((w) => ({ ...w, start: toMilliseconds(w.start + c.chunk.start), end: toMilliseconds(w.end + c.chunk.start) })) : [],
   );
 
   // Boundary after chunk i (between i and i+1): undefined when they are not contiguous.
@@ -166,8 +165,8 @@ export function stitch(outcomes: ChunkOutcome[], o: StitchOptions = {}): StitchR
     const end = n && contiguous(c.chunk, n.chunk) && ok(i + 1) ? n.chunk.start : c.chunk.coreEnd;
     const reason = c.error instanceof Error ? c.error.message : String(c.error ?? 'no result');
     if (end > start) {
-      gaps.push({ start: r3(start), end: r3(end), chunk: c.chunk.index, reason });
-      words.push({ start: r3(start), end: r3(end), text: GAP_TEXT, confidence: 0, chunk: c.chunk.index, gap: true });
+      gaps.push({ start: toMilliseconds(start), end: toMilliseconds(end), chunk: c.chunk.index, reason });
+      words.push({ start: toMilliseconds(start), end: toMilliseconds(end), text: GAP_TEXT, confidence: 0, chunk: c.chunk.index, gap: true });
     }
   });
   words.sort((a, b) => a.start - b.start || a.end - b.end);

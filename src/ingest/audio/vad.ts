@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { SAMPLE_RATE } from './decode.js';
+import { toMilliseconds } from '../../core/index.js';
 
 export const VAD_FRAME = 512; // 32 ms at 16 kHz: the only frame size v5 accepts at this rate
 const CONTEXT = 64;
@@ -149,11 +150,10 @@ export class RegionTracker {
     const endT = this.frames * FRAME_S;
     if (this.speechStart !== null) this.close(this.silenceStart ?? endT);
     this.flushPadded(true);
-    return this.done.map((r) => ({ start: round3(r.start), end: round3(r.end) }));
+    return this.done.map((r) => ({ start: toMilliseconds(r.start), end: toMilliseconds(r.end) }));
   }
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
  * Streaming VAD: feed decoded frames of any size with push(); they are re-cut into 512-sample model frames.
@@ -197,7 +197,7 @@ export class StreamingVad {
       this.tracker.push(await this.vad.prob(this.pending));
       this.fill = 0;
     }
-    return this.tracker.finish().map((r) => ({ start: r.start, end: Math.min(r.end, round3(this.durationS)) }));
+    return this.tracker.finish().map((r) => ({ start: r.start, end: Math.min(r.end, toMilliseconds(this.durationS)) }));
   }
 }
 

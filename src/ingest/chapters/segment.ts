@@ -1,4 +1,4 @@
-import { type Analysis, type Cue, cosine } from '../../core/index.js';
+import { type Analysis, type Cue, cosine, toMilliseconds } from '../../core/index.js';
 import { contentTokens, isTitleWord, isTransition, titleWord } from './text.js';
 
 /**
@@ -120,7 +120,7 @@ export function segmentChapters(cues: Cue[], opts: SegmentOptions = {}): Chapter
   const edges = [t0, ...bounds, t1];
   const spans = edges.slice(1).map((end, i) => ({ start: edges[i], end }));
   const titles = titleChapters(tokens, spans, opts.language);
-  return spans.map((s, i) => ({ start: round(s.start), end: round(s.end), title: titles[i].title, keywords: titles[i].keywords }));
+  return spans.map((s, i) => ({ start: toMilliseconds(s.start), end: toMilliseconds(s.end), title: titles[i].title, keywords: titles[i].keywords }));
 }
 
 export interface SimilaritySeries {
@@ -446,4 +446,3 @@ function nearest(xs: number[], i: number): number {
   return 0;
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;

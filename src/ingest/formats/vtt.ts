@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { type Cue, TranscriptError } from '../../core/index.js';
+import { type Cue, toMilliseconds, TranscriptError } from '../../core/index.js';
 import { badCodePoint, countWords, DEFAULT_TRANSCRIPT_LIMITS, MAX_MARKUP_DEPTH, tooManyCues, tooManyWords, type TranscriptLimits } from './limits.js';
 
 /*
@@ -70,7 +70,6 @@ function mergeRuns(parts: Utterance[], glue: string): Utterance[] {
   return out;
 }
 
-const roundMs = (t: number): number => Math.round(t * 1000) / 1000;
 
 /**
  * One cue per speaker run. Several runs share the cue's time span in proportion to their length
@@ -85,12 +84,12 @@ export function splitByVoice(start: number, end: number, parts: Utterance[]): Cu
   let offset = 0;
   return runs.map((run) => {
     const cue: Cue = {
-      start: runs.length === 1 ? start : roundMs(start + ((end - start) * offset) / total),
+      start: runs.length === 1 ? start : toMilliseconds(start + ((end - start) * offset) / total),
       end: 0,
       text: run.text,
     };
     offset += run.text.length;
-    cue.end = runs.length === 1 || offset === total ? end : roundMs(start + ((end - start) * offset) / total);
+    cue.end = runs.length === 1 || offset === total ? end : toMilliseconds(start + ((end - start) * offset) / total);
     if (run.speaker) cue.speaker = run.speaker;
     return cue;
   });

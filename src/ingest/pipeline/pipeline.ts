@@ -28,7 +28,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { type Cue, type Moment, type RecordingMeta, AppError, type Embedder, errorMessage } from '../../core/index.js';
+import { type Cue, type Moment, type RecordingMeta, AppError, type Embedder, errorMessage, toMilliseconds } from '../../core/index.js';
 import { type JobQueue, type QueueJob, UnrecoverableJobError, type BlobStore } from '../../platform/index.js';
 import { type Frame, type Job, type JobStore, type Services, STAGES, StageStore, type StageName, type StageRow } from '../../archive/index.js';
 import { createAsrEngine } from '../audio/asr/index.js';
@@ -200,15 +200,15 @@ export function summarise(rows: StageRow[]): StageSummary[] {
 export function timings(rows: StageRow[], durationS: number | null, end?: string | null): Timings {
   const secondsPerStage = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<StageName, number>;
   for (const r of rows) secondsPerStage[r.stage] += r.seconds;
-  for (const s of STAGES) secondsPerStage[s] = Math.round(secondsPerStage[s] * 1000) / 1000;
+  for (const s of STAGES) secondsPerStage[s] = toMilliseconds(secondsPerStage[s]);
   const starts = rows.map((r) => r.startedAt).filter((v): v is string => v !== null);
   const first = starts.length ? Math.min(...starts.map((s) => Date.parse(s))) : null;
   const last = end ? Date.parse(end) : Date.now();
   const wallSeconds = first === null ? 0 : Math.max(0, (last - first) / 1000);
   return {
     secondsPerStage,
-    wallSeconds: Math.round(wallSeconds * 1000) / 1000,
-    rtf: durationS && durationS > 0 && first !== null ? Math.round((wallSeconds / durationS) * 1000) / 1000 : null,
+    wallSeconds: toMilliseconds(wallSeconds),
+    rtf: durationS && durationS > 0 && first !== null ? toMilliseconds(wallSeconds / durationS) : null,
   };
 }
 
@@ -397,7 +397,7 @@ export class MediaPipeline {
             this.s.log.warn({ job: job.id, err: visualError }, 'the visual embedder failed; the keyframes are kept without image vectors');
           }
         }
-        const seconds = { extract: round3((t1 - t0) / 1000), ocr: round3((t2 - t1) / 1000), ...(this.s.visual ? { visual: round3((performance.now() - t2) / 1000) } : {}) };
+        const seconds = { extract: toMilliseconds((t1 - t0) / 1000), ocr: toMilliseconds((t2 - t1) / 1000), ...(this.s.visual ? { visual: toMilliseconds((performance.now() - t2) / 1000) } : {}) };
         return {
           frames: frames.map((f, i) => ({ n: f.n, at: f.at, text: texts[i], thumbKey: `${prefix}${f.n}.jpg` })),
           ocr,
@@ -809,7 +809,6 @@ export const pcmKeyOf = (jobId: string) => `tmp/pcm/${jobId}.s16`;
  */
 export const framesPrefix = (recordingId: string, jobId: string) => `artefacts/${recordingId}/frames/${jobId}/`;
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function* pcmChunks(blobs: BlobStore, key: string): AsyncGenerator<Buffer> {
   const stream: Readable = await blobs.get(key);

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { toMilliseconds } from '../../core/index.js';
 import { ffmpegPath, summariseStderr } from '../audio/decode.js';
 
 export interface KeyframeOptions {
@@ -102,7 +103,7 @@ export async function extractKeyframes(file: string, dir: string, o: KeyframeOpt
   for (const [k, w] of written.entries()) {
     const thumb = path.join(dir, name('t', w.i));
     const ocr = path.join(dir, name('o', w.i));
-    if (keep[k]) out.push({ n: out.length, at: Math.max(0, Math.round(w.at * 1000) / 1000), thumb, ocr });
+    if (keep[k]) out.push({ n: out.length, at: Math.max(0, toMilliseconds(w.at)), thumb, ocr });
     else await Promise.all([rm(thumb, { force: true }), rm(ocr, { force: true })]);
   }
   o.onProgress?.(1);

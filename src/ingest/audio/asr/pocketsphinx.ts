@@ -14,9 +14,9 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Word, AppError } from '../../../core/index.js';
+import { type Word, AppError, toMilliseconds } from '../../../core/index.js';
 import { SAMPLE_RATE, encodeWav } from '../decode.js';
-import { type AsrEngine, type AsrOptions, type AsrResult, round, tidyWords } from './port.js';
+import { type AsrEngine, type AsrOptions, type AsrResult, tidyWords } from './port.js';
 
 export type PocketsphinxCli = 'pocketsphinx5' | 'continuous';
 
@@ -65,7 +65,7 @@ export function parseContinuousOutput(stdout: string): Word[] {
     if (!m || FILLER.test(m[1])) continue;
     const start = Number(m[2]);
     // End times are the last frame's start; add one 10 ms frame so adjacent words touch.
-    words.push({ text: cleanWord(m[1]), start, end: round(Number(m[3]) + 0.01), confidence: clamp01(Number(m[4])) });
+    words.push({ text: cleanWord(m[1]), start, end: toMilliseconds(Number(m[3]) + 0.01), confidence: clamp01(Number(m[4])) });
   }
   return words;
 }
@@ -78,7 +78,7 @@ export function parseJsonOutput(stdout: string): Word[] {
     const j = JSON.parse(line) as { w?: { t: string; b: number; d: number; p?: number }[] };
     for (const w of j.w ?? []) {
       if (FILLER.test(w.t)) continue;
-      words.push({ text: cleanWord(w.t), start: w.b, end: round(w.b + w.d), confidence: clamp01(w.p ?? 1) });
+      words.push({ text: cleanWord(w.t), start: w.b, end: toMilliseconds(w.b + w.d), confidence: clamp01(w.p ?? 1) });
     }
   }
   return words;

@@ -2,7 +2,7 @@
  * The ASR port: one call per chunk of 16 kHz mono PCM, words with times relative to the chunk's first sample.
  * Adapters (pocketsphinx, whisper, openai) hide how an engine is run; the pipeline only sees this interface.
  */
-import type { Word } from '../../../core/index.js';
+import { type Word, toMilliseconds } from '../../../core/index.js';
 
 export type AsrEngineName = 'pocketsphinx' | 'whisper' | 'openai';
 export const ASR_ENGINES: readonly AsrEngineName[] = ['pocketsphinx', 'whisper', 'openai'];
@@ -43,21 +43,20 @@ export function spreadWords(texts: string[], start: number, end: number, confide
   let t = start;
   return texts.map((text, i) => {
     const d = (span * weights[i]) / total;
-    const w: Word = { start: round(t), end: round(t + d), text, confidence };
+    const w: Word = { start: toMilliseconds(t), end: toMilliseconds(t + d), text, confidence };
     t += d;
     return w;
   });
 }
 
-export const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Sorts, drops empty words, clamps times into [0, durationS] and makes end >= start. */
 export function tidyWords(words: Word[], durationS: number): Word[] {
   return words
     .filter((w) => w.text.trim() !== '' && Number.isFinite(w.start) && Number.isFinite(w.end))
     .map((w) => {
-      const start = round(Math.min(Math.max(0, w.start), durationS));
-      const end = round(Math.min(Math.max(start, w.end), durationS));
+      const start = toMilliseconds(Math.min(Math.max(0, w.start), durationS));
+      const end = toMilliseconds(Math.min(Math.max(start, w.end), durationS));
       return { ...w, text: w.text.trim(), start, end };
     })
     .sort((a, b) => a.start - b.start || a.end - b.end);

@@ -11,9 +11,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OfflineRecognizer, OfflineRecognizerResult } from 'sherpa-onnx-node';
-import { type Word, AppError, engineSettings } from '../../../core/index.js';
+import { type Word, AppError, engineSettings, toMilliseconds } from '../../../core/index.js';
 import { SAMPLE_RATE } from '../decode.js';
-import { type AsrEngine, type AsrOptions, type AsrResult, round, spreadWords, tidyWords } from './port.js';
+import { type AsrEngine, type AsrOptions, type AsrResult, spreadWords, tidyWords } from './port.js';
 
 export const DEFAULT_WHISPER_DIR = 'models/sherpa-onnx-whisper-base.en';
 
@@ -80,7 +80,7 @@ export function wordsFromTokens(r: OfflineRecognizerResult, durationS: number): 
     const next = words[i + 1]?.start ?? Math.min(durationS, w.start + 1);
     const end = w.end > w.start ? w.end : next;
     const conf = w.logp.length && probs.length ? Math.exp(w.logp.reduce((a, b) => a + b, 0) / w.logp.length) : undefined;
-    return { text: w.text, start: round(w.start), end: round(end), ...(conf !== undefined ? { confidence: conf } : {}) };
+    return { text: w.text, start: toMilliseconds(w.start), end: toMilliseconds(end), ...(conf !== undefined ? { confidence: conf } : {}) };
   });
 }
 

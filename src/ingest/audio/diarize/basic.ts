@@ -18,6 +18,7 @@
  * calibration for real meetings. Long recordings are clustered on an evenly spaced sample of windows
  * (clustering is quadratic) and the rest join the nearest centroid.
  */
+import { toMilliseconds } from '../../../core/index.js';
 import type { Region } from '../vad.js';
 import { type Turn, mergeTurns, speakerLabel } from './assign.js';
 import { DIM, FRAME_S, FrameStore } from './features.js';
@@ -53,7 +54,6 @@ interface Win {
   v: Float64Array;
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
 const frameRange = (r: Region) => [Math.max(0, Math.ceil(r.start / FRAME_S)), Math.floor(r.end / FRAME_S)] as const;
 
 function normalise(v: Float64Array): Float64Array {
@@ -246,7 +246,7 @@ export function diarizeFrames(store: FrameStore, regions: readonly Region[], o: 
       i = j + 1;
     }
   }
-  return mergeTurns(turns).map((t) => ({ ...t, start: round(t.start), end: round(t.end) }));
+  return mergeTurns(turns).map((t) => ({ ...t, start: toMilliseconds(t.start), end: toMilliseconds(t.end) }));
 }
 
 /** Best speaker sequence for one region's frames: per-frame log-likelihood minus `penalty` per switch. */
