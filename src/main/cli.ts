@@ -80,7 +80,7 @@ async function ingestManifestWithProgress(s: Services, file: string, concurrency
 
 async function ingestOne(s: Services, file: string, o: Record<string, string | undefined>) {
   const recordedAt = o.recordedAt ? dateOption('recorded-at', o.recordedAt) : null;
-  if (o.language !== undefined) o = { ...o, language: languageOption(o.language) };
+  const language = o.language === undefined ? null : languageOption(o.language);
   const base = path.basename(file).replace(/\.[^.]+$/, '');
   const id = o.id ?? base.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
   const { MEDIA_EXTENSIONS } = await import('../ingest/index.js');
@@ -88,7 +88,7 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
     // Through the job graph (decode → chunk → asr ∥ diarize → stitch → sentences → embed → index), in process.
     const { describeMediaJob, ingestMediaWithProgress } = await import('../ingest/index.js');
     const job = await ingestMediaWithProgress(s, file, {
-      id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file),
+      id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language, source: path.basename(file),
     });
     for (const line of describeMediaJob(job)) console.log(line);
     if (job.status === 'failed') process.exitCode = 1;
@@ -96,7 +96,7 @@ async function ingestOne(s: Services, file: string, o: Record<string, string | u
   }
   const { ingestTranscript } = await import('../ingest/index.js');
   const out = await ingestTranscript(s, {
-    meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language: o.language ?? null, source: path.basename(file) },
+    meta: { id, title: o.title ?? base, recordedAt, collection: o.collection ?? null, language, source: path.basename(file) },
     fileName: file,
     content: fs.readFileSync(file, 'utf8'),
   });

@@ -94,7 +94,7 @@ function labelPattern(label: string, language: Analysis = 'en'): string {
  */
 export function withoutLabel(q: string, label: string | undefined, language: Analysis = 'en'): string {
   if (!label) return q;
-  const rest = q.replace(new RegExp(`(?<![\\p{L}\\p{N}])${labelPattern(label, language)}(?:'s)?(?![\\p{L}\\p{N}])`, 'giu'), ' ');
+  const rest = q.replace(new RegExp(`${START}${labelPattern(label, language)}(?:'s)?${END}`, 'giu'), ' ');
   return rest.replace(/[^\p{L}\p{N}]/gu, '') ? rest : q;
 }
 

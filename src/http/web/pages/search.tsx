@@ -18,8 +18,10 @@ const BROWSE_BY = ['collection', 'speaker', 'from', 'to', 'recording'] as const;
 const QUESTION_LANGUAGES = [['en', 'English'], ['es', 'Español'], ['de', 'Deutsch']] as const;
 type Params = Partial<Record<(typeof KEYS)[number], string>>;
 
-/** Everything the page shows comes through the API, with the page's key: what the API refuses, the page lacks. */
-/** `defaultLanguage`: the language of recordings that name none (DEFAULT_LANGUAGE), for their excerpts' `lang`. */
+/**
+ * Everything the page shows comes through the API, with the page's key: what the API refuses, the page lacks.
+ * `defaultLanguage`: the language of recordings that name none (DEFAULT_LANGUAGE), for their excerpts' `lang`.
+ */
 export async function searchPage(c: Context, api: Api, defaultLanguage: string): Promise<Response> {
   const p: Params = {};
   for (const k of KEYS) {
