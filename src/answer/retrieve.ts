@@ -22,6 +22,8 @@ export interface Excerpt {
   recording_id: string;
   recording_title: string;
   recorded_at: string | null;
+  /** The recording's language, as ingest was given it (null: the archive's default). */
+  language: string | null;
   start: number;
   end: number;
   /** Where the citation opens: the best-matching sentence of the excerpt's best moment (see bestSentenceStart). */
@@ -186,6 +188,7 @@ async function momentExcerpts(
       recording_id: first.recordingId,
       recording_title: first.recordingTitle,
       recorded_at: first.recordedAt,
+      language: first.language,
       start,
       end,
       at: p[0].start,

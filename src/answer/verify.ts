@@ -218,6 +218,7 @@ export function toCitation(e: Excerpt): Citation {
     recording_id: e.recording_id,
     recording_title: e.recording_title,
     recorded_at: e.recorded_at,
+    language: e.language,
     start: toMilliseconds(e.start),
     end: toMilliseconds(e.end),
     at: toMilliseconds(e.at),

@@ -13,6 +13,7 @@ const excerpt = (n: number, text: string, extra: Partial<Excerpt> = {}): Excerpt
   recording_id: `rec${n}`,
   recording_title: `Meeting ${n}`,
   recorded_at: '1992-01-11',
+  language: null,
   start: 10.4 * n,
   at: 10.4 * n,
   end: 10.4 * n + 60,
@@ -89,7 +90,7 @@ describe('citation verification (lexical only: no embedder)', () => {
     expect(v.answer).toBe('- Profit of fifty million Euros, selling price twenty five Euros [1][2]\n- Batteries: double A or triple A [3][1]');
     expect(v.citations.map((c) => c.n)).toEqual([1, 2, 3]);
     expect(v.citations[0]).toEqual({
-      n: 1, recording_id: 'rec1', recording_title: 'Meeting 1', recorded_at: '1992-01-11', start: 10.4, end: 70.4, at: 10.4,
+      n: 1, recording_id: 'rec1', recording_title: 'Meeting 1', recorded_at: '1992-01-11', language: null, start: 10.4, end: 70.4, at: 10.4,
       speaker: 'Project Manager', text: EXCERPTS[0].text, url: '/r/rec1?t=10.4', moment_ids: ['rec1#0'],
     });
   });

@@ -89,7 +89,8 @@ describe('HTTP API: recordings in Spanish and German', () => {
     expect(res.status).toBe(200);
     expect(body.kind).toBe('extractive');
     expect(body.answer).toContain('Pedíamos un aumento de salario y guarderías para los hijos.');
-    expect(body.citations[0]).toMatchObject({ recording_id: 'fabrica-es' });
+    // As a search hit does, a citation says its recording's language, so that a client can mark the quote.
+    expect(body.citations[0]).toMatchObject({ recording_id: 'fabrica-es', language: 'es' });
     expect(body.routing).toMatchObject({ from: '1976-01-01', fallback: true });
   });
 

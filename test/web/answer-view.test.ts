@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnswerView, type Answer } from '../../src/http/web/answer.js';
 
-const render = async (a: Answer, question?: string) => String(await AnswerView({ a, question }));
+const render = async (a: Answer, question?: string, defaultLanguage = 'en') => String(await AnswerView({ a, question, defaultLanguage }));
 
 describe('the answer as the web page shows it', () => {
   it('offers a search for the question when the archive gave no answer, so a refusal is not a dead end', async () => {
@@ -10,5 +10,20 @@ describe('the answer as the web page shows it', () => {
     expect(html).toContain(`href="/?q=${encodeURIComponent('¿Qué consiguieron con la huelga?').replace(/%20/g, '+')}"`);
     // An answer has its sources instead.
     expect(await render({ ...none, kind: 'extractive', answer: '"Ganamos." [1]' }, '¿Qué consiguieron?')).not.toContain('href="/?q=');
+  });
+
+  it("marks each quoted source with its recording's language, and the quoted answer with theirs when they share one", async () => {
+    const cite = (n: number, language: string | null) => ({
+      n, recording_id: `r${n}`, recording_title: `R${n}`, recorded_at: null, start: 10, end: 20, at: 12, speaker: 'Carmen', text: 'Pedíamos un aumento de salario.', url: `/r/r${n}?t=12`, moment_ids: [`m${n}`], language,
+    });
+    const es: Answer = { answer: '"Pedíamos un aumento de salario." [1] "La huelga empezó en marzo." [2]', kind: 'extractive', citations: [cite(1, 'es'), cite(2, 'es-ES')], unsupported: [], routing: null };
+    const html = await render(es, '¿Qué pedían?');
+    expect(html).toContain('<blockquote lang="es">');
+    expect(html).toContain('<blockquote lang="es-ES">');
+    expect(html).toMatch(/<div class="answer-text" lang="es">/);
+    // Mixed languages: each source keeps its own, the answer none; no language is the archive's default.
+    const mixed = await render({ ...es, citations: [cite(1, 'es'), cite(2, null)] }, undefined, 'de');
+    expect(mixed).toContain('<blockquote lang="de">');
+    expect(mixed).toMatch(/<div class="answer-text">/);
   });
 });

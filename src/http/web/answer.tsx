@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import { clockRange, longDate, momentHref, pageWarnings, qs, routingText, type RoutingInfo } from './format.js';
+import { clockRange, htmlLang, longDate, momentHref, pageWarnings, qs, routingText, type RoutingInfo } from './format.js';
 
 /** The `POST /v1/ask` answer (also the data of the stream's `done` event). */
 export type { Citation } from '../../answer/index.js';
@@ -89,7 +89,18 @@ export function citeHref(c: Citation, question?: string): string {
   return momentHref(c.recording_id, c.at ?? c.start, question);
 }
 
-export function AnswerView({ a, question }: { a: Answer; question?: string }) {
+/**
+ * The `lang` of a quoted answer's text: that of its sources when they share one language (it is their words), none
+ * when they differ. A model's answer is in the question's language, which the page does not mark.
+ */
+export function answerLang(citations: Citation[], defaultLanguage: string): string | undefined {
+  const tags = citations.map((c) => htmlLang(c.language, defaultLanguage));
+  const primary = new Set(tags.map((t) => t?.split('-')[0].toLowerCase()));
+  return primary.size === 1 ? [...primary][0] : undefined;
+}
+
+/** `defaultLanguage`: the language of recordings that name none (DEFAULT_LANGUAGE), for the sources' `lang`. */
+export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer; question?: string; defaultLanguage?: string }) {
   const byN = new Map(a.citations.map((c) => [c.n, c]));
   const { pieces, unplaced } = answerPieces(a.answer, a.unsupported);
   return (
@@ -103,7 +114,7 @@ export function AnswerView({ a, question }: { a: Answer; question?: string }) {
       {pageWarnings(a.warnings, a.routing).map((w) => (
         <p class="notice warn">{w}</p>
       ))}
-      <div class="answer-text">
+      <div class="answer-text" lang={a.kind === 'extractive' ? answerLang(a.citations, defaultLanguage) : undefined}>
         {pieces.map((p) => {
           if ('cite' in p) {
             const c = byN.get(p.cite);
@@ -157,7 +168,7 @@ export function AnswerView({ a, question }: { a: Answer; question?: string }) {
                   <span class="n">[{c.n}]</span> <a href={citeHref(c, question)}>{c.recording_title}</a> · <time datetime={c.recorded_at ?? undefined}>{longDate(c.recorded_at)}</time> ·{' '}
                   {clockRange(c.start, c.end)} · <span class="speaker">{c.speaker ?? 'Unknown speaker'}</span>
                 </p>
-                <blockquote>{c.text}</blockquote>
+                <blockquote lang={htmlLang(c.language, defaultLanguage)}>{c.text}</blockquote>
               </li>
             ))}
           </ol>

@@ -94,9 +94,9 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime,
   app.post('/r/:id/speakers', limit, page((c) => speakersPost(c, api(c))));
   app.get('/speakers', page((c) => speakersPage(c, api(c))));
   app.get('/speakers/:name', page((c) => speakerPage(c, api(c))));
-  app.get('/ask', page((c) => askPage(c, api(c))));
-  app.post('/ask', limit, page((c) => askPage(c, api(c))));
-  app.post('/ask/render', limit, (c) => renderAnswer(c));
+  app.get('/ask', page((c) => askPage(c, api(c), s.cfg.DEFAULT_LANGUAGE)));
+  app.post('/ask', limit, page((c) => askPage(c, api(c), s.cfg.DEFAULT_LANGUAGE)));
+  app.post('/ask/render', limit, (c) => renderAnswer(c, s.cfg.DEFAULT_LANGUAGE));
   app.get('/ingest', page((c) => ingestPage(c)));
   app.post('/ingest', limit, page((c) => ingestPost(c, api(c))));
   app.post('/ingest/render', limit, (c) => renderResult(c, api(c)));

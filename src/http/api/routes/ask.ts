@@ -40,6 +40,7 @@ export const CitationSchema = z
     recording_id: z.string(),
     recording_title: z.string(),
     recorded_at: z.string().nullable(),
+    language: z.string().nullable().openapi({ description: "The recording's language as ingest was given it (null: the archive's default language)" }),
     start: z.number(),
     end: z.number(),
     at: z.number().openapi({ description: 'Where the citation opens (seconds): the best-matching sentence of the passage\'s best moment' }),

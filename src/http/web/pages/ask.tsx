@@ -27,8 +27,11 @@ function readForm(src: Record<string, unknown>): Form {
   return f;
 }
 
-/** GET /ask shows the form; POST /ask (the form without JS) asks in-process and renders the answer. */
-export async function askPage(c: Context, api: Api): Promise<Response> {
+/**
+ * GET /ask shows the form; POST /ask (the form without JS) asks in-process and renders the answer.
+ * `defaultLanguage`: the language of recordings that name none, for the sources' `lang`.
+ */
+export async function askPage(c: Context, api: Api, defaultLanguage: string): Promise<Response> {
   let error: { status: number; message: string } | null = null;
   const sent = c.req.method === 'POST' ? await c.req.parseBody().catch((err: Error) => ((error = { status: 400, message: `cannot read the form: ${err.message}` }), {})) : c.req.query();
   const f = readForm(sent);
@@ -75,7 +78,7 @@ export async function askPage(c: Context, api: Api): Promise<Response> {
             {error.message}
           </p>
         ) : null}
-        {answer ? <AnswerView a={answer} question={f.question} /> : null}
+        {answer ? <AnswerView a={answer} question={f.question} defaultLanguage={defaultLanguage} /> : null}
       </section>
     </Layout>,
     (error?.status ?? 200) as ContentfulStatusCode,
@@ -88,8 +91,8 @@ const RenderBody = z.object({
     .object({
       answer: z.string(),
       kind: z.enum(['generative', 'extractive', 'no_answer']),
-      // Answers cached before citations had `at` open at the passage's start.
-      citations: z.array(CitationSchema.partial({ at: true })),
+      // Answers cached before citations had `at` open at the passage's start, and named no language.
+      citations: z.array(CitationSchema.partial({ at: true, language: true })),
       unsupported: z.array(z.object({ sentence: z.string(), reason: z.string(), citations: z.array(z.number()).optional() })).default([]),
       routing: Routing.default(null),
       warnings: z.array(z.string()).optional(),
@@ -101,7 +104,7 @@ const RenderBody = z.object({
 });
 
 /** POST /ask/render: the final answer from the stream's `done` event as an HTML fragment, rendered like the page. */
-export async function renderAnswer(c: Context): Promise<Response> {
+export async function renderAnswer(c: Context, defaultLanguage: string): Promise<Response> {
   const raw: unknown = await c.req.json().catch(() => undefined);
   if (raw === undefined) return c.json({ error: { code: 'bad_request', message: 'expected a JSON body {answer, question}' } }, 400);
   const body = RenderBody.safeParse(raw);
@@ -109,5 +112,5 @@ export async function renderAnswer(c: Context): Promise<Response> {
     const message = body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
     return c.json({ error: { code: 'bad_request', message } }, 400);
   }
-  return c.html(String(await (<AnswerView a={body.data.answer as Answer} question={body.data.question} />)));
+  return c.html(String(await (<AnswerView a={body.data.answer as Answer} question={body.data.question} defaultLanguage={defaultLanguage} />)));
 }
