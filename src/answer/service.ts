@@ -5,7 +5,7 @@ import { quotedAnswer } from './extractive.js';
 import { unavailable, type Llm } from './llm/port.js';
 import { buildMessages } from './prompt.js';
 import { retrieveExcerpts, type AskFilters, type Retrieval } from './retrieve.js';
-import { verifyAnswer, type Citation, type Unsupported } from './verify.js';
+import { toCitation, verifyAnswer, type Citation, type Unsupported } from './verify.js';
 import { WORDING } from './wording.js';
 
 export interface AskRequest {
@@ -22,6 +22,11 @@ export interface AskResult {
   /** generative: written by the model; extractive: quoted transcript (no model configured); no_answer: nothing relevant retrieved. */
   kind: 'generative' | 'extractive' | 'no_answer';
   citations: Citation[];
+  /**
+   * With no_answer: the passages retrieved nearest to the question, best first, none close enough to answer from
+   * (at most NEAREST). Empty otherwise: an answer's passages are its citations.
+   */
+  nearest: Citation[];
   unsupported: Unsupported[];
   removed_citations: number[];
   routing: Routing | null;
@@ -43,6 +48,8 @@ export interface AskHooks {
 }
 
 const MAX_TOKENS = 700;
+/** How many passages a no_answer lists, as a search's first screen would. */
+const NEAREST = 3;
 
 /** Retrieve, gate, answer (model or extractive), verify. Nothing unverified is in the result. */
 export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: AskHooks = {}): Promise<AskResult> {
@@ -59,6 +66,7 @@ export async function answerFrom(s: Services, llm: Llm | null, question: string,
     truncated: false,
     degraded: r.degraded_legs.length > 0,
     degraded_legs: r.degraded_legs,
+    nearest: [] as Citation[],
   };
   // Citations are checked on their words alone where the question was matched so: with the vector leg down (often
   // the embedder itself), and in a language the embedding model does not read, whose cosines say nothing.
@@ -66,12 +74,12 @@ export async function answerFrom(s: Services, llm: Llm | null, question: string,
   const { noAnswer, noSupportedAnswer } = WORDING[r.language];
   if (!r.relevant) {
     s.log.debug({ gate: r.gate, excerpts: r.excerpts.length }, 'ask: nothing relevant retrieved; not answering');
-    return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
+    return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], nearest: r.excerpts.slice(0, NEAREST).map(toCitation), unsupported: [], removed_citations: [] };
   }
 
   if (!llm) {
     const quoted = quotedAnswer(r.matched_text, r.excerpts, r.cues, r.language, r.speaker);
-    if (!quoted) return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], unsupported: [], removed_citations: [] };
+    if (!quoted) return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], nearest: r.excerpts.slice(0, NEAREST).map(toCitation), unsupported: [], removed_citations: [] };
     const v = await verifyAnswer(quoted.answer, quoted.excerpts, verifier, r.language);
     return { ...base, ...v, answer: v.answer || noAnswer, kind: 'extractive' };
   }

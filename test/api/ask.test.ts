@@ -191,6 +191,19 @@ describe('POST /v1/ask (real app, USE embeddings, scripted OpenAI-compatible mod
     expect(llm.requests.length).toBe(before);
   });
 
+  it('lists the nearest passages with a no_answer, each opening at its moment, so that a refusal is not a dead end', async () => {
+    // "price" is in the archive; sourdough bread is not: too little of the question to answer from.
+    const { body } = await ask({ question: 'What price did the team set for the sourdough bread?' });
+    expect(body).toMatchObject({ kind: 'no_answer', citations: [] });
+    expect(body.nearest.length).toBeGreaterThan(0);
+    expect(body.nearest.length).toBeLessThanOrEqual(3);
+    for (const n of body.nearest) expect(n.url).toBe(`/r/${n.recording_id}?t=${n.at}`);
+    expect(body.nearest.map((n: { text: string }) => n.text).join(' ')).toMatch(/price/i);
+    // An answer's passages are its citations.
+    const answered = await ask({ question: 'What selling price and profit target did the team set for the remote control?' }, plain.url);
+    expect(answered.body).toMatchObject({ kind: 'extractive', nearest: [] });
+  });
+
   it('validates the body and documents the route', async () => {
     for (const body of [{}, { question: '' }, { question: 'x'.repeat(1001) }, { question: 'x', limit: 0 }, { question: 'x', from: '1992-13-40' }, { question: 'x', temporal: 'sometimes' }]) {
       const res = await ask(body);

@@ -26,4 +26,14 @@ describe('the answer as the web page shows it', () => {
     expect(mixed).toContain('<blockquote lang="de">');
     expect(mixed).toMatch(/<div class="answer-text">/);
   });
+
+  it('lists the nearest passages under a no_answer, each a link to its moment', async () => {
+    const near = { n: 1, recording_id: 'fabrica-es', recording_title: 'La fábrica', recorded_at: '1980-05-02', start: 25, end: 40, at: 25, speaker: 'Carmen Vidal', text: 'La huelga empezó en marzo de 1976.', url: '/r/fabrica-es?t=25', moment_ids: ['m1'], language: 'es' };
+    const html = await render({ answer: 'El archivo no contiene una respuesta a esta pregunta.', kind: 'no_answer', citations: [], nearest: [near], unsupported: [], routing: null }, '¿Qué consiguieron con la huelga?');
+    expect(html).toContain('Nearest passages');
+    expect(html).toContain('href="/r/fabrica-es?t=25&amp;q=');
+    expect(html).toContain('<blockquote lang="es">La huelga empezó en marzo de 1976.</blockquote>');
+    // Not numbered as a source: nothing in the answer cites it.
+    expect(html).not.toContain('id="cite-1"');
+  });
 });

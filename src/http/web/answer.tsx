@@ -13,6 +13,8 @@ export interface Answer {
   answer: string;
   kind: 'generative' | 'extractive' | 'no_answer';
   citations: Citation[];
+  /** With no_answer: the passages nearest to the question, none close enough to answer from. */
+  nearest?: Citation[];
   /** Sentences the checker flagged; the API leaves them out of `answer`, so most are shown apart from it. */
   unsupported: Unsupported[];
   routing: RoutingInfo | null;
@@ -142,6 +144,16 @@ export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer;
           No passage is close enough to the question to answer from. <a href={`/${qs({ q: question })}`}>Search the archive for it</a> to see the passages nearest to it.
         </p>
       ) : null}
+      {a.kind === 'no_answer' && a.nearest?.length ? (
+        <section class="citations nearest" aria-labelledby="nearest-heading">
+          <h2 id="nearest-heading">Nearest passages</h2>
+          <ol>
+            {a.nearest.map((c) => (
+              <Source c={c} question={question} defaultLanguage={defaultLanguage} />
+            ))}
+          </ol>
+        </section>
+      ) : null}
       {unplaced.length ? (
         <section class="removed" aria-labelledby="removed-heading">
           <h2 id="removed-heading">Left out of the answer</h2>
@@ -163,17 +175,29 @@ export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer;
           <h2 id="citations-heading">Sources</h2>
           <ol>
             {a.citations.map((c) => (
-              <li id={`cite-${c.n}`} value={c.n} data-recording={c.recording_id} data-start={c.start} data-end={c.end}>
-                <p class="meta">
-                  <span class="n">[{c.n}]</span> <a href={citeHref(c, question)}>{c.recording_title}</a> · <time datetime={c.recorded_at ?? undefined}>{longDate(c.recorded_at)}</time> ·{' '}
-                  {clockRange(c.start, c.end)} · <span class="speaker">{c.speaker ?? 'Unknown speaker'}</span>
-                </p>
-                <blockquote lang={htmlLang(c.language, defaultLanguage)}>{c.text}</blockquote>
-              </li>
+              <Source c={c} question={question} defaultLanguage={defaultLanguage} cited />
             ))}
           </ol>
         </section>
       ) : null}
     </div>
+  );
+}
+
+/** One passage in a list: a cited source (numbered as in the answer) or one of a no_answer's nearest. */
+function Source({ c, question, defaultLanguage, cited = false }: { c: Citation; question?: string; defaultLanguage: string; cited?: boolean }) {
+  return (
+    <li id={cited ? `cite-${c.n}` : undefined} value={cited ? c.n : undefined} data-recording={c.recording_id} data-start={c.start} data-end={c.end}>
+      <p class="meta">
+        {cited ? (
+          <>
+            <span class="n">[{c.n}]</span>{' '}
+          </>
+        ) : null}
+        <a href={citeHref(c, question)}>{c.recording_title}</a> · <time datetime={c.recorded_at ?? undefined}>{longDate(c.recorded_at)}</time> · {clockRange(c.start, c.end)} ·{' '}
+        <span class="speaker">{c.speaker ?? 'Unknown speaker'}</span>
+      </p>
+      <blockquote lang={htmlLang(c.language, defaultLanguage)}>{c.text}</blockquote>
+    </li>
   );
 }

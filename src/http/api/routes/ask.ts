@@ -58,6 +58,9 @@ const AskResponse = z
       description: 'generative: written by the configured model; extractive: quoted transcript (no model configured); no_answer: nothing relevant in the archive, no model was asked',
     }),
     citations: z.array(CitationSchema),
+    nearest: z.array(CitationSchema).openapi({
+      description: 'With kind no_answer: the passages retrieved nearest to the question (at most 3, best first), none close enough to answer from; empty otherwise',
+    }),
     unsupported: z
       .array(
         z.object({

@@ -93,6 +93,7 @@ const RenderBody = z.object({
       kind: z.enum(['generative', 'extractive', 'no_answer']),
       // Answers cached before citations had `at` open at the passage's start, and named no language.
       citations: z.array(CitationSchema.partial({ at: true, language: true })),
+      nearest: z.array(CitationSchema.partial({ language: true })).default([]),
       unsupported: z.array(z.object({ sentence: z.string(), reason: z.string(), citations: z.array(z.number()).optional() })).default([]),
       routing: Routing.default(null),
       warnings: z.array(z.string()).optional(),
