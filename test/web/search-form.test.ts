@@ -41,4 +41,15 @@ describe('the search form\'s lists (real app on loopback, PGlite)', () => {
       speakers.mockRestore();
     }
   });
+
+  it('answers an address whose query is not percent-encoded UTF-8 with a 400 page naming the parameter', async () => {
+    for (const [path, name] of [['/?q=%ED%A0%80', 'q'], ['/?q=caf%C3&mode=bm25', 'q'], ['/r/ES2005a?q=Chair%zz', 'q'], ['/ask?question=%FF', 'question']]) {
+      const res = await fetch(t.url + path);
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await res.text(), path).toContain(`${name}: malformed percent-encoding`);
+    }
+    // Well-formed addresses are unchanged.
+    expect(await page('/?q=caf%C3%A9&mode=bm25')).toContain('café');
+  });
 });

@@ -6,6 +6,7 @@ import { allows, type KeyStore, type Services } from '../../archive/index.js';
 import type { AppEnv, Runtime } from '../api/app.js';
 import { identify } from '../api/auth.js';
 import { IN_PROCESS } from '../api/limits.js';
+import { malformedQueryParam } from '../api/query-string.js';
 import { Api } from './api.js';
 import { getAsset } from './assets.js';
 import { ErrorPage, sendPage } from './layout.js';
@@ -79,6 +80,14 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime,
     return signInPage(c, { next: c.req.method === 'GET' ? url.pathname + url.search : url.pathname, status: 401 });
   };
   for (const p of ['/', '/r/*', '/ask', '/ask/*', '/ingest', '/ingest/*', '/speakers', '/speakers/*']) app.use(p, signedInOrPublic);
+  // As the API does: a page would otherwise search for "%ED%A0%80" as typed, or fill a form with it.
+  const wellEncoded = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    const bad = malformedQueryParam(c.req.url);
+    if (!bad) return next();
+    const message = `${bad.name}: malformed percent-encoding (not UTF-8): "${bad.raw}"`;
+    return sendPage(c, <ErrorPage status={400} title="This address cannot be read" message={message} />, 400);
+  };
+  for (const p of ['/', '/r/*', '/ask', '/ask/*', '/ingest', '/ingest/*', '/speakers', '/speakers/*', '/signin']) app.use(p, wellEncoded);
 
   app.get('/', page((c) => searchPage(c, api(c), s.cfg.DEFAULT_LANGUAGE)));
   // Forms that write are shown to keys that may write (archivist), or to everyone with AUTH_PUBLIC_WRITE=on.
