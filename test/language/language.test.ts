@@ -28,6 +28,13 @@ describe('languages', () => {
     expect(detectLanguage('Hillside estate roofs')).toBe('en');
     expect(detectLanguage('Kelmouth Hafen', 'de')).toBe('de');
     expect(detectLanguage('die')).toBe('en');
+    // Words written with letters only one language has, and no function word of another, are that language's.
+    expect(detectLanguage('Straßenbahn Südhafen')).toBe('de');
+    expect(detectLanguage('huelga pesquería años sesenta')).toBe('es');
+    // One such word is a name among English words.
+    expect(detectLanguage('What did Müller say about the harbour?')).toBe('en');
+    expect(detectLanguage('Müller harbour')).toBe('en');
+    expect(detectLanguage('What did Jürgen Müller say about the harbour?')).toBe('en');
   });
 
   it('stems with each language\'s Snowball algorithm', () => {

@@ -120,7 +120,8 @@ const TRANSCRIPT_HEAD_CHARS = 40_000;
 
 /**
  * The language a question is written in, among LANGUAGES: the one whose stop words it uses most (a question
- * is mostly function words and a subject), letters only one of them writes counting as one word more. A
+ * is mostly function words and a subject), a word in letters only one of them writes counting as one of its
+ * words, and "¿" or "¡" as one word more. A
  * question with no clue either way ("Hillside estate roofs") is taken to be in `fallback`, the archive's
  * default language, as is a tie with it.
  */
@@ -128,7 +129,9 @@ export function detectLanguage(text: string, fallback: Language = 'en'): Languag
   const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   let best: Language = fallback;
   let bestScore = 0;
-  const score = (l: Language) => words.filter((w) => STOP_WORDS[l].has(w) || QUESTION_WORDS[l].has(w)).length + (MARKS[l].test(text) ? 1 : 0);
+  // A word in letters only that language writes counts as one of its words: "Straßenbahn Südhafen" is German,
+  // while one name among English words ("What did Müller say?") is not enough.
+  const score = (l: Language) => words.filter((w) => STOP_WORDS[l].has(w) || QUESTION_WORDS[l].has(w) || MARKS[l].test(w)).length + (/[¿¡]/.test(text) && l === 'es' ? 1 : 0);
   const fallbackScore = score(fallback);
   for (const l of LANGUAGES) {
     const n = l === fallback ? fallbackScore : score(l);
