@@ -108,7 +108,7 @@ program
   .description('find moments')
   .argument('<query>')
   .addOption(new Option('--mode <mode>').choices(['hybrid', 'bm25', 'vector']).default('hybrid'))
-  .option('--limit <n>', 'results', (v) => parseInt(v, 10), 10)
+  .option('--limit <n>', 'results (1-100)', (v) => limitOption(v, 100), 10)
   .option('--recording <id>')
   .option('--collection <name>')
   .option('--speaker <label>')
@@ -153,6 +153,46 @@ program
         console.log(`   ${highlightText(r.highlight, process.stdout.isTTY ? (w) => `\x1b[1m${w}\x1b[22m` : undefined)}`);
       });
       if (out.results.length === 0) console.log('no moments found');
+    }, { cache: 'off' });
+  });
+
+program
+  .command('ask')
+  .description('answer a question from the archive, citing the moments it quotes (a model with LLM_BASE_URL or LLM_MODEL_PATH; without one, quoted)')
+  .argument('<question>')
+  .option('--limit <n>', 'passages the answer is written from (1-20)', (v) => limitOption(v, 20), 8)
+  .option('--recording <id>')
+  .option('--collection <name>')
+  .option('--speaker <label>')
+  .option('--from <date>')
+  .option('--to <date>')
+  .addOption(new Option('--lang <code>', "the question's language (unset: read from the question)").choices(['en', 'es', 'de']))
+  .option('--json', 'print the API response JSON')
+  .action(async (question: string, o) => {
+    const { ask, createLlm } = await import('../answer/index.js');
+    await withServices(async (s) => {
+      const t0 = performance.now();
+      const dates = parsed(SearchDates, { from: o.from, to: o.to });
+      const out = await ask(s, createLlm(s.cfg), {
+        question,
+        limit: o.limit,
+        filters: { recording: o.recording, collection: o.collection, speaker: o.speaker, ...dates },
+        temporal: 'auto',
+        language: o.lang,
+      });
+      if (o.json) {
+        console.log(JSON.stringify({ ...out, cached: false, took_ms: Math.round(performance.now() - t0) }, null, 2));
+        return;
+      }
+      for (const w of out.warnings) console.error(`warning: ${w}`);
+      console.log(out.answer);
+      const line = (c: (typeof out.citations)[number]) => `${c.recording_title} (${c.recorded_at ?? 'undated'}) ${fmt(c.start)}–${fmt(c.end)} ${c.speaker ?? ''}  ${c.url}`;
+      if (out.citations.length) console.log('');
+      for (const c of out.citations) console.log(`[${c.n}] ${line(c)}`);
+      if (out.nearest.length) {
+        console.log('\nNearest passages:');
+        out.nearest.forEach((c, i) => console.log(`${i + 1}. ${line(c)}\n   ${c.text}`));
+      }
     }, { cache: 'off' });
   });
 
@@ -310,6 +350,10 @@ function parsed<T>(schema: z.ZodType<T>, options: unknown): T {
 const dateOption = (name: string, value: string): string => parsed(z.object({ [name]: isoDate }), { [name]: value })[name];
 /** A language option, a BCP 47 tag, checked as the API checks it. */
 const languageOption = (value: string): string => parsed(z.object({ language: languageTag }), { language: value }).language;
+
+/** A --limit: a whole number from 1 to `max`, as the API takes it. */
+const limitOption = (value: string, max: number): number =>
+  parsed(z.object({ limit: z.string().regex(/^\d+$/, `not a whole number from 1 to ${max}`).transform(Number).pipe(z.number().min(1, `from 1 to ${max}`).max(max, `from 1 to ${max}`)) }), { limit: value }).limit;
 
 const SearchDates = z.object({ from: isoDate.optional(), to: isoDate.optional() }).superRefine(datesInOrder);
 
