@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { z } from 'zod';
-import { loadConfig, type Config, AppError, createLogger, datesInOrder, isoDate, languageTag, problemsOf } from '../core/index.js';
+import { loadConfig, type Config, AppError, createLogger } from '../core/index.js';
+import { countOption, dateOption, languageOption, parsed, SearchDates } from './options.js';
 import { ArchiveLockedError } from '../platform/index.js';
 import type { RecordingPatch } from '../ingest/index.js';
 import type { ServiceOptions, Services } from './services.js';
@@ -41,7 +41,7 @@ program
   .option('--recorded-at <date>', 'recording date YYYY-MM-DD (single file)')
   .option('--collection <name>', 'collection (single file)')
   .option('--language <code>', 'language (single file)')
-  .option('--concurrency <n>', 'recordings in flight at once (manifest)', (v) => parseInt(v, 10))
+  .option('--concurrency <n>', 'recordings in flight at once (manifest)', countOption('concurrency', 1, 64))
   .action(async (file: string, o) => {
     if (!fs.existsSync(file)) throw new AppError('bad_request', `no such file: ${file}`);
     await withServices(async (s) => {
@@ -108,7 +108,7 @@ program
   .description('find moments')
   .argument('<query>')
   .addOption(new Option('--mode <mode>').choices(['hybrid', 'bm25', 'vector']).default('hybrid'))
-  .option('--limit <n>', 'results (1-100)', (v) => limitOption(v, 100), 10)
+  .option('--limit <n>', 'results (1-100)', countOption('limit', 1, 100), 10)
   .option('--recording <id>')
   .option('--collection <name>')
   .option('--speaker <label>')
@@ -160,7 +160,7 @@ program
   .command('ask')
   .description('answer a question from the archive, citing the moments it quotes (a model with LLM_BASE_URL or LLM_MODEL_PATH; without one, quoted)')
   .argument('<question>')
-  .option('--limit <n>', 'passages the answer is written from (1-20)', (v) => limitOption(v, 20), 8)
+  .option('--limit <n>', 'passages the answer is written from (1-20)', countOption('limit', 1, 20), 8)
   .option('--recording <id>')
   .option('--collection <name>')
   .option('--speaker <label>')
@@ -340,22 +340,6 @@ program.addCommand(speakerCommands(withServices));
 for (const c of backupCommands()) program.addCommand(c);
 
 /** A command's options read by a schema; a bad value is an error naming its option (`--from: …`), as the API names a parameter. */
-function parsed<T>(schema: z.ZodType<T>, options: unknown): T {
-  const r = schema.safeParse(options);
-  if (!r.success) throw new AppError('bad_request', problemsOf(r.error, '--'));
-  return r.data;
-}
-
-/** A date option, YYYY-MM-DD, checked as the API checks dates. */
-const dateOption = (name: string, value: string): string => parsed(z.object({ [name]: isoDate }), { [name]: value })[name];
-/** A language option, a BCP 47 tag, checked as the API checks it. */
-const languageOption = (value: string): string => parsed(z.object({ language: languageTag }), { language: value }).language;
-
-/** A --limit: a whole number from 1 to `max`, as the API takes it. */
-const limitOption = (value: string, max: number): number =>
-  parsed(z.object({ limit: z.string().regex(/^\d+$/, `not a whole number from 1 to ${max}`).transform(Number).pipe(z.number().min(1, `from 1 to ${max}`).max(max, `from 1 to ${max}`)) }), { limit: value }).limit;
-
-const SearchDates = z.object({ from: isoDate.optional(), to: isoDate.optional() }).superRefine(datesInOrder);
 
 /** Exit status when another process owns the embedded database. */
 const EXIT_ARCHIVE_LOCKED = 3;

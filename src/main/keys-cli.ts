@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { loadConfig, AppError, problemsOf } from '../core/index.js';
 import { ArchiveLockedError, openDatabase } from '../platform/index.js';
 import { AdminRequest, runAdmin, sendAdmin, type AdminResult } from './admin.js';
+import { countOption } from './options.js';
 import { KeyStore, ROLES, type Role } from '../archive/index.js';
 
 /**
@@ -62,7 +63,7 @@ export function keyCommands(): Command[] {
     });
   const audit = new Command('audit')
     .description('show the audit log (deletions, key changes), newest first')
-    .option('--limit <n>', 'entries', (v) => parseInt(v, 10), 50)
+    .option('--limit <n>', 'entries (1-1000)', countOption('limit', 1, 1000), 50)
     .action(async (o: { limit: number }) => {
       const entries = await run({ op: 'audit', limit: o.limit });
       for (const e of entries) console.log(`${e.at}\t${e.actor}\t${e.action}\t${e.target ?? ''}\t${JSON.stringify(e.details)}`);

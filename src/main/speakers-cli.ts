@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ArchiveLockedError } from '../platform/index.js';
+import { countOption } from './options.js';
 import type { Services } from './services.js';
 
 type WithServices = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
@@ -33,8 +34,8 @@ export function speakerCommands(withServices: WithServices): Command {
     .description('every speaker by name, with recordings, talk time and turns; or the speakers of one recording')
     .option('--recording <id>', "one recording's speakers by label")
     .option('--prefix <text>', 'names starting with this (any case)')
-    .option('--limit <n>', 'speakers', (v) => parseInt(v, 10), 100)
-    .option('--offset <n>', 'skip this many', (v) => parseInt(v, 10), 0)
+    .option('--limit <n>', 'speakers (1-500)', countOption('limit', 1, 500), 100)
+    .option('--offset <n>', 'skip this many', countOption('offset', 0), 0)
     .option('--json', 'print JSON')
     .action(async (o: { recording?: string; prefix?: string; limit: number; offset: number; json?: boolean }) => {
       await run(async (s) => {
