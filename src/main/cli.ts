@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Config, AppError, createLogger } from '../core/index.js';
-import { countOption, dateOption, languageOption, parsed, SearchDates } from './options.js';
+import { countOption, dateOption, languageOption, parsed, SearchDates, textArgument } from './options.js';
 import { ArchiveLockedError } from '../platform/index.js';
 import type { RecordingPatch } from '../ingest/index.js';
 import type { ServiceOptions, Services } from './services.js';
@@ -115,7 +115,8 @@ program
   .option('--from <date>')
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
-  .action(async (q: string, o) => {
+  .action(async (query: string, o) => {
+    const q = textArgument('query', query);
     const { browseQuestionDates, highlightText, questionDatesText, searchMoments } = await import('../retrieval/index.js');
     await withServices(async (s) => {
       const t0 = performance.now();
@@ -168,7 +169,8 @@ program
   .option('--to <date>')
   .addOption(new Option('--lang <code>', "the question's language (unset: read from the question)").choices(['en', 'es', 'de']))
   .option('--json', 'print the API response JSON')
-  .action(async (question: string, o) => {
+  .action(async (asked: string, o) => {
+    const question = textArgument('question', asked);
     const { ask, createLlm } = await import('../answer/index.js');
     await withServices(async (s) => {
       const t0 = performance.now();

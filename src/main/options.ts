@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, datesInOrder, isoDate, languageTag, problemsOf } from '../core/index.js';
+import { AppError, datesInOrder, isoDate, languageTag, noNul, problemsOf } from '../core/index.js';
 
 /** Options checked by a schema, as the API checks the same fields: a bad value is a `bad_request` naming the option. */
 export function parsed<T>(schema: z.ZodType<T>, options: unknown): T {
@@ -25,4 +25,14 @@ export function countOption(name: string, min: number, max = Number.MAX_SAFE_INT
   const range = max === Number.MAX_SAFE_INTEGER ? `a whole number, ${min} or more` : `a whole number from ${min} to ${max}`;
   const schema = z.object({ [name]: z.string().regex(/^\d+$/, `not ${range}`).transform(Number).pipe(z.number().min(min, range).max(max, range)) });
   return (value) => parsed(schema, { [name]: value })[name] as number;
+}
+
+/**
+ * A query or question argument, as the API takes `q` and `question`: words, at most 1,000 characters. A blank one
+ * would list nothing, or answer that the archive holds nothing, as though that were the archive's answer.
+ */
+export function textArgument(name: string, value: string): string {
+  const r = z.string().trim().min(1, 'is empty').max(1000, 'is longer than 1000 characters').refine(...noNul).safeParse(value);
+  if (!r.success) throw new AppError('bad_request', `the ${name} ${r.error.issues[0].message}`);
+  return r.data;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countOption } from '../../src/main/options.js';
+import { countOption, textArgument } from '../../src/main/options.js';
 
 describe('command-line counts', () => {
   it('takes a whole number in range and refuses anything else, naming the option and the range', () => {
@@ -10,5 +10,12 @@ describe('command-line counts', () => {
     const offset = countOption('offset', 0);
     expect(offset('0')).toBe(0);
     expect(() => offset('-1')).toThrow('--offset: not a whole number, 0 or more');
+  });
+
+  it('takes a query or question of words, at most 1,000 characters', () => {
+    expect(textArgument('question', '  What was decided?  ')).toBe('What was decided?');
+    expect(() => textArgument('question', '   ')).toThrow('the question is empty');
+    expect(() => textArgument('query', 'x'.repeat(1001))).toThrow('the query is longer than 1000 characters');
+    expect(() => textArgument('query', 'a\u0000b')).toThrow(/the query must not contain NUL/);
   });
 });
