@@ -84,11 +84,15 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
     transcriptSentences(e.text).forEach((text) => {
       const n = words(text, language).length;
-      if (n < MIN_WORDS || n > MAX_WORDS) return;
+      if (n > MAX_WORDS) return;
       const stems = contentStems(text, { language });
       let hits = 0;
       for (const s of q) if (stems.has(s)) hits++;
       if (hits === 0) return;
+      // A short sentence is a filler or an echo of the question's words ("Yeah, the lighthouse.", "The River
+      // Wend.") unless it says two of them and something more: "The lighthouse needs repairs." answers what the
+      // lighthouse needs.
+      if (n < MIN_WORDS && (hits < 2 || [...stems].every((s) => q.has(s)))) return;
       // Share of the question matched, then a light preference for higher-ranked excerpts and denser sentences.
       const score = hits / q.size + 0.05 * (FROM_EXCERPTS - rank) + 0.02 * (hits / Math.max(1, stems.size));
       candidates.push({ n: e.n, text, score, hits, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) });

@@ -140,6 +140,17 @@ describe('extractive answers and the prompt', () => {
     expect(extractiveAnswer('How high did the River Wend rise?', flood, new Map())).toBe('"The river rose all day Tuesday, and it peaked at 4.6 metres on the gauge." [1]');
   });
 
+  it('quotes a short sentence that holds the question\'s words, but no short filler that shares one', () => {
+    const cues = new Map([['rec1', [
+      { start: 10.4, end: 14, speaker: 'Chair', text: 'The lighthouse needs repairs.' },
+      { start: 14, end: 20, speaker: 'Clerk', text: 'Yeah, the lighthouse. The Kelmouth lighthouse.' },
+    ]]]);
+    const short = [excerpt(1, 'The lighthouse needs repairs. Yeah, the lighthouse. The Kelmouth lighthouse.', { start: 10.4, end: 20, at: 10.4 })];
+    expect(extractiveAnswer('What does the Kelmouth lighthouse need?', short, cues)).toBe('Chair: "The lighthouse needs repairs." [1]');
+    // Two of its words, nothing more: an echo of the question.
+    expect(extractiveAnswer('When was the Kelmouth lighthouse painted?', short, cues)).toBeNull();
+  });
+
   it('quotes the speaker the question names, when they said something that matches', () => {
     const meeting = [excerpt(1, 'Head office wants a selling price of 25 euro for the remote. If it looks cheap, nobody pays that price for a remote.')];
     const cues = new Map([['rec1', [
