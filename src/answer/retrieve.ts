@@ -7,6 +7,7 @@ import {
   queryVector,
   searchMomentsScored,
   type Leg,
+  type QueryLanguage,
   type Routing,
   type SearchResult,
   contentStems,
@@ -58,6 +59,8 @@ export interface Retrieval {
   cues: Map<string, Cue[]>;
   /** The question's language, as the search read it. */
   language: Language;
+  /** Whether that language was given (lang) or read from the question's words. */
+  languageSource: QueryLanguage['source'];
   /** The speaker the question names (or the filter gives): an extractive answer quotes them. */
   speaker: string | null;
 }
@@ -143,6 +146,7 @@ export async function retrieveExcerpts(
     words_only: wordsOnly,
     gate,
     language: out.language.code,
+    languageSource: out.language.source,
     speaker: effective.speaker ?? null,
   };
 }

@@ -1,6 +1,6 @@
 import { AppError, type Language } from '../core/index.js';
 import type { Services } from '../archive/index.js';
-import type { Leg, Routing } from '../retrieval/index.js';
+import type { Leg, QueryLanguage, Routing } from '../retrieval/index.js';
 import { quotedAnswer } from './extractive.js';
 import { unavailable, type Llm } from './llm/port.js';
 import { buildMessages } from './prompt.js';
@@ -30,6 +30,8 @@ export interface AskResult {
   unsupported: Unsupported[];
   removed_citations: number[];
   routing: Routing | null;
+  /** The language the question was read in (the answer's, and the no-answer's): given, or read from its words. */
+  language: QueryLanguage;
   /** The model's output stopped early (stream cut, token limit): the answer is what arrived, verified. */
   truncated: boolean;
   model: string | null;
@@ -61,6 +63,7 @@ export async function ask(s: Services, llm: Llm | null, req: AskRequest, hooks: 
 export async function answerFrom(s: Services, llm: Llm | null, question: string, r: Retrieval, hooks: AskHooks = {}): Promise<AskResult> {
   const base = {
     routing: r.routing,
+    language: { code: r.language, source: r.languageSource },
     model: llm?.name ?? null,
     warnings: [...r.warnings],
     truncated: false,

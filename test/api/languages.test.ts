@@ -97,6 +97,9 @@ describe('HTTP API: recordings in Spanish and German', () => {
   it('says in the question\'s language that the archive holds no answer', async () => {
     const es = await ask(t.url, { question: '¿Qué dijo el alcalde sobre los submarinos nucleares del Ártico?' });
     expect(es).toMatchObject({ kind: 'no_answer', answer: 'El archivo no contiene una respuesta a esta pregunta.' });
+    // As a search does, the answer says how the question was read.
+    expect(es.language).toEqual({ code: 'es', source: 'detected' });
+    expect((await ask(t.url, { question: 'Hafen?', lang: 'de' })).language).toEqual({ code: 'de', source: 'param' });
     const de = await ask(t.url, { question: 'Was sagte der Bürgermeister über die Atom-U-Boote in der Arktis?' });
     expect(de).toMatchObject({ kind: 'no_answer', answer: 'Das Archiv enthält keine Antwort auf diese Frage.' });
   });

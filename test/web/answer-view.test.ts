@@ -36,4 +36,13 @@ describe('the answer as the web page shows it', () => {
     // Not numbered as a source: nothing in the answer cites it.
     expect(html).not.toContain('id="cite-1"');
   });
+
+  it("marks a model's answer, and the archive's no-answer, with the question's language", async () => {
+    const none: Answer = { answer: 'Das Archiv enthält keine Antwort auf diese Frage.', kind: 'no_answer', citations: [], unsupported: [], routing: null, language: { code: 'de', source: 'detected' } };
+    expect(await render(none, 'Was sagte der Bürgermeister?')).toMatch(/<div class="answer-text" lang="de">/);
+    const model: Answer = { ...none, kind: 'generative', answer: 'Die Linie kostet 48 Millionen Mark.' };
+    expect(await render(model, 'Was kostet die Linie?')).toMatch(/<div class="answer-text" lang="de">/);
+    // An answer stored before answers said their language: unmarked, as before.
+    expect(await render({ ...model, language: undefined }, 'Was kostet die Linie?')).toMatch(/<div class="answer-text">/);
+  });
 });

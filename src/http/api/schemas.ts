@@ -164,6 +164,11 @@ export const BrowsedRecordingSchema = z
   })
   .openapi('BrowsedRecording');
 
+/** How a question was read: its language, given as lang or read from its words (search and ask). */
+export const QuestionLanguage = z
+  .object({ code: z.enum(['en', 'es', 'de']), source: z.enum(['param', 'detected']) })
+  .openapi({ description: "The language the question was read in: given as lang, or read from the question's words" });
+
 export const SearchResponse = z
   .object({
     query: z.string(),
@@ -179,9 +184,7 @@ export const SearchResponse = z
     speaker_filter: z.object({ label: z.string(), matched: z.string() }).nullable(),
     matched_text: z.string(),
     phrases: z.array(z.string()).openapi({ description: 'The phrases the question quotes ("fair rent", “…”, „…“, «…»), lower-cased: every result says each of them, its words in that order. Empty when it quotes none' }),
-    language: z
-      .object({ code: z.enum(['en', 'es', 'de']), source: z.enum(['param', 'detected']) })
-      .openapi({ description: "The language the question was read in: given as lang, or read from the question's words" }),
+    language: QuestionLanguage,
     results: z.array(SearchResultSchema),
     total: z.number().int().nullable().openapi({
       description:

@@ -18,6 +18,8 @@ export interface Answer {
   /** Sentences the checker flagged; the API leaves them out of `answer`, so most are shown apart from it. */
   unsupported: Unsupported[];
   routing: RoutingInfo | null;
+  /** The language the question was read in: a model's answer and the archive's no-answer are in it. */
+  language?: { code: string; source: string };
   warnings?: string[];
   truncated?: boolean;
   took_ms?: number;
@@ -93,7 +95,7 @@ export function citeHref(c: Citation, question?: string): string {
 
 /**
  * The `lang` of a quoted answer's text: that of its sources when they share one language (it is their words), none
- * when they differ. A model's answer is in the question's language, which the page does not mark.
+ * when they differ. A model's answer, and the archive's no-answer, are in the question's language.
  */
 export function answerLang(citations: Citation[], defaultLanguage: string): string | undefined {
   const tags = citations.map((c) => htmlLang(c.language, defaultLanguage));
@@ -116,7 +118,7 @@ export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer;
       {pageWarnings(a.warnings, a.routing).map((w) => (
         <p class="notice warn">{w}</p>
       ))}
-      <div class="answer-text" lang={a.kind === 'extractive' ? answerLang(a.citations, defaultLanguage) : undefined}>
+      <div class="answer-text" lang={a.kind === 'extractive' ? answerLang(a.citations, defaultLanguage) : a.language?.code}>
         {pieces.map((p) => {
           if ('cite' in p) {
             const c = byN.get(p.cite);

@@ -6,7 +6,7 @@ import type { Services } from '../../../archive/index.js';
 import { createLlm, ask, type AskRequest } from '../../../answer/index.js';
 import type { AppEnv } from '../app.js';
 import { askCost } from '../limits.js';
-import { ErrorBody, Routing } from '../schemas.js';
+import { ErrorBody, QuestionLanguage, Routing } from '../schemas.js';
 
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(...noNul).optional());
@@ -75,6 +75,7 @@ const AskResponse = z
       .openapi({ description: 'Sentences of the model output that were dropped, and why' }),
     removed_citations: z.array(z.number()).openapi({ description: 'Citation numbers the model invented (no such excerpt), removed from the answer' }),
     routing: Routing,
+    language: QuestionLanguage,
     truncated: z.boolean().openapi({ description: 'The model output stopped early; the answer is what arrived, verified' }),
     model: z.string().nullable(),
     warnings: z.array(z.string()),

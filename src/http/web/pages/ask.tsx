@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CitationSchema } from '../../api/routes/ask.js';
-import { Routing } from '../../api/schemas.js';
+import { QuestionLanguage, Routing } from '../../api/schemas.js';
 import type { Api } from '../api.js';
 import { type Answer, AnswerView } from '../answer.js';
 import { Field, Layout, sendPage } from '../layout.js';
@@ -96,6 +96,8 @@ const RenderBody = z.object({
       nearest: z.array(CitationSchema.partial({ language: true })).default([]),
       unsupported: z.array(z.object({ sentence: z.string(), reason: z.string(), citations: z.array(z.number()).optional() })).default([]),
       routing: Routing.default(null),
+      // Answers cached before they said how the question was read.
+      language: QuestionLanguage.optional(),
       warnings: z.array(z.string()).optional(),
       truncated: z.boolean().optional(),
       took_ms: z.number().optional(),
