@@ -5,6 +5,7 @@
  * does not narrow the search.
  */
 import type { Analysis, Cue, Language } from '../core/index.js';
+import { isContentWord } from './text.js';
 
 const SPEECH = String.raw`(?:say|said|says|saying|think|thinks|thought|feel|feels|felt|propose[sd]?|suggest(?:s|ed)?|argue[sd]?|mention(?:s|ed)?|explain(?:s|ed)?|believe[sd]?|recommend(?:s|ed)?|want(?:s|ed)?|present(?:s|ed)?|report(?:s|ed)?|ask(?:s|ed)?|answer(?:s|ed)?|describe[sd]?|talk(?:s|ed)?|discuss(?:es|ed)?|claim(?:s|ed)?|insist(?:s|ed)?|agree[sd]?|disagree[sd]?|opinion|view|views|position|stance|idea|ideas|concern|concerns|think about)`;
 
@@ -28,7 +29,54 @@ export function detectSpeaker(question: string, labels: string[], language: Lang
     // The longest label wins: "Project Manager" over "Manager".
     if (m && (!best || l.length > best.label.length)) best = { label, matched: m[0] };
   }
-  return best;
+  if (best) return best;
+  // A speaker by their name alone, as people refer to them ("What did Alvarez say?" for "Councillor Alvarez").
+  for (const [label, name] of namesOf(labels)) {
+    if (!namedIn(question, name, label, language)) continue;
+    const m = speakerPatterns(name.toLowerCase(), language).map((p) => p.exec(q)).find(Boolean);
+    if (m) return { label, matched: m[0] };
+  }
+  return null;
+}
+
+/**
+ * The name a label of two or more words ends on ("Alvarez" of "Councillor Alvarez", "Okafor" of "Dr. Okafor"):
+ * capitalised, of three letters or more, and neither another label nor the last word of another (two Oteros are
+ * told apart by their titles only).
+ */
+const names = new WeakMap<string[], [string, string][]>();
+function namesOf(labels: string[]): [string, string][] {
+  let out = names.get(labels);
+  if (!out) {
+    const last = (l: string) => l.trim().split(/\s+/).at(-1)!;
+    const count = new Map<string, number>();
+    for (const l of labels) count.set(last(l).toLowerCase(), (count.get(last(l).toLowerCase()) ?? 0) + 1);
+    const whole = new Set(labels.map((l) => l.trim().toLowerCase()));
+    out = labels.flatMap((label): [string, string][] => {
+      const name = last(label);
+      const several = label.trim().split(/\s+/).length > 1;
+      const usable = several && /^\p{Lu}\p{L}{2,}$/u.test(name) && count.get(name.toLowerCase()) === 1 && !whole.has(name.toLowerCase()) && !GENERIC.has(name.toLowerCase());
+      return usable ? [[label, name]] : [];
+    });
+    names.set(labels, out);
+  }
+  return out;
+}
+
+/**
+ * The name written as a name in the question: capitalised, as a word of its own (a lowercase "interface" is the
+ * word), and any name written beside it the label's too: "Julie Morgan" is not "Claire Morgan", nor "David
+ * Blaney" "Huw David" (a capitalised question's first word is no name).
+ */
+function namedIn(question: string, name: string, label: string, language: Language): boolean {
+  const words = question.match(/[\p{L}\p{N}.'’-]+/gu)?.map((w) => w.replace(/['’]s$|[.'’-]+$/u, '')) ?? [];
+  const own = new Set(label.toLowerCase().split(/[\s.]+/));
+  const stem = new RegExp(`^${labelPattern(name, language)}$`, 'u');
+  return words.some((w, i) => {
+    if (!stem.test(w)) return false;
+    const beside = [i > 1 ? words[i - 1] : '', words[i + 1] ?? ''];
+    return beside.every((b) => !/^\p{Lu}/u.test(b) || !isContentWord(b.toLowerCase(), language) || own.has(b.toLowerCase()));
+  });
 }
 
 // Spanish and German verbs of speaking and opinion words, as questions put them ("¿Qué dijo…?", "Was meinte…?").
@@ -94,7 +142,10 @@ function labelPattern(label: string, language: Analysis = 'en'): string {
  */
 export function withoutLabel(q: string, label: string | undefined, language: Analysis = 'en'): string {
   if (!label) return q;
-  const rest = q.replace(new RegExp(`${START}${labelPattern(label, language)}(?:'s)?${END}`, 'giu'), ' ');
+  let rest = q.replace(new RegExp(`${START}${labelPattern(label, language)}(?:'s)?${END}`, 'giu'), ' ');
+  // The name alone, where the question writes it as a name (see detectSpeaker).
+  const [, name] = namesOf([label])[0] ?? [];
+  if (name) rest = rest.replace(new RegExp(`${START}${labelPattern(name, language)}(?:'s)?${END}`, 'gu'), ' ');
   return rest.replace(/[^\p{L}\p{N}]/gu, '') ? rest : q;
 }
 

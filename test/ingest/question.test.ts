@@ -73,6 +73,32 @@ describe('speaker detection', () => {
   ] as const)('no speaker in "%s" (%s)', (q, language) => {
     expect(detectSpeaker(q, council, language)).toBeNull();
   });
+  // Speakers are asked about by their names alone, as people refer to them: "Alvarez", not "Councillor Alvarez".
+  const people = ['Councillor Alvarez', 'Councillor Brennan', 'Mrs. Ingram', 'Dr. Okafor', 'Stadträtin Albers', 'User Interface', 'Señor Otero', 'Mr. Otero', 'Claire Evans', 'Huw Thomas', 'Ms. Heather Lyall'];
+  it.each([
+    ['What did Alvarez say about rent control?', 'en', 'Councillor Alvarez'],
+    ['What did Heather Lyall think about the loans?', 'en', 'Ms. Heather Lyall'],
+    ["Okafor's view on jamming", 'en', 'Dr. Okafor'],
+    ['According to Ingram, how many books were lent?', 'en', 'Mrs. Ingram'],
+    ['Was sagte Albers über die Straßenbahn?', 'de', 'Stadträtin Albers'],
+  ] as const)('by the name alone: %s (%s) → %s', (q, language, label) => {
+    expect(detectSpeaker(q, people, language)?.label).toBe(label);
+  });
+  it.each([
+    // Not written as a name: the word, not the speaker.
+    ['was the interface designed by then?', 'en'],
+    // Two speakers have that name.
+    ['¿Qué dijo Otero del muelle?', 'es'],
+    // Another person of that name: the name beside it is not the label's.
+    ['What did Julie Evans think about the bill?', 'en'],
+    ['What did Dr. Thomas Blake think of the funding?', 'en'],
+  ] as const)('no speaker by a name in "%s" (%s)', (q, language) => {
+    expect(detectSpeaker(q, people, language)).toBeNull();
+  });
+  it('leaves the name out of the lexical question as it leaves the label', () => {
+    expect(withoutLabel('What did Alvarez say about rent control?', 'Councillor Alvarez')).toBe('What did   say about rent control?');
+    expect(withoutLabel('the interface budget', 'User Interface')).toBe('the interface budget');
+  });
   it('leaves an inflected German label out of the lexical question', () => {
     expect(withoutLabel('Was meinte der Vorsitzende zur Abstimmung?', 'Vorsitzender', 'de')).toBe('Was meinte der   zur Abstimmung?');
   });
