@@ -1,8 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
-import { toMilliseconds } from '../../../core/index.js';
 import { type Api, type Chapter, type Frame, type Hit, isVideo, mediaUrl, type Segment } from '../api.js';
-import { clock, clockRange, htmlLang, languageName, longDate, qs, speakerSlots } from '../format.js';
+import { clock, clockRange, htmlLang, languageName, longDate, momentHref, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
 import { CorrectionsPanel, historyOf } from './corrections.js';
 import { SpeakerEditor } from './speakers.js';
@@ -56,7 +55,7 @@ export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boo
   const media = mediaUrl(r);
   const slots = speakerSlots([...segments.map((s) => s.speaker), ...(r.speakers ?? [])]);
   const duration = Math.max(r.durationS ?? 0, segments.at(-1)?.end ?? 0, chapters.at(-1)?.end ?? 0, 1);
-  const at = (s: number) => `/r/${encodeURIComponent(id)}${qs({ t: toMilliseconds(s), q })}`;
+  const at = (s: number) => momentHref(id, s, q);
   // The chapter that holds t (the list marks it; recording.js keeps the mark on playback).
   const chapterAt = t === null ? -1 : chapters.reduce((found, ch, i) => (ch.start <= t ? i : found), -1);
   // The page is English; what was said, and the chapter titles taken from it, are in the recording's language.
@@ -149,7 +148,7 @@ export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boo
                     <ul class="keywords" aria-label={`Keywords of “${ch.title}”`}>
                       {ch.keywords.map((k) => (
                         <li>
-                          <a href={`/r/${encodeURIComponent(id)}${qs({ t: toMilliseconds(ch.start), q: k })}`} data-keyword={k} lang={lang}>
+                          <a href={momentHref(id, ch.start, k)} data-keyword={k} lang={lang}>
                             {k}
                           </a>
                         </li>

@@ -7,7 +7,7 @@ import { KeyframeStrip } from './keyframes.js';
 import { clock, clockRange, htmlLang, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
-import { quotedPhrases, toMilliseconds } from '../../../core/index.js';
+import { quotedPhrases } from '../../../core/index.js';
 
 const MODES = ['hybrid', 'bm25', 'vector'] as const;
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording', 'kind'] as const;
@@ -243,7 +243,7 @@ function MatchingFrames({ frames, q }: { frames: NonNullable<Search['frames']>; 
   const links = frames.map((f) => ({
     at: f.at,
     thumbnail_url: f.thumbnail_url,
-    href: `/r/${encodeURIComponent(f.recording_id)}${qs({ t: toMilliseconds(f.at), q })}`,
+    href: momentHref(f.recording_id, f.at, q),
     label: `${f.recording_title}, ${clock(f.at)}${f.text ? `: ${f.text}` : ''}`,
   }));
   return <KeyframeStrip class="frames matching-frames" label="Frames that match" heading={<h3 class="small">Frames that look like “{q}”</h3>} frames={links} />;
