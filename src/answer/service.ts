@@ -71,18 +71,20 @@ export async function answerFrom(s: Services, llm: Llm | null, question: string,
     degraded_legs: r.degraded_legs,
     nearest: [] as Citation[],
   };
+  const { noAnswer, noSupportedAnswer } = WORDING[r.language];
+  // Nothing to answer from: the nearest passages instead, so that the asker can see what the archive does hold.
+  const none = (): AskResult => ({ ...base, answer: noAnswer, kind: 'no_answer', citations: [], nearest: r.excerpts.slice(0, NEAREST).map(toCitation), unsupported: [], removed_citations: [] });
   // Citations are checked on their words alone where the question was matched so: with the vector leg down (often
   // the embedder itself), and in a language the embedding model does not read, whose cosines say nothing.
   const verifier = r.words_only ? null : s.embedder;
-  const { noAnswer, noSupportedAnswer } = WORDING[r.language];
   if (!r.relevant) {
     s.log.debug({ gate: r.gate, excerpts: r.excerpts.length }, 'ask: nothing relevant retrieved; not answering');
-    return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], nearest: r.excerpts.slice(0, NEAREST).map(toCitation), unsupported: [], removed_citations: [] };
+    return none();
   }
 
   if (!llm) {
     const quoted = quotedAnswer(r.matched_text, r.excerpts, r.cues, r.language, r.speaker);
-    if (!quoted) return { ...base, answer: noAnswer, kind: 'no_answer', citations: [], nearest: r.excerpts.slice(0, NEAREST).map(toCitation), unsupported: [], removed_citations: [] };
+    if (!quoted) return none();
     const v = await verifyAnswer(quoted.answer, quoted.excerpts, verifier, r.language);
     return { ...base, ...v, answer: v.answer || noAnswer, kind: 'extractive' };
   }

@@ -79,7 +79,8 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime,
     const url = new URL(c.req.url);
     return signInPage(c, { next: c.req.method === 'GET' ? url.pathname + url.search : url.pathname, status: 401 });
   };
-  for (const p of ['/', '/r/*', '/ask', '/ask/*', '/ingest', '/ingest/*', '/speakers', '/speakers/*']) app.use(p, signedInOrPublic);
+  const pages = ['/', '/r/*', '/ask', '/ask/*', '/ingest', '/ingest/*', '/speakers', '/speakers/*'];
+  for (const p of pages) app.use(p, signedInOrPublic);
   // As the API does: a page would otherwise search for "%ED%A0%80" as typed, or fill a form with it.
   const wellEncoded = async (c: Context<AppEnv>, next: () => Promise<void>) => {
     const bad = malformedQueryParam(c.req.url);
@@ -87,7 +88,7 @@ export function registerWeb(app: OpenAPIHono<AppEnv>, s: Services, _rt: Runtime,
     const message = `${bad.name}: malformed percent-encoding (not UTF-8): "${bad.raw}"`;
     return sendPage(c, <ErrorPage status={400} title="This address cannot be read" message={message} />, 400);
   };
-  for (const p of ['/', '/r/*', '/ask', '/ask/*', '/ingest', '/ingest/*', '/speakers', '/speakers/*', '/signin']) app.use(p, wellEncoded);
+  for (const p of [...pages, '/signin']) app.use(p, wellEncoded);
 
   app.get('/', page((c) => searchPage(c, api(c), s.cfg.DEFAULT_LANGUAGE)));
   // Forms that write are shown to keys that may write (archivist), or to everyone with AUTH_PUBLIC_WRITE=on.
