@@ -39,24 +39,28 @@ export function detectSpeaker(question: string, labels: string[], language: Lang
   return null;
 }
 
+/** The name a label of two or more words ends on ("Alvarez" of "Councillor Alvarez"): capitalised, of three letters or more. */
+function nameOf(label: string): string | null {
+  const parts = label.trim().split(/\s+/);
+  const name = parts.at(-1)!;
+  return parts.length > 1 && /^\p{Lu}\p{L}{2,}$/u.test(name) && !GENERIC.has(name.toLowerCase()) ? name : null;
+}
+
 /**
- * The name a label of two or more words ends on ("Alvarez" of "Councillor Alvarez", "Okafor" of "Dr. Okafor"):
- * capitalised, of three letters or more, and neither another label nor the last word of another (two Oteros are
- * told apart by their titles only).
+ * Each label with the name it ends on (nameOf), where that name is neither another label nor the last word of
+ * another: two Oteros are told apart by their titles only.
  */
 const names = new WeakMap<string[], [string, string][]>();
 function namesOf(labels: string[]): [string, string][] {
   let out = names.get(labels);
   if (!out) {
-    const last = (l: string) => l.trim().split(/\s+/).at(-1)!;
+    const last = (l: string) => l.trim().split(/\s+/).at(-1)!.toLowerCase();
     const count = new Map<string, number>();
-    for (const l of labels) count.set(last(l).toLowerCase(), (count.get(last(l).toLowerCase()) ?? 0) + 1);
+    for (const l of labels) count.set(last(l), (count.get(last(l)) ?? 0) + 1);
     const whole = new Set(labels.map((l) => l.trim().toLowerCase()));
     out = labels.flatMap((label): [string, string][] => {
-      const name = last(label);
-      const several = label.trim().split(/\s+/).length > 1;
-      const usable = several && /^\p{Lu}\p{L}{2,}$/u.test(name) && count.get(name.toLowerCase()) === 1 && !whole.has(name.toLowerCase()) && !GENERIC.has(name.toLowerCase());
-      return usable ? [[label, name]] : [];
+      const name = nameOf(label);
+      return name && count.get(name.toLowerCase()) === 1 && !whole.has(name.toLowerCase()) ? [[label, name]] : [];
     });
     names.set(labels, out);
   }
@@ -144,7 +148,7 @@ export function withoutLabel(q: string, label: string | undefined, language: Ana
   if (!label) return q;
   let rest = q.replace(new RegExp(`${START}${labelPattern(label, language)}(?:'s)?${END}`, 'giu'), ' ');
   // The name alone, where the question writes it as a name (see detectSpeaker).
-  const [, name] = namesOf([label])[0] ?? [];
+  const name = nameOf(label);
   if (name) rest = rest.replace(new RegExp(`${START}${labelPattern(name, language)}(?:'s)?${END}`, 'gu'), ' ');
   return rest.replace(/[^\p{L}\p{N}]/gu, '') ? rest : q;
 }
