@@ -148,8 +148,7 @@ program
       }
       for (const w of out.warnings) console.error(`warning: ${w}`);
       out.results.forEach((r, i) => {
-        const when = `${fmt(r.start)}–${fmt(r.end)}`;
-        console.log(`${i + 1}. ${r.recording_title} (${r.recorded_at ?? 'undated'}) ${when} ${r.speaker ?? ''}  ${r.url}`);
+        console.log(`${i + 1}. ${passageLine(r)}`);
         // The excerpt the web page shows: the sentence the link opens on, with the question's words, in bold on a terminal.
         console.log(`   ${highlightText(r.highlight, process.stdout.isTTY ? (w) => `\x1b[1m${w}\x1b[22m` : undefined)}`);
       });
@@ -188,12 +187,11 @@ program
       }
       for (const w of out.warnings) console.error(`warning: ${w}`);
       console.log(out.answer);
-      const line = (c: (typeof out.citations)[number]) => `${c.recording_title} (${c.recorded_at ?? 'undated'}) ${fmt(c.start)}–${fmt(c.end)} ${c.speaker ?? ''}  ${c.url}`;
       if (out.citations.length) console.log('');
-      for (const c of out.citations) console.log(`[${c.n}] ${line(c)}`);
+      for (const c of out.citations) console.log(`[${c.n}] ${passageLine(c)}`);
       if (out.nearest.length) {
         console.log('\nNearest passages:');
-        out.nearest.forEach((c, i) => console.log(`${i + 1}. ${line(c)}\n   ${c.text}`));
+        out.nearest.forEach((c, i) => console.log(`${i + 1}. ${passageLine(c)}\n   ${c.text}`));
       }
     }, { cache: 'off' });
   });
@@ -332,6 +330,11 @@ program
     );
   });
 
+/** A hit or a citation on one line, as `search` and `ask` list them: where, when, who, and its link. */
+function passageLine(p: { recording_title: string; recorded_at: string | null; start: number; end: number; speaker: string | null; url: string }): string {
+  return `${p.recording_title} (${p.recorded_at ?? 'undated'}) ${fmt(p.start)}–${fmt(p.end)} ${p.speaker ?? ''}  ${p.url}`;
+}
+
 function fmt(t: number): string {
   const s = Math.floor(t);
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
@@ -340,8 +343,6 @@ function fmt(t: number): string {
 for (const c of keyCommands()) program.addCommand(c);
 program.addCommand(speakerCommands(withServices));
 for (const c of backupCommands()) program.addCommand(c);
-
-/** A command's options read by a schema; a bad value is an error naming its option (`--from: …`), as the API names a parameter. */
 
 /** Exit status when another process owns the embedded database. */
 const EXIT_ARCHIVE_LOCKED = 3;

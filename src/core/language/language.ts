@@ -100,8 +100,10 @@ export const SPEECH_FILLERS: Record<'es' | 'de', readonly string[]> = {
   de: 'äh ähm hm mhm ja nein also halt naja genau okay eben mal schon denn doch eigentlich'.split(' '),
 };
 
-// Letters one language writes and the others do not: a question with "¿", "ñ" or "ß" is not English.
-const MARKS: Record<Language, RegExp> = { en: /(?!)/, es: /[¿¡ñáéíóú]/i, de: /[äöüß]/i };
+// Letters one language writes and the others do not: a word with "ñ" or "ß" is not English. Spanish also opens a
+// question with "¿" (and an exclamation with "¡"), which no word holds.
+const MARKS: Record<Language, RegExp> = { en: /(?!)/, es: /[ñáéíóú]/i, de: /[äöüß]/i };
+const OPENING_MARKS: Partial<Record<Language, RegExp>> = { es: /[¿¡]/ };
 
 /**
  * The language of a recording's talk, from the function words of its first TRANSCRIPT_HEAD_CHARS (a ten-hour
@@ -131,7 +133,7 @@ export function detectLanguage(text: string, fallback: Language = 'en'): Languag
   let bestScore = 0;
   // A word in letters only that language writes counts as one of its words: "Straßenbahn Südhafen" is German,
   // while one name among English words ("What did Müller say?") is not enough.
-  const score = (l: Language) => words.filter((w) => STOP_WORDS[l].has(w) || QUESTION_WORDS[l].has(w) || MARKS[l].test(w)).length + (/[¿¡]/.test(text) && l === 'es' ? 1 : 0);
+  const score = (l: Language) => words.filter((w) => STOP_WORDS[l].has(w) || QUESTION_WORDS[l].has(w) || MARKS[l].test(w)).length + (OPENING_MARKS[l]?.test(text) ? 1 : 0);
   const fallbackScore = score(fallback);
   for (const l of LANGUAGES) {
     const n = l === fallback ? fallbackScore : score(l);
