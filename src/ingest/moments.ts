@@ -58,4 +58,3 @@ function snapToTurn(units: Unit[], i: number, j: number, start: number, targetS:
 function splitCue(cue: Cue): Unit[] {
   return cueSentences(cue, MAX_UNIT_S);
 }
-

@@ -226,4 +226,3 @@ function isQueryWork(method: string, path: string): boolean {
   if (method !== 'GET' && method !== 'HEAD') return false;
   return !(path.endsWith('/events') || path.endsWith('/media') || path.startsWith('/static/'));
 }
-

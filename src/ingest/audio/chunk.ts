@@ -46,7 +46,6 @@ export interface Chunk {
   coreEnd: number;
 }
 
-
 /** Groups speech regions into runs separated by long silences; each run is chunked independently. */
 function runs(regions: readonly Region[], skipGapS: number): Region[][] {
   const out: Region[][] = [];

@@ -154,7 +154,6 @@ export class RegionTracker {
   }
 }
 
-
 /**
  * Streaming VAD: feed decoded frames of any size with push(); they are re-cut into 512-sample model frames.
  * `durationS` counts the samples seen.

@@ -445,4 +445,3 @@ function nearest(xs: number[], i: number): number {
   }
   return 0;
 }
-

@@ -70,7 +70,6 @@ function mergeRuns(parts: Utterance[], glue: string): Utterance[] {
   return out;
 }
 
-
 /**
  * One cue per speaker run. Several runs share the cue's time span in proportion to their length
  * in characters: without word timings that is the best guess of who spoke when.

@@ -809,7 +809,6 @@ export const pcmKeyOf = (jobId: string) => `tmp/pcm/${jobId}.s16`;
  */
 export const framesPrefix = (recordingId: string, jobId: string) => `artefacts/${recordingId}/frames/${jobId}/`;
 
-
 async function* pcmChunks(blobs: BlobStore, key: string): AsyncGenerator<Buffer> {
   const stream: Readable = await blobs.get(key);
   for await (const chunk of stream) yield chunk as Buffer;

@@ -49,7 +49,6 @@ export function spreadWords(texts: string[], start: number, end: number, confide
   });
 }
 
-
 /** Sorts, drops empty words, clamps times into [0, durationS] and makes end >= start. */
 export function tidyWords(words: Word[], durationS: number): Word[] {
   return words
