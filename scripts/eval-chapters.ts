@@ -21,7 +21,8 @@ import { parseTranscript } from '../src/ingest/formats/index.js';
 import { buildMoments } from '../src/ingest/moments.js';
 import { chaptersFor } from '../src/ingest/chapters/index.js';
 import { DEFAULT_CHAPTER_PARAMS, type ChapterParams } from '../src/ingest/chapters/segment.js';
-import { boundariesOf, boundaryF1, defaultK, evenBoundaries, pk, prf, windowDiff } from './eval/chapters-metrics.js';
+import { boundariesOf, boundaryF1, defaultK, evenBoundaries, pk, prf, titleAgreement, windowDiff, type TitleAgreement } from './eval/chapters-metrics.js';
+import { contentTokens } from '../src/ingest/chapters/text.js';
 import { splitOf } from './eval/metrics.js';
 
 const program = new Command('eval-chapters')
@@ -60,6 +61,8 @@ interface Item {
   end: number;
   gold: number[];
   fine: number[] | null;
+  coarse: [number, number, string][];
+  speakers: string[];
 }
 
 const readJsonl = <T>(file: string): T[] =>
@@ -102,6 +105,8 @@ for (const g of golds) {
     end,
     gold: inside(boundariesOf(g.coarse)),
     fine: g.fine ? inside(boundariesOf(g.fine)) : null,
+    coarse: g.coarse,
+    speakers: [...new Set(cues.flatMap((c) => (c.speaker ? [c.speaker] : [])))],
   });
 }
 
@@ -128,6 +133,7 @@ interface Scored {
   wd: number;
   hyp: number;
   gold: number;
+  titles?: TitleAgreement;
 }
 
 function score(it: Item, bounds: number[], ref = it.gold): Scored {
@@ -179,6 +185,9 @@ const GROUPS: [string, (c: string) => boolean][] = [
   ['overall', () => true],
 ];
 
+/** The dev transcripts are English: titles are compared by the stems of their content words. */
+const titleStems = (text: string) => new Set(contentTokens(text, 'en').map((t) => t.stem));
+
 function run(params: Partial<ChapterParams>, over: Item[] = items) {
   const sys: Scored[] = [];
   let ms = 0;
@@ -187,7 +196,7 @@ function run(params: Partial<ChapterParams>, over: Item[] = items) {
     const t0 = performance.now();
     const chapters = chaptersFor(it.cues, it.moments, it.vectors, params);
     ms += performance.now() - t0;
-    sys.push(score(it, chapters.slice(1).map((c) => c.start)));
+    sys.push({ ...score(it, chapters.slice(1).map((c) => c.start)), titles: titleAgreement(chapters, it.coarse, titleStems, it.speakers) });
     if (shown.length < opts.show) {
       shown.push(
         `${it.id} (${it.corpus}, gold ${it.gold.map((b) => Math.round(b)).join(' ')})\n` +
@@ -226,6 +235,7 @@ if (opts.sweep.length) {
   const params = { ...DEFAULT_CHAPTER_PARAMS, ...baseParams };
   console.log(`params: ${JSON.stringify(params)}  tolerance ±${opts.tol} s, Pk/WindowDiff k = half the mean gold chapter length`);
   const rows: Row[] = [];
+  const titleRows: ({ split: Split } & TitleAgreement)[] = [];
   for (const split of splits) {
     const own = (xs: Scored[]) => xs.filter((x) => inSplit(x.id, split));
     const splitRows: Row[] = [];
@@ -249,6 +259,13 @@ if (opts.sweep.length) {
       );
     }
     rows.push(...splitRows);
+    const t = own(sys).map((x) => x.titles!).reduce((a, b) => ({
+      chapters: a.chapters + b.chapters, withGoldWord: a.withGoldWord + b.withGoldWord, keywords: a.keywords + b.keywords, inGold: a.inGold + b.inGold, namingSpeaker: a.namingSpeaker + b.namingSpeaker,
+    }));
+    const pct = (n: number, d: number) => `${((100 * n) / Math.max(1, d)).toFixed(1)} %`;
+    titleRows.push({ split, ...t });
+    console.log(`\ntitles, against the gold chapter each chapter overlaps most: ${t.chapters} chapters, ${pct(t.withGoldWord, t.chapters)} with a word of its gold title; ` +
+      `${t.keywords} keywords, ${pct(t.inGold, t.keywords)} in the gold title, ${pct(t.namingSpeaker, t.keywords)} a word of a speaker's label`);
   }
   const moments = items.reduce((a, it) => a + it.moments.length, 0);
   console.log(
@@ -257,7 +274,7 @@ if (opts.sweep.length) {
         ? `vectors: the ${moments} moment embeddings ingest already computes (no extra embedding at ingest)`
         : 'no embeddings'),
   );
-  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ params, tol: opts.tol, embeddings: opts.embeddings, msPerRecording, rows }, null, 2));
+  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ params, tol: opts.tol, embeddings: opts.embeddings, msPerRecording, rows, titles: titleRows }, null, 2));
 }
 
 function parseKv(s: string): [string, string] {

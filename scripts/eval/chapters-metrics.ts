@@ -104,3 +104,50 @@ export function windowDiff(ref: readonly number[], hyp: readonly number[], o: Wi
 export function evenBoundaries(start: number, end: number, n: number): number[] {
   return Array.from({ length: Math.max(0, n - 1) }, (_, i) => start + ((end - start) * (i + 1)) / n);
 }
+
+export interface TitleAgreement {
+  chapters: number;
+  /** Chapters with a keyword whose words the gold title of the chapter they overlap most also says. */
+  withGoldWord: number;
+  keywords: number;
+  /** Keywords one of whose words that gold title says. */
+  inGold: number;
+  /** Keywords one of whose words is a word of a speaker's label (who talks, not what about). */
+  namingSpeaker: number;
+}
+
+/**
+ * How well chapter titles say what the gold chapters are about. Each chapter is compared with the gold chapter it
+ * overlaps most; words are compared as `stems` reads them (stems of content words), so "Remote" and "remotes"
+ * agree and stop words never do.
+ */
+export function titleAgreement(
+  chapters: readonly { start: number; end: number; keywords: readonly string[] }[],
+  gold: readonly (readonly [number, number, string])[],
+  stems: (text: string) => Set<string>,
+  speakers: readonly string[] = [],
+): TitleAgreement {
+  const speakerStems = new Set(speakers.flatMap((sp) => [...stems(sp)]));
+  const out: TitleAgreement = { chapters: chapters.length, withGoldWord: 0, keywords: 0, inGold: 0, namingSpeaker: 0 };
+  for (const ch of chapters) {
+    let best: (typeof gold)[number] | null = null;
+    let most = 0;
+    for (const g of gold) {
+      const o = Math.min(ch.end, g[1]) - Math.max(ch.start, g[0]);
+      if (o > most) [best, most] = [g, o];
+    }
+    const goldStems = best ? stems(best[2]) : new Set<string>();
+    let any = false;
+    for (const k of ch.keywords) {
+      const ks = [...stems(k)];
+      out.keywords++;
+      if (ks.some((s) => goldStems.has(s))) {
+        out.inGold++;
+        any = true;
+      }
+      if (ks.some((s) => speakerStems.has(s))) out.namingSpeaker++;
+    }
+    if (any) out.withGoldWord++;
+  }
+  return out;
+}

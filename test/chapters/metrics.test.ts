@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundariesOf, boundaryF1, defaultK, evenBoundaries, pk, windowDiff } from '../../scripts/eval/chapters-metrics.js';
+import { boundariesOf, boundaryF1, defaultK, evenBoundaries, pk, titleAgreement, windowDiff } from '../../scripts/eval/chapters-metrics.js';
 
 describe('chapter metrics', () => {
   it('takes every segment start but the first as a boundary, in order, once', () => {
@@ -46,5 +46,29 @@ describe('chapter metrics', () => {
   it('equal-length baseline boundaries', () => {
     expect(evenBoundaries(0, 100, 4)).toEqual([25, 50, 75]);
     expect(evenBoundaries(0, 100, 1)).toEqual([]);
+  });
+});
+
+describe('chapter title agreement', () => {
+  const stems = (t: string) => new Set(t.toLowerCase().split(/\W+/).filter((w) => w.length > 2 && w !== 'the').map((w) => w.replace(/s$/, '')));
+
+  it('compares each chapter with the gold chapter it overlaps most, keyword by keyword', () => {
+    const gold: [number, number, string][] = [[0, 100, 'Remote control buttons'], [100, 400, 'The battery and its cost']];
+    const a = titleAgreement(
+      [
+        // Mostly over the second gold chapter: "battery" counts there, "buttons" does not.
+        { start: 60, end: 300, keywords: ['battery', 'buttons', 'chair'] },
+        { start: 300, end: 400, keywords: ['rubber', 'case'] },
+      ],
+      gold,
+      stems,
+      ['Chair', 'Industrial Designer'],
+    );
+    expect(a).toEqual({ chapters: 2, withGoldWord: 1, keywords: 5, inGold: 1, namingSpeaker: 1 });
+  });
+
+  it('a phrase agrees by any of its words; a chapter over no gold chapter agrees with nothing', () => {
+    expect(titleAgreement([{ start: 0, end: 10, keywords: ['remote control'] }], [[0, 10, 'Control']], stems)).toMatchObject({ withGoldWord: 1, inGold: 1 });
+    expect(titleAgreement([{ start: 50, end: 60, keywords: ['control'] }], [[0, 10, 'Control']], stems)).toMatchObject({ withGoldWord: 0, inGold: 0 });
   });
 });
