@@ -61,6 +61,21 @@ describe('segmentChapters', () => {
     }
   });
 
+  it('does not title a chapter with who talks: the words of the speakers\' labels, however often they are said', () => {
+    const labels = ['Chair', 'Councillor Brennan'];
+    const meeting = transcript([BAKING], [200]).map((c, i) => ({
+      ...c,
+      speaker: labels[i % 2],
+      text: i % 2 ? `Thank you, Chair. ${c.text}` : `Councillor Brennan. ${c.text}`,
+    }));
+    const [only] = segmentChapters(meeting);
+    expect(only.keywords.length).toBeGreaterThanOrEqual(2);
+    expect(only.keywords.flatMap((k) => k.split(' ')).filter((w) => ['chair', 'councillor', 'brennan'].includes(w))).toEqual([]);
+    // A label an archivist has since replaced by a name is a speaker's label too.
+    const renamed = meeting.map((c) => ({ ...c, speaker: 'Ana Ruiz', label: c.speaker }));
+    expect(segmentChapters(renamed)[0].keywords.filter((w) => ['chair', 'councillor', 'brennan'].includes(w))).toEqual([]);
+  });
+
   it('finds several shifts and keeps every chapter at least minChapterS long', () => {
     const three = transcript([BAKING, ASTRONOMY, BAKING.slice(0, 6).concat(['harvest', 'tractor', 'wheat', 'barley', 'field', 'farmer'])], [700, 700, 700], 3);
     const chapters = segmentChapters(three, { params: { minChapterS: 300 } });

@@ -119,7 +119,7 @@ export function segmentChapters(cues: Cue[], opts: SegmentOptions = {}): Chapter
   const bounds = findBoundaries(spoken, tokens, t0, t1, p, opts.vectors ?? null);
   const edges = [t0, ...bounds, t1];
   const spans = edges.slice(1).map((end, i) => ({ start: edges[i], end }));
-  const titles = titleChapters(tokens, spans, opts.language);
+  const titles = titleChapters(tokens, spans, opts.language, speakerNames(spoken, tokens, opts.language));
   return spans.map((s, i) => ({ start: toMilliseconds(s.start), end: toMilliseconds(s.end), title: titles[i].title, keywords: titles[i].keywords }));
 }
 
@@ -309,11 +309,17 @@ const MAX_TITLE_CHARS = 48;
  * their rate in the chapter to their (smoothed) rate in the rest of the recording. Two keywords that are
  * spoken side by side often enough become one phrase ("remote control"). Shown as the commonest spoken form.
  */
-export function titleChapters(tokens: TimedToken[], spans: { start: number; end: number }[], language: Analysis = 'en'): Title[] {
+export function titleChapters(
+  tokens: TimedToken[],
+  spans: { start: number; end: number }[],
+  language: Analysis = 'en',
+  speakers: ReadonlySet<string> = new Set(),
+): Title[] {
   // Generic words and -ly adverbs ("currently", "basically") say nothing about a chapter. German writes its
   // nouns with a capital: a word never written so inside a sentence ("wurde", "gebracht", "runter") is not one.
+  // Nor do the words of who talks: a meeting says "Chair" and "Councillor Brennan" whatever it is about.
   const nouns = language === 'de' ? new Set(tokens.filter((tk) => tk.capitalInside).map((tk) => tk.stem)) : null;
-  const named = tokens.filter((tk) => isTitleWord(tk.surface, language) && (!nouns || nouns.has(tk.stem)));
+  const named = tokens.filter((tk) => isTitleWord(tk.surface, language) && (!nouns || nouns.has(tk.stem)) && !speakers.has(tk.stem));
   const total = new Map<string, number>();
   for (const tk of named) total.set(tk.stem, (total.get(tk.stem) ?? 0) + 1);
   const vocab = Math.max(1, total.size);
@@ -383,6 +389,24 @@ export function titleChapters(tokens: TimedToken[], spans: { start: number; end:
     }
     return { title: makeTitle(keywords), keywords };
   });
+}
+
+/**
+ * The words of the transcript's speaker labels (as given, and as an archivist has since renamed them) that the
+ * talk writes as names, with a capital: "Chair" and "Councillor Brennan" in "Thank you, Chair. Councillor
+ * Brennan?". A label word the talk writes in lower case more often ("the user interface", "our marketing") is
+ * also what the meeting is about.
+ */
+function speakerNames(cues: Cue[], tokens: TimedToken[], language: Analysis = 'en'): Set<string> {
+  const labels = new Set(cues.flatMap((c) => [c.speaker, c.label].filter((x): x is string => !!x)));
+  const stems = new Set([...labels].flatMap((l) => contentTokens(l, language).map((tk) => tk.stem)));
+  const written = new Map<string, number>(); // capitals minus lower-case initials
+  for (const tk of tokens) {
+    if (!stems.has(tk.stem)) continue;
+    const first = tk.surface.charAt(0);
+    written.set(tk.stem, (written.get(tk.stem) ?? 0) + (first === first.toLowerCase() ? -1 : 1));
+  }
+  return new Set([...stems].filter((st) => (written.get(st) ?? 0) > 0));
 }
 
 function makeTitle(keywords: string[]): string {
