@@ -1,6 +1,6 @@
 import type { Facets, SearchFilters } from '../core/index.js';
 import type { Services } from '../archive/index.js';
-import { datesOnly, PAGING_CAP, recordingFound, type Routing, type SearchParams } from './search.js';
+import { datesOnly, PAGING_CAP, recordingFound, unknownFilterNotes, type Routing, type SearchParams } from './search.js';
 
 /** A recording listed by browsing: what a result list shows of it, and where it opens. */
 export interface BrowsedRecording {
@@ -51,6 +51,7 @@ export async function browseRecordings(
     : Promise.resolve(null);
   const [page, counted] = await Promise.all([s.archive.browse(p.filters, { limit, offset: p.offset, order: p.order }), facets]);
   await recordingFound(s, p.filters, page.total);
+  warnings.push(...(await unknownFilterNotes(s, p.filters, page.total)));
   return {
     recordings: page.items.map((r) => ({
       recording_id: r.id,

@@ -4,7 +4,7 @@ import { cached, QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
 import { mergeSpans, nearDuplicatesLast, openingFactor, reciprocalRankFusion, recordingOfMoment, scoreFusion, withDocumentEvidence, withNeighbourEvidence, withRecordingEvidence, type Opening, type Span } from './fusion.js';
-import { detectSpeaker, longestFirst, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
+import { detectSpeaker, labelsLike, longestFirst, speakerShare, speakersByTime, withoutLabel, type SpeakerMatch } from './speakers.js';
 import { lexicalQuery, subjectCoverage, withWordForms } from './question.js';
 import { highlight } from './highlight.js';
 import { bestSentenceStart, linkOffset, phraseSentenceStart, REPLY_S, sentencesToLink } from './localise.js';
@@ -163,7 +163,8 @@ export interface ScoredSearch {
 export async function searchMomentsScored(s: Services, params: SearchParams): Promise<ScoredSearch> {
   const scored = await searchRouted(s, params);
   await recordingFound(s, params.filters, scored.outcome.results.length);
-  return scored;
+  const notes = await unknownFilterNotes(s, params.filters, scored.outcome.results.length);
+  return notes.length ? { ...scored, outcome: { ...scored.outcome, warnings: [...scored.outcome.warnings, ...notes] } } : scored;
 }
 
 /**
@@ -175,6 +176,34 @@ export async function recordingFound(s: Services, filters: SearchFilters, found:
   if (found === 0 && filters.recordingId && !(await s.archive.get(filters.recordingId))) {
     throw new AppError('not_found', `no recording "${filters.recordingId}"`);
   }
+}
+
+/**
+ * A speaker or collection filter that names none of the archive's is most likely mistyped ("Designer" for
+ * "Industrial Designer"): a search or browse that finds nothing under it says so, with what it may have meant,
+ * instead of looking like talk the archive does not hold. Looked up only when nothing was found.
+ */
+export async function unknownFilterNotes(s: Services, filters: SearchFilters, found: number): Promise<string[]> {
+  if (found > 0) return [];
+  const notes: string[] = [];
+  const quote = (xs: string[]) => xs.map((x) => `"${x}"`).join(' or ');
+  if (filters.speaker) {
+    const labels = await speakerLabels(s);
+    const wanted = filters.speaker.trim().toLowerCase();
+    if (!labels.some((l) => l.toLowerCase() === wanted)) {
+      const like = labelsLike(filters.speaker, labels);
+      notes.push(`no speaker is called "${filters.speaker}" in the archive${like.length ? `; did you mean ${quote(like)}?` : ''}`);
+    }
+  }
+  if (filters.collection) {
+    const names = (await s.archive.collections()).map((c) => c.name);
+    if (!names.includes(filters.collection)) {
+      const like = names.filter((n) => n.toLowerCase() === filters.collection!.toLowerCase());
+      const listed = names.length <= 10 ? ` (its collections: ${names.join(', ')})` : '';
+      notes.push(`no collection is called "${filters.collection}" in the archive${like.length ? `; did you mean ${quote(like)}?` : listed}`);
+    }
+  }
+  return notes;
 }
 
 async function searchRouted(s: Services, params: SearchParams): Promise<ScoredSearch> {

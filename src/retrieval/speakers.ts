@@ -39,6 +39,18 @@ export function detectSpeaker(question: string, labels: string[], language: Lang
   return null;
 }
 
+/**
+ * The labels a speaker filter that names none may have meant, at most `max`: the label it is but for case, then
+ * those it is a whole word or words of ("Designer", "Alvarez" for "Industrial Designer", "Councillor Alvarez").
+ */
+export function labelsLike(text: string, labels: readonly string[], max = 3): string[] {
+  const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (!t) return [];
+  const same = labels.filter((l) => l.toLowerCase() === t);
+  const inside = labels.filter((l) => l.toLowerCase() !== t && ` ${l.toLowerCase().replace(/\s+/g, ' ')} `.includes(` ${t} `));
+  return [...same, ...inside].slice(0, max);
+}
+
 /** The name a label of two or more words ends on ("Alvarez" of "Councillor Alvarez"): capitalised, of three letters or more. */
 function nameOf(label: string): string | null {
   const parts = label.trim().split(/\s+/);

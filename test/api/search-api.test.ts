@@ -138,6 +138,23 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     for (const r of spk.body.results) expect(r.speakers).toContain('Marketing');
   });
 
+  it('says so when a speaker or collection filter names none of the archive, with what it may have meant', async () => {
+    const spk = await get('/v1/search?q=remote&speaker=Designer');
+    expect(spk.status).toBe(200);
+    expect(spk.body.results).toEqual([]);
+    expect(spk.body.warnings).toEqual(['no speaker is called "Designer" in the archive; did you mean "Industrial Designer"?']);
+    const coll = await get('/v1/search?q=remote&collection=QMSUM');
+    expect(coll.body.warnings).toEqual(['no collection is called "QMSUM" in the archive; did you mean "qmsum"?']);
+    const none = await get('/v1/search?q=remote&collection=nope');
+    expect(none.body.warnings).toEqual(['no collection is called "nope" in the archive (its collections: other, qmsum)']);
+    // Browsing under the filter says the same.
+    const browsed = await get('/v1/search?q=&speaker=Designer');
+    expect(browsed.body.warnings).toEqual(spk.body.warnings);
+    // A known speaker with nothing to match says nothing of the kind.
+    const known = await get('/v1/search?q=zeppelin&speaker=Marketing&mode=bm25');
+    expect(known.body.warnings).toEqual([]);
+  });
+
   it('reads a date range from the question, routes by it, and can be told not to', async () => {
     const routed = await get('/v1/search?q=' + encodeURIComponent('In 1992, what was said about the remote control?'));
     expect(routed.body.routing).toMatchObject({ from: '1992-01-01', to: '1992-12-31', source: 'question' });
