@@ -29,6 +29,6 @@ export { onShutdown } from './shutdown.js';
 export { spokenYearsIn, writeSpokenYears } from './spoken-years.js';
 export type { SpokenYear } from './spoken-years.js';
 export { stem } from './stem.js';
-export { datesInOrder, isoDate, languageTag, noNul, problemsOf, RECORDING_ID } from './validation.js';
+export { datesInOrder, isoDate, languageTag, noNul, problemsOf, rangeEnd, rangeStart, RECORDING_ID } from './validation.js';
 export type { EmbeddingModelInfo, FrameVectorHit, FrameVectorIndex, FrameVectorItem, VectorHit, VectorIndex, VectorItem, VectorRebuild } from './vector-index.js';
 export type { VisualEmbedder } from './visual-embedder.js';

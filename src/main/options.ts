@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, datesInOrder, isoDate, languageTag, noNul, problemsOf } from '../core/index.js';
+import { AppError, datesInOrder, isoDate, languageTag, noNul, problemsOf, rangeEnd, rangeStart } from '../core/index.js';
 
 /** Options checked by a schema, as the API checks the same fields: a bad value is a `bad_request` naming the option. */
 export function parsed<T>(schema: z.ZodType<T>, options: unknown): T {
@@ -14,8 +14,8 @@ export const dateOption = (name: string, value: string): string => parsed(z.obje
 /** A language option, a BCP 47 tag, checked as the API checks it. */
 export const languageOption = (value: string): string => parsed(z.object({ language: languageTag }), { language: value }).language;
 
-/** --from and --to: dates, in order. */
-export const SearchDates = z.object({ from: isoDate.optional(), to: isoDate.optional() }).superRefine(datesInOrder);
+/** --from and --to: dates (or a month or year: from its first day, to its last), in order. */
+export const SearchDates = z.object({ from: rangeStart.optional(), to: rangeEnd.optional() }).superRefine(datesInOrder);
 
 /**
  * The parser of a whole-number option from `min` to `max` (a --limit, an --offset) for commander: "abc" or "0"

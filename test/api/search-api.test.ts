@@ -133,6 +133,12 @@ describe('HTTP API: ingest, search, recordings (real USE embeddings, PGlite, loo
     expect(coll.body.results.every((r: { recording_id: string }) => r.recording_id === 'ES2005a')).toBe(true);
     const dated = await get('/v1/search?q=remote&from=2000-01-01&to=2029-12-31');
     expect(dated.body.results.every((r: { recorded_at: string }) => r.recorded_at >= '2000-01-01')).toBe(true);
+    // A year is all of it, at either end: ES2005a is of 11 January 1992, IS1004a of 2021.
+    const year = await get('/v1/search?q=remote&from=1992&to=1992');
+    expect(year.body.routing).toMatchObject({ from: '1992-01-01', to: '1992-12-31', source: 'params' });
+    expect(year.body.results.length).toBeGreaterThan(0);
+    expect(year.body.results.every((r: { recording_id: string }) => r.recording_id === 'ES2005a')).toBe(true);
+    expect((await get('/v1/search?q=remote&to=1992-01')).body.routing).toMatchObject({ from: null, to: '1992-01-31' });
     const spk = await get('/v1/search?q=remote&speaker=Marketing&recording=ES2005a&mode=bm25');
     expect(spk.body.results.length).toBeGreaterThan(0);
     for (const r of spk.body.results) expect(r.speakers).toContain('Marketing');

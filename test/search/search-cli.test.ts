@@ -60,8 +60,9 @@ describe('cli search', () => {
 
   it('refuses dates that are not dates, a range that holds none and an unknown recording, naming the option', { timeout: 120_000 }, async () => {
     const bad = await cli('search', 'lighthouse', '--from', '2000-13-01');
-    expect([bad.code, bad.err.trim()]).toEqual([2, 'error: --from: not a date (YYYY-MM-DD): "2000-13-01"']);
-    const reversed = await cli('search', 'lighthouse', '--from', '2000-01-01', '--to', '1990-12-31');
+    expect([bad.code, bad.err.trim()]).toEqual([2, 'error: --from: not a date (YYYY-MM-DD, YYYY-MM or YYYY): "2000-13-01"']);
+    // Years read as the range they name: from the first day of one to the last day of the other.
+    const reversed = await cli('search', 'lighthouse', '--from', '2000', '--to', '1990');
     expect([reversed.code, reversed.err.trim()]).toEqual([2, 'error: --from: 2000-01-01 is after to (1990-12-31)']);
     const vtt = path.join(dir, 'undated.vtt');
     fs.writeFileSync(vtt, 'WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n<v Chair>The harbour wall.\n');

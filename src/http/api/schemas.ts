@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { datesInOrder, isoDate, languageTag, noNul, RECORDING_ID } from '../../core/index.js';
+import { datesInOrder, isoDate, languageTag, noNul, rangeEnd, rangeStart, RECORDING_ID } from '../../core/index.js';
 
 export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
@@ -34,8 +34,8 @@ const SearchTerms = z.object({
   recording: optionalText(128),
   collection: optionalText(200),
   speaker: optionalText(200),
-  from: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1980-01-01' }),
-  to: z.preprocess((v) => (v === '' ? undefined : v), isoDate.optional()).openapi({ type: 'string', example: '1989-12-31' }),
+  from: z.preprocess((v) => (v === '' ? undefined : v), rangeStart.optional()).openapi({ type: 'string', example: '1980-01-01', description: 'Recorded on or after: a date, or a month or year (its first day)' }),
+  to: z.preprocess((v) => (v === '' ? undefined : v), rangeEnd.optional()).openapi({ type: 'string', example: '1989-12-31', description: 'Recorded on or before: a date, or a month or year (its last day)' }),
   temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range from the question ("in the early seventies")' }),
   speakers: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: apply a speaker filter when the question names a known speaker' }),
   lang: z

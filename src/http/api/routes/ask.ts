@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { cached } from '../../../platform/index.js';
-import { AppError, datesInOrder, isoDate, noNul } from '../../../core/index.js';
+import { AppError, datesInOrder, noNul, rangeEnd, rangeStart } from '../../../core/index.js';
 import type { Services } from '../../../archive/index.js';
 import { createLlm, ask, type AskRequest } from '../../../answer/index.js';
 import type { AppEnv } from '../app.js';
@@ -18,8 +18,8 @@ const AskBody = z
     recording: optionalText(128),
     collection: optionalText(200),
     speaker: optionalText(200),
-    from: isoDate.optional().openapi({ type: 'string', example: '1990-01-01' }),
-    to: isoDate.optional().openapi({ type: 'string', example: '1999-12-31' }),
+    from: rangeStart.optional().openapi({ type: 'string', example: '1990-01-01', description: 'Recorded on or after: a date, or a month or year (its first day)' }),
+    to: rangeEnd.optional().openapi({ type: 'string', example: '1999-12-31', description: 'Recorded on or before: a date, or a month or year (its last day)' }),
     temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range and a speaker from the question' }),
     lang: z.enum(['en', 'es', 'de']).optional().openapi({ description: "The question's language; unset: read from the question" }),
     kind: z.enum(['speech', 'screen']).optional().openapi({ description: 'Answer only from what was said (speech) or only from text read off video keyframes (screen); unset: both' }),
