@@ -4,10 +4,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { BlobStore, Db, Queryable } from '../platform/index.js';
 import { AppError, type CompactReport, type ErrorCode, type LexicalIndex, type Logger, type VectorIndex } from '../core/index.js';
-import { BackupManifest, KeyStore, ROLES, auditLog, writeBackupFile } from '../archive/index.js';
+import { BackupManifest, KeyStore, ROLES, auditLog, writeBackupFile, type Services } from '../archive/index.js';
+import { CliAsk, CliSearch, runAsk, runSearch, type CliSearchResult } from './research.js';
 
 /**
- * The `keys`, `audit`, `backup` and `compact` commands as requests, so that they run the same way in the CLI's own process or, when
+ * The `keys`, `audit`, `backup`, `compact`, `search` and `ask` commands as requests, so that they run the same way in the CLI's own process or, when
  * a server owns the embedded database (src/platform/db/owner.ts), inside that server: sent over a Unix socket under
  * DATA_DIR that only the archive's user can open (mode 0600 in a 0700 folder), one JSON line each way.
  */
@@ -19,6 +20,8 @@ export const AdminRequest = z.discriminatedUnion('op', [
   // Written by the server itself, which alone may read its database; the socket's user is the archive's.
   z.object({ op: z.literal('backup'), file: z.string().min(1).max(4096).refine((f) => path.isAbsolute(f), 'an absolute path') }),
   z.object({ op: z.literal('compact') }),
+  z.object({ op: z.literal('search'), params: CliSearch }),
+  z.object({ op: z.literal('ask'), params: CliAsk }),
 ]);
 export type AdminRequest = z.infer<typeof AdminRequest>;
 
@@ -37,6 +40,9 @@ const Results = {
   audit: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), target: z.string().nullable(), details: z.unknown() })),
   backup: BackupManifest,
   compact: z.object({ bytesBefore: z.number(), bytesAfter: z.number(), rewritten: z.array(z.string()), vectors: z.boolean() }),
+  // The server's own search and answer objects, as its API sends them.
+  search: z.custom<CliSearchResult>((v) => typeof v === 'object' && v !== null && 'dated' in v && 'out' in v),
+  ask: z.custom<Awaited<ReturnType<typeof runAsk>>>((v) => typeof v === 'object' && v !== null && 'answer' in v && 'citations' in v),
 };
 export type AdminResult<R extends AdminRequest> = z.infer<(typeof Results)[R['op']]>;
 
@@ -46,6 +52,8 @@ export interface AdminArchive {
   blobs: BlobStore;
   lexical: LexicalIndex;
   vectors: VectorIndex | null;
+  /** The whole of a server's services, for a search or a question. */
+  services?: Services;
 }
 
 /** What `compact` did: the lexical index's report, and whether the vector index was compacted too. */
@@ -84,6 +92,12 @@ export async function runAdmin<R extends AdminRequest>(keys: KeyStore, db: Query
         const report = await compactArchive(archive);
         await keys.audit('cli', 'archive.compact', null, report);
         return report;
+      }
+      case 'search':
+      case 'ask': {
+        const s = archive?.services;
+        if (!s) throw new AppError('bad_request', `a ${req.op} is run by the process that has the archive open`);
+        return req.op === 'search' ? runSearch(s, req.params) : runAsk(s, req.params);
       }
     }
   })();

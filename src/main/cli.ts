@@ -10,6 +10,8 @@ import type { ServiceOptions, Services } from './services.js';
 import { keyCommands } from './keys-cli.js';
 import { speakerCommands } from './speakers-cli.js';
 import { backupCommands } from './backup-cli.js';
+import { runAsk, runSearch, type CliAsk, type CliSearch } from './research.js';
+import type { AdminRequest as Request, AdminResult } from './admin.js';
 
 // The services, the pipeline and the server are imported by the commands that use them: loading them all
 // takes seconds, which `keys`, `audit` and a refusal to open an archive in use need not wait for.
@@ -116,44 +118,38 @@ program
   .option('--to <date>')
   .option('--json', 'print the API response JSON')
   .action(async (query: string, o) => {
-    const q = textArgument('query', query);
-    const { browseQuestionDates, highlightText, questionDatesText, searchMoments } = await import('../retrieval/index.js');
-    await withServices(async (s) => {
-      const t0 = performance.now();
-      const params = {
-        q,
-        limit: o.limit,
-        mode: o.mode,
-        filters: { recordingId: o.recording, collection: o.collection, speaker: o.speaker, ...parsed(SearchDates, { from: o.from, to: o.to }) },
-      };
-      // A question of nothing but dates lists the recordings of that time, as the API and the web page do.
-      const dated = await browseQuestionDates(s, params, { limit: o.limit, offset: 0 });
-      if (dated) {
-        const { routing, recordings, total } = dated;
-        if (o.json) {
-          console.log(JSON.stringify({ query: q, took_ms: Math.round(performance.now() - t0), routing, results: [], total, recordings }, null, 2));
-          return;
-        }
-        console.log(`${total} recording${total === 1 ? '' : 's'} ${questionDatesText(routing)}`);
-        recordings.forEach((r, i) => {
-          const speakers = r.speakers.length ? `  ${r.speakers.slice(0, 3).join(', ')}${r.speakers.length > 3 ? ', …' : ''}` : '';
-          console.log(`${i + 1}. ${r.recording_title} (${r.recorded_at ?? 'undated'}) ${fmt(r.duration_s ?? 0)}, ${r.moments} moments${speakers}  ${r.url}`);
-        });
-        return;
-      }
-      const out = await searchMoments(s, params);
+    const params: CliSearch = {
+      q: textArgument('query', query),
+      limit: o.limit,
+      mode: o.mode,
+      filters: { recordingId: o.recording, collection: o.collection, speaker: o.speaker, ...parsed(SearchDates, { from: o.from, to: o.to }) },
+    };
+    const { dated, out, took_ms } = await onArchive((s) => runSearch(s, params), { op: 'search', params });
+    const { highlightText, questionDatesText } = await import('../retrieval/index.js');
+    if (dated) {
+      const { routing, recordings, total } = dated;
       if (o.json) {
-        console.log(JSON.stringify({ query: q, took_ms: Math.round(performance.now() - t0), ...out }, null, 2));
+        console.log(JSON.stringify({ query: params.q, took_ms, routing, results: [], total, recordings }, null, 2));
         return;
       }
-      for (const w of out.warnings) console.error(`warning: ${w}`);
-      out.results.forEach((r, i) => {
-        console.log(`${i + 1}. ${passageLine(r)}`);
-        // The excerpt the web page shows: the sentence the link opens on, with the question's words, in bold on a terminal.
-        console.log(`   ${highlightText(r.highlight, process.stdout.isTTY ? (w) => `\x1b[1m${w}\x1b[22m` : undefined)}`);
+      console.log(`${total} recording${total === 1 ? '' : 's'} ${questionDatesText(routing)}`);
+      recordings.forEach((r, i) => {
+        const speakers = r.speakers.length ? `  ${r.speakers.slice(0, 3).join(', ')}${r.speakers.length > 3 ? ', …' : ''}` : '';
+        console.log(`${i + 1}. ${r.recording_title} (${r.recorded_at ?? 'undated'}) ${fmt(r.duration_s ?? 0)}, ${r.moments} moments${speakers}  ${r.url}`);
       });
-      if (out.results.length === 0) console.log('no moments found');
-    }, { cache: 'off' });
+      return;
+    }
+    if (o.json) {
+      console.log(JSON.stringify({ query: params.q, took_ms, ...out }, null, 2));
+      return;
+    }
+    for (const w of out.warnings) console.error(`warning: ${w}`);
+    out.results.forEach((r, i) => {
+      console.log(`${i + 1}. ${passageLine(r)}`);
+      // The excerpt the web page shows: the sentence the link opens on, with the question's words, in bold on a terminal.
+      console.log(`   ${highlightText(r.highlight, process.stdout.isTTY ? (w) => `\x1b[1m${w}\x1b[22m` : undefined)}`);
+    });
+    if (out.results.length === 0) console.log('no moments found');
   });
 
 program
@@ -169,32 +165,50 @@ program
   .addOption(new Option('--lang <code>', "the question's language (unset: read from the question)").choices(['en', 'es', 'de']))
   .option('--json', 'print the API response JSON')
   .action(async (asked: string, o) => {
-    const question = textArgument('question', asked);
-    const { ask, createLlm } = await import('../answer/index.js');
-    await withServices(async (s) => {
-      const t0 = performance.now();
-      const dates = parsed(SearchDates, { from: o.from, to: o.to });
-      const out = await ask(s, createLlm(s.cfg), {
-        question,
-        limit: o.limit,
-        filters: { recording: o.recording, collection: o.collection, speaker: o.speaker, ...dates },
-        temporal: 'auto',
-        language: o.lang,
-      });
-      if (o.json) {
-        console.log(JSON.stringify({ ...out, cached: false, took_ms: Math.round(performance.now() - t0) }, null, 2));
-        return;
-      }
-      for (const w of out.warnings) console.error(`warning: ${w}`);
-      console.log(out.answer);
-      if (out.citations.length) console.log('');
-      for (const c of out.citations) console.log(`[${c.n}] ${passageLine(c)}`);
-      if (out.nearest.length) {
-        console.log('\nNearest passages:');
-        out.nearest.forEach((c, i) => console.log(`${i + 1}. ${passageLine(c)}\n   ${c.text}`));
-      }
-    }, { cache: 'off' });
+    const dates = parsed(SearchDates, { from: o.from, to: o.to });
+    const params: CliAsk = {
+      question: textArgument('question', asked),
+      limit: o.limit,
+      filters: { recording: o.recording, collection: o.collection, speaker: o.speaker, ...dates },
+      language: o.lang,
+    };
+    const out = await onArchive((s) => runAsk(s, params), { op: 'ask', params });
+    if (o.json) {
+      console.log(JSON.stringify({ ...out, cached: false }, null, 2));
+      return;
+    }
+    for (const w of out.warnings) console.error(`warning: ${w}`);
+    console.log(out.answer);
+    if (out.citations.length) console.log('');
+    for (const c of out.citations) console.log(`[${c.n}] ${passageLine(c)}`);
+    if (out.nearest.length) {
+      console.log('\nNearest passages:');
+      out.nearest.forEach((c, i) => console.log(`${i + 1}. ${passageLine(c)}\n   ${c.text}`));
+    }
   });
+
+/**
+ * Runs a read of the archive in this process, or, when a server owns the embedded database, in that server (its
+ * admin socket): the same code and the same answer either way, and never a second process opening the archive.
+ */
+async function onArchive<R extends Extract<Request, { op: 'search' | 'ask' }>>(
+  local: (s: Services) => Promise<AdminResult<R>>,
+  req: R,
+): Promise<AdminResult<R>> {
+  const { AdminRequest } = await import('./admin.js');
+  // Checked here as the server would check it, so that a bad option reads the same whoever runs the command.
+  parsed(AdminRequest, req);
+  return withServices(local, { cache: 'off' }).catch(async (err: unknown) => {
+    if (!(err instanceof ArchiveLockedError && err.owner?.admin)) throw err;
+    const o = err.owner;
+    console.error(`(answered by the running server, pid ${o.pid}${o.url ? `, ${o.url}` : ''})`);
+    const { sendAdmin } = await import('./admin.js');
+    return sendAdmin(o.admin!, req, ASK_TIMEOUT_MS);
+  });
+}
+
+/** A question answered by a local model can take minutes on a CPU; a search takes well under one. */
+const ASK_TIMEOUT_MS = 10 * 60_000;
 
 program
   .command('serve')
@@ -364,7 +378,7 @@ function whatToDo(err: ArchiveLockedError): string {
   if (o?.url) {
     lines.push(
       `While the server runs, use its HTTP API at ${o.url} instead: POST /v1/ingest or /v1/recordings to ingest, PATCH /v1/recordings/<id> to correct, GET /v1/search, POST /v1/ask` +
-        (o.admin ? '; `keys`, `audit`, `backup` and `compact` commands are passed to it by themselves.' : '.'),
+        (o.admin ? '; `keys`, `audit`, `backup`, `compact`, `search` and `ask` commands are passed to it by themselves.' : '.'),
     );
   }
   lines.push('Processes that must share an archive need a Postgres server (DATABASE_URL).');

@@ -25,11 +25,11 @@ export async function serve(cfg: Config): Promise<void> {
   await runtime.start();
   s.log.info({ queue: runtime.queue.kind, handlers: runtime.consume }, 'job runtime started');
   const { app, keys, close: closeApp } = createApp(s, runtime);
-  // This process alone has the embedded database open: `keys`, `audit`, `backup` and `compact` from the command line are run here.
+  // This process alone has the embedded database open: `keys`, `audit`, `backup`, `compact`, `search` and `ask` from the command line are run here.
   const owner = s.db.owner;
   const admin = owner
-    ? await serveAdmin(adminSocketPath(cfg.dataDir), keys, s.db, s.log, s).catch((err: unknown) => {
-        s.log.warn({ err }, 'no admin socket: `keys`, `audit`, `backup` and `compact` will have to wait until the server stops');
+    ? await serveAdmin(adminSocketPath(cfg.dataDir), keys, s.db, s.log, { db: s.db, blobs: s.blobs, lexical: s.lexical, vectors: s.vectors, services: s }).catch((err: unknown) => {
+        s.log.warn({ err }, 'no admin socket: `keys`, `audit`, `backup`, `compact`, `search` and `ask` will have to wait until the server stops');
         return undefined;
       })
     : undefined;

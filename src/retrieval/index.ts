@@ -12,7 +12,7 @@ export { bestSentenceStart } from './localise.js';
 export { speakersByTime, withoutLabel } from './speakers.js';
 export { subjectCoverage, withWordForms } from './question.js';
 export { deepLink, fallbackNote, PAGING_CAP, plainCosines, queryVector, searchMoments, searchMomentsScored, warmUp } from './search.js';
-export type { Leg, QueryLanguage, Routing, SearchParams, SearchResult } from './search.js';
+export type { Leg, QueryLanguage, Routing, SearchOutcome, SearchParams, SearchResult } from './search.js';
 export { clock, contentStems, coverage, type Sentence, splitSentences, subjectText, transcriptSentences, words } from './text.js';
 export { browseQuestionDates, browseRecordings, canBrowse, questionDatesText } from './browse.js';
 export type { BrowsedRecording, BrowseOutcome } from './browse.js';

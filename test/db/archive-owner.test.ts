@@ -1,7 +1,7 @@
 /**
  * One owner per embedded archive, with real processes on a real DATA_DIR: a process holding the archive open,
  * the CLI beside it, the holder SIGKILLed, then a server (which takes over the dead holder's lock), a second
- * server, and key commands sent to the running server. PGlite takes seconds to open, so the steps share one
+ * server, and key, search and ask commands sent to the running server. PGlite takes seconds to open, so the steps share one
  * archive and run in order.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -160,6 +160,29 @@ describe('the embedded archive has one owner', () => {
     expect(revoked.code).toBe(0);
     await vi.waitFor(async () => expect(await search(readerKey)).toBe(401), { timeout: 10_000, interval: 200 });
     expect(await search(archivistKey)).toBe(200);
+
+    // `search` and `ask` are read by the server too: a researcher need not stop it to search from a terminal.
+    const vtt = 'WEBVTT\n\n00:00:01.000 --> 00:00:09.000\n<v Chair>The lighthouse on the north quay needs new glass before the winter storms.\n';
+    const form = new FormData();
+    form.set('file', new File([vtt], 'harbour.vtt', { type: 'text/vtt' }));
+    form.set('id', 'harbour-1987');
+    form.set('recorded_at', '1987-03-12');
+    const ingested = await fetch(`${url}/v1/ingest`, { method: 'POST', body: form, headers: { authorization: `Bearer ${archivistKey}` } });
+    expect(ingested.status).toBe(201);
+    const [found, dated, answered, refused] = await Promise.all([
+      cli('search', 'lighthouse glass', '--json'),
+      cli('search', '1987'),
+      cli('ask', 'What does the lighthouse need?'),
+      cli('search', 'lighthouse', '--from', '1990', '--to', '1980'),
+    ]);
+    expect(found.code).toBe(0);
+    expect(found.err).toContain(`answered by the running server, pid ${server.proc.pid}`);
+    expect(JSON.parse(found.out).results).toEqual([expect.objectContaining({ recording_id: 'harbour-1987', url: '/r/harbour-1987?t=1' })]);
+    expect(dated.out).toMatch(/^1 recording dated 1987-01-01 – 1987-12-31/);
+    expect(answered.code).toBe(0);
+    expect(answered.out).toContain('The lighthouse on the north quay needs new glass before the winter storms.');
+    expect(answered.out).toContain('/r/harbour-1987?t=1');
+    expect([refused.code, refused.err.trim()]).toEqual([2, 'error: --from: 1990-01-01 is after to (1980-12-31)']);
 
     // Stopped, the server gives the archive back; the keys were written to it, not lost with a second process.
     server.proc.kill('SIGTERM');
