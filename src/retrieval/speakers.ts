@@ -40,15 +40,14 @@ export function detectSpeaker(question: string, labels: string[], language: Lang
 }
 
 /**
- * The labels a speaker filter that names none may have meant, at most `max`: the label it is but for case, then
- * those it is a whole word or words of ("Designer", "Alvarez" for "Industrial Designer", "Councillor Alvarez").
+ * The labels a speaker filter that names none may have meant, at most `max`: those it is a whole word or words of
+ * ("Designer", "Alvarez" for "Industrial Designer", "Councillor Alvarez"), case aside.
  */
 export function labelsLike(text: string, labels: readonly string[], max = 3): string[] {
-  const t = text.trim().toLowerCase().replace(/\s+/g, ' ');
-  if (!t) return [];
-  const same = labels.filter((l) => l.toLowerCase() === t);
-  const inside = labels.filter((l) => l.toLowerCase() !== t && ` ${l.toLowerCase().replace(/\s+/g, ' ')} `.includes(` ${t} `));
-  return [...same, ...inside].slice(0, max);
+  const spaced = (x: string) => ` ${x.trim().toLowerCase().replace(/\s+/g, ' ')} `;
+  const t = spaced(text);
+  if (!t.trim()) return [];
+  return labels.filter((l) => spaced(l) !== t && spaced(l).includes(t)).slice(0, max);
 }
 
 /** The name a label of two or more words ends on ("Alvarez" of "Councillor Alvarez"): capitalised, of three letters or more. */
