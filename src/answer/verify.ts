@@ -110,7 +110,7 @@ export async function supportSignals(claim: string, sources: Source[], embedder:
   const found = sources.map((x) => `${x.text} ${x.speakers?.join(' ') ?? ''} ${x.header ?? ''}`).join(' ');
   const lexical = coverage(stems, contentStems(found, { language }), language);
   const said = new Set(words(found, language));
-  const missing = [...new Set(words(claim, language).filter((w) => NUMBER_WORDS.has(w) && !said.has(w)))];
+  const missing = [...new Set(words(claim, language).filter((w) => (NUMBER_WORDS.has(w) || /^\d+$/.test(w)) && !said.has(w)))];
   const numbers = missing.length ? { missing_numbers: missing } : {};
   if (!embedder) return { lexical, semantic: null, ...numbers };
   const windows = sources.flatMap((x) => windowsOf(x.text));

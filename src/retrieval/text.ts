@@ -71,11 +71,18 @@ export function numberWords(n: number): string[] {
   return [String(n)];
 }
 
-/** Lower-case words of a text; in English, digits as the words a transcript spells them with. */
+/**
+ * A number that reads as a year (1100-2099) stays one word: years are written in digits in transcripts and
+ * questions alike (src/core/spoken-years.ts), and read as a count, 1967's "thousand", "hundred" and "nine" matched
+ * any count ("Two thousand three hundred men.").
+ */
+const YEAR = /^(?:1[1-9]|20)\d\d$/;
+
+/** Lower-case words of a text; in English, digits as the words a transcript spells them with, but for years. */
 export function words(text: string, language: Analysis = 'en'): string[] {
   const out: string[] = [];
   for (const raw of text.toLowerCase().replace(/\[(?:excerpts?\s*)?\d+(?:\s*[-–,]\s*\d+)*\]/gi, ' ').match(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu) ?? []) {
-    if (/^\d+$/.test(raw)) out.push(...(language === 'en' ? numberWords(Number(raw)) : [raw]));
+    if (/^\d+$/.test(raw)) out.push(...(language === 'en' && !YEAR.test(raw) ? numberWords(Number(raw)) : [raw]));
     else out.push(language === 'en' ? raw.replace(/'(s|t|ll|re|ve|d|m)$/, '') : raw);
   }
   return out;

@@ -80,6 +80,13 @@ describe('citation verification (lexical only: no embedder)', () => {
     expect(v.unsupported[0]).toMatchObject({ reason: 'not_supported', missing_numbers: ['thirty'] });
   });
 
+  it('reads a year as one word, not as a count: 1968 against 1967 is a number the excerpt never says', async () => {
+    const strike = [excerpt(1, 'There was a mass meeting on the 4th of September, 1967. Two thousand three hundred men came.')];
+    expect((await verifyAnswer('The meeting was in September 1967 [1].', strike, null)).unsupported).toEqual([]);
+    const v = await verifyAnswer('The meeting was in September 1968 [1].', strike, null);
+    expect(v.unsupported[0]).toMatchObject({ reason: 'not_supported', missing_numbers: ['1968'] });
+  });
+
   it('counts what the excerpt header told the model (title, date) as backed', async () => {
     const v = await verifyAnswer('In the January 1992 meeting 1, a profit of fifty million Euros was the target [1].', EXCERPTS, null);
     expect(v.unsupported).toEqual([]);
@@ -133,6 +140,13 @@ describe('extractive answers and the prompt', () => {
     expect(v.unsupported).toEqual([]);
     expect(v.answer).toBe(text);
     expect(extractiveAnswer('What about elephants and giraffes?', EXCERPTS, new Map())).toBeNull();
+  });
+
+  it('does not quote a count for a year: the year is one word, not "one thousand nine hundred…"', () => {
+    const docks = [excerpt(1, "There was a mass meeting on the 4th of September, 1967, behind the Seamen's Mission. Two thousand three hundred men. Every docker in the port.")];
+    const answer = extractiveAnswer('Why did the dockers go on strike in 1967?', docks, new Map());
+    expect(answer).toContain('"There was a mass meeting on the 4th of September, 1967, behind the Seamen\'s Mission." [1]');
+    expect(answer).not.toContain('Two thousand three hundred men.');
   });
 
   it('reads the question as the search does: word forms joined, a stray shared word no answer', () => {
