@@ -58,20 +58,44 @@ function nameOf(label: string): string | null {
 }
 
 /**
- * Each label with the name it ends on (nameOf), where that name is neither another label nor the last word of
- * another: two Oteros are told apart by their titles only.
+ * The first name of a label that is a first name and a surname ("Nora" of "Nora Mulvey"): two capitalised words of
+ * three letters or more.
+ */
+function givenNameOf(label: string): string | null {
+  const parts = label.trim().split(/\s+/);
+  return parts.length === 2 && parts.every((w) => /^\p{Lu}\p{L}{2,}$/u.test(w) && !GENERIC.has(w.toLowerCase())) ? parts[0] : null;
+}
+
+/**
+ * Each label with the names a question may call it by: the name it ends on (nameOf), where that name is neither
+ * another label nor the last word of another (two Oteros are told apart by their titles only); and where a family
+ * shares its surname ("Frank Mulvey", "Nora Mulvey"), each member's first name, unless another label has it too.
+ * Roles that share a last word ("Transport Officer", "Air Quality Officer") are no family: a family's members are
+ * all a first name and a surname (givenNameOf).
  */
 const names = new WeakMap<string[], [string, string][]>();
 function namesOf(labels: string[]): [string, string][] {
   let out = names.get(labels);
   if (!out) {
     const last = (l: string) => l.trim().split(/\s+/).at(-1)!.toLowerCase();
+    const first = (l: string) => l.trim().split(/\s+/)[0].toLowerCase();
     const count = new Map<string, number>();
-    for (const l of labels) count.set(last(l), (count.get(last(l)) ?? 0) + 1);
+    const firsts = new Map<string, number>();
+    for (const l of labels) {
+      count.set(last(l), (count.get(last(l)) ?? 0) + 1);
+      firsts.set(first(l), (firsts.get(first(l)) ?? 0) + 1);
+    }
+    const family = (surname: string) => labels.filter((l) => last(l) === surname);
     const whole = new Set(labels.map((l) => l.trim().toLowerCase()));
     out = labels.flatMap((label): [string, string][] => {
       const name = nameOf(label);
-      return name && count.get(name.toLowerCase()) === 1 && !whole.has(name.toLowerCase()) ? [[label, name]] : [];
+      if (name && count.get(name.toLowerCase()) === 1 && !whole.has(name.toLowerCase())) return [[label, name]];
+      const given = givenNameOf(label);
+      const kin = family(last(label));
+      if (given && kin.length > 1 && kin.every((l) => givenNameOf(l)) && firsts.get(given.toLowerCase()) === 1 && !whole.has(given.toLowerCase())) {
+        return [[label, given]];
+      }
+      return [];
     });
     names.set(labels, out);
   }
@@ -158,9 +182,10 @@ function labelPattern(label: string, language: Analysis = 'en'): string {
 export function withoutLabel(q: string, label: string | undefined, language: Analysis = 'en'): string {
   if (!label) return q;
   let rest = q.replace(new RegExp(`${START}${labelPattern(label, language)}(?:'s)?${END}`, 'giu'), ' ');
-  // The name alone, where the question writes it as a name (see detectSpeaker).
-  const name = nameOf(label);
-  if (name) rest = rest.replace(new RegExp(`${START}${labelPattern(name, language)}(?:'s)?${END}`, 'gu'), ' ');
+  // The name alone, or a first name, where the question writes it as a name (see detectSpeaker).
+  for (const name of [nameOf(label), givenNameOf(label)]) {
+    if (name) rest = rest.replace(new RegExp(`${START}${labelPattern(name, language)}(?:'s)?${END}`, 'gu'), ' ');
+  }
   return rest.replace(/[^\p{L}\p{N}]/gu, '') ? rest : q;
 }
 

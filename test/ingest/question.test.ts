@@ -95,6 +95,27 @@ describe('speaker detection', () => {
   ] as const)('no speaker by a name in "%s" (%s)', (q, language) => {
     expect(detectSpeaker(q, people, language)).toBeNull();
   });
+  // A family in one interview ("Frank Mulvey", "Nora Mulvey") shares its surname: each is asked about by the first name.
+  const family = ['Frank Mulvey', 'Nora Mulvey', 'Interviewer', 'Heinz Krüger', 'Gisela Krüger', 'Project Manager', 'Transport Officer', 'Air Quality Officer'];
+  it.each([
+    ['What did Nora say about the strike?', 'en', 'Nora Mulvey'],
+    ["What was Frank's view of the containers?", 'en', 'Frank Mulvey'],
+    ['Was sagte Gisela über die Werft?', 'de', 'Gisela Krüger'],
+  ] as const)('a family by first names: %s (%s) → %s', (q, language, label) => {
+    expect(detectSpeaker(q, family, language)?.label).toBe(label);
+  });
+  it.each([
+    // The surname names two of them; a role's first word is no name.
+    ['What did Mulvey say about the strike?', 'en'],
+    ['What did Transport say about the trial?', 'en'],
+    // Another Nora.
+    ['What did Nora Blake say about the strike?', 'en'],
+  ] as const)('no speaker by a first name in "%s" (%s)', (q, language) => {
+    expect(detectSpeaker(q, family, language)).toBeNull();
+  });
+  it('leaves a first name out of the lexical question as it leaves the label', () => {
+    expect(withoutLabel('What did Nora say about the strike?', 'Nora Mulvey')).toBe('What did   say about the strike?');
+  });
   it('leaves the name out of the lexical question as it leaves the label', () => {
     expect(withoutLabel('What did Alvarez say about rent control?', 'Councillor Alvarez')).toBe('What did   say about rent control?');
     expect(withoutLabel('the interface budget', 'User Interface')).toBe('the interface budget');
