@@ -42,6 +42,14 @@ describe('the search form\'s lists (real app on loopback, PGlite)', () => {
     }
   });
 
+  it('shows a year or month given as a date filter as the days it stands for, so that the form sends it again', async () => {
+    const html = await page('/?q=remote&mode=bm25&from=1992&to=1992-02');
+    expect(html).toMatch(/<input[^>]*name="from"[^>]*value="1992-01-01"/);
+    expect(html).toMatch(/<input[^>]*name="to"[^>]*value="1992-02-29"/);
+    const ask = await page('/ask?from=2021');
+    expect(ask).toMatch(/<input[^>]*name="from"[^>]*value="2021-01-01"/);
+  });
+
   it('answers an address whose query is not percent-encoded UTF-8 with a 400 page naming the parameter', async () => {
     for (const [path, name] of [['/?q=%ED%A0%80', 'q'], ['/?q=caf%C3&mode=bm25', 'q'], ['/r/ES2005a?q=Chair%zz', 'q'], ['/ask?question=%FF', 'question']]) {
       const res = await fetch(t.url + path);

@@ -1,5 +1,5 @@
 /** Small formatting helpers shared by the pages. Everything here returns plain text; JSX escapes it. */
-import { LANGUAGE_NAMES, languageOf, languageTagOf } from '../../core/index.js';
+import { LANGUAGE_NAMES, languageOf, languageTagOf, rangeEnd, rangeStart } from '../../core/index.js';
 import { deepLink, fallbackNote } from '../../retrieval/index.js';
 
 export { questionDatesText } from '../../retrieval/index.js';
@@ -93,4 +93,14 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
   const s = p.toString();
   return s ? `?${s}` : '';
+}
+
+/**
+ * A date filter as a date field shows it: a year or a month given in the address ("from=1987") as the day it
+ * stands for at that end of the range, which the field can hold and the form sends again. Anything else as given.
+ */
+export function rangeDay(value: string | undefined, end: 'from' | 'to'): string | undefined {
+  if (!value) return value;
+  const r = (end === 'from' ? rangeStart : rangeEnd).safeParse(value);
+  return r.success ? r.data : value;
 }

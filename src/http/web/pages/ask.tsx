@@ -7,6 +7,7 @@ import { QuestionLanguage, Routing } from '../../api/schemas.js';
 import type { Api } from '../api.js';
 import { type Answer, AnswerView } from '../answer.js';
 import { Field, Layout, sendPage } from '../layout.js';
+import { rangeDay } from '../format.js';
 
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
 type Form = { question?: string } & Partial<Record<(typeof FILTERS)[number], string>>;
@@ -56,8 +57,8 @@ export async function askPage(c: Context, api: Api, defaultLanguage: string): Pr
         <details class="filters" open={FILTERS.some((k) => f[k]) || undefined}>
           <summary>Filters</summary>
           <div class="grid">
-            <Field name="from" label="From date" type="date" value={f.from} id="a-from" />
-            <Field name="to" label="To date" type="date" value={f.to} id="a-to" />
+            <Field name="from" label="From date" type="date" value={rangeDay(f.from, 'from')} id="a-from" />
+            <Field name="to" label="To date" type="date" value={rangeDay(f.to, 'to')} id="a-to" />
             <Field name="collection" label="Collection" value={f.collection} id="a-collection" />
             <Field name="speaker" label="Speaker" value={f.speaker} id="a-speaker" />
             <Field name="recording" label="Recording" value={f.recording} id="a-recording" placeholder="recording id" />

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, BrowsedRecording, Hit, Search, SearchFormLists } from '../api.js';
 import { FacetsArea } from './facets.js';
 import { KeyframeStrip } from './keyframes.js';
-import { clock, clockRange, htmlLang, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, routingText, safeHighlight } from '../format.js';
+import { clock, clockRange, htmlLang, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, rangeDay, routingText, safeHighlight } from '../format.js';
 import { Field, Layout, sendPage } from '../layout.js';
 import { cursorFirst, cursorOffset, moveCursor } from '../../api/cursor.js';
 import { quotedPhrases } from '../../../core/index.js';
@@ -73,8 +73,8 @@ function SearchForm({ p, recordings, collections, speakers }: { p: Params; recor
       <details class="filters" open={filtered || undefined}>
         <summary>Filters</summary>
         <div class="grid">
-          <Field name="from" label="From date" type="date" value={p.from} />
-          <Field name="to" label="To date" type="date" value={p.to} />
+          <Field name="from" label="From date" type="date" value={rangeDay(p.from, 'from')} />
+          <Field name="to" label="To date" type="date" value={rangeDay(p.to, 'to')} />
           <Field name="collection" label="Collection" value={p.collection} list="collections" />
           <Field name="speaker" label="Speaker" value={p.speaker} list="speakers" />
           <Field name="recording" label="Recording" value={p.recording} list="recordings" placeholder="recording id" />
