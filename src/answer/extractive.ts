@@ -78,14 +78,15 @@ function quoteStart(text: string, e: Excerpt, cues: Cue[], language: Analysis): 
 }
 
 function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue[]>, language: Analysis, speaker: string | null): Quote[] {
-  const q = contentStems(withWordForms(withoutLabel(question, speaker ?? undefined, language), language), { question: true, language });
+  // A year is one word here: read as a count, "1967" shares "thousand" and "hundred" with any count.
+  const q = contentStems(withWordForms(withoutLabel(question, speaker ?? undefined, language), language), { question: true, language, years: 'word' });
   if (q.size === 0) return [];
   const candidates: Candidate[] = [];
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
     transcriptSentences(e.text).forEach((text) => {
-      const n = words(text, language).length;
+      const n = words(text, language, 'word').length;
       if (n > MAX_WORDS) return;
-      const stems = contentStems(text, { language });
+      const stems = contentStems(text, { language, years: 'word' });
       let hits = 0;
       for (const s of q) if (stems.has(s)) hits++;
       if (hits === 0) return;

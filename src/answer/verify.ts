@@ -109,8 +109,9 @@ export async function supportSignals(claim: string, sources: Source[], embedder:
   if (stems.size === 0) return { lexical: 1, semantic: null };
   const found = sources.map((x) => `${x.text} ${x.speakers?.join(' ') ?? ''} ${x.header ?? ''}`).join(' ');
   const lexical = coverage(stems, contentStems(found, { language }), language);
-  const said = new Set(words(found, language));
-  const missing = [...new Set(words(claim, language).filter((w) => (NUMBER_WORDS.has(w) || /^\d+$/.test(w)) && !said.has(w)))];
+  // A year as one word: "1968" against "1967" is the number the excerpt never says, not its "eight".
+  const said = new Set(words(found, language, 'word'));
+  const missing = [...new Set(words(claim, language, 'word').filter((w) => (NUMBER_WORDS.has(w) || /^\d+$/.test(w)) && !said.has(w)))];
   const numbers = missing.length ? { missing_numbers: missing } : {};
   if (!embedder) return { lexical, semantic: null, ...numbers };
   const windows = sources.flatMap((x) => windowsOf(x.text));

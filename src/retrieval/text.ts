@@ -71,18 +71,22 @@ export function numberWords(n: number): string[] {
   return [String(n)];
 }
 
-/**
- * A number that reads as a year (1100-2099) stays one word: years are written in digits in transcripts and
- * questions alike (src/core/spoken-years.ts), and read as a count, 1967's "thousand", "hundred" and "nine" matched
- * any count ("Two thousand three hundred men.").
- */
 const YEAR = /^(?:1[1-9]|20)\d\d$/;
 
-/** Lower-case words of a text; in English, digits as the words a transcript spells them with, but for years. */
-export function words(text: string, language: Analysis = 'en'): string[] {
+/**
+ * How `words` reads a number that reads as a year (1100-2099): as the count it also is ("one thousand nine hundred
+ * sixty seven"), as search reads it (its fallback from a question's dates was measured so, BENCHMARKS.md "A year is
+ * one word"), or as one word, as answers read it: years are written in digits in transcripts and questions alike
+ * (src/core/spoken-years.ts), and read as a count 1967's "thousand", "hundred" and "nine" match any count ("Two
+ * thousand three hundred men.").
+ */
+export type YearReading = 'count' | 'word';
+
+/** Lower-case words of a text; in English, digits as the words a transcript spells them with (years: `years`). */
+export function words(text: string, language: Analysis = 'en', years: YearReading = 'count'): string[] {
   const out: string[] = [];
   for (const raw of text.toLowerCase().replace(/\[(?:excerpts?\s*)?\d+(?:\s*[-–,]\s*\d+)*\]/gi, ' ').match(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu) ?? []) {
-    if (/^\d+$/.test(raw)) out.push(...(language === 'en' && !YEAR.test(raw) ? numberWords(Number(raw)) : [raw]));
+    if (/^\d+$/.test(raw)) out.push(...(language === 'en' && !(years === 'word' && YEAR.test(raw)) ? numberWords(Number(raw)) : [raw]));
     else out.push(language === 'en' ? raw.replace(/'(s|t|ll|re|ve|d|m)$/, '') : raw);
   }
   return out;
@@ -94,11 +98,11 @@ export function isContentWord(w: string, language: Analysis = 'en'): boolean {
 }
 
 /** Stems of the words that can carry a claim: stop words, fillers and one-letter tokens removed. */
-export function contentStems(text: string, opts: { question?: boolean; language?: Analysis } = {}): Set<string> {
+export function contentStems(text: string, opts: { question?: boolean; language?: Analysis; years?: YearReading } = {}): Set<string> {
   const language = opts.language ?? 'en';
   const frame = FRAME_BY_LANGUAGE[language];
   const out = new Set<string>();
-  for (const w of words(text, language)) {
+  for (const w of words(text, language, opts.years)) {
     if (!isContentWord(w, language) || (opts.question && frame.has(w))) continue;
     out.add(stem(w, language));
   }
