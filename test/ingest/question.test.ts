@@ -74,13 +74,20 @@ describe('speaker detection', () => {
     expect(detectSpeaker(q, council, language)).toBeNull();
   });
   // Speakers are asked about by their names alone, as people refer to them: "Alvarez", not "Councillor Alvarez".
-  const people = ['Councillor Alvarez', 'Councillor Brennan', 'Mrs. Ingram', 'Dr. Okafor', 'Stadträtin Albers', 'User Interface', 'Señor Otero', 'Mr. Otero', 'Claire Evans', 'Huw Thomas', 'Ms. Heather Lyall'];
+  // A family in one interview ("Frank Mulvey", "Nora Mulvey") shares its surname: each is asked about by the first name.
+  const people = [
+    'Councillor Alvarez', 'Councillor Brennan', 'Mrs. Ingram', 'Dr. Okafor', 'Stadträtin Albers', 'User Interface', 'Señor Otero', 'Mr. Otero', 'Claire Evans', 'Huw Thomas',
+    'Ms. Heather Lyall', 'Frank Mulvey', 'Nora Mulvey', 'Heinz Krüger', 'Gisela Krüger', 'Transport Officer', 'Air Quality Officer',
+  ];
   it.each([
     ['What did Alvarez say about rent control?', 'en', 'Councillor Alvarez'],
     ['What did Heather Lyall think about the loans?', 'en', 'Ms. Heather Lyall'],
     ["Okafor's view on jamming", 'en', 'Dr. Okafor'],
     ['According to Ingram, how many books were lent?', 'en', 'Mrs. Ingram'],
     ['Was sagte Albers über die Straßenbahn?', 'de', 'Stadträtin Albers'],
+    ['What did Nora say about the strike?', 'en', 'Nora Mulvey'],
+    ["What was Frank's view of the containers?", 'en', 'Frank Mulvey'],
+    ['Was sagte Gisela über die Werft?', 'de', 'Gisela Krüger'],
   ] as const)('by the name alone: %s (%s) → %s', (q, language, label) => {
     expect(detectSpeaker(q, people, language)?.label).toBe(label);
   });
@@ -92,26 +99,12 @@ describe('speaker detection', () => {
     // Another person of that name: the name beside it is not the label's.
     ['What did Julie Evans think about the bill?', 'en'],
     ['What did Dr. Thomas Blake think of the funding?', 'en'],
-  ] as const)('no speaker by a name in "%s" (%s)', (q, language) => {
-    expect(detectSpeaker(q, people, language)).toBeNull();
-  });
-  // A family in one interview ("Frank Mulvey", "Nora Mulvey") shares its surname: each is asked about by the first name.
-  const family = ['Frank Mulvey', 'Nora Mulvey', 'Interviewer', 'Heinz Krüger', 'Gisela Krüger', 'Project Manager', 'Transport Officer', 'Air Quality Officer'];
-  it.each([
-    ['What did Nora say about the strike?', 'en', 'Nora Mulvey'],
-    ["What was Frank's view of the containers?", 'en', 'Frank Mulvey'],
-    ['Was sagte Gisela über die Werft?', 'de', 'Gisela Krüger'],
-  ] as const)('a family by first names: %s (%s) → %s', (q, language, label) => {
-    expect(detectSpeaker(q, family, language)?.label).toBe(label);
-  });
-  it.each([
+    ['What did Nora Blake say about the strike?', 'en'],
     // The surname names two of them; a role's first word is no name.
     ['What did Mulvey say about the strike?', 'en'],
     ['What did Transport say about the trial?', 'en'],
-    // Another Nora.
-    ['What did Nora Blake say about the strike?', 'en'],
-  ] as const)('no speaker by a first name in "%s" (%s)', (q, language) => {
-    expect(detectSpeaker(q, family, language)).toBeNull();
+  ] as const)('no speaker by a name in "%s" (%s)', (q, language) => {
+    expect(detectSpeaker(q, people, language)).toBeNull();
   });
   it('leaves a first name out of the lexical question as it leaves the label', () => {
     expect(withoutLabel('What did Nora say about the strike?', 'Nora Mulvey')).toBe('What did   say about the strike?');
