@@ -307,14 +307,14 @@ program
 
 program
   .command('reindex')
-  .description('write every stored moment into the configured lexical index again (after switching LEXICAL_ENGINE)')
+  .description('write every stored moment into the configured lexical index again (after switching LEXICAL_ENGINE or an upgrade), and title the chapters again')
   .action(async () => {
     const { reindexLexical } = await import('../ingest/index.js');
     await withServices(async (s) => {
       const bar = recordingsBar('reindex');
       const out = await reindexLexical(s, bar.progress);
       bar.stop();
-      console.log(`re-indexed ${out.recordings} recordings (${out.moments} moments) into ${s.lexical.engine}`);
+      console.log(`re-indexed ${out.recordings} recordings (${out.moments} moments) into ${s.lexical.engine}; ${out.chapters} chapters titled again`);
     });
   });
 

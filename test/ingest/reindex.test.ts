@@ -49,9 +49,15 @@ describe('reindex (PGlite on disk)', () => {
       for await (const id of s.archive.allRecordingIds()) await s.lexical.deleteRecording(id);
       expect(await s.lexical.count()).toBe(0);
 
+      // Chapters titled by an earlier version are titled again, their boundaries kept.
+      const chapters = await s.chapters.list('ES2005a');
+      expect(chapters.length).toBeGreaterThan(0);
+      await s.chapters.replace('ES2005a', chapters.map((c) => ({ ...c, title: 'Project Manager, Stale', keywords: ['project manager', 'stale'] })));
+
       const seen: number[] = [];
       const out = await reindexLexical(s, (done) => seen.push(done));
-      expect(out).toEqual({ recordings: 2, moments });
+      expect(out).toEqual({ recordings: 2, moments, chapters: (await s.chapters.list('ES2005b')).length + chapters.length });
+      expect(await s.chapters.list('ES2005a')).toEqual(chapters);
       expect(seen).toEqual([0, 1, 2]);
       expect(await s.lexical.count()).toBe(moments);
       expect(await results(s)).toEqual(before);

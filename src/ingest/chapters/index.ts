@@ -2,7 +2,7 @@ import type { Analysis, Cue, Moment } from '../../core/index.js';
 import type { Services } from '../../archive/index.js';
 import { segmentChapters, type Chapter, type ChapterParams, type PassageVector } from './segment.js';
 
-export { segmentChapters, DEFAULT_CHAPTER_PARAMS, type Chapter, type ChapterParams } from './segment.js';
+export { retitleChapters, segmentChapters, DEFAULT_CHAPTER_PARAMS, type Chapter, type ChapterParams } from './segment.js';
 
 /**
  * Chapters of a transcript as ingest computes them: the moments' embeddings (already computed for the vector

@@ -111,16 +111,34 @@ export interface TimedToken {
 /** Chapters covering the transcript from its first to its last cue, in order, without gaps. */
 export function segmentChapters(cues: Cue[], opts: SegmentOptions = {}): Chapter[] {
   const p = { ...DEFAULT_CHAPTER_PARAMS, ...opts.params };
-  const spoken = cues.filter((c) => c.text.trim() !== '' && Number.isFinite(c.start) && Number.isFinite(c.end)).sort((a, b) => a.start - b.start);
+  const spoken = spokenCues(cues);
   if (spoken.length === 0) return [];
   const t0 = spoken[0].start;
   const t1 = spoken.reduce((a, c) => Math.max(a, c.end), t0);
   const tokens = timedTokens(spoken, opts.language);
   const bounds = findBoundaries(spoken, tokens, t0, t1, p, opts.vectors ?? null);
   const edges = [t0, ...bounds, t1];
-  const spans = edges.slice(1).map((end, i) => ({ start: edges[i], end }));
-  const titles = titleChapters(tokens, spans, opts.language, speakerNames(spoken, tokens, opts.language));
-  return spans.map((s, i) => ({ start: toMilliseconds(s.start), end: toMilliseconds(s.end), title: titles[i].title, keywords: titles[i].keywords }));
+  const spans = edges.slice(1).map((end, i) => ({ start: toMilliseconds(edges[i]), end: toMilliseconds(end) }));
+  return titled(spoken, tokens, spans, opts.language);
+}
+
+/**
+ * Chapters of these spans titled again from the transcript (stored chapters of an earlier version, whose
+ * boundaries stand): what `reindex` does, since the boundaries mix in vectors the vector index cannot give back.
+ */
+export function retitleChapters(cues: Cue[], spans: { start: number; end: number }[], language?: Analysis): Chapter[] {
+  const spoken = spokenCues(cues);
+  return titled(spoken, timedTokens(spoken, language), spans, language);
+}
+
+function titled(spoken: Cue[], tokens: TimedToken[], spans: { start: number; end: number }[], language?: Analysis): Chapter[] {
+  const titles = titleChapters(tokens, spans, language, speakerNames(spoken, tokens, language));
+  return spans.map((s, i) => ({ start: s.start, end: s.end, title: titles[i].title, keywords: titles[i].keywords }));
+}
+
+/** The cues with words and times, in order of time. */
+function spokenCues(cues: Cue[]): Cue[] {
+  return cues.filter((c) => c.text.trim() !== '' && Number.isFinite(c.start) && Number.isFinite(c.end)).sort((a, b) => a.start - b.start);
 }
 
 export interface SimilaritySeries {
