@@ -77,24 +77,24 @@ const names = new WeakMap<string[], [string, string][]>();
 function namesOf(labels: string[]): [string, string][] {
   let out = names.get(labels);
   if (!out) {
-    const last = (l: string) => l.trim().split(/\s+/).at(-1)!.toLowerCase();
-    const first = (l: string) => l.trim().split(/\s+/)[0].toLowerCase();
-    const count = new Map<string, number>();
+    const words = (l: string) => l.trim().toLowerCase().split(/\s+/);
+    // The labels by the word they end on (a surname's family), and how many labels begin on each word.
+    const bySurname = new Map<string, string[]>();
     const firsts = new Map<string, number>();
     for (const l of labels) {
-      count.set(last(l), (count.get(last(l)) ?? 0) + 1);
-      firsts.set(first(l), (firsts.get(first(l)) ?? 0) + 1);
+      const w = words(l);
+      const kin = bySurname.get(w.at(-1)!);
+      if (kin) kin.push(l);
+      else bySurname.set(w.at(-1)!, [l]);
+      firsts.set(w[0], (firsts.get(w[0]) ?? 0) + 1);
     }
-    const family = (surname: string) => labels.filter((l) => last(l) === surname);
+    const families = new Set([...bySurname].filter(([, kin]) => kin.length > 1 && kin.every((l) => givenNameOf(l))).map(([surname]) => surname));
     const whole = new Set(labels.map((l) => l.trim().toLowerCase()));
     out = labels.flatMap((label): [string, string][] => {
       const name = nameOf(label);
-      if (name && count.get(name.toLowerCase()) === 1 && !whole.has(name.toLowerCase())) return [[label, name]];
+      if (name && bySurname.get(name.toLowerCase())?.length === 1 && !whole.has(name.toLowerCase())) return [[label, name]];
       const given = givenNameOf(label);
-      const kin = family(last(label));
-      if (given && kin.length > 1 && kin.every((l) => givenNameOf(l)) && firsts.get(given.toLowerCase()) === 1 && !whole.has(given.toLowerCase())) {
-        return [[label, given]];
-      }
+      if (given && families.has(words(label).at(-1)!) && firsts.get(given.toLowerCase()) === 1 && !whole.has(given.toLowerCase())) return [[label, given]];
       return [];
     });
     names.set(labels, out);
