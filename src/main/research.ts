@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDate } from '../core/index.js';
 import type { Services } from '../archive/index.js';
 import type { AskResult } from '../answer/index.js';
 import type { BrowsedRecording, Routing, SearchOutcome } from '../retrieval/index.js';
@@ -11,7 +12,8 @@ import type { BrowsedRecording, Routing, SearchOutcome } from '../retrieval/inde
 
 const text = z.string().trim().min(1).max(1000);
 const name = z.string().min(1).max(200).optional();
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional();
+// The ends of a range as --from and --to have already read them (SearchDates): whole dates.
+const date = isoDate.optional();
 
 export const CliSearch = z.object({
   q: text,
