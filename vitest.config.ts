@@ -68,6 +68,7 @@ const ALL = ['test/**/*.test.ts', 'src/**/*.test.ts'];
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    globalSetup: ['test/setup/pglite-template.ts'],
     hookTimeout: 120_000,
     // PGlite instances are memory-hungry WASM heaps; two forks match the two cores.
     pool: 'forks',

@@ -9,6 +9,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** In-memory PGlite (tests). */
   inMemoryDb?: boolean;
+  /** The in-memory database starts from this dump of a migrated one (tests: one cluster made per run). */
+  dbTemplate?: Blob;
   /** Replace the configured embedder (tests, scale benchmarks). */
   embedder?: Embedder | null;
   /** Replace the configured visual embedder (tests). */
@@ -26,6 +28,7 @@ export async function openServices(cfg: Config, opts: ServiceOptions = {}): Prom
   const log = opts.logger ?? createLogger(cfg.LOG_LEVEL);
   const db = await openDatabase(cfg, {
     inMemory: opts.inMemoryDb,
+    template: opts.dbTemplate,
     onError: (err) => log.warn({ err }, 'embedded Postgres checkpoint failed'),
     owner: { onStale: (stale, file) => log.warn({ stale, file }, 'took over the embedded database from a process that is no longer running') },
   });

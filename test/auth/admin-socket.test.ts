@@ -11,6 +11,7 @@ import { adminSocketPath, sendAdmin, serveAdmin } from '../../src/main/admin.js'
 import { KeyStore } from '../../src/archive/keys.js';
 import { openDatabase, type Db } from '../../src/platform/db/index.js';
 import { createLogger } from '../../src/core/log.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 describe('the admin socket', () => {
   let dir: string;
@@ -31,7 +32,7 @@ describe('the admin socket', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-admin-'));
     socket = adminSocketPath(dir);
-    db = await openDatabase({ DATABASE_URL: undefined, dataDir: dir }, { inMemory: true });
+    db = await openDatabase({ DATABASE_URL: undefined, dataDir: dir }, { inMemory: true, template: migratedTemplate() });
     keys = new KeyStore(db);
     // A socket file left by a killed server is replaced.
     fs.mkdirSync(path.dirname(socket), { recursive: true });

@@ -18,6 +18,7 @@ import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { openServices, type Services } from '../../src/main/services.js';
 import { HashEmbedder } from '../faults/helpers.js';
 import { devTranscript } from '../helpers/server.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-backup-file-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -128,7 +129,7 @@ describe('a backup file', () => {
 describe('writing a backup', () => {
   let s: Services;
   beforeAll(async () => {
-    s = await openServices(config(path.join(dir, 'writing')), { logger: createLogger('silent'), inMemoryDb: true, embedder: new HashEmbedder(), embedCacheDir: null, cache: 'off' });
+    s = await openServices(config(path.join(dir, 'writing')), { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedder: new HashEmbedder(), embedCacheDir: null, cache: 'off' });
     await s.blobs.put('media/big.wav', randomBytes(8 << 20));
   });
   afterAll(() => s?.close());

@@ -7,6 +7,7 @@ import { loadQueryAdapter, queryAdapterFrom, shippedAdapterPath } from '../../sr
 import { openServices } from '../../src/main/services.js';
 import { queryVector } from '../../src/retrieval/search.js';
 import { HashEmbedder } from '../helpers/hash-embedder.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'query-adapter-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -67,7 +68,7 @@ describe('query adapter', () => {
     for (let i = 0; i < 64; i++) a[i * 64 + ((i + 1) % 64)] = 1;
     const file = adapterFile('hash.json', embedder.model, 64, a);
     const cfg = loadConfig({ SAMPLE_ARCHIVE: 'off', QUERY_ADAPTER: file, DATA_DIR: path.join(dir, 'data') });
-    const s = await openServices(cfg, { inMemoryDb: true, embedder, embedCacheDir: null });
+    const s = await openServices(cfg, { inMemoryDb: true, dbTemplate: migratedTemplate(), embedder, embedCacheDir: null });
     try {
       expect(s.queryAdapter?.model).toBe(embedder.model);
       const question = 'what did the committee decide about tenants';

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices, type ServiceOptions, type Services } from '../../src/main/services.js';
 import { createApp, type Runtime } from '../../src/http/api/app.js';
+import { migratedTemplate } from './db.js';
 
 export const DEV = path.resolve(__dirname, '../../../shared/eval/dev');
 export const devTranscript = (id: string) => fs.readFileSync(path.join(DEV, 'recordings', `${id}.vtt`), 'utf8');
@@ -26,7 +27,7 @@ export interface TestServer {
 export async function startTestServer(env: Record<string, string> = {}, opts: ServiceOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-test-'));
   const cfg = loadConfig({ LOG_LEVEL: 'silent', AUTH_PUBLIC_WRITE: 'on', RATE_LIMIT_PER_MIN: '0', ...env, DATA_DIR: dataDir });
-  const services = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedCacheDir: null, ...opts });
+  const services = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedCacheDir: null, ...opts });
   const { app, runtime, close: closeApp } = createApp(services);
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', resolve));

@@ -14,6 +14,7 @@ import { openServices, type Services } from '../../src/main/services.js';
 import { countFfmpegDecodes, JFK_WAV, lyingFlac, speak, type Spoken } from '../audio/helpers.js';
 import { startLoopbackS3, type LoopbackS3 } from '../helpers/s3.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 const AUDIO = path.resolve(__dirname, '../../../shared/audio');
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -39,7 +40,7 @@ describe('manifest `media` column (filesystem storage)', () => {
     fs.writeFileSync(path.join(dir, 'audio', 'fake.wav'), 'not audio\n'.repeat(100));
     fs.writeFileSync(path.join(dir, 'jfk.vtt'), VTT);
     const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off' });
-    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedCacheDir: null });
+    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedCacheDir: null });
   });
   afterAll(async () => {
     await s?.close();
@@ -114,7 +115,7 @@ describe('manifest `media` column with s3:// keys (STORAGE=s3, s3rver on loopbac
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-manifest-'));
     fs.writeFileSync(path.join(dir, 'jfk.vtt'), VTT);
     const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', ...s3.env });
-    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedCacheDir: null, blobs: s3.store() });
+    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedCacheDir: null, blobs: s3.store() });
     await s.blobs.put('incoming/jfk.wav', fs.readFileSync(path.join(AUDIO, 'jfk.wav')));
   });
   afterAll(async () => {

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/core/config.js';
 import type { RecordingMeta } from '../../src/core/domain.js';
 import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/main/services.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 const OLD = [
   'WEBVTT',
@@ -46,7 +47,7 @@ async function served() {
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-reingest-'));
   const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off' });
-  s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
+  s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedder: null, embedCacheDir: null });
 });
 afterAll(async () => {
   await s?.close();

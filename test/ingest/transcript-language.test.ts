@@ -6,6 +6,7 @@ import { createLogger } from '../../src/core/log.js';
 import { openServices, type Services } from '../../src/main/services.js';
 import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { searchMoments } from '../../src/retrieval/search.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 const sample = (name: string) => readFileSync(new URL(`../../sample/recordings/${name}.vtt`, import.meta.url), 'utf8');
 
@@ -22,7 +23,7 @@ describe('the language of a transcript that names none', () => {
   describe('at ingest', () => {
     let s: Services;
     beforeAll(async () => {
-      s = await openServices(loadConfig({ EMBEDDINGS: 'none', DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' }), { logger: createLogger('silent'), inMemoryDb: true, embedCacheDir: null });
+      s = await openServices(loadConfig({ EMBEDDINGS: 'none', DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' }), { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedCacheDir: null });
     });
     afterAll(() => s?.close());
     const ingest = (id: string, content: string, language: string | null = null) =>

@@ -17,6 +17,7 @@ import { openServices, type Services } from '../../src/main/services.js';
 import { countFfmpegDecodes, failure, JFK_WAV, lyingFlac } from '../audio/helpers.js';
 import { waitFor } from './contract.js';
 import { fakeEngine, meta } from './helpers.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 let s: Services;
 let dataDir: string;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   ({ log, decodes } = countFfmpegDecodes(dataDir));
   // 36 s: jfk.wav (11 s) fits, the lying FLAC's 60 s do not.
   const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, EMBEDDINGS: 'none', MAX_MEDIA_HOURS: '0.01' });
-  s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
+  s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedder: null, embedCacheDir: null });
 });
 afterEach(() => fs.rmSync(log, { force: true }));
 afterAll(async () => {

@@ -20,6 +20,7 @@ import { JFK_WAV, sameAudioOtherFile } from '../audio/helpers.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from './contract.js';
 import { fakeEngine, meta, webhookReceiver } from './helpers.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 interface SseEvent {
   event: string;
@@ -141,7 +142,7 @@ describe('media pipeline failures and resume (fake ASR engine)', () => {
     hook = await webhookReceiver();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-pipeline-'));
     const cfg = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, EMBEDDINGS: 'none', WEBHOOK_URL: hook.url });
-    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null });
+    s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedder: null, embedCacheDir: null });
   });
   afterAll(async () => {
     for (const rt of runtimes) await Promise.race([rt.close(), new Promise((r) => setTimeout(r, 500))]);

@@ -6,6 +6,7 @@ import { openServices, type Services } from '../../src/main/services.js';
 import { ingestManifest } from '../../src/ingest/bulk.js';
 import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { searchMoments } from '../../src/retrieval/search.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 const SAMPLE = path.resolve(__dirname, '../../sample/manifest.jsonl');
 
@@ -14,7 +15,7 @@ describe('finding the moment in the sample archive (BM25)', () => {
   beforeAll(async () => {
     s = await openServices(loadConfig({ EMBEDDINGS: 'none', DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' }), {
       logger: createLogger('silent'),
-      inMemoryDb: true,
+      inMemoryDb: true, dbTemplate: migratedTemplate(),
       embedCacheDir: null,
     });
     await ingestManifest(s, SAMPLE, {});

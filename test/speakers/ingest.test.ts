@@ -7,6 +7,7 @@ import { createLogger } from '../../src/core/log.js';
 import type { LexicalIndex } from '../../src/core/lexical-index.js';
 import { ingestTranscript } from '../../src/ingest/transcript.js';
 import { openServices, type Services } from '../../src/main/services.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 const vtt = (who: string[]) =>
   ['WEBVTT', '', ...who.flatMap((w, i) => [`00:00:${String(i * 10).padStart(2, '0')}.000 --> 00:00:${String(i * 10 + 9).padStart(2, '0')}.000`, `<v ${w}>The harbour wall and the housing cooperative, part ${i}.`, ''])].join('\n');
@@ -17,7 +18,7 @@ describe('ingest applies the stored speaker names (PGlite)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-speakers-ingest-'));
-    s = await openServices(loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, SAMPLE_ARCHIVE: 'off' }), { logger: createLogger('silent'), inMemoryDb: true, embedder: null });
+    s = await openServices(loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir, SAMPLE_ARCHIVE: 'off' }), { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedder: null });
   });
   afterAll(async () => {
     await s?.close();

@@ -14,6 +14,7 @@ import { PgVectorIndex } from '../../src/indexes/vector/pgvector.js';
 import { openServices, type Services } from '../../src/main/services.js';
 import { searchMoments } from '../../src/retrieval/search.js';
 import { devTranscript } from '../helpers/server.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 /** A deterministic embedder (hashed bag of words) of any dimension; `failAfter` texts batches make it fail. */
 class HashEmbedder implements Embedder {
@@ -45,7 +46,7 @@ const old = new HashEmbedder(64);
 
 beforeEach(async () => {
   const cfg = loadConfig({ LOG_LEVEL: 'silent', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off' });
-  s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: old, embedCacheDir: null, cache: 'off' });
+  s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedder: old, embedCacheDir: null, cache: 'off' });
   for (const [id, recordedAt] of RECORDINGS)
     await ingestTranscript(s, { meta: { id, title: id, recordedAt, collection: 'qmsum', language: 'en', source: `${id}.vtt` }, fileName: `${id}.vtt`, content: devTranscript(id) });
 });

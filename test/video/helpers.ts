@@ -18,6 +18,7 @@ import { openServices, type Services } from '../../src/main/services.js';
 import { InProcessQueue } from '../../src/platform/queue/inprocess.js';
 import { waitFor } from '../jobs/contract.js';
 import { meta } from '../jobs/helpers.js';
+import { migratedTemplate } from '../helpers/db.js';
 
 export const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 
@@ -75,7 +76,7 @@ export interface VideoApp {
 export async function startVideoApp(env: Record<string, string>, opts: { engine: () => AsrEngine; visual?: VisualEmbedder }): Promise<VideoApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-video-'));
   const cfg = loadConfig({ LOG_LEVEL: 'silent', EMBEDDINGS: 'none', SAMPLE_ARCHIVE: 'off', RATE_LIMIT_PER_MIN: '0', ...env, DATA_DIR: dir });
-  const s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, embedder: null, embedCacheDir: null, ...(opts.visual ? { visual: opts.visual } : {}) });
+  const s = await openServices(cfg, { logger: createLogger('silent'), inMemoryDb: true, dbTemplate: migratedTemplate(), embedder: null, embedCacheDir: null, ...(opts.visual ? { visual: opts.visual } : {}) });
   const rt = createJobRuntime(s, { queue: new InProcessQueue({ attempts: 2, backoffMs: 10, concurrency: 2 }, s.log), engine: async () => opts.engine() });
   await rt.start();
   const { app, close: closeApp } = createApp(s, rt);

@@ -18,8 +18,17 @@ import { jsonRows, jsonRowsSql } from './rows.js';
  */
 export async function openPglite(
   dir?: string,
-  opts: { sharedBuffers?: string; checkpoints?: CheckpointPolicy; onError?: (err: unknown) => void; statementLimit?: number; owner?: OwnOptions } = {},
+  opts: {
+    sharedBuffers?: string;
+    checkpoints?: CheckpointPolicy;
+    onError?: (err: unknown) => void;
+    statementLimit?: number;
+    owner?: OwnOptions;
+    /** In memory only: start from this dump (dumpDataDir) instead of an empty cluster. */
+    from?: Blob;
+  } = {},
 ): Promise<Db> {
+  if (dir && opts.from) throw new Error('openPglite: a dump is loaded into an in-memory database only (loadPgliteDir fills a directory)');
   // (takeOwnership makes the directory)
   const owner = dir ? takeOwnership(dir, opts.owner) : undefined;
   // Dates stay ISO strings (YYYY-MM-DD), as the API returns them.
@@ -27,7 +36,7 @@ export async function openPglite(
   const startParams = dir && opts.sharedBuffers ? [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffers}`] : undefined;
   let pg: PGlite;
   try {
-    pg = await PGlite.create({ dataDir: dir, extensions: { vector }, parsers: { 1082: (v: string) => v }, startParams });
+    pg = await PGlite.create({ dataDir: dir, loadDataDir: opts.from, extensions: { vector }, parsers: { 1082: (v: string) => v }, startParams });
   } catch (err) {
     owner?.release();
     throw err;
