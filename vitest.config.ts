@@ -69,6 +69,9 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     globalSetup: ['test/setup/pglite-template.ts'],
+    // The embedded database's buffer cache is allocated whole when it opens: 512MB by default, over a second of
+    // each start of a command, server or worker process the tests run, for archives of a few recordings.
+    env: { PGLITE_SHARED_BUFFERS: '32MB' },
     hookTimeout: 120_000,
     // PGlite instances are memory-hungry WASM heaps; two forks match the two cores.
     pool: 'forks',
