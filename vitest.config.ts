@@ -76,6 +76,10 @@ export default defineConfig({
     // PGlite instances are memory-hungry WASM heaps; two forks match the two cores.
     pool: 'forks',
     maxWorkers: 2,
+    // Each fork runs file after file with its modules loaded once: the WASM engines (PGlite, the VAD) are
+    // compiled and the sources imported once per fork rather than once per file, most of the suite's CPU time
+    // on two cores. So test files close what they open, and none may lean on another's leftovers.
+    isolate: false,
     projects: [
       { extends: true, test: { name: 'unit', include: ALL, exclude: INTEGRATION } },
       { extends: true, test: { name: 'integration', include: INTEGRATION } },
