@@ -10,6 +10,13 @@ export const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ?
 const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max).refine(...noNul).optional());
 
 /** Recording metadata sent as form fields beside an upload (transcript, media or manifest). */
+/** How a date filter's bound reads, in the search's query string and the ask body alike. */
+export const dateBoundDoc = (bound: 'from' | 'to', example: string) => ({
+  type: 'string' as const,
+  example,
+  description: bound === 'from' ? 'Recorded on or after: a date, or a month or year (its first day)' : 'Recorded on or before: a date, or a month or year (its last day)',
+});
+
 export const RecordingMetaFields = z.object({
   id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
   title: optionalText(500),
@@ -34,8 +41,8 @@ const SearchTerms = z.object({
   recording: optionalText(128),
   collection: optionalText(200),
   speaker: optionalText(200),
-  from: z.preprocess((v) => (v === '' ? undefined : v), rangeStart.optional()).openapi({ type: 'string', example: '1980-01-01', description: 'Recorded on or after: a date, or a month or year (its first day)' }),
-  to: z.preprocess((v) => (v === '' ? undefined : v), rangeEnd.optional()).openapi({ type: 'string', example: '1989-12-31', description: 'Recorded on or before: a date, or a month or year (its last day)' }),
+  from: z.preprocess((v) => (v === '' ? undefined : v), rangeStart.optional()).openapi(dateBoundDoc('from', '1980-01-01')),
+  to: z.preprocess((v) => (v === '' ? undefined : v), rangeEnd.optional()).openapi(dateBoundDoc('to', '1989-12-31')),
   temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range from the question ("in the early seventies")' }),
   speakers: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: apply a speaker filter when the question names a known speaker' }),
   lang: z

@@ -6,7 +6,7 @@ import type { Services } from '../../../archive/index.js';
 import { createLlm, ask, type AskRequest } from '../../../answer/index.js';
 import type { AppEnv } from '../app.js';
 import { askCost } from '../limits.js';
-import { ErrorBody, QuestionLanguage, Routing } from '../schemas.js';
+import { dateBoundDoc, ErrorBody, QuestionLanguage, Routing } from '../schemas.js';
 
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(...noNul).optional());
@@ -18,8 +18,8 @@ const AskBody = z
     recording: optionalText(128),
     collection: optionalText(200),
     speaker: optionalText(200),
-    from: rangeStart.optional().openapi({ type: 'string', example: '1990-01-01', description: 'Recorded on or after: a date, or a month or year (its first day)' }),
-    to: rangeEnd.optional().openapi({ type: 'string', example: '1999-12-31', description: 'Recorded on or before: a date, or a month or year (its last day)' }),
+    from: rangeStart.optional().openapi(dateBoundDoc('from', '1990-01-01')),
+    to: rangeEnd.optional().openapi(dateBoundDoc('to', '1999-12-31')),
     temporal: z.enum(['auto', 'off']).default('auto').openapi({ description: 'auto: read a date range and a speaker from the question' }),
     lang: z.enum(['en', 'es', 'de']).optional().openapi({ description: "The question's language; unset: read from the question" }),
     kind: z.enum(['speech', 'screen']).optional().openapi({ description: 'Answer only from what was said (speech) or only from text read off video keyframes (screen); unset: both' }),
