@@ -31,7 +31,8 @@ export async function setup(project: TestProject): Promise<void> {
   const file = path.join(DIR, `${templateKey()}.tar`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(DIR, { recursive: true });
-    for (const old of fs.readdirSync(DIR)) fs.rmSync(path.join(DIR, old), { force: true });
+    // Those of other migrations only: another run may be writing this one (its partial file) right now.
+    for (const old of fs.readdirSync(DIR)) if (!old.startsWith(path.basename(file))) fs.rmSync(path.join(DIR, old), { force: true });
     const db = await openDatabase({ DATABASE_URL: undefined, dataDir: DIR }, { inMemory: true });
     try {
       if (!db.dumpDataDir) throw new Error('the embedded database cannot be dumped');
