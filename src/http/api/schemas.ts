@@ -9,7 +9,6 @@ export const ErrorBody = z
 export const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max).refine(...noNul).optional());
 
-/** Recording metadata sent as form fields beside an upload (transcript, media or manifest). */
 /** How a date filter's bound reads, in the search's query string and the ask body alike. */
 export const dateBoundDoc = (bound: 'from' | 'to', example: string) => ({
   type: 'string' as const,
@@ -17,6 +16,7 @@ export const dateBoundDoc = (bound: 'from' | 'to', example: string) => ({
   description: bound === 'from' ? 'Recorded on or after: a date, or a month or year (its first day)' : 'Recorded on or before: a date, or a month or year (its last day)',
 });
 
+/** Recording metadata sent as form fields beside an upload (transcript, media or manifest). */
 export const RecordingMetaFields = z.object({
   id: z.preprocess(blank, z.string().trim().regex(RECORDING_ID, 'id must be 1-128 letters, digits, ".", "_" or "-"').optional()),
   title: optionalText(500),
