@@ -71,11 +71,23 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
   const reply = all[last + 1];
   if (reply && reply.start <= until && reply.speaker != null) {
     const asks = /\?["'”’)]*$/.test(all[last].text);
-    const short = all[last].end - all[first].start <= promptS;
+    const short = all[last].end - (first === 0 ? turnStart(cues, all[0]) : all[first].start) <= promptS;
     if (last === best && (asks || short)) return reply.start;
     if (last > best && short && (promptTurns === 'any' || (promptTurns === 'asking' && asks))) return reply.start;
   }
   return Math.max(from, chosen.start);
+}
+
+/**
+ * Where the turn holding `sentence` began, before the window too: a window cut into a long turn holds only its
+ * end, and that end is no short prompt ("If the library only has the hardback, …" after 20 s of the librarian's
+ * answer, then the host's "Mm."). The turn runs back over the cues of the sentence's speaker.
+ */
+function turnStart(cues: Cue[], sentence: { start: number; speaker?: string | null }): number {
+  let i = cues.findIndex((c) => c.start <= sentence.start + 0.01 && c.end > sentence.start);
+  if (i < 0 || cues[i].speaker !== sentence.speaker) return sentence.start;
+  while (i > 0 && cues[i - 1].speaker === sentence.speaker) i--;
+  return Math.min(cues[i].start, sentence.start);
 }
 
 /**

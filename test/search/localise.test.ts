@@ -70,6 +70,26 @@ describe('the sentence a link opens on', () => {
     expect(bestSentenceStart(monologue, 0, 40, asked('What did the host say about the River Wend?'))).toBeLessThan(28);
   });
 
+  it('stays on the best sentence of a long turn that the window cuts into, however little of it the window holds', () => {
+    const interview = [
+      { start: 0, end: 2, speaker: 'Host', text: 'So it is arithmetic.' },
+      { start: 2, end: 26, speaker: 'Librarian', text: 'Partly arithmetic. But it is also who is reading. The students read them. If the library only has the hardback, it looks as if the library is not for them.' },
+      { start: 27, end: 28, speaker: 'Host', text: 'Mm.' },
+      { start: 28, end: 40, speaker: 'Librarian', text: 'And I want them in the door.' },
+    ];
+    const last = cueSentences(interview[1]).at(-1)!;
+    const q = asked('Why did the library decide to lend paperbacks?');
+    // The window starts on the turn's last sentence: the turn is 24 s long, not a prompt.
+    expect(bestSentenceStart(interview, last.start, 40, q)).toBe(last.start);
+    // Across two cues of one speaker, too.
+    const split = [interview[0], { ...interview[1], end: 14, text: 'Partly arithmetic. But it is also who is reading.' }, { ...interview[1], start: 14, text: 'The students read them. If the library only has the hardback, it looks as if the library is not for them.' }, ...interview.slice(2)];
+    const cut = cueSentences(split[2]).at(-1)!;
+    expect(bestSentenceStart(split, cut.start, 40, q)).toBe(cut.start);
+    // A short turn is still a prompt when the window starts inside it.
+    const short = [interview[0], { ...interview[1], start: 18 }, ...interview.slice(2)];
+    expect(bestSentenceStart(short, cueSentences(short[1]).at(-1)!.start, 40, q)).toBe(27);
+  });
+
   it('finds the reply just after the window, but none past `until` (a citation opens inside the excerpt it cites)', () => {
     const qa = [
       { start: 0, end: 5, speaker: 'A', text: 'Some talk about nothing much.' },
