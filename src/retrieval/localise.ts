@@ -40,7 +40,8 @@ export interface LocaliseOptions {
  * The same holds for a turn of at most PROMPT_S that ends on the best sentence, without a question mark: an
  * interviewer's "And it replaces the old library on Chapel Street." or a chair's "Which brings us to speech
  * recognition." is followed by the talk asked about, not part of it; and for such a turn that goes on from the
- * best sentence to a question ("Im September haben die Kollegen die Werft besetzt. Waren Sie dabei?").
+ * best sentence to a question ("Im September haben die Kollegen die Werft besetzt. Waren Sie dabei?"). A reply
+ * that is only a backchannel ("Mm-hmm.") is passed over for the first turn after it that says something.
  * `cues` are the recording's, in time order; only those that reach into [from, to + REPLY_S] are read.
  */
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, opts: LocaliseOptions = {}): number {
@@ -72,10 +73,30 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
   if (reply && reply.start <= until && reply.speaker != null) {
     const asks = /\?["'”’)]*$/.test(all[last].text);
     const short = all[last].end - (first === 0 ? turnStart(cues, all[0]) : all[first].start) <= promptS;
-    if (last === best && (asks || short)) return reply.start;
-    if (last > best && short && (promptTurns === 'any' || (promptTurns === 'asking' && asks))) return reply.start;
+    if ((last === best && (asks || short)) || (last > best && short && (promptTurns === 'any' || (promptTurns === 'asking' && asks)))) {
+      return pastBackchannels(all, last + 1, until);
+    }
   }
   return Math.max(from, chosen.start);
+}
+
+/** The most words a turn of backchannel has ("Mm-hmm.", "Yeah, right.", "Oh."). */
+const BACKCHANNEL_WORDS = 3;
+
+/**
+ * Where the reply starting at all[i] says something: past the turns of backchannel ("Mm-hmm.", "Good.") that
+ * follow a question or a prompt, to the first turn of more words, whoever says it; the first reply when that turn
+ * is past `until` or past what `all` holds.
+ */
+function pastBackchannels(all: { start: number; speaker?: string | null; text: string }[], i: number, until: number): number {
+  for (let k = i; all[k] && all[k].start <= until; ) {
+    let j = k;
+    let said = 0;
+    while (all[j] && all[j].speaker === all[k].speaker) said += all[j++].text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+    if (said > BACKCHANNEL_WORDS || !all[j]) return all[k].start;
+    k = j;
+  }
+  return all[i].start;
 }
 
 /**

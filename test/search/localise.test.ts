@@ -87,7 +87,26 @@ describe('the sentence a link opens on', () => {
     expect(bestSentenceStart(split, cut.start, 40, q)).toBe(cut.start);
     // A short turn is still a prompt when the window starts inside it.
     const short = [interview[0], { ...interview[1], start: 18 }, ...interview.slice(2)];
-    expect(bestSentenceStart(short, cueSentences(short[1]).at(-1)!.start, 40, q)).toBe(27);
+    expect(bestSentenceStart(short, cueSentences(short[1]).at(-1)!.start, 40, q)).toBe(28);
+  });
+
+  it('opens past the backchannel that answers a prompt, on the first turn that says something', () => {
+    const meeting = [
+      { start: 0, end: 3, speaker: 'Chair', text: 'Which brings us to speech recognition.' },
+      { start: 3.5, end: 4, speaker: 'Helen', text: 'Mm-hmm.' },
+      { start: 4.2, end: 5, speaker: 'Sam', text: 'Yeah, right.' },
+      { start: 5.5, end: 20, speaker: 'Helen', text: 'So we ran a test. On the oral histories the error rate was 35 percent.' },
+    ];
+    const q = asked('How accurate was speech recognition?');
+    expect(bestSentenceStart(meeting, 0, 20, q)).toBe(5.5);
+    // Not past `until`: then the reply itself.
+    expect(bestSentenceStart(meeting, 0, 20, q, { until: 5 })).toBe(3.5);
+    // A question answered by a short reply that is all the window reads: that reply.
+    const qa = [
+      { start: 0, end: 3, speaker: 'Chair', text: 'Did the speech recognition work?' },
+      { start: 3.5, end: 4, speaker: 'Helen', text: 'Mostly, yes.' },
+    ];
+    expect(bestSentenceStart(qa, 0, 4, asked('Did speech recognition work?'))).toBe(3.5);
   });
 
   it('finds the reply just after the window, but none past `until` (a citation opens inside the excerpt it cites)', () => {
