@@ -85,8 +85,9 @@ const BACKCHANNEL_WORDS = 3;
 
 /**
  * Where the reply starting at all[i] says something: past the turns of backchannel ("Mm-hmm.", "Good.") that
- * follow a question or a prompt, to the first turn of more words, whoever says it; the first reply when that turn
- * is past `until` or past what `all` holds.
+ * follow a question or a prompt, to the first turn of more words, whoever says it (or one that runs on past what
+ * `all` holds, which may say more than it shows); the first reply itself when nothing but backchannel comes
+ * before `until`.
  */
 function pastBackchannels(all: { start: number; speaker?: string | null; text: string }[], i: number, until: number): number {
   for (let k = i; all[k] && all[k].start <= until; ) {
