@@ -2,11 +2,14 @@
  * What a result shows against what its link plays: `tsx scripts/eval/excerpt-check.ts <eval dir> --data-dir
  * <ingested archive>`. Runs each question archive-wide and prints the share of results (and of first results)
  * whose `highlight` holds the sentence their link (`at`) opens on, by its first words. A result whose excerpt
- * shows other talk than the player opens on reads as a wrong hit.
+ * shows other talk than the player opens on reads as a wrong hit. Also the share whose link opens on a sentence
+ * of BACKCHANNEL_WORDS or fewer ("Mm-hmm.", "Yeah."): what the listener hears first, and what the page marks as
+ * the moment.
  */
 import path from 'node:path';
 import { type SearchMode, cueSentences } from '../../src/core/index.js';
 import { searchMoments } from '../../src/retrieval/search.js';
+import { BACKCHANNEL_WORDS, spokenWords } from '../../src/retrieval/localise.js';
 import { labCommand, openLab } from './lab.js';
 import { readQuestions } from './questions.js';
 
@@ -17,6 +20,7 @@ const queries = readQuestions(path.join(path.resolve(program.args[0]), 'queries.
 const s = await openLab(opts);
 const words = (text: string) => text.replace(/<\/?mark>|&(quot|amp|lt|gt);/g, ' ').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 const tally = { all: [0, 0], first: [0, 0] };
+const little = { all: [0, 0], first: [0, 0] };
 for (const q of queries) {
   const out = await searchMoments(s, { q: q.query, mode: opts.mode, limit: 10, filters: {} });
   for (const [rank, r] of out.results.entries()) {
@@ -28,9 +32,12 @@ for (const q of queries) {
     for (const k of rank === 0 ? (['all', 'first'] as const) : (['all'] as const)) {
       tally[k][0] += shown ? 1 : 0;
       tally[k][1] += 1;
+      little[k][0] += spokenWords(sentence.text) <= BACKCHANNEL_WORDS ? 1 : 0;
+      little[k][1] += 1;
     }
   }
 }
 const share = ([n, d]: number[]) => `${n} of ${d} (${((100 * n) / Math.max(d, 1)).toFixed(1)} %)`;
 console.log(`results whose excerpt holds the sentence their link opens on: ${share(tally.all)}; first results: ${share(tally.first)}`);
+console.log(`results whose link opens on a sentence of ${BACKCHANNEL_WORDS} words or fewer: ${share(little.all)}; first results: ${share(little.first)}`);
 await s.close();

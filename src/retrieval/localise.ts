@@ -81,7 +81,10 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
 }
 
 /** The most words a turn of backchannel has ("Mm-hmm.", "Yeah, right.", "Oh."). */
-const BACKCHANNEL_WORDS = 3;
+export const BACKCHANNEL_WORDS = 3;
+
+/** How many words a transcript's text says: its tokens with a letter or digit ("Mm - hmm ." is two). */
+export const spokenWords = (text: string) => text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
 /**
  * Where the reply starting at all[i] says something: past the turns of backchannel ("Mm-hmm.", "Good.") that
@@ -93,7 +96,7 @@ function pastBackchannels(all: { start: number; speaker?: string | null; text: s
   for (let k = i; all[k] && all[k].start <= until; ) {
     let j = k;
     let said = 0;
-    while (all[j] && all[j].speaker === all[k].speaker) said += all[j++].text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+    while (all[j] && all[j].speaker === all[k].speaker) said += spokenWords(all[j++].text);
     if (said > BACKCHANNEL_WORDS || !all[j]) return all[k].start;
     k = j;
   }
