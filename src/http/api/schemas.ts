@@ -7,7 +7,8 @@ export const ErrorBody = z
 
 /** Form fields left empty mean "not given". */
 export const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max).refine(...noNul).optional());
+/** A text field that may be left out or sent blank (unset either way), trimmed, at most `max` characters. */
+export const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max).refine(...noNul).optional());
 
 /** How a date filter's bound reads, in the search's query string and the ask body alike. */
 export const dateBoundDoc = (bound: 'from' | 'to', example: string) => ({

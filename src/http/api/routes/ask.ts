@@ -6,10 +6,8 @@ import type { Services } from '../../../archive/index.js';
 import { createLlm, ask, type AskRequest } from '../../../answer/index.js';
 import type { AppEnv } from '../app.js';
 import { askCost } from '../limits.js';
-import { dateBoundDoc, ErrorBody, QuestionLanguage, Routing } from '../schemas.js';
+import { dateBoundDoc, ErrorBody, optionalText, QuestionLanguage, Routing } from '../schemas.js';
 
-const optionalText = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().max(max).refine(...noNul).optional());
 
 const AskBody = z
   .object({
