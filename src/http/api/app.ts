@@ -21,7 +21,7 @@ import { registerMedia } from './routes/media.js';
 import { registerRecordings } from './routes/recordings.js';
 import { registerSearch } from './routes/search.js';
 import { registerSpeakers } from './routes/speakers.js';
-import { registerWeb, webRefusal } from '../web/index.js';
+import { registerWeb, webNotFound, webRefusal } from '../web/index.js';
 import { malformedQueryParam } from './query-string.js';
 
 export type AppEnv = {
@@ -196,7 +196,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     description: 'An API key from `npm run cli -- keys create --role reader|archivist|admin`, sent as `Authorization: Bearer <key>` (or `X-API-Key`).',
   });
   registerWeb(app, s, runtime, keys);
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => webNotFound(c) ?? c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
     if (err instanceof AppError) {
       // A dependency's failure is told to the client in general terms; what failed is for the log.
