@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { analysisOf, type Cue, detectTranscriptLanguage, type FrameVectorItem, type LexicalDoc, type Moment, type RecordingMeta } from '../core/index.js';
+import { analysisOf, type Cue, detectTranscriptLanguage, type FrameVectorItem, type LexicalDoc, type Moment, type RecordingMeta, writeAbbreviatedYears } from '../core/index.js';
 import { parseTranscript, type TranscriptLimits } from './formats/index.js';
 import type { Frame, Services } from '../archive/index.js';
 import { storeChapters } from './chapters/index.js';
@@ -141,6 +141,7 @@ export async function indexContent(s: Services, meta: RecordingMeta, given: Cue[
 /** What the lexical index holds of a recording's moments (ingest and `reindex` alike). */
 export function lexicalDocs(s: Services, meta: Pick<RecordingMeta, 'id' | 'recordedAt' | 'collection' | 'language'>, moments: Moment[]): LexicalDoc[] {
   const analysis = analysisOf(meta.language, s.cfg.DEFAULT_LANGUAGE);
+  const year = Number(meta.recordedAt?.slice(0, 4)) || new Date().getUTCFullYear();
   return moments.map((m) => ({
     momentId: m.id,
     recordingId: meta.id,
@@ -149,7 +150,8 @@ export function lexicalDocs(s: Services, meta: Pick<RecordingMeta, 'id' | 'recor
     speakers: m.speakers,
     start: m.start,
     end: m.end,
-    text: indexedText(m),
+    // A year said by its last two digits ('67) is also indexed whole, as of the recording's date.
+    text: writeAbbreviatedYears(indexedText(m), year),
     analysis,
     kind: m.kind,
   }));

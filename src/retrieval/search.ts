@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount, quotedPhrases, toMilliseconds, writeSpokenYears } from '../core/index.js';
+import { type Analysis, analysisOf, detectLanguage, embeddingLanguages, type Language, LANGUAGE_NAMES, type MomentKind, type SearchFilters, type SearchMode, AppError, type Facets, type MatchCount, quotedPhrases, toMilliseconds, writeAbbreviatedYears, writeSpokenYears } from '../core/index.js';
 import { cached, QEMB_NAMESPACE } from '../platform/index.js';
 import type { Services } from '../archive/index.js';
 import { parseTemporal } from './temporal.js';
@@ -211,7 +211,9 @@ async function searchRouted(s: Services, params: SearchParams): Promise<ScoredSe
   // "Why did the dockers strike in 1967?" asks about an event, which may be told of in a later recording:
   // when the question's dates find too little, the whole archive is searched with the year kept as words
   // (in digits, as the dates were read: "nineteen sixty-seven" is asked as 1967).
-  const wide = { ...p, q: writeSpokenYears(quotedPhrases(params.q).text), filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
+  // A year said by its last two digits ("in '67") is asked for whole too: the talk indexes it so (lexicalDocs).
+  const asked = writeAbbreviatedYears(writeSpokenYears(quotedPhrases(params.q).text), new Date().getUTCFullYear(), 'replace');
+  const wide = { ...p, q: asked, filters: { ...p.filters, from: params.filters.from, to: params.filters.to } };
   const widened = (all: Retrieved): ScoredSearch => ({
     outcome: { ...all.outcome, warnings: [...all.outcome.warnings, fallbackNote(routing!)], routing: { ...routing!, fallback: true }, speaker_filter: speaker, matched_text: wide.q, phrases: p.filters.phrases ?? [], language },
     fused: all.fused,

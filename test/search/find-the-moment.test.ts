@@ -43,6 +43,10 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(said.routing).toMatchObject({ from: '1967-01-01', to: '1967-12-31', source: 'question', fallback: true, matched: ['in 1967'] });
     expect(said.matched_text).toBe(digits.matched_text);
     expect(said.results.map((r) => r.url)).toEqual(digits.results.map((r) => r.url));
+    // By its last two digits, too.
+    const short = await searchMoments(s, { q: "Why did the dockers go on strike in '67?", mode: 'bm25', limit: 5, filters: {} });
+    expect(short.matched_text).toBe(digits.matched_text);
+    expect(short.results.map((r) => r.url)).toEqual(digits.results.map((r) => r.url));
   });
 
   it("falls back when its decade's passages hold none of the question's subject words and all dates' hold some", async () => {
@@ -221,5 +225,18 @@ describe('finding the moment in the sample archive (BM25)', () => {
     await addTranscript('fillers', ['00:00:00.000 --> 00:00:30.000\n<v A>Um .', '00:00:40.000 --> 00:01:10.000\n<v B>The ship was unloaded at the berth in a day.']);
     const out = await searchMoments(s, { q: 'um the ship unloaded', mode: 'bm25', limit: 20, filters: { recordingId: 'fillers' } });
     expect(out.results.map((r) => r.text)).toEqual(['The ship was unloaded at the berth in a day.']);
+  });
+
+  it("finds a year said by its last two digits ('67) by the whole year, read by the recording's date", async () => {
+    await ingestTranscript(s, {
+      meta: { id: 'strike-memories', title: 'Strike memories', recordedAt: '1974-05-02', collection: null, language: null, source: null },
+      fileName: 'strike-memories.vtt',
+      content: "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Interviewer>The big walkout, in '67.\n\n00:00:05.000 --> 00:00:09.000\n<v Docker>We stayed out for seven weeks.\n",
+    });
+    const out = await searchMoments(s, { q: 'the walkout of 1967', mode: 'bm25', limit: 50, filters: {}, temporal: 'off' });
+    const found = out.results.find((r) => r.recording_id === 'strike-memories');
+    expect(found?.scores.bm25).toBeGreaterThan(
+      (await searchMoments(s, { q: 'the walkout', mode: 'bm25', limit: 50, filters: { recordingId: 'strike-memories' } })).results[0].scores.bm25!,
+    );
   });
 });
