@@ -238,17 +238,21 @@ const ABBREVIATED_YEAR = /(?<![\p{L}\p{N}'’$£€.])['’](\d\d)(s?)(?![\p{L}\
 const COUNTED = /^\s+(\p{L}+)/u;
 
 /**
- * `text` with each year written by its last two digits followed by the whole year ("in '67" → "in '67 1967", "the
- * '60s" → "the '60s 1960s"), or replaced by it (`replace`: "in 1967"), so that a question asking for 1967 finds the
- * talk that says '67 and one asking for '67 finds 1967. The whole year is the latest ending in those digits that is
- * not after `reference`: the year a recording was made ('67 in a 1974 interview is 1967, not 2067), or the current
- * one for a question. Not before a count ("'67 people").
+ * `text` with the whole year of each year written by its last two digits added after it ("the big strike, in '67."
+ * → "the big strike, in '67. 1967"; "the '60s" adds 1960s), or put in its place (`replace`: "in 1967"), so that a
+ * question asking for 1967 finds the talk that says '67 and one asking for '67 finds 1967. Added at the end, a
+ * quoted phrase across the short year ("in '67 the dockers") still reads as said. The whole year is the latest
+ * ending in those digits that is not after `reference`: the year a recording was made ('67 in a 1974 interview is
+ * 1967, not 2067), or the current one for a question. Not before a count ("'67 people").
  */
-export function writeAbbreviatedYears(text: string, reference: number, how: 'follow' | 'replace' = 'follow'): string {
-  return text.replace(ABBREVIATED_YEAR, (whole, digits: string, decade: string, at: number) => {
+export function writeAbbreviatedYears(text: string, reference: number, how: 'add' | 'replace' = 'add'): string {
+  const added: string[] = [];
+  const written = text.replace(ABBREVIATED_YEAR, (whole, digits: string, decade: string, at: number) => {
     const next = COUNTED.exec(text.slice(at + whole.length))?.[1]?.toLowerCase();
     if (!decade && next !== undefined && AFTER_A_COUNT.has(next)) return whole;
-    const year = reference - ((((reference - Number(digits)) % 100) + 100) % 100);
-    return how === 'replace' ? `${year}${decade}` : `${whole} ${year}${decade}`;
+    const year = `${reference - ((((reference - Number(digits)) % 100) + 100) % 100)}${decade}`;
+    added.push(year);
+    return how === 'replace' ? year : whole;
   });
+  return how === 'replace' || added.length === 0 ? written : `${text} ${added.join(' ')}`;
 }

@@ -150,7 +150,7 @@ export function lexicalDocs(s: Services, meta: Pick<RecordingMeta, 'id' | 'recor
     speakers: m.speakers,
     start: m.start,
     end: m.end,
-    // A year said by its last two digits ('67) is also indexed whole, as of the recording's date.
+    // A year said by its last two digits ('67) is also indexed whole, as of the recording's date (after the text).
     text: writeAbbreviatedYears(indexedText(m), year),
     analysis,
     kind: m.kind,

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { writeAbbreviatedYears } from '../../src/core/spoken-years.js';
 
 describe('a year written by its last two digits', () => {
-  it('is followed by the whole year: the latest ending so that is not after the recording', () => {
-    expect(writeAbbreviatedYears("The big strike, in '67.", 1974)).toBe("The big strike, in '67 1967.");
-    expect(writeAbbreviatedYears('the ’74 floods and the ’24 ones', 2026)).toBe('the ’74 1974 floods and the ’24 2024 ones');
-    expect(writeAbbreviatedYears("back in '30, before the war", 1974)).toBe("back in '30 1930, before the war");
+  it('adds the whole year after the text: the latest ending so that is not after the recording', () => {
+    expect(writeAbbreviatedYears("The big strike, in '67.", 1974)).toBe("The big strike, in '67. 1967");
+    expect(writeAbbreviatedYears('the ’74 floods and the ’24 ones', 2026)).toBe('the ’74 floods and the ’24 ones 1974 2024');
+    expect(writeAbbreviatedYears("back in '30, before the war", 1974)).toBe("back in '30, before the war 1930");
     expect(writeAbbreviatedYears("in the '60s", 1974)).toBe("in the '60s 1960s");
   });
 
