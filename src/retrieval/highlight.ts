@@ -40,7 +40,8 @@ function runMatches(run: string, lexemes: Set<string>, heads: Set<string>): bool
   return lexemes.has(w) || lexemes.has(stem(w)) || w.split("'").some((x) => lexemes.has(stem(x)));
 }
 
-type RunTest = (run: string) => boolean;
+/** Whether a run matches; `before` is the character before it in its word ("'" of "'67"), or ''. */
+type RunTest = (run: string, before: string) => boolean;
 
 /**
  * Spanish and German stems drop accents and umlauts that the word keeps ("fábrica" → "fabric"), so the
@@ -55,9 +56,13 @@ function otherRunMatches(language: Analysis, lexemes: Set<string>): RunTest {
 
 /** Whether the word holds a run matching a lexeme. */
 function wordHits(word: string, test: RunTest): boolean {
-  for (const m of word.matchAll(RUN)) if (test(m[0])) return true;
+  for (const m of word.matchAll(RUN)) if (test(m[0], word[m.index - 1] ?? '')) return true;
   return false;
 }
+
+// A year of the question (its lexeme "1967") is also said by its last two digits ("in '67": src/core/spoken-years.ts).
+const WHOLE_YEAR = /^(?:1[6-9]|20)\d\d$/;
+const APOSTROPHE = /^['’]$/;
 
 /** The word HTML-escaped, with its matching runs in <mark>. */
 function markWord(word: string, test: RunTest): string {
@@ -65,7 +70,7 @@ function markWord(word: string, test: RunTest): string {
   let last = 0;
   for (const m of word.matchAll(RUN)) {
     html += escapeHtml(word.slice(last, m.index));
-    html += test(m[0]) ? `<mark>${escapeHtml(m[0])}</mark>` : escapeHtml(m[0]);
+    html += test(m[0], word[m.index - 1] ?? '') ? `<mark>${escapeHtml(m[0])}</mark>` : escapeHtml(m[0]);
     last = m.index + m[0].length;
   }
   return html + escapeHtml(word.slice(last));
@@ -83,8 +88,11 @@ function markWord(word: string, test: RunTest): string {
 export function highlight(text: string, lexemes: Set<string>, language: Analysis = 'en', opensAt?: number): string {
   const words = text.split(/\s+/).filter(Boolean);
   const headSet = new Set([...lexemes].map((l) => l.slice(0, 2)));
-  const test: RunTest = language === 'en' ? (run) => runMatches(run, lexemes, headSet) : otherRunMatches(language, lexemes);
-  const hit = language === 'en' ? matchedWords(text, words, lexemes, headSet, test) : Uint8Array.from(words, (w) => (lexemes.size && wordHits(w, test) ? 1 : 0));
+  const byWords: RunTest = language === 'en' ? (run) => runMatches(run, lexemes, headSet) : otherRunMatches(language, lexemes);
+  const shortYears = new Set([...lexemes].filter((l) => WHOLE_YEAR.test(l)).map((l) => l.slice(2)));
+  const test: RunTest = shortYears.size ? (run, before) => (APOSTROPHE.test(before) && shortYears.has(run)) || byWords(run, before) : byWords;
+  const heads = [...[...headSet].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), ...[...shortYears].map((d) => `['’]${d}`)];
+  const hit = language === 'en' ? matchedWords(text, words, lexemes, heads, test) : Uint8Array.from(words, (w) => (lexemes.size && wordHits(w, test) ? 1 : 0));
   const render = (from: number, to: number) =>
     words
       .slice(from, to)
@@ -132,14 +140,15 @@ function wordAt(text: string, offset: number): number {
 
 /**
  * 1 for each word holding a run that matches a lexeme. A run matches only if it begins with some lexeme's
- * first two letters (`headSet`): one regular expression finds the places in the whole text where such a head follows
+ * first two letters, or is a question year's last two digits after an apostrophe (`heads`, as regular expressions:
+ * "de", "['’]67"): one regular expression finds the places in the whole text where such a head follows
  * no ASCII letter or digit (a superset of run starts), and only the words there are tested, not every word
  * of passages that run to thousands of words a search.
  */
-function matchedWords(text: string, words: string[], lexemes: Set<string>, headSet: Set<string>, test: RunTest): Uint8Array {
+function matchedWords(text: string, words: string[], lexemes: Set<string>, heads: string[], test: RunTest): Uint8Array {
   const hit = new Uint8Array(words.length);
   if (lexemes.size === 0) return hit;
-  const alternatives = [...headSet].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const alternatives = heads.join('|');
   // Places map to words by offset when one whitespace character separates each word from the next.
   let length = words.length - 1;
   for (const w of words) length += w.length;

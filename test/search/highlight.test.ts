@@ -21,6 +21,13 @@ describe('search highlights (JS marking, Postgres lexemes)', () => {
     expect(html).toBe('The &lt;b&gt;<mark>designers</mark>&lt;/b&gt; were <mark>designing</mark>: &quot;<mark>Design</mark>,&quot; they said &amp; left.');
   });
 
+  it("marks a year said by its last two digits when the question asks for the whole year, and no other number", async () => {
+    const html = highlight("The big strike, in '67. Sixty-seven men, 67 ships, the ’67 pay and 1967.", await lexemes('strike 1967'));
+    expect(marked(html)).toEqual(['strike', '67', '67', '1967']);
+    expect(html).toContain("in '<mark>67</mark>.");
+    expect(html).toContain('the ’<mark>67</mark> pay');
+  });
+
   it('cuts a long passage to at most two fragments of 45 words around the matches', async () => {
     const words = Array.from({ length: 400 }, (_, i) => `w${i}`);
     words[30] = 'budget';
