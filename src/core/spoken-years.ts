@@ -233,6 +233,11 @@ function germanYearAt(words: readonly string[], i: number, joins: (k: number) =>
   return { text: found.text, length: found.length };
 }
 
+/** The latest year ending in `digits` (0–99) that is not after `reference`: '67 said in 1974 is 1967, '21 asked in 2026 is 2021. */
+export function yearByLastTwoDigits(digits: number, reference: number): number {
+  return reference - ((((reference - digits) % 100) + 100) % 100);
+}
+
 // '67, ’74, the '60s: an apostrophe, then two digits (a decade's with "s"), neither in a word nor a quote ("'12'").
 const ABBREVIATED_YEAR = /(?<![\p{L}\p{N}'’$£€.])['’](\d\d)(s?)(?![\p{L}\p{N}'’%]|[.,:]\d)/gu;
 const COUNTED = /^\s+(\p{L}+)/u;
@@ -250,7 +255,7 @@ export function writeAbbreviatedYears(text: string, reference: number, how: 'add
   const written = text.replace(ABBREVIATED_YEAR, (whole, digits: string, decade: string, at: number) => {
     const next = COUNTED.exec(text.slice(at + whole.length))?.[1]?.toLowerCase();
     if (!decade && next !== undefined && AFTER_A_COUNT.has(next)) return whole;
-    const year = `${reference - ((((reference - Number(digits)) % 100) + 100) % 100)}${decade}`;
+    const year = `${yearByLastTwoDigits(Number(digits), reference)}${decade}`;
     added.push(year);
     return how === 'replace' ? year : whole;
   });

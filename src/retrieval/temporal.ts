@@ -34,7 +34,7 @@
  *    ocho") is of the last hundred years, this one included: in 2026 '21 is 2021 and '27 is 1927. Without the
  *    apostrophe (or Spanish's "del", "en el", "año") two digits are a count.
  */
-import { writeSpokenYears } from '../core/index.js';
+import { writeSpokenYears, yearByLastTwoDigits } from '../core/index.js';
 
 /** Inclusive ISO dates YYYY-MM-DD; null = open on that side. */
 export interface TemporalRange { from: string | null; to: string | null }
@@ -105,8 +105,8 @@ const TENS_VALUES_ES: Record<string, number> = {
 };
 const ONES_ES: Record<string, number> = { uno: 1, un: 1, dos: 2, tres: 3, cuatro: 4, cinco: 5, seis: 6, siete: 7, ocho: 8, nueve: 9 };
 const TENS_ES = `(${Object.keys(TENS_VALUES_ES).join('|')})`;
-/** '21 is 2021 until 2021 is past, '67 is 1967: the last hundred years, counting this one. */
-const lastTwoDigits = (n: number, now: Date) => (n <= now.getUTCFullYear() % 100 ? 2000 + n : 1900 + n);
+/** '21 is 2021 until 2021 is past, '67 is 1967: the last hundred years, counting this one (as talk's '67 is indexed). */
+const lastTwoDigits = (n: number, now: Date) => yearByLastTwoDigits(n, now.getUTCFullYear());
 
 const DECADE_WORDS: Record<string, number> = {
   tens: 10, twenties: 20, thirties: 30, forties: 40, fifties: 50, sixties: 60, seventies: 70, eighties: 80,
