@@ -39,7 +39,7 @@ export type AppEnv = {
 };
 
 /** Paths of the JSON API; the rest are web pages, answered with pages. */
-export const isApiPath = (p: string) => p.startsWith('/v1/') || p === '/metrics' || p === '/openapi.json';
+export const isApiPath = (p: string) => p === '/v1' || p.startsWith('/v1/') || p === '/metrics' || p === '/openapi.json';
 
 /**
  * What the routes share beyond the stores: the job table, the queue (in-process, or BullMQ with workers
@@ -196,7 +196,7 @@ export function createApp(s: Services, given?: Runtime): { app: OpenAPIHono<AppE
     description: 'An API key from `npm run cli -- keys create --role reader|archivist|admin`, sent as `Authorization: Bearer <key>` (or `X-API-Key`).',
   });
   registerWeb(app, s, runtime, keys);
-  app.notFound((c) => webNotFound(c) ?? c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => (isApiPath(c.req.path) ? null : webNotFound(c)) ?? c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
     if (err instanceof AppError) {
       // A dependency's failure is told to the client in general terms; what failed is for the log.

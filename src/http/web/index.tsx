@@ -33,12 +33,11 @@ export function webRefusal(c: Context<AppEnv>, status: 403 | 429, retryAfterS?: 
 
 /**
  * What a browser is shown at an address no route answers ("/search" typed for "/?q="): a page with the way back
- * to search. API paths and clients that do not ask for HTML keep the JSON error.
+ * to search. Null for a client that does not ask for HTML, which keeps the JSON error (as API paths do: app.ts).
  */
 export function webNotFound(c: Context<AppEnv>): Promise<Response> | null {
-  const path = c.req.path;
-  if (path === '/v1' || path.startsWith('/v1/') || !c.req.header('accept')?.includes('text/html')) return null;
-  return sendPage(c, <ErrorPage status={404} title="Page not found" message={`There is no page at ${path}.`} />, 404);
+  if (!c.req.header('accept')?.includes('text/html')) return null;
+  return sendPage(c, <ErrorPage status={404} title="Page not found" message={`There is no page at ${c.req.path}.`} />, 404);
 }
 
 /**
