@@ -26,7 +26,7 @@ export { redactUrls, safeUrl, splitCredentials, urlHost } from './redact.js';
 export { cueSentences, splitSentences } from './sentences.js';
 export type { TimedSentence } from './sentences.js';
 export { onShutdown } from './shutdown.js';
-export { spokenYearsIn, writeAbbreviatedYears, writeSpokenYears, yearByLastTwoDigits } from './spoken-years.js';
+export { ABBREVIATED_YEAR_AFTER, ABBREVIATED_YEAR_BEFORE, countFollows, spokenYearsIn, writeAbbreviatedYears, writeSpokenYears, yearByLastTwoDigits } from './spoken-years.js';
 export type { SpokenYear } from './spoken-years.js';
 export { stem } from './stem.js';
 export { datesInOrder, isoDate, languageTag, noNul, problemsOf, rangeEnd, rangeStart, RECORDING_ID } from './validation.js';

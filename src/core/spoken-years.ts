@@ -238,9 +238,24 @@ export function yearByLastTwoDigits(digits: number, reference: number): number {
   return reference - ((((reference - digits) % 100) + 100) % 100);
 }
 
-// '67, ’74, the '60s: an apostrophe, then two digits (a decade's with "s"), neither in a word nor a quote ("'12'").
-const ABBREVIATED_YEAR = /(?<![\p{L}\p{N}'’$£€.])['’](\d\d)(s?)(?![\p{L}\p{N}'’%]|[.,:]\d)/gu;
-const COUNTED = /^\s+(\p{L}+)/u;
+/**
+ * What may stand before and after a year written by its last two digits ('67, ’74: an apostrophe, then two digits),
+ * as regular expression sources (with the u flag): neither in a word or a number, nor a price or a quote ("'12'").
+ * The question's routing (retrieval/temporal) and the talk's index (writeAbbreviatedYears) read such years alike.
+ */
+export const ABBREVIATED_YEAR_BEFORE = String.raw`(?<![\p{L}\p{N}_'’$£€.])`;
+export const ABBREVIATED_YEAR_AFTER = String.raw`(?![\p{L}\p{N}_'’%]|[.,:]\d)`;
+// '67, the '60s (a decade's with "s").
+const ABBREVIATED_YEAR = new RegExp(String.raw`${ABBREVIATED_YEAR_BEFORE}['’](\d\d)(s?)${ABBREVIATED_YEAR_AFTER}`, 'gu');
+// A count, a measure or a price: "'67 people", "1990 or so votes", "2000 %".
+const COUNT_AFTER = /^\s*(?:(?:or so|odd)\s+)?(?:%|(?:people|persons|men|women|children|users|members|participants|students|pupils|employees|workers|staff|voters|votes|households|homes|houses|units|pieces|copies|items|pages|words|minutes?|mins?|seconds?|secs?|hours?|hrs?|days|weeks|months|years|times|dollars?|pounds?|euros?|yen|pence|cents?|quid|bucks|francs|marks|calories|metres?|meters?|feet|ft|inches|miles?|km|kilomet(?:re|er)s?|kg|kilos|grams|tons?|tonnes?|acres?|hectares?|square|per|percent|point|hundred|thousand|million|billion|more|fewer|less)\b)/i;
+
+/**
+ * Whether the words after a number (`after`, from just past it) make it a count, a measure or a price rather than
+ * a year. One rule for a question's years (retrieval/temporal) and the talk's '67 (writeAbbreviatedYears), so that
+ * a question routes to the year its words are indexed with.
+ */
+export const countFollows = (after: string): boolean => COUNT_AFTER.test(after);
 
 /**
  * `text` with the whole year of each year written by its last two digits added after it ("the big strike, in '67."
@@ -253,8 +268,7 @@ const COUNTED = /^\s+(\p{L}+)/u;
 export function writeAbbreviatedYears(text: string, reference: number, how: 'add' | 'replace' = 'add'): string {
   const added: string[] = [];
   const written = text.replace(ABBREVIATED_YEAR, (whole, digits: string, decade: string, at: number) => {
-    const next = COUNTED.exec(text.slice(at + whole.length))?.[1]?.toLowerCase();
-    if (!decade && next !== undefined && AFTER_A_COUNT.has(next)) return whole;
+    if (!decade && countFollows(text.slice(at + whole.length))) return whole;
     const year = `${yearByLastTwoDigits(Number(digits), reference)}${decade}`;
     added.push(year);
     return how === 'replace' ? year : whole;

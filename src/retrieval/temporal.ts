@@ -34,7 +34,7 @@
  *    ocho") is of the last hundred years, this one included: in 2026 '21 is 2021 and '27 is 1927. Without the
  *    apostrophe (or Spanish's "del", "en el", "año") two digits are a count.
  */
-import { writeSpokenYears, yearByLastTwoDigits } from '../core/index.js';
+import { ABBREVIATED_YEAR_AFTER, ABBREVIATED_YEAR_BEFORE, countFollows, writeSpokenYears, yearByLastTwoDigits } from '../core/index.js';
 
 /** Inclusive ISO dates YYYY-MM-DD; null = open on that side. */
 export interface TemporalRange { from: string | null; to: string | null }
@@ -139,7 +139,6 @@ const RANGE_AFTER = new RegExp(String.raw`^\s*(?:[-–—]|to|and|until|through)
 // "the seventies or eighties": a bare decade word is trusted when it continues a list after an accepted
 // expression (rules see earlier matches of the same pass as placeholders in `pre`).
 const LISTED_DECADE = new RegExp(String.raw`${HOLD}\s*(?:[-–—,&/]|and|or|to|until|till|through)\s*$`, 'i');
-const COUNT_AFTER = /^\s*(?:(?:or so|odd)\s+)?(?:%|(?:people|persons|men|women|children|users|members|participants|students|pupils|employees|workers|staff|voters|votes|households|homes|houses|units|copies|items|pages|words|minutes?|mins?|seconds?|secs?|hours?|hrs?|days|weeks|months|years|times|dollars|pounds|euros|yen|pence|cents|calories|metres?|meters?|feet|ft|miles?|km|kilomet(?:re|er)s?|kg|tons?|tonnes?|acres?|hectares?|square|per|percent|more|fewer|less)\b)/i;
 
 // the eighties, the nineteen-eighties, early seventies, the noughties. Without "the", a part or a
 // century word, "sixties" is too often an age or a name to trust.
@@ -219,8 +218,8 @@ const ATOMS: Rule[] = [
     period(d === '00' ? 2000 : 1900 + +d!, 1, part)],
   ...OTHER_LANGUAGE_ATOMS,
   // '67, in ’78: a year by its last two digits (not "'67 people", nor a quoted "'12'")
-  [re(String.raw`${POSS}(?<![\w'’$£€.])${PART}['’](\d\d)(?![\w'’%]|[.,:]\d)`), ([part, d], { post, now }) =>
-    COUNT_AFTER.test(post) ? null : yearPart(lastTwoDigits(+d!, now), part)],
+  [re(String.raw`${POSS}${ABBREVIATED_YEAR_BEFORE}${PART}['’](\d\d)${ABBREVIATED_YEAR_AFTER}`, 'giu'), ([part, d], { post, now }) =>
+    countFollows(post) ? null : yearPart(lastTwoDigits(+d!, now), part)],
   // del 78, en el 78, en el año 85, del setenta y ocho: Spanish says a year so too
   [re(String.raw`\b(?:(?:del|en\s+el)(?:\s+año)?|(?:el\s+)?año)\s+(?:(\d\d)|${TENS_ES}(?:\s+y\s+(${Object.keys(ONES_ES).join('|')}))?)(?![\p{L}\p{N}%])`, 'giu'), ([d, tens, ones], { post, now }) =>
     /^\s*(?:por\s*ciento|%)/i.test(post) ? null
@@ -247,7 +246,7 @@ const ATOMS: Rule[] = [
     const year = +y!;
     if (LABEL_BEFORE.test(pre)) return null;
     const strong = !!part || TEMPORAL_BEFORE.test(pre);
-    if (!strong && COUNT_AFTER.test(post)) return null;
+    if (!strong && countFollows(post)) return null;
     const context = strong || WEAK_BEFORE.test(pre) || RANGE_AFTER.test(post);
     return context || (year >= 1900 && year <= 2099) ? yearPart(year, part) : null;
   }],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { writeAbbreviatedYears } from '../../src/core/spoken-years.js';
+import { parseTemporal } from '../../src/retrieval/temporal.js';
 
 describe('a year written by its last two digits', () => {
   it('adds the whole year after the text: the latest ending so that is not after the recording', () => {
@@ -18,4 +19,18 @@ describe('a year written by its last two digits', () => {
       expect(writeAbbreviatedYears(text, 1974)).toBe(text);
     }
   });
+
+  it('is read alike in a question and in the talk: a question routes to a year exactly where the talk would be indexed with it', () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    const texts = [
+      "the strike in '67", "in ’74 we moved", "the '67 men", "in '67 thousands marched", "'67 or so votes", "'67 quid",
+      "'67 more people", "about '67 %", "back in '67, before", "he was born in '67.", "'67 pieces", "£'67", "x'67",
+    ];
+    for (const text of texts) {
+      const indexed = writeAbbreviatedYears(text, 2026) !== text;
+      const routed = parseTemporal(text, now).range !== null;
+      expect({ text, routed }).toEqual({ text, routed: indexed });
+    }
+  });
 });
+
