@@ -60,4 +60,21 @@ describe('the search form\'s lists (real app on loopback, PGlite)', () => {
     // Well-formed addresses are unchanged.
     expect(await page('/?q=caf%C3%A9&mode=bm25')).toContain('café');
   });
+
+  it('offers to ask the search\'s question, with its filters, on the Ask page (the form filled in; its script asks)', async () => {
+    const html = await page('/?q=remote+control+price&mode=bm25&collection=qmsum&from=1992');
+    const href = html.match(/<a[^>]*class="ask-this"[^>]*href="([^"]+)"/)?.[1] ?? html.match(/<a[^>]*href="([^"]+)"[^>]*class="ask-this"/)?.[1];
+    expect(href).toBeDefined();
+    const url = new URL(href!.replaceAll('&amp;', '&'), t.url);
+    expect([url.pathname, url.searchParams.get('question'), url.searchParams.get('collection'), url.searchParams.get('from')]).toEqual(['/ask', 'remote control price', 'qmsum', '1992']);
+    const ask = await page(url.pathname + url.search);
+    expect(ask).toMatch(/<textarea[^>]*name="question"[^>]*>remote control price<\/textarea>/);
+    expect(ask).toMatch(/<input[^>]*name="collection"[^>]*value="qmsum"/);
+    expect(ask).not.toContain('class="answer-final"');
+    // The search's own parameter name is read too: /ask?q=… as a user may type it.
+    expect(await page('/ask?q=remote+control+price')).toMatch(/<textarea[^>]*name="question"[^>]*>remote control price<\/textarea>/);
+    // No question, no offer.
+    expect(await page('/?collection=qmsum')).not.toContain('class="ask-this"');
+  });
 });
+

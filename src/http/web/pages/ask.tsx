@@ -35,7 +35,8 @@ function readForm(src: Record<string, unknown>): Form {
 export async function askPage(c: Context, api: Api, defaultLanguage: string): Promise<Response> {
   let error: { status: number; message: string } | null = null;
   const sent = c.req.method === 'POST' ? await c.req.parseBody().catch((err: Error) => ((error = { status: 400, message: `cannot read the form: ${err.message}` }), {})) : c.req.query();
-  const f = readForm(sent);
+  // GET /ask?question=… (or the search's own q=…) fills the form in; asking is the form's to do.
+  const f = readForm(c.req.method === 'POST' ? sent : { question: (sent as Record<string, string>).q, ...sent });
   let answer: Answer | null = null;
   if (c.req.method === 'POST' && f.question && !error) {
     const r = await api.call<Answer>('/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(askBody(f)) });

@@ -172,6 +172,13 @@ function Results({ p, search, defaultLanguage }: { p: Params; search: Search; de
         <p class="muted small">
           {search.mode} · {Math.round(search.took_ms)} ms{search.cached ? ' · cached' : ''}
         </p>
+        {p.q ? (
+          <p class="small">
+            <a class="ask-this" href={`/ask${qs({ question: p.q, from: p.from, to: p.to, collection: p.collection, speaker: p.speaker, recording: p.recording })}`}>
+              Ask this as a question
+            </a>
+          </p>
+        ) : null}
       </div>
       <div class="understood" aria-live="polite">
         {search.routing ? (
