@@ -45,4 +45,23 @@ describe('the answer as the web page shows it', () => {
     // An answer stored before answers said their language: unmarked, as before.
     expect(await render({ ...model, language: undefined }, 'Was kostet die Linie?')).toMatch(/<div class="answer-text">/);
   });
+
+  it('tells apart two quotes of one passage by where each opens, as their links do', async () => {
+    const passage = { recording_id: 'docks', recording_title: 'Docks', recorded_at: null, start: 267.3, end: 293.5, speaker: 'Frank Mulvey', text: 'I am getting to it. There was a mass meeting. Every docker in the port.', moment_ids: ['m12'], language: null };
+    const a: Answer = {
+      answer: 'Frank Mulvey: "Every docker in the port." [1]\nFrank Mulvey: "There was a mass meeting." [2]\nFrank Mulvey: "I am getting to it." [3]',
+      kind: 'extractive',
+      citations: [{ ...passage, n: 1, at: 285.2, url: '/r/docks?t=285.2' }, { ...passage, n: 2, at: 276, url: '/r/docks?t=276' }, { ...passage, n: 3, at: 267.3, url: '/r/docks?t=267.3' }],
+      unsupported: [],
+      routing: null,
+    };
+    const html = await render(a, 'Why did the dockers strike?');
+    const meta = (n: number) => html.match(new RegExp(`id="cite-${n}"[^]*?<p class="meta">([^]*?)</p>`))?.[1].replace(/<[^>]+>/g, '') ?? '';
+    expect(meta(1)).toContain('4:27–4:53, opens at 4:45');
+    expect(meta(2)).toContain('4:27–4:53, opens at 4:36');
+    // One that opens where the passage starts says nothing more.
+    expect(meta(3)).toContain('4:27–4:53 ·');
+    expect(meta(3)).not.toContain('opens at');
+  });
 });
+

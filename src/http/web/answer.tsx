@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-import { clockRange, htmlLang, longDate, momentHref, pageWarnings, qs, routingText, type RoutingInfo } from './format.js';
+import { clock, clockRange, htmlLang, longDate, momentHref, pageWarnings, qs, routingText, type RoutingInfo } from './format.js';
 
 /** The `POST /v1/ask` answer (also the data of the stream's `done` event). */
 export type { Citation } from '../../answer/index.js';
@@ -196,7 +196,9 @@ function Source({ c, question, defaultLanguage, cited = false }: { c: Citation; 
             <span class="n">[{c.n}]</span>{' '}
           </>
         ) : null}
-        <a href={citeHref(c, question)}>{c.recording_title}</a> · <time datetime={c.recorded_at ?? undefined}>{longDate(c.recorded_at)}</time> · {clockRange(c.start, c.end)} ·{' '}
+        <a href={citeHref(c, question)}>{c.recording_title}</a> · <time datetime={c.recorded_at ?? undefined}>{longDate(c.recorded_at)}</time> · {clockRange(c.start, c.end)}
+        {/* Two quotes of one passage are two sources: where each opens tells them apart. */}
+        {clock(c.at) !== clock(c.start) ? `, opens at ${clock(c.at)}` : null} ·{' '}
         <span class="speaker">{c.speaker ?? 'Unknown speaker'}</span>
       </p>
       <blockquote lang={htmlLang(c.language, defaultLanguage)}>{c.text}</blockquote>
