@@ -263,6 +263,10 @@ describe.skipIf(!hasChromium)(hasChromium ? SUITE : `${SUITE}: SKIPPED, ${CHROMI
     await opened.locator('.answer-final').waitFor({ timeout: 30_000 });
     expect(await opened.inputValue('#question')).toBe('What can you do for your country?');
     expect(await opened.locator('#cite-1').getAttribute('data-recording')).toBe(jfk.id);
+    // So does one written with the search's q=, as the search page's address reads.
+    await opened.goto(`${new URL(link.href).origin}/ask?q=${encodeURIComponent('What can you do for your country?')}&recording=${jfk.id}`);
+    await opened.locator('.answer-final').waitFor({ timeout: 30_000 });
+    expect(await opened.locator('#cite-1').getAttribute('data-recording')).toBe(jfk.id);
     await opened.close();
   }, 120000);
 

@@ -108,5 +108,6 @@ form?.addEventListener('submit', (e) => {
 stop?.addEventListener('click', () => controller?.abort());
 
 // The address written above is a link to the answer: opened (shared, bookmarked, reloaded), it asks again, with the
-// question and filters the server filled the form with from it.
-if (form && new URLSearchParams(location.search).get('question')?.trim()) form.requestSubmit();
+// question and filters the server filled the form with from it (from q= too, as the search's address writes it).
+const opened = new URLSearchParams(location.search);
+if (form && (opened.get('question') ?? opened.get('q'))?.trim()) form.requestSubmit();
