@@ -21,7 +21,7 @@ export type { CompactReport, FacetBucket, Facets, LexicalDoc, LexicalHit, Lexica
 export { createLogger } from './log.js';
 export type { Logger } from './log.js';
 export { cosine, meanAndSd, rng, toMilliseconds } from './math.js';
-export { quotedPhrases, saysPhrase, type QuotedQuery } from './phrases.js';
+export { escapeRegExp, quotedPhrases, saysPhrase, type QuotedQuery } from './phrases.js';
 export { redactUrls, safeUrl, splitCredentials, urlHost } from './redact.js';
 export { cueSentences, splitSentences } from './sentences.js';
 export type { TimedSentence } from './sentences.js';

@@ -32,7 +32,8 @@ export function quotedPhrases(query: string): QuotedQuery {
   return { phrases: [...new Set(phrases.map((p) => p.toLowerCase()))], text: phrases.length ? text.replace(/\s+/g, ' ').trim() : query };
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `s` as a regular expression source that matches it literally. */
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether `text` says the phrase: its words in order, each whole, nothing but spaces, punctuation and hesitations between them. */
 export function saysPhrase(text: string, phrase: string): boolean {
@@ -44,7 +45,7 @@ function phraseRegExp(phrase: string): RegExp {
   let re = compiled.get(phrase);
   if (!re) {
     const words = phrase.match(WORD) ?? [];
-    re = new RegExp(`(?<![\\p{L}\\p{N}])${words.map(escape).join(BETWEEN)}(?![\\p{L}\\p{N}])`, 'iu');
+    re = new RegExp(`(?<![\\p{L}\\p{N}])${words.map(escapeRegExp).join(BETWEEN)}(?![\\p{L}\\p{N}])`, 'iu');
     if (compiled.size > 1000) compiled.clear();
     compiled.set(phrase, re);
   }

@@ -1,4 +1,4 @@
-import { type Analysis, stem } from '../core/index.js';
+import { type Analysis, escapeRegExp, stem } from '../core/index.js';
 
 /**
  * Search-result highlighting in JavaScript. The query's lexemes come from Postgres' configuration for the
@@ -91,7 +91,7 @@ export function highlight(text: string, lexemes: Set<string>, language: Analysis
   const byWords: RunTest = language === 'en' ? (run) => runMatches(run, lexemes, headSet) : otherRunMatches(language, lexemes);
   const shortYears = new Set([...lexemes].filter((l) => WHOLE_YEAR.test(l)).map((l) => l.slice(2)));
   const test: RunTest = shortYears.size ? (run, before) => (APOSTROPHE.test(before) && shortYears.has(run)) || byWords(run, before) : byWords;
-  const heads = [...[...headSet].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), ...[...shortYears].map((d) => `['’]${d}`)];
+  const heads = [...[...headSet].map(escapeRegExp), ...[...shortYears].map((d) => `['’]${d}`)];
   const hit = language === 'en' ? matchedWords(text, words, lexemes, heads, test) : Uint8Array.from(words, (w) => (lexemes.size && wordHits(w, test) ? 1 : 0));
   const render = (from: number, to: number) =>
     words

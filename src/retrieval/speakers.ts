@@ -4,7 +4,7 @@
  * verb of speaking or an opinion word, so a label that merely appears as a topic ("marketing budget")
  * does not narrow the search.
  */
-import type { Analysis, Cue, Language } from '../core/index.js';
+import { type Analysis, type Cue, escapeRegExp, type Language } from '../core/index.js';
 import { isContentWord } from './text.js';
 
 const SPEECH = String.raw`(?:say|said|says|saying|think|thinks|thought|feel|feels|felt|propose[sd]?|suggest(?:s|ed)?|argue[sd]?|mention(?:s|ed)?|explain(?:s|ed)?|believe[sd]?|recommend(?:s|ed)?|want(?:s|ed)?|present(?:s|ed)?|report(?:s|ed)?|ask(?:s|ed)?|answer(?:s|ed)?|describe[sd]?|talk(?:s|ed)?|discuss(?:es|ed)?|claim(?:s|ed)?|insist(?:s|ed)?|agree[sd]?|disagree[sd]?|opinion|view|views|position|stance|idea|ideas|concern|concerns|think about)`;
@@ -168,7 +168,7 @@ function normalised(labels: string[]): [string, string, string][] {
 
 /** A label as a regex source: literal, with any whitespace between its words; in German, its last word in any case ending. */
 function labelPattern(label: string, language: Analysis = 'en'): string {
-  const escape = (x: string) => x.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+  const escape = (x: string) => escapeRegExp(x.trim()).replace(/\s+/g, '\\s+');
   if (language !== 'de') return escape(label);
   const stem = germanStem(label.trim());
   return `${escape(stem)}(?:e|er|en|em|es|n|s)?`;
