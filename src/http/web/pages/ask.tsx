@@ -7,10 +7,14 @@ import { QuestionLanguage, Routing } from '../../api/schemas.js';
 import type { Api } from '../api.js';
 import { type Answer, AnswerView } from '../answer.js';
 import { Field, Layout, sendPage } from '../layout.js';
-import { rangeDay } from '../format.js';
+import { qs, rangeDay } from '../format.js';
 
 const FILTERS = ['from', 'to', 'collection', 'speaker', 'recording'] as const;
 type Form = { question?: string } & Partial<Record<(typeof FILTERS)[number], string>>;
+
+/** The Ask page for `question`, filled in with the filters of `f` that the page has (a link to the answer: its script asks). */
+export const askHref = (question: string, f: Partial<Record<string, string>>): string =>
+  `/ask${qs({ question, ...Object.fromEntries(FILTERS.map((k) => [k, f[k]])) })}`;
 
 /** The JSON body for POST /v1/ask: the question and the filters that are set. */
 export function askBody(f: Form): Record<string, string> {

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Api, BrowsedRecording, Hit, Search, SearchFormLists } from '../api.js';
+import { askHref } from './ask.js';
 import { FacetsArea } from './facets.js';
 import { KeyframeStrip } from './keyframes.js';
 import { clock, clockRange, htmlLang, languageName, longDate, momentHref, pageWarnings, qs, questionDatesText, rangeDay, routingText, safeHighlight } from '../format.js';
@@ -174,7 +175,7 @@ function Results({ p, search, defaultLanguage }: { p: Params; search: Search; de
         </p>
         {p.q ? (
           <p class="small">
-            <a class="ask-this" href={`/ask${qs({ question: p.q, from: p.from, to: p.to, collection: p.collection, speaker: p.speaker, recording: p.recording })}`}>
+            <a class="ask-this" href={askHref(p.q, p)}>
               Ask this as a question
             </a>
           </p>
