@@ -108,12 +108,13 @@ describe('a worker killed mid-job', () => {
     const w1 = startWorker();
     const killed = await submitMedia(s, rt, { source: { file }, meta: meta('long-killed'), sha256: sha, settings: SETTINGS });
 
-    // Kill as soon as one ASR chunk is done (and not all of them are).
+    // Kill as soon as one ASR chunk is done (and not all of them are) while a stage is running: between one chunk's
+    // end and the next one's start no stage is, and a kill there would be no kill mid-stage.
     const snapshot = await waitFor(
       async () => {
         const rs = await rows(killed.id);
         const asr = rs.filter((r) => r.stage === 'asr');
-        return asr.some((r) => r.status === 'done') ? rs : null;
+        return asr.some((r) => r.status === 'done') && rs.some((r) => r.status === 'running') ? rs : null;
       },
       120_000,
       'a first ASR chunk',
