@@ -1,5 +1,5 @@
 import { type Analysis, type Cue, type Moment, type MomentKind, TEXT_SEARCH_CONFIGS, type Recording, type RecordingMeta, type RecordingStatus, type SearchFilters, AppError } from '../core/index.js';
-import { type Db, type Queryable, uniqueViolation } from '../platform/index.js';
+import { type Db, likeLiteral, type Queryable, uniqueViolation } from '../platform/index.js';
 
 /** The unique index of recordings.checksum (migrations/010_unique_checksum.sql). */
 const CHECKSUM_INDEX = 'recordings_checksum_unique';
@@ -110,7 +110,7 @@ export class ArchiveStore {
     const where: string[] = [];
     if (opts.collection) where.push(`collection = $${params.push(opts.collection)}`);
     // The words as typed: %, _ and \ are LIKE wildcards (and its escape), matched literally here.
-    if (opts.q) where.push(`(title ILIKE $${params.push(`%${opts.q.replace(/[\\%_]/g, '\\$&')}%`)} OR id ILIKE $${params.length})`);
+    if (opts.q) where.push(`(title ILIKE $${params.push(`%${likeLiteral(opts.q)}%`)} OR id ILIKE $${params.length})`);
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ n }] = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM recordings ${w}`, params);
     const rows = await this.db.query<RecordingRow>(

@@ -1,5 +1,5 @@
 import { toMilliseconds } from '../core/index.js';
-import type { Db } from '../platform/index.js';
+import { type Db, likeLiteral } from '../platform/index.js';
 
 /** One speaker of a recording: the label it came with, the name it is shown and searched by, and how much it spoke. */
 export interface RecordingSpeaker {
@@ -109,7 +109,7 @@ export class SpeakerStore {
    */
   async list(opts: { q?: string; limit: number; offset: number }): Promise<{ total: number; items: ArchiveSpeaker[] }> {
     const params: unknown[] = [];
-    const where = opts.q ? `WHERE lower(label) LIKE $${params.push(`${opts.q.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`)}` : '';
+    const where = opts.q ? `WHERE lower(label) LIKE $${params.push(`${likeLiteral(opts.q.toLowerCase())}%`)}` : '';
     const [{ n }] = await this.db.query<{ n: number }>(`SELECT count(DISTINCT lower(label))::int AS n FROM speakers ${where}`, params);
     const rows = await this.db.query<{ name: string; recordings: number; seconds: number; turns: number }>(
       `SELECT min(label) AS name, count(DISTINCT recording_id)::int AS recordings, sum(seconds) AS seconds, sum(turns)::int AS turns

@@ -7,6 +7,7 @@
 export { ArchiveLockedError, LOCK_FILE, loadPgliteDir, openDatabase, takeOwnership } from './db/index.js';
 export type { Db, Queryable } from './db/index.js';
 export { explainByIndex, planOf, queryByIndex } from './db/by-index.js';
+export { likeLiteral } from './db/like.js';
 export { uniqueViolation } from './db/unique.js';
 export { cached, createCache, offCache, QEMB_NAMESPACE } from './cache/index.js';
 export type { Cache } from './cache/index.js';
