@@ -3,6 +3,7 @@ import type { JobSchema, RecordingSchema, SearchResponse } from '../api/schemas.
 import type { FrameSchema } from '../api/routes/frames.js';
 import type { ArchiveSpeakerSchema, RecordingSpeakerSchema } from '../api/routes/speakers.js';
 import type { Services } from '../../archive/index.js';
+import type { Word } from '../../core/index.js';
 import { cached, offCache } from '../../platform/index.js';
 
 type Cache = Services['cache'];
@@ -28,6 +29,8 @@ export interface Segment {
   end: number;
   speaker: string | null;
   text: string;
+  /** Word times, when the transcript has them (ASR): they time the segment's sentences. */
+  words?: Word[];
 }
 export interface Chapter {
   start: number;

@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
+import { cueSentences } from '../../../core/index.js';
 import { type Api, type Chapter, type Frame, type Hit, isVideo, mediaUrl, type Segment } from '../api.js';
 import { clock, clockRange, htmlLang, languageName, longDate, momentHref, qs, speakerSlots } from '../format.js';
 import { ErrorPage, Layout, sendPage } from '../layout.js';
@@ -183,7 +184,7 @@ export async function recordingPage(c: Context, api: Api, opts: { canWrite?: boo
               ))}
             </span>
           </div>
-          {segments.length === 0 ? <p>No transcript.</p> : <Transcript segments={segments} chapters={chapters} hits={hits} slots={slots} active={active} href={at} lang={lang} />}
+          {segments.length === 0 ? <p>No transcript.</p> : <Transcript segments={segments} chapters={chapters} hits={hits} slots={slots} active={active} t={t} href={at} lang={lang} />}
         </section>
 
         <CorrectionsPanel items={corrections} id={r.id} />
@@ -207,8 +208,8 @@ function FrameStrip({ frames, t, href }: { frames: Frame[]; t: number | null; hr
   return <KeyframeStrip class="frames" label="Keyframes" heading={<h2>Keyframes</h2>} frames={links} />;
 }
 
-function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit[]; slots: Map<string, number>; active: number; href: (s: number) => string; lang?: string }) {
-  const { segments, chapters, hits, slots, active, href, lang } = props;
+function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit[]; slots: Map<string, number>; active: number; t: number | null; href: (s: number) => string; lang?: string }) {
+  const { segments, chapters, hits, slots, active, t, href, lang } = props;
   let nextChapter = 0;
   return (
     <div class="transcript" id="transcript" lang={lang}>
@@ -241,11 +242,33 @@ function Transcript(props: { segments: Segment[]; chapters: Chapter[]; hits: Hit
                 {clock(s.start)}
               </a>
               <span class="who">{s.speaker ?? ''}</span>
-              <span class="said">{s.text}</span>
+              <span class="said">{i === active && t !== null ? <Opened segment={s} t={t} /> : s.text}</span>
             </p>
           </>
         );
       })}
     </div>
+  );
+}
+
+/**
+ * The line a link opens on, its sentence at `t` marked: a search's link opens on a sentence (bestSentenceStart),
+ * and a line can hold several. Its sentences are timed as the search times them (cueSentences), so the mark is
+ * the one the link meant; a line of one sentence is left as it is, already marked as the current line.
+ */
+function Opened(props: { segment: Segment; t: number }) {
+  const { segment, t } = props;
+  const sentences = cueSentences({ ...segment, speaker: segment.speaker ?? undefined });
+  if (sentences.length < 2) return <>{segment.text}</>;
+  const at = sentences.reduce((found, x, i) => (x.start <= t + 0.01 ? i : found), 0);
+  return (
+    <>
+      {sentences.map((x, i) => (
+        <>
+          {i > 0 ? ' ' : ''}
+          {i === at ? <mark class="opens">{x.text}</mark> : x.text}
+        </>
+      ))}
+    </>
   );
 }
