@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/api/app.js';
 import { startFakeLlm } from '../helpers/fake-llm.js';
-import { startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
+import { pageHtml, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 // A Spanish and a German recording beside an English one, searched in their languages over loopback HTTP.
 const SPANISH = `WEBVTT
@@ -163,11 +163,7 @@ describe('HTTP API: recordings in Spanish and German', () => {
   });
 
   it("marks a recording's transcript and its search excerpts with the recording's language; the page itself stays English", async () => {
-    const page = async (path: string) => {
-      const res = await fetch(t.url + path);
-      expect(res.status).toBe(200);
-      return res.text();
-    };
+    const page = (path: string) => pageHtml(t, path);
     for (const [id, lang] of [['fabrica-es', 'es'], ['tram-de', 'de-DE'], ['tram-en', 'en']]) {
       const html = await page(`/r/${id}`);
       expect(html).toMatch(/^<!DOCTYPE html><html lang="en">/i);

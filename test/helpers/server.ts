@@ -47,6 +47,13 @@ export async function startTestServer(env: Record<string, string> = {}, opts: Se
   };
 }
 
+/** The HTML of a page of the test server, which must answer 200. */
+export async function pageHtml(t: TestServer, path: string): Promise<string> {
+  const res = await fetch(t.url + path);
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return res.text();
+}
+
 export function transcriptForm(name: string, content: string, fields: Record<string, string> = {}): FormData {
   const form = new FormData();
   form.set('file', new File([content], name, { type: 'text/vtt' }));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cueSentences } from '../../src/core/sentences.js';
-import { startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
+import { pageHtml, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 const VOTE = 'Right. Then we will vote. The amended motion is: council rents increase by six percent from April. Those in favour?';
 const VTT = `WEBVTT
@@ -17,11 +17,7 @@ const VTT = `WEBVTT
 
 describe('the recording page opened at a moment (real app on loopback, PGlite)', () => {
   let t: TestServer;
-  const page = async (path: string) => {
-    const res = await fetch(t.url + path);
-    expect(res.status).toBe(200);
-    return res.text();
-  };
+  const page = (path: string) => pageHtml(t, path);
   /** The text of the line the page opens on. */
   const current = (html: string) => html.match(/<p class="[^"]*\bcurrent\b[^"]*"[^>]*>.*?<span class="said">(.*?)<\/span><\/p>/s)?.[1];
 

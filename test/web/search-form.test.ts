@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ingestDev, startTestServer, type TestServer } from '../helpers/server.js';
+import { ingestDev, pageHtml, startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('the search form\'s lists (real app on loopback, PGlite)', () => {
   let t: TestServer;
-  const page = async (path: string) => {
-    const res = await fetch(t.url + path);
-    expect(res.status).toBe(200);
-    return res.text();
-  };
+  const page = (path: string) => pageHtml(t, path);
   /** The recording ids the form's recording field offers. */
   const offered = (html: string) => [...(html.match(/<datalist id="recordings">(.*?)<\/datalist>/s)?.[1] ?? '').matchAll(/value="([^"]+)"/g)].map((m) => m[1]).sort();
 
