@@ -9,6 +9,12 @@
  *   speakers    the names of the moment's speakers first ("Marketing, Project Manager: …"), diarization's
  *               SPEAKER_nn left out
  *   no-fillers  the text without fillers and backchannels (um, uh, mm-hmm, yeah, okay …) and repeated words
+ * and, for finer units than the moment (each sentence of 4 words or more embedded on its own; a moment with none
+ * keeps its own vector):
+ *   sentences   a moment scores its best sentence's cosine; the link on the moment's start
+ *   sentences-at  the same, the link on that sentence's start (as the search opens on a sentence)
+ *   text-at     the moment's own vector, the link on the start of its sentence nearest the question
+ *   mixed-at    the mean of the moment's cosine and its best sentence's; the link on that sentence
  * Vectors come from the configured embedder through the on-disk cache (--embed-cache, the one `npm run eval`
  * fills), so a variant already embedded costs nothing. Tuning questions and the held-out quarter are reported
  * apart: choose on the first.
@@ -16,7 +22,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { cosine, type Moment } from '../../src/core/index.js';
+import { cosine, cueSentences, type Cue, type Moment } from '../../src/core/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { createEmbedder } from '../../src/indexes/embed/index.js';
 import { parseTranscript } from '../../src/ingest/formats/index.js';
@@ -52,8 +58,26 @@ const VARIANTS: Record<string, (m: Moment) => string> = {
   },
   'no-fillers': (m) => withoutFillers(indexedText(m)),
 };
+/** Variants scored on the moment's sentences: how a moment's score and link come from its and their cosines. */
+const FINE: Record<string, (moment: number, sentences: { c: number; start: number }[], start: number) => { score: number; link: number }> = {
+  sentences: (m, xs, start) => (xs.length ? { score: Math.max(...xs.map((x) => x.c)), link: start } : { score: m, link: start }),
+  'sentences-at': (m, xs, start) => (xs.length ? best(xs, (x) => x.c) : { score: m, link: start }),
+  'text-at': (m, xs, start) => ({ score: m, link: xs.length ? best(xs, (x) => x.c).link : start }),
+  'mixed-at': (m, xs, start) => (xs.length ? (({ score, link }) => ({ score: (m + score) / 2, link }))(best(xs, (x) => x.c)) : { score: m, link: start }),
+};
+function best<T extends { start: number }>(xs: T[], by: (x: T) => number): { score: number; link: number } {
+  const top = xs.reduce((a, x) => (by(x) > by(a) ? x : a));
+  return { score: by(top), link: top.start };
+}
+/** The sentences of 4 words or more that start inside the moment, timed as the search times them. */
+const sentencesOf = (cues: Cue[], m: Moment) =>
+  cues
+    .filter((c) => c.end > m.start && c.start < m.end)
+    .flatMap((c) => cueSentences(c))
+    .filter((x) => x.start >= m.start - 0.5 && x.start < m.end && x.text.split(/\s+/).length >= 4);
+
 const variants = opts.variants.split(',');
-for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant "${v}" (known: ${Object.keys(VARIANTS).join(', ')})`);
+for (const v of variants) if (!VARIANTS[v] && !FINE[v]) throw new Error(`unknown variant "${v}" (known: ${[...Object.keys(VARIANTS), ...Object.keys(FINE)].join(', ')})`);
 
 const cfg = loadConfig({ ...process.env, DATA_DIR: path.resolve('.tmp/embed-lab') });
 const embedder = createEmbedder(cfg, { cacheDir: opts.embedCache });
@@ -70,9 +94,29 @@ let done = 0;
 for (const { meta, transcriptPath } of rows) {
   const asked = questions.filter((q) => q.recording_id === meta.id);
   if (asked.length === 0 || !transcriptPath) continue;
-  const moments = buildMoments(meta.id, parseTranscript(transcriptPath, fs.readFileSync(transcriptPath, 'utf8')), settings);
+  const cues = parseTranscript(transcriptPath, fs.readFileSync(transcriptPath, 'utf8'));
+  const moments = buildMoments(meta.id, cues, settings);
   const qv = await embedder.embed(asked.map((q) => q.query));
+  const fine = variants.some((v) => FINE[v]);
+  const sentences = fine ? moments.map((m) => sentencesOf(cues, m)) : [];
+  const sv = fine ? await embedder.embed(sentences.flat().map((x) => x.text)) : [];
   for (const v of variants) {
+    if (FINE[v]) {
+      const mv = await embedder.embed(moments.map(indexedText));
+      asked.forEach((q, i) => {
+        let k = 0;
+        const top = moments
+          .map((m, j) => {
+            const xs = sentences[j].map((x) => ({ c: cosine(qv[i], sv[k++]), start: x.start }));
+            return { m, ...FINE[v](cosine(qv[i], mv[j]), xs, m.start) };
+          })
+          .sort((a, b) => b.score - a.score)
+          .slice(0, 10)
+          .map(({ m, link }) => ({ recordingId: meta.id, start: m.start, end: m.end, link }));
+        scores[v][splitOf(meta.id)].push(scoreQuery(top, { recordingId: meta.id, spans: q.gold }, 'link').ndcg);
+      });
+      continue;
+    }
     const mv = await embedder.embed(moments.map(VARIANTS[v]));
     asked.forEach((q, i) => {
       const top = moments
