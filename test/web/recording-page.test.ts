@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cueSentences } from '../../src/core/sentences.js';
+import { parseTime } from '../../src/http/web/pages/recording.js';
 import { pageHtml, startTestServer, transcriptForm, type TestServer } from '../helpers/server.js';
 
 const VOTE = 'Right. Then we will vote. The amended motion is: council rents increase by six percent from April. Those in favour?';
@@ -42,5 +43,23 @@ describe('the recording page opened at a moment (real app on loopback, PGlite)',
   it('marks no sentence in a line of one, nor without a time', async () => {
     expect(current(await page('/r/vote?t=484.3'))).toBe('Seven.');
     expect(await page('/r/vote')).not.toContain('class="opens"');
+  });
+});
+
+describe('the time a recording page opens at (t=)', () => {
+  it('reads seconds, a clock, and hours, minutes and seconds as other players write them', () => {
+    expect(parseTime('465.74')).toBe(465.74);
+    expect(parseTime('7:45')).toBe(465);
+    expect(parseTime('1:02:03')).toBe(3723);
+    expect(parseTime('465s')).toBe(465);
+    expect(parseTime('7m45s')).toBe(465);
+    expect(parseTime('7m45.5s')).toBe(465.5);
+    expect(parseTime('1h2m3s')).toBe(3723);
+    expect(parseTime('1h')).toBe(3600);
+    expect(parseTime('7M45S')).toBe(465);
+  });
+
+  it('reads nothing else', () => {
+    for (const v of [undefined, '', 'abc', '-5', '7m45', 'm45s', '7s45m', '1:2:3:4', '7:45s', '1e3', 's']) expect(parseTime(v), String(v)).toBeNull();
   });
 });

@@ -9,9 +9,14 @@ import { SpeakerEditor } from './speakers.js';
 import { KeyframeStrip } from './keyframes.js';
 import { Timeline } from './timeline.js';
 
-/** "75", "75.5", "1:15" or "1:01:15" → seconds. */
+/** `1h2m3s`, `7m45s`, `465s`: how other players write a time in a link (any part may be left out, but not all). */
+const UNITS = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/i;
+
+/** The seconds a recording page opens at: `465.74`, a clock (`7:45`, `1:02:03`) or `7m45s`; null for anything else. */
 export function parseTime(v: string | undefined): number | null {
   if (!v) return null;
+  const units = v.trim().match(UNITS);
+  if (units && units.slice(1).some((x) => x !== undefined)) return Number(units[1] ?? 0) * 3600 + Number(units[2] ?? 0) * 60 + Number(units[3] ?? 0);
   const parts = v.trim().split(':');
   if (parts.length > 3 || parts.some((x) => !/^\d+(\.\d+)?$/.test(x))) return null;
   return parts.reduce((acc, x) => acc * 60 + Number(x), 0);
