@@ -100,15 +100,16 @@ for (const { meta, transcriptPath } of rows) {
   const fine = variants.some((v) => FINE[v]);
   const sentences = fine ? moments.map((m) => sentencesOf(cues, m)) : [];
   const sv = fine ? await embedder.embed(sentences.flat().map((x) => x.text)) : [];
+  // The fine variants all read the moments' own vectors (the `text` variant's).
+  const own = fine ? await embedder.embed(moments.map(indexedText)) : [];
   for (const v of variants) {
     if (FINE[v]) {
-      const mv = await embedder.embed(moments.map(indexedText));
       asked.forEach((q, i) => {
         let k = 0;
         const top = moments
           .map((m, j) => {
             const xs = sentences[j].map((x) => ({ c: cosine(qv[i], sv[k++]), start: x.start }));
-            return { m, ...FINE[v](cosine(qv[i], mv[j]), xs, m.start) };
+            return { m, ...FINE[v](cosine(qv[i], own[j]), xs, m.start) };
           })
           .sort((a, b) => b.score - a.score)
           .slice(0, 10)

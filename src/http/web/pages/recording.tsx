@@ -15,9 +15,10 @@ const UNITS = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$
 /** The seconds a recording page opens at: `465.74`, a clock (`7:45`, `1:02:03`) or `7m45s`; null for anything else. */
 export function parseTime(v: string | undefined): number | null {
   if (!v) return null;
-  const units = v.trim().match(UNITS);
+  const written = v.trim();
+  const units = written.match(UNITS);
   if (units && units.slice(1).some((x) => x !== undefined)) return Number(units[1] ?? 0) * 3600 + Number(units[2] ?? 0) * 60 + Number(units[3] ?? 0);
-  const parts = v.trim().split(':');
+  const parts = written.split(':');
   if (parts.length > 3 || parts.some((x) => !/^\d+(\.\d+)?$/.test(x))) return null;
   return parts.reduce((acc, x) => acc * 60 + Number(x), 0);
 }
