@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 
-/** One line of an evaluation set's queries.jsonl: a question, its recording and the answer's spans. */
-export const EvalQuestion = z.object({ query: z.string(), recording_id: z.string(), gold: z.array(z.tuple([z.number(), z.number()])), language: z.string().default('en') });
+/** One line of an evaluation set's queries.jsonl: a question, its recording, the answer's spans and, where written, the answer. */
+export const EvalQuestion = z.object({ query: z.string(), recording_id: z.string(), gold: z.array(z.tuple([z.number(), z.number()])), language: z.string().default('en'), answer: z.string().optional() });
 export type EvalQuestion = z.infer<typeof EvalQuestion>;
 
 /** The questions of a queries.jsonl, each line checked; a bad line is named by its number. */

@@ -14,6 +14,17 @@ const WEAKEST_QUOTE = 0.5;
 const LEAD_WORDS = 12;
 const QUESTION = /\?["'”’)]*$/;
 
+// A question that asks for a cause, in each language the path knows ("how come", "¿por qué…?", "weshalb").
+const WHY: Record<Analysis, RegExp> = {
+  en: /\b(?:why|how come|for what reasons?|what (?:was|were|is|are) the (?:main )?reasons? (?:for|behind|why|that))\b/iu,
+  es: /(?:^|[^\p{L}])(?:por ?qu[eé]|qu[eé] (?:raz[oó]n|motivo)|cu[aá]l(?:es)? (?:fue|fueron|es|son) (?:la|las|el|los) (?:raz[oó]n|razones|motivos?))(?![\p{L}])/iu,
+  de: /(?:^|[^\p{L}])(?:warum|weshalb|wieso|weswegen|aus welchem grund)(?![\p{L}])/iu,
+  other: /(?!)/u,
+};
+
+/** Whether the question asks why something is or was so. */
+export const asksWhy = (question: string, language: Analysis = 'en'): boolean => WHY[language].test(question);
+
 /** A quote of excerpt [n]. */
 interface Quote {
   n: number;

@@ -3,7 +3,7 @@ import type { Excerpt } from '../../src/answer/retrieve.js';
 import { isClaim, verifyAnswer } from '../../src/answer/verify.js';
 import { splitSentences } from '../../src/retrieval/text.js';
 import { deepLink } from '../../src/retrieval/search.js';
-import { quotedAnswer } from '../../src/answer/extractive.js';
+import { asksWhy, quotedAnswer } from '../../src/answer/extractive.js';
 import { buildMessages } from '../../src/answer/prompt.js';
 
 const extractiveAnswer = (...args: Parameters<typeof quotedAnswer>) => quotedAnswer(...args)?.answer ?? null;
@@ -147,6 +147,14 @@ describe('extractive answers and the prompt', () => {
     const answer = extractiveAnswer('Why did the dockers go on strike in 1967?', docks, new Map());
     expect(answer).toContain('"There was a mass meeting on the 4th of September, 1967, behind the Seamen\'s Mission." [1]');
     expect(answer).not.toContain('Two thousand three hundred men.');
+  });
+
+  it('reads a question that asks why in each language', () => {
+    expect(['Why was it rejected?', 'How come nobody asked?', 'What were the reasons for the delay?'].every((q) => asksWhy(q))).toBe(true);
+    expect(['¿Por qué se cerró?', '¿Cuál fue el motivo del cierre?'].every((q) => asksWhy(q, 'es'))).toBe(true);
+    expect(['Warum lehnte die Verwaltung ab?', 'Weshalb sollte das Bad schließen?'].every((q) => asksWhy(q, 'de'))).toBe(true);
+    expect(['Who chose the batteries?', 'What is the reason code field?'].some((q) => asksWhy(q))).toBe(false);
+    expect(asksWhy('¿Qué pedían los vecinos?', 'es')).toBe(false);
   });
 
   it('reads the question as the search does: word forms joined, a stray shared word no answer', () => {
