@@ -90,14 +90,22 @@ export const spokenWords = (text: string) => text.split(/\s+/).filter((w) => /[\
  * Where the reply starting at all[i] says something: past the turns of backchannel ("Mm-hmm.", "Good.") that
  * follow a question or a prompt, to the first turn of more words, whoever says it (or one that runs on past what
  * `all` holds, which may say more than it shows); the first reply itself when nothing but backchannel comes
- * before `until`.
+ * before `until`. When that turn is the prompt's own speaker asking on ("The big strike, in '67." "Yes." "How
+ * did that start?", "Against?"), the prompt goes on there, and the reply is the turn after that question.
  */
 function pastBackchannels(all: { start: number; speaker?: string | null; text: string }[], i: number, until: number): number {
+  const prompter = all[i - 1]?.speaker;
   for (let k = i; all[k] && all[k].start <= until; ) {
     let j = k;
     let said = 0;
     while (all[j] && all[j].speaker === all[k].speaker) said += spokenWords(all[j++].text);
-    if (said > BACKCHANNEL_WORDS || !all[j]) return all[k].start;
+    if (!all[j]) return all[k].start;
+    // Asking on is a turn of one question; a turn that says something first ("The motion is carried. … Those in
+    // favour?") is talk after the prompt, whatever it ends on.
+    const asksOn = k > i && j === k + 1 && all[k].speaker === prompter && /\?["'”’)]*$/.test(all[k].text);
+    if (said > BACKCHANNEL_WORDS && !asksOn) return all[k].start;
+    if (asksOn && all[j].start <= until) return pastBackchannels(all, j, until);
+    if (asksOn) return all[k].start;
     k = j;
   }
   return all[i].start;

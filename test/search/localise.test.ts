@@ -109,6 +109,35 @@ describe('the sentence a link opens on', () => {
     expect(bestSentenceStart(qa, 0, 4, asked('Did speech recognition work?'))).toBe(3.5);
   });
 
+  it('opens past a prompt that its speaker asks on after the reply\'s backchannel, on the answer to that question', () => {
+    const interview = [
+      { start: 220.7, end: 227.4, speaker: 'Interviewer', text: "I'd like to ask you about the strike now. The big strike, in 1967." },
+      { start: 227.9, end: 228.6, speaker: 'Frank', text: 'Yes.' },
+      { start: 229.4, end: 231.1, speaker: 'Interviewer', text: 'How did that start?' },
+      { start: 232.0, end: 264.2, speaker: 'Frank', text: 'It started over two things, really. The first was the casual system.' },
+    ];
+    const q = asked('Why did the dockers strike in 1967?');
+    expect(bestSentenceStart(interview, 220.7, 227.4, q)).toBe(232.0);
+    // "Why?" says too little to be more than a backchannel, and asks on all the same.
+    const why = [...interview.slice(0, 2), { ...interview[2], text: 'Why?' }, interview[3]];
+    expect(bestSentenceStart(why, 220.7, 227.4, q)).toBe(232.0);
+    // Its own answer past `until`: the question it asked on.
+    expect(bestSentenceStart(interview, 220.7, 227.4, q, { until: 230 })).toBe(229.4);
+    // What the prompt's speaker says on, not asking, is the talk after the prompt.
+    const told = [...interview.slice(0, 2), { ...interview[2], text: 'My father was on the docks then, you see.' }, interview[3]];
+    expect(bestSentenceStart(told, 220.7, 227.4, q)).toBe(229.4);
+    // A vote: the chair asks on ("Against?") until the result, a turn that says something before it asks again.
+    const vote = [
+      { start: 465.3, end: 483.3, speaker: 'Chair', text: 'Then we vote. The motion is: council rents increase by six percent. Those in favour?' },
+      { start: 484.2, end: 484.9, speaker: 'Clerk', text: 'Seven.' },
+      { start: 485.2, end: 485.9, speaker: 'Chair', text: 'Against?' },
+      { start: 487.1, end: 487.8, speaker: 'Clerk', text: 'Four.' },
+      { start: 491.5, end: 512.0, speaker: 'Chair', text: 'The motion is carried, seven to four. Now, the Riverside Cooperative lease. Those in favour?' },
+      { start: 512.4, end: 513.1, speaker: 'Clerk', text: 'Nine.' },
+    ];
+    expect(bestSentenceStart(vote, 465.3, 483.3, asked('How did the committee vote on the rent increase?'))).toBe(491.5);
+  });
+
   it('finds the reply just after the window, but none past `until` (a citation opens inside the excerpt it cites)', () => {
     const qa = [
       { start: 0, end: 5, speaker: 'A', text: 'Some talk about nothing much.' },
