@@ -1,4 +1,4 @@
-import type { Cue, Language, MomentKind, SearchFilters } from '../core/index.js';
+import type { Analysis, Cue, Language, MomentKind, SearchFilters } from '../core/index.js';
 import type { Services, MomentWithRecording } from '../archive/index.js';
 import {
   deepLink,
@@ -14,6 +14,7 @@ import {
   subjectCoverage,
   subjectText,
   bestSentenceStart,
+  sentencesToLink,
   speakersByTime,
 } from '../retrieval/index.js';
 
@@ -126,13 +127,7 @@ export async function retrieveExcerpts(
   const ids = [...new Set(excerpts.map((e) => e.recording_id))];
   const cues = new Map(await Promise.all(ids.map(async (id) => [id, await s.archive.segments(id)] as const)));
   const asked = contentStems(out.matched_text, { question: true, language: out.language.code });
-  for (const { excerpt: e, best } of picked) {
-    const recordingCues = cues.get(e.recording_id) ?? [];
-    e.speaker = mainSpeaker(recordingCues, e.start, e.end) ?? e.speaker;
-    // The excerpt opens on its best moment's best sentence, as a search hit does.
-    e.at = bestSentenceStart(recordingCues, best.start, best.end, asked, { language: out.language.code, until: e.end });
-    e.url = deepLink(e.recording_id, e.at);
-  }
+  for (const { excerpt: e, best } of picked) openExcerpt(e, cues.get(e.recording_id) ?? [], best, asked, out.language.code);
   const wordsOnly = !s.embedder || !s.vectors || out.mode === 'bm25' || out.degraded_legs.includes('vector');
   const gate = await gateSignals(s, out.matched_text, excerpts, effective, wordsOnly, out.language.code);
   return {
@@ -205,6 +200,19 @@ async function momentExcerpts(
     };
     return { excerpt, best: p[0] };
   });
+}
+
+/**
+ * Where an excerpt's citation opens: on its best moment's best sentence, or the reply to a prompt there, as a
+ * search hit does (bestSentenceStart). A reply past the excerpt's end is shown with it, as a search hit shows it
+ * (sentencesToLink): a citation opens inside the excerpt it cites. `cues` are the recording's.
+ */
+export function openExcerpt(e: Excerpt, cues: Cue[], best: { start: number; end: number }, asked: Set<string>, language: Analysis): void {
+  e.at = bestSentenceStart(cues, best.start, best.end, asked, { language });
+  const reply = sentencesToLink(cues, e.end, e.at);
+  if (reply) [e.text, e.end] = [`${e.text} ${reply.text}`, reply.end];
+  e.speaker = mainSpeaker(cues, e.start, e.end) ?? e.speaker;
+  e.url = deepLink(e.recording_id, e.at);
 }
 
 /** Who speaks longest inside [start, end]: the passage's speaker as a listener would name it. */
