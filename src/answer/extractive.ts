@@ -25,6 +25,17 @@ const WHY: Record<Analysis, RegExp> = {
 /** Whether the question asks why something is or was so. */
 export const asksWhy = (question: string, language: Analysis = 'en'): boolean => WHY[language].test(question);
 
+// Words that give a cause or a purpose ("because", "so that", "porque", "weil"). Not a bare "so" or "da": in
+// talk they mostly start a sentence or point at a place, and say no cause.
+const CAUSE: Record<Analysis, RegExp> = {
+  en: /\b(?:because|cause|cos|reasons?|due to|that's why|which is why|therefore|as a result|otherwise|so that|in order to|since(?! \d))\b/iu,
+  es: /(?:^|[^\p{L}])(?:porque|ya que|puesto que|debido a|por eso|por lo tanto|as[ií] que|raz[oó]n|razones|motivos?|para que)(?![\p{L}])/iu,
+  de: /(?:^|[^\p{L}])(?:weil|denn|deshalb|darum|daher|deswegen|wegen|grund|gründe|nämlich|damit|sonst)(?![\p{L}])/iu,
+  other: /(?!)/u,
+};
+/** How many sentences after one that matches a question that asks why its cause may be said. */
+const CAUSE_REACH = 3;
+
 /** A quote of excerpt [n]. */
 interface Quote {
   n: number;
@@ -93,21 +104,37 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
   const q = contentStems(withWordForms(withoutLabel(question, speaker ?? undefined, language), language), { question: true, language, years: 'word' });
   if (q.size === 0) return [];
   const candidates: Candidate[] = [];
+  const why = asksWhy(question, language);
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
-    transcriptSentences(e.text).forEach((text) => {
+    const sentences = transcriptSentences(e.text);
+    const matched: (Candidate | null)[] = sentences.map((text) => {
       const n = words(text, language, 'word').length;
-      if (n > MAX_WORDS) return;
+      if (n > MAX_WORDS) return null;
       const stems = contentStems(text, { language, years: 'word' });
       let hits = 0;
       for (const s of q) if (stems.has(s)) hits++;
-      if (hits === 0) return;
+      if (hits === 0) return null;
       // A short sentence is a filler or an echo of the question's words ("Yeah, the lighthouse.", "The River
       // Wend.") unless it says two of them and something more: "The lighthouse needs repairs." answers what the
       // lighthouse needs.
-      if (n < MIN_WORDS && (hits < 2 || [...stems].every((s) => q.has(s)))) return;
+      if (n < MIN_WORDS && (hits < 2 || [...stems].every((s) => q.has(s)))) return null;
       // Share of the question matched, then a light preference for higher-ranked excerpts and denser sentences.
       const score = hits / q.size + 0.05 * (FROM_EXCERPTS - rank) + 0.02 * (hits / Math.max(1, stems.size));
-      candidates.push({ n: e.n, text, score, hits, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) });
+      return { n: e.n, text, score, hits, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) };
+    });
+    // Asked why, the cause is often said just after what the question names, in words of its own ("The kinetic
+    // charger is out. Because it weighs…"): a sentence that gives one, within CAUSE_REACH of a match, ranks just
+    // below that match.
+    const causes = sentences.map((text, i): Candidate | null => {
+      if (!why || matched[i] || QUESTION.test(text) || !CAUSE[language].test(text)) return null;
+      const n = words(text, language, 'word').length;
+      if (n < MIN_WORDS || n > MAX_WORDS) return null;
+      const anchor = matched.slice(Math.max(0, i - CAUSE_REACH), i).filter((c): c is Candidate => c !== null && !QUESTION.test(c.text)).pop();
+      return anchor ? { ...anchor, text, score: anchor.score - 1e-6, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) } : null;
+    });
+    sentences.forEach((_, i) => {
+      const c = matched[i] ?? causes[i];
+      if (c) candidates.push(c);
     });
   });
   // A question asked in the recording ("Do you remember the first container ship?") shares the most words with

@@ -149,6 +149,17 @@ describe('extractive answers and the prompt', () => {
     expect(answer).not.toContain('Two thousand three hundred men.');
   });
 
+  it('asked why, quotes the cause said just after the sentence that matches, though it shares no word of the question', () => {
+    const design = [excerpt(1, "The kinetic charger is out. Because it weighs as much as the rest of the remote, and it costs four euro on its own. Right, the buttons. Marketing wants fewer of them.")];
+    expect(extractiveAnswer('Why did the team reject the kinetic charger?', design, new Map())).toBe(
+      '"The kinetic charger is out." [1]\n"Because it weighs as much as the rest of the remote, and it costs four euro on its own." [1]',
+    );
+    // Not asked why: the cause is no answer to what was decided.
+    expect(extractiveAnswer('What did the team decide about the kinetic charger?', design, new Map())).toBe('"The kinetic charger is out." [1]');
+    const pleno = [excerpt(1, 'Los pescadores no quieren ir al muelle de Levante. Porque allí un barco pequeño no está seguro con mar del nordeste. Pasamos al segundo punto.')];
+    expect(extractiveAnswer('¿Por qué no querían los pescadores ir al muelle de Levante?', pleno, new Map(), 'es')).toContain('"Porque allí un barco pequeño no está seguro con mar del nordeste." [1]');
+  });
+
   it('reads a question that asks why in each language', () => {
     expect(['Why was it rejected?', 'How come nobody asked?', 'What were the reasons for the delay?'].every((q) => asksWhy(q))).toBe(true);
     expect(['¿Por qué se cerró?', '¿Cuál fue el motivo del cierre?'].every((q) => asksWhy(q, 'es'))).toBe(true);
