@@ -11,13 +11,14 @@ export const REPLY_S = 30;
  */
 export const PROMPT_S = 20;
 
+/** A sentence that asks: it ends on a question mark, before any closing quote or bracket. */
+const ASKS = /\?["'”’)]*$/;
+
 export interface LocaliseOptions {
   /** How the recording's words are stemmed (the question's stems must be the same language's). */
   language?: Analysis;
   /** The longest turn read as a prompt (default PROMPT_S; 0 turns the prompt rule off). */
   promptS?: number;
-  /** A reply that starts after this is not opened on (a citation opens inside the excerpt it cites). */
-  until?: number;
   /**
    * Which turns of at most promptS holding the best sentence are prompts: those that end on it ('ending'), also
    * those that end on a question after it ('asking', the default), or any ('any').
@@ -46,7 +47,7 @@ export interface LocaliseOptions {
  */
 export function bestSentenceStart(cues: Cue[], from: number, to: number, question: Set<string>, opts: LocaliseOptions = {}): number {
   if (question.size === 0) return from;
-  const { language = 'en', promptS = PROMPT_S, until = Infinity, promptTurns = 'asking' } = opts;
+  const { language = 'en', promptS = PROMPT_S, promptTurns = 'asking' } = opts;
   const all = sentencesFrom(cues, from, to + REPLY_S);
   const sentences = all.filter((x) => x.start < to).map((x) => ({ ...x, stems: contentStems(x.text, { language }) }));
   if (sentences.length === 0) return from;
@@ -70,11 +71,11 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
   let last = best;
   while (all[last + 1] && all[last + 1].speaker === chosen.speaker) last++;
   const reply = all[last + 1];
-  if (reply && reply.start <= until && reply.speaker != null) {
-    const asks = /\?["'”’)]*$/.test(all[last].text);
+  if (reply && reply.speaker != null) {
+    const asks = ASKS.test(all[last].text);
     const short = all[last].end - (first === 0 ? turnStart(cues, all[0]) : all[first].start) <= promptS;
     if ((last === best && (asks || short)) || (last > best && short && (promptTurns === 'any' || (promptTurns === 'asking' && asks)))) {
-      return pastBackchannels(all, last + 1, until);
+      return pastBackchannels(all, last + 1);
     }
   }
   return Math.max(from, chosen.start);
@@ -90,22 +91,21 @@ export const spokenWords = (text: string) => text.split(/\s+/).filter((w) => /[\
  * Where the reply starting at all[i] says something: past the turns of backchannel ("Mm-hmm.", "Good.") that
  * follow a question or a prompt, to the first turn of more words, whoever says it (or one that runs on past what
  * `all` holds, which may say more than it shows); the first reply itself when nothing but backchannel comes
- * before `until`. When that turn is the prompt's own speaker asking on ("The big strike, in '67." "Yes." "How
+ * after it. When that turn is the prompt's own speaker asking on ("The big strike, in '67." "Yes." "How
  * did that start?", "Against?"), the prompt goes on there, and the reply is the turn after that question.
  */
-function pastBackchannels(all: { start: number; speaker?: string | null; text: string }[], i: number, until: number): number {
+function pastBackchannels(all: { start: number; speaker?: string | null; text: string }[], i: number): number {
   const prompter = all[i - 1]?.speaker;
-  for (let k = i; all[k] && all[k].start <= until; ) {
+  for (let k = i; all[k]; ) {
     let j = k;
     let said = 0;
     while (all[j] && all[j].speaker === all[k].speaker) said += spokenWords(all[j++].text);
     if (!all[j]) return all[k].start;
     // Asking on is a turn of one question; a turn that says something first ("The motion is carried. … Those in
     // favour?") is talk after the prompt, whatever it ends on.
-    const asksOn = k > i && j === k + 1 && all[k].speaker === prompter && /\?["'”’)]*$/.test(all[k].text);
-    if (said > BACKCHANNEL_WORDS && !asksOn) return all[k].start;
-    if (asksOn && all[j].start <= until) return pastBackchannels(all, j, until);
-    if (asksOn) return all[k].start;
+    const asksOn = k > i && j === k + 1 && all[k].speaker === prompter && ASKS.test(all[k].text);
+    if (asksOn) return pastBackchannels(all, j);
+    if (said > BACKCHANNEL_WORDS) return all[k].start;
     k = j;
   }
   return all[i].start;
