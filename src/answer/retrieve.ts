@@ -1,4 +1,4 @@
-import type { Analysis, Cue, Language, MomentKind, SearchFilters } from '../core/index.js';
+import { type Analysis, type Cue, cueSentences, type Language, type MomentKind, type SearchFilters } from '../core/index.js';
 import type { Services, MomentWithRecording } from '../archive/index.js';
 import {
   deepLink,
@@ -204,15 +204,35 @@ async function momentExcerpts(
 
 /**
  * Where an excerpt's citation opens: on its best moment's best sentence, or the reply to a prompt there, as a
- * search hit does (bestSentenceStart). A reply past the excerpt's end is shown with it, as a search hit shows it
- * (sentencesToLink): a citation opens inside the excerpt it cites. `cues` are the recording's.
+ * search hit does (bestSentenceStart). A reply past the excerpt's end is shown with it (a citation opens inside
+ * the excerpt it cites), and with the rest of its turn as far as the excerpt may run (MAX_EXCERPT_S): the reply
+ * is the answer the prompt was followed by, and its first sentence ("It started over two things, really.")
+ * seldom says it. `cues` are the recording's.
  */
 export function openExcerpt(e: Excerpt, cues: Cue[], best: { start: number; end: number }, asked: Set<string>, language: Analysis): void {
   e.at = bestSentenceStart(cues, best.start, best.end, asked, { language });
   const reply = sentencesToLink(cues, e.end, e.at);
-  if (reply) [e.text, e.end] = [`${e.text} ${reply.text}`, reply.end];
+  if (reply) {
+    const rest = restOfTurn(cues, e.at, reply.end, e.start + MAX_EXCERPT_S);
+    [e.text, e.end] = [[e.text, reply.text, ...rest.map((x) => x.text)].join(' '), rest.at(-1)?.end ?? reply.end];
+  }
   e.speaker = mainSpeaker(cues, e.start, e.end) ?? e.speaker;
   e.url = deepLink(e.recording_id, e.at);
+}
+
+/** The sentences of the turn said at `at` (its speaker's cues in a row) that start at `from` or later and end by `until`. */
+function restOfTurn(cues: Cue[], at: number, from: number, until: number) {
+  let i = cues.findIndex((c) => c.start <= at + 0.01 && c.end > at);
+  if (i < 0) return [];
+  const out = [];
+  for (const speaker = cues[i].speaker; cues[i] && cues[i].speaker === speaker; i++) {
+    for (const x of cueSentences(cues[i])) {
+      if (x.start < from - 0.01) continue;
+      if (x.end > until) return out;
+      out.push(x);
+    }
+  }
+  return out;
 }
 
 /** Who speaks longest inside [start, end]: the passage's speaker as a listener would name it. */

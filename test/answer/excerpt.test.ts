@@ -12,6 +12,8 @@ const cues = [
   { start: 227.9, end: 228.6, speaker: 'Frank Mulvey', text: 'Yes.' },
   { start: 229.4, end: 231.1, speaker: 'Interviewer', text: 'How did that start?' },
   { start: 232.0, end: 264.2, speaker: 'Frank Mulvey', text: 'It started over two things, really. The first was the casual system, the stand.' },
+  { start: 264.2, end: 270.2, speaker: 'Frank Mulvey', text: 'And the second thing was the containers.' },
+  { start: 270.6, end: 272.9, speaker: 'Nora Mulvey', text: 'Tell her about the meeting, Frank.' },
 ];
 
 const excerpt = (): Excerpt => ({
@@ -38,10 +40,20 @@ describe('an excerpt opened for a citation', () => {
     expect(e.at).toBe(232.0);
     expect(e.url).toBe(deepLink('docks', 232.0));
     // The citation opens inside the excerpt it cites: the excerpt runs on to the end of the sentence its link plays.
-    expect(e.end).toBeGreaterThan(e.at);
-    expect(e.end).toBeLessThan(264.2);
-    expect(e.text).toBe(`${excerpt().text} Yes. How did that start? It started over two things, really.`);
+    // The citation opens inside the excerpt it cites, and the excerpt runs on to the end of the reply's turn:
+    // what a reader (or a model) needs to see of the answer.
+    expect(e.end).toBe(270.2);
+    expect(e.text).toBe(`${excerpt().text} Yes. How did that start? It started over two things, really. The first was the casual system, the stand. And the second thing was the containers.`);
     expect(e.speaker).toBe('Frank Mulvey');
+  });
+
+  it('runs on through the reply only as far as an excerpt may', () => {
+    const e = { ...excerpt(), start: 100, text: 'Earlier talk.' };
+    openExcerpt(e, [{ start: 100, end: 220.6, speaker: 'Frank Mulvey', text: 'Earlier talk.' }, ...cues.slice(2)], { start: 200.8, end: 227.4 }, contentStems('What was the 1967 strike about?', { question: true }), 'en');
+    expect(e.at).toBe(232.0);
+    expect(e.end).toBeLessThanOrEqual(250);
+    // Its first sentence is shown all the same: the citation opens on it.
+    expect(e.text).toBe('Earlier talk. Yes. How did that start? It started over two things, really.');
   });
 
   it('opens on its best sentence, unchanged, when that is no prompt', () => {
