@@ -1,6 +1,6 @@
 import { type Analysis, type Cue, cueSentences } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
-import { contentStems, deepLink, transcriptSentences, withoutLabel, withWordForms, words } from '../retrieval/index.js';
+import { asks, contentStems, deepLink, transcriptSentences, withoutLabel, withWordForms, words } from '../retrieval/index.js';
 
 // Quotes come from the best excerpts only: lower ones are there to give a model context, not to be quoted.
 const FROM_EXCERPTS = 3;
@@ -12,7 +12,6 @@ const MAX_WORDS = 60;
 const WEAKEST_QUOTE = 0.5;
 // A quote of what the link plays runs on through its turn until it says something: "We are." alone does not.
 const LEAD_WORDS = 12;
-const QUESTION = /\?["'”’)]*$/;
 
 // A question that asks for a cause, in each language the path knows ("how come", "¿por qué…?", "weshalb").
 const WHY: Record<Analysis, RegExp> = {
@@ -126,10 +125,10 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
     // charger is out. Because it weighs…"): a sentence that gives one, within CAUSE_REACH of a match, ranks just
     // below that match.
     const causes = sentences.map((text, i): Candidate | null => {
-      if (!why || matched[i] || QUESTION.test(text) || !CAUSE[language].test(text)) return null;
+      if (!why || matched[i] || asks(text) || !CAUSE[language].test(text)) return null;
       const n = words(text, language, 'word').length;
       if (n < MIN_WORDS || n > MAX_WORDS) return null;
-      const anchor = matched.slice(Math.max(0, i - CAUSE_REACH), i).filter((c): c is Candidate => c !== null && !QUESTION.test(c.text)).pop();
+      const anchor = matched.slice(Math.max(0, i - CAUSE_REACH), i).filter((c): c is Candidate => c !== null && !asks(c.text)).pop();
       return anchor ? { ...anchor, text, score: anchor.score - 1e-6, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) } : null;
     });
     sentences.forEach((_, i) => {
@@ -139,7 +138,7 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
   });
   // A question asked in the recording ("Do you remember the first container ship?") shares the most words with
   // a question about it and answers nothing: it is quoted only when no other sentence matches.
-  const claims = candidates.filter((c) => !QUESTION.test(c.text));
+  const claims = candidates.filter((c) => !asks(c.text));
   const asked = claims.length > 0 ? claims : candidates;
   const named = (c: Quote) => c.speaker?.toLowerCase() === speaker?.toLowerCase();
   const theirs = speaker ? asked.filter(named) : [];
@@ -149,7 +148,7 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
     const linked = excerpts
       .slice(0, FROM_EXCERPTS)
       .map((e) => linkedQuote(e, cues.get(e.recording_id) ?? [], language))
-      .filter((x): x is Quote => x !== null && named(x) && !QUESTION.test(x.text));
+      .filter((x): x is Quote => x !== null && named(x) && !asks(x.text));
     if (linked.length > 0) return linked.slice(0, MAX_QUOTES);
   }
   const pool = theirs.length > 0 ? theirs : asked;
@@ -160,7 +159,7 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
   const perExcerpt = new Map<number, number>();
   // What the best excerpt's link plays comes first, unless it is a question or not the named speaker's.
   const lead = excerpts.length > 0 ? linkedQuote(excerpts[0], cues.get(excerpts[0].recording_id) ?? [], language) : null;
-  if (lead && usable.length > 0 && (!speaker || named(lead)) && !QUESTION.test(lead.text)) {
+  if (lead && usable.length > 0 && (!speaker || named(lead)) && !asks(lead.text)) {
     // It ranks as the best shared-words quote does: the quotes after it are weighed against that.
     picked.push({ ...lead, score: usable[0].score });
     perExcerpt.set(lead.n, 1);

@@ -11,8 +11,8 @@ export const REPLY_S = 30;
  */
 export const PROMPT_S = 20;
 
-/** A sentence that asks: it ends on a question mark, before any closing quote or bracket. */
-const ASKS = /\?["'”’)]*$/;
+/** Whether a sentence asks: it ends on a question mark, before any closing quote or bracket. */
+export const asks = (sentence: string): boolean => /\?["'”’)]*$/.test(sentence);
 
 export interface LocaliseOptions {
   /** How the recording's words are stemmed (the question's stems must be the same language's). */
@@ -72,9 +72,9 @@ export function bestSentenceStart(cues: Cue[], from: number, to: number, questio
   while (all[last + 1] && all[last + 1].speaker === chosen.speaker) last++;
   const reply = all[last + 1];
   if (reply && reply.speaker != null) {
-    const asks = ASKS.test(all[last].text);
+    const asking = asks(all[last].text);
     const short = all[last].end - (first === 0 ? turnStart(cues, all[0]) : all[first].start) <= promptS;
-    if ((last === best && (asks || short)) || (last > best && short && (promptTurns === 'any' || (promptTurns === 'asking' && asks)))) {
+    if ((last === best && (asking || short)) || (last > best && short && (promptTurns === 'any' || (promptTurns === 'asking' && asking)))) {
       return pastBackchannels(all, last + 1);
     }
   }
@@ -89,9 +89,8 @@ export const spokenWords = (text: string) => text.split(/\s+/).filter((w) => /[\
 
 /**
  * Where the reply starting at all[i] says something: past the turns of backchannel ("Mm-hmm.", "Good.") that
- * follow a question or a prompt, to the first turn of more words, whoever says it (or one that runs on past what
- * `all` holds, which may say more than it shows); the first reply itself when nothing but backchannel comes
- * after it. When that turn is the prompt's own speaker asking on ("The big strike, in '67." "Yes." "How
+ * follow a question or a prompt, to the first turn of more words, whoever says it, or to the last turn `all`
+ * holds, which may say more than it shows. When that turn is the prompt's own speaker asking on ("The big strike, in '67." "Yes." "How
  * did that start?", "Against?"), the prompt goes on there, and the reply is the turn after that question.
  */
 function pastBackchannels(all: { start: number; speaker?: string | null; text: string }[], i: number): number {
@@ -103,7 +102,7 @@ function pastBackchannels(all: { start: number; speaker?: string | null; text: s
     if (!all[j]) return all[k].start;
     // Asking on is a turn of one question; a turn that says something first ("The motion is carried. … Those in
     // favour?") is talk after the prompt, whatever it ends on.
-    const asksOn = k > i && j === k + 1 && all[k].speaker === prompter && ASKS.test(all[k].text);
+    const asksOn = k > i && j === k + 1 && all[k].speaker === prompter && asks(all[k].text);
     if (asksOn) return pastBackchannels(all, j);
     if (said > BACKCHANNEL_WORDS) return all[k].start;
     k = j;
