@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { infinitives } from 'en-inflectors';
 import { type Analysis, type Language, stem } from '../core/index.js';
-import { coverage, isContentWord, subjectText } from './text.js';
+import { coverage, isContentWord, LIGHT_VERBS, subjectText } from './text.js';
 
 /**
  * Words that frame a question about speech rather than name its subject: "summarize the discussion
@@ -14,9 +14,10 @@ const FRAMING = /\b(summari[sz]e[sd]?|summary|summaries|discuss(?:ed|es|ing|ion|
 
 const FILLER = new Set(['the', 'a', 'an', 'was', 'were', 'is', 'are', 'be', 'did', 'do', 'does', 'about', 'of', 'to', 'in', 'on', 'for', 'and', 'or', 'it', 'that', 'this', 'they', 'we', 'you', 'i']);
 
-// The same in Spanish and German ("¿Qué dijo el alcalde sobre…?", "Was sagte der Bürgermeister über…?").
+// The same in Spanish and German ("¿Qué dijo el alcalde sobre…?", "Was sagte der Bürgermeister über…?"). English
+// also drops its light verbs ("go on strike"): they say what is done with the subject, not what it is.
 const FRAMING_BY_LANGUAGE: Record<Language, RegExp> = {
-  en: FRAMING,
+  en: new RegExp(`${FRAMING.source}|\\b(?:${[...LIGHT_VERBS].join('|')})\\b`, 'gi'),
   es: /(?<![\p{L}\p{N}])(resum(?:e|en|ir|a)|resumen|discuti(?:ó|eron|r|da|do)|discusión|habl(?:ó|aron|ar|a|an) (?:de|sobre)|dij(?:o|eron)|dice|dicen|decir|opini(?:ón|ones)|explic(?:ó|aron|ar|a)|describ(?:ió|ir|e)|según|qué|por qué|cómo|quién|quiénes|cuándo|dónde|cuál|cuáles)(?![\p{L}\p{N}])/giu,
   de: /(?<![\p{L}\p{N}])(zusammenfass(?:en|ung)|diskutier(?:t|te|ten|en)|besprochen|sprach(?:en)? über|gesprochen|rede(?:te|ten)? über|sagt(?:e|en)?|gesagt|meinung(?:en)?|erklär(?:t|te|ten|en)|beschrieb(?:en)?|beschreib(?:en|t)|laut|was|warum|wieso|weshalb|wie|wer|wem|wen|wessen|wann|wo|welche[rsmn]?)(?![\p{L}\p{N}])/giu,
 };

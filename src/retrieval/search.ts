@@ -557,10 +557,11 @@ async function retrieve(s: Services, p: SearchParams, cut: Cut): Promise<Retriev
   // The next page starts at base + end; a page that is the end of a ranking cut short by its depth (a first
   // page) is followed by the rest, from the deep ranking.
   const more = cut.base + end < PAGING_CAP && merged.length > 0 && (passages.length > end || !complete);
-  // Highlights mark the query's lexemes, as Postgres' configuration for each passage's language finds them.
+  // Highlights mark the words the lexical leg was asked for (not the question's framing, nor a light verb), as
+  // Postgres' configuration for each passage's language finds them.
   const analyses = cut.bare ? [] : [...new Set(merged.map((h) => h.analysis))];
   const [lexemeSets, cues] = await Promise.all([
-    Promise.all(analyses.map((a) => s.archive.lexemes(withWordForms(p.q, a), a).then((l) => new Set(l)))),
+    Promise.all(analyses.map((a) => s.archive.lexemes(lexicalText, a).then((l) => new Set(l)))),
     // The whole passage, for who talks in it, and past the best moment's end: a question asked at its end is
     // answered just after it (see bestSentenceStart).
     cut.bare

@@ -22,11 +22,18 @@ const STOP = new Set(
 // Words that frame a question ("what did X say about...") rather than name what it is about, in each of their
 // forms; and the participants, as questions call them ("what did the team think…"), seldom words of the talk itself
 // (the lexical leg drops the same, src/retrieval/question.ts FRAMING).
+// Light verbs in all their forms: "go on strike", "make a decision", "take place", "come up with" say what is done
+// with the subject, not what it is, and talk says them all the time ("I'm going to…", "we made it"). ("get", "got"
+// and "let" are stop words already.)
+export const LIGHT_VERBS: ReadonlySet<string> = new Set(
+  ('go goes going went gone gotten make makes making made take takes taking took taken come comes coming came ' +
+    'give gives giving gave given put puts putting keep keeps keeping kept').split(' '),
+);
 const QUESTION_FRAME = new Set(
   ('summarize summarise summarized summarised summary summaries discuss discussed discusses discussing discussion discussions ' +
     'talk talked talks talking say said says tell told think thought thinks mention mentioned mentions ' +
     'opinion opinions view views explain explained explains describe described describes happen happened decide decided ' +
-    'according regarding concerning toward towards team teams group groups participants members').split(/\s+/),
+    'according regarding concerning toward towards team teams group groups participants members').split(/\s+/).concat([...LIGHT_VERBS]),
 );
 
 // Spanish and German: Snowball's stop words, the fillers of speech (SPEECH_FILLERS), and the words that frame a question.

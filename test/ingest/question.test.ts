@@ -8,6 +8,11 @@ describe('question framing', () => {
     expect(lexicalQuery('What did F think about the budget?')).toBe('did F about the budget?');
     expect(lexicalQuery('What was the attitude of the team towards the budget?')).toBe('was the attitude of the budget?');
   });
+  it('drops light verbs, which say what is done with the subject, not what it is ("go on strike", "make a decision")', () => {
+    expect(lexicalQuery('Why did the dockers go on strike in 1967?')).not.toMatch(/\b(go|went|gone|going)\b/);
+    expect(lexicalQuery('What decision did they make about the budget?')).toBe('decision did they about the budget?');
+    expect(lexicalQuery('Where did the money go?')).toBe('did the money ?');
+  });
   it('keeps a question made only of framing words', () => {
     expect(lexicalQuery('What was said?')).toBe('What was said?');
   });

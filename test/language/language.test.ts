@@ -56,6 +56,8 @@ describe('languages', () => {
     expect(subjectText('What did the team think about the remote control towards the end?')).toBe('remote control end');
     expect(subjectText('Summarize the discussions regarding the budget, according to the group members')).toBe('budget');
     expect(subjectText('What was the group discussing when they talked about batteries?')).toBe('batteries');
+    expect(subjectText('Why did the dockers go on strike?')).toBe('dockers strike');
+    expect([...contentStems('Where did the money go, and who took it?', { question: true })]).toEqual(['money']);
     expect(subjectText('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('alcalde alquileres');
     expect(subjectText('Was sagte der Bürgermeister über die Mieten?', 'de')).toBe('bürgermeister mieten');
     // The question words the lexical leg drops (lexicalQuery) are no subject either, nor is a passive's auxiliary.

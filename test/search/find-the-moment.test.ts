@@ -210,6 +210,15 @@ describe('finding the moment in the sample archive (BM25)', () => {
     expect(out.results[0].highlight).toMatch(/<mark>rose<\/mark>/);
   });
 
+  it('neither finds nor marks a passage by a light verb of the question alone ("go on strike": "went", "going")', async () => {
+    const out = await searchMoments(s, { q: 'Why did the dockers go on strike?', mode: 'bm25', limit: 50, filters: {} });
+    expect(out.results[0].recording_id).toBe('oral-history-1974-docks');
+    for (const r of out.results) {
+      expect(r.highlight).not.toMatch(/<mark>(go|went|gone|going)<\/mark>/i);
+      expect(r.highlight).toMatch(/<mark>/);
+    }
+  });
+
   it('ranks the talk about a subject above the opening that only names it among the others', async () => {
     await addTranscript('committee-night', [
       '00:00:00.000 --> 00:00:12.000\n<v Chair>Good evening. Tonight we have the roof repairs at the school, the library hours and the bus shelters.',
