@@ -30,6 +30,8 @@ export function lexicalQuery(q: string, language: Language = 'en'): string {
 }
 
 const DETERMINERS = new Set(['the', 'a', 'an', 'this', 'that', 'these', 'those', 'its', 'their', 'his', 'her', 'our', 'my', 'your', 'each', 'every', 'no']);
+// A word after one of these is a noun ("on strike", "over pay"), not a verb: "to" is left out, as verbs follow it.
+const PREPOSITIONS = new Set(['on', 'in', 'at', 'of', 'for', 'with', 'by', 'from', 'about', 'into', 'over', 'under', 'after', 'during', 'without', 'through', 'between', 'against', 'among']);
 
 let formsByWord: Map<string, string[]> | null = null;
 
@@ -81,8 +83,8 @@ export function otherSpelling(word: string): string | null {
 /**
  * An English question with what a stemmer does not join to its words appended: the other spelling of each
  * (otherSpelling) and the other forms of each verb (verbForms). Other languages as they are. A capitalised
- * word after the first is a name ("the River Wend"), not a verb ("wend", "went"); a word after a determiner is
- * a noun ("before the stand was abolished": not "stood").
+ * word after the first is a name ("the River Wend"), not a verb ("wend", "went"); a word after a determiner or
+ * a preposition is a noun ("before the stand was abolished": not "stood"; "on strike": not "struck").
  */
 export function withWordForms(q: string, language: Analysis = 'en'): string {
   if (language !== 'en') return q;
@@ -92,7 +94,8 @@ export function withWordForms(q: string, language: Analysis = 'en'): string {
   tokens.forEach((w, i) => {
     const word = w.toLowerCase();
     if ((i > 0 && /^\p{Lu}/u.test(w)) || !isContentWord(word)) return;
-    const forms = DETERMINERS.has(tokens[i - 1]?.toLowerCase()) ? [] : verbForms(word);
+    const before = tokens[i - 1]?.toLowerCase();
+    const forms = DETERMINERS.has(before) || PREPOSITIONS.has(before) ? [] : verbForms(word);
     for (const f of [...forms, otherSpelling(word)]) if (f && !have.has(f) && isContentWord(f)) extra.add(f);
   });
   return extra.size ? `${q} ${[...extra].join(' ')}` : q;

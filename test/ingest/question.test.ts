@@ -36,6 +36,9 @@ describe('word forms a stemmer does not join', () => {
   it('asks the lexical leg for them, not for names or nouns after a determiner', () => {
     expect(lexicalQuery('How high did the River Wend rise in the 2006 flood?')).toBe('high did the River Wend rise in the 2006 flood? rose risen');
     expect(withWordForms('How were dockers picked before the stand was abolished?')).toBe('How were dockers picked before the stand was abolished?');
+    // Nor after a preposition: "on strike" is no "struck", "over pay" no "paid" ("to" comes before verbs too).
+    expect(withWordForms('Were the dockers on strike over pay?')).toBe('Were the dockers on strike over pay?');
+    expect(withWordForms('Did the river begin to rise?')).toBe('Did the river begin to rise? began begun rose risen');
   });
   it('leaves other languages as they are', () => {
     expect(withWordForms('¿Cuánto subió el billete?', 'es')).toBe('¿Cuánto subió el billete?');
