@@ -18,7 +18,7 @@ const FILLER = new Set(['the', 'a', 'an', 'was', 'were', 'is', 'are', 'be', 'did
 // also drops its light verbs ("go on strike"): they say what is done with the subject, not what it is.
 const FRAMING_BY_LANGUAGE: Record<Language, RegExp> = {
   en: new RegExp(`${FRAMING.source}|\\b(?:${[...LIGHT_VERBS].join('|')})\\b`, 'gi'),
-  es: /(?<![\p{L}\p{N}])(resum(?:e|en|ir|a)|resumen|discuti(?:ó|eron|r|da|do)|discusión|habl(?:ó|aron|ar|a|an) (?:de|sobre)|dij(?:o|eron)|dice|dicen|decir|opini(?:ón|ones)|explic(?:ó|aron|ar|a)|describ(?:ió|ir|e)|según|qué|por qué|cómo|quién|quiénes|cuándo|dónde|cuál|cuáles)(?![\p{L}\p{N}])/giu,
+  es: /(?<![\p{L}\p{N}])(resum(?:e|en|ir|a)|resumen|discuti(?:ó|eron|r|da|do)|discusión|habl(?:ó|aron|ar|a|an) (?:de|sobre)|dij(?:o|eron)|dice|dicen|dec(?:ir|ía|ían)|dicho|opini(?:ón|ones)|explic(?:ó|aron|ar|a)|describ(?:ió|ir|e)|según|qué|por qué|cómo|quién|quiénes|cuándo|dónde|cuál|cuáles|cuánt(?:o|a|os|as))(?![\p{L}\p{N}])/giu,
   de: /(?<![\p{L}\p{N}])(zusammenfass(?:en|ung)|diskutier(?:t|te|ten|en)|besprochen|sprach(?:en)? über|gesprochen|rede(?:te|ten)? über|sagt(?:e|en)?|gesagt|meinung(?:en)?|erklär(?:t|te|ten|en)|beschrieb(?:en)?|beschreib(?:en|t)|laut|was|warum|wieso|weshalb|wie|wer|wem|wen|wessen|wann|wo|welche[rsmn]?)(?![\p{L}\p{N}])/giu,
 };
 

@@ -38,7 +38,7 @@ const QUESTION_FRAME = new Set(
 
 // Spanish and German: Snowball's stop words, the fillers of speech (SPEECH_FILLERS), and the words that frame a question.
 const FRAMES = {
-  es: 'resumen resume resumir discutir discutió discutieron discusión hablar habló hablaron decir dijo dijeron dice ' +
+  es: 'resumen resume resumir discutir discutió discutieron discusión hablar habló hablaron decir dijo dijeron dice dicen decía decían dicho ' +
     'opinión opiniones explicar explicó describir describe pasar pasó ocurrió sucedió decidir decidió decidieron según ' +
     'qué cómo por quién quiénes cuándo dónde cuál cuáles cuánto cuánta cuántos cuántas',
   de: 'zusammenfassen zusammenfassung diskutieren diskutiert diskutierte besprochen sprechen sprach gesprochen reden redete ' +

@@ -67,6 +67,9 @@ describe('languages', () => {
     expect(subjectText('Wessen Antrag ist laut Protokoll angenommen worden?', 'de')).toBe('antrag protokoll angenommen');
     expect([...contentStems('Los trabajadores fueron a la huelga', { language: 'es' })]).toEqual(['trabaj', 'huelg']);
     expect(lexicalQuery('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('¿ el alcalde sobre los alquileres?');
+    // "¿Cuánto…?" asks as "how much" does, and "decía" says as "dijo" does: neither names what is asked about.
+    expect(lexicalQuery('¿Cuánto subió el billete?', 'es')).toBe('¿ subió el billete?');
+    expect(lexicalQuery('¿Cuántos empleos decía el alcalde que habría?', 'es')).toBe('¿ empleos el alcalde que habría?');
     expect(lexicalQuery('Warum streikten die Werftarbeiter?', 'de')).toBe('streikten die Werftarbeiter?');
     // English words that look like another language's frame words are left alone in English.
     expect(lexicalQuery('was the wie festival held?', 'en')).toBe('was the wie festival held? hold');
