@@ -22,12 +22,12 @@ const STOP = new Set(
 // Words that frame a question ("what did X say about...") rather than name what it is about, in each of their
 // forms; and the participants, as questions call them ("what did the team think…"), seldom words of the talk itself
 // (the lexical leg drops the same, src/retrieval/question.ts FRAMING).
-// Light verbs in all their forms: "go on strike", "make a decision", "take place", "come up with" say what is done
-// with the subject, not what it is, and talk says them all the time ("I'm going to…", "we made it"). ("get", "got"
-// and "let" are stop words already.)
+// Light verbs in all their forms: "go on strike", "make a decision", "take place" say what is done with the
+// subject, not what it is, and talk says them all the time ("I'm going to…", "we made it"). ("get", "got" and "let"
+// are stop words already.) Not "come": "where did they come from?" asks for it.
 export const LIGHT_VERBS: ReadonlySet<string> = new Set(
-  ('go goes going went gone gotten make makes making made take takes taking took taken come comes coming came ' +
-    'give gives giving gave given put puts putting keep keeps keeping kept').split(' '),
+  ('go goes going went gone gotten make makes making made take takes taking took taken give gives giving gave ' +
+    'given put puts putting keep keeps keeping kept').split(' '),
 );
 const QUESTION_FRAME = new Set(
   ('summarize summarise summarized summarised summary summaries discuss discussed discusses discussing discussion discussions ' +

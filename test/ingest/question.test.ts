@@ -12,6 +12,8 @@ describe('question framing', () => {
     expect(lexicalQuery('Why did the dockers go on strike in 1967?')).not.toMatch(/\b(go|went|gone|going)\b/);
     expect(lexicalQuery('What decision did they make about the budget?')).toBe('decision did they about the budget?');
     expect(lexicalQuery('Where did the money go?')).toBe('did the money ?');
+    // Not "come", which asks where from.
+    expect(lexicalQuery('Where did the dockers come from?')).toBe('did the dockers come from? came');
   });
   it('keeps a question made only of framing words', () => {
     expect(lexicalQuery('What was said?')).toBe('What was said?');
