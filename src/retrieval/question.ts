@@ -14,12 +14,19 @@ const FRAMING = /\b(summari[sz]e[sd]?|summary|summaries|discuss(?:ed|es|ing|ion|
 
 const FILLER = new Set(['the', 'a', 'an', 'was', 'were', 'is', 'are', 'be', 'did', 'do', 'does', 'about', 'of', 'to', 'in', 'on', 'for', 'and', 'or', 'it', 'that', 'this', 'they', 'we', 'you', 'i']);
 
-// The same in Spanish and German ("¿Qué dijo el alcalde sobre…?", "Was sagte der Bürgermeister über…?"). English
-// also drops its light verbs ("go on strike"): they say what is done with the subject, not what it is.
+// The same in Spanish and German ("¿Qué dijo el alcalde sobre…?", "Was sagte der Bürgermeister über…?").
+const FRAMING_ES = /(?<![\p{L}\p{N}])(resum(?:e|en|ir|a)|resumen|discuti(?:ó|eron|r|da|do)|discusión|habl(?:ó|aron|ar|a|an) (?:de|sobre)|dij(?:o|eron)|dice|dicen|dec(?:ir|ía|ían)|dicho|opini(?:ón|ones)|explic(?:ó|aron|ar|a)|describ(?:ió|ir|e)|según|qué|por qué|cómo|quién|quiénes|cuándo|dónde|cuál|cuáles|cuánt(?:o|a|os|as))(?![\p{L}\p{N}])/giu;
+const FRAMING_DE = /(?<![\p{L}\p{N}])(wie viel(?:e|en)?|zusammenfass(?:en|ung)|diskutier(?:t|te|ten|en)|besprochen|sprach(?:en)? über|gesprochen|rede(?:te|ten)? über|sagt(?:e|en)?|gesagt|meinung(?:en)?|erklär(?:t|te|ten|en)|beschrieb(?:en)?|beschreib(?:en|t)|laut|was|warum|wieso|weshalb|wie|wer|wem|wen|wessen|wann|wo|welche[rsmn]?)(?![\p{L}\p{N}])/giu;
+
+/** Any of `words`, as a whole word. */
+const anyWord = (words: Iterable<string>) => `(?<![\\p{L}\\p{N}])(?:${[...words].join('|')})(?![\\p{L}\\p{N}])`;
+
+// Each language's light verbs go too ("go on strike", "iba a costar"): they say what is done with the subject, not
+// what it is.
 const FRAMING_BY_LANGUAGE: Record<Language, RegExp> = {
-  en: new RegExp(`${FRAMING.source}|\\b(?:${[...LIGHT_VERBS].join('|')})\\b`, 'gi'),
-  es: /(?<![\p{L}\p{N}])(resum(?:e|en|ir|a)|resumen|discuti(?:ó|eron|r|da|do)|discusión|habl(?:ó|aron|ar|a|an) (?:de|sobre)|dij(?:o|eron)|dice|dicen|dec(?:ir|ía|ían)|dicho|opini(?:ón|ones)|explic(?:ó|aron|ar|a)|describ(?:ió|ir|e)|según|qué|por qué|cómo|quién|quiénes|cuándo|dónde|cuál|cuáles|cuánt(?:o|a|os|as))(?![\p{L}\p{N}])/giu,
-  de: /(?<![\p{L}\p{N}])(zusammenfass(?:en|ung)|diskutier(?:t|te|ten|en)|besprochen|sprach(?:en)? über|gesprochen|rede(?:te|ten)? über|sagt(?:e|en)?|gesagt|meinung(?:en)?|erklär(?:t|te|ten|en)|beschrieb(?:en)?|beschreib(?:en|t)|laut|was|warum|wieso|weshalb|wie|wer|wem|wen|wessen|wann|wo|welche[rsmn]?)(?![\p{L}\p{N}])/giu,
+  en: new RegExp(`${FRAMING.source}|${anyWord(LIGHT_VERBS.en)}`, 'giu'),
+  es: new RegExp(`${FRAMING_ES.source}|${anyWord(LIGHT_VERBS.es)}`, 'giu'),
+  de: new RegExp(`${FRAMING_DE.source}|${anyWord(LIGHT_VERBS.de)}`, 'giu'),
 };
 
 export function lexicalQuery(q: string, language: Language = 'en'): string {

@@ -22,18 +22,29 @@ const STOP = new Set(
 // Words that frame a question ("what did X say about...") rather than name what it is about, in each of their
 // forms; and the participants, as questions call them ("what did the team think…"), seldom words of the talk itself
 // (the lexical leg drops the same, src/retrieval/question.ts FRAMING).
-// Light verbs in all their forms: "go on strike", "make a decision", "take place" say what is done with the
-// subject, not what it is, and talk says them all the time ("I'm going to…", "we made it"). ("get", "got" and "let"
-// are stop words already.) Not "come": "where did they come from?" asks for it.
-export const LIGHT_VERBS: ReadonlySet<string> = new Set(
-  ('go goes going went gone gotten make makes making made take takes taking took taken give gives giving gave ' +
-    'given put puts putting keep keeps keeping kept').split(' '),
-);
+// Light verbs in all their forms: "go on strike", "make a decision", "take place", "iba a costar", "es gibt" say
+// what is done with the subject, not what it is, and talk says them all the time ("I'm going to…", "we made it").
+// English "get", "got" and "let" are stop words already, as are Spanish "fue", "fueron". Not "come": "woher
+// kamen sie?", "where did they come from?" ask for it.
+export const LIGHT_VERBS: Record<Analysis, ReadonlySet<string>> = {
+  en: new Set(
+    ('go goes going went gone gotten make makes making made take takes taking took taken give gives giving gave ' +
+      'given put puts putting keep keeps keeping kept').split(' '),
+  ),
+  es: new Set(
+    ('ir voy vas va vamos van iba ibas íbamos iban ido yendo hacer hago hace hacemos hacen hacía hacían hizo hicimos ' +
+      'hicieron hecho haciendo dar doy da damos dan daba daban dio dimos dieron dado dando').split(' '),
+  ),
+  de: new Set(
+    'gehen geht ging gingen gegangen machen mache macht machte machten gemacht geben gibt gab gaben gegeben'.split(' '),
+  ),
+  other: new Set(),
+};
 const QUESTION_FRAME = new Set(
   ('summarize summarise summarized summarised summary summaries discuss discussed discusses discussing discussion discussions ' +
     'talk talked talks talking say said says tell told think thought thinks mention mentioned mentions ' +
     'opinion opinions view views explain explained explains describe described describes happen happened decide decided ' +
-    'according regarding concerning toward towards team teams group groups participants members').split(/\s+/).concat([...LIGHT_VERBS]),
+    'according regarding concerning toward towards team teams group groups participants members').split(/\s+/).concat([...LIGHT_VERBS.en]),
 );
 
 // Spanish and German: Snowball's stop words, the fillers of speech (SPEECH_FILLERS), and the words that frame a question.
@@ -43,7 +54,7 @@ const FRAMES = {
     'qué cómo por quién quiénes cuándo dónde cuál cuáles cuánto cuánta cuántos cuántas',
   de: 'zusammenfassen zusammenfassung diskutieren diskutiert diskutierte besprochen sprechen sprach gesprochen reden redete ' +
     'sagen sagte gesagt meinung erklären erklärte beschreiben beschrieb passiert geschah geschehen entschieden beschlossen ' +
-    'entscheiden laut warum wieso weshalb wer wem wen wessen wann woher wohin welcher welches welchem welchen',
+    'entscheiden laut warum wieso weshalb wer wem wen wessen wann woher wohin welcher welches welchem welchen viel viele vielen',
 };
 // The past of "werden", a passive's auxiliary ("wann wurde … geschlossen"), which Snowball's list leaves out.
 const GERMAN_AUXILIARIES = ['wurde', 'wurden', 'wurdest', 'wurdet', 'worden'];
@@ -55,8 +66,8 @@ const STOP_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {
 };
 const FRAME_BY_LANGUAGE: Record<Analysis, ReadonlySet<string>> = {
   en: QUESTION_FRAME,
-  es: new Set(FRAMES.es.split(' ')),
-  de: new Set(FRAMES.de.split(' ')),
+  es: new Set([...FRAMES.es.split(' '), ...LIGHT_VERBS.es]),
+  de: new Set([...FRAMES.de.split(' '), ...LIGHT_VERBS.de]),
   other: new Set(),
 };
 
