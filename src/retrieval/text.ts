@@ -19,9 +19,6 @@ const STOP = new Set(
   ).split(/\s+/),
 );
 
-// Words that frame a question ("what did X say about...") rather than name what it is about, in each of their
-// forms; and the participants, as questions call them ("what did the team think…"), seldom words of the talk itself
-// (the lexical leg drops the same, src/retrieval/question.ts FRAMING).
 // Light verbs in all their forms: "go on strike", "make a decision", "take place", "iba a costar", "es gibt" say
 // what is done with the subject, not what it is, and talk says them all the time ("I'm going to…", "we made it").
 // English "get", "got" and "let" are stop words already, as are Spanish "fue", "fueron". Not "come": "woher
@@ -40,6 +37,9 @@ export const LIGHT_VERBS: Record<Analysis, ReadonlySet<string>> = {
   ),
   other: new Set(),
 };
+// Words that frame a question ("what did X say about...") rather than name what it is about, in each of their
+// forms; and the participants, as questions call them ("what did the team think…"), seldom words of the talk itself
+// (the lexical leg drops the same, src/retrieval/question.ts FRAMING), and the light verbs.
 const QUESTION_FRAME = new Set(
   ('summarize summarise summarized summarised summary summaries discuss discussed discusses discussing discussion discussions ' +
     'talk talked talks talking say said says tell told think thought thinks mention mentioned mentions ' +
