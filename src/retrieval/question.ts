@@ -16,7 +16,7 @@ const FILLER = new Set(['the', 'a', 'an', 'was', 'were', 'is', 'are', 'be', 'did
 
 // The same in Spanish and German ("¿Qué dijo el alcalde sobre…?", "Was sagte der Bürgermeister über…?").
 const FRAMING_ES = /(?<![\p{L}\p{N}])(resum(?:e|en|ir|a)|resumen|discuti(?:ó|eron|r|da|do)|discusión|habl(?:ó|aron|ar|a|an) (?:de|sobre)|dij(?:o|eron)|dice|dicen|dec(?:ir|ía|ían)|dicho|opini(?:ón|ones)|explic(?:ó|aron|ar|a)|describ(?:ió|ir|e)|según|qué|por qué|cómo|quién|quiénes|cuándo|dónde|cuál|cuáles|cuánt(?:o|a|os|as))(?![\p{L}\p{N}])/giu;
-const FRAMING_DE = /(?<![\p{L}\p{N}])(wie viel(?:e|en)?|zusammenfass(?:en|ung)|diskutier(?:t|te|ten|en)|besprochen|sprach(?:en)? über|gesprochen|rede(?:te|ten)? über|sagt(?:e|en)?|gesagt|meinung(?:en)?|erklär(?:t|te|ten|en)|beschrieb(?:en)?|beschreib(?:en|t)|laut|was|warum|wieso|weshalb|wie|wer|wem|wen|wessen|wann|wo|welche[rsmn]?)(?![\p{L}\p{N}])/giu;
+const FRAMING_DE = /(?<![\p{L}\p{N}])(wie viel(?:e|en)?|zusammenfass(?:en|ung)|diskutier(?:t|te|ten|en)|besprochen|sprach(?:en)? über|gesprochen|rede(?:te|ten)? über|sagt(?:e|en)?|gesagt|meinung(?:en)?|erklär(?:t|te|ten|en)|beschrieb(?:en)?|beschreib(?:en|t)|laut|was|warum|wieso|weshalb|wie|wer|wem|wen|wessen|wann|wo|woher|wohin|welche[rsmn]?)(?![\p{L}\p{N}])/giu;
 
 /** Any of `words`, as a whole word. */
 const anyWord = (words: Iterable<string>) => `(?<![\\p{L}\\p{N}])(?:${[...words].join('|')})(?![\\p{L}\\p{N}])`;
