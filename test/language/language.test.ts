@@ -51,35 +51,44 @@ describe('languages', () => {
     expect(splitSentences('The rent is £16.40 a week. That is 9% more.')).toEqual(['The rent is £16.40 a week.', 'That is 9% more.']);
   });
 
-  it("keeps a question's subject and drops its frame and stop words, in its language", () => {
-    // The participants as questions call them, and every form of a framing verb, are no subject words.
-    expect(subjectText('What did the team think about the remote control towards the end?')).toBe('remote control end');
-    expect(subjectText('Summarize the discussions regarding the budget, according to the group members')).toBe('budget');
-    expect(subjectText('What was the group discussing when they talked about batteries?')).toBe('batteries');
-    expect(subjectText('Why did the dockers go on strike?')).toBe('dockers strike');
+  // The participants as questions call them, every form of a framing verb, the question words the lexical leg
+  // drops (lexicalQuery), a passive's auxiliary and light verbs ("go", "hicieron", "machte") are no subject words.
+  it.each([
+    ['What did the team think about the remote control towards the end?', 'en', 'remote control end'],
+    ['Summarize the discussions regarding the budget, according to the group members', 'en', 'budget'],
+    ['What was the group discussing when they talked about batteries?', 'en', 'batteries'],
+    ['Why did the dockers go on strike?', 'en', 'dockers strike'],
+    ['¿Qué dijo el alcalde sobre los alquileres?', 'es', 'alcalde alquileres'],
+    ['Was sagte der Bürgermeister über die Mieten?', 'de', 'bürgermeister mieten'],
+    ['¿Cuál fue el resultado de la votación y quién votó en contra?', 'es', 'resultado votación votó'],
+    ['¿Cuándo y dónde se firmó el convenio, según el comité?', 'es', 'firmó convenio comité'],
+    ['Wann wurde die Werft geschlossen, und wer wurde entlassen?', 'de', 'werft geschlossen entlassen'],
+    ['Wessen Antrag ist laut Protokoll angenommen worden?', 'de', 'antrag protokoll angenommen'],
+    ['¿Qué hicieron los vecinos cuando fueron a la huelga?', 'es', 'vecinos huelga'],
+    ['Was machte der Ausschuss, als die Werft zumachte?', 'de', 'ausschuss werft zumachte'],
+  ] as const)("the subject of %s (%s) is '%s'", (question, language, subject) => {
+    expect(subjectText(question, language)).toBe(subject);
+  });
+
+  it('stems content words in their language, a question without its frame', () => {
     expect([...contentStems('Where did the money go, and who took it?', { question: true })]).toEqual(['money']);
-    expect(subjectText('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('alcalde alquileres');
-    expect(subjectText('Was sagte der Bürgermeister über die Mieten?', 'de')).toBe('bürgermeister mieten');
-    // The question words the lexical leg drops (lexicalQuery) are no subject either, nor is a passive's auxiliary.
-    expect(subjectText('¿Cuál fue el resultado de la votación y quién votó en contra?', 'es')).toBe('resultado votación votó');
-    expect(subjectText('¿Cuándo y dónde se firmó el convenio, según el comité?', 'es')).toBe('firmó convenio comité');
-    expect(subjectText('Wann wurde die Werft geschlossen, und wer wurde entlassen?', 'de')).toBe('werft geschlossen entlassen');
-    expect(subjectText('Wessen Antrag ist laut Protokoll angenommen worden?', 'de')).toBe('antrag protokoll angenommen');
     expect([...contentStems('Los trabajadores fueron a la huelga', { language: 'es' })]).toEqual(['trabaj', 'huelg']);
-    expect(lexicalQuery('¿Qué dijo el alcalde sobre los alquileres?', 'es')).toBe('¿ el alcalde sobre los alquileres?');
-    // "¿Cuánto…?" asks as "how much" does, and "decía" says as "dijo" does: neither names what is asked about.
-    expect(lexicalQuery('¿Cuánto subió el billete?', 'es')).toBe('¿ subió el billete?');
-    expect(lexicalQuery('¿Cuántos empleos decía el alcalde que habría?', 'es')).toBe('¿ empleos el alcalde que habría?');
-    // Light verbs, as in English ("go", "make"): "iba a costar" is "was going to cost".
-    expect(lexicalQuery('¿Cuánto iba a costar la reforma?', 'es')).toBe('¿ a costar la reforma?');
-    expect(lexicalQuery('Wie viele Beschäftigte gab es, und wohin gingen sie?', 'de')).toBe('Beschäftigte es, und sie?');
-    expect(subjectText('¿Qué hicieron los vecinos cuando fueron a la huelga?', 'es')).toBe('vecinos huelga');
-    expect(subjectText('Was machte der Ausschuss, als die Werft zumachte?', 'de')).toBe('ausschuss werft zumachte');
-    // Not "come", which asks where from.
-    expect(lexicalQuery('Seit wann arbeiteten sie auf der Werft, und woher kamen sie?', 'de')).toBe('Seit arbeiteten sie auf der Werft, und kamen sie?');
-    expect(lexicalQuery('Warum streikten die Werftarbeiter?', 'de')).toBe('streikten die Werftarbeiter?');
-    // English words that look like another language's frame words are left alone in English.
-    expect(lexicalQuery('was the wie festival held?', 'en')).toBe('was the wie festival held? hold');
+  });
+
+  // "¿Cuánto…?" asks as "how much" does and "decía" says as "dijo" does; light verbs go as in English ("iba a
+  // costar" is "was going to cost"), but not "come", which asks where from. English words that look like another
+  // language's frame words are left alone in English.
+  it.each([
+    ['¿Qué dijo el alcalde sobre los alquileres?', 'es', '¿ el alcalde sobre los alquileres?'],
+    ['¿Cuánto subió el billete?', 'es', '¿ subió el billete?'],
+    ['¿Cuántos empleos decía el alcalde que habría?', 'es', '¿ empleos el alcalde que habría?'],
+    ['¿Cuánto iba a costar la reforma?', 'es', '¿ a costar la reforma?'],
+    ['Wie viele Beschäftigte gab es, und wohin gingen sie?', 'de', 'Beschäftigte es, und sie?'],
+    ['Seit wann arbeiteten sie auf der Werft, und woher kamen sie?', 'de', 'Seit arbeiteten sie auf der Werft, und kamen sie?'],
+    ['Warum streikten die Werftarbeiter?', 'de', 'streikten die Werftarbeiter?'],
+    ['was the wie festival held?', 'en', 'was the wie festival held? hold'],
+  ] as const)('the lexical leg asks %s (%s) as "%s"', (question, language, asked) => {
+    expect(lexicalQuery(question, language)).toBe(asked);
   });
 
   it("counts a question's subject word found in the forms the lexical leg asks for", () => {
