@@ -1,6 +1,6 @@
 import { type Analysis, type Cue, cueSentences } from '../core/index.js';
 import type { Excerpt } from './retrieve.js';
-import { asks, contentStems, deepLink, transcriptSentences, withoutLabel, withWordForms, words } from '../retrieval/index.js';
+import { asks, contentStems, cueAt, deepLink, transcriptSentences, withoutLabel, withWordForms, words } from '../retrieval/index.js';
 
 // Quotes come from the best excerpts only: lower ones are there to give a model context, not to be quoted.
 const FROM_EXCERPTS = 3;
@@ -184,7 +184,7 @@ const quoteLine = (p: Quote) => `${p.speaker ? `${p.speaker}: ` : ''}"${p.text}"
  * words alone is often the question's own words in the interviewer's mouth ("You're going to lend paperbacks.").
  */
 function linkedQuote(e: Excerpt, cues: Cue[], language: Analysis): Quote | null {
-  const cue = cues.find((c) => c.start <= e.at + 0.01 && c.end > e.at);
+  const cue = cues[cueAt(cues, e.at)];
   if (!cue) return null;
   const turn = cueSentences(cue);
   const from = turn.findIndex((x) => Math.abs(x.start - e.at) < 0.01);

@@ -14,6 +14,7 @@ import {
   subjectCoverage,
   subjectText,
   bestSentenceStart,
+  cueAt,
   sentencesToLink,
   speakersByTime,
 } from '../retrieval/index.js';
@@ -222,7 +223,7 @@ export function openExcerpt(e: Excerpt, cues: Cue[], best: { start: number; end:
 
 /** The sentences of the turn said at `at` (its speaker's cues in a row) that start at `from` or later and end by `until`. */
 function restOfTurn(cues: Cue[], at: number, from: number, until: number) {
-  let i = cues.findIndex((c) => c.start <= at + 0.01 && c.end > at);
+  let i = cueAt(cues, at);
   if (i < 0) return [];
   const out = [];
   for (const speaker = cues[i].speaker; cues[i] && cues[i].speaker === speaker; i++) {

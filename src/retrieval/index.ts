@@ -8,7 +8,7 @@ export { searchFrames, thumbnailUrl } from './frames.js';
 export type { FrameHit } from './frames.js';
 export { joinOverlapping } from './fusion.js';
 export { highlightText } from './highlight.js';
-export { asks, bestSentenceStart, sentencesToLink } from './localise.js';
+export { asks, bestSentenceStart, cueAt, sentencesToLink } from './localise.js';
 export { speakersByTime, withoutLabel } from './speakers.js';
 export { subjectCoverage, withWordForms } from './question.js';
 export { deepLink, fallbackNote, PAGING_CAP, plainCosines, queryVector, searchMoments, searchMomentsScored, warmUp } from './search.js';

@@ -110,13 +110,16 @@ function pastBackchannels(all: { start: number; speaker?: string | null; text: s
   return all[i].start;
 }
 
+/** The index of the cue being said at `at` (a sentence's start, which may lead its cue's by a hundredth), or -1. */
+export const cueAt = (cues: Cue[], at: number): number => cues.findIndex((c) => c.start <= at + 0.01 && c.end > at);
+
 /**
  * Where the turn holding `sentence` began, before the window too: a window cut into a long turn holds only its
  * end, and that end is no short prompt ("If the library only has the hardback, …" after 20 s of the librarian's
  * answer, then the host's "Mm."). The turn runs back over the cues of the sentence's speaker.
  */
 function turnStart(cues: Cue[], sentence: { start: number; speaker?: string | null }): number {
-  let i = cues.findIndex((c) => c.start <= sentence.start + 0.01 && c.end > sentence.start);
+  let i = cueAt(cues, sentence.start);
   if (i < 0 || cues[i].speaker !== sentence.speaker) return sentence.start;
   while (i > 0 && cues[i - 1].speaker === sentence.speaker) i--;
   return Math.min(cues[i].start, sentence.start);
