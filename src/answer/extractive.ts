@@ -106,6 +106,7 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
   const why = asksWhy(question, language);
   excerpts.slice(0, FROM_EXCERPTS).forEach((e, rank) => {
     const sentences = transcriptSentences(e.text);
+    const recordingCues = cues.get(e.recording_id) ?? [];
     const matched: (Candidate | null)[] = sentences.map((text) => {
       const n = words(text, language, 'word').length;
       if (n > MAX_WORDS) return null;
@@ -119,7 +120,7 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
       if (n < MIN_WORDS && (hits < 2 || [...stems].every((s) => q.has(s)))) return null;
       // Share of the question matched, then a light preference for higher-ranked excerpts and denser sentences.
       const score = hits / q.size + 0.05 * (FROM_EXCERPTS - rank) + 0.02 * (hits / Math.max(1, stems.size));
-      return { n: e.n, text, score, hits, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) };
+      return { n: e.n, text, score, hits, speaker: speakerOf(text, e, recordingCues) };
     });
     // Asked why, the cause is often said just after what the question names, in words of its own ("The kinetic
     // charger is out. Because it weighs…"): a sentence that gives one, within CAUSE_REACH of a match, ranks just
@@ -129,7 +130,7 @@ function pickQuotes(question: string, excerpts: Excerpt[], cues: Map<string, Cue
       const n = words(text, language, 'word').length;
       if (n < MIN_WORDS || n > MAX_WORDS) return null;
       const anchor = matched.slice(Math.max(0, i - CAUSE_REACH), i).filter((c): c is Candidate => c !== null && !asks(c.text)).pop();
-      return anchor ? { ...anchor, text, score: anchor.score - 1e-6, speaker: speakerOf(text, e, cues.get(e.recording_id) ?? []) } : null;
+      return anchor ? { ...anchor, text, score: anchor.score - 1e-6, speaker: speakerOf(text, e, recordingCues) } : null;
     });
     sentences.forEach((_, i) => {
       const c = matched[i] ?? causes[i];
