@@ -17,7 +17,8 @@ export function reciprocalRankFusion(legs: { ids: string[]; weight?: number }[],
  * Score fusion: BM25 normalised by the query's best lexical score, plus `weight` × the cosine similarity
  * z-scored over BM25's candidates (a candidate only the vector leg found has BM25 0). The vector leg then
  * reorders what BM25 finds and fills in when it finds little, instead of pulling in its own (weaker) picks as
- * rank fusion does. Measured against RRF on the dev set in BENCHMARKS.md ("Fusion").
+ * rank fusion does. Measured against rank fusion, by where the link lands, in BENCHMARKS.md ("Rank fusion, and the
+ * vector leg's own hits in every search").
  * The cosines are z-scored over the candidates they reorder: over all of them, the vector leg's own hits (the
  * archive's highest cosines, added only when BM25 finds few) would change how BM25's candidates are ordered.
  * With fewer than two lexical cosines, over all candidates.
