@@ -63,5 +63,23 @@ describe('the answer as the web page shows it', () => {
     expect(meta(3)).toContain('4:27–4:53 ·');
     expect(meta(3)).not.toContain('opens at');
   });
+
+  it('marks in each source the sentence its quote took, so two sources of one passage show which words each is', async () => {
+    const passage = { recording_id: 'docks', recording_title: 'Docks', recorded_at: null, start: 267.3, end: 293.5, speaker: 'Frank Mulvey', text: 'I am getting to it. There was a mass meeting. Every docker in the port said "out".', moment_ids: ['m12'], language: null };
+    const a: Answer = {
+      answer: 'Frank Mulvey: "Every docker in the port said "out"." [1]\nNora: "There was a mass meeting." [2]',
+      kind: 'extractive',
+      citations: [{ ...passage, n: 1, at: 285.2, url: '/r/docks?t=285.2' }, { ...passage, n: 2, at: 276, url: '/r/docks?t=276' }],
+      unsupported: [],
+      routing: null,
+    };
+    const html = await render(a, 'Why did the dockers strike?');
+    const quote = (n: number) => html.match(new RegExp(`id="cite-${n}"[^]*?<blockquote[^>]*>([^]*?)</blockquote>`))?.[1] ?? '';
+    expect(quote(1)).toBe('I am getting to it. There was a mass meeting. <mark class="quoted">Every docker in the port said &quot;out&quot;.</mark>');
+    expect(quote(2)).toBe('I am getting to it. <mark class="quoted">There was a mass meeting.</mark> Every docker in the port said &quot;out&quot;.');
+    // A model's answer quotes nothing verbatim: its sources are shown as they are.
+    const model = await render({ ...a, kind: 'generative', answer: 'There was a mass meeting [2].' }, 'Why did the dockers strike?');
+    expect(model).not.toContain('<mark');
+  });
 });
 
