@@ -79,7 +79,7 @@ export function quotedAnswer(question: string, excerpts: Excerpt[], cues: Map<st
     const e = byN.get(x.n)!;
     const at = x.at ?? quoteStart(x.text, e, cues.get(e.recording_id) ?? [], language) ?? e.at;
     let c = cited.find((y) => y.recording_id === e.recording_id && y.at === at && y.start === e.start);
-    if (!c) cited.push((c = { ...e, n: cited.length + 1, at, url: deepLink(e.recording_id, at), speaker: x.speaker ?? e.speaker }));
+    if (!c) cited.push((c = { ...e, n: cited.length + 1, at, url: deepLink(e.recording_id, at), speaker: x.speaker ?? e.speaker, quote: x.text }));
     return quoteLine({ ...x, n: c.n });
   });
   return { answer: lines.join('\n'), excerpts: cited };

@@ -38,6 +38,8 @@ export interface Excerpt {
   moment_ids: string[];
   /** Query–passage cosine from the vector leg (null when it did not find this passage). */
   vector: number | null;
+  /** In an answer quoted without a model: the sentence this citation quotes, as the answer quotes it. */
+  quote?: string;
 }
 
 export interface Retrieval {

@@ -227,6 +227,7 @@ export function toCitation(e: Excerpt): Citation {
     text: e.text,
     url: e.url,
     moment_ids: e.moment_ids,
+    ...(e.quote === undefined ? {} : { quote: e.quote }),
   };
 }
 

@@ -136,9 +136,12 @@ describe('extractive answers and the prompt', () => {
       '"So we need to sell it for twenty five Euros, that\'s the selling price we are aiming for." [1]\n' +
         'Marketing: "Uh, making a profit of fifty million Euros." [2]',
     );
+    // Each citation says which of its passage's sentences it quotes, for a client to mark.
+    expect(quoted.excerpts.map((e) => e.quote)).toEqual(["So we need to sell it for twenty five Euros, that's the selling price we are aiming for.", 'Uh, making a profit of fifty million Euros.']);
     const v = await verifyAnswer(text, quoted.excerpts, null);
     expect(v.unsupported).toEqual([]);
     expect(v.answer).toBe(text);
+    expect(v.citations.map((c) => c.quote)).toEqual(quoted.excerpts.map((e) => e.quote));
     expect(extractiveAnswer('What about elephants and giraffes?', EXCERPTS, new Map())).toBeNull();
   });
 

@@ -11,7 +11,7 @@ const quote = (text: string) => [...(text.match(/[^.?!]+[.?!]?/g) ?? [text])].ma
 const good = (ex: Map<number, string>) => `They said "${quote(ex.get(1)!)}" [1]. They also said "${quote(ex.get(2)!)}" [2].`;
 
 type Answer = { answer: string; kind: string; citations: Citation[]; unsupported: { sentence: string; reason: string; citations: number[] }[]; removed_citations: number[]; truncated: boolean; cached: boolean; model: string | null };
-type Citation = { n: number; recording_id: string; recording_title: string; start: number; end: number; at: number; text: string; url: string; moment_ids: string[] };
+type Citation = { n: number; recording_id: string; recording_title: string; start: number; end: number; at: number; text: string; url: string; moment_ids: string[]; quote?: string };
 
 describe('POST /v1/ask (real app, USE embeddings, scripted OpenAI-compatible model on loopback)', () => {
   const llm = startFakeLlm();
@@ -176,6 +176,8 @@ describe('POST /v1/ask (real app, USE embeddings, scripted OpenAI-compatible mod
     // Each line a verbatim quote with its speaker; the sentence naming price and profit comes first.
     for (const line of body.answer.split('\n')) expect(line).toMatch(/^(.+: )?"[^"]+" \[\d+\]$/);
     expect(body.answer.split('\n')[0]).toMatch(/^Project Manager: ".*twenty-five Euro.*fifty million Euros.*"/);
+    // Each citation names the sentence it quotes, as its line quotes it.
+    for (const c of body.citations as Citation[]) expect(body.answer).toContain(`"${c.quote}" [${c.n}]`);
     await checkCitations(body);
     expect(llm.requests.length).toBe(before);
   });

@@ -103,26 +103,10 @@ export function answerLang(citations: Citation[], defaultLanguage: string): stri
   return primary.size === 1 ? [...primary][0] : undefined;
 }
 
-/**
- * The sentence each source of a quoted answer was quoted for, by citation number: an extractive answer is one
- * quote a line, `Speaker: "words" [n]` (src/answer/extractive.ts), its words verbatim from the source's text. A
- * model's answer quotes nothing verbatim, and has none.
- */
-export function quotedSentences(a: Pick<Answer, 'answer' | 'kind'>): Map<number, string> {
-  const quoted = new Map<number, string>();
-  if (a.kind !== 'extractive') return quoted;
-  for (const line of a.answer.split('\n')) {
-    const m = /"(.+)" \[(\d+)\]$/.exec(line.trim());
-    if (m && !quoted.has(Number(m[2]))) quoted.set(Number(m[2]), m[1]);
-  }
-  return quoted;
-}
-
 /** `defaultLanguage`: the language of recordings that name none (DEFAULT_LANGUAGE), for the sources' `lang`. */
 export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer; question?: string; defaultLanguage?: string }) {
   const byN = new Map(a.citations.map((c) => [c.n, c]));
   const { pieces, unplaced } = answerPieces(a.answer, a.unsupported);
-  const quoted = quotedSentences(a);
   return (
     <div class="answer-final" data-kind={a.kind}>
       <p class={`kind ${a.kind}`}>
@@ -193,7 +177,7 @@ export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer;
           <h2 id="citations-heading">Sources</h2>
           <ol>
             {a.citations.map((c) => (
-              <Source c={c} question={question} defaultLanguage={defaultLanguage} cited quote={quoted.get(c.n)} />
+              <Source c={c} question={question} defaultLanguage={defaultLanguage} cited />
             ))}
           </ol>
         </section>
@@ -203,10 +187,12 @@ export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer;
 }
 
 /**
- * One passage in a list: a cited source (numbered as in the answer) or one of a no_answer's nearest. A `quote`
- * taken from it is marked where the passage says it: two quotes of one passage are two sources, each marking its own.
+ * One passage in a list: a cited source (numbered as in the answer) or one of a no_answer's nearest. The sentence a
+ * quoted answer took from it is marked where the passage says it: two quotes of one passage are two sources, each
+ * marking its own.
  */
-function Source({ c, question, defaultLanguage, cited = false, quote }: { c: Citation; question?: string; defaultLanguage: string; cited?: boolean; quote?: string }) {
+function Source({ c, question, defaultLanguage, cited = false }: { c: Citation; question?: string; defaultLanguage: string; cited?: boolean }) {
+  const quote = c.quote;
   const at = quote ? c.text.indexOf(quote) : -1;
   return (
     <li id={cited ? `cite-${c.n}` : undefined} value={cited ? c.n : undefined} data-recording={c.recording_id} data-start={c.start} data-end={c.end}>

@@ -46,6 +46,7 @@ export const CitationSchema = z
     text: z.string().openapi({ description: 'The cited transcript passage, verbatim' }),
     url: z.string().openapi({ description: 'Deep link /r/<id>?t=<at, to the millisecond>' }),
     moment_ids: z.array(z.string()),
+    quote: z.string().optional().openapi({ description: 'In an extractive answer: the sentence of `text` this citation quotes (absent from a model\'s answer, which quotes nothing verbatim)' }),
   })
   .openapi('Citation');
 
