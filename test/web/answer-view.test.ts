@@ -80,6 +80,10 @@ describe('the answer as the web page shows it', () => {
     const quote = (n: number) => html.match(new RegExp(`id="cite-${n}"[^]*?<blockquote[^>]*>([^]*?)</blockquote>`))?.[1] ?? '';
     expect(quote(1)).toBe('I am getting to it. There was a mass meeting. <mark class="quoted">Every docker in the port said &quot;out&quot;.</mark>');
     expect(quote(2)).toBe('I am getting to it. <mark class="quoted">There was a mass meeting.</mark> Every docker in the port said &quot;out&quot;.');
+    // A transcript spaced as its corpus writes it ("we 're", " , ") is quoted as read: the mark spans its own spacing.
+    const spaced = { ...a.citations[0], text: "OK . We 're gonna have to , uh , figure it out . Right .", quote: "We're gonna have to, uh, figure it out." };
+    const spacedHtml = await render({ ...a, citations: [spaced] }, 'Why did the dockers strike?');
+    expect(spacedHtml.match(/<blockquote[^>]*>([^]*?)<\/blockquote>/)?.[1]).toBe('OK . <mark class="quoted">We &#39;re gonna have to , uh , figure it out .</mark> Right .');
     // A model's answer quotes nothing verbatim: its sources are shown as they are.
     const model = await render({ ...a, kind: 'generative', answer: 'There was a mass meeting [2].', citations: a.citations.map(({ quote: _, ...c }) => c) }, 'Why did the dockers strike?');
     expect(model).not.toContain('<mark');

@@ -192,8 +192,7 @@ export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer;
  * marking its own.
  */
 function Source({ c, question, defaultLanguage, cited = false }: { c: Citation; question?: string; defaultLanguage: string; cited?: boolean }) {
-  const quote = c.quote;
-  const at = quote ? c.text.indexOf(quote) : -1;
+  const found = c.quote ? spanOf(c.quote, c.text) : null;
   return (
     <li id={cited ? `cite-${c.n}` : undefined} value={cited ? c.n : undefined} data-recording={c.recording_id} data-start={c.start} data-end={c.end}>
       <p class="meta">
@@ -208,16 +207,33 @@ function Source({ c, question, defaultLanguage, cited = false }: { c: Citation; 
         <span class="speaker">{c.speaker ?? 'Unknown speaker'}</span>
       </p>
       <blockquote lang={htmlLang(c.language, defaultLanguage)}>
-        {at < 0 ? (
-          c.text
-        ) : (
+        {found ? (
           <>
-            {c.text.slice(0, at)}
-            <mark class="quoted">{quote}</mark>
-            {c.text.slice(at + quote!.length)}
+            {c.text.slice(0, found.from)}
+            <mark class="quoted">{c.text.slice(found.from, found.to)}</mark>
+            {c.text.slice(found.to)}
           </>
+        ) : (
+          c.text
         )}
       </blockquote>
     </li>
   );
+}
+
+/**
+ * Where `text` says `quote`, spacing aside: a quote reads as the answer writes it ("We're gonna have to, uh,"), and a
+ * transcript keeps its corpus's spacing ("We 're gonna have to , uh ,"). The span is of `text`, its own spacing kept.
+ */
+export function spanOf(quote: string, text: string): { from: number; to: number } | null {
+  const at: number[] = [];
+  let squeezed = '';
+  for (let i = 0; i < text.length; i++) {
+    if (/\s/.test(text[i])) continue;
+    at.push(i);
+    squeezed += text[i];
+  }
+  const wanted = quote.replace(/\s+/g, '');
+  const i = wanted ? squeezed.indexOf(wanted) : -1;
+  return i < 0 ? null : { from: at[i], to: at[i + wanted.length - 1] + 1 };
 }
