@@ -192,7 +192,7 @@ export function AnswerView({ a, question, defaultLanguage = 'en' }: { a: Answer;
  * marking its own.
  */
 function Source({ c, question, defaultLanguage, cited = false }: { c: Citation; question?: string; defaultLanguage: string; cited?: boolean }) {
-  const found = c.quote ? spanOf(c.quote, c.text) : null;
+  const found = c.quote ? whereQuoted(c.quote, c.text) : null;
   return (
     <li id={cited ? `cite-${c.n}` : undefined} value={cited ? c.n : undefined} data-recording={c.recording_id} data-start={c.start} data-end={c.end}>
       <p class="meta">
@@ -225,7 +225,7 @@ function Source({ c, question, defaultLanguage, cited = false }: { c: Citation; 
  * Where `text` says `quote`, spacing aside: a quote reads as the answer writes it ("We're gonna have to, uh,"), and a
  * transcript keeps its corpus's spacing ("We 're gonna have to , uh ,"). The span is of `text`, its own spacing kept.
  */
-export function spanOf(quote: string, text: string): { from: number; to: number } | null {
+function whereQuoted(quote: string, text: string): { from: number; to: number } | null {
   const at: number[] = [];
   let squeezed = '';
   for (let i = 0; i < text.length; i++) {
